@@ -1,0 +1,59 @@
+/**
+ * Shared value types. Conventions used everywhere in voxseg:
+ * - World coordinates are LPS millimetres (DICOM patient coordinates).
+ * - Voxel index (i, j, k) maps to the flat offset i + j*nx + k*nx*ny.
+ * - `direction` is a 3x3 matrix stored row-major (as ITK/SimpleITK do): column c is the unit
+ *   LPS vector of index axis c, so world = origin + direction * (spacing ⊙ index).
+ */
+export type Vec3 = [number, number, number];
+
+/** Row-major 3x3 matrix; column c = LPS direction of index axis c. */
+export type Mat3 = [number, number, number, number, number, number, number, number, number];
+
+export type VoxelArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+
+export type DType = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
+
+/** Descriptive metadata carried with a volume (all optional; strings are plain text, never HTML). */
+export interface VolumeMetadata {
+  modality?: string;
+  patientName?: string;
+  patientId?: string;
+  studyDate?: string;
+  studyDescription?: string;
+  seriesDescription?: string;
+  studyInstanceUid?: string;
+  seriesInstanceUid?: string;
+  frameOfReferenceUid?: string;
+  /** Suggested display window from the source, if any. */
+  windowCenter?: number;
+  windowWidth?: number;
+  /** Physical unit of voxel values, e.g. 'HU'. */
+  unit?: string;
+}
+
+/** Immutable geometry + description of a volume. */
+export interface VolumeHeader {
+  readonly dims: Readonly<Vec3>;
+  readonly spacing: Readonly<Vec3>;
+  readonly origin: Readonly<Vec3>;
+  readonly direction: Readonly<Mat3>;
+  readonly dtype: DType;
+  readonly metadata: Readonly<VolumeMetadata>;
+}
+
+/** A volume: header + one typed voxel array holding real-world values (rescale already applied). */
+export interface Volume {
+  readonly header: VolumeHeader;
+  readonly voxels: VoxelArray;
+}
+
+/** Progress report for long operations. */
+export interface Progress {
+  done: number;
+  total: number;
+  /** Short human-readable stage, e.g. 'Decoding slices'. */
+  stage?: string;
+}
+
+export type ProgressCallback = (p: Progress) => void;
