@@ -1,2 +1,3 @@
 export * from './volume';
 export * from './geometry';
+export * from './reorient';

@@ -1,0 +1,109 @@
+/**
+ * Gather image series from paths for the CLI: DICOM files go through the DICOM scanner,
+ * `.nii` / `.nii.gz` files are read with the NIfTI reader. Each becomes one InputSeries.
+ * DICOM series come first (scanner order), then NIfTI files (path order).
+ */
+import type { DType, Mat3, Vec3, Volume } from '../core/types';
+import type { SourceFile } from '../dicom/source';
+import { isNiftiName, parseNifti } from '../dicom/nifti/index';
+import { listFiles } from './node-files';
+import { reasonOf } from './util';
+
+export interface InputSeries {
+  kind: 'dicom' | 'nifti';
+  uid: string;
+  modality: string;
+  description: string;
+  /** Number of files. */
+  files: number;
+  /** First file (for messages). */
+  firstFile: string;
+  dims: Vec3;
+  spacing: Vec3;
+  origin: Vec3;
+  direction: Mat3;
+  dtype: DType;
+  warnings: string[];
+  errors: string[];
+  load(): Promise<{ volume: Volume; warnings: string[] }>;
+}
+
+export interface Rejected {
+  file: string;
+  reason: string;
+}
+
+async function readAll(f: SourceFile): Promise<Uint8Array> {
+  return f.slice(0, f.size);
+}
+
+function niftiSeries(f: SourceFile, volume: Volume, warnings: string[], keep: boolean): InputSeries {
+  const h = volume.header;
+  let kept: { volume: Volume; warnings: string[] } | undefined = keep ? { volume, warnings } : undefined;
+  return {
+    kind: 'nifti',
+    uid: f.name,
+    modality: h.metadata.modality ?? '',
+    description: h.metadata.seriesDescription ?? '',
+    files: 1,
+    firstFile: f.name,
+    dims: [...h.dims] as Vec3,
+    spacing: [...h.spacing] as Vec3,
+    origin: [...h.origin] as Vec3,
+    direction: [...h.direction] as Mat3,
+    dtype: h.dtype,
+    warnings,
+    errors: [],
+    load: async () => {
+      if (kept) {
+        const r = kept;
+        kept = undefined; // hand it over once; later calls re-read the file
+        return r;
+      }
+      const r = parseNifti(await readAll(f), f.name);
+      return { volume: r.volume, warnings: r.warnings };
+    },
+  };
+}
+
+/** `keepNifti`: keep parsed NIfTI volumes for load() (convert) instead of re-reading (info drops them). */
+export async function collectSeries(paths: string[], opts: { keepNifti?: boolean } = {}): Promise<{ series: InputSeries[]; rejected: Rejected[] }> {
+  const all = await listFiles(paths);
+  const nifti = all.filter((f) => isNiftiName(f.name));
+  const others = all.filter((f) => !isNiftiName(f.name));
+  const series: InputSeries[] = [];
+  const rejected: Rejected[] = [];
+
+  if (others.length) {
+    const dicom = await import('../dicom/index');
+    const scan = await dicom.scanFiles(others);
+    rejected.push(...scan.rejected);
+    for (const s of scan.series) {
+      series.push({
+        kind: 'dicom',
+        uid: s.uid,
+        modality: s.modality,
+        description: s.description,
+        files: s.files.length,
+        firstFile: s.files[0]?.name ?? '',
+        dims: s.dims,
+        spacing: s.spacing,
+        origin: s.origin,
+        direction: s.direction,
+        dtype: s.dtype,
+        warnings: s.warnings,
+        errors: s.errors,
+        load: () => dicom.loadSeries(s),
+      });
+    }
+  }
+  for (const f of nifti) {
+    try {
+      const r = parseNifti(await readAll(f), f.name);
+      series.push(niftiSeries(f, r.volume, r.warnings, !!opts.keepNifti));
+    } catch (e) {
+      rejected.push({ file: f.name, reason: reasonOf(e) });
+    }
+  }
+  return { series, rejected };
+}

@@ -1,0 +1,77 @@
+/** Shared CLI plumbing: output sinks, usage errors, argument helpers, safe file writes. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { VoxsegError } from '../core/errors';
+import type { Vec3 } from '../core/types';
+
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIO: CliIO = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+};
+
+export interface Command {
+  name: string;
+  summary: string;
+  help: string;
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+export function usage(message: string): VoxsegError {
+  return new VoxsegError('usage', message);
+}
+
+/** node:util parseArgs with parse errors turned into usage errors. */
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw usage(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** "X,Y,Z" -> three numbers (integers when `int`). */
+export function parseTriple(text: string | undefined, what: string, int: boolean): Vec3 | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(/[,x]/).map((s) => Number(s.trim()));
+  if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v) || v <= 0 || (int && !Number.isInteger(v))))
+    throw usage(`--${what} needs three positive ${int ? 'integers' : 'numbers'} like 512,512,100, got ${JSON.stringify(text)}`);
+  return parts as Vec3;
+}
+
+export function parseInteger(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!Number.isSafeInteger(v)) throw usage(`--${what} needs an integer, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+/** Write a file (creating its folder); file-system errors become VoxsegErrors naming the path. */
+export async function writeOutput(path: string, bytes: Uint8Array | string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+  } catch (cause) {
+    const why = (cause as NodeJS.ErrnoException).code ?? (cause instanceof Error ? cause.message : String(cause));
+    throw new VoxsegError('unreadable', `cannot write file (${why})`, { file: path, cause });
+  }
+}
+
+/** Message of an error without its "file: " prefix (for per-file listings). */
+export function reasonOf(err: unknown): string {
+  if (err instanceof VoxsegError && err.file && err.message.startsWith(`${err.file}: `)) return err.message.slice(err.file.length + 2);
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function fmtNum(v: number, digits = 3): string {
+  return String(Number(v.toFixed(digits)));
+}
+
+export function fmtVec(v: readonly number[], digits = 3, sep = 'x'): string {
+  return v.map((x) => fmtNum(x, digits)).join(sep);
+}

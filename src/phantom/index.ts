@@ -1,0 +1,3 @@
+export { generatePhantom, type Phantom, type PhantomOptions } from './generate';
+export { PHANTOM_LABELS, type LabelEntry } from './labels';
+export { mulberry32, hashSeed } from './prng';
