@@ -1,3 +1,4 @@
 export * from './types';
 export * from './errors';
 export * from './events';
+export * from './hash';

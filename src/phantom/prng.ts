@@ -1,4 +1,5 @@
 /** Small deterministic PRNGs (pure JS; same results in browsers and Node). */
+export { hashSeed } from '../core/hash';
 
 /** mulberry32: returns a function giving uniform numbers in [0, 1). */
 export function mulberry32(seed: number): () => number {
@@ -10,18 +11,6 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** Mix integers into a 32-bit seed (used to derive independent streams, e.g. per slice). */
-export function hashSeed(...values: number[]): number {
-  let h = 0x811c9dc5;
-  for (const v of values) {
-    h = Math.imul(h ^ (v >>> 0), 0x01000193);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0x5bd1e995);
-    h ^= h >>> 15;
-  }
-  return h >>> 0 || 0x9e3779b9;
 }
 
 /** Table of `size` standard-normal samples (Box-Muller), scaled by sigma. */

@@ -2,7 +2,7 @@
  * Deterministic DICOM UIDs of the form 2.25.<decimal of a 128-bit number> (ISO/IEC 9834-8 UUID
  * arc), derived by hashing a seed and the UID's purpose. Same inputs -> same UID.
  */
-import { hashSeed } from '../../phantom/prng';
+import { hashSeed } from '../../core/hash';
 
 function strCodes(s: string): number[] {
   const out: number[] = [];
