@@ -1,0 +1,104 @@
+/**
+ * Access to the encoded bytes of each frame of a file, read once:
+ * - native pixel data: frame f is bytes [offset + f*frameBytes, +frameBytes). Large native
+ *   multi-frame files are read frame by frame with ranged reads (never the whole file at once);
+ * - encapsulated pixel data: fragments located with the Basic Offset Table, or one fragment per
+ *   frame, or (no table) by the codestream start markers at fragment starts.
+ */
+import type { Element } from 'dicom-parser';
+import { VoxsegError } from '../core/errors';
+import type { FrameInfo } from './decode/index';
+import { readHeader, readWhole, type DicomHeader } from './parse';
+import type { SourceFile } from './source';
+import { DEFLATED_LE, EXPLICIT_LE } from './sniff';
+
+/** Native multi-frame files above this size are read frame by frame. */
+const RANGED_READ_BYTES = 32 * 1024 * 1024;
+
+export interface FrameSource {
+  header: DicomHeader;
+  info: FrameInfo;
+  frame(f: number): Promise<Uint8Array>;
+}
+
+export function frameInfo(h: DicomHeader): FrameInfo {
+  return {
+    // the dataset of a deflated file is inflated by the parser: its pixels are explicit VR LE
+    transferSyntaxUid: h.transferSyntaxUid === DEFLATED_LE ? EXPLICIT_LE : h.transferSyntaxUid,
+    rows: h.rows,
+    columns: h.columns,
+    bitsAllocated: h.bitsAllocated,
+    bitsStored: h.bitsStored,
+    pixelRepresentation: h.pixelRepresentation,
+    samplesPerPixel: h.samplesPerPixel,
+    planarConfiguration: h.planarConfiguration,
+    photometricInterpretation: h.photometric,
+    isFloat: h.pixelData?.float || undefined,
+  };
+}
+
+export function nativeFrameBytes(h: DicomHeader): number {
+  // uncompressed YBR_FULL_422 stores each pair of pixels as 4 samples (Y1 Y2 Cb Cr)
+  const samples = h.photometric === 'YBR_FULL_422' && h.samplesPerPixel === 3 ? h.rows * Math.ceil(h.columns / 2) * 4 : h.rows * h.columns * h.samplesPerPixel;
+  return samples * (h.bitsAllocated / 8);
+}
+
+export async function openFrames(file: SourceFile, scanned: DicomHeader): Promise<FrameSource> {
+  const ranged = !scanned.pixelData?.encapsulated && scanned.container === 'plain' && scanned.numberOfFrames > 1 && file.size > RANGED_READ_BYTES;
+  const parsed = ranged ? await readHeader(file) : await readWhole(file);
+  const h = parsed.header;
+  if (h.rows !== scanned.rows || h.columns !== scanned.columns || h.numberOfFrames !== scanned.numberOfFrames || !h.pixelData)
+    throw new VoxsegError('inconsistent-series', 'file changed since it was scanned (image size or pixel data differ)', { file: file.name });
+  const px = h.pixelData;
+  const info = frameInfo(h);
+  if (!px.encapsulated) {
+    const fb = nativeFrameBytes(h);
+    const frame = async (f: number) => {
+      const start = px.offset + f * fb;
+      const bytes = ranged ? await file.slice(start, start + fb) : parsed.bytes.subarray(start, Math.min(start + fb, px.offset + px.length));
+      if (bytes.length < fb) throw new VoxsegError('truncated', `pixel data of frame ${f + 1} is cut short (${bytes.length} of ${fb} bytes)`, { file: file.name });
+      return bytes;
+    };
+    return { header: h, info, frame };
+  }
+  const el = parsed.dataSet.elements[px.tag];
+  const frames = locateFrames(el, parsed.bytes, h.numberOfFrames, file.name);
+  return { header: h, info, frame: async (f) => frames(f) };
+}
+
+function startsCodestream(b: Uint8Array, at: number): boolean {
+  return (b[at] === 0xff && (b[at + 1] === 0xd8 || (b[at + 1] === 0x4f && b[at + 2] === 0xff && b[at + 3] === 0x51))) || (b[at + 4] === 0x6a && b[at + 5] === 0x50 && b[at + 6] === 0x20);
+}
+
+function locateFrames(el: Element, bytes: Uint8Array, n: number, name: string): (f: number) => Uint8Array {
+  const frags = el.fragments ?? [];
+  if (!frags.length) throw new VoxsegError('decode-failed', 'encapsulated pixel data holds no fragments', { file: name });
+  const last = frags[frags.length - 1];
+  if (last.position + last.length > bytes.length) throw new VoxsegError('truncated', 'file ends inside the encapsulated pixel data', { file: name });
+  let groups: (typeof frags)[];
+  const bot = el.basicOffsetTable ?? [];
+  if (n === 1) groups = [frags];
+  else if (bot.length === n && bot[0] === 0 && bot.every((o, i) => i === 0 || o > bot[i - 1])) {
+    groups = bot.map((start, i) => frags.filter((fr) => fr.offset >= start && (i + 1 >= n || fr.offset < bot[i + 1])));
+  } else if (frags.length === n) groups = frags.map((fr) => [fr]);
+  else {
+    groups = [];
+    for (const fr of frags) {
+      if (!groups.length || startsCodestream(bytes, fr.position)) groups.push([fr]);
+      else groups[groups.length - 1].push(fr);
+    }
+  }
+  if (groups.length !== n || groups.some((g) => !g.length))
+    throw new VoxsegError('decode-failed', `cannot split ${frags.length} pixel data fragments into ${n} frames (no usable offset table)`, { file: name });
+  return (f) => {
+    const g = groups[f];
+    if (g.length === 1) return bytes.subarray(g[0].position, g[0].position + g[0].length);
+    const out = new Uint8Array(g.reduce((s, fr) => s + fr.length, 0));
+    let o = 0;
+    for (const fr of g) {
+      out.set(bytes.subarray(fr.position, fr.position + fr.length), o);
+      o += fr.length;
+    }
+    return out;
+  };
+}
