@@ -59,11 +59,11 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
         let px: DecodedPixels;
         let srcOffset = 0;
         if (h.mosaic) {
-          mosaicPixels ??= await decodeFrame(await src.frame(0), src.info);
+          mosaicPixels ??= await decodeFrame(await src.frame(0), src.info(0));
           px = mosaicPixels;
           srcOffset = tileOrigin(h, frame.frame);
         } else {
-          px = await decodeFrame(await src.frame(frame.frame), src.info);
+          px = await decodeFrame(await src.frame(frame.frame), src.info(frame.frame));
         }
         const need = srcOffset + ((ny - 1) * h.columns + nx) * h.samplesPerPixel;
         if (px.length < need) throw new VoxsegError('decode-failed', `decoded frame has ${px.length} samples, expected ${need}`);

@@ -23,6 +23,8 @@ export interface PixelDataRef {
   length: number;
   encapsulated: boolean;
   float: boolean;
+  /** VR of the pixel data element when explicit (OB/OW matter for big endian 8-bit data). */
+  vr?: string;
 }
 
 export interface DicomHeader {
@@ -169,7 +171,7 @@ function pixelDataRef(ds: DataSet): PixelDataRef | undefined {
     const el: Element | undefined = ds.elements[tag];
     if (!el) continue;
     const undefinedLength = el.hadUndefinedLength === true || el.length === 0xffffffff;
-    return { tag, offset: el.dataOffset, length: undefinedLength ? -1 : el.length, encapsulated: undefinedLength, float: tag !== 'x7fe00010' };
+    return { tag, offset: el.dataOffset, length: undefinedLength ? -1 : el.length, encapsulated: undefinedLength, float: tag !== 'x7fe00010', vr: el.vr };
   }
   return undefined;
 }

@@ -17,7 +17,8 @@ const RANGED_READ_BYTES = 32 * 1024 * 1024;
 
 export interface FrameSource {
   header: DicomHeader;
-  info: FrameInfo;
+  /** Decode parameters of frame f (1-bit frames need not start on a byte boundary). */
+  info(f: number): FrameInfo;
   frame(f: number): Promise<Uint8Array>;
 }
 
@@ -34,6 +35,7 @@ export function frameInfo(h: DicomHeader): FrameInfo {
     planarConfiguration: h.planarConfiguration,
     photometricInterpretation: h.photometric,
     isFloat: h.pixelData?.float || undefined,
+    pixelDataVr: h.pixelData?.vr,
   };
 }
 
@@ -43,6 +45,17 @@ export function nativeFrameBytes(h: DicomHeader): number {
   return samples * (h.bitsAllocated / 8);
 }
 
+/** Byte range and leading bit offset of native frame f (bit-packed when BitsAllocated is 1). */
+function nativeFrameRange(h: DicomHeader, f: number): { start: number; bytes: number; bitOffset: number } {
+  if (h.bitsAllocated !== 1) {
+    const fb = nativeFrameBytes(h);
+    return { start: f * fb, bytes: fb, bitOffset: 0 };
+  }
+  const bits = h.rows * h.columns * h.samplesPerPixel;
+  const first = f * bits;
+  return { start: Math.floor(first / 8), bytes: Math.ceil(((first % 8) + bits) / 8), bitOffset: first % 8 };
+}
+
 export async function openFrames(file: SourceFile, scanned: DicomHeader): Promise<FrameSource> {
   const ranged = !scanned.pixelData?.encapsulated && scanned.container === 'plain' && scanned.numberOfFrames > 1 && file.size > RANGED_READ_BYTES;
   const parsed = ranged ? await readHeader(file) : await readWhole(file);
@@ -50,20 +63,22 @@ export async function openFrames(file: SourceFile, scanned: DicomHeader): Promis
   if (h.rows !== scanned.rows || h.columns !== scanned.columns || h.numberOfFrames !== scanned.numberOfFrames || !h.pixelData)
     throw new VoxsegError('inconsistent-series', 'file changed since it was scanned (image size or pixel data differ)', { file: file.name });
   const px = h.pixelData;
-  const info = frameInfo(h);
+  const base = frameInfo(h);
   if (!px.encapsulated) {
-    const fb = nativeFrameBytes(h);
     const frame = async (f: number) => {
-      const start = px.offset + f * fb;
-      const bytes = ranged ? await file.slice(start, start + fb) : parsed.bytes.subarray(start, Math.min(start + fb, px.offset + px.length));
-      if (bytes.length < fb) throw new VoxsegError('truncated', `pixel data of frame ${f + 1} is cut short (${bytes.length} of ${fb} bytes)`, { file: file.name });
+      const r = nativeFrameRange(h, f);
+      const start = px.offset + r.start;
+      const end = start + r.bytes;
+      const bytes = ranged ? await file.slice(start, end) : parsed.bytes.subarray(start, Math.min(end, px.offset + px.length));
+      if (bytes.length < r.bytes) throw new VoxsegError('truncated', `pixel data of frame ${f + 1} is cut short (${bytes.length} of ${r.bytes} bytes)`, { file: file.name });
       return bytes;
     };
+    const info = (f: number): FrameInfo => (h.bitsAllocated === 1 ? { ...base, bitOffset: nativeFrameRange(h, f).bitOffset } : base);
     return { header: h, info, frame };
   }
   const el = parsed.dataSet.elements[px.tag];
   const frames = locateFrames(el, parsed.bytes, h.numberOfFrames, file.name);
-  return { header: h, info, frame: async (f) => frames(f) };
+  return { header: h, info: () => base, frame: async (f) => frames(f) };
 }
 
 function startsCodestream(b: Uint8Array, at: number): boolean {

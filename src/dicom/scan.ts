@@ -84,7 +84,7 @@ export async function imageProblem(h: DicomHeader, file: SourceFile, bytes: Uint
   if (!isSupportedTransferSyntax(h.transferSyntaxUid)) return `unsupported transfer syntax ${transferSyntaxName(h.transferSyntaxUid)} (${h.transferSyntaxUid || 'none'})`;
   if (!h.rows || !h.columns) return 'image without Rows/Columns';
   if (h.pixelData.tag === 'x7fe00009') return 'Double Float Pixel Data (7FE0,0009) is not supported';
-  if (![8, 16, 32].includes(h.bitsAllocated)) return `BitsAllocated ${h.bitsAllocated} is not supported (8, 16 or 32)`;
+  if (![1, 8, 16, 32].includes(h.bitsAllocated)) return `BitsAllocated ${h.bitsAllocated} is not supported (1, 8, 16 or 32)`;
   if (h.samplesPerPixel === 1 && !MONO.has(h.photometric))
     return h.photometric === 'PALETTE COLOR' ? 'PALETTE COLOR images (colour lookup table) are not supported' : `photometric interpretation ${h.photometric} is not supported`;
   if (h.samplesPerPixel === 3 && !COLOUR.has(h.photometric)) return `colour photometric interpretation ${h.photometric} is not supported`;
@@ -92,7 +92,7 @@ export async function imageProblem(h: DicomHeader, file: SourceFile, bytes: Uint
   const px = h.pixelData;
   const available = h.container === 'plain' ? file.size : bytes.length;
   if (!px.encapsulated) {
-    const need = nativeFrameBytes(h) * h.numberOfFrames;
+    const need = h.bitsAllocated === 1 ? Math.ceil((h.rows * h.columns * h.samplesPerPixel * h.numberOfFrames) / 8) : nativeFrameBytes(h) * h.numberOfFrames;
     if (px.length < need)
       return `pixel data holds ${px.length} bytes, expected ${need} (${h.columns}x${h.rows}x${h.numberOfFrames} frames, ${h.samplesPerPixel} sample(s), ${h.bitsAllocated}-bit)`;
     if (px.offset + Math.min(px.length, need) > available)

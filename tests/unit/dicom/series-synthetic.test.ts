@@ -444,6 +444,27 @@ describe('encodings and multi-frame', () => {
   });
 });
 
+describe('bit-packed multi-frame', () => {
+  it('1-bit frames that do not start on a byte boundary land in the right slices', async () => {
+    // 3 frames of 4x3 = 12 bits: frame 1 starts at bit 4 of byte 1, frame 2 at byte 3.
+    const frames = [0, 1, 2].map((f) => Array.from({ length: ROWS * COLS }, (_, p) => (p + f) % 3 === 0 ? 1 : 0));
+    const bits = frames.flat();
+    const packed = new Uint8Array(Math.ceil(bits.length / 8));
+    bits.forEach((b, i) => (packed[i >> 3] |= b << (i & 7))); // DICOM packs the first pixel in the lowest bit
+    const override = new Map<number, El>([
+      [0x00280100, { tag: 0x00280100, vr: 'US', value: [1] }],
+      [0x00280101, { tag: 0x00280101, vr: 'US', value: [1] }],
+      [0x00280102, { tag: 0x00280102, vr: 'US', value: [0] }],
+      [0x7fe00010, { tag: 0x7fe00010, vr: 'OB', value: packed }],
+    ]);
+    const els = ds({ frames: 3, position: [0, 0, 0], extra: [{ tag: 0x00180088, vr: 'DS', value: '2' }] }).map((e) => override.get(e.tag) ?? e);
+    const s = await only([memorySource('bits.dcm', part10(els))]);
+    expect(s.dims).toEqual([3, 4, 3]);
+    const { volume } = await loadSeries(s);
+    expect(Array.from(volume.voxels)).toEqual(bits);
+  });
+});
+
 describe('progress and cancellation', () => {
   it('reports progress up to the total and honours an aborted signal', async () => {
     const files = zStack([0, 1, 2, 3]);
