@@ -1,0 +1,43 @@
+/**
+ * Main-thread side of the demo worker: `generateDemo()` resolves to in-memory DICOM files.
+ */
+import type { Progress } from '../../core/types';
+import { memorySource, type SourceFile } from '../../dicom/source';
+import { DEMO_OPTIONS, type DemoOptions, type DemoRequest, type DemoResponse } from './protocol';
+
+let worker: Worker | null = null;
+let nextId = 1;
+const pending = new Map<number, { resolve: (f: SourceFile[]) => void; reject: (e: Error) => void; onProgress?: (p: Progress) => void }>();
+
+function getWorker(): Worker {
+  if (worker) return worker;
+  worker = new Worker(new URL('./demo.worker.ts', import.meta.url), { type: 'module', name: 'voxseg-demo' });
+  worker.onmessage = (e: MessageEvent<DemoResponse>) => {
+    const msg = e.data;
+    const p = pending.get(msg.id);
+    if (!p) return;
+    if (msg.type === 'progress') p.onProgress?.({ done: msg.done, total: msg.total, stage: msg.stage });
+    else {
+      pending.delete(msg.id);
+      if (msg.type === 'done') p.resolve(msg.files.map((f) => memorySource(f.name, f.bytes)));
+      else p.reject(new Error(`demo generation failed: ${msg.message}`));
+    }
+  };
+  worker.onerror = (e) => {
+    for (const p of pending.values()) p.reject(new Error(`demo worker crashed: ${e.message || 'unknown error'}`));
+    pending.clear();
+    worker?.terminate();
+    worker = null;
+  };
+  return worker;
+}
+
+/** Generate the demo phantom as DICOM files (in a worker, so the page stays responsive). */
+export function generateDemo(onProgress?: (p: Progress) => void, options: DemoOptions = DEMO_OPTIONS): Promise<SourceFile[]> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject, onProgress });
+    const req: DemoRequest = { type: 'generate', id, options };
+    getWorker().postMessage(req);
+  });
+}

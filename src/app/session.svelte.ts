@@ -1,0 +1,135 @@
+/**
+ * What is open: the series list, the selected series, its volume, and the task in progress.
+ * Components read the fields and call the methods; nothing else changes them.
+ */
+import type { Progress, Volume } from '../core/types';
+import { errorMessage, VoxsegError } from '../core/errors';
+import type { SourceFile } from '../dicom/source';
+import { catalogFiles, defaultRow, loadRow, type Rejected, type SeriesRow } from './catalog';
+import type { Notices } from './notices.svelte';
+import { generateDemo } from './demo/client';
+
+export type SessionStatus = 'idle' | 'scanning' | 'loading' | 'ready' | 'failed';
+
+export class Session {
+  rows = $state.raw<SeriesRow[]>([]);
+  rejected = $state.raw<Rejected[]>([]);
+  selectedId = $state<string | null>(null);
+  /** Volume of the selected series, once loaded. */
+  volume = $state.raw<Volume | null>(null);
+  /** The task in progress, if any. */
+  progress = $state.raw<Progress | null>(null);
+  status = $state<SessionStatus>('idle');
+  /** Where the open files came from, e.g. "Demo phantom" or "3 files". */
+  sourceLabel = $state('');
+
+  private task: AbortController | null = null;
+
+  constructor(private readonly notices: Notices) {}
+
+  /** Scan `files`, list their series, and load the largest one. Replaces what was open. */
+  async open(files: SourceFile[], label = `${files.length} file${files.length === 1 ? '' : 's'}`): Promise<void> {
+    const signal = this.begin('scanning');
+    this.notices.clear();
+    this.rows = [];
+    this.rejected = [];
+    this.selectedId = null;
+    this.sourceLabel = label;
+    try {
+      if (files.length === 0) throw new VoxsegError('usage', 'no files were given (an empty folder?)');
+      const catalog = await catalogFiles(files, { signal, onProgress: (p) => this.report(signal, p) });
+      if (signal.aborted) return;
+      this.rows = catalog.rows;
+      this.rejected = catalog.rejected;
+      this.reportRejected(catalog.rejected);
+      const first = defaultRow(catalog.rows);
+      if (!first) throw new VoxsegError('not-image', `none of the ${files.length} files holds a readable image series`);
+      this.end(signal);
+      await this.select(first.id);
+    } catch (err) {
+      this.fail(signal, 'Could not open files', err);
+    }
+  }
+
+  /** Generate the demo phantom as DICOM files and open them like any user files. */
+  async openDemo(): Promise<void> {
+    const signal = this.begin('scanning');
+    this.progress = { done: 0, total: 2, stage: 'Generating demo phantom' };
+    try {
+      const files = await generateDemo((p) => this.report(signal, p));
+      if (signal.aborted) return;
+      this.end(signal);
+      await this.open(files, 'Demo phantom');
+    } catch (err) {
+      this.fail(signal, 'Could not create the demo', err);
+    }
+  }
+
+  /** Load and show series `id`. */
+  async select(id: string): Promise<void> {
+    const row = this.rows.find((r) => r.id === id);
+    if (!row) return;
+    const signal = this.begin('loading');
+    this.selectedId = id;
+    try {
+      const { volume, warnings } = await loadRow(row, { signal, onProgress: (p) => this.report(signal, p) });
+      if (signal.aborted) return;
+      for (const w of warnings) this.notices.push({ level: 'warning', title: 'Loaded with a warning', message: w });
+      this.volume = volume;
+      this.end(signal);
+      this.status = 'loading'; // until the viewer reports it on screen
+    } catch (err) {
+      this.fail(signal, `Could not load ${row.description || 'series'}`, err, row.source.kind === 'nifti' ? row.source.file : undefined);
+    }
+  }
+
+  /** Called by the viewer once the volume is rendered. */
+  shown(volume: Volume): void {
+    if (volume === this.volume && !this.task) this.status = 'ready';
+  }
+
+  /** Called by the viewer when it could not display the volume (the error is in the notices). */
+  displayFailed(volume: Volume): void {
+    if (volume === this.volume && !this.task) this.status = 'failed';
+  }
+
+  private begin(status: SessionStatus): AbortSignal {
+    this.task?.abort();
+    this.task = new AbortController();
+    this.status = status;
+    this.progress = { done: 0, total: 1, stage: status === 'scanning' ? 'Scanning files' : 'Loading series' };
+    return this.task.signal;
+  }
+
+  private report(signal: AbortSignal, p: Progress): void {
+    if (!signal.aborted) this.progress = p;
+  }
+
+  private end(signal: AbortSignal): void {
+    if (this.task?.signal !== signal) return;
+    this.task = null;
+    this.progress = null;
+  }
+
+  private fail(signal: AbortSignal, title: string, err: unknown, file?: string): void {
+    if (signal.aborted) return;
+    this.end(signal);
+    this.status = 'failed';
+    const f = file ?? (err instanceof VoxsegError ? err.file : undefined);
+    let message = errorMessage(err);
+    if (f && message.startsWith(`${f}: `)) message = message.slice(f.length + 2);
+    this.notices.push({ level: 'error', title, file: f, message });
+  }
+
+  private reportRejected(rejected: Rejected[]): void {
+    if (rejected.length === 0) return;
+    const n = rejected.length;
+    this.notices.push({
+      level: 'warning',
+      title: `${n} file${n === 1 ? '' : 's'} skipped`,
+      file: n === 1 ? rejected[0].file : undefined,
+      message: n === 1 ? rejected[0].reason : 'not part of any image series',
+      details: n === 1 ? undefined : rejected.slice(0, 5).map((r) => `${r.file}: ${r.reason}`).concat(n > 5 ? [`… and ${n - 5} more (see the series panel)`] : []),
+    });
+  }
+}

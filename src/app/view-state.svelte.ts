@@ -1,0 +1,58 @@
+/**
+ * The app's handle on the `Viewer`: what the overlays show (edge labels, slice numbers,
+ * window) and the preset / reset commands of the toolbar.
+ */
+import type { Volume } from '../core/types';
+import type { Viewer, EdgeLabels, MprView, PresetName, ViewerElements, WindowLevel } from '../viewer';
+
+export class ViewState {
+  viewer = $state.raw<Viewer | null>(null);
+  labels = $state.raw<Partial<Record<MprView, EdgeLabels>>>({});
+  slices = $state.raw<Partial<Record<MprView, { index: number; total: number }>>>({});
+  window = $state.raw<WindowLevel | null>(null);
+  preset = $state<PresetName | null>(null);
+  /** Number of volumes shown so far (tests wait on it). */
+  shownCount = $state(0);
+  private shownVolume: Volume | null = null;
+  private detached = false;
+
+  /** Create the Cornerstone viewer in the four elements (its code is loaded on demand). */
+  async attach(elements: ViewerElements): Promise<Viewer> {
+    const { Viewer } = await import('../viewer');
+    const viewer = await Viewer.create(elements);
+    if (this.detached) {
+      viewer.destroy();
+      return viewer;
+    }
+    viewer.events.on('orientation', ({ view, labels }) => (this.labels = { ...this.labels, [view]: labels }));
+    viewer.events.on('slice', ({ view, index, total }) => (this.slices = { ...this.slices, [view]: { index, total } }));
+    viewer.events.on('window', (w) => (this.window = w));
+    viewer.events.on('shown', () => this.shownCount++);
+    this.viewer = viewer;
+    return viewer;
+  }
+
+  /** Show `volume` unless it is already on screen. */
+  async show(volume: Volume): Promise<void> {
+    if (!this.viewer || volume === this.shownVolume) return;
+    this.shownVolume = volume;
+    this.preset = null;
+    await this.viewer.show(volume);
+  }
+
+  setPreset(name: PresetName): void {
+    this.preset = name;
+    this.viewer?.setPreset(name);
+  }
+
+  resetCamera(): void {
+    this.viewer?.resetCamera();
+  }
+
+  detach(): void {
+    this.detached = true;
+    this.viewer?.destroy();
+    this.viewer = null;
+    this.shownVolume = null;
+  }
+}

@@ -1,0 +1,13 @@
+import { mount } from 'svelte';
+import App from './app/App.svelte';
+import { registerBrowserCodecUrls } from './dicom/decode/wasm-urls.browser';
+import './app/app.css';
+
+// Tell the JPEG 2000 / JPEG-LS / JPEG decoders where Vite put their wasm, before any decode.
+registerBrowserCodecUrls();
+
+const params = new URLSearchParams(location.search);
+const target = document.getElementById('app');
+if (!target) throw new Error('index.html has no #app element');
+
+export default mount(App, { target, props: { autoDemo: params.get('demo') !== '0' } });

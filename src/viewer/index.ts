@@ -1,0 +1,4 @@
+export { Viewer, type ViewerEvents } from './viewer';
+export { MPR_VIEWS, VIEW_NAMES, type MprView, type ViewName, type ViewerElements } from './layout';
+export { PRESETS, type PresetName, type WindowLevel } from './presets';
+export type { EdgeLabels } from './orientation';

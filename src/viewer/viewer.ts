@@ -1,0 +1,221 @@
+/**
+ * `Viewer`: the 2x2 MPR + 3D display of one volume. The only class the app talks to; the
+ * Cornerstone3D details stay in this folder.
+ */
+import { RenderingEngine, Enums, setVolumesForViewports, type Types } from '@cornerstonejs/core';
+import { Emitter } from '../core/events';
+import type { Vec3, Volume } from '../core/types';
+import { initCornerstone, isSoftwareRenderer } from './init';
+import { createViewports, MPR_VIEWS, VIEW_NAMES, viewportId, type MprView, type ViewerElements, type ViewName } from './layout';
+import { createToolGroups, enableCrosshairs, type ToolGroups } from './tools';
+import { createCornerstoneVolume, removeCornerstoneVolume } from './volume';
+import { edgeLabels, type EdgeLabels } from './orientation';
+import { initialWindow, presetWindow, renderPresetFor, windowToRange, type PresetName, type WindowLevel } from './presets';
+
+export interface ViewerEvents {
+  /** A volume is on screen (rendered twice, so the first frame's late work is in). */
+  shown: { volume: Volume };
+  /** Screen-edge anatomical labels of a 2D view, after any camera change. */
+  orientation: { view: MprView; labels: EdgeLabels };
+  /** Slice position of a 2D view: 1-based index and count. */
+  slice: { view: MprView; index: number; total: number };
+  /** Window of the 2D views changed (preset or mouse). */
+  window: WindowLevel;
+}
+
+let instances = 0;
+
+/**
+ * Without a GPU (SwiftShader, llvmpipe) a full-quality 3D frame of a 256x256x100 CT takes ~25 s.
+ * There, cap the ray at about 200 samples across the volume diagonal (Cornerstone's default
+ * step is half the mean voxel spacing).
+ */
+function softwareSampleMultiplier(volume: Volume): number {
+  const { dims, spacing } = volume.header;
+  const diagonal = Math.hypot(dims[0] * spacing[0], dims[1] * spacing[1], dims[2] * spacing[2]);
+  const defaultStep = (spacing[0] + spacing[1] + spacing[2]) / 6;
+  return Math.max(1, diagonal / 200 / defaultStep);
+}
+
+export class Viewer {
+  readonly events = new Emitter<ViewerEvents>();
+  private readonly prefix = `voxseg${++instances}`;
+  private readonly engine: RenderingEngine;
+  private readonly tools: ToolGroups;
+  private readonly cleanup: (() => void)[] = [];
+  private volume: Volume | undefined;
+  private volumeId: string | undefined;
+  private volumeCount = 0;
+  private destroyed = false;
+  /** Serialises `show` calls; `latest` is the volume most recently asked for. */
+  private queue: Promise<void> = Promise.resolve();
+  private latest: Volume | undefined;
+
+  /** Initialise Cornerstone (once per page) and build the four views in `elements`. */
+  static async create(elements: ViewerElements): Promise<Viewer> {
+    await initCornerstone();
+    return new Viewer(elements);
+  }
+
+  private constructor(private readonly elements: ViewerElements) {
+    this.engine = new RenderingEngine(`${this.prefix}-engine`);
+    createViewports(this.engine, this.prefix, elements);
+    this.tools = createToolGroups(
+      this.prefix,
+      this.engine.id,
+      MPR_VIEWS.map((v) => this.id(v)),
+      this.id('volume3d'),
+    );
+    for (const view of MPR_VIEWS) this.listen(view);
+    // Layout changes (banners, progress bar) come in bursts: resize once per animation frame.
+    let frame = 0;
+    const resize = new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        if (!this.destroyed) this.engine.resize(true, true);
+      });
+    });
+    for (const view of VIEW_NAMES) resize.observe(elements[view]);
+    this.cleanup.push(() => {
+      cancelAnimationFrame(frame);
+      resize.disconnect();
+    });
+  }
+
+  /** The volume on screen, if any. */
+  get current(): Volume | undefined {
+    return this.volume;
+  }
+
+  /**
+   * Show `volume` in all four views (replacing the previous one) and reset cameras and window.
+   * Calls are serialised; a call overtaken by a newer one resolves without showing its volume.
+   */
+  show(volume: Volume): Promise<void> {
+    this.assertAlive();
+    this.latest = volume;
+    const run = this.queue.then(() => (this.latest === volume && !this.destroyed ? this.display(volume) : undefined));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async display(volume: Volume): Promise<void> {
+    const previous = this.volumeId;
+    const volumeId = `${this.prefix}-volume${++this.volumeCount}`;
+    createCornerstoneVolume(volumeId, volume);
+    this.volume = volume;
+    this.volumeId = volumeId;
+    await setVolumesForViewports(this.engine, [{ volumeId }], VIEW_NAMES.map((v) => this.id(v)));
+    if (previous) removeCornerstoneVolume(previous);
+
+    // setProperties types `preset` as a name, but setPreset also takes a full preset object.
+    this.viewport3d().setProperties({ preset: renderPresetFor(volume) as string });
+    if (isSoftwareRenderer()) this.viewport3d().setProperties({ sampleDistanceMultiplier: softwareSampleMultiplier(volume) });
+    this.applyWindow(initialWindow(volume), false);
+    enableCrosshairs(this.tools);
+    for (const view of VIEW_NAMES) this.engine.getViewport(this.id(view))?.resetCamera();
+    await this.renderAndWait(VIEW_NAMES);
+    if (this.destroyed) return;
+    // Render once more after the first frame: late texture uploads and overlays land in it.
+    await this.renderAndWait(VIEW_NAMES);
+    for (const view of MPR_VIEWS) this.emitViewState(view);
+    this.events.emit('shown', { volume });
+  }
+
+  /** Apply a display preset to the 2D views ('auto' = percentiles of the data). */
+  setPreset(name: PresetName): void {
+    if (!this.volume) return;
+    this.applyWindow(presetWindow(name, this.volume));
+  }
+
+  /** Reset pan/zoom/slice of every view and re-centre the 3D view. */
+  resetCamera(): void {
+    for (const view of VIEW_NAMES) this.engine.getViewport(this.id(view))?.resetCamera();
+    this.engine.render();
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const fn of this.cleanup.splice(0)) fn();
+    this.tools.destroy();
+    this.engine.destroy();
+    if (this.volumeId) removeCornerstoneVolume(this.volumeId);
+    this.volume = undefined;
+  }
+
+  private applyWindow(w: WindowLevel, render = true): void {
+    for (const view of MPR_VIEWS) this.mprViewport(view).setProperties({ voiRange: windowToRange(w) });
+    if (render) this.engine.renderViewports(MPR_VIEWS.map((v) => this.id(v)));
+    this.events.emit('window', w);
+  }
+
+  /**
+   * Render `views` and resolve once each has drawn (Cornerstone renders on the next animation
+   * frame and fires IMAGE_RENDERED per viewport), or after `timeoutMs`.
+   */
+  private renderAndWait(views: readonly ViewName[], timeoutMs = 30_000): Promise<void> {
+    return new Promise((resolve) => {
+      const pending = new Set(views);
+      const offs: (() => void)[] = [];
+      const done = () => {
+        clearTimeout(timer);
+        for (const off of offs) off();
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      for (const view of views) {
+        const el = this.elements[view];
+        const fn = () => {
+          pending.delete(view);
+          if (pending.size === 0) done();
+        };
+        el.addEventListener(Enums.Events.IMAGE_RENDERED, fn);
+        offs.push(() => el.removeEventListener(Enums.Events.IMAGE_RENDERED, fn));
+      }
+      this.engine.renderViewports(views.map((v) => this.id(v)));
+    });
+  }
+
+  private listen(view: MprView): void {
+    const el = this.elements[view];
+    const onCamera = () => this.emitViewState(view);
+    const onVoi = (e: Event) => {
+      const range = (e as CustomEvent<{ range?: { lower: number; upper: number } }>).detail?.range;
+      if (view === 'axial' && range) this.events.emit('window', { width: range.upper - range.lower, center: (range.upper + range.lower) / 2 });
+    };
+    el.addEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
+    el.addEventListener(Enums.Events.VOI_MODIFIED, onVoi);
+    this.cleanup.push(() => {
+      el.removeEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
+      el.removeEventListener(Enums.Events.VOI_MODIFIED, onVoi);
+    });
+  }
+
+  private emitViewState(view: MprView): void {
+    if (!this.volume) return;
+    const vp = this.mprViewport(view);
+    const cam = vp.getCamera();
+    if (cam.viewUp && cam.viewPlaneNormal) {
+      this.events.emit('orientation', { view, labels: edgeLabels(cam.viewUp as Vec3, cam.viewPlaneNormal as Vec3) });
+    }
+    const total = vp.getNumberOfSlices();
+    if (total > 0) this.events.emit('slice', { view, index: vp.getSliceIndex() + 1, total });
+  }
+
+  private id(view: ViewName): string {
+    return viewportId(this.prefix, view);
+  }
+
+  private mprViewport(view: MprView): Types.IVolumeViewport {
+    return this.engine.getViewport(this.id(view)) as Types.IVolumeViewport;
+  }
+
+  private viewport3d(): Types.IVolumeViewport {
+    return this.engine.getViewport(this.id('volume3d')) as Types.IVolumeViewport;
+  }
+
+  private assertAlive(): void {
+    if (this.destroyed) throw new Error('Viewer was destroyed');
+  }
+}

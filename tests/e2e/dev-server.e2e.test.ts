@@ -1,0 +1,45 @@
+/**
+ * `vite` dev mode (what developers run): cross-origin isolated, and the pre-bundled JPEG 2000
+ * decoder works there too (codec entry points in optimizeDeps.include; without them a decode
+ * can hang while Vite re-optimizes).
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createServer, type ViteDevServer } from 'vite';
+import { sharedPath } from '../unit/helpers/shared';
+import { describeBrowser, launchBrowser, openApp, repoRoot, saveLog, viewStats, waitShown, type Browser } from './helpers/browser';
+
+const J2K = 'dicom/ct-abdomen-j2k';
+describeBrowser('vite dev server', [J2K], () => {
+  let browser: Browser;
+  let server: ViteDevServer;
+  let url: string;
+  beforeAll(async () => {
+    server = await createServer({
+      root: repoRoot,
+      logLevel: 'warn',
+      cacheDir: join(repoRoot, '.cache/vite-e2e-dev'),
+      server: { host: '127.0.0.1', port: 0 },
+    });
+    await server.listen();
+    url = server.resolvedUrls!.local[0];
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('serves an isolated page that decodes the J2K CT', async () => {
+    const { page, log } = await openApp(browser.context, url);
+    try {
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      await page.setInputFiles('[data-testid="folder-input"]', sharedPath(J2K));
+      await waitShown(page);
+      expect(await page.locator('[data-testid="series-dims"]').textContent()).toBe('512×512×20');
+      expect((await viewStats(page, 'axial', 'dev-j2k')).foreground).toBeGreaterThan(0.05);
+    } finally {
+      saveLog('dev-j2k', log);
+    }
+  });
+});
