@@ -1,16 +1,17 @@
 /**
  * loadSeries: read each file once, decode its frame(s) and write them straight into ONE
  * preallocated voxel array, slice by slice (a few files in flight at a time; nothing else kept).
+ * In the browser, Blob-backed files are read and decoded by a pool of load workers in parallel
+ * (src/dicom/worker); the page only copies finished slices in. Elsewhere it runs in-thread.
  */
 import { VoxsegError, errorMessage } from '../core/errors';
 import type { Volume, VolumeMetadata } from '../core/types';
 import { allocateVoxels, createVolume } from '../volume/volume';
-import { decodeFrame, type DecodedPixels } from './decode/index';
 import { fmt, type FrameRef } from './multiframe';
-import { openFrames } from './pixeldata';
+import { decodeFileSlices, type SliceJob } from './loadfile';
+import { decodeInWorker, workerConcurrency, workersAvailable } from './worker/pool';
 import { plans, pool, scanFiles, type ScanOptions, type SeriesInfo, type SeriesPlan } from './scan';
-import { tileOrigin } from './mosaic';
-import { fillSlices, invertSum, writeRegion, type Target } from './values';
+import { fillSlices, invertSum, type Target } from './values';
 
 const FILES_IN_FLIGHT = 4;
 
@@ -31,7 +32,7 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
   const [nx, ny, nz] = series.dims;
   const sliceSize = nx * ny;
   const target: Target = { voxels: allocateVoxels(plan.dtype.dtype, sliceSize * nz) as Int16Array | Float32Array };
-  const jobs = new Map<number, { k: number; frame: FrameRef }[]>();
+  const jobs = new Map<number, SliceJob[]>();
   const empty: number[] = [];
   plan.slots.forEach((frame, k) => {
     if (!frame) return empty.push(k);
@@ -46,36 +47,41 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
 
   const written = new Set<number>();
   const failures: VoxsegError[] = [];
-  await pool([...jobs.keys()], FILES_IN_FLIGHT, async (fi) => {
+  const useWorkers = workersAvailable(series.files);
+  const fail = (e: unknown, name: string) => {
+    if (opts.signal?.aborted) throw e;
+    if (e instanceof VoxsegError && e.file) failures.push(e);
+    else failures.push(new VoxsegError(e instanceof VoxsegError ? e.code : 'decode-failed', `cannot decode pixel data: ${errorMessage(e)}`, { file: name, cause: e }));
+  };
+  await pool([...jobs.keys()], useWorkers ? workerConcurrency() : FILES_IN_FLIGHT, async (fi) => {
     opts.signal?.throwIfAborted();
     const file = series.files[fi];
+    const fileJobs = jobs.get(fi)!;
     try {
-      const src = await openFrames(file, plan.headers[fi]);
-      const h = src.header;
-      const inv = invertSum(h);
-      let mosaicPixels: DecodedPixels | undefined;
-      for (const { k, frame } of jobs.get(fi)!) {
+      if (useWorkers) {
+        const r = await decodeInWorker(file, plan.headers[fi], fileJobs, target.voxels instanceof Int16Array ? 'int16' : 'float32', nx, ny);
         opts.signal?.throwIfAborted();
-        let px: DecodedPixels;
-        let srcOffset = 0;
-        if (h.mosaic) {
-          mosaicPixels ??= await decodeFrame(await src.frame(0), src.info(0));
-          px = mosaicPixels;
-          srcOffset = tileOrigin(h, frame.frame);
-        } else {
-          px = await decodeFrame(await src.frame(frame.frame), src.info(frame.frame));
+        if (r.voxels instanceof Float32Array && target.voxels instanceof Int16Array) {
+          target.voxels = new Float32Array(target.voxels);
+          target.convertedAt = r.convertedAt;
         }
-        const need = srcOffset + ((ny - 1) * h.columns + nx) * h.samplesPerPixel;
-        if (px.length < need) throw new VoxsegError('decode-failed', `decoded frame has ${px.length} samples, expected ${need}`);
-        const where = h.numberOfFrames > 1 ? `${file.name} frame ${frame.frame + 1}` : file.name;
-        writeRegion(target, { k, nx, ny, srcWidth: h.columns, srcOffset, samples: h.samplesPerPixel }, px, frame.slope, frame.intercept, inv, where);
-        written.add(k);
-        opts.onProgress?.({ done: ++done, total, stage });
+        fileJobs.forEach((job, i) => target.voxels.set(r.voxels.subarray(i * sliceSize, (i + 1) * sliceSize), job.k * sliceSize));
+        for (const job of fileJobs) written.add(job.k);
+        done += fileJobs.length;
+        opts.onProgress?.({ done, total, stage });
+      } else {
+        await decodeFileSlices(file, plan.headers[fi], target, {
+          jobs: fileJobs,
+          nx,
+          ny,
+          slot: (job) => job.k,
+          signal: opts.signal,
+          onSlice: () => opts.onProgress?.({ done: ++done, total, stage }),
+        });
+        for (const job of fileJobs) written.add(job.k);
       }
     } catch (e) {
-      if (opts.signal?.aborted) throw e;
-      if (e instanceof VoxsegError && e.file) failures.push(e);
-      else failures.push(new VoxsegError(e instanceof VoxsegError ? e.code : 'decode-failed', `cannot decode pixel data: ${errorMessage(e)}`, { file: file.name, cause: e }));
+      fail(e, file.name);
     }
   });
   // A file that fails here leaves its slices empty (named in a warning); if nothing decoded, fail.

@@ -77,7 +77,7 @@ export interface Parsed {
   bytes: Uint8Array;
 }
 
-const HEADER_CHUNK = 64 * 1024;
+const HEADER_CHUNK = 16 * 1024;
 const PIXEL_TAGS = ['x7fe00010', 'x7fe00008', 'x7fe00009'];
 
 /** Parse `bytes` (a whole file, or its start when `untilPixelData`). Throws VoxsegError. */

@@ -58,7 +58,7 @@ export interface SeriesPlan {
 
 export const plans = new WeakMap<SeriesInfo, SeriesPlan>();
 
-const CONCURRENCY = 8;
+const CONCURRENCY = 32;
 const MAX_VOXELS = 2 ** 32 - 1;
 const MONO = new Set(['MONOCHROME1', 'MONOCHROME2']);
 const COLOUR = new Set(['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_RCT', 'YBR_ICT', 'YBR_PARTIAL_420']);

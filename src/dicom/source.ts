@@ -6,6 +6,8 @@ export interface SourceFile {
   /** Display name: a relative path or file name. Used in every message about this file. */
   readonly name: string;
   readonly size: number;
+  /** The Blob behind this file, when there is one (lets browser workers read it themselves). */
+  readonly blob?: Blob;
   /** Bytes [start, end) (end defaults to size). */
   slice(start: number, end?: number): Promise<Uint8Array>;
 }
@@ -15,6 +17,7 @@ export function blobSource(blob: Blob, name = (blob as File).webkitRelativePath 
   return {
     name,
     size: blob.size,
+    blob,
     async slice(start, end = blob.size) {
       return new Uint8Array(await blob.slice(start, end).arrayBuffer());
     },

@@ -29,6 +29,8 @@ describeBrowser('DICOM in the browser', [J2K, GE], () => {
       expect(await rows.count()).toBe(1);
       expect(await rows.first().locator('[data-testid="series-dims"]').textContent()).toBe('512×512×20');
       expect(await rows.first().textContent()).toContain('CT');
+      // Voxel values decoded by the load workers: HU range and spacing of the reference series.
+      expect(await page.locator('[data-testid="sagittal-info"]').textContent()).toBe('-1024 … 1839 HU · 0.977 × 0.977 × 2 mm');
       for (const view of VIEWS) {
         const s = await viewStats(page, view, 'j2k');
         expect.soft(s.foreground, `${view} foreground fraction`).toBeGreaterThan(0.05);
