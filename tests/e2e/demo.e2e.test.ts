@@ -21,7 +21,8 @@ describeBrowser('demo phantom', [], () => {
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
       // The progress bar shows while the demo is generated / scanned / decoded.
       await page.waitForSelector('[data-testid="progress"]', { timeout: 30_000 });
-      await screenshotPage(page, 'demo-progress');
+      // For people reviewing the run; a software-rendered page can be too busy to paint in time.
+      await screenshotPage(page, 'demo-progress').catch((e) => console.warn(`demo-progress screenshot skipped: ${e.message.split('\n')[0]}`));
       await waitShown(page);
       await screenshotPage(page, 'demo');
       const rows = page.locator('[data-testid="series-row"]');

@@ -1,8 +1,9 @@
 /**
- * Main-thread side of the demo worker: `generateDemo()` resolves to in-memory DICOM files.
+ * Main-thread side of the demo worker: `generateDemo()` resolves to in-memory DICOM files,
+ * Blob-backed so that they load through the DICOM load workers like files a user drops.
  */
 import type { Progress } from '../../core/types';
-import { memorySource, type SourceFile } from '../../dicom/source';
+import { blobSource, type SourceFile } from '../../dicom/source';
 import { DEMO_OPTIONS, type DemoOptions, type DemoRequest, type DemoResponse } from './protocol';
 
 let worker: Worker | null = null;
@@ -19,7 +20,7 @@ function getWorker(): Worker {
     if (msg.type === 'progress') p.onProgress?.({ done: msg.done, total: msg.total, stage: msg.stage });
     else {
       pending.delete(msg.id);
-      if (msg.type === 'done') p.resolve(msg.files.map((f) => memorySource(f.name, f.bytes)));
+      if (msg.type === 'done') p.resolve(msg.files.map((f) => blobSource(new Blob([f.bytes as Uint8Array<ArrayBuffer>]), f.name)));
       else p.reject(new Error(`demo generation failed: ${msg.message}`));
     }
   };
