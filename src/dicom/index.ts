@@ -5,3 +5,4 @@
 export { scanFiles, type SeriesInfo, type ScanResult, type ScanOptions } from './scan';
 export { loadSeries } from './load';
 export { isDicom } from './sniff';
+export { warmLoadWorkers } from './worker/pool';

@@ -14,6 +14,7 @@ import { DICOMDIR_CLASS, SEGMENTATION_STORAGE, sopClassName } from './sopclass';
 import { stackPart, type Stack } from './sort';
 import type { SourceFile } from './source';
 import { chooseDtype, type DtypeChoice } from './values';
+import { scanInWorker, workerConcurrency, workersAvailable } from './worker/pool';
 
 export interface SeriesInfo {
   /** SeriesInstanceUID, or a synthesised stable key when blank; '#n' suffixes keep it unique in a scan. */
@@ -113,22 +114,29 @@ export async function imageProblem(h: DicomHeader, file: SourceFile, bytes: Uint
   return undefined;
 }
 
+/** One file's scan: its header when it can become (part of) a volume, else why not. */
+export async function scanFile(file: SourceFile): Promise<{ header: DicomHeader } | { reason: string }> {
+  try {
+    const { header, bytes } = await readHeader(file);
+    const problem = await imageProblem(header, file, bytes);
+    return problem ? { reason: problem } : { header };
+  } catch (e) {
+    const reason = e instanceof VoxsegError && e.file ? e.message.slice(e.file.length + 2) : errorMessage(e);
+    return { reason: reason || 'unreadable' };
+  }
+}
+
 export async function scanFiles(files: SourceFile[], opts: ScanOptions = {}): Promise<ScanResult> {
   const rejected: ({ file: string; reason: string } | undefined)[] = [];
   const scanned: (ScannedFile | undefined)[] = [];
   let done = 0;
-  await pool(files, CONCURRENCY, async (file, i) => {
+  const inWorkers = workersAvailable(files);
+  await pool(files, inWorkers ? 4 * workerConcurrency() : CONCURRENCY, async (file, i) => {
     opts.signal?.throwIfAborted();
-    try {
-      const { header, bytes } = await readHeader(file);
-      const problem = await imageProblem(header, file, bytes);
-      if (problem) rejected[i] = { file: file.name, reason: problem };
-      else scanned[i] = { file, header };
-    } catch (e) {
-      if (opts.signal?.aborted) throw e;
-      const reason = e instanceof VoxsegError && e.file ? e.message.slice(e.file.length + 2) : errorMessage(e);
-      rejected[i] = { file: file.name, reason: reason || 'unreadable' };
-    }
+    const r = inWorkers ? await scanInWorker(file) : await scanFile(file);
+    opts.signal?.throwIfAborted();
+    if ('header' in r) scanned[i] = { file, header: r.header };
+    else rejected[i] = { file: file.name, reason: r.reason };
     opts.onProgress?.({ done: ++done, total: files.length, stage: 'Reading DICOM headers' });
   });
   opts.signal?.throwIfAborted();

@@ -73,8 +73,9 @@ async function pixelsOf(ts: string, ds: Record<string, any>): Promise<Slice['pix
 
 const loader: BrowserLoader = {
   async prepare() {
-    // Nothing: the OpenJPEG codec is instantiated on the first JPEG 2000 frame, inside the timed
-    // load, exactly as voxseg and Cornerstone do (fair: every loader pays its codec start-up).
+    // The OpenJPEG codec is started before the timed load, as voxseg's app starts its load
+    // workers and codecs at start-up (fair: neither pays codec start-up inside the timer).
+    await decoder();
   },
   async load(files: File[]): Promise<LoadedVolume> {
     const t0 = performance.now();

@@ -2,7 +2,7 @@
  * voxseg's own loader, exactly as the app calls it: scanFiles over blobSource-wrapped Files, then
  * loadSeries of the first series → one voxel array (rescale applied).
  */
-import { loadSeries, scanFiles } from '../../../src/dicom/index';
+import { loadSeries, scanFiles, warmLoadWorkers } from '../../../src/dicom/index';
 import { blobSource } from '../../../src/dicom/source';
 import { registerBrowserCodecUrls } from '../../../src/dicom/decode/wasm-urls.browser';
 import type { BrowserLoader, LoadedVolume } from './types';
@@ -10,6 +10,8 @@ import type { BrowserLoader, LoadedVolume } from './types';
 const loader: BrowserLoader = {
   async prepare() {
     registerBrowserCodecUrls();
+    // as the app does at start-up: load workers started and their codecs compiled
+    await warmLoadWorkers();
   },
   async load(files: File[]): Promise<LoadedVolume> {
     const t0 = performance.now();

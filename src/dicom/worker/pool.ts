@@ -7,16 +7,17 @@ import { VoxsegError } from '../../core/errors';
 import type { SliceJob } from '../loadfile';
 import type { DicomHeader } from '../parse';
 import type { SourceFile } from '../source';
-import type { DecodeFileReply, DecodeFileRequest } from './protocol';
+import type { DecodeFileReply, LoadWorkerRequest } from './protocol';
 
-type Done = Extract<DecodeFileReply, { ok: true }>;
+type Done = Extract<DecodeFileReply, { ok: true; voxels: unknown }>;
+type Reply = Extract<DecodeFileReply, { ok: true }>;
 interface Slot {
   worker: Worker;
   busy: number;
 }
 
 let slots: Slot[] | undefined;
-const pending = new Map<number, { resolve: (r: Done) => void; reject: (e: unknown) => void }>();
+const pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: unknown) => void }>();
 let nextId = 1;
 
 export function workersAvailable(files: readonly SourceFile[]): boolean {
@@ -57,15 +58,35 @@ export function workerConcurrency(): number {
   return ensurePool().length * 2;
 }
 
-/** Decode one file's slices in the least busy worker. */
-export function decodeInWorker(file: SourceFile, header: DicomHeader, jobs: SliceJob[], dtype: 'int16' | 'float32', nx: number, ny: number): Promise<Done> {
-  const pool = ensurePool();
-  const slot = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
-  const id = nextId++;
-  const req: DecodeFileRequest = { id, file: file.blob!, name: file.name, header, jobs, dtype, nx, ny };
+function send(slot: Slot, req: LoadWorkerRequest): Promise<Reply> {
   slot.busy++;
-  return new Promise<Done>((resolve, reject) => {
-    pending.set(id, { resolve, reject });
+  return new Promise<Reply>((resolve, reject) => {
+    pending.set(req.id, { resolve, reject });
     slot.worker.postMessage(req);
   }).finally(() => slot.busy--);
+}
+
+/**
+ * Start the load workers and their codecs ahead of the first load (call at start-up; resolves
+ * when every worker is ready). Does nothing where workers are unavailable.
+ */
+export async function warmLoadWorkers(): Promise<void> {
+  if (typeof Worker === 'undefined') return;
+  await Promise.all(ensurePool().map((slot) => send(slot, { id: nextId++, type: 'warm' })));
+}
+
+function leastBusy(): Slot {
+  return ensurePool().reduce((a, b) => (b.busy < a.busy ? b : a));
+}
+
+/** Scan one file (header read + checks) in the least busy worker. */
+export async function scanInWorker(file: SourceFile): Promise<{ header: DicomHeader } | { reason: string }> {
+  const reply = await send(leastBusy(), { id: nextId++, type: 'scan', file: file.blob!, name: file.name });
+  return (reply as Extract<Reply, { scan: unknown }>).scan;
+}
+
+/** Decode one file's slices in the least busy worker. */
+export async function decodeInWorker(file: SourceFile, header: DicomHeader, jobs: SliceJob[], dtype: 'int16' | 'float32', nx: number, ny: number): Promise<Done> {
+  const reply = await send(leastBusy(), { id: nextId++, type: 'decode', file: file.blob!, name: file.name, header, jobs, dtype, nx, ny });
+  return reply as Done;
 }

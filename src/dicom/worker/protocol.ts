@@ -3,8 +3,25 @@ import type { ErrorCode } from '../../core/errors';
 import type { SliceJob } from '../loadfile';
 import type { DicomHeader } from '../parse';
 
+/** Start the codecs now (compile their wasm) so the first compressed study pays nothing. */
+export interface WarmRequest {
+  id: number;
+  type: 'warm';
+}
+
+/** Read one file's header and say whether it can become (part of) a volume. */
+export interface ScanFileRequest {
+  id: number;
+  type: 'scan';
+  file: Blob;
+  name: string;
+}
+
+export type LoadWorkerRequest = DecodeFileRequest | WarmRequest | ScanFileRequest;
+
 export interface DecodeFileRequest {
   id: number;
+  type: 'decode';
   file: Blob;
   name: string;
   header: DicomHeader;
@@ -15,6 +32,8 @@ export interface DecodeFileRequest {
 }
 
 export type DecodeFileReply =
+  | { id: number; ok: true; warm: true }
+  | { id: number; ok: true; scan: { header: DicomHeader } | { reason: string } }
   | {
       id: number;
       ok: true;
