@@ -1,17 +1,18 @@
 /**
- * loadSeries: read each file once, decode its frame(s) and write them straight into ONE
- * preallocated voxel array, slice by slice (a few files in flight at a time; nothing else kept).
- * In the browser, Blob-backed files are read and decoded by a pool of load workers in parallel
- * (src/dicom/worker); the page only copies finished slices in. Elsewhere it runs in-thread.
+ * loadSeries: read each file once, decode its frame(s) and write them into ONE preallocated voxel
+ * array, slice by slice (a few files in flight at a time; nothing else kept). In the browser the
+ * files are read and decoded by the load workers (./worker/), on the main thread otherwise.
  */
 import { VoxsegError, errorMessage } from '../core/errors';
 import type { Volume, VolumeMetadata } from '../core/types';
 import { allocateVoxels, createVolume } from '../volume/volume';
+import { decodeFileSlices, type SliceSink } from './filedecode';
 import { fmt, type FrameRef } from './multiframe';
-import { decodeFileSlices, type SliceJob } from './loadfile';
-import { decodeInWorker, workerConcurrency, workersAvailable } from './worker/pool';
-import { plans, pool, scanFiles, type ScanOptions, type SeriesInfo, type SeriesPlan } from './scan';
+import { plans, scanFiles, type ScanOptions, type SeriesInfo, type SeriesPlan } from './scan';
+import { planJobs, pool, type FileJob } from './slicejobs';
 import { fillSlices, invertSum, type Target } from './values';
+import { loadInWorkers } from './worker/client';
+import { loaderPool } from './worker/pool';
 
 const FILES_IN_FLIGHT = 4;
 
@@ -32,58 +33,37 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
   const [nx, ny, nz] = series.dims;
   const sliceSize = nx * ny;
   const target: Target = { voxels: allocateVoxels(plan.dtype.dtype, sliceSize * nz) as Int16Array | Float32Array };
-  const jobs = new Map<number, SliceJob[]>();
-  const empty: number[] = [];
-  plan.slots.forEach((frame, k) => {
-    if (!frame) return empty.push(k);
-    const list = jobs.get(frame.file) ?? [];
-    list.push({ k, frame });
-    jobs.set(frame.file, list);
-  });
-  const total = plan.slots.length - empty.length;
+  const { jobs, empty, total } = planJobs(plan.slots);
   let done = 0;
   const stage = 'Decoding slices';
   opts.onProgress?.({ done, total, stage });
 
   const written = new Set<number>();
-  const failures: VoxsegError[] = [];
-  const useWorkers = workersAvailable(series.files);
-  const fail = (e: unknown, name: string) => {
-    if (opts.signal?.aborted) throw e;
-    if (e instanceof VoxsegError && e.file) failures.push(e);
-    else failures.push(new VoxsegError(e instanceof VoxsegError ? e.code : 'decode-failed', `cannot decode pixel data: ${errorMessage(e)}`, { file: name, cause: e }));
+  const wrote = (k: number) => {
+    written.add(k);
+    opts.onProgress?.({ done: ++done, total, stage });
   };
-  await pool([...jobs.keys()], useWorkers ? workerConcurrency() : FILES_IN_FLIGHT, async (fi) => {
+  const failures: VoxsegError[] = [];
+  const failed = (job: FileJob, e: unknown) => {
+    const file = series.files[job.file];
+    if (e instanceof VoxsegError && e.file) failures.push(e);
+    else failures.push(new VoxsegError(e instanceof VoxsegError ? e.code : 'decode-failed', `cannot decode pixel data: ${errorMessage(e)}`, { file: file.name, cause: e }));
+  };
+  const inThread = async (job: FileJob) => {
     opts.signal?.throwIfAborted();
-    const file = series.files[fi];
-    const fileJobs = jobs.get(fi)!;
+    const sink: SliceSink = { open: (k) => ({ target, at: k }), close: (k) => wrote(k) };
     try {
-      if (useWorkers) {
-        const r = await decodeInWorker(file, plan.headers[fi], fileJobs, target.voxels instanceof Int16Array ? 'int16' : 'float32', nx, ny);
-        opts.signal?.throwIfAborted();
-        if (r.voxels instanceof Float32Array && target.voxels instanceof Int16Array) {
-          target.voxels = new Float32Array(target.voxels);
-          target.convertedAt = r.convertedAt;
-        }
-        fileJobs.forEach((job, i) => target.voxels.set(r.voxels.subarray(i * sliceSize, (i + 1) * sliceSize), job.k * sliceSize));
-        for (const job of fileJobs) written.add(job.k);
-        done += fileJobs.length;
-        opts.onProgress?.({ done, total, stage });
-      } else {
-        await decodeFileSlices(file, plan.headers[fi], target, {
-          jobs: fileJobs,
-          nx,
-          ny,
-          slot: (job) => job.k,
-          signal: opts.signal,
-          onSlice: () => opts.onProgress?.({ done: ++done, total, stage }),
-        });
-        for (const job of fileJobs) written.add(job.k);
-      }
+      await decodeFileSlices(series.files[job.file], plan.headers[job.file], job.slices, { nx, ny }, sink, { signal: opts.signal });
     } catch (e) {
-      fail(e, file.name);
+      if (opts.signal?.aborted) throw e;
+      failed(job, e);
     }
-  });
+  };
+  // browser: files are read and decoded in the load workers, slices copied in here
+  const workers = loaderPool(series.files);
+  if (workers) await loadInWorkers(workers, { files: series.files, headers: plan.headers, jobs, nx, ny, target, written: wrote, failed, inThread, signal: opts.signal });
+  else await pool(jobs, FILES_IN_FLIGHT, inThread);
+  opts.signal?.throwIfAborted();
   // A file that fails here leaves its slices empty (named in a warning); if nothing decoded, fail.
   if (failures.length && !written.size) throw failures[0];
   const failedSlots = plan.slots.map((f, k) => (f && !written.has(k) ? k : -1)).filter((k) => k >= 0);

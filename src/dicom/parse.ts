@@ -1,6 +1,6 @@
 /**
  * Header parsing: bytes -> dicom-parser DataSet -> a plain typed record (`DicomHeader`).
- * `readHeader` reads only the start of a file (64 KiB, growing when the header is longer);
+ * `readHeader` reads only the start of a file (16 KiB, growing when the header is longer);
  * `readWhole` reads everything (used by the loader). gzip-wrapped files are gunzipped and
  * deflated datasets (1.2.840.10008.1.2.1.99) inflated here with fflate.
  */
@@ -133,11 +133,11 @@ export function parseBytes(bytes: Uint8Array, name: string, untilPixelData: bool
   return { header, dataSet: ds, bytes: ds.byteArray as Uint8Array };
 }
 
-/** Read and parse the header of `file`, reading no more of it than needed. */
-export async function readHeader(file: SourceFile): Promise<Parsed> {
-  let len = Math.min(file.size, HEADER_CHUNK);
+/** Read and parse the header of `file`, reading no more of it than needed (or than `prefix`, its first bytes, when given). */
+export async function readHeader(file: SourceFile, prefix?: Uint8Array): Promise<Parsed> {
+  let len = prefix?.length ? Math.min(file.size, prefix.length) : Math.min(file.size, HEADER_CHUNK);
   for (;;) {
-    let bytes = await file.slice(0, len);
+    let bytes = prefix && prefix.length >= len ? prefix.subarray(0, len) : await file.slice(0, len);
     if (bytes.length < len) len = bytes.length; // the file is shorter than it claims
     if (len < file.size && isGzip(bytes)) {
       // look inside before reading a possibly large gzip file (e.g. a .nii.gz dropped by mistake)

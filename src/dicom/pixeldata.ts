@@ -8,9 +8,9 @@
 import type { Element } from 'dicom-parser';
 import { VoxsegError } from '../core/errors';
 import type { FrameInfo } from './decode/index';
-import { readHeader, readWhole, type DicomHeader } from './parse';
+import { parseBytes, readHeader, type DicomHeader } from './parse';
 import type { SourceFile } from './source';
-import { DEFLATED_LE, EXPLICIT_LE } from './sniff';
+import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE } from './sniff';
 
 /** Native multi-frame files above this size are read frame by frame. */
 const RANGED_READ_BYTES = 32 * 1024 * 1024;
@@ -56,29 +56,58 @@ function nativeFrameRange(h: DicomHeader, f: number): { start: number; bytes: nu
   return { start: Math.floor(first / 8), bytes: Math.ceil(((first % 8) + bits) / 8), bitOffset: first % 8 };
 }
 
-export async function openFrames(file: SourceFile, scanned: DicomHeader): Promise<FrameSource> {
-  const ranged = !scanned.pixelData?.encapsulated && scanned.container === 'plain' && scanned.numberOfFrames > 1 && file.size > RANGED_READ_BYTES;
-  const parsed = ranged ? await readHeader(file) : await readWhole(file);
+/** False for large native multi-frame files, whose frames are read one by one with ranged reads. */
+export function readsWholeFile(file: SourceFile, scanned: DicomHeader): boolean {
+  return !!scanned.pixelData?.encapsulated || scanned.container !== 'plain' || scanned.numberOfFrames <= 1 || file.size <= RANGED_READ_BYTES;
+}
+
+/**
+ * Frames of `file`. `whole`: the file's bytes when the caller has already read them (the browser
+ * workers read each file once into a reused buffer); otherwise the file is read here.
+ */
+export async function openFrames(file: SourceFile, scanned: DicomHeader, whole?: Uint8Array): Promise<FrameSource> {
+  const ranged = !whole && !readsWholeFile(file, scanned);
+  if (!ranged) whole ??= await file.slice(0, file.size);
+  if (whole && isPlainNative(whole, scanned)) return nativeFrames(file, scanned, whole, false);
+  const parsed = ranged || !whole ? await readHeader(file) : parseBytes(whole, file.name, false);
   const h = parsed.header;
   if (h.rows !== scanned.rows || h.columns !== scanned.columns || h.numberOfFrames !== scanned.numberOfFrames || !h.pixelData)
     throw new VoxsegError('inconsistent-series', 'file changed since it was scanned (image size or pixel data differ)', { file: file.name });
-  const px = h.pixelData;
-  const base = frameInfo(h);
-  if (!px.encapsulated) {
-    const frame = async (f: number) => {
-      const r = nativeFrameRange(h, f);
-      const start = px.offset + r.start;
-      const end = start + r.bytes;
-      const bytes = ranged ? await file.slice(start, end) : parsed.bytes.subarray(start, Math.min(end, px.offset + px.length));
-      if (bytes.length < r.bytes) throw new VoxsegError('truncated', `pixel data of frame ${f + 1} is cut short (${bytes.length} of ${r.bytes} bytes)`, { file: file.name });
-      return bytes;
-    };
-    const info = (f: number): FrameInfo => (h.bitsAllocated === 1 ? { ...base, bitOffset: nativeFrameRange(h, f).bitOffset } : base);
-    return { header: h, info, frame };
-  }
-  const el = parsed.dataSet.elements[px.tag];
+  if (!h.pixelData.encapsulated) return nativeFrames(file, h, parsed.bytes, ranged);
+  const el = parsed.dataSet.elements[h.pixelData.tag];
   const frames = locateFrames(el, parsed.bytes, h.numberOfFrames, file.name);
+  const base = frameInfo(h);
   return { header: h, info: () => base, frame: async (f) => frames(f) };
+}
+
+/**
+ * True when `bytes` (a whole plain little-endian file) still has the scanned native Pixel Data
+ * element where the scan found it: then the frames can be cut out without parsing the file again.
+ */
+function isPlainNative(bytes: Uint8Array, h: DicomHeader): boolean {
+  const px = h.pixelData;
+  if (!px || px.encapsulated || px.tag !== 'x7fe00010' || h.container !== 'plain' || h.transferSyntaxUid === EXPLICIT_BE) return false;
+  const at = px.offset;
+  if (at < 12 || bytes.length < at) return false;
+  const len = bytes[at - 4] | (bytes[at - 3] << 8) | (bytes[at - 2] << 16) | (bytes[at - 1] * 2 ** 24);
+  const tagAt = (o: number) => bytes[o] === 0xe0 && bytes[o + 1] === 0x7f && bytes[o + 2] === 0x10 && bytes[o + 3] === 0x00;
+  // implicit VR: tag, 32-bit length; explicit VR: tag, 'OB'/'OW', 2 reserved bytes, 32-bit length
+  return len === px.length && (tagAt(at - 8) || (tagAt(at - 12) && bytes[at - 8] === 0x4f && bytes[at - 6] === 0 && bytes[at - 5] === 0));
+}
+
+function nativeFrames(file: SourceFile, h: DicomHeader, bytes: Uint8Array, ranged: boolean): FrameSource {
+  const px = h.pixelData!;
+  const base = frameInfo(h);
+  const frame = async (f: number) => {
+    const r = nativeFrameRange(h, f);
+    const start = px.offset + r.start;
+    const end = start + r.bytes;
+    const got = ranged ? await file.slice(start, end) : bytes.subarray(start, Math.min(end, px.offset + px.length));
+    if (got.length < r.bytes) throw new VoxsegError('truncated', `pixel data of frame ${f + 1} is cut short (${got.length} of ${r.bytes} bytes)`, { file: file.name });
+    return got;
+  };
+  const info = (f: number): FrameInfo => (h.bitsAllocated === 1 ? { ...base, bitOffset: nativeFrameRange(h, f).bitOffset } : base);
+  return { header: h, info, frame };
 }
 
 function startsCodestream(b: Uint8Array, at: number): boolean {

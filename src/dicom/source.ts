@@ -6,10 +6,13 @@ export interface SourceFile {
   /** Display name: a relative path or file name. Used in every message about this file. */
   readonly name: string;
   readonly size: number;
-  /** The Blob behind this file, when there is one (lets browser workers read it themselves). */
-  readonly blob?: Blob;
   /** Bytes [start, end) (end defaults to size). */
   slice(start: number, end?: number): Promise<Uint8Array>;
+  /**
+   * The browser Blob/File behind this source, if any. With it the browser loader can hand the
+   * file to its workers (Blobs are cheap to post) instead of reading it on the main thread.
+   */
+  readonly blob?: Blob;
 }
 
 /** Wrap a browser File / Blob. */

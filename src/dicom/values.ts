@@ -17,6 +17,7 @@
 import type { DecodedPixels } from './decode/index';
 import type { DicomHeader } from './parse';
 import type { FrameRef } from './multiframe';
+import { writeGrey, type StoredFix } from './greywrite';
 
 export function storedRange(h: DicomHeader): [number, number] {
   const bits = Math.min(h.bitsStored || h.bitsAllocated, h.bitsAllocated || 32);
@@ -68,48 +69,52 @@ export interface Region {
   samples: number;
 }
 
+/** How a frame is written: its rescale, and what is known about its values. */
+export interface WriteOptions {
+  /** Raw native values that still need BitsStored masking / sign extension (see greywrite.ts). */
+  fix?: StoredFix;
+  /** The stored values are within the BitsStored range and the header says their rescale fits int16. */
+  fits?: boolean;
+}
+
 /**
  * Write `px` (stored values) into slice `r.k` of `t.voxels`, applying MONOCHROME1 inversion,
  * colour -> luminance and rescale. Converts `t.voxels` to float32 (once) when int16 overflows.
  */
-export function writeRegion(t: Target, r: Region, px: DecodedPixels, slope: number, intercept: number, inv: number | undefined, where: string): void {
-  if (t.voxels instanceof Int16Array && r.samples === 1 && writeInt16(t.voxels, r, px, slope, intercept, inv)) return;
+export function writeRegion(t: Target, r: Region, px: DecodedPixels, slope: number, intercept: number, inv: number | undefined, where: string, opts: WriteOptions = {}): void {
+  const base = r.k * r.nx * r.ny;
+  if (r.samples === 1) {
+    const g = { base, nx: r.nx, ny: r.ny, srcWidth: r.srcWidth, srcOffset: r.srcOffset };
+    const w = { slope, intercept, inv, fix: opts.fix, check: !opts.fits };
+    if (writeGrey(t.voxels, g, px, w)) return;
+    t.voxels = new Float32Array(t.voxels);
+    t.convertedAt = where;
+    writeGrey(t.voxels, g, px, w);
+    return;
+  }
   if (t.voxels instanceof Int16Array) {
     t.voxels = new Float32Array(t.voxels);
     t.convertedAt = where;
   }
   const out = t.voxels;
-  const base = r.k * r.nx * r.ny;
-  for (let y = 0; y < r.ny; y++) {
-    const o = base + y * r.nx;
-    const s = r.srcOffset + y * r.srcWidth;
-    if (r.samples === 1) {
-      if (inv === undefined) for (let x = 0; x < r.nx; x++) out[o + x] = px[s + x] * slope + intercept;
-      else for (let x = 0; x < r.nx; x++) out[o + x] = (inv - px[s + x]) * slope + intercept;
-    } else {
-      const n = r.samples;
-      for (let x = 0; x < r.nx; x++) {
-        const p = (s + x) * n;
-        out[o + x] = (0.299 * px[p] + 0.587 * px[p + 1] + 0.114 * px[p + 2]) * slope + intercept;
-      }
-    }
-  }
-}
-
-/** Fast int16 path; returns false (having written possibly part of the slice) on overflow. */
-function writeInt16(out: Int16Array, r: Region, px: DecodedPixels, slope: number, intercept: number, inv: number | undefined): boolean {
-  const base = r.k * r.nx * r.ny;
+  const n = r.samples;
   for (let y = 0; y < r.ny; y++) {
     const o = base + y * r.nx;
     const s = r.srcOffset + y * r.srcWidth;
     for (let x = 0; x < r.nx; x++) {
-      const sv = inv === undefined ? px[s + x] : inv - px[s + x];
-      const v = sv * slope + intercept;
-      if (v < -32768 || v > 32767) return false;
-      out[o + x] = v;
+      const p = (s + x) * n;
+      out[o + x] = (0.299 * px[p] + 0.587 * px[p + 1] + 0.114 * px[p + 2]) * slope + intercept;
     }
   }
-  return true;
+}
+
+/** True when the rescaled BitsStored range of `h` with this slope/intercept fits int16. */
+export function rescaleFitsInt16(h: DicomHeader, slope: number, intercept: number): boolean {
+  if (!Number.isInteger(slope) || !Number.isInteger(intercept)) return false;
+  const [lo, hi] = storedRange(h);
+  const a = slope * lo + intercept;
+  const c = slope * hi + intercept;
+  return Math.min(a, c) >= -32768 && Math.max(a, c) <= 32767;
 }
 
 /** Fill the given slices with the minimum of the other slices (background for missing slices). */
