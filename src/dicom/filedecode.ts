@@ -4,16 +4,13 @@
  * into the volume, and in the browser load workers writing into per-slice buffers.
  */
 import { VoxsegError } from '../core/errors';
-import { decodeFrame, type DecodedPixels, type FrameInfo } from './decode/index';
-import { codecFamily, normaliseUid } from './decode/syntaxes';
+import { decodeFrameUnmasked, type UnmaskedFrame } from './decode/index';
 import type { FrameRef } from './multiframe';
 import { tileOrigin } from './mosaic';
 import type { DicomHeader } from './parse';
 import { openFrames } from './pixeldata';
-import { EXPLICIT_LE, IMPLICIT_LE } from './sniff';
 import type { SourceFile } from './source';
 import { invertSum, rescaleFitsInt16, writeRegion, type Target } from './values';
-import type { StoredFix } from './greywrite';
 
 export interface SliceJob {
   /** Output slice index. */
@@ -41,17 +38,17 @@ export async function decodeFileSlices(file: SourceFile, scanned: DicomHeader, j
   const src = await openFrames(file, scanned, opts.whole);
   const h = src.header;
   const inv = invertSum(h);
-  let mosaicPixels: Decoded | undefined;
+  let mosaicPixels: UnmaskedFrame | undefined;
   for (const { k, frame } of jobs) {
     opts.signal?.throwIfAborted();
-    let px: Decoded;
+    let px: UnmaskedFrame;
     let srcOffset = 0;
     if (h.mosaic) {
-      mosaicPixels ??= await decodeStored(await src.frame(0), src.info(0));
+      mosaicPixels ??= await decodeFrameUnmasked(await src.frame(0), src.info(0));
       px = mosaicPixels;
       srcOffset = tileOrigin(h, frame.frame);
     } else {
-      px = await decodeStored(await src.frame(frame.frame), src.info(frame.frame));
+      px = await decodeFrameUnmasked(await src.frame(frame.frame), src.info(frame.frame));
     }
     const need = srcOffset + ((ny - 1) * h.columns + nx) * h.samplesPerPixel;
     if (px.pixels.length < need) throw new VoxsegError('decode-failed', `decoded frame has ${px.pixels.length} samples, expected ${need}`);
@@ -61,46 +58,4 @@ export async function decodeFileSlices(file: SourceFile, scanned: DicomHeader, j
     writeRegion(target, { k: at, nx, ny, srcWidth: h.columns, srcOffset, samples: h.samplesPerPixel }, px.pixels, frame.slope, frame.intercept, inv, where, { fix: px.fix, fits });
     sink.close(k, target, where);
   }
-}
-
-interface Decoded {
-  pixels: DecodedPixels;
-  /** Raw native values the writer still has to mask / sign-extend. */
-  fix?: StoredFix;
-  /** Values (after `fix`) are within the BitsStored range. */
-  inRange: boolean;
-}
-
-/**
- * Stored values of one frame. Native little-endian grey 8/16-bit frames come back as a zero-copy
- * view of the file bytes with the BitsStored fix left to the writer (no separate pass over the
- * voxels); everything else goes through decodeFrame.
- */
-async function decodeStored(encoded: Uint8Array, info: FrameInfo): Promise<Decoded> {
-  const uid = normaliseUid(info.transferSyntaxUid);
-  const bits = info.bitsAllocated;
-  const raw =
-    (uid === EXPLICIT_LE || uid === IMPLICIT_LE) &&
-    info.samplesPerPixel === 1 &&
-    !info.isFloat &&
-    (bits === 8 || bits === 16) &&
-    info.bitsStored > 0 &&
-    info.bitsStored <= bits &&
-    info.rows > 0 &&
-    info.columns > 0 &&
-    (encoded.byteOffset & (bits / 8 - 1)) === 0 &&
-    encoded.byteLength >= info.rows * info.columns * (bits / 8);
-  if (raw) {
-    const n = info.rows * info.columns;
-    const signed = info.pixelRepresentation === 1;
-    const { buffer, byteOffset } = encoded;
-    const pixels = bits === 8 ? (signed ? new Int8Array(buffer, byteOffset, n) : new Uint8Array(buffer, byteOffset, n)) : signed ? new Int16Array(buffer, byteOffset, n) : new Uint16Array(buffer, byteOffset, n);
-    return { pixels, fix: { bitsStored: info.bitsStored, signed }, inRange: true };
-  }
-  const pixels = await decodeFrame(encoded, info);
-  // native and RLE data are fixed to BitsStored by the decoder, signed codec output is sign
-  // extended; unsigned codec output is taken as the codec gave it (may exceed BitsStored)
-  const family = codecFamily(uid);
-  const fixed = family === 'native-le' || family === 'native-be' || family === 'rle' || info.pixelRepresentation === 1;
-  return { pixels, inRange: fixed || info.bitsStored >= bits };
 }

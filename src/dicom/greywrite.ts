@@ -12,13 +12,8 @@
  * The common CT case (no fix needed or a plain mask, slope 1, no inversion, range known to fit)
  * has its own tight loop.
  */
-import type { DecodedPixels } from './decode/index';
+import type { DecodedPixels, StoredFix } from './decode/index';
 
-/** How raw stored values must be normalised (only for native data that skipped the decoder's fix). */
-export interface StoredFix {
-  bitsStored: number;
-  signed: boolean;
-}
 
 export interface GreyWrite {
   slope: number;

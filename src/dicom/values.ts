@@ -17,7 +17,8 @@
 import type { DecodedPixels } from './decode/index';
 import type { DicomHeader } from './parse';
 import type { FrameRef } from './multiframe';
-import { writeGrey, type StoredFix } from './greywrite';
+import type { StoredFix } from './decode/index';
+import { writeGrey } from './greywrite';
 
 export function storedRange(h: DicomHeader): [number, number] {
   const bits = Math.min(h.bitsStored || h.bitsAllocated, h.bitsAllocated || 32);

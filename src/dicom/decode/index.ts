@@ -8,11 +8,11 @@ import { readJpegFrameHeader } from './markers';
 import { decodeNative } from './native';
 import { decodeRle } from './rle';
 import { codecFamily, normaliseUid, transferSyntaxName, unsupportedReason } from './syntaxes';
-import type { DecodedPixels, FrameInfo } from './types';
+import type { DecodedPixels, FrameInfo, UnmaskedFrame } from './types';
 import { decodeJpeg2000, decodeJpeg8, decodeJpegLs } from './wasm-frames';
 import { decodeJpegLossless } from './jpeg-lossless';
 
-export type { DecodedPixels, FrameInfo } from './types';
+export type { DecodedPixels, FrameInfo, StoredFix, UnmaskedFrame } from './types';
 export { isSupportedTransferSyntax, transferSyntaxName } from './syntaxes';
 export { setCodecWasmUrls, type CodecName } from './codecs';
 
@@ -52,6 +52,37 @@ export async function decodeFrame(encoded: Uint8Array, info: FrameInfo): Promise
       throw new VoxsegError('unsupported', `transfer syntax ${transferSyntaxName(uid)} (${uid || 'none'}) is not supported${why ? `: ${why}` : ''}`);
     }
   }
+}
+
+/**
+ * Like decodeFrame, for writers that mask while they copy (one pass over the voxels instead of
+ * two): a grey native little-endian 8/16-bit frame comes back as a zero-copy view of `encoded`
+ * with its bits above BitsStored NOT yet masked or sign-extended (`fix` says how). Every other
+ * frame is decodeFrame's result; `inRange` says whether its values are guaranteed within
+ * BitsStored (native and RLE data are fixed by the decoder, signed codec output is sign-extended,
+ * unsigned codec output is taken as the codec gave it).
+ */
+export async function decodeFrameUnmasked(encoded: Uint8Array, info: FrameInfo): Promise<UnmaskedFrame> {
+  checkInfo(info);
+  const family = codecFamily(normaliseUid(info.transferSyntaxUid));
+  const bits = info.bitsAllocated;
+  const signed = info.pixelRepresentation === 1;
+  const n = info.rows * info.columns;
+  const view =
+    family === 'native-le' &&
+    info.samplesPerPixel === 1 &&
+    !info.isFloat &&
+    (bits === 8 || bits === 16) &&
+    (encoded.byteOffset & (bits / 8 - 1)) === 0 &&
+    encoded.byteLength >= n * (bits / 8);
+  if (view) {
+    const { buffer, byteOffset } = encoded;
+    const pixels = bits === 8 ? (signed ? new Int8Array(buffer, byteOffset, n) : new Uint8Array(buffer, byteOffset, n)) : signed ? new Int16Array(buffer, byteOffset, n) : new Uint16Array(buffer, byteOffset, n);
+    return { pixels, fix: { bitsStored: info.bitsStored, signed }, inRange: true };
+  }
+  const pixels = await decodeFrame(encoded, info);
+  const fixed = family === 'native-le' || family === 'native-be' || family === 'rle' || signed;
+  return { pixels, inRange: fixed || info.bitsStored >= bits };
 }
 
 function checkInfo(info: FrameInfo): void {

@@ -38,3 +38,18 @@ export interface FrameInfo {
  * bitsStored < bitsAllocated the sign is extended correctly.
  */
 export type DecodedPixels = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array;
+
+/** How raw stored values must still be normalised: mask (unsigned) or sign-extend (signed) to BitsStored. */
+export interface StoredFix {
+  bitsStored: number;
+  signed: boolean;
+}
+
+/** A frame from decodeFrameUnmasked. */
+export interface UnmaskedFrame {
+  pixels: DecodedPixels;
+  /** Set when `pixels` is a raw native view whose bits above BitsStored the caller must fix. */
+  fix?: StoredFix;
+  /** Values (after `fix`) are guaranteed within the BitsStored range. */
+  inRange: boolean;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VoxsegError } from '../../../src/core/errors';
-import { decodeFrame, type FrameInfo } from '../../../src/dicom/decode';
+import { decodeFrame, decodeFrameUnmasked, type FrameInfo } from '../../../src/dicom/decode';
 
 const LE = '1.2.840.10008.1.2.1';
 const BE = '1.2.840.10008.1.2.2';
@@ -175,5 +175,29 @@ describe('frame info checks', () => {
     expect(err.message).toMatch(/BitsAllocated 12/);
     await expect(decodeFrame(new Uint8Array(8), info({ samplesPerPixel: 2 }))).rejects.toMatchObject({ code: 'unsupported' });
     await expect(decodeFrame(new Uint8Array(8), info({ bitsStored: 17 }))).rejects.toMatchObject({ code: 'decode-failed' });
+  });
+});
+
+describe('decodeFrameUnmasked', () => {
+  it('gives a zero-copy native view with the BitsStored fix left to the caller', async () => {
+    // 12-bit signed values with garbage in the top 4 bits: 0xF800 -> -2048, 0x1005 -> 5, 0x07FF -> 2047, 0xAFFF -> -1
+    const bytes = new Uint8Array(new Uint16Array([0xf800, 0x1005, 0x07ff, 0xafff]).buffer);
+    const i = info({ bitsStored: 12, pixelRepresentation: 1 });
+    const raw = await decodeFrameUnmasked(bytes, i);
+    expect(raw.pixels.buffer).toBe(bytes.buffer);
+    expect(raw.fix).toEqual({ bitsStored: 12, signed: true });
+    expect(raw.inRange).toBe(true);
+    // applying the fix gives what decodeFrame gives
+    const fixed = Array.from(raw.pixels, (v) => ((v << 20) >> 20));
+    expect(fixed).toEqual(Array.from(await decodeFrame(bytes, i)));
+    expect(fixed).toEqual([-2048, 5, 2047, -1]);
+  });
+
+  it('falls back to decodeFrame for big endian and says whether values are in range', async () => {
+    const be = new Uint8Array([0x00, 0x01, 0x0f, 0xff]);
+    const r = await decodeFrameUnmasked(be, info({ transferSyntaxUid: BE, columns: 2, bitsStored: 12 }));
+    expect(r.fix).toBeUndefined();
+    expect(r.inRange).toBe(true);
+    expect(Array.from(r.pixels)).toEqual([1, 0x0fff]);
   });
 });
