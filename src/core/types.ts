@@ -30,6 +30,8 @@ export interface VolumeMetadata {
   windowWidth?: number;
   /** Physical unit of voxel values, e.g. 'HU'. */
   unit?: string;
+  /** Exact [min, max] of the voxels, when the loader measured them on the way (saves a pass). */
+  valueRange?: [number, number];
 }
 
 /** Immutable geometry + description of a volume. */

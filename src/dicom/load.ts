@@ -5,7 +5,7 @@
  */
 import { VoxsegError, errorMessage } from '../core/errors';
 import type { Volume, VolumeMetadata } from '../core/types';
-import { allocateVoxels, createVolume } from '../volume/volume';
+import { allocateVoxels, createVolume, valueRange } from '../volume/volume';
 import { decodeFileSlices, type SliceSink } from './filedecode';
 import { fmt, type FrameRef } from './multiframe';
 import { plans, scanFiles, type ScanOptions, type SeriesInfo, type SeriesPlan } from './scan';
@@ -39,7 +39,16 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
   opts.onProgress?.({ done, total, stage });
 
   const written = new Set<number>();
-  const wrote = (k: number) => {
+  // value range, measured slice by slice as each is written (in cache; no pass over the volume)
+  let lo = Infinity;
+  let hi = -Infinity;
+  let measured = 0;
+  const wrote = (k: number, range?: [number, number]) => {
+    if (range) {
+      lo = Math.min(lo, range[0]);
+      hi = Math.max(hi, range[1]);
+      measured++;
+    }
     written.add(k);
     opts.onProgress?.({ done: ++done, total, stage });
   };
@@ -51,7 +60,7 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
   };
   const inThread = async (job: FileJob) => {
     opts.signal?.throwIfAborted();
-    const sink: SliceSink = { open: (k) => ({ target, at: k }), close: (k) => wrote(k) };
+    const sink: SliceSink = { open: (k) => ({ target, at: k }), close: (k) => wrote(k, valueRange(target.voxels.subarray(k * sliceSize, (k + 1) * sliceSize))) };
     try {
       await decodeFileSlices(series.files[job.file], plan.headers[job.file], job.slices, { nx, ny }, sink, { signal: opts.signal });
     } catch (e) {
@@ -73,7 +82,8 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
   for (const f of failures.slice(0, 5)) warnings.push(`${f.message}; its slice is left empty`);
   if (failures.length > 5) warnings.push(`${failures.length - 5} more files could not be decoded`);
   if (target.convertedAt) warnings.push(`values exceed the int16 range (first in ${target.convertedAt}): volume stored as float32`);
-  fillSlices(target.voxels, sliceSize, empty);
+  const range: [number, number] | undefined = measured > 0 && measured === written.size ? [lo, hi] : undefined;
+  fillSlices(target.voxels, sliceSize, empty, range?.[0]);
   const first = plan.slots.find((f): f is FrameRef => !!f)!;
   const h0 = plan.headers[first.file];
   const metadata: VolumeMetadata = {
@@ -87,6 +97,7 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
     seriesInstanceUid: h0.seriesInstanceUid || undefined,
     frameOfReferenceUid: h0.frameOfReferenceUid || undefined,
     unit: h0.unit,
+    valueRange: range,
   };
   if (first.windowCenter !== undefined && first.windowWidth !== undefined && first.windowWidth > 0) {
     const inv = invertSum(h0);

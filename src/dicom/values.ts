@@ -118,16 +118,18 @@ export function rescaleFitsInt16(h: DicomHeader, slope: number, intercept: numbe
   return Math.min(a, c) >= -32768 && Math.max(a, c) <= 32767;
 }
 
-/** Fill the given slices with the minimum of the other slices (background for missing slices). */
-export function fillSlices(voxels: Int16Array | Float32Array, sliceSize: number, empty: number[]): void {
+/** Fill the given slices with the minimum of the other slices (background for missing slices); pass it when known. */
+export function fillSlices(voxels: Int16Array | Float32Array, sliceSize: number, empty: number[], knownMin?: number): void {
   if (!empty.length) return;
-  const skip = new Set(empty);
-  const nz = voxels.length / sliceSize;
-  let min = Infinity;
-  for (let k = 0; k < nz; k++) {
-    if (skip.has(k)) continue;
-    const end = (k + 1) * sliceSize;
-    for (let i = k * sliceSize; i < end; i++) if (voxels[i] < min) min = voxels[i];
+  let min = knownMin ?? Infinity;
+  if (knownMin === undefined) {
+    const skip = new Set(empty);
+    const nz = voxels.length / sliceSize;
+    for (let k = 0; k < nz; k++) {
+      if (skip.has(k)) continue;
+      const end = (k + 1) * sliceSize;
+      for (let i = k * sliceSize; i < end; i++) if (voxels[i] < min) min = voxels[i];
+    }
   }
   if (!Number.isFinite(min)) min = 0;
   for (const k of empty) voxels.fill(min, k * sliceSize, (k + 1) * sliceSize);

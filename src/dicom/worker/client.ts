@@ -73,7 +73,8 @@ export interface WorkerLoad {
   ny: number;
   /** The volume; its voxels become float32 (once) when a worker reports an int16 overflow. */
   target: Target;
-  written(k: number): void;
+  /** Slice k is in the volume; `range` is its [min, max] when the worker measured it. */
+  written(k: number, range?: [number, number]): void;
   /** A file failed (the error names it when the worker knew the file). */
   failed(job: FileJob, e: unknown): void;
   /** Do one job on the main thread (no Blob, or no worker could start). */
@@ -101,7 +102,7 @@ export async function loadInWorkers(workers: PoolLike, w: WorkerLoad): Promise<v
     }
     target.voxels.set(slice, m.k * sliceSize);
     workers.recycle(slot, [m.buffer]);
-    w.written(m.k);
+    w.written(m.k, [m.min, m.max]);
   };
   await Promise.all([
     pool(own, 1, w.inThread),

@@ -4,6 +4,7 @@
  * transferred to the main thread. A file that fails is reported by itself; if the stream fails,
  * the rest of the batch is read file by file so that each failure names its file.
  */
+import { valueRange } from '../../volume/volume';
 import { errorMessage, VoxsegError } from '../../core/errors';
 import { decodeFileSlices, type SliceSink } from '../filedecode';
 import { readsWholeFile } from '../pixeldata';
@@ -36,7 +37,8 @@ export async function loadBatch(m: LoadMsg, signal: AbortSignal, cx: WorkerConte
     },
     close: (k: number, t: Target, where: string) => {
       const out = t.voxels.buffer as ArrayBuffer;
-      cx.post({ type: 'slice', id: m.id, k, buffer: out, dtype: t.voxels instanceof Int16Array ? 'int16' : 'float32', where }, [out]);
+      const [min, max] = valueRange(t.voxels);
+      cx.post({ type: 'slice', id: m.id, k, buffer: out, dtype: t.voxels instanceof Int16Array ? 'int16' : 'float32', where, min, max }, [out]);
     },
   };
   try {

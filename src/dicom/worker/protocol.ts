@@ -44,9 +44,10 @@ export type FromWorker =
   | { type: 'scanned'; id: number; i: number; header?: DicomHeader; reason?: string }
   /**
    * Slice k, rescaled. 'float32' while the load asked for 'int16' means the values overflowed
-   * int16 (`where` names the file/frame): the main thread converts the volume once.
+   * int16 (`where` names the file/frame): the main thread converts the volume once. `min`/`max`
+   * are the slice's value range, measured here while the slice is still in cache.
    */
-  | { type: 'slice'; id: number; k: number; buffer: ArrayBuffer; dtype: SliceDtype; where: string }
+  | { type: 'slice'; id: number; k: number; buffer: ArrayBuffer; dtype: SliceDtype; where: string; min: number; max: number }
   | { type: 'fileFailed'; id: number; job: number; error: WorkerError }
   | { type: 'done'; id: number }
   | { type: 'failed'; id: number; error: WorkerError };

@@ -52,6 +52,7 @@ describeShared('dicom/ct-abdomen-j2k', 'real CT series with blank SeriesInstance
     const { volume } = await loadSeries(s);
     expect(volume.header.dtype).toBe('int16');
     expect(valueRange(volume.voxels)).toEqual([-1024, 1839]);
+    expect(volume.header.metadata.valueRange).toEqual([-1024, 1839]); // measured while loading
     expect(volume.header.metadata).toMatchObject({ modality: 'CT', unit: 'HU', windowCenter: 40, windowWidth: 300 });
 
     if (!hasShared(LABELS)) return;
