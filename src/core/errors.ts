@@ -10,6 +10,9 @@ export type ErrorCode =
   | 'invalid-volume'
   | 'invalid-nifti'
   | 'out-of-memory'
+  | 'invalid-model' // a model manifest or ONNX file we cannot use (names the field or file)
+  | 'inference-failed'
+  | 'cancelled'
   | 'usage'
   | 'not-found';
 

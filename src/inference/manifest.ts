@@ -1,0 +1,327 @@
+/**
+ * Model manifest: what a segmentation model is, what it expects and how to run it.
+ * Lives beside the ONNX file as `manifest.json` (see README.md for a full example).
+ *
+ * Axis conventions (one rule for every model):
+ * - The model grid is the study resampled/reoriented as the preprocessing says; its voxel axes are
+ *   i, j, k (i fastest in memory). Every spatial array in a manifest (`patch`, `spacing`, `dims`)
+ *   is given in i, j, k order.
+ * - `model.layout` says how the grid maps to the ONNX tensor: 'NCDHW' means
+ *   tensor[n, c, k, j, i] = grid[i, j, k] (the flat voxel buffer as is, nnU-Net/SimpleITK style);
+ *   'NCWHD' means tensor[n, c, i, j, k] = grid[i, j, k] (nibabel/MONAI arrays).
+ */
+import { VoxsegError } from '../core/errors';
+import type { Vec3 } from '../core/types';
+
+export interface CodedConcept {
+  /** e.g. '10200004' */
+  code: string;
+  /** e.g. 'SCT' */
+  scheme: string;
+  /** e.g. 'Liver' */
+  meaning: string;
+}
+
+export interface LabelInfo {
+  /** Label value written to the label map (1..65535; 0 is background). */
+  value: number;
+  name: string;
+  /** RGB 0..255. */
+  color: [number, number, number];
+  /** DICOM SEG segmented property category / type (SNOMED-CT), optional. */
+  category?: CodedConcept;
+  type?: CodedConcept;
+}
+
+export type Normalization =
+  | { kind: 'none' }
+  /** nnU-Net CT: clip to [lower, upper] then (x - mean) / std. */
+  | { kind: 'ct'; clip: [number, number]; mean: number; std: number }
+  /** z-score, over voxels > `threshold` when `foreground` (nnU-Net MR style), else all voxels. */
+  | { kind: 'zscore'; foreground?: boolean; threshold?: number }
+  /** Linear to [0, 1] using the volume's min and max. */
+  | { kind: 'minmax' }
+  /** Clip to the [lower, upper] quantiles (0..1), then linear to [0, 1]. */
+  | { kind: 'quantile'; lower: number; upper: number };
+
+export interface SlidingWindowPreprocessing {
+  mode: 'sliding-window';
+  /** Target voxel size in mm (i, j, k of the model grid). */
+  spacing: Vec3;
+  /** Target orientation code, e.g. 'RAS' or 'LPS' (letters of `orientationCode`). */
+  orientation: string;
+  /** Patch size in voxels (i, j, k). */
+  patch: Vec3;
+  /** Fraction of a patch shared by neighbours, 0 <= overlap < 1 (nnU-Net uses 0.5). */
+  overlap: number;
+  /** Blending of overlapping patches. */
+  blending: 'gaussian' | 'constant';
+  /** Gaussian sigma as a fraction of the patch size (default 1/8). */
+  sigmaScale?: number;
+  /** Test-time augmentation: mirror along these grid axes (0 i, 1 j, 2 k) and average. */
+  mirrorAxes?: number[];
+  /** Patches per ONNX run (upper bound; the engine lowers it to fit memory). */
+  batch?: number;
+  normalization: Normalization;
+}
+
+export interface WholeVolumePreprocessing {
+  mode: 'whole-volume';
+  /** FreeSurfer-style conform grid: dims, spacing (mm) and orientation of the model grid. */
+  conform: { dims: Vec3; spacing: Vec3; orientation: string; dtype: 'uint8' | 'float32' };
+  /** Crop to the head (non-zero bounding box + padding), run, pad back. Needs a model with dynamic spatial dims. */
+  crop?: { padding: number };
+  normalization: Normalization;
+}
+
+export type Preprocessing = SlidingWindowPreprocessing | WholeVolumePreprocessing;
+
+export interface Postprocessing {
+  /** Applied to the model output before the decision. */
+  activation: 'softmax' | 'sigmoid' | 'none';
+  /**
+   * 'argmax': label = channel index of the largest value (channel c -> label value c unless
+   * `channelLabels` says otherwise). 'threshold': independent channels, a voxel gets the label of the
+   * highest channel above its threshold (sigmoid models; channel 0 is not background).
+   */
+  decision: 'argmax' | 'threshold';
+  thresholds?: number[];
+  /** Label value written for each output channel (default: channel index). */
+  channelLabels?: number[];
+}
+
+export interface ModelManifest {
+  schema: 'voxseg-model/1';
+  id: string;
+  name: string;
+  version: string;
+  license: string;
+  description?: string;
+  provenance: { source: string; data?: string; training?: string };
+  intended: { modality: string[]; bodyPart: string; notes?: string };
+  model: {
+    /** ONNX file, relative to the manifest. */
+    file: string;
+    /** Hex sha256 of the ONNX file (checked before running). */
+    sha256?: string;
+    input: string;
+    output: string;
+    layout: 'NCDHW' | 'NCWHD';
+    /** Number of output channels. */
+    channels: number;
+    /** Rough seconds per volume on a laptop CPU (WASM), for the model card. */
+    expectedSeconds?: number;
+  };
+  labels: LabelInfo[];
+  preprocessing: Preprocessing;
+  postprocessing: Postprocessing;
+}
+
+const ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const ORIENT_RE = /^(?=.*[LR])(?=.*[PA])(?=.*[SI])[LRPASI]{3}$/;
+
+class Checker {
+  constructor(private readonly source: string) {}
+  fail(path: string, msg: string): never {
+    throw new VoxsegError('invalid-model', `manifest field ${path}: ${msg}`, { file: this.source });
+  }
+  obj(v: unknown, path: string): Record<string, unknown> {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'must be an object');
+    return v as Record<string, unknown>;
+  }
+  str(v: unknown, path: string, optional = false): string {
+    if (v === undefined && optional) return undefined as unknown as string;
+    if (typeof v !== 'string' || v.length === 0) this.fail(path, 'must be a non-empty string');
+    return v;
+  }
+  num(v: unknown, path: string, min = -Infinity, max = Infinity): number {
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(path, 'must be a number');
+    if (v < min || v > max) this.fail(path, `must be within [${min}, ${max}], got ${v}`);
+    return v;
+  }
+  int(v: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const n = this.num(v, path, min, max);
+    if (!Number.isInteger(n)) this.fail(path, `must be an integer, got ${n}`);
+    return n;
+  }
+  vec3(v: unknown, path: string, int: boolean, min: number): Vec3 {
+    if (!Array.isArray(v) || v.length !== 3) this.fail(path, 'must be an array of 3 numbers (i, j, k)');
+    return v.map((x, n) => (int ? this.int(x, `${path}[${n}]`, min) : this.num(x, `${path}[${n}]`, min))) as Vec3;
+  }
+  oneOf<T extends string>(v: unknown, path: string, options: readonly T[]): T {
+    if (!options.includes(v as T)) this.fail(path, `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}, got ${JSON.stringify(v)}`);
+    return v as T;
+  }
+  orientation(v: unknown, path: string): string {
+    const s = this.str(v, path).toUpperCase();
+    if (!ORIENT_RE.test(s)) this.fail(path, `must be an orientation code such as "RAS", "LPS" or "LIA", got ${JSON.stringify(v)}`);
+    return s;
+  }
+  concept(v: unknown, path: string): CodedConcept | undefined {
+    if (v === undefined) return undefined;
+    const o = this.obj(v, path);
+    return { code: this.str(o.code, `${path}.code`), scheme: this.str(o.scheme, `${path}.scheme`), meaning: this.str(o.meaning, `${path}.meaning`) };
+  }
+}
+
+function checkNormalization(c: Checker, v: unknown, path: string): Normalization {
+  const o = c.obj(v, path);
+  const kind = c.oneOf(o.kind, `${path}.kind`, ['none', 'ct', 'zscore', 'minmax', 'quantile'] as const);
+  switch (kind) {
+    case 'none':
+    case 'minmax':
+      return { kind };
+    case 'ct': {
+      if (!Array.isArray(o.clip) || o.clip.length !== 2) c.fail(`${path}.clip`, 'must be [lower, upper]');
+      const clip = [c.num(o.clip[0], `${path}.clip[0]`), c.num(o.clip[1], `${path}.clip[1]`)] as [number, number];
+      if (clip[0] >= clip[1]) c.fail(`${path}.clip`, 'lower must be below upper');
+      return { kind, clip, mean: c.num(o.mean, `${path}.mean`), std: c.num(o.std, `${path}.std`, 1e-12) };
+    }
+    case 'zscore':
+      return {
+        kind,
+        foreground: o.foreground === undefined ? false : o.foreground === true,
+        threshold: o.threshold === undefined ? 0 : c.num(o.threshold, `${path}.threshold`),
+      };
+    case 'quantile': {
+      const lower = c.num(o.lower, `${path}.lower`, 0, 1);
+      const upper = c.num(o.upper, `${path}.upper`, 0, 1);
+      if (lower >= upper) c.fail(path, 'lower quantile must be below upper');
+      return { kind, lower, upper };
+    }
+  }
+}
+
+function checkPreprocessing(c: Checker, v: unknown): Preprocessing {
+  const o = c.obj(v, 'preprocessing');
+  const mode = c.oneOf(o.mode, 'preprocessing.mode', ['sliding-window', 'whole-volume'] as const);
+  const normalization = checkNormalization(c, o.normalization, 'preprocessing.normalization');
+  if (mode === 'sliding-window') {
+    const mirror = o.mirrorAxes === undefined ? [] : o.mirrorAxes;
+    if (!Array.isArray(mirror)) c.fail('preprocessing.mirrorAxes', 'must be an array of axes 0, 1, 2');
+    return {
+      mode,
+      spacing: c.vec3(o.spacing, 'preprocessing.spacing', false, 1e-6),
+      orientation: c.orientation(o.orientation, 'preprocessing.orientation'),
+      patch: c.vec3(o.patch, 'preprocessing.patch', true, 1),
+      overlap: c.num(o.overlap ?? 0.5, 'preprocessing.overlap', 0, 0.95),
+      blending: c.oneOf(o.blending ?? 'gaussian', 'preprocessing.blending', ['gaussian', 'constant'] as const),
+      sigmaScale: c.num(o.sigmaScale ?? 0.125, 'preprocessing.sigmaScale', 1e-3, 10),
+      mirrorAxes: mirror.map((a, n) => c.int(a, `preprocessing.mirrorAxes[${n}]`, 0, 2)),
+      batch: c.int(o.batch ?? 1, 'preprocessing.batch', 1, 64),
+      normalization,
+    };
+  }
+  const cf = c.obj(o.conform, 'preprocessing.conform');
+  const crop = o.crop === undefined ? undefined : { padding: c.int(c.obj(o.crop, 'preprocessing.crop').padding ?? 0, 'preprocessing.crop.padding', 0, 256) };
+  return {
+    mode,
+    conform: {
+      dims: c.vec3(cf.dims, 'preprocessing.conform.dims', true, 1),
+      spacing: c.vec3(cf.spacing, 'preprocessing.conform.spacing', false, 1e-6),
+      orientation: c.orientation(cf.orientation, 'preprocessing.conform.orientation'),
+      dtype: c.oneOf(cf.dtype ?? 'uint8', 'preprocessing.conform.dtype', ['uint8', 'float32'] as const),
+    },
+    crop,
+    normalization,
+  };
+}
+
+/**
+ * Validate a parsed manifest.json. Throws VoxsegError('invalid-model') naming `source` and the
+ * offending field. Fills defaults so the result is complete.
+ */
+export function parseManifest(json: unknown, source = 'manifest.json'): ModelManifest {
+  const c: Checker = new Checker(source);
+  const o = c.obj(json, '(root)');
+  if (o.schema !== 'voxseg-model/1') c.fail('schema', `must be "voxseg-model/1", got ${JSON.stringify(o.schema)}`);
+  const id = c.str(o.id, 'id');
+  if (!ID_RE.test(id)) c.fail('id', 'use lower-case letters, digits, ".", "_" or "-" (at most 64)');
+  const prov = c.obj(o.provenance, 'provenance');
+  const intended = c.obj(o.intended, 'intended');
+  if (!Array.isArray(intended.modality) || intended.modality.length === 0) c.fail('intended.modality', 'must be a non-empty array such as ["CT"]');
+  const m = c.obj(o.model, 'model');
+  const sha = m.sha256 === undefined ? undefined : c.str(m.sha256, 'model.sha256').toLowerCase();
+  if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha)) c.fail('model.sha256', 'must be 64 hex digits');
+  const channels = c.int(m.channels, 'model.channels', 1, 65536);
+  if (!Array.isArray(o.labels) || o.labels.length === 0) c.fail('labels', 'must be a non-empty array');
+  const seen = new Set<number>();
+  const labels: LabelInfo[] = o.labels.map((l, n) => {
+    const p = `labels[${n}]`;
+    const lo = c.obj(l, p);
+    const value = c.int(lo.value, `${p}.value`, 1, 65535);
+    if (seen.has(value)) c.fail(`${p}.value`, `duplicate label value ${value}`);
+    seen.add(value);
+    if (!Array.isArray(lo.color) || lo.color.length !== 3) c.fail(`${p}.color`, 'must be [r, g, b] with 0..255');
+    return {
+      value,
+      name: c.str(lo.name, `${p}.name`),
+      color: lo.color.map((x, q) => c.int(x, `${p}.color[${q}]`, 0, 255)) as [number, number, number],
+      category: c.concept(lo.category, `${p}.category`),
+      type: c.concept(lo.type, `${p}.type`),
+    };
+  });
+  const post = c.obj(o.postprocessing, 'postprocessing');
+  const decision = c.oneOf(post.decision, 'postprocessing.decision', ['argmax', 'threshold'] as const);
+  let thresholds: number[] | undefined;
+  if (decision === 'threshold') {
+    if (!Array.isArray(post.thresholds) || post.thresholds.length !== channels) c.fail('postprocessing.thresholds', `must list one threshold per output channel (${channels})`);
+    thresholds = post.thresholds.map((t, n) => c.num(t, `postprocessing.thresholds[${n}]`));
+  }
+  let channelLabels: number[] | undefined;
+  if (post.channelLabels !== undefined) {
+    if (!Array.isArray(post.channelLabels) || post.channelLabels.length !== channels)
+      c.fail('postprocessing.channelLabels', `must list one label value per output channel (${channels})`);
+    channelLabels = post.channelLabels.map((t, n) => c.int(t, `postprocessing.channelLabels[${n}]`, 0, 65535));
+  }
+  const produced = channelLabels ?? Array.from({ length: channels }, (_, n) => (decision === 'threshold' ? n + 1 : n));
+  for (const v of produced) if (v !== 0 && !seen.has(v)) c.fail('labels', `output channel gives label ${v}, which has no entry in labels`);
+  return {
+    schema: 'voxseg-model/1',
+    id,
+    name: c.str(o.name, 'name'),
+    version: c.str(o.version, 'version'),
+    license: c.str(o.license, 'license'),
+    description: o.description === undefined ? undefined : c.str(o.description, 'description'),
+    provenance: { source: c.str(prov.source, 'provenance.source'), data: c.str(prov.data, 'provenance.data', true), training: c.str(prov.training, 'provenance.training', true) },
+    intended: {
+      modality: intended.modality.map((x, n) => c.str(x, `intended.modality[${n}]`).toUpperCase()),
+      bodyPart: c.str(intended.bodyPart, 'intended.bodyPart'),
+      notes: c.str(intended.notes, 'intended.notes', true),
+    },
+    model: {
+      file: c.str(m.file, 'model.file'),
+      sha256: sha,
+      input: c.str(m.input, 'model.input'),
+      output: c.str(m.output, 'model.output'),
+      layout: c.oneOf(m.layout ?? 'NCDHW', 'model.layout', ['NCDHW', 'NCWHD'] as const),
+      channels,
+      expectedSeconds: m.expectedSeconds === undefined ? undefined : c.num(m.expectedSeconds, 'model.expectedSeconds', 0),
+    },
+    labels,
+    preprocessing: checkPreprocessing(c, o.preprocessing),
+    postprocessing: {
+      activation: c.oneOf(post.activation ?? 'none', 'postprocessing.activation', ['softmax', 'sigmoid', 'none'] as const),
+      decision,
+      thresholds,
+      channelLabels,
+    },
+  };
+}
+
+/** Label value produced by each output channel. */
+export function channelLabelValues(m: ModelManifest): number[] {
+  const p = m.postprocessing;
+  return p.channelLabels ?? Array.from({ length: m.model.channels }, (_, n) => (p.decision === 'threshold' ? n + 1 : n));
+}
+
+/** Parse manifest text (JSON), with a clear error for bad JSON. */
+export function parseManifestText(text: string, source = 'manifest.json'): ModelManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new VoxsegError('invalid-model', `not valid JSON (${(err as Error).message})`, { file: source });
+  }
+  return parseManifest(json, source);
+}
