@@ -23,7 +23,10 @@ export function ensureNodeModules() {
   const lock = join(root, 'package-lock.json');
   if (existsSync(marker) && mtime(marker) >= mtime(lock)) return;
   console.log('voxseg: installing npm packages…');
-  const status = run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  // onnxruntime-node's install script would fetch GPU binaries from the internet; the CPU
+  // binaries ship in the package, which is all voxseg uses.
+  const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
+  const status = run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'], { env });
   if (status !== 0) throw new Error('npm install failed');
 }
 

@@ -3,11 +3,13 @@
  * `.nii` / `.nii.gz` files are read with the NIfTI reader. Each becomes one InputSeries.
  * DICOM series come first (scanner order), then NIfTI files (path order).
  */
+import { VoxsegError } from '../core/errors';
 import type { DType, Mat3, Vec3, Volume } from '../core/types';
 import type { SourceFile } from '../dicom/source';
 import { isNiftiName, parseNifti } from '../dicom/nifti/index';
 import { listFiles } from './node-files';
-import { reasonOf } from './util';
+import { seriesTable } from './table';
+import { reasonOf, usage } from './util';
 
 export interface InputSeries {
   kind: 'dicom' | 'nifti';
@@ -106,4 +108,35 @@ export async function collectSeries(paths: string[], opts: { keepNifti?: boolean
     }
   }
   return { series, rejected };
+}
+
+/** The series `sel` names (index or UID); without `sel` the only one, else a usage error listing them. */
+export function chooseSeries(series: InputSeries[], sel: string | undefined, paths: string[]): InputSeries {
+  if (sel === undefined) {
+    if (series.length === 1) return series[0];
+    throw usage(`found ${series.length} series in ${paths.join(', ')}; choose one with --series INDEX|UID:\n${seriesTable(series, false)}`);
+  }
+  const byUid = series.find((s) => s.uid === sel);
+  if (byUid) return byUid;
+  if (/^\d+$/.test(sel) && Number(sel) < series.length) return series[Number(sel)];
+  throw usage(`--series ${JSON.stringify(sel)} matches no series index or UID; found:\n${seriesTable(series, false)}`);
+}
+
+/**
+ * Collect the series under `paths`, choose one (see chooseSeries) and load it. Warnings go to
+ * `warn`; a missing or broken series is a VoxsegError naming the file.
+ */
+export async function loadInput(paths: string[], sel: string | undefined, warn: (message: string) => void): Promise<{ volume: Volume; series: InputSeries }> {
+  const { series, rejected } = await collectSeries(paths, { keepNifti: true });
+  if (!series.length) {
+    for (const r of rejected) warn(`${r.file}: ${r.reason}`);
+    const first = rejected[0];
+    throw new VoxsegError('not-image', first ? `no image series found (${first.file}: ${first.reason})` : `no files found in ${paths.join(', ')}`);
+  }
+  const chosen = chooseSeries(series, sel, paths);
+  if (chosen.errors.length)
+    throw new VoxsegError('inconsistent-series', `series ${chosen.uid} cannot be loaded: ${chosen.errors.join('; ')}`, { file: chosen.firstFile });
+  const { volume, warnings } = await chosen.load();
+  for (const w of [...new Set([...chosen.warnings, ...warnings])]) warn(w);
+  return { volume, series: chosen };
 }

@@ -8,9 +8,10 @@ import { VoxsegError } from '../core/errors';
 import { convertCommand } from './commands/convert';
 import { infoCommand } from './commands/info';
 import { phantomCommand } from './commands/phantom';
+import { segmentCommand } from './commands/segment';
 import { processIO, type CliIO, type Command } from './util';
 
-const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand];
+const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, segmentCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

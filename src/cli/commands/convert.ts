@@ -1,9 +1,7 @@
 /** `voxseg convert <path...> -o out.nii[.gz] [--series INDEX|UID]`: one series -> NIfTI. */
-import { VoxsegError } from '../../core/errors';
 import { writeNifti } from '../../dicom/nifti/index';
 import { orientationCode } from '../../volume/geometry';
-import { collectSeries, type InputSeries } from '../inputs';
-import { rejectedList, seriesTable } from '../table';
+import { loadInput } from '../inputs';
 import { fmtVec, parse, usage, writeOutput, type Command } from '../util';
 
 const help = `Usage: voxseg convert <path...> -o OUT.nii.gz [--series INDEX|UID]
@@ -21,17 +19,6 @@ Options:
 Exit status: 0 ok, 1 bad input (the message names the file and cause), 2 usage
 (including several series found without --series).
 `;
-
-function choose(series: InputSeries[], sel: string | undefined, paths: string[]): InputSeries {
-  if (sel === undefined) {
-    if (series.length === 1) return series[0];
-    throw usage(`found ${series.length} series in ${paths.join(', ')}; choose one with --series INDEX|UID:\n${seriesTable(series, false)}`);
-  }
-  const byUid = series.find((s) => s.uid === sel);
-  if (byUid) return byUid;
-  if (/^\d+$/.test(sel) && Number(sel) < series.length) return series[Number(sel)];
-  throw usage(`--series ${JSON.stringify(sel)} matches no series index or UID; found:\n${seriesTable(series, false)}`);
-}
 
 export const convertCommand: Command = {
   name: 'convert',
@@ -51,17 +38,7 @@ export const convertCommand: Command = {
     if (!out) throw usage('convert needs an output file: -o OUT.nii.gz');
     if (!/\.nii(\.gz)?$/i.test(out)) throw usage(`output ${JSON.stringify(out)} must end in .nii or .nii.gz`);
 
-    const { series, rejected } = await collectSeries(positionals, { keepNifti: true });
-    if (!series.length) {
-      io.err(rejectedList(rejected));
-      const first = rejected[0];
-      throw new VoxsegError('not-image', first ? `no image series found (${first.file}: ${first.reason})` : `no files found in ${positionals.join(', ')}`);
-    }
-    const chosen = choose(series, values.series, positionals);
-    if (chosen.errors.length)
-      throw new VoxsegError('inconsistent-series', `series ${chosen.uid} cannot be loaded: ${chosen.errors.join('; ')}`, { file: chosen.firstFile });
-    const { volume, warnings } = await chosen.load();
-    for (const w of [...new Set([...chosen.warnings, ...warnings])]) io.err(`warning: ${w}\n`);
+    const { volume } = await loadInput(positionals, values.series, (w) => io.err(`warning: ${w}\n`));
     const h = volume.header;
     const description = [h.metadata.modality, h.metadata.seriesDescription].filter(Boolean).join(' ');
     await writeOutput(out, writeNifti(volume, { gzip: /\.gz$/i.test(out), description }));
