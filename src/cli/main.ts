@@ -6,12 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { VoxsegError } from '../core/errors';
 import { convertCommand } from './commands/convert';
+import { importModelCommand } from './commands/import-model';
 import { infoCommand } from './commands/info';
 import { phantomCommand } from './commands/phantom';
 import { segmentCommand } from './commands/segment';
 import { processIO, type CliIO, type Command } from './util';
 
-const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, segmentCommand];
+const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, segmentCommand, importModelCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -53,6 +53,8 @@ export type ToWorker =
       device: DeviceRequest;
       /** Bytes the engine may use for logits accumulation (defaults to a device-based guess). */
       memoryBudget?: number;
+      /** WASM threads to use; default: all cores when cross-origin isolated, else 1. */
+      threads?: number;
     }
   | { type: 'cancel'; jobId: number };
 

@@ -1,0 +1,131 @@
+/**
+ * `voxseg segment <input> -m <model> -o labels.nii.gz [--device native|wasm]`: run a model on one
+ * series with the same pipeline as the app and write the labels on the input's own grid.
+ */
+import { readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { VoxsegError } from '../../core/errors';
+import { writeNifti } from '../../dicom/nifti/index';
+import { parseManifestText, type ModelManifest } from '../../inference/manifest';
+import { sha256Hex } from '../../inference/models';
+import { inspectOnnx } from '../../inference/onnx/reader';
+import { countLabels, runPipeline } from '../../inference/pipeline';
+import { checkModel } from '../../inference/model-check';
+import { loadInput } from '../inputs';
+import { parse, usage, writeOutput, type Command } from '../util';
+
+const help = `Usage: voxseg segment <dicom-dir|file.nii.gz> -m MODEL -o labels.nii.gz [options]
+
+Segment one series with a model (ONNX + manifest.json) and write a label NIfTI on the
+input's own grid. Prints a JSON summary (voxels per label, seconds, device).
+
+Options:
+  -m, --model PATH      model folder (holding manifest.json) or a manifest.json file
+      --onnx FILE       ONNX file to use instead of the one the manifest names
+  -o, --output FILE     output .nii or .nii.gz (required)
+  -d, --device DEV      native (onnxruntime-node, default) or wasm (onnxruntime-web, as in
+                        the browser)
+  -s, --series SEL      which series when several are found (index or UID, see 'voxseg info')
+  -h, --help            show this help
+
+Exit status: 0 ok, 1 bad input or model (the message names the file and cause), 2 usage.
+`;
+
+async function readManifest(path: string): Promise<{ manifest: ModelManifest; file: string }> {
+  const file = /\.json$/i.test(path) ? path : resolve(path, 'manifest.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new VoxsegError('not-found', 'model manifest not found (give a model folder or a manifest.json)', { file });
+  }
+  return { manifest: parseManifestText(text, file), file };
+}
+
+async function readModel(file: string, manifest: ModelManifest, checkSum: boolean): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch {
+    throw new VoxsegError('not-found', 'ONNX model file not found (use --onnx FILE to point at it)', { file });
+  }
+  if (checkSum && manifest.model.sha256) {
+    const sum = await sha256Hex(bytes);
+    if (sum !== manifest.model.sha256) throw new VoxsegError('invalid-model', `sha256 ${sum} does not match the manifest's ${manifest.model.sha256} (wrong or damaged file)`, { file });
+  }
+  return bytes;
+}
+
+export const segmentCommand: Command = {
+  name: 'segment',
+  summary: 'segment a series with an ONNX model; write labels as NIfTI',
+  help,
+  async run(args, io) {
+    const { values, positionals } = parse(args, {
+      model: { type: 'string', short: 'm' },
+      onnx: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      device: { type: 'string', short: 'd' },
+      series: { type: 'string', short: 's' },
+    });
+    if (values.help) {
+      io.out(help);
+      return 0;
+    }
+    if (!positionals.length) throw usage('segment needs an input: a DICOM folder/files or a NIfTI file');
+    if (!values.model) throw usage('segment needs a model: -m MODEL_DIR or -m manifest.json');
+    const out = values.output;
+    if (!out) throw usage('segment needs an output file: -o labels.nii.gz');
+    if (!/\.nii(\.gz)?$/i.test(out)) throw usage(`output ${JSON.stringify(out)} must end in .nii or .nii.gz`);
+    const device = values.device ?? 'native';
+    if (device !== 'native' && device !== 'wasm') throw usage(`--device must be native or wasm, got ${JSON.stringify(device)}`);
+
+    const t0 = performance.now();
+    const { manifest, file: manifestFile } = await readManifest(values.model);
+    const onnxFile = values.onnx ?? resolve(dirname(manifestFile), manifest.model.file);
+    const bytes = await readModel(onnxFile, manifest, true);
+    const shape = checkModel(inspectOnnx(bytes, onnxFile), manifest, onnxFile);
+    const { volume } = await loadInput(positionals, values.series, (w) => io.err(`warning: ${w}\n`));
+    const modality = volume.header.metadata.modality;
+    if (modality && !manifest.intended.modality.includes(modality.toUpperCase()))
+      io.err(`warning: the model is meant for ${manifest.intended.modality.join('/')}, the input is ${modality}\n`);
+
+    let labels;
+    let info: Record<string, unknown>;
+    if (device === 'native') {
+      const { nativePredictor } = await import('../segment/native');
+      const native = await nativePredictor(bytes, manifest);
+      try {
+        const r = await runPipeline(volume, manifest, native.predictor, shape);
+        labels = r.labels;
+        info = { device: 'native', threads: native.threads, notes: r.notes, inferenceSeconds: r.inferenceSeconds, patches: r.patches, modelGrid: r.modelGrid, peakBytes: r.peakBytes };
+      } finally {
+        await native.release();
+      }
+    } else {
+      const { wasmClient } = await import('../segment/wasm');
+      const client = wasmClient();
+      try {
+        const r = await client.segment(volume, { manifest, model: { bytes: bytes.slice().buffer }, device: 'wasm', threads: cpus().length });
+        labels = r.labels;
+        const s = r.summary;
+        info = { device: 'wasm', threads: s.device.threads, notes: s.device.notes, inferenceSeconds: s.inferenceSeconds, patches: s.patches, modelGrid: s.modelGrid, peakBytes: s.peakBytes };
+      } finally {
+        client.dispose();
+      }
+    }
+    await writeOutput(out, writeNifti(labels, { gzip: /\.gz$/i.test(out), description: `voxseg ${manifest.id} labels` }));
+    const summary = {
+      output: out,
+      model: manifest.id,
+      ...info,
+      seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
+      dims: labels.header.dims,
+      voxelsPerLabel: countLabels(labels.voxels),
+      labels: Object.fromEntries(manifest.labels.map((l) => [l.value, l.name])),
+    };
+    io.out(JSON.stringify(summary, null, 2) + '\n');
+    return 0;
+  },
+};

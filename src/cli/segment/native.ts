@@ -1,0 +1,19 @@
+/**
+ * onnxruntime-node predictor for `voxseg segment --device native` (batch use and speed
+ * comparisons). The CLI is the only place that imports onnxruntime-node.
+ */
+import { cpus } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import type { ModelManifest } from '../../inference/manifest';
+import type { Predictor, Tensor } from '../../inference/tensor';
+
+export async function nativePredictor(bytes: Uint8Array, manifest: ModelManifest): Promise<{ predictor: Predictor; release(): Promise<void>; threads: number }> {
+  const threads = Math.max(1, cpus().length);
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
+  const predictor: Predictor = async (input: Tensor) => {
+    const out = await session.run({ [manifest.model.input]: new ort.Tensor('float32', input.data, input.dims) }, [manifest.model.output]);
+    const t = out[manifest.model.output];
+    return { data: t.data as Float32Array, dims: [...t.dims] };
+  };
+  return { predictor, threads, release: () => session.release() };
+}

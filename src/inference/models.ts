@@ -1,0 +1,67 @@
+/**
+ * Where models come from: the bundled catalogue (`static/models/index.json` + one folder per model)
+ * or files the user picks (an ONNX file + its manifest.json, or a folder holding them).
+ * No onnxruntime here: the worker checks the ONNX itself.
+ */
+import { VoxsegError } from '../core/errors';
+import { parseManifestText, type ModelManifest } from './manifest';
+import type { ModelBytes } from './protocol';
+
+export interface ModelEntry {
+  manifest: ModelManifest;
+  /** Where the ONNX bytes come from. URL entries are fetched by the worker. */
+  model: ModelBytes;
+  origin: 'bundled' | 'user';
+  /** Evaluation report beside the model (markdown), if any. */
+  reportUrl?: string;
+}
+
+/** Bundled models: `${base}models/index.json` lists folder ids; each folder has manifest.json. */
+export async function listBundledModels(base = './'): Promise<ModelEntry[]> {
+  const root = new URL('models/', new URL(base, globalThis.location?.href ?? 'http://localhost/'));
+  const res = await fetch(new URL('index.json', root));
+  if (!res.ok) throw new VoxsegError('not-found', `model catalogue models/index.json could not be read (HTTP ${res.status})`);
+  const index = (await res.json()) as { models?: string[] };
+  const entries: ModelEntry[] = [];
+  for (const id of index.models ?? []) {
+    const dir = new URL(`${id}/`, root);
+    const r = await fetch(new URL('manifest.json', dir));
+    if (!r.ok) throw new VoxsegError('not-found', `models/${id}/manifest.json could not be read (HTTP ${r.status})`);
+    const manifest = parseManifestText(await r.text(), `models/${id}/manifest.json`);
+    entries.push({ manifest, model: { url: new URL(manifest.model.file, dir).href }, origin: 'bundled' });
+  }
+  return entries;
+}
+
+/** Minimal file shape shared by browser File and test doubles. */
+export interface PickedFile {
+  name: string;
+  /** Path inside a picked folder, if any (webkitRelativePath). */
+  webkitRelativePath?: string;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * A model from files the user picked: exactly one manifest (*.json) and the ONNX file it names
+ * (matched by file name; a single .onnx file is taken even when names differ).
+ */
+export async function modelFromFiles(files: readonly PickedFile[]): Promise<ModelEntry> {
+  const manifests = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
+  const onnx = files.filter((f) => f.name.toLowerCase().endsWith('.onnx'));
+  if (manifests.length === 0) throw new VoxsegError('invalid-model', 'no manifest.json among the picked files: pick the model folder, or the .onnx file together with its manifest.json');
+  const manifestFile = manifests.find((f) => f.name === 'manifest.json') ?? (manifests.length === 1 ? manifests[0] : undefined);
+  if (!manifestFile) throw new VoxsegError('invalid-model', `several JSON files were picked (${manifests.map((f) => f.name).join(', ')}) and none is named manifest.json`);
+  const manifest = parseManifestText(await manifestFile.text(), manifestFile.name);
+  const wanted = manifest.model.file.split('/').pop();
+  const file = onnx.find((f) => f.name === wanted) ?? (onnx.length === 1 ? onnx[0] : undefined);
+  if (!file) throw new VoxsegError('not-found', `the manifest names ${manifest.model.file}, which is not among the picked files`, { file: manifestFile.name });
+  return { manifest, model: { bytes: await file.arrayBuffer() }, origin: 'user' };
+}
+
+/** Hex sha256 of bytes (Web Crypto; available in browsers, workers and Node 20). */
+export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', view as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,167 @@
+/**
+ * The whole segmentation of one volume, independent of the runtime: preprocessing as the manifest
+ * says, the sliding window (a whole-volume model is one window covering the conformed grid), the
+ * decision (argmax / thresholds) streamed slab by slab, and the labels mapped back onto the study's
+ * own grid. The ONNX runtime is injected as a `Predictor`.
+ */
+import { VoxsegError } from '../core/errors';
+import type { Vec3, Volume } from '../core/types';
+import { reorientToCode } from '../volume/reorient';
+import { gridOf, gridWithSpacing, resampleToGrid, type Grid } from '../volume/resample';
+import { createVolume, voxelCount } from '../volume/volume';
+import { conformVolume } from './conform';
+import { cropArray, nonZeroBox, pasteArray, type Box } from './crop';
+import { decideSlab } from './decide';
+import { channelLabelValues, type ModelManifest } from './manifest';
+import { normalizeIntensity } from './normalize';
+import { slidingWindow, type WindowOptions } from './sliding-window';
+import type { Predictor } from './tensor';
+
+/** What the engine knows about the loaded model's input (from the ONNX graph). */
+export interface ModelShape {
+  /** Spatial input dims in tensor order (d, h, w), null where dynamic. */
+  spatial: (number | null)[];
+  /** Batch dim, null when dynamic. */
+  batch: number | null;
+}
+
+export interface PipelineOptions {
+  onProgress?: (stage: string, done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Bytes allowed for logits accumulation. */
+  memoryBudget?: number;
+  /** Upper bound on patches per model run (the manifest's batch is used when lower). */
+  maxBatch?: number;
+}
+
+export interface PipelineResult {
+  labels: Volume;
+  modelGrid: Vec3;
+  patches: number;
+  inferenceSeconds: number;
+  peakBytes: number;
+  notes: string[];
+}
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new VoxsegError('cancelled', 'segmentation cancelled');
+}
+
+function sameGrid(a: Grid, b: Grid): boolean {
+  const close = (x: readonly number[], y: readonly number[], tol: number) => x.every((v, n) => Math.abs(v - y[n]) <= tol);
+  return close(a.dims, b.dims, 0) && close(a.spacing, b.spacing, 1e-5) && close(a.origin, b.origin, 1e-4) && close(a.direction, b.direction, 1e-6);
+}
+
+/** Spatial dims in tensor order for a grid (i, j, k) under a layout. */
+function tensorSpatial(dims: Readonly<Vec3>, layout: 'NCDHW' | 'NCWHD'): number[] {
+  return layout === 'NCDHW' ? [dims[2], dims[1], dims[0]] : [dims[0], dims[1], dims[2]];
+}
+
+function checkFixedDims(shape: ModelShape, patch: Vec3, layout: 'NCDHW' | 'NCWHD', what: string): void {
+  const want = tensorSpatial(patch, layout);
+  shape.spatial.forEach((d, n) => {
+    if (d !== null && d !== want[n])
+      throw new VoxsegError('invalid-model', `the ONNX input has fixed spatial size ${shape.spatial.join('x')}, but the ${what} needs ${want.join('x')} (tensor order)`);
+  });
+}
+
+/** Run the model over `volume` and return labels on the volume's own grid. */
+export async function runPipeline(volume: Volume, manifest: ModelManifest, predictor: Predictor, shape: ModelShape, opts: PipelineOptions = {}): Promise<PipelineResult> {
+  const pre = manifest.preprocessing;
+  const post = manifest.postprocessing;
+  const notes: string[] = [];
+  const report = opts.onProgress ?? (() => {});
+  const channels = manifest.model.channels;
+  const maxLabel = Math.max(0, ...channelLabelValues(manifest));
+  const LabelArray = maxLabel > 255 ? Uint16Array : Uint8Array;
+
+  // 1. The model grid and its normalized image.
+  report('Preparing the image', 0, 1);
+  let image: Float32Array;
+  let grid: Grid;
+  let box: Box | null = null;
+  let window: WindowOptions;
+  if (pre.mode === 'sliding-window') {
+    const reoriented = reorientToCode(volume, pre.orientation);
+    const rh = reoriented.header;
+    grid = gridWithSpacing(rh, pre.spacing);
+    checkAborted(opts.signal);
+    const onGrid = sameGrid(grid, gridOf(rh)) ? reoriented : resampleToGrid(reoriented, grid, { interpolation: 'linear', dtype: 'float32' });
+    image = normalizeIntensity(onGrid.voxels, pre.normalization);
+    checkFixedDims(shape, pre.patch, manifest.model.layout, 'manifest patch');
+    window = {
+      patch: pre.patch,
+      overlap: pre.overlap,
+      blending: pre.blending,
+      sigmaScale: pre.sigmaScale,
+      mirrorAxes: pre.mirrorAxes,
+      batch: Math.max(1, Math.min(pre.batch ?? 1, opts.maxBatch ?? Infinity, shape.batch ?? Infinity)),
+      channels,
+      layout: manifest.model.layout,
+      memoryBudget: opts.memoryBudget,
+    };
+  } else {
+    const conformed = conformVolume(volume, pre.conform);
+    grid = gridOf(conformed.header);
+    checkAborted(opts.signal);
+    const full = normalizeIntensity(conformed.voxels, pre.normalization);
+    image = full;
+    let dims: Vec3 = [...grid.dims] as Vec3;
+    const dynamic = shape.spatial.every((d) => d === null);
+    if (pre.crop && dynamic) {
+      box = nonZeroBox(conformed.voxels, grid.dims, pre.crop.padding);
+      if (box) {
+        image = cropArray(full, grid.dims, box);
+        dims = [0, 1, 2].map((a) => box!.end[a] - box!.start[a]) as Vec3;
+      }
+    } else if (pre.crop) {
+      notes.push('the model has a fixed input size, so the head crop was skipped');
+    }
+    checkFixedDims(shape, dims, manifest.model.layout, 'conformed grid');
+    window = { patch: dims, overlap: 0, blending: 'constant', batch: 1, channels, layout: manifest.model.layout, memoryBudget: opts.memoryBudget };
+  }
+  checkAborted(opts.signal);
+
+  // 2. Sliding window with the decision streamed per finished slab.
+  const runDims: Vec3 = box ? ([0, 1, 2].map((a) => box!.end[a] - box!.start[a]) as Vec3) : ([...grid.dims] as Vec3);
+  const slice = runDims[0] * runDims[1];
+  const runLabels = new LabelArray(voxelCount({ dims: runDims }));
+  const result = await slidingWindow(
+    image,
+    runDims,
+    window,
+    predictor,
+    (k0, k1, logits) => decideSlab(logits, channels, (k1 - k0) * slice, post, runLabels, k0 * slice),
+    { signal: opts.signal, onProgress: (done, total) => report('Running the model', done, total) },
+  );
+  checkAborted(opts.signal);
+
+  // 3. Back onto the study's grid.
+  report('Mapping labels to the study grid', 0, 1);
+  let modelLabels = runLabels;
+  if (box) {
+    modelLabels = new LabelArray(voxelCount({ dims: grid.dims }));
+    pasteArray(modelLabels, grid.dims, box, runLabels);
+  }
+  const onModelGrid = createVolume({ ...grid, voxels: modelLabels });
+  const target = gridOf(volume.header);
+  const native = sameGrid(grid, target) ? onModelGrid : resampleToGrid(onModelGrid, target, { interpolation: 'nearest', fill: 0 });
+  const labels = createVolume({ ...target, metadata: { ...volume.header.metadata, unit: undefined, valueRange: undefined }, voxels: native.voxels });
+  return {
+    labels,
+    modelGrid: [...grid.dims] as Vec3,
+    patches: result.patches,
+    inferenceSeconds: result.inferenceSeconds,
+    peakBytes: result.peakBytes + image.byteLength + runLabels.byteLength + labels.voxels.byteLength,
+    notes,
+  };
+}
+
+/** Voxel count per label value. */
+export function countLabels(labels: ArrayLike<number>): Record<number, number> {
+  const counts = new Map<number, number>();
+  const hist = new Float64Array(65536);
+  for (let n = 0; n < labels.length; n++) hist[labels[n]]++;
+  for (let v = 0; v < hist.length; v++) if (hist[v] > 0) counts.set(v, hist[v]);
+  return Object.fromEntries(counts);
+}

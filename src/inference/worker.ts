@@ -1,0 +1,189 @@
+/**
+ * The inference worker: the only module that imports onnxruntime-web. It loads the model, picks
+ * the execution provider (WebGPU when the adapter can run every operator, else WASM with threads
+ * when cross-origin isolated), runs the pipeline and speaks the typed protocol (protocol.ts).
+ * In a browser it serves `self`; the CLI serves a worker_threads port through `serve()`.
+ */
+import * as ort from 'onnxruntime-web';
+import { errorMessage, VoxsegError } from '../core/errors';
+import type { Mat3, Vec3 } from '../core/types';
+import { createVolume } from '../volume/volume';
+import type { ModelManifest } from './manifest';
+import { sha256Hex } from './models';
+import { checkModel, webgpuBlockers } from './model-check';
+import { inspectOnnx, type OnnxInfo } from './onnx/reader';
+import { countLabels, runPipeline } from './pipeline';
+import type { DeviceInfo, DeviceRequest, FromWorker, ModelBytes, ToWorker } from './protocol';
+import type { Predictor, Tensor } from './tensor';
+
+export interface Port {
+  post(message: FromWorker, transfer?: Transferable[]): void;
+  listen(handler: (message: ToWorker) => void): void;
+}
+
+async function modelBytes(model: ModelBytes, file: string): Promise<Uint8Array> {
+  if ('bytes' in model) return new Uint8Array(model.bytes);
+  let res: Response;
+  try {
+    res = await fetch(model.url);
+  } catch (err) {
+    throw new VoxsegError('not-found', `could not fetch the model (${errorMessage(err)})`, { file });
+  }
+  if (!res.ok) throw new VoxsegError('not-found', `could not fetch the model (HTTP ${res.status})`, { file });
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function pickDevice(request: DeviceRequest, info: OnnxInfo, wantThreads?: number): Promise<DeviceInfo> {
+  const notes: string[] = [];
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 2;
+  let threads = wantThreads ?? (isolated ? Math.max(1, Math.min(cores, 8)) : 1);
+  if (wantThreads === undefined && !isolated) notes.push('the page is not cross-origin isolated, so WASM runs on one thread');
+  threads = Math.max(1, Math.floor(threads));
+  const wasm: DeviceInfo = { device: 'wasm', threads, notes };
+  if (request === 'wasm') return wasm;
+  const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }) | undefined)?.gpu;
+  const adapter = (await gpu?.requestAdapter().catch(() => null)) as { info?: { vendor?: string; architecture?: string; description?: string } } | null | undefined;
+  if (!adapter) {
+    notes.push(request === 'webgpu' ? 'WebGPU was requested but no GPU adapter is available; using WASM' : 'no WebGPU adapter; using WASM');
+    return wasm;
+  }
+  const blockers = webgpuBlockers(info);
+  if (blockers.length > 0) {
+    notes.push(`WebGPU cannot run ${blockers.join(', ')}; using WASM`);
+    return wasm;
+  }
+  const desc = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ');
+  return { device: 'webgpu', threads, adapter: desc || 'WebGPU adapter', notes };
+}
+
+async function createSession(bytes: Uint8Array, device: DeviceInfo): Promise<ort.InferenceSession> {
+  ort.env.wasm.numThreads = device.threads;
+  const options: ort.InferenceSession.SessionOptions = { executionProviders: [device.device === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
+  try {
+    return await ort.InferenceSession.create(bytes, options);
+  } catch (err) {
+    if (device.device !== 'webgpu') throw err;
+    device.notes.push(`WebGPU could not load the model (${errorMessage(err).slice(0, 160)}); using WASM`);
+    device.device = 'wasm';
+    delete device.adapter;
+    return ort.InferenceSession.create(bytes, { ...options, executionProviders: ['wasm'] });
+  }
+}
+
+function makePredictor(session: ort.InferenceSession, manifest: ModelManifest): Predictor {
+  return async (input: Tensor): Promise<Tensor> => {
+    const feeds = { [manifest.model.input]: new ort.Tensor('float32', input.data, input.dims) };
+    const out = await session.run(feeds, [manifest.model.output]);
+    const t = out[manifest.model.output];
+    const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
+    t.dispose?.();
+    return { data, dims: [...t.dims] };
+  };
+}
+
+function asVoxsegError(err: unknown): VoxsegError {
+  if (err instanceof VoxsegError) return err;
+  const msg = errorMessage(err);
+  if (err instanceof RangeError || /memory|allocat|bad_alloc/i.test(msg))
+    return new VoxsegError('out-of-memory', `not enough memory to run the model (${msg}); try a smaller model, the WASM device, or close other tabs`);
+  return new VoxsegError('inference-failed', msg);
+}
+
+async function runJob(port: Port, msg: Extract<ToWorker, { type: 'start' }>, signal: AbortSignal): Promise<void> {
+  const { jobId, manifest } = msg;
+  const t0 = performance.now();
+  const file = manifest.model.file;
+  const progress = (stage: string, done: number, total: number, etaSeconds?: number) => port.post({ type: 'progress', jobId, stage, done, total, etaSeconds });
+  progress('Loading the model', 0, 1);
+  const bytes = await modelBytes(msg.model, file);
+  if (manifest.model.sha256) {
+    const sum = await sha256Hex(bytes);
+    if (sum !== manifest.model.sha256)
+      throw new VoxsegError('invalid-model', `sha256 ${sum} does not match the manifest's ${manifest.model.sha256} (wrong or damaged file)`, { file });
+  }
+  const info = inspectOnnx(bytes, file);
+  const shape = checkModel(info, manifest, file);
+  const device = await pickDevice(msg.device, info, msg.threads);
+  const session = await createSession(bytes, device);
+  port.post({ type: 'device', jobId, info: device });
+  const h = msg.header;
+  const volume = createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, metadata: h.metadata, voxels: msg.voxels });
+  let runStart = 0;
+  try {
+    const result = await runPipeline(volume, manifest, makePredictor(session, manifest), shape, {
+      signal,
+      memoryBudget: msg.memoryBudget,
+      onProgress: (stage, done, total) => {
+        if (stage === 'Running the model' && done === 0) runStart = performance.now();
+        const eta = stage === 'Running the model' && done > 0 ? ((performance.now() - runStart) / 1000 / done) * (total - done) : undefined;
+        progress(stage, done, total, eta);
+      },
+    });
+    device.notes.push(...result.notes);
+    const labels = result.labels.voxels as Uint8Array | Uint16Array;
+    port.post(
+      {
+        type: 'result',
+        jobId,
+        header: result.labels.header,
+        labels,
+        summary: {
+          modelId: manifest.id,
+          modelName: manifest.name,
+          device,
+          seconds: (performance.now() - t0) / 1000,
+          inferenceSeconds: result.inferenceSeconds,
+          voxelsPerLabel: countLabels(labels),
+          modelGrid: result.modelGrid,
+          patches: result.patches,
+          peakBytes: result.peakBytes,
+        },
+      },
+      [labels.buffer as ArrayBuffer],
+    );
+  } finally {
+    await session.release().catch(() => {});
+  }
+}
+
+/** Serve jobs on `port` (one at a time; a new start while busy is refused). */
+export function serve(port: Port): void {
+  let current: { jobId: number; abort: AbortController } | null = null;
+  port.listen((msg) => {
+    if (msg.type === 'cancel') {
+      if (current?.jobId === msg.jobId) current.abort.abort();
+      return;
+    }
+    if (current) {
+      port.post({ type: 'failure', jobId: msg.jobId, code: 'usage', message: 'a segmentation is already running' });
+      return;
+    }
+    const abort = new AbortController();
+    current = { jobId: msg.jobId, abort };
+    runJob(port, msg, abort.signal)
+      .catch((err) => {
+        const e = asVoxsegError(err);
+        if (e.code === 'cancelled') port.post({ type: 'cancelled', jobId: msg.jobId });
+        else {
+          // The client rebuilds the error with the file name, so send the message without it.
+          const message = e.file && e.message.startsWith(`${e.file}: `) ? e.message.slice(e.file.length + 2) : e.message;
+          port.post({ type: 'failure', jobId: msg.jobId, code: e.code, message, file: e.file });
+        }
+      })
+      .finally(() => {
+        current = null;
+      });
+  });
+}
+
+// In a dedicated browser worker, serve `self`.
+const scope = globalThis as unknown as { WorkerGlobalScope?: unknown; postMessage(m: unknown, t: Transferable[]): void; onmessage: unknown };
+if (typeof scope.WorkerGlobalScope !== 'undefined') {
+  serve({
+    post: (m, t = []) => scope.postMessage(m, t),
+    listen: (h) => {
+      scope.onmessage = (ev: MessageEvent<ToWorker>) => h(ev.data);
+    },
+  });
+}
