@@ -1,7 +1,9 @@
 /**
  * The bundled demo model `ct-tissue-bands`: a tiny hand-built ONNX graph (no training) that
- * smooths the CT with a 3x3x3 box filter and scores each voxel against fixed Hounsfield bands
- * (air, lung, fat, soft tissue, enhanced tissue/vessels, bone): logit_c = -((HU - centre_c)/100)^2.
+ * scores each voxel against fixed Hounsfield bands (air, lung, fat, soft tissue, enhanced
+ * tissue/vessels, bone): logit_c = -((HU - centre_c)/100)^2, so argmax picks the nearest band.
+ * Partial-volume voxels at air/tissue borders fall into the bands between (a thin 'lung' or
+ * 'fat' rim around the body): this is what intensity alone gives.
  * It runs through the full sliding-window pipeline (reorientation to RAS, resampling to 2 mm,
  * Gaussian-blended 64^3 patches, argmax, labels mapped back to the study grid), so the app can
  * auto-segment any CT out of the box; it does not know organs.
@@ -26,11 +28,9 @@ export function buildTissueBands(): { onnx: Uint8Array; manifest: Omit<ModelMani
   const C = BANDS.length;
   const g = new OnnxGraph('ct_tissue_bands');
   g.input('input', 'float32', ['batch', 1, 'd', 'h', 'w']);
-  g.initializer('box', new Float32Array(27).fill(1 / 27), [1, 1, 3, 3, 3]);
-  g.node('Conv', ['input', 'box'], ['smooth'], { kernel_shape: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1] });
   g.initializer('band_w', new Float32Array(C).fill(1), [C, 1, 1, 1, 1]);
   g.initializer('band_b', Float32Array.from(BANDS, (b) => -b.hu / SCALE), [C]);
-  g.node('Conv', ['smooth', 'band_w', 'band_b'], ['distance'], { kernel_shape: [1, 1, 1] });
+  g.node('Conv', ['input', 'band_w', 'band_b'], ['distance'], { kernel_shape: [1, 1, 1] });
   g.node('Mul', ['distance', 'distance'], ['squared']);
   g.node('Neg', ['squared'], ['output']);
   g.output('output', 'float32', ['batch', C, 'd', 'h', 'w']);
@@ -44,7 +44,7 @@ export function buildTissueBands(): { onnx: Uint8Array; manifest: Omit<ModelMani
       version: '1.0.0',
       license: 'MIT',
       description:
-        'Classifies every voxel of a CT into air, lung, fat, soft tissue, enhanced tissue/vessels and bone by its smoothed Hounsfield value. ' +
+        'Classifies every voxel of a CT into air, lung, fat, soft tissue, enhanced tissue/vessels and bone by its Hounsfield value (nearest band). ' +
         'It is not a trained model and does not know organs: it demonstrates the whole auto-segmentation pipeline (resampling, sliding window, labels on the study grid) on any CT.',
       provenance: { source: 'voxseg (scripts/models/ct-tissue-bands.ts)', data: 'none (fixed Hounsfield bands)', training: 'none' },
       intended: { modality: ['CT'], bodyPart: 'any', notes: 'Any CT in Hounsfield units. Not for clinical use.' },
