@@ -1,3 +1,4 @@
 export * from './volume';
 export * from './geometry';
 export * from './reorient';
+export * from './resample';
