@@ -7,7 +7,7 @@ import { errorMessage, VoxsegError } from '../core/errors';
 import type { SourceFile } from '../dicom/source';
 import { catalogFiles, defaultRow, loadRow, type Rejected, type SeriesRow } from './catalog';
 import type { Notices } from './notices.svelte';
-import { generateDemo } from './demo/client';
+import { generateDemo, type DemoTruth } from './demo/client';
 
 export type SessionStatus = 'idle' | 'scanning' | 'loading' | 'ready' | 'failed';
 
@@ -22,19 +22,25 @@ export class Session {
   status = $state<SessionStatus>('idle');
   /** Where the open files came from, e.g. "Demo phantom" or "3 files". */
   sourceLabel = $state('');
+  /** The demo phantom's true labels while the demo is open (null otherwise). */
+  demoTruth = $state.raw<DemoTruth | null>(null);
 
   private task: AbortController | null = null;
 
   constructor(private readonly notices: Notices) {}
 
-  /** Scan `files`, list their series, and load the largest one. Replaces what was open. */
-  async open(files: SourceFile[], label = `${files.length} file${files.length === 1 ? '' : 's'}`): Promise<void> {
+  /**
+   * Scan `files`, list their series, and load the largest one. Replaces what was open.
+   * `demoTruth`: the true labels that come with the demo's files.
+   */
+  async open(files: SourceFile[], label = `${files.length} file${files.length === 1 ? '' : 's'}`, demoTruth: DemoTruth | null = null): Promise<void> {
     const signal = this.begin('scanning');
     this.notices.clear();
     this.rows = [];
     this.rejected = [];
     this.selectedId = null;
     this.sourceLabel = label;
+    this.demoTruth = demoTruth;
     try {
       if (files.length === 0) throw new VoxsegError('usage', 'no files were given (an empty folder?)');
       const catalog = await catalogFiles(files, { signal, onProgress: (p) => this.report(signal, p) });
@@ -56,10 +62,10 @@ export class Session {
     const signal = this.begin('scanning');
     this.progress = { done: 0, total: 2, stage: 'Generating demo phantom' };
     try {
-      const files = await generateDemo((p) => this.report(signal, p));
+      const { files, truth } = await generateDemo((p) => this.report(signal, p));
       if (signal.aborted) return;
       this.end(signal);
-      await this.open(files, 'Demo phantom');
+      await this.open(files, 'Demo phantom', truth);
     } catch (err) {
       this.fail(signal, 'Could not create the demo', err);
     }

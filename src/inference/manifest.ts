@@ -41,8 +41,11 @@ export type Normalization =
   | { kind: 'zscore'; foreground?: boolean; threshold?: number }
   /** Linear to [0, 1] using the volume's min and max. */
   | { kind: 'minmax' }
-  /** Clip to the [lower, upper] quantiles (0..1), then linear to [0, 1]. */
-  | { kind: 'quantile'; lower: number; upper: number };
+  /**
+   * Linear so the [lower, upper] quantiles (0..1) map to [0, 1]; values outside are clipped unless
+   * `clip` is false (brainchop scales without clipping).
+   */
+  | { kind: 'quantile'; lower: number; upper: number; clip?: boolean };
 
 export interface SlidingWindowPreprocessing {
   mode: 'sliding-window';
@@ -187,7 +190,8 @@ function checkNormalization(c: Checker, v: unknown, path: string): Normalization
       const lower = c.num(o.lower, `${path}.lower`, 0, 1);
       const upper = c.num(o.upper, `${path}.upper`, 0, 1);
       if (lower >= upper) c.fail(path, 'lower quantile must be below upper');
-      return { kind, lower, upper };
+      if (o.clip !== undefined && typeof o.clip !== 'boolean') c.fail(`${path}.clip`, 'must be true or false');
+      return { kind, lower, upper, clip: o.clip !== false };
     }
   }
 }

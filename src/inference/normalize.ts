@@ -43,7 +43,7 @@ export function normalizeIntensity(voxels: ArrayLike<number>, spec: Normalizatio
     case 'quantile': {
       const [lo, hi] = quantiles(voxels, spec.lower, spec.upper);
       if (!(hi > lo)) return new Float32Array(voxels.length);
-      return affine(voxels, 1 / (hi - lo), -lo / (hi - lo), lo, hi);
+      return spec.clip === false ? affine(voxels, 1 / (hi - lo), -lo / (hi - lo), -Infinity, Infinity) : affine(voxels, 1 / (hi - lo), -lo / (hi - lo), lo, hi);
     }
   }
 }

@@ -177,9 +177,10 @@ export function serve(port: Port): void {
   });
 }
 
-// In a dedicated browser worker, serve `self`.
-const scope = globalThis as unknown as { WorkerGlobalScope?: unknown; postMessage(m: unknown, t: Transferable[]): void; onmessage: unknown };
-if (typeof scope.WorkerGlobalScope !== 'undefined') {
+// In a dedicated browser worker, serve `self` — but not in onnxruntime's WASM helper threads,
+// which load this same bundle as workers named 'em-pthread…' and need `onmessage` for themselves.
+const scope = globalThis as unknown as { WorkerGlobalScope?: unknown; name?: string; postMessage(m: unknown, t: Transferable[]): void; onmessage: unknown };
+if (typeof scope.WorkerGlobalScope !== 'undefined' && !scope.name?.startsWith('em-pthread')) {
   serve({
     post: (m, t = []) => scope.postMessage(m, t),
     listen: (h) => {

@@ -2,3 +2,4 @@ export { Viewer, type ViewerEvents } from './viewer';
 export { MPR_VIEWS, VIEW_NAMES, type MprView, type ViewName, type ViewerElements } from './layout';
 export { PRESETS, type PresetName, type WindowLevel } from './presets';
 export type { EdgeLabels } from './orientation';
+export { colorTable, gridMismatch, type SegmentInfo } from './labelmap';

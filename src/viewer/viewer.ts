@@ -3,12 +3,15 @@
  * Cornerstone3D details stay in this folder.
  */
 import { RenderingEngine, Enums, setVolumesForViewports, type Types } from '@cornerstonejs/core';
+import { VoxsegError } from '../core/errors';
 import { Emitter } from '../core/events';
 import type { Vec3, Volume } from '../core/types';
 import { initCornerstone, isSoftwareRenderer } from './init';
 import { createViewports, MPR_VIEWS, VIEW_NAMES, viewportId, type MprView, type ViewerElements, type ViewName } from './layout';
 import { createToolGroups, enableCrosshairs, type ToolGroups } from './tools';
 import { createCornerstoneVolume, removeCornerstoneVolume } from './volume';
+import { gridMismatch, type SegmentInfo } from './labelmap';
+import { LabelOverlay } from './overlay';
 import { edgeLabels, type EdgeLabels } from './orientation';
 import { initialWindow, presetWindow, renderPresetFor, windowToRange, type PresetName, type WindowLevel } from './presets';
 
@@ -43,6 +46,7 @@ export class Viewer {
   private readonly engine: RenderingEngine;
   private readonly tools: ToolGroups;
   private readonly cleanup: (() => void)[] = [];
+  private readonly overlay: LabelOverlay;
   private volume: Volume | undefined;
   private volumeId: string | undefined;
   private volumeCount = 0;
@@ -67,6 +71,11 @@ export class Viewer {
       this.id('volume3d'),
     );
     for (const view of MPR_VIEWS) this.listen(view);
+    this.overlay = new LabelOverlay(
+      this.prefix,
+      MPR_VIEWS.map((v) => this.id(v)),
+      () => this.renderAndWait(MPR_VIEWS),
+    );
     // Layout changes (banners, progress bar) come in bursts: resize once per animation frame.
     let frame = 0;
     const resize = new ResizeObserver(() => {
@@ -100,6 +109,8 @@ export class Viewer {
   }
 
   private async display(volume: Volume): Promise<void> {
+    // A label map belongs to the volume it was shown over.
+    this.overlay.clear();
     const previous = this.volumeId;
     const volumeId = `${this.prefix}-volume${++this.volumeCount}`;
     createCornerstoneVolume(volumeId, volume);
@@ -122,6 +133,49 @@ export class Viewer {
     this.events.emit('shown', { volume });
   }
 
+  /**
+   * Overlay a label map on the three 2D views, replacing any previous one. `labels` must lie on
+   * the grid of the volume on screen (same dims, spacing, origin, direction; it is not resampled);
+   * its voxels are used in place (uint8/uint16 are not copied). `segments` name and colour the
+   * label values; values without one stay transparent. Queued after a pending `show()`; resolves
+   * once the views have drawn the overlay.
+   */
+  showLabels(labels: Volume, segments: readonly SegmentInfo[]): Promise<void> {
+    this.assertAlive();
+    const run = this.queue.then(async () => {
+      if (this.destroyed) return;
+      const volume = this.volume;
+      if (!volume || !this.volumeId) throw new VoxsegError('usage', 'no volume is shown to overlay the labels on');
+      const mismatch = gridMismatch(labels.header, volume.header);
+      if (mismatch) throw new VoxsegError('invalid-volume', `the labels do not fit the study: ${mismatch}`);
+      await this.overlay.show(labels, { volume, volumeId: this.volumeId }, segments);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Remove the label overlay, if any. */
+  clearLabels(): void {
+    if (this.destroyed || !this.overlay.active) return;
+    this.overlay.clear();
+    this.engine.renderViewports(MPR_VIEWS.map((v) => this.id(v)));
+  }
+
+  /** Fill opacity of the label overlay, 0..1 (default 0.5). Resolves once redrawn. */
+  setLabelOpacity(alpha: number): Promise<void> {
+    return this.overlay.setOpacity(alpha);
+  }
+
+  /** Show or hide the whole label overlay. Resolves once redrawn. */
+  setLabelsVisible(visible: boolean): Promise<void> {
+    return this.overlay.setVisible(visible);
+  }
+
+  /** Show or hide one label value of the overlay. Resolves once redrawn. */
+  setSegmentVisible(value: number, visible: boolean): Promise<void> {
+    return this.overlay.setSegmentVisible(value, visible);
+  }
+
   /** Apply a display preset to the 2D views ('auto' = percentiles of the data). */
   setPreset(name: PresetName): void {
     if (!this.volume) return;
@@ -137,6 +191,7 @@ export class Viewer {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.overlay.clear();
     for (const fn of this.cleanup.splice(0)) fn();
     this.tools.destroy();
     this.engine.destroy();

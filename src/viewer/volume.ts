@@ -36,10 +36,23 @@ function bits(p: CsPixels): number {
   return p instanceof Uint8Array ? 8 : p instanceof Float32Array ? 32 : 16;
 }
 
-/** Create (and cache) the Cornerstone volume. `volumeId` must not contain ':' (loader scheme). */
-export function createCornerstoneVolume(volumeId: string, volume: Volume): Types.IImageVolume {
+export interface CornerstoneVolumeOptions {
+  /** Frame of reference (default: the volume's own, else `volumeId`). Volumes shown together share one. */
+  frameOfReferenceUID?: string;
+  /** DICOM modality for Cornerstone (default: the volume's, else 'OT'). */
+  modality?: string;
+  /** The image volume a label map belongs to. */
+  referencedVolumeId?: string;
+}
+
+/**
+ * Create (and cache) the Cornerstone volume. `volumeId` must not contain ':' (loader scheme).
+ * The voxels are not copied when they are uint8/int16/uint16/float32: each slice image is a view.
+ */
+export function createCornerstoneVolume(volumeId: string, volume: Volume, options: CornerstoneVolumeOptions = {}): Types.IImageVolume {
   if (volumeId.includes(':')) throw new Error(`volume id ${JSON.stringify(volumeId)} must not contain ':'`);
   const { dims, spacing, origin, direction, metadata } = volume.header;
+  const frameOfReferenceUID = options.frameOfReferenceUID ?? metadata.frameOfReferenceUid ?? volumeId;
   const scalarData = toCornerstonePixels(volume.voxels);
   const csDirection = toCornerstoneDirection(direction);
   const b = bits(scalarData);
@@ -50,6 +63,7 @@ export function createCornerstoneVolume(volumeId: string, volume: Volume): Types
     origin: [origin[0], origin[1], origin[2]],
     direction: csDirection,
     scalarData,
+    referencedVolumeId: options.referencedVolumeId,
     metadata: {
       BitsAllocated: b,
       BitsStored: b,
@@ -57,18 +71,18 @@ export function createCornerstoneVolume(volumeId: string, volume: Volume): Types
       SamplesPerPixel: 1,
       PhotometricInterpretation: 'MONOCHROME2',
       PixelRepresentation: signed ? 1 : 0,
-      Modality: metadata.modality ?? 'OT',
+      Modality: options.modality ?? metadata.modality ?? 'OT',
       SeriesInstanceUID: metadata.seriesInstanceUid,
       ImageOrientationPatient: Array.from(csDirection.slice(0, 6)),
       PixelSpacing: [spacing[1], spacing[0]],
-      FrameOfReferenceUID: metadata.frameOfReferenceUid ?? volumeId,
+      FrameOfReferenceUID: frameOfReferenceUID,
       Columns: dims[0],
       Rows: dims[1],
       voiLut: [],
       VOILUTFunction: 'LINEAR',
     },
   });
-  fixSlicePositions(csVolume, volume, csDirection, metadata.frameOfReferenceUid ?? volumeId);
+  fixSlicePositions(csVolume, volume, csDirection, frameOfReferenceUID);
   // Mark every slice for texture upload.
   csVolume.modified();
   return csVolume;

@@ -10,7 +10,7 @@ self.onmessage = (e: MessageEvent<DemoRequest>) => {
   try {
     let last = 0;
     let lastStage = '';
-    const files = buildDemoFiles(req.options, (p) => {
+    const { files, truth } = buildDemoFiles(req.options, (p) => {
       // At most ~20 messages a second, but every change of stage.
       const now = performance.now();
       if (now - last < 50 && p.stage === lastStage) return;
@@ -18,8 +18,8 @@ self.onmessage = (e: MessageEvent<DemoRequest>) => {
       lastStage = p.stage ?? '';
       post({ type: 'progress', id: req.id, stage: p.stage ?? 'Working', done: p.done, total: p.total });
     });
-    const transfer = files.map((f) => f.bytes.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
-    post({ type: 'done', id: req.id, files }, [...new Set(transfer)]);
+    const transfer = [...files.map((f) => f.bytes.buffer), truth.voxels.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    post({ type: 'done', id: req.id, files, truth }, [...new Set(transfer)]);
   } catch (err) {
     post({ type: 'error', id: req.id, message: err instanceof Error ? err.message : String(err) });
   }

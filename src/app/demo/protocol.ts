@@ -1,5 +1,6 @@
 /** Messages between `client.ts` and `demo.worker.ts` (matched by request id). */
-import type { Vec3 } from '../../core/types';
+import type { Vec3, VolumeHeader } from '../../core/types';
+import type { LabelEntry } from '../../phantom/labels';
 
 export interface DemoOptions {
   seed: number;
@@ -13,9 +14,17 @@ export interface DemoOptions {
  */
 export const DEMO_OPTIONS: DemoOptions = { seed: 1, dims: [256, 256, 100], spacing: [1.35, 1.35, 3] };
 
+/** The phantom's true label map (on the CT's grid), its label table and voxels per label value. */
+export interface DemoTruthMessage {
+  header: VolumeHeader;
+  voxels: Uint8Array;
+  table: LabelEntry[];
+  voxelsPerLabel: Record<number, number>;
+}
+
 export type DemoRequest = { type: 'generate'; id: number; options: DemoOptions };
 
 export type DemoResponse =
   | { type: 'progress'; id: number; stage: string; done: number; total: number }
-  | { type: 'done'; id: number; files: { name: string; bytes: Uint8Array }[] }
+  | { type: 'done'; id: number; files: { name: string; bytes: Uint8Array }[]; truth: DemoTruthMessage }
   | { type: 'error'; id: number; message: string };

@@ -446,7 +446,6 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
   const id = options.id ?? `brainchop-${src.modelId}${stem === 'model' ? '' : `-${stem}`}${sid}`.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 64);
   const cleanName = settings.modelName?.replace(/^[^\p{L}\p{N}]+/u, '').trim();
   if (settings.preModelId) notes.push(`brainchop crops with the mask of model ${settings.preModelId}; voxseg crops to the non-zero bounding box`);
-  if (quantile) notes.push('brainchop scales by the 5% and 95% quantiles without clipping; voxseg quantile normalization clips');
   if (settings.autoThreshold) notes.push(`brainchop thresholds the crop mask at ${settings.autoThreshold} of the maximum`);
   const manifest: ModelManifest = {
     schema: 'voxseg-model/1',
@@ -466,7 +465,7 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
       mode: 'whole-volume',
       conform: { dims: [256, 256, 256], spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' },
       crop: crop ? { padding: settings.cropPadding ?? 0 } : undefined,
-      normalization: quantile ? { kind: 'quantile', lower: 0.05, upper: 0.95 } : { kind: 'minmax' },
+      normalization: quantile ? { kind: 'quantile', lower: 0.05, upper: 0.95, clip: false } : { kind: 'minmax' },
     },
     postprocessing: { activation: 'none', decision: 'argmax', channelLabels },
   };

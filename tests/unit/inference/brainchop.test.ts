@@ -145,7 +145,7 @@ describeShared(MODELS, 'brainchop models: conversion and settings', () => {
       const folder = String(entry.path).split('/').slice(-2)[0];
       const r = await importBrainchop(join(dir, folder), { settingsFile: join(dir, 'models-list.json'), id: entry.id });
       const mm = parseManifest(r.manifest);
-      expect(mm.preprocessing.normalization).toEqual(entry.enableQuantileNorm ? { kind: 'quantile', lower: 0.05, upper: 0.95 } : { kind: 'minmax' });
+      expect(mm.preprocessing.normalization).toEqual(entry.enableQuantileNorm ? { kind: 'quantile', lower: 0.05, upper: 0.95, clip: false } : { kind: 'minmax' });
       expect(mm.preprocessing.mode === 'whole-volume' && mm.preprocessing.crop).toEqual({ padding: entry.cropPadding });
       if (entry.type === 'Brain_Masking' || entry.type === 'Brain_Extraction') {
         expect(mm.labels).toEqual([{ value: 1, name: 'Brain Mask', color: [217, 119, 33] }]);

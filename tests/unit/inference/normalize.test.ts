@@ -108,6 +108,8 @@ describe('normalizeIntensity', () => {
     expect(got[0]).toBeCloseTo(lo, 9);
     expect(got[1]).toBeCloseTo(hi, 9);
     expectClose(normalizeIntensity(v, { kind: 'quantile', lower: 0.005, upper: 0.995 }), xs.map((x) => (Math.min(hi, Math.max(lo, x)) - lo) / (hi - lo)));
+    // brainchop's rule: the same scaling without clipping.
+    expectClose(normalizeIntensity(v, { kind: 'quantile', lower: 0.005, upper: 0.995, clip: false }), xs.map((x) => (x - lo) / (hi - lo)));
   });
 
   it("'quantile' on 8/16-bit integers (counting) and on plain arrays matches the reference", () => {

@@ -1,0 +1,187 @@
+/**
+ * Auto-segmentation: the models to pick from (bundled + loaded by the user), the device
+ * preference, and one run at a time in the inference worker with progress, device report,
+ * cancel, and the result handed to the overlay.
+ */
+import { errorMessage, VoxsegError } from '../../core/errors';
+import type { Volume } from '../../core/types';
+import type { InferenceClient } from '../../inference/client';
+import { listBundledModels, modelFromFiles, type ModelEntry, type PickedFile } from '../../inference/models';
+import type { DeviceInfo, DeviceRequest, ModelBytes, SegmentSummary } from '../../inference/protocol';
+import type { Notices } from '../notices.svelte';
+import { createInferenceClient } from './engine';
+import type { Overlay } from './overlay.svelte';
+import { deviceText, estimateEta, formatSeconds, type StageProgress } from './stats';
+
+export interface ModelChoice {
+  /** `bundled/<id>` or `user/<id>`. */
+  key: string;
+  entry: ModelEntry;
+}
+
+export type RunStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface RunProgress extends StageProgress {
+  /** Seconds left, when known. */
+  eta?: number;
+}
+
+export class Segmenter {
+  models = $state.raw<ModelChoice[]>([]);
+  /** 'none': no bundled catalogue in this build (models can still be loaded from files). */
+  catalog = $state<'loading' | 'ready' | 'none'>('loading');
+  selectedKey = $state<string | null>(null);
+  device = $state<DeviceRequest>('auto');
+  /** The device the running or last run actually uses, with the engine's notes. */
+  deviceInfo = $state.raw<DeviceInfo | null>(null);
+  status = $state<RunStatus>('idle');
+  progress = $state.raw<RunProgress | null>(null);
+  summary = $state.raw<SegmentSummary | null>(null);
+
+  private client: InferenceClient | null = null;
+  private running: { study: Volume; abort: AbortController } | null = null;
+  private stage = { name: '', start: 0 };
+
+  constructor(
+    private readonly notices: Notices,
+    private readonly overlay: Overlay,
+  ) {}
+
+  get selected(): ModelEntry | undefined {
+    return this.models.find((m) => m.key === this.selectedKey)?.entry;
+  }
+
+  /** Read the bundled catalogue (models/index.json); its absence is not an error. */
+  async loadCatalog(): Promise<void> {
+    try {
+      const entries = await listBundledModels(import.meta.env.BASE_URL);
+      this.addModels(entries.map((entry) => ({ key: `bundled/${entry.manifest.id}`, entry })));
+      this.catalog = entries.length ? 'ready' : 'none';
+    } catch (err) {
+      this.catalog = 'none';
+      if (err instanceof VoxsegError && err.code === 'invalid-model') this.report('A bundled model could not be read', err);
+      else console.info(`no bundled models: ${errorMessage(err)}`);
+    }
+  }
+
+  /** A model from files the user picked (a folder, or .onnx + manifest.json). Errors go to the banner. */
+  async loadFromFiles(files: PickedFile[]): Promise<void> {
+    if (files.length === 0) return;
+    try {
+      const entry = await modelFromFiles(files);
+      const key = `user/${entry.manifest.id}`;
+      this.addModels([{ key, entry }]);
+      this.selectedKey = key;
+    } catch (err) {
+      this.report('Could not load the model', err);
+    }
+  }
+
+  select(key: string): void {
+    if (this.models.some((m) => m.key === key)) this.selectedKey = key;
+  }
+
+  setDevice(device: DeviceRequest): void {
+    this.device = device;
+  }
+
+  /** Segment `study` with the selected model and show the result. */
+  async run(study: Volume): Promise<void> {
+    const entry = this.selected;
+    if (!entry || this.running) return;
+    const { manifest } = entry;
+    const abort = new AbortController();
+    this.running = { study, abort };
+    this.status = 'running';
+    this.summary = null;
+    this.deviceInfo = null;
+    this.stage = { name: '', start: performance.now() };
+    this.progress = { stage: 'Starting the engine', done: 0, total: 0 };
+    this.client ??= createInferenceClient();
+    try {
+      const result = await this.client.segment(study, {
+        manifest,
+        model: reusableModel(entry.model),
+        device: this.device,
+        signal: abort.signal,
+        onProgress: (p) => this.onProgress(abort.signal, p),
+        onDevice: (info) => {
+          if (!abort.signal.aborted) this.deviceInfo = info;
+        },
+      });
+      if (abort.signal.aborted) return;
+      this.running = null;
+      this.progress = null;
+      this.summary = result.summary;
+      this.status = 'done';
+      await this.overlay.show({
+        study,
+        labels: result.labels,
+        segments: manifest.labels,
+        voxelsPerLabel: result.summary.voxelsPerLabel,
+        title: `${manifest.name} ${manifest.version}`,
+        note: `${formatSeconds(result.summary.seconds)} on ${deviceText(result.summary.device)}`,
+      });
+    } catch (err) {
+      if (this.running?.abort !== abort) return;
+      this.running = null;
+      this.progress = null;
+      if (err instanceof VoxsegError && err.code === 'cancelled') this.status = 'cancelled';
+      else {
+        this.status = 'failed';
+        this.report(`Auto-segmentation with ${manifest.name} failed`, err);
+      }
+    }
+  }
+
+  /** Stop the run at once (the worker is terminated). */
+  cancel(): void {
+    const run = this.running;
+    if (!run) return;
+    this.running = null;
+    run.abort.abort();
+    this.client?.cancel();
+    this.progress = null;
+    this.status = 'cancelled';
+  }
+
+  /** The study on screen changed: a run for another study is pointless. */
+  studyChanged(volume: Volume | null): void {
+    if (this.running && this.running.study !== volume) this.cancel();
+  }
+
+  dispose(): void {
+    this.cancel();
+    this.client?.dispose();
+    this.client = null;
+  }
+
+  get busy(): boolean {
+    return this.status === 'running';
+  }
+
+  private onProgress(signal: AbortSignal, p: StageProgress): void {
+    if (signal.aborted) return;
+    const now = performance.now();
+    if (p.stage !== this.stage.name) this.stage = { name: p.stage, start: now };
+    this.progress = { ...p, eta: estimateEta(p, (now - this.stage.start) / 1000) };
+  }
+
+  private addModels(choices: ModelChoice[]): void {
+    const keys = new Set(choices.map((c) => c.key));
+    this.models = [...this.models.filter((m) => !keys.has(m.key)), ...choices];
+    this.selectedKey ??= this.models[0]?.key ?? null;
+  }
+
+  private report(title: string, err: unknown): void {
+    const file = err instanceof VoxsegError ? err.file : undefined;
+    let message = errorMessage(err);
+    if (file && message.startsWith(`${file}: `)) message = message.slice(file.length + 2);
+    this.notices.push({ level: 'error', title, file, message });
+  }
+}
+
+/** The client transfers model bytes to the worker; send a copy so the model can run again. */
+function reusableModel(model: ModelBytes): ModelBytes {
+  return 'bytes' in model ? { bytes: model.bytes.slice(0) } : model;
+}
