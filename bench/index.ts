@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: voxseg's performance goals, measured against named baselines in the same run.
  *
- *   npm run bench                              all sections (today: loading)
+ *   npm run bench                              all sections (loading, inference)
  *   npm run bench -- loading --reps=1          one section, one repetition
+ *   npm run bench -- inference --cases=unet,memory --devices=native,browser
  *   npm run bench -- --loaders=voxseg,dcmjs --datasets=j2k --node=no --regen
  *
  * Prints markdown tables and writes bench/out/results.json. Exit status is 0 even when a goal is
@@ -15,10 +16,11 @@ import { execSync } from 'node:child_process';
 import { markdownTable } from './lib/table';
 import type { BenchOptions, BenchSection, SectionResult } from './lib/section';
 import { loadingSection } from './loading/index';
+import { inferenceSection } from './inference/index';
 import { chromiumVersion } from './loading/browser';
 import { OUT, REPO } from './loading/datasets';
 
-const SECTIONS: BenchSection[] = [loadingSection];
+const SECTIONS: BenchSection[] = [loadingSection, inferenceSection];
 
 function parseArgs(argv: string[]): { sections: string[]; opts: BenchOptions } {
   const sections: string[] = [];
@@ -26,10 +28,16 @@ function parseArgs(argv: string[]): { sections: string[]; opts: BenchOptions } {
   for (const a of argv) {
     const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
     if (!m) sections.push(a);
-    else if (m[1] === 'reps') opts.reps = Math.max(1, Number(m[2]) || 1);
-    else if (m[1] === 'regen') opts.regen = true;
+    else if (m[1] === 'reps') {
+      opts.reps = Math.max(1, Number(m[2]) || 1);
+      opts.repsGiven = true;
+    } else if (m[1] === 'regen') opts.regen = true;
     else if (m[1] === 'help') {
-      console.log('usage: npm run bench -- [section...] [--reps=N] [--regen] [--loaders=a,b] [--datasets=phantom,j2k] [--dims=X,Y,Z] [--node=no]');
+      console.log(
+        'usage: npm run bench -- [section...] [--reps=N] [--regen] [--timeout=S]\n' +
+          '  loading:   [--loaders=a,b] [--datasets=phantom,j2k] [--dims=X,Y,Z] [--node=no] [--profile=a,b] [--diagnose]\n' +
+          '  inference: [--cases=meshnet,unet,memory,webgpu] [--devices=browser,native,node-wasm] [--unet-base=6]',
+      );
       process.exit(0);
     } else opts.filters[m[1]] = m[2] ?? 'yes';
   }

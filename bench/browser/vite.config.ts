@@ -1,7 +1,7 @@
 /**
- * Vite config of the bench page (bench/browser → bench/out/browser-dist). Served with the same
- * cross-origin isolation headers as the app (COOP/COEP), so SharedArrayBuffer and threaded wasm
- * behave as in production.
+ * Vite config of the bench pages (bench/browser → bench/out/browser-dist): index.html (loading
+ * section) and inference.html (inference section). Served with the same cross-origin isolation
+ * headers as the app (COOP/COEP), so SharedArrayBuffer and threaded wasm behave as in production.
  */
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,8 @@ export default defineConfig({
   publicDir: false,
   server: { headers: isolationHeaders, fs: { allow: [repo] } },
   preview: { headers: isolationHeaders },
+  // As in the app, onnxruntime-web is bundled into the inference worker's chunk, and its WASM
+  // threads ('em-pthread' workers) load that same chunk.
   worker: { format: 'es' },
   build: {
     outDir: resolve(repo, 'bench/out/browser-dist'),
@@ -31,9 +33,14 @@ export default defineConfig({
     minify: process.env.VOXSEG_BENCH_MINIFY !== '0',
     chunkSizeWarningLimit: 1 << 20,
     reportCompressedSize: false,
-    rolldownOptions: { checks: { bundlerTimings: false } },
+    rolldownOptions: {
+      input: { index: resolve(here, 'index.html'), inference: resolve(here, 'inference.html') },
+      checks: { bundlerTimings: false },
+    },
   },
   optimizeDeps: {
+    // As in the app: onnxruntime-web finds its .wasm/.mjs beside itself, so it is not pre-bundled.
+    exclude: ['onnxruntime-web'],
     include: ['@cornerstonejs/codec-openjpeg/decodewasmjs', 'dicom-parser', 'dcmjs', 'fflate', 'events'],
   },
 });

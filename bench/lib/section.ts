@@ -1,7 +1,9 @@
-/** Contract every bench section (loading, later inference, meshing, editing) implements. */
+/** Contract every bench section (loading, inference, later meshing, editing) implements. */
 export interface BenchOptions {
   /** Repetitions per measurement (median reported). */
   reps: number;
+  /** Whether --reps was given (sections with long runs may default to fewer). */
+  repsGiven?: boolean;
   /** Regenerate cached inputs. */
   regen: boolean;
   /** Free-form filters (e.g. loaders=voxseg,dcmjs) parsed from --key=value arguments. */

@@ -32,7 +32,8 @@ export interface RunResult {
   crossOriginIsolated: boolean;
 }
 
-const ARGS = [
+/** Chromium flags of every bench run (the inference section adds its own). */
+export const ARGS = [
   '--no-sandbox',
   '--disable-background-networking',
   '--disable-component-update',
@@ -42,7 +43,7 @@ const ARGS = [
 ];
 
 /** Delete a temporary browser profile; a browser still shutting down may hold it briefly. */
-function removeProfile(dir: string): void {
+export function removeProfile(dir: string): void {
   try {
     rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   } catch (e) {

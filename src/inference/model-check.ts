@@ -7,11 +7,14 @@ import type { ModelManifest } from './manifest';
 import type { OnnxInfo } from './onnx/reader';
 import type { ModelShape } from './pipeline';
 
-/** Operators the WebGPU execution provider cannot run (it lacks 3-D ConvTranspose). */
+/** Operators the WebGPU execution provider cannot run for 3-D models (ConvTranspose, pooling). */
 export function webgpuBlockers(info: OnnxInfo): string[] {
   const rank = info.inputs[0]?.dims.length ?? 0;
   const blocked = info.convs.filter((c) => c.opType === 'ConvTranspose' && (c.kernelRank === 3 || (c.kernelRank === null && rank === 5)));
-  return blocked.length ? [`ConvTranspose with a 3-D kernel (${blocked.length} node${blocked.length > 1 ? 's' : ''})`] : [];
+  const out = blocked.length ? [`ConvTranspose with a 3-D kernel (${blocked.length} node${blocked.length > 1 ? 's' : ''})`] : [];
+  // Its pooling kernels are 1-D/2-D only ("kernelShape.length > 2 is not supported").
+  if (rank === 5) for (const op of ['MaxPool', 'AveragePool', 'LpPool']) if (info.ops.includes(op)) out.push(`3-D ${op}`);
+  return out;
 }
 
 /** Check the ONNX graph against the manifest; returns the input shape the pipeline needs. */

@@ -105,13 +105,13 @@ async function runJob(port: Port, msg: Extract<ToWorker, { type: 'start' }>, sig
   const info = inspectOnnx(bytes, file);
   const shape = checkModel(info, manifest, file);
   const device = await pickDevice(msg.device, info, msg.threads);
-  const session = await createSession(bytes, device);
+  let session = await createSession(bytes, device);
   port.post({ type: 'device', jobId, info: device });
   const h = msg.header;
   const volume = createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, metadata: h.metadata, voxels: msg.voxels });
-  let runStart = 0;
-  try {
-    const result = await runPipeline(volume, manifest, makePredictor(session, manifest), shape, {
+  const run = () => {
+    let runStart = 0;
+    return runPipeline(volume, manifest, makePredictor(session, manifest), shape, {
       signal,
       memoryBudget: msg.memoryBudget,
       onProgress: (stage, done, total) => {
@@ -120,6 +120,22 @@ async function runJob(port: Port, msg: Extract<ToWorker, { type: 'start' }>, sig
         progress(stage, done, total, eta);
       },
     });
+  };
+  try {
+    let result;
+    try {
+      result = await run();
+    } catch (err) {
+      // A kernel the WebGPU EP only rejects when it runs: start again on WASM, and say so.
+      if (device.device !== 'webgpu' || signal.aborted || (err instanceof VoxsegError && err.code !== 'inference-failed')) throw err;
+      device.notes.push(`WebGPU failed while running (${errorMessage(err).slice(0, 160)}); ran on WASM instead`);
+      device.device = 'wasm';
+      delete device.adapter;
+      await session.release().catch(() => {});
+      session = await createSession(bytes, device);
+      port.post({ type: 'device', jobId, info: device });
+      result = await run();
+    }
     device.notes.push(...result.notes);
     const labels = result.labels.voxels as Uint8Array | Uint16Array;
     port.post(

@@ -1,0 +1,120 @@
+/**
+ * The browser inference worker on real data: the MeshNet brain model on t1_crop reproduces its
+ * golden argmax through the app (WASM), and a brainchop model converted by voxseg runs on
+ * Chromium's WebGPU (software adapter with --enable-unsafe-webgpu; a correctness check, not a
+ * speed figure) and agrees with WASM on a cropped input.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, expect, inject, it } from 'vitest';
+import { importBrainchop } from '../../src/cli/commands/import-model';
+import { readNifti, writeNifti } from '../../src/dicom/nifti/index';
+import { indexToWorld } from '../../src/volume/geometry';
+import { createVolume } from '../../src/volume/volume';
+import { sharedPath } from '../unit/helpers/shared';
+import { describeBrowser, launchBrowser, openApp, repoRoot, saveLog, screenshotPage, waitShown, type Browser } from './helpers/browser';
+
+const tmp = mkdtempSync(join(tmpdir(), 'voxseg-e2e-inference-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const pageLabels = async (page: Page) => Buffer.from(await page.evaluate(() => window.__voxsegTest?.labels()?.base64 ?? ''), 'base64');
+
+async function runModel(page: Page, files: { name: string; buffer: Buffer }[], device: 'wasm' | 'webgpu', timeout: number): Promise<string> {
+  await page.setInputFiles('[data-testid="model-files-input"]', files.map((f) => ({ ...f, mimeType: 'application/octet-stream' })));
+  await page.locator('[data-testid="device-select"]').selectOption(device);
+  await page.locator('[data-testid="segment-run"]').click();
+  const panel = page.locator('[data-testid="segment-panel"]');
+  await expect.poll(() => panel.getAttribute('data-run')).toBe('running');
+  await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout });
+  const banner = await page.locator('[data-testid="notices"] .notice.error').allTextContents();
+  expect(await panel.getAttribute('data-run'), `run status; banner: ${banner}`).toBe('done');
+  return (await page.locator('[data-testid="segment-device"]').textContent()) ?? '';
+}
+
+describeBrowser('inference worker on real data', ['models/meshnet-gwm/model.onnx', 'nifti/mr/t1_crop.nii.gz'], () => {
+  it('meshnet-gwm on t1_crop in the browser worker (WASM) reproduces the golden argmax', async () => {
+    const browser: Browser = await launchBrowser();
+    const { page, log } = await openApp(browser.context, inject('baseUrl'));
+    try {
+      await page.setInputFiles('[data-testid="file-input"]', sharedPath('nifti/mr/t1_crop.nii.gz'));
+      await waitShown(page);
+      const manifest = readFileSync(join(repoRoot, 'tests/fixtures/models/meshnet-gwm.manifest.json'));
+      const device = await runModel(
+        page,
+        [
+          { name: 'manifest.json', buffer: manifest },
+          { name: 'model.onnx', buffer: readFileSync(sharedPath('models/meshnet-gwm/model.onnx')) },
+        ],
+        'wasm',
+        400_000,
+      );
+      expect(device).toContain('WASM');
+      await screenshotPage(page, 'inference-meshnet-wasm');
+      const labels = await pageLabels(page);
+      const golden = readNifti(readFileSync(sharedPath('models/meshnet-gwm/t1_crop_model.onnx_argmax.nii.gz'))).voxels;
+      expect(labels.length).toBe(golden.length);
+      let same = 0;
+      for (let n = 0; n < golden.length; n++) if (labels[n] === golden[n]) same++;
+      expect(same / golden.length, 'agreement with the golden argmax').toBeGreaterThanOrEqual(0.9999);
+    } finally {
+      saveLog('inference-meshnet', log);
+      await browser.close();
+    }
+  }, 600_000);
+});
+
+describeBrowser('WebGPU path', ['models/brainchop-tfjs/model5_gw_ae/model.json', 'nifti/mr/t1_crop.nii.gz'], () => {
+  it('a converted brainchop model runs on WebGPU (software adapter) and agrees with WASM on a cropped input', async () => {
+    // The converted model has dynamic spatial dims, so the head crop makes a small input.
+    const conv = await importBrainchop(sharedPath('models/brainchop-tfjs/model5_gw_ae'), {
+      settingsFile: sharedPath('models/brainchop-tfjs/models-list.json'),
+      id: 1,
+    });
+    const model = [
+      { name: 'manifest.json', buffer: Buffer.from(JSON.stringify(conv.manifest)) },
+      { name: 'model.onnx', buffer: Buffer.from(conv.onnx) },
+    ];
+    // A 64^3 block of brain from t1_crop as its own NIfTI (same world positions).
+    const t1 = readNifti(readFileSync(sharedPath('nifti/mr/t1_crop.nii.gz')));
+    const [nx, ny] = t1.header.dims;
+    const start = [96, 96, 96];
+    const d = 64;
+    const voxels = new Uint8Array(d * d * d);
+    for (let k = 0; k < d; k++)
+      for (let j = 0; j < d; j++)
+        for (let i = 0; i < d; i++) voxels[i + d * (j + d * k)] = t1.voxels[start[0] + i + nx * (start[1] + j + ny * (start[2] + k))];
+    const crop = createVolume({ dims: [d, d, d], spacing: [...t1.header.spacing], origin: indexToWorld(t1.header, start as [number, number, number]), direction: [...t1.header.direction], voxels });
+    const input = join(tmp, 'crop.nii.gz');
+    writeFileSync(input, writeNifti(crop, { gzip: true }));
+
+    const browser = await launchBrowser(['--enable-unsafe-webgpu', '--enable-features=Vulkan']);
+    const { page, log } = await openApp(browser.context, inject('baseUrl'));
+    try {
+      const hasAdapter = await page.evaluate(async () => !!(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
+      expect(hasAdapter, 'Chromium exposes a WebGPU adapter with --enable-unsafe-webgpu').toBe(true);
+      await page.setInputFiles('[data-testid="file-input"]', input);
+      await waitShown(page);
+      const gpu = await runModel(page, model, 'webgpu', 400_000);
+      expect(gpu, 'device used').toContain('WebGPU');
+      const onGpu = await pageLabels(page);
+      await screenshotPage(page, 'inference-webgpu');
+      const cpu = await runModel(page, model, 'wasm', 400_000);
+      expect(cpu).toContain('WASM');
+      const onCpu = await pageLabels(page);
+      expect(onGpu.length).toBe(d * d * d);
+      let same = 0;
+      let tissue = 0;
+      for (let n = 0; n < onCpu.length; n++) {
+        if (onGpu[n] === onCpu[n]) same++;
+        if (onCpu[n] > 0) tissue++;
+      }
+      expect(tissue, 'grey/white matter found in the block').toBeGreaterThan(0.1 * onCpu.length);
+      expect(same / onCpu.length, 'WebGPU vs WASM agreement').toBeGreaterThanOrEqual(0.999);
+    } finally {
+      saveLog('inference-webgpu', log);
+      await browser.close();
+    }
+  }, 900_000);
+});
