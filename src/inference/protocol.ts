@@ -22,6 +22,8 @@ export interface DeviceInfo {
   adapter?: string;
   /** Why the engine fell back or lowered the batch, shown to the user. */
   notes: string[];
+  /** Largest GPU buffer the adapter allows (WebGPU only), used to size patch batches. */
+  maxBufferBytes?: number;
 }
 
 export interface SegmentSummary {

@@ -43,7 +43,10 @@ async function pickDevice(request: DeviceRequest, info: OnnxInfo, wantThreads?: 
   const wasm: DeviceInfo = { device: 'wasm', threads, notes };
   if (request === 'wasm') return wasm;
   const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }) | undefined)?.gpu;
-  const adapter = (await gpu?.requestAdapter().catch(() => null)) as { info?: { vendor?: string; architecture?: string; description?: string } } | null | undefined;
+  const adapter = (await gpu?.requestAdapter().catch(() => null)) as
+    | { info?: { vendor?: string; architecture?: string; description?: string }; limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number } }
+    | null
+    | undefined;
   if (!adapter) {
     notes.push(request === 'webgpu' ? 'WebGPU was requested but no GPU adapter is available; using WASM' : 'no WebGPU adapter; using WASM');
     return wasm;
@@ -54,7 +57,30 @@ async function pickDevice(request: DeviceRequest, info: OnnxInfo, wantThreads?: 
     return wasm;
   }
   const desc = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ');
-  return { device: 'webgpu', threads, adapter: desc || 'WebGPU adapter', notes };
+  const limits = adapter.limits;
+  const maxBuffer = Math.min(limits?.maxStorageBufferBindingSize ?? 128 * 2 ** 20, limits?.maxBufferSize ?? 256 * 2 ** 20);
+  return { device: 'webgpu', threads, adapter: desc || 'WebGPU adapter', notes, maxBufferBytes: maxBuffer };
+}
+
+/** Bytes for the logits store when the caller gives no budget: a quarter of the device memory, at most 2 GiB. */
+function defaultMemoryBudget(): number {
+  const gb = (globalThis.navigator as (Navigator & { deviceMemory?: number }) | undefined)?.deviceMemory ?? 8;
+  return Math.min(2 * 2 ** 30, (gb * 2 ** 30) / 4);
+}
+
+/**
+ * Patches per model run that fit the device: one output batch must fit a WebGPU storage buffer;
+ * on WASM (a 4 GiB heap shared with the model's activations) input + output stay under 512 MiB.
+ */
+export function maxBatchFor(device: DeviceInfo, manifest: ModelManifest): number {
+  const pre = manifest.preprocessing;
+  if (pre.mode !== 'sliding-window') return 1;
+  const voxels = pre.patch[0] * pre.patch[1] * pre.patch[2];
+  const perPatch = voxels * 4 * (device.device === 'webgpu' ? manifest.model.channels : manifest.model.channels + 1);
+  const limit = device.device === 'webgpu' ? (device.maxBufferBytes ?? 128 * 2 ** 20) : 512 * 2 ** 20;
+  const fit = Math.max(1, Math.floor(limit / perPatch));
+  if (fit < (pre.batch ?? 1)) device.notes.push(`batch lowered from ${pre.batch} to ${fit} patches to fit ${device.device === 'webgpu' ? 'the GPU buffer limit' : 'WASM memory'}`);
+  return fit;
 }
 
 async function createSession(bytes: Uint8Array, device: DeviceInfo): Promise<ort.InferenceSession> {
@@ -113,7 +139,8 @@ async function runJob(port: Port, msg: Extract<ToWorker, { type: 'start' }>, sig
     let runStart = 0;
     return runPipeline(volume, manifest, makePredictor(session, manifest), shape, {
       signal,
-      memoryBudget: msg.memoryBudget,
+      memoryBudget: msg.memoryBudget ?? defaultMemoryBudget(),
+      maxBatch: maxBatchFor(device, manifest),
       onProgress: (stage, done, total) => {
         if (stage === 'Running the model' && done === 0) runStart = performance.now();
         const eta = stage === 'Running the model' && done > 0 ? ((performance.now() - runStart) / 1000 / done) * (total - done) : undefined;

@@ -3,7 +3,7 @@
  * series with the same pipeline as the app and write the labels on the input's own grid.
  */
 import { readFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { VoxsegError } from '../../core/errors';
 import { writeNifti } from '../../dicom/nifti/index';
@@ -97,7 +97,7 @@ export const segmentCommand: Command = {
       const { nativePredictor } = await import('../segment/native');
       const native = await nativePredictor(bytes, manifest);
       try {
-        const r = await runPipeline(volume, manifest, native.predictor, shape);
+        const r = await runPipeline(volume, manifest, native.predictor, shape, { memoryBudget: Math.min(4 * 2 ** 30, totalmem() / 4) });
         labels = r.labels;
         info = { device: 'native', threads: native.threads, notes: r.notes, inferenceSeconds: r.inferenceSeconds, patches: r.patches, modelGrid: r.modelGrid, peakBytes: r.peakBytes };
       } finally {

@@ -153,6 +153,14 @@ describe('runPipeline geometry', () => {
     await expect(runPipeline(ball, m, threshold, { batch: null, spatial: [256, 256, 256] })).rejects.toThrow(/fixed spatial size 256x256x256.*needs 64x64x64/);
   });
 
+  it('too little memory for the logits store is a clear out-of-memory error with the numbers', async () => {
+    const m = wholeVolumeManifest([64, 64, 64], [1.5, 1.5, 1.5]);
+    const err = await runPipeline(ball, m, threshold, { batch: null, spatial: [null, null, null] }, { memoryBudget: 100_000 }).catch((e) => e);
+    expect(err).toBeInstanceOf(VoxsegError);
+    expect(err.code).toBe('out-of-memory');
+    expect(err.message).toMatch(/MiB/);
+  });
+
   it('an aborted signal stops with a cancelled error', async () => {
     const m = wholeVolumeManifest([64, 64, 64], [1.5, 1.5, 1.5]);
     const ctl = new AbortController();
