@@ -15,6 +15,7 @@
  * - NaN voxels are left out of every statistic and written as 0.
  */
 import type { Normalization } from './manifest';
+import { valueRange } from '../volume/volume';
 
 const MIN_STD = 1e-8;
 
@@ -36,7 +37,7 @@ export function normalizeIntensity(voxels: ArrayLike<number>, spec: Normalizatio
       return affine(voxels, 1 / std, -s.mean / std, -Infinity, Infinity);
     }
     case 'minmax': {
-      const [lo, hi] = minMax(voxels);
+      const [lo, hi] = valueRange(voxels);
       if (!(hi > lo)) return new Float32Array(voxels.length);
       return affine(voxels, 1 / (hi - lo), -lo / (hi - lo), -Infinity, Infinity);
     }
@@ -88,16 +89,6 @@ export function meanStd(voxels: ArrayLike<number>, threshold: number): { mean: n
   return { mean: shift + m, std: Math.sqrt(Math.max(0, sum2 / count - m * m)), count };
 }
 
-function minMax(voxels: ArrayLike<number>): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < voxels.length; i++) {
-    const v = voxels[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
-}
 
 /** Exact quantiles q1 <= q2 (numpy 'linear') of the non-NaN voxels. */
 export function quantiles(voxels: ArrayLike<number>, q1: number, q2: number): [number, number] {

@@ -70,7 +70,7 @@ export function voxelCount(h: Pick<VolumeHeader, 'dims'>): number {
 }
 
 /** Min and max of the voxel values (one pass). */
-export function valueRange(voxels: VoxelArray): [number, number] {
+export function valueRange(voxels: ArrayLike<number>): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < voxels.length; i++) {
