@@ -19,40 +19,44 @@ import { valueRange } from '../volume/volume';
 
 const MIN_STD = 1e-8;
 
-/** Normalize `voxels` as `spec` says into a new Float32Array. */
-export function normalizeIntensity(voxels: ArrayLike<number>, spec: Normalization): Float32Array {
+/**
+ * Normalize `voxels` as `spec` says into `out` (a new Float32Array by default). `out` may be
+ * `voxels` itself when that is a Float32Array the caller owns: every kind reads its statistics
+ * first and then maps voxel by voxel, so in place is safe (and saves a volume-sized copy).
+ */
+export function normalizeIntensity(voxels: ArrayLike<number>, spec: Normalization, out: Float32Array = new Float32Array(voxels.length)): Float32Array {
+  if (out.length !== voxels.length) throw new RangeError(`normalizeIntensity: out has ${out.length} values for ${voxels.length} voxels`);
   switch (spec.kind) {
     case 'none':
-      return affine(voxels, 1, 0, -Infinity, Infinity);
+      return affine(voxels, out, 1, 0, -Infinity, Infinity);
     case 'ct': {
       const std = Math.max(spec.std, MIN_STD);
-      return affine(voxels, 1 / std, -spec.mean / std, spec.clip[0], spec.clip[1]);
+      return affine(voxels, out, 1 / std, -spec.mean / std, spec.clip[0], spec.clip[1]);
     }
     case 'zscore': {
       const threshold = spec.threshold ?? 0;
       let s = spec.foreground ? meanStd(voxels, threshold) : null;
       if (!s || s.count === 0) s = meanStd(voxels, -Infinity);
-      if (s.count === 0) return new Float32Array(voxels.length);
+      if (s.count === 0) return out.fill(0);
       const std = Math.max(s.std, MIN_STD);
-      return affine(voxels, 1 / std, -s.mean / std, -Infinity, Infinity);
+      return affine(voxels, out, 1 / std, -s.mean / std, -Infinity, Infinity);
     }
     case 'minmax': {
       const [lo, hi] = valueRange(voxels);
-      if (!(hi > lo)) return new Float32Array(voxels.length);
-      return affine(voxels, 1 / (hi - lo), -lo / (hi - lo), -Infinity, Infinity);
+      if (!(hi > lo)) return out.fill(0);
+      return affine(voxels, out, 1 / (hi - lo), -lo / (hi - lo), -Infinity, Infinity);
     }
     case 'quantile': {
       const [lo, hi] = quantiles(voxels, spec.lower, spec.upper);
-      if (!(hi > lo)) return new Float32Array(voxels.length);
-      return spec.clip === false ? affine(voxels, 1 / (hi - lo), -lo / (hi - lo), -Infinity, Infinity) : affine(voxels, 1 / (hi - lo), -lo / (hi - lo), lo, hi);
+      if (!(hi > lo)) return out.fill(0);
+      return spec.clip === false ? affine(voxels, out, 1 / (hi - lo), -lo / (hi - lo), -Infinity, Infinity) : affine(voxels, out, 1 / (hi - lo), -lo / (hi - lo), lo, hi);
     }
   }
 }
 
 /** out = clamp(v, lo, hi) * scale + offset; NaN -> 0. */
-function affine(voxels: ArrayLike<number>, scale: number, offset: number, lo: number, hi: number): Float32Array {
+function affine(voxels: ArrayLike<number>, out: Float32Array, scale: number, offset: number, lo: number, hi: number): Float32Array {
   const n = voxels.length;
-  const out = new Float32Array(n);
   if (scale === 1 && offset === 0 && lo === -Infinity && hi === Infinity) {
     for (let i = 0; i < n; i++) {
       const v = voxels[i];
@@ -62,7 +66,10 @@ function affine(voxels: ArrayLike<number>, scale: number, offset: number, lo: nu
   }
   for (let i = 0; i < n; i++) {
     const v = voxels[i];
-    if (v !== v) continue;
+    if (v !== v) {
+      out[i] = 0;
+      continue;
+    }
     out[i] = (v < lo ? lo : v > hi ? hi : v) * scale + offset;
   }
   return out;

@@ -86,8 +86,10 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
     const rh = reoriented.header;
     grid = gridWithSpacing(rh, pre.spacing);
     checkAborted(opts.signal);
-    const onGrid = sameGrid(grid, gridOf(rh)) ? reoriented : resampleToGrid(reoriented, grid, { interpolation: 'linear', dtype: 'float32' });
-    image = normalizeIntensity(onGrid.voxels, pre.normalization);
+    const resampled = !sameGrid(grid, gridOf(rh));
+    const onGrid = resampled ? resampleToGrid(reoriented, grid, { interpolation: 'linear', dtype: 'float32' }) : reoriented;
+    // The resampled image is ours: normalize it in place rather than allocating another volume.
+    image = normalizeIntensity(onGrid.voxels, pre.normalization, resampled ? (onGrid.voxels as Float32Array) : undefined);
     checkFixedDims(shape, pre.patch, manifest.model.layout, 'manifest patch');
     window = {
       patch: pre.patch,

@@ -156,4 +156,19 @@ describe('normalizeIntensity', () => {
     expectClose(z, [(1 - mean) / std, 0, (3 - mean) / std, (5 - mean) / std]);
     expect(quantiles(v, 0, 1)).toEqual([1, 5]);
   });
+
+  it('normalizes in place into the input buffer with the same result, NaN to 0', () => {
+    const src = Float32Array.from({ length: 5000 }, (_, i) => (i % 97 === 0 ? NaN : Math.sin(i) * 300 + 40));
+    for (const spec of [
+      { kind: 'ct' as const, clip: [-100, 200] as [number, number], mean: 10, std: 50 },
+      { kind: 'zscore' as const, foreground: true, threshold: 0 },
+      { kind: 'minmax' as const },
+      { kind: 'quantile' as const, lower: 0.1, upper: 0.9 },
+    ]) {
+      const expected = normalizeIntensity(src, spec);
+      const buf = src.slice();
+      expect(normalizeIntensity(buf, spec, buf)).toBe(buf);
+      expect(Array.from(buf)).toEqual(Array.from(expected));
+    }
+  });
 });
