@@ -1,7 +1,8 @@
 /**
- * `vite` dev mode (what developers run): cross-origin isolated, and the pre-bundled JPEG 2000
+ * `vite` dev mode (what developers run): cross-origin isolated, the pre-bundled JPEG 2000
  * decoder works there too (codec entry points in optimizeDeps.include; without them a decode
- * can hang while Vite re-optimizes).
+ * can hang while Vite re-optimizes), and so does the inference worker with onnxruntime-web
+ * (excluded from pre-bundling) and its WASM threads.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -38,6 +39,19 @@ describeBrowser('vite dev server', [J2K], () => {
       await waitShown(page);
       expect(await page.locator('[data-testid="series-dims"]').textContent()).toBe('512×512×20');
       expect((await viewStats(page, 'axial', 'dev-j2k')).foreground).toBeGreaterThan(0.05);
+
+      // The bundled model on this real CT, in the dev server's worker.
+      await expect.poll(() => page.locator('[data-testid="model-select"] option').count()).toBeGreaterThan(0);
+      await page.locator('[data-testid="device-select"]').selectOption('wasm');
+      await page.locator('[data-testid="segment-run"]').click();
+      await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout: 240_000 });
+      const banner = await page.locator('[data-testid="notices"] .notice.error').allTextContents();
+      expect(await page.locator('[data-testid="segment-panel"]').getAttribute('data-run'), `run; banner: ${banner}`).toBe('done');
+      const labels = await page.evaluate(() => window.__voxsegTest?.labels() ?? null);
+      expect(labels?.dims).toEqual([512, 512, 20]);
+      const voxels = Buffer.from(labels!.base64, 'base64');
+      const bone = voxels.reduce((n, v) => n + (v === 5 ? 1 : 0), 0);
+      expect(bone / voxels.length, 'share of voxels labelled bone in an abdominal CT').toBeGreaterThan(0.005);
     } finally {
       saveLog('dev-j2k', log);
     }
