@@ -14,7 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ARGS, CHROMIUM, removeProfile } from '../loading/browser';
-import { chromiumChildren, cpuMs, readMem, resetPeak, RssSampler } from '../lib/proc';
+import { measureRenderers } from '../lib/proc';
 import type { PageRun, PageSpec } from '../browser/inference';
 import type { InferenceCase, InferenceRun } from './shared';
 
@@ -62,30 +62,7 @@ export async function runInferenceInBrowser(url: string, c: InferenceCase, devic
     }, Math.min(timeoutMs, PREPARE_TIMEOUT_MS));
     const prep = await page.evaluate((s) => window.inferenceBench.prepare(s), spec).finally(() => clearTimeout(prepTimer));
 
-    await page.evaluate(async () => {
-      const g = (globalThis as unknown as { gc?: () => void }).gc;
-      g?.();
-      await new Promise((r) => setTimeout(r, 100));
-      g?.();
-    });
-    const pids = chromiumChildren(userDataDir, 'renderer');
-    if (pids.length === 0) throw new Error('no renderer process found in /proc');
-    const base = new Map(pids.map((p) => [p, readMem(p)?.rss ?? NaN]));
-    const exact = pids.every((p) => resetPeak(p));
-    const sampler = exact ? undefined : new RssSampler(pids).start();
-    const cpu0 = pids.reduce((a, p) => a + cpuMs(p), 0);
-
-    const run: PageRun = await page.evaluate(() => window.inferenceBench.run());
-
-    const cpu = pids.reduce((a, p) => a + cpuMs(p), 0) - cpu0;
-    const peaks = sampler ? sampler.stop() : new Map(pids.map((p) => [p, readMem(p)?.hwm ?? NaN]));
-    // The renderer with the largest growth is the page's (others are idle).
-    let growth = -Infinity;
-    let absolute = NaN;
-    for (const p of pids) {
-      const g = (peaks.get(p) ?? NaN) - (base.get(p) ?? NaN);
-      if (g > growth) [growth, absolute] = [g, peaks.get(p) ?? NaN];
-    }
+    const { result: run, span } = await measureRenderers(page, userDataDir, (): Promise<PageRun> => page.evaluate(() => window.inferenceBench.run()));
     const s = run.summary;
     const notes = [...s.device.notes, ...errors.slice(0, 3).map((e) => `page: ${e.slice(0, 200)}`)];
     if (!prep.crossOriginIsolated) notes.push('page NOT cross-origin isolated');
@@ -93,10 +70,10 @@ export async function runInferenceInBrowser(url: string, c: InferenceCase, devic
       device: device === 'webgpu' ? 'browser-webgpu' : 'browser-wasm',
       seconds: run.ms / 1000,
       modelSeconds: s.inferenceSeconds,
-      cpuSeconds: cpu / 1000,
-      peakGrowthBytes: growth,
-      peakRssBytes: absolute,
-      peakMethod: exact ? 'hwm' : 'sampled',
+      cpuSeconds: span.cpuMs / 1000,
+      peakGrowthBytes: span.growthBytes,
+      peakRssBytes: span.peakBytes,
+      peakMethod: span.method,
       enginePeakBytes: s.peakBytes,
       patches: s.patches,
       modelGrid: [...s.modelGrid],

@@ -93,3 +93,47 @@ export class RssSampler {
     return this.peak;
   }
 }
+
+/** Per-renderer peak memory and CPU over a measured span, for a browser with profile `userDataDir`. */
+export interface RendererSpan {
+  /** CPU ms of all renderers during the span. */
+  cpuMs: number;
+  /** Largest peak growth over its baseline among the renderers (bytes), and that renderer's absolute peak. */
+  growthBytes: number;
+  peakBytes: number;
+  method: 'hwm' | 'sampled';
+}
+
+/**
+ * Settle the page (collect garbage twice), take every renderer's baseline, reset the peak
+ * counters (or sample RSS where the kernel will not), run `body`, and report the span.
+ */
+export async function measureRenderers<T>(
+  page: { evaluate(fn: () => Promise<void>): Promise<void> },
+  userDataDir: string,
+  body: () => Promise<T>,
+): Promise<{ result: T; span: RendererSpan }> {
+  await page.evaluate(async () => {
+    const g = (globalThis as unknown as { gc?: () => void }).gc;
+    g?.();
+    await new Promise((r) => setTimeout(r, 100));
+    g?.();
+  });
+  const pids = chromiumChildren(userDataDir, 'renderer');
+  if (pids.length === 0) throw new Error('no renderer process found in /proc');
+  const base = new Map(pids.map((p) => [p, readMem(p)?.rss ?? NaN]));
+  const exact = pids.every((p) => resetPeak(p));
+  const sampler = exact ? undefined : new RssSampler(pids).start();
+  const cpu0 = pids.reduce((a, p) => a + cpuMs(p), 0);
+  const result = await body();
+  const cpu = pids.reduce((a, p) => a + cpuMs(p), 0) - cpu0;
+  const peaks = sampler ? sampler.stop() : new Map(pids.map((p) => [p, readMem(p)?.hwm ?? NaN]));
+  // The renderer with the largest growth is the page's (others are idle).
+  let growth = -Infinity;
+  let absolute = NaN;
+  for (const p of pids) {
+    const g = (peaks.get(p) ?? NaN) - (base.get(p) ?? NaN);
+    if (g > growth) [growth, absolute] = [g, peaks.get(p) ?? NaN];
+  }
+  return { result, span: { cpuMs: cpu, growthBytes: growth, peakBytes: absolute, method: exact ? 'hwm' : 'sampled' } };
+}

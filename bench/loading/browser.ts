@@ -10,7 +10,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromiumChildren, cpuMs, readMem, resetPeak, RssSampler } from '../lib/proc';
+import { measureRenderers } from '../lib/proc';
 import type { VolumeSummary } from '../browser/checksum';
 
 export const CHROMIUM = process.env.VOXSEG_CHROMIUM ?? '/usr/bin/chromium';
@@ -83,45 +83,27 @@ export async function runInBrowser(url: string, loader: string, paths: string[],
     const n = await page.evaluate(() => window.bench.fileCount());
     if (n !== paths.length) throw new Error(`file input holds ${n} files, expected ${paths.length}`);
 
-    // Settle, collect garbage, then take the baseline of every renderer of this browser.
-    await page.evaluate(async () => {
-      const g = (globalThis as unknown as { gc?: () => void }).gc;
-      g?.();
-      await new Promise((r) => setTimeout(r, 100));
-      g?.();
-    });
-    const pids = chromiumChildren(userDataDir, 'renderer');
-    if (pids.length === 0) throw new Error('no renderer process found in /proc');
-    const base = new Map(pids.map((p) => [p, readMem(p)?.rss ?? NaN]));
-    const exact = pids.every((p) => resetPeak(p));
-    const sampler = exact ? undefined : new RssSampler(pids).start();
-    const cpu0 = pids.reduce((a, p) => a + cpuMs(p), 0);
-
     const cdp = opts.profilePath ? await ctx.newCDPSession(page) : undefined;
-    if (cdp) {
-      await cdp.send('Profiler.enable');
-      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-      await cdp.send('Profiler.start');
-    }
-
-    const run = await page.evaluate(() => window.bench.run());
-
-    if (cdp && opts.profilePath) {
-      const { profile } = await cdp.send('Profiler.stop');
-      writeFileSync(opts.profilePath, JSON.stringify(profile));
-    }
-
-    const cpu = pids.reduce((a, p) => a + cpuMs(p), 0) - cpu0;
-    const peaks = sampler ? sampler.stop() : new Map(pids.map((p) => [p, readMem(p)?.hwm ?? NaN]));
-    let peakBytes = 0;
-    for (const p of pids) peakBytes = Math.max(peakBytes, (peaks.get(p) ?? NaN) - (base.get(p) ?? NaN));
+    const { result: run, span } = await measureRenderers(page, userDataDir, async () => {
+      if (cdp) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+        await cdp.send('Profiler.start');
+      }
+      const r = await page.evaluate(() => window.bench.run());
+      if (cdp && opts.profilePath) {
+        const { profile } = await cdp.send('Profiler.stop');
+        writeFileSync(opts.profilePath, JSON.stringify(profile));
+      }
+      return r;
+    });
     const summary = await page.evaluate(() => window.bench.check());
     if (errors.length) run.warnings.push(...errors.slice(0, 3).map((e) => `page error: ${e}`));
     return {
       ms: run.ms,
-      cpuMs: cpu,
-      peakBytes,
-      peakMethod: exact ? 'hwm' : 'sampled',
+      cpuMs: span.cpuMs,
+      peakBytes: span.growthBytes,
+      peakMethod: span.method,
       dims: run.dims,
       dtype: run.dtype,
       summary,
