@@ -20,6 +20,7 @@ import { convertBrainchop, selectBrainchopSettings, type BrainchopSource } from 
 import { parseManifest } from '../../../src/inference/manifest';
 import { inspectOnnx } from '../../../src/inference/onnx/reader';
 import { describeShared, sharedPath } from '../helpers/shared';
+import { catchVoxseg } from '../helpers/errors';
 
 type Dims = [number, number, number];
 type Json = Record<string, any>;
@@ -93,15 +94,6 @@ function shardBytes(src: BrainchopSource, json: Json): Uint8Array {
   return out;
 }
 
-function catchVoxseg(fn: () => unknown): VoxsegError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VoxsegError);
-    return e as VoxsegError;
-  }
-  throw new Error('expected an error');
-}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { VoxsegError } from '../../../src/core/errors';
 import { ProtoReader, ProtoWriter, ProtobufError, Wire } from '../../../src/inference/onnx/protobuf';
 import { inspectOnnx, opsetVersion } from '../../../src/inference/onnx/reader';
 import { OnnxGraph, attr } from '../../../src/inference/onnx/writer';
+import { catchVoxseg } from '../helpers/errors';
 
 /** Deterministic values in [-1, 1). */
 function noise(n: number, seed: number): Float32Array {
@@ -14,15 +14,6 @@ function noise(n: number, seed: number): Float32Array {
   });
 }
 
-function catchError(fn: () => unknown): VoxsegError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VoxsegError);
-    return e as VoxsegError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('protobuf wire format', () => {
   it('encodes the textbook examples', () => {
@@ -305,21 +296,21 @@ describe('inspectOnnx', () => {
     const bytes = g.toBytes();
     expect(inspectOnnx(bytes).ops).toEqual(['MatMul']);
 
-    const truncated = catchError(() => inspectOnnx(bytes.subarray(0, bytes.length - 5000), 'cut.onnx'));
+    const truncated = catchVoxseg(() => inspectOnnx(bytes.subarray(0, bytes.length - 5000), 'cut.onnx'));
     expect(truncated.code).toBe('invalid-model');
     expect(truncated.file).toBe('cut.onnx');
     expect(truncated.message).toMatch(/^cut\.onnx: truncated or corrupt ONNX file/);
 
-    const json = catchError(() => inspectOnnx(new TextEncoder().encode('{"modelTopology": {}}'), 'model.json'));
+    const json = catchVoxseg(() => inspectOnnx(new TextEncoder().encode('{"modelTopology": {}}'), 'model.json'));
     expect(json.code).toBe('invalid-model');
     expect(json.message).toMatch(/^model\.json: not a valid ONNX model \(unsupported wire type 3/);
 
-    expect(catchError(() => inspectOnnx(new Uint8Array(0), 'empty.onnx')).message).toBe('empty.onnx: empty file, not an ONNX model');
+    expect(catchVoxseg(() => inspectOnnx(new Uint8Array(0), 'empty.onnx')).message).toBe('empty.onnx: empty file, not an ONNX model');
     const gzip = Uint8Array.of(0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03);
-    expect(catchError(() => inspectOnnx(gzip, 'scan.nii.gz')).code).toBe('invalid-model');
+    expect(catchVoxseg(() => inspectOnnx(gzip, 'scan.nii.gz')).code).toBe('invalid-model');
     const other = new ProtoWriter().varint(1, 5).string(2, 'not a model').finish();
-    expect(catchError(() => inspectOnnx(other, 'other.pb')).message).toBe('other.pb: not an ONNX model (no graph found)');
+    expect(catchVoxseg(() => inspectOnnx(other, 'other.pb')).message).toBe('other.pb: not an ONNX model (no graph found)');
     const noise8 = Uint8Array.from(noise(4096, 9), (v) => Math.floor((v + 1) * 128));
-    expect(catchError(() => inspectOnnx(noise8, 'random.bin')).code).toBe('invalid-model');
+    expect(catchVoxseg(() => inspectOnnx(noise8, 'random.bin')).code).toBe('invalid-model');
   });
 });
