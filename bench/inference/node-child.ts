@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { checkModel } from '../../src/inference/model-check';
 import { inspectOnnx } from '../../src/inference/onnx/reader';
-import { countLabels, runPipeline } from '../../src/inference/pipeline';
+import { runPipeline } from '../../src/inference/pipeline';
+import { countLabels } from '../../src/volume/labels';
 import { readMem, resetPeak } from '../lib/proc';
 import { volumeFromBytes, warmupJob, type InferenceCase, type InferenceRun } from './shared';
 

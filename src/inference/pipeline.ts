@@ -158,12 +158,3 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
     notes,
   };
 }
-
-/** Voxel count per label value. */
-export function countLabels(labels: ArrayLike<number>): Record<number, number> {
-  const counts = new Map<number, number>();
-  const hist = new Float64Array(65536);
-  for (let n = 0; n < labels.length; n++) hist[labels[n]]++;
-  for (let v = 0; v < hist.length; v++) if (hist[v] > 0) counts.set(v, hist[v]);
-  return Object.fromEntries(counts);
-}

@@ -7,12 +7,13 @@
 import * as ort from 'onnxruntime-web';
 import { errorMessage, VoxsegError } from '../core/errors';
 import type { Mat3, Vec3 } from '../core/types';
+import { countLabels } from '../volume/labels';
 import { createVolume } from '../volume/volume';
 import type { ModelManifest } from './manifest';
 import { sha256Hex } from './models';
 import { checkModel, webgpuBlockers } from './model-check';
 import { inspectOnnx, type OnnxInfo } from './onnx/reader';
-import { countLabels, runPipeline } from './pipeline';
+import { runPipeline } from './pipeline';
 import type { DeviceInfo, DeviceRequest, FromWorker, ModelBytes, ToWorker } from './protocol';
 import type { Predictor, Tensor } from './tensor';
 

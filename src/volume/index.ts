@@ -2,3 +2,4 @@ export * from './volume';
 export * from './geometry';
 export * from './reorient';
 export * from './resample';
+export * from './labels';

@@ -5,7 +5,7 @@
 import { generatePhantom } from '../../phantom/index';
 import { writeDicomSeries } from '../../dicom/write/series';
 import type { Progress } from '../../core/types';
-import { countLabelValues } from '../segment/stats';
+import { countLabels } from '../../volume/labels';
 import type { DemoOptions, DemoTruthMessage } from './protocol';
 
 export interface DemoBuild {
@@ -33,5 +33,5 @@ export function buildDemoFiles(options: DemoOptions, onProgress: (p: Progress) =
     onProgress: (p) => onProgress({ done: 0.8 + (0.2 * p.done) / p.total, total: 1, stage: 'Writing demo DICOM files' }),
   });
   const voxels = labels.voxels as Uint8Array;
-  return { files, truth: { header: labels.header, voxels, table: labelTable, voxelsPerLabel: countLabelValues(voxels) } };
+  return { files, truth: { header: labels.header, voxels, table: labelTable, voxelsPerLabel: countLabels(voxels) } };
 }

@@ -1,16 +1,7 @@
 /**
  * Pure helpers of the Auto-segment panel: label statistics and the texts it shows.
  */
-import type { Vec3, VoxelArray } from '../../core/types';
-
-/** Voxels per label value (background 0 included), one pass. Values must be integers 0..65535. */
-export function countLabelValues(voxels: VoxelArray): Record<number, number> {
-  const counts = new Float64Array(65536);
-  for (let i = 0; i < voxels.length; i++) counts[voxels[i] & 0xffff]++;
-  const out: Record<number, number> = {};
-  for (let v = 0; v < counts.length; v++) if (counts[v] > 0) out[v] = counts[v];
-  return out;
-}
+import type { Vec3 } from '../../core/types';
 
 /** Millilitres of `voxels` voxels of size `spacing` (mm). */
 export function voxelsToMl(voxels: number, spacing: Readonly<Vec3>): number {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { countLabelValues, estimateEta, formatCount, formatMl, formatSeconds, modalityWarning, voxelsToMl } from '../../../src/app/segment/stats';
+import { estimateEta, formatCount, formatMl, formatSeconds, modalityWarning, voxelsToMl } from '../../../src/app/segment/stats';
+import { countLabels } from '../../../src/volume/labels';
 
 describe('auto-segment panel helpers', () => {
   it('counts voxels per label value, background included', () => {
-    expect(countLabelValues(new Uint8Array([0, 1, 1, 7, 0, 0]))).toEqual({ 0: 3, 1: 2, 7: 1 });
-    expect(countLabelValues(new Uint16Array([1000, 1000, 2]))).toEqual({ 2: 1, 1000: 2 });
+    expect(countLabels(new Uint8Array([0, 1, 1, 7, 0, 0]))).toEqual({ 0: 3, 1: 2, 7: 1 });
+    expect(countLabels(new Uint16Array([1000, 1000, 2]))).toEqual({ 2: 1, 1000: 2 });
   });
   it('turns voxels into millilitres', () => {
     // 1000 voxels of 1 mm³ = 1 mL; 8 voxels of 2.5×2×2 mm = 80 mm³
