@@ -14,7 +14,7 @@ import { cropArray, nonZeroBox, pasteArray, type Box } from './crop';
 import { decideSlab } from './decide';
 import { channelLabelValues, type ModelManifest } from './manifest';
 import { normalizeIntensity } from './normalize';
-import { slidingWindow, type WindowOptions } from './sliding-window';
+import { slidingWindow, tilePositions, type WindowOptions } from './sliding-window';
 import type { Predictor } from './tensor';
 
 /** What the engine knows about the loaded model's input (from the ONNX graph). */
@@ -128,6 +128,8 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
   const runDims: Vec3 = box ? ([0, 1, 2].map((a) => box!.end[a] - box!.start[a]) as Vec3) : ([...grid.dims] as Vec3);
   const slice = runDims[0] * runDims[1];
   const runLabels = new LabelArray(voxelCount({ dims: runDims }));
+  // Announce the stage before the first (possibly only, possibly long) model run.
+  report('Running the model', 0, tilePositions(runDims, window.patch, window.overlap).length);
   const result = await slidingWindow(
     image,
     runDims,

@@ -130,7 +130,10 @@ describe('runPipeline geometry', () => {
   for (const crop of [undefined, { padding: 3 }]) {
     it(`whole-volume (conform to 1.5 mm LIA${crop ? ', cropped' : ''}) returns labels on the oblique input grid`, async () => {
       const m = wholeVolumeManifest([64, 64, 64], [1.5, 1.5, 1.5], crop);
-      const r = await runPipeline(ball, m, threshold, { batch: null, spatial: [null, null, null] });
+      const stages: string[] = [];
+      const r = await runPipeline(ball, m, threshold, { batch: null, spatial: [null, null, null] }, { onProgress: (s, d, t) => stages.push(`${s} ${d}/${t}`) });
+      // The model stage is announced before its one long run, so a progress bar shows it.
+      expect(stages).toEqual(['Preparing the image 0/1', 'Running the model 0/1', 'Running the model 1/1', 'Mapping labels to the study grid 0/1']);
       expect(r.labels.header.dims).toEqual(ball.header.dims);
       expect(r.labels.header.direction).toEqual(ball.header.direction);
       expect(dice(r.labels.voxels, 1, ball.voxels, 200)).toBeGreaterThan(0.9);
