@@ -6,7 +6,7 @@
  */
 import { VoxsegError } from '../core/errors';
 import type { Vec3, Volume } from '../core/types';
-import { reorientToCode } from '../volume/reorient';
+import { reorientedGrid, reorientToCode } from '../volume/reorient';
 import { gridOf, gridWithSpacing, resampleToGrid, type Grid } from '../volume/resample';
 import { createVolume, voxelCount } from '../volume/volume';
 import { conformVolume } from './conform';
@@ -82,14 +82,18 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
   let box: Box | null = null;
   let window: WindowOptions;
   if (pre.mode === 'sliding-window') {
-    const reoriented = reorientToCode(volume, pre.orientation);
-    const rh = reoriented.header;
+    const rh = reorientedGrid(volume.header, pre.orientation);
     grid = gridWithSpacing(rh, pre.spacing);
     checkAborted(opts.signal);
-    const resampled = !sameGrid(grid, gridOf(rh));
-    const onGrid = resampled ? resampleToGrid(reoriented, grid, { interpolation: 'linear', dtype: 'float32' }) : reoriented;
-    // The resampled image is ours: normalize it in place rather than allocating another volume.
-    image = normalizeIntensity(onGrid.voxels, pre.normalization, resampled ? (onGrid.voxels as Float32Array) : undefined);
+    if (sameGrid(grid, gridOf(rh))) {
+      // Already at the model's spacing: an exact axis permutation, no interpolation.
+      image = normalizeIntensity(reorientToCode(volume, pre.orientation).voxels, pre.normalization);
+    } else {
+      // Resample straight from the study onto the reoriented grid (no reoriented copy first),
+      // then normalize that image in place.
+      const onGrid = resampleToGrid(volume, grid, { interpolation: 'linear', dtype: 'float32' }).voxels as Float32Array;
+      image = normalizeIntensity(onGrid, pre.normalization, onGrid);
+    }
     checkFixedDims(shape, pre.patch, manifest.model.layout, 'manifest patch');
     window = {
       patch: pre.patch,

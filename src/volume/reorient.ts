@@ -6,7 +6,7 @@
  * increases towards, one letter from each pair L/R, P/A, S/I.
  */
 import { VoxsegError } from '../core/errors';
-import type { Mat3, Vec3, Volume } from '../core/types';
+import type { Mat3, Vec3, Volume, VolumeHeader } from '../core/types';
 import { indexToWorld } from './geometry';
 import { allocateVoxels, createVolume } from './volume';
 
@@ -48,20 +48,45 @@ export function nearestWorldAxes(direction: Readonly<Mat3>): number[] {
   return out;
 }
 
-/** Permute/flip axes of `volume` towards `code` ('LPS', 'RAS', 'LIA', ...). Returns the input when nothing changes. */
-export function reorientToCode(volume: Volume, code: string): Volume {
+/** The axis permutation and flips that bring a volume with `direction` closest to `code`. */
+export function reorientPlan(direction: Readonly<Mat3>, code: string): { perm: number[]; flip: boolean[] } {
   const target = parseOrientationCode(code);
-  const h = volume.header;
-  const world = nearestWorldAxes(h.direction);
+  const world = nearestWorldAxes(direction);
   const perm: number[] = []; // perm[t] = source axis that becomes target axis t
   const flip: boolean[] = [];
   for (let t = 0; t < 3; t++) {
     const c = world.indexOf(target.axis[t]);
     perm.push(c);
-    const s = Math.sign(h.direction[3 * target.axis[t] + c]) || 1;
+    const s = Math.sign(direction[3 * target.axis[t] + c]) || 1;
     flip.push(s !== target.sign[t]);
   }
+  return { perm, flip };
+}
+
+/** Permute/flip axes of `volume` towards `code` ('LPS', 'RAS', 'LIA', ...). Returns the input when nothing changes. */
+export function reorientToCode(volume: Volume, code: string): Volume {
+  const { perm, flip } = reorientPlan(volume.header.direction, code);
   return permuteAxes(volume, perm, flip);
+}
+
+/** The grid `reorientToCode` would give, without touching voxels (e.g. to resample straight onto it). */
+export function reorientedGrid(header: GridLike, code: string): GridLike {
+  const { perm, flip } = reorientPlan(header.direction, code);
+  return permutedGrid(header, perm, flip).grid;
+}
+
+type GridLike = Pick<VolumeHeader, 'dims' | 'spacing' | 'origin' | 'direction'>;
+
+/** Geometry after permuting/flipping axes, and the source voxel that becomes the new first one. */
+function permutedGrid(h: GridLike, perm: number[], flip: boolean[]): { grid: { dims: Vec3; spacing: Vec3; origin: Vec3; direction: Mat3 }; first: Vec3 } {
+  const dims = perm.map((c) => h.dims[c]) as Vec3;
+  const spacing = perm.map((c) => h.spacing[c]) as Vec3;
+  const direction = [0, 0, 0, 0, 0, 0, 0, 0, 0] as Mat3;
+  for (let t = 0; t < 3; t++)
+    for (let r = 0; r < 3; r++) direction[3 * r + t] = (flip[t] ? -1 : 1) * h.direction[3 * r + perm[t]] + 0; // + 0: no -0
+  const first = [0, 0, 0] as Vec3;
+  for (let t = 0; t < 3; t++) if (flip[t]) first[perm[t]] = h.dims[perm[t]] - 1;
+  return { grid: { dims, spacing, origin: indexToWorld(h, first), direction }, first };
 }
 
 /**
@@ -72,14 +97,8 @@ export function permuteAxes(volume: Volume, perm: number[], flip: boolean[]): Vo
   const h = volume.header;
   if (perm.every((p, t) => p === t) && flip.every((f) => !f)) return volume;
   if ([...perm].sort().join() !== '0,1,2') throw new VoxsegError('usage', `bad axis permutation ${JSON.stringify(perm)}`);
-  const dims = perm.map((c) => h.dims[c]) as Vec3;
-  const spacing = perm.map((c) => h.spacing[c]) as Vec3;
-  const direction = [0, 0, 0, 0, 0, 0, 0, 0, 0] as Mat3;
-  for (let t = 0; t < 3; t++)
-    for (let r = 0; r < 3; r++) direction[3 * r + t] = (flip[t] ? -1 : 1) * h.direction[3 * r + perm[t]] + 0; // + 0: no -0
-  const first = [0, 0, 0] as Vec3;
-  for (let t = 0; t < 3; t++) if (flip[t]) first[perm[t]] = h.dims[perm[t]] - 1;
-  const origin = indexToWorld(h, first);
+  const { grid, first } = permutedGrid(h, perm, flip);
+  const { dims, spacing, origin, direction } = grid;
 
   const srcStride = [1, h.dims[0], h.dims[0] * h.dims[1]];
   const step = perm.map((c, t) => (flip[t] ? -srcStride[c] : srcStride[c]));
