@@ -14,7 +14,7 @@ import { checkModel } from '../../src/inference/model-check';
 import { inspectOnnx } from '../../src/inference/onnx/reader';
 import { runPipeline } from '../../src/inference/pipeline';
 import { countLabels } from '../../src/volume/labels';
-import { readMem, resetPeak } from '../lib/proc';
+import { beginSelfMeasure } from '../lib/proc';
 import { volumeFromBytes, warmupJob, type InferenceCase, type InferenceRun } from './shared';
 
 const [caseFile, device] = process.argv.slice(2);
@@ -35,12 +35,8 @@ if (client) {
   warmupMs = performance.now() - t;
 }
 
-const g = (globalThis as unknown as { gc?: () => void }).gc;
-g?.();
-await new Promise((r) => setTimeout(r, 50));
-g?.();
-const base = readMem(process.pid)?.rss ?? process.memoryUsage().rss;
-const exact = resetPeak(process.pid);
+const measure = await beginSelfMeasure();
+
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 
@@ -81,14 +77,14 @@ if (native) {
 }
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-const peak = exact ? (readMem(process.pid)?.hwm ?? NaN) : process.resourceUsage().maxRSS * 1024;
+const peak = measure.peak();
 const result: InferenceRun = {
   device,
   seconds,
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
-  peakGrowthBytes: peak - base,
+  peakGrowthBytes: peak - measure.base,
   peakRssBytes: peak,
-  peakMethod: exact ? 'hwm' : 'maxrss',
+  peakMethod: measure.exact ? 'hwm' : 'maxrss',
   ...run,
 };
 process.stdout.write(JSON.stringify(result) + '\n');

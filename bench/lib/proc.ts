@@ -137,3 +137,23 @@ export async function measureRenderers<T>(
   }
   return { result, span: { cpuMs: cpu, growthBytes: growth, peakBytes: absolute, method: exact ? 'hwm' : 'sampled' } };
 }
+
+/**
+ * In a measured Node child: collect garbage (when run with --expose-gc), take the RSS baseline and
+ * reset the peak counter. `peak()` later gives the high-water mark since (or the process's
+ * lifetime maximum where the kernel will not reset it).
+ */
+export async function beginSelfMeasure(): Promise<{ base: number; exact: boolean; peak(): number }> {
+  const g = (globalThis as unknown as { gc?: () => void }).gc;
+  g?.();
+  await new Promise((r) => setTimeout(r, 50));
+  g?.();
+  const base = readMem(process.pid)?.rss ?? process.memoryUsage().rss;
+  const exact = resetPeak(process.pid);
+  const maxRssBefore = process.resourceUsage().maxRSS * 1024;
+  return {
+    base,
+    exact,
+    peak: () => (exact ? (readMem(process.pid)?.hwm ?? NaN) : Math.max(maxRssBefore, process.resourceUsage().maxRSS * 1024)),
+  };
+}

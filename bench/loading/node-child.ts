@@ -7,18 +7,12 @@
 import { listFiles } from '../../src/cli/node-files';
 import { loadSeries, scanFiles } from '../../src/dicom/index';
 import { summarize } from '../browser/checksum';
-import { readMem, resetPeak } from '../lib/proc';
+import { beginSelfMeasure } from '../lib/proc';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: node-child.ts DIR');
 
-const g = (globalThis as unknown as { gc?: () => void }).gc;
-g?.();
-await new Promise((r) => setTimeout(r, 50));
-g?.();
-const base = readMem(process.pid)?.rss ?? process.memoryUsage().rss;
-const exact = resetPeak(process.pid);
-const maxRssBefore = process.resourceUsage().maxRSS * 1024;
+const measure = await beginSelfMeasure();
 
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -31,14 +25,14 @@ const { volume, warnings } = await loadSeries(scan.series[0]);
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 
-const peak = exact ? (readMem(process.pid)?.hwm ?? NaN) : Math.max(maxRssBefore, process.resourceUsage().maxRSS * 1024);
+const peak = measure.peak();
 const summary = summarize(volume.header.dims, volume.header.dtype, volume.voxels);
 process.stdout.write(
   JSON.stringify({
     ms,
     cpuMs: (cpu.user + cpu.system) / 1000,
-    peakBytes: peak - base,
-    peakMethod: exact ? 'hwm' : 'maxrss',
+    peakBytes: peak - measure.base,
+    peakMethod: measure.exact ? 'hwm' : 'maxrss',
     dims: [...volume.header.dims],
     dtype: volume.header.dtype,
     summary,
