@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'out-of-memory'
   | 'invalid-model' // a model manifest or ONNX file we cannot use (names the field or file)
   | 'inference-failed'
+  | 'mesh-failed'
   | 'cancelled'
   | 'usage'
   | 'not-found';
