@@ -3,3 +3,5 @@ export { MPR_VIEWS, VIEW_NAMES, type MprView, type ViewName, type ViewerElements
 export { PRESETS, type PresetName, type WindowLevel } from './presets';
 export type { EdgeLabels } from './orientation';
 export { colorTable, gridMismatch, type SegmentInfo } from './labelmap';
+export type { SurfaceInput } from './surfaces';
+export { CAMERA_PRESETS, type CameraPresetName } from './camera3d';

@@ -14,6 +14,8 @@ import { gridMismatch, type SegmentInfo } from './labelmap';
 import { LabelOverlay } from './overlay';
 import { edgeLabels, type EdgeLabels } from './orientation';
 import { initialWindow, presetWindow, renderPresetFor, windowToRange, type PresetName, type WindowLevel } from './presets';
+import { SurfaceLayer, type SurfaceInput } from './surfaces';
+import { isCameraPreset, presetCamera, type CameraPresetName } from './camera3d';
 
 export interface ViewerEvents {
   /** A volume is on screen (rendered twice, so the first frame's late work is in). */
@@ -47,11 +49,12 @@ export class Viewer {
   private readonly tools: ToolGroups;
   private readonly cleanup: (() => void)[] = [];
   private readonly overlay: LabelOverlay;
+  private readonly surfaces: SurfaceLayer;
   private volume: Volume | undefined;
   private volumeId: string | undefined;
   private volumeCount = 0;
   private destroyed = false;
-  /** Serialises `show` calls; `latest` is the volume most recently asked for. */
+  /** Serialises `show` and the calls that draw on its result; `latest` is the volume most recently asked for. */
   private queue: Promise<void> = Promise.resolve();
   private latest: Volume | undefined;
 
@@ -76,6 +79,7 @@ export class Viewer {
       MPR_VIEWS.map((v) => this.id(v)),
       () => this.renderAndWait(MPR_VIEWS),
     );
+    this.surfaces = new SurfaceLayer(this.prefix, () => this.viewport3d());
     // Layout changes (banners, progress bar) come in bursts: resize once per animation frame.
     let frame = 0;
     const resize = new ResizeObserver(() => {
@@ -109,8 +113,9 @@ export class Viewer {
   }
 
   private async display(volume: Volume): Promise<void> {
-    // A label map belongs to the volume it was shown over.
+    // A label map and its surfaces belong to the volume they were shown over.
     this.overlay.clear();
+    this.surfaces.clear();
     const previous = this.volumeId;
     const volumeId = `${this.prefix}-volume${++this.volumeCount}`;
     createCornerstoneVolume(volumeId, volume);
@@ -118,6 +123,7 @@ export class Viewer {
     this.volumeId = volumeId;
     await setVolumesForViewports(this.engine, [{ volumeId }], VIEW_NAMES.map((v) => this.id(v)));
     if (previous) removeCornerstoneVolume(previous);
+    this.surfaces.setVolumeVisible(true);
 
     // setProperties types `preset` as a name, but setPreset also takes a full preset object.
     this.viewport3d().setProperties({ preset: renderPresetFor(volume) as string });
@@ -141,17 +147,13 @@ export class Viewer {
    * once the views have drawn the overlay.
    */
   showLabels(labels: Volume, segments: readonly SegmentInfo[]): Promise<void> {
-    this.assertAlive();
-    const run = this.queue.then(async () => {
-      if (this.destroyed) return;
+    return this.enqueue(async () => {
       const volume = this.volume;
       if (!volume || !this.volumeId) throw new VoxsegError('usage', 'no volume is shown to overlay the labels on');
       const mismatch = gridMismatch(labels.header, volume.header);
       if (mismatch) throw new VoxsegError('invalid-volume', `the labels do not fit the study: ${mismatch}`);
       await this.overlay.show(labels, { volume, volumeId: this.volumeId }, segments);
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /** Remove the label overlay, if any. */
@@ -176,6 +178,90 @@ export class Viewer {
     return this.overlay.setSegmentVisible(value, visible);
   }
 
+  /**
+   * Show label surfaces (world-space triangle meshes) in the 3D view, replacing any previous ones,
+   * and hide the volume rendering so they are not buried in it (`setVolumeRenderingVisible(true)`
+   * brings it back). Per-label visibility and opacity start afresh. Needs a volume on screen (the
+   * surfaces belong to it; showing another volume drops them). Queued after a pending `show()`;
+   * resolves once the 3D view has drawn them.
+   */
+  showSurfaces(surfaces: readonly SurfaceInput[]): Promise<void> {
+    return this.enqueue(() => {
+      this.requireVolume();
+      this.surfaces.setAll(surfaces);
+      if (this.surfaces.size > 0) this.surfaces.setVolumeVisible(false);
+      return this.redraw3d();
+    });
+  }
+
+  /**
+   * Replace the surfaces of the labels in `surfaces` only (others stay); one with no triangles
+   * removes its label. Visibility and opacity of a replaced label carry over.
+   */
+  updateSurfaces(surfaces: readonly SurfaceInput[]): Promise<void> {
+    return this.enqueue(() => {
+      this.requireVolume();
+      this.surfaces.update(surfaces);
+      return this.redraw3d();
+    });
+  }
+
+  /** Remove every surface and show the volume rendering again. */
+  clearSurfaces(): Promise<void> {
+    return this.enqueue(() => {
+      this.surfaces.clear();
+      this.surfaces.setVolumeVisible(true);
+      return this.redraw3d();
+    });
+  }
+
+  /** Show or hide the surface of one label value. */
+  setSurfaceVisible(value: number, visible: boolean): Promise<void> {
+    return this.enqueue(() => (this.surfaces.setVisible(value, visible) ? this.redraw3d() : undefined));
+  }
+
+  /** Opacity 0..1 of the surface of one label value (default 1). */
+  setSurfaceOpacity(value: number, alpha: number): Promise<void> {
+    return this.enqueue(() => (this.surfaces.setOpacity(value, alpha) ? this.redraw3d() : undefined));
+  }
+
+  /** Show or hide the volume rendering in the 3D view (the study's actor stays, only hidden). */
+  setVolumeRenderingVisible(visible: boolean): Promise<void> {
+    return this.enqueue(() => {
+      this.surfaces.setVolumeVisible(visible);
+      return this.redraw3d();
+    });
+  }
+
+  /**
+   * Look at the 3D scene from one side of the patient (see `camera3d.ts` for the convention),
+   * fitted to the visible surfaces, or to the volume when none is visible.
+   */
+  setCameraPreset(name: CameraPresetName): Promise<void> {
+    return this.enqueue(() => {
+      if (!isCameraPreset(name)) throw new Error(`unknown camera preset ${JSON.stringify(name)}`);
+      const bounds = this.surfaces.visibleBounds() ?? this.surfaces.volumeBounds();
+      if (!bounds) return;
+      const vp = this.viewport3d();
+      const { width, height } = vp.getCanvas();
+      const { position, focalPoint, viewUp, parallelScale } = presetCamera(name, bounds, height > 0 ? width / height : 1);
+      vp.setCamera({ position, focalPoint, viewUp, parallelScale });
+      return this.redraw3d();
+    });
+  }
+
+  /** PNG of the 3D view as displayed (rendered afresh first). */
+  async screenshot3d(): Promise<Blob> {
+    const blob = await this.enqueue(async () => {
+      await this.redraw3d();
+      // The element's own 2D canvas: Cornerstone copies each rendered frame into it.
+      const canvas = this.viewport3d().getCanvas();
+      return new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+    });
+    if (!blob) throw new Error(this.destroyed ? 'Viewer was destroyed' : 'the 3D view could not be captured');
+    return blob;
+  }
+
   /** Apply a display preset to the 2D views ('auto' = percentiles of the data). */
   setPreset(name: PresetName): void {
     if (!this.volume) return;
@@ -192,11 +278,35 @@ export class Viewer {
     if (this.destroyed) return;
     this.destroyed = true;
     this.overlay.clear();
+    this.surfaces.forget();
     for (const fn of this.cleanup.splice(0)) fn();
     this.tools.destroy();
     this.engine.destroy();
     if (this.volumeId) removeCornerstoneVolume(this.volumeId);
     this.volume = undefined;
+  }
+
+  /**
+   * Run `task` after everything queued before it; a task whose turn comes after `destroy()` is
+   * skipped (resolves undefined).
+   */
+  private enqueue<T>(task: () => Promise<T> | T): Promise<T | undefined> {
+    this.assertAlive();
+    const run = this.queue.then(() => (this.destroyed ? undefined : task()));
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Render the 3D view (when a volume is shown) and resolve once it has drawn. */
+  private redraw3d(): Promise<void> | undefined {
+    return this.volume ? this.renderAndWait(['volume3d']) : undefined;
+  }
+
+  private requireVolume(): void {
+    if (!this.volume) throw new VoxsegError('usage', 'no volume is shown to put the surfaces in');
   }
 
   private applyWindow(w: WindowLevel, render = true): void {
