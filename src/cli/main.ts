@@ -8,11 +8,12 @@ import { VoxsegError } from '../core/errors';
 import { convertCommand } from './commands/convert';
 import { importModelCommand } from './commands/import-model';
 import { infoCommand } from './commands/info';
+import { meshCommand } from './commands/mesh';
 import { phantomCommand } from './commands/phantom';
 import { segmentCommand } from './commands/segment';
 import { processIO, type CliIO, type Command } from './util';
 
-const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, segmentCommand, importModelCommand];
+const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, segmentCommand, meshCommand, importModelCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

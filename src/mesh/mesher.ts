@@ -25,10 +25,20 @@ export interface LabelExtent {
 }
 
 /**
- * Defaults, chosen by measurement: 10 iterations at pass band 0.2 bring a voxelised sphere's area
- * within 1% of the true sphere's, while thin curved labels (ribs at 3 mm) keep their centroid
- * within about half a voxel; more smoothing starts to straighten thin curved parts.
+ * Default smoothing, chosen by measurement. On near-isotropic voxels 10 iterations at pass band
+ * 0.2 bring a voxelised sphere's area within 1 % of the true sphere's while thin curved labels
+ * (ribs at 3 mm) keep their centroid within about half a voxel; more smoothing starts to
+ * straighten thin curved parts. Thick slices leave terraces that this filter keeps (they are long
+ * in vertices), so anisotropic grids get more: on 1.35 × 1.35 × 3 mm an ellipsoid's mean normal
+ * error drops from 5° to 1.8° (20 at 0.1) and 1° (30 at 0.05).
  */
+export function defaultSmoothing(spacing: Readonly<Vec3>): { iterations: number; passBand: number } {
+  const ratio = Math.max(...spacing) / Math.min(...spacing);
+  if (ratio < 1.5) return { iterations: DEFAULT_SMOOTHING, passBand: DEFAULT_PASS_BAND };
+  if (ratio < 2.5) return { iterations: 20, passBand: 0.1 };
+  return { iterations: 30, passBand: 0.05 };
+}
+
 export const DEFAULT_SMOOTHING = 10;
 export const DEFAULT_PASS_BAND = 0.2;
 
@@ -101,7 +111,8 @@ function emptyMesh(label: number): LabelMesh {
 export function meshLabel(labels: Volume, label: number, extent: LabelExtent, opts: MeshOptions = {}): LabelMesh {
   if (extent.count === 0) return emptyMesh(label);
   const { spacing } = labels.header;
-  const smoothing = opts.smoothing ?? DEFAULT_SMOOTHING;
+  const auto = defaultSmoothing(spacing);
+  const smoothing = opts.smoothing ?? auto.iterations;
   const raw = surfaceNets(labelMask(labels, label, extent.lo, extent.hi));
   // Millimetres along the index axes, from the centre of voxel (0, 0, 0).
   const p = raw.positions;
@@ -109,7 +120,7 @@ export function meshLabel(labels: Volume, label: number, extent: LabelExtent, op
   for (let a = 0; a < 3; a++) for (let k = a; k < p.length; k += 3) p[k] = (p[k] + shift[a]) * spacing[a];
   let pos = p;
   if (smoothing > 0) {
-    pos = windowedSinc(p, neighbours(p.length / 3, raw.quads, 4), smoothing, opts.passBand ?? DEFAULT_PASS_BAND);
+    pos = windowedSinc(p, neighbours(p.length / 3, raw.quads, 4), smoothing, opts.passBand ?? auto.passBand);
     // Keep each vertex inside its cell: the surface stays between inside and outside voxel centres.
     for (let a = 0; a < 3; a++) {
       const s = spacing[a], off = shift[a], cells = raw.cells;

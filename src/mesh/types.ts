@@ -33,9 +33,9 @@ export interface LabelMesh {
 export interface MeshOptions {
   /** Label values to mesh (default: every non-zero value present). */
   labels?: readonly number[];
-  /** Windowed-sinc smoothing iterations; 0 leaves the raw surface (the voxels' own faces). Default 10. */
+  /** Windowed-sinc smoothing iterations; 0 leaves the raw surface (the voxels' own faces). Default: 10, more on anisotropic grids (`defaultSmoothing`). */
   smoothing?: number;
-  /** Pass band of the windowed-sinc filter, (0, 2). Smaller is smoother. Default 0.2. */
+  /** Pass band of the windowed-sinc filter, (0, 2). Smaller is smoother. Default: 0.2, less on anisotropic grids. */
   passBand?: number;
   /** Fraction of triangles to remove by quadric edge collapse, 0 (none, default) .. 0.95. */
   decimate?: number;
