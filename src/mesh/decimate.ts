@@ -250,8 +250,7 @@ class Collapser {
     }
 
     // Apply: new triangle list of u = its own and v's, minus the two on the edge.
-    const need = nu + nv - 4;
-    if (this.scratch.length < need) this.scratch = new Int32Array(2 * need);
+    if (this.scratch.length < nu + nv) this.scratch = new Int32Array(2 * (nu + nv));
     const list = this.scratch;
     let k = 0;
     for (let i = su; i < su + nu; i++) {

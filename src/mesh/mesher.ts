@@ -9,8 +9,7 @@
  */
 import { VoxsegError } from '../core/errors';
 import type { ProgressCallback, Vec3, Volume, VolumeHeader } from '../core/types';
-// import { decimate } from './decimate';
-const decimate = (p: Float64Array, t: Uint32Array, _f: number) => ({ positions: p, indices: t });
+import { decimate } from './decimate';
 import { measure, vertexNormals } from './measure';
 import { restoreVolume } from './restore';
 import { neighbours, windowedSinc } from './smooth';
@@ -133,7 +132,8 @@ export function meshLabel(labels: Volume, label: number, extent: LabelExtent, op
   }
   let tris = triangulate(raw.quads, pos);
   if (smoothing > 0 && (opts.preserveVolume ?? true)) restoreVolume(pos, tris, extent.count * spacing[0] * spacing[1] * spacing[2], p, Math.min(...spacing));
-  if (opts.decimate && opts.decimate > 0) ({ positions: pos, indices: tris } = decimate(pos, tris, Math.min(opts.decimate, 0.95)));
+  // Tiny surfaces (a few voxels) are left whole: collapsing them changes their shape outright.
+  if (opts.decimate && opts.decimate > 0 && tris.length / 3 > 200) ({ positions: pos, indices: tris } = decimate(pos, tris, Math.min(opts.decimate, 0.95)));
   return toWorld(label, pos, tris, labels.header);
 }
 
