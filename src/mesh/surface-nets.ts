@@ -44,7 +44,7 @@ export function surfaceNets(mask: Mask): RawSurface {
   const m = mask.data;
   // Local references: module bindings read through getters in some loaders.
   const EDGE_SHEET = tables.EDGE_SHEET, SHEET_CENTROID = tables.SHEET_CENTROID, SHEET_COUNT = tables.SHEET_COUNT;
-  const sx = 1, sy = nx, sz = nx * ny;
+  const sz = nx * ny;
   const cx = nx - 1, cy = ny - 1; // cells per row / column
   const positions = new Growable(new Float64Array(3 * 4096));
   const cells = new Growable(new Int32Array(3 * 4096));
@@ -105,57 +105,53 @@ export function surfaceNets(mask: Mask): RawSurface {
         vertexCount += n;
       }
     }
-    // 2. Quads of the voxel faces whose four cells are now known.
-    //    z-faces between voxel (x, y, z) and (x, y, z + 1): cells (x-1..x, y-1..y, z).
-    for (let y = 1; y < ny - 1; y++) {
-      for (let x = 1; x < nx - 1; x++) {
+    // 2. Quads of the voxel faces whose four cells are now known, in one pass over the voxels of
+    //    layer z (bit 0 of col) and z + 1 (bit 4):
+    //    z-face (x, y, z)|(x, y, z + 1): cells (x-1..x, y-1..y, z);
+    //    x-face (x, y, z)|(x + 1, y, z): cells (x, y-1..y, z-1..z);
+    //    y-face (x, y, z)|(x, y + 1, z): cells (x-1..x, y, z-1..z).
+    const xyFaces = z > 0;
+    for (let y = 0; y < ny - 1; y++) {
+      for (let x = 0; x < nx - 1; x++) {
         const i = x + y * nx;
         const a = col[i];
-        if ((a & 1) === a >> 4) continue;
-        const c00 = x - 1 + (y - 1) * cx, c10 = c00 + 1, c01 = c00 + cx, c11 = c01 + 1;
-        // Edge z of the cell: 8 + bx + 2*by where (bx, by) locates the voxel within the cell.
-        quad(
-          vtx(curBase, curCase, c00, 8 + 1 + 2),
-          vtx(curBase, curCase, c10, 8 + 0 + 2),
-          vtx(curBase, curCase, c11, 8 + 0 + 0),
-          vtx(curBase, curCase, c01, 8 + 1 + 0),
-          (a & 1) === 0,
-        );
-      }
-    }
-    if (z === 0) continue;
-    //    x-faces between voxel (x, y, z) and (x + 1, y, z): cells (x, y-1..y, z-1..z), and
-    //    y-faces between voxel (x, y, z) and (x, y + 1, z): cells (x-1..x, y, z-1..z).
-    for (let y = 1; y < ny - 1; y++) {
-      for (let x = 0; x < nx - 1; x++) {
-        const i = o0 + x + y * nx;
-        const v = m[i];
-        if (v === m[i + sx]) continue;
-        // cells (x, y-1, z-1) (x, y, z-1) (x, y, z) (x, y-1, z); edge index by + 2*bz.
-        const cA = x + (y - 1) * cx, cB = cA + cx;
-        quad(
-          vtx(prevBase, prevCase, cA, 1 + 2),
-          vtx(prevBase, prevCase, cB, 0 + 2),
-          vtx(curBase, curCase, cB, 0 + 0),
-          vtx(curBase, curCase, cA, 1 + 0),
-          v === 0,
-        );
-      }
-    }
-    for (let y = 0; y < ny - 1; y++) {
-      for (let x = 1; x < nx - 1; x++) {
-        const i = o0 + x + y * nx;
-        const v = m[i];
-        if (v === m[i + sy]) continue;
-        // cells (x-1, y, z-1) (x-1, y, z) (x, y, z) (x, y, z-1); edge index 4 + bx + 2*bz.
-        const cA = x - 1 + y * cx, cB = cA + 1;
-        quad(
-          vtx(prevBase, prevCase, cA, 4 + 1 + 2),
-          vtx(curBase, curCase, cA, 4 + 1 + 0),
-          vtx(curBase, curCase, cB, 4 + 0 + 0),
-          vtx(prevBase, prevCase, cB, 4 + 0 + 2),
-          v === 0,
-        );
+        // Nothing changes around here: same voxel in both layers and in the +x, +y neighbours.
+        if ((a === 0 || a === 17) && col[i + 1] === a && col[i + nx] === a) continue;
+        const v = a & 1;
+        if (y > 0 && x > 0 && v !== a >> 4) {
+          const c00 = x - 1 + (y - 1) * cx, c10 = c00 + 1, c01 = c00 + cx, c11 = c01 + 1;
+          // Edge z of the cell: 8 + bx + 2*by where (bx, by) locates the voxel within the cell.
+          quad(
+            vtx(curBase, curCase, c00, 8 + 1 + 2),
+            vtx(curBase, curCase, c10, 8 + 0 + 2),
+            vtx(curBase, curCase, c11, 8 + 0 + 0),
+            vtx(curBase, curCase, c01, 8 + 1 + 0),
+            v === 0,
+          );
+        }
+        if (!xyFaces) continue;
+        if (y > 0 && v !== (col[i + 1] & 1)) {
+          // cells (x, y-1, z-1) (x, y, z-1) (x, y, z) (x, y-1, z); edge index by + 2*bz.
+          const cA = x + (y - 1) * cx, cB = cA + cx;
+          quad(
+            vtx(prevBase, prevCase, cA, 1 + 2),
+            vtx(prevBase, prevCase, cB, 0 + 2),
+            vtx(curBase, curCase, cB, 0 + 0),
+            vtx(curBase, curCase, cA, 1 + 0),
+            v === 0,
+          );
+        }
+        if (x > 0 && v !== (col[i + nx] & 1)) {
+          // cells (x-1, y, z-1) (x-1, y, z) (x, y, z) (x, y, z-1); edge index 4 + bx + 2*bz.
+          const cA = x - 1 + y * cx, cB = cA + 1;
+          quad(
+            vtx(prevBase, prevCase, cA, 4 + 1 + 2),
+            vtx(curBase, curCase, cA, 4 + 1 + 0),
+            vtx(curBase, curCase, cB, 4 + 0 + 0),
+            vtx(prevBase, prevCase, cB, 4 + 0 + 2),
+            v === 0,
+          );
+        }
       }
     }
   }
