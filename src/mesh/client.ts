@@ -44,7 +44,7 @@ export class MeshClient {
     const voxels = labels.voxels.slice();
     this.holds = labels;
     return this.run(
-      { type: 'mesh', job: 0, grid: { dims: [...dims] as Vec3, spacing: [...spacing] as Vec3, origin: [...origin] as Vec3, direction: [...direction] as Mat3 }, voxels, opts },
+      { type: 'mesh', job: 0, grid: { dims: [...dims] as Vec3, spacing: [...spacing] as Vec3, origin: [...origin] as Vec3, direction: [...direction] as Mat3, dtype: labels.header.dtype }, voxels, opts },
       [voxels.buffer as ArrayBuffer],
       job,
     );

@@ -2,7 +2,7 @@
  * Messages between the page and the mesh worker. Voxel and mesh buffers travel as transferables.
  * The worker keeps its own copy of the label map, so an edit only sends the edited box.
  */
-import type { Mat3, Vec3, VoxelArray } from '../core/types';
+import type { DType, Mat3, Vec3, VoxelArray } from '../core/types';
 import type { LabelMesh, MeshOptions } from './types';
 
 export interface LabelGrid {
@@ -10,6 +10,7 @@ export interface LabelGrid {
   spacing: Vec3;
   origin: Vec3;
   direction: Mat3;
+  dtype: DType;
 }
 
 export type ToMeshWorker =

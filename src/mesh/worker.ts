@@ -21,9 +21,9 @@ function send(job: number, mesh: LabelMesh): void {
 function handle(msg: ToMeshWorker): void {
   const start = performance.now();
   if (msg.type === 'mesh') {
-    const { dims, spacing, origin, direction } = msg.grid;
+    const { dims, spacing, origin, direction, dtype } = msg.grid;
     const labels: Volume = {
-      header: { dims, spacing, origin, direction, dtype: 'uint16', metadata: {} },
+      header: { dims, spacing, origin, direction, dtype, metadata: {} },
       voxels: msg.voxels,
     };
     mesher = new IncrementalMesher(labels, msg.opts);
