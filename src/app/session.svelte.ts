@@ -2,6 +2,7 @@
  * What is open: the series list, the selected series, its volume, and the task in progress.
  * Components read the fields and call the methods; nothing else changes them.
  */
+import { DEMO_OPTIONS, type DemoOptions } from './demo/protocol';
 import type { Progress, Volume } from '../core/types';
 import { errorMessage, VoxsegError } from '../core/errors';
 import type { SourceFile } from '../dicom/source';
@@ -62,7 +63,7 @@ export class Session {
     const signal = this.begin('scanning');
     this.progress = { done: 0, total: 2, stage: 'Generating demo phantom' };
     try {
-      const { files, truth } = await generateDemo((p) => this.report(signal, p));
+      const { files, truth } = await generateDemo((p) => this.report(signal, p), demoOptionsFromUrl());
       if (signal.aborted) return;
       this.end(signal);
       await this.open(files, 'Demo phantom', truth);
@@ -138,4 +139,17 @@ export class Session {
       details: n === 1 ? undefined : rejected.slice(0, 5).map((r) => `${r.file}: ${r.reason}`).concat(n > 5 ? [`… and ${n - 5} more (see the series panel)`] : []),
     });
   }
+}
+
+/**
+ * The demo's grid: the default, or `?demo-dims=512,512,500` (e.g. to try the tools on a study of
+ * clinical size); spacing scales so the anatomy keeps its size.
+ */
+function demoOptionsFromUrl(): DemoOptions {
+  const raw = typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('demo-dims');
+  const dims = raw?.split(',').map(Number);
+  if (!dims || dims.length !== 3 || dims.some((d) => !Number.isInteger(d) || d < 16 || d > 1024)) return DEMO_OPTIONS;
+  const d = dims as [number, number, number];
+  const spacing = DEMO_OPTIONS.spacing.map((s, i) => (s * DEMO_OPTIONS.dims[i]) / d[i]) as [number, number, number];
+  return { ...DEMO_OPTIONS, dims: d, spacing };
 }

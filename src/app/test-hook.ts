@@ -13,8 +13,51 @@ export interface TestLabels {
   base64: string;
 }
 
+/** The editor's state, for checking edits without reading the whole label map. */
+export interface TestEditState {
+  revision: number;
+  tool: string;
+  active: number | null;
+  segments: { value: number; name: string; layer: number; locked: boolean; visible: boolean; review?: string; algorithm: string }[];
+  /** Voxels per value, counted afresh over every layer (independent of the editor's own counts). */
+  counts: Record<number, number>;
+  /** FNV-1a hash of the layer bytes, per layer. */
+  hashes: number[];
+  undo: string | null;
+  redo: string | null;
+  historyBytes: number;
+}
+
 export interface TestHook {
   labels(): TestLabels | null;
+  edit(): TestEditState | null;
+  /** Calls `cb` each time a 2D view draws the label overlay; returns the unsubscriber. */
+  onLabelsDrawn(cb: (view: string, time: number) => void): () => void;
+  /** Cornerstone3D's stock brush on the left button (null: back to window/level), for benchmarks. */
+  stockBrush(options: { radiusMm: number; segmentIndex: number } | null): void;
+}
+
+/** What the hook reads of the viewer. */
+export interface ViewerSource {
+  events: { on(name: 'labelsDrawn', cb: (e: { view: string; time: number }) => void): () => void };
+  useStockBrush(options: { radiusMm: number; segmentIndex: number } | null): void;
+}
+
+/** What the hook reads of the editor. */
+export interface EditSource {
+  seg: { layers: readonly Volume[]; segments: readonly { value: number; name: string; layer?: number; locked: boolean; visible: boolean; review?: string; algorithm: string }[] } | null;
+  revision: number;
+  tool: string;
+  active: number | null;
+  undoLabel: string | null;
+  redoLabel: string | null;
+  historyBytes: number;
+}
+
+function fnv(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h >>> 0;
 }
 
 declare global {
@@ -30,8 +73,32 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 /** Install the hook; `read` gives the label map on screen and its title. Returns the uninstaller. */
-export function installTestHook(read: () => { labels: Volume; title: string } | null): () => void {
+export function installTestHook(read: () => { labels: Volume; title: string } | null, editor?: EditSource, viewer?: () => ViewerSource | null): () => void {
   const hook: TestHook = {
+    onLabelsDrawn(cb) {
+      const v = viewer?.();
+      return v ? v.events.on('labelsDrawn', (e) => cb(e.view, e.time)) : () => undefined;
+    },
+    stockBrush(options) {
+      viewer?.()?.useStockBrush(options);
+    },
+    edit() {
+      const seg = editor?.seg;
+      if (!editor || !seg) return null;
+      const counts: Record<number, number> = {};
+      for (const l of seg.layers) for (let i = 0; i < l.voxels.length; i++) counts[l.voxels[i]] = (counts[l.voxels[i]] ?? 0) + 1;
+      return {
+        revision: editor.revision,
+        tool: editor.tool,
+        active: editor.active,
+        segments: seg.segments.map((s) => ({ value: s.value, name: s.name, layer: s.layer ?? 0, locked: s.locked, visible: s.visible, review: s.review, algorithm: s.algorithm })),
+        counts,
+        hashes: seg.layers.map((l) => fnv(new Uint8Array(l.voxels.buffer, l.voxels.byteOffset, l.voxels.byteLength))),
+        undo: editor.undoLabel,
+        redo: editor.redoLabel,
+        historyBytes: editor.historyBytes,
+      };
+    },
     labels() {
       const shown = read();
       if (!shown) return null;

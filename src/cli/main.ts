@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { VoxsegError } from '../core/errors';
 import { convertCommand } from './commands/convert';
+import { exportSegCommand } from './commands/export-seg';
+import { importSegCommand } from './commands/import-seg';
 import { importModelCommand } from './commands/import-model';
 import { infoCommand } from './commands/info';
 import { meshCommand } from './commands/mesh';
@@ -13,7 +15,7 @@ import { phantomCommand } from './commands/phantom';
 import { segmentCommand } from './commands/segment';
 import { processIO, type CliIO, type Command } from './util';
 
-const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, segmentCommand, meshCommand, importModelCommand];
+const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, segmentCommand, meshCommand, exportSegCommand, importSegCommand, importModelCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

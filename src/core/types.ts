@@ -7,6 +7,12 @@
  */
 export type Vec3 = [number, number, number];
 
+/** Voxel index box: `lo` inclusive, `hi` exclusive, per index axis. */
+export interface IndexBox {
+  lo: Vec3;
+  hi: Vec3;
+}
+
 /** Row-major 3x3 matrix; column c = LPS direction of index axis c. */
 export type Mat3 = [number, number, number, number, number, number, number, number, number];
 
@@ -25,6 +31,22 @@ export interface VolumeMetadata {
   studyInstanceUid?: string;
   seriesInstanceUid?: string;
   frameOfReferenceUid?: string;
+  /** Patient / study attributes a derived DICOM object (e.g. a SEG) copies from its source. */
+  patientBirthDate?: string;
+  patientSex?: string;
+  studyId?: string;
+  studyTime?: string;
+  accessionNumber?: string;
+  referringPhysicianName?: string;
+  /** SOP Class UID of the source images (DICOM volumes only). */
+  sopClassUid?: string;
+  /**
+   * SOP Instance UID of the image behind each k-slice, in volume slice order (DICOM volumes only;
+   * '' for a slot filled in for a missing slice). A multi-frame source repeats its one UID.
+   */
+  sopInstanceUids?: string[];
+  /** Multi-frame sources: the 1-based frame number of each k-slice in that instance (0 for a filled slot). */
+  frameNumbers?: number[];
   /** Suggested display window from the source, if any. */
   windowCenter?: number;
   windowWidth?: number;

@@ -96,6 +96,13 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
     studyInstanceUid: series.studyInstanceUid || undefined,
     seriesInstanceUid: h0.seriesInstanceUid || undefined,
     frameOfReferenceUid: h0.frameOfReferenceUid || undefined,
+    patientBirthDate: h0.patientBirthDate || undefined,
+    patientSex: h0.patientSex || undefined,
+    studyId: h0.studyId || undefined,
+    studyTime: h0.studyTime || undefined,
+    accessionNumber: h0.accessionNumber || undefined,
+    referringPhysicianName: h0.referringPhysicianName || undefined,
+    ...sliceReferences(plan),
     unit: h0.unit,
     valueRange: range,
   };
@@ -109,4 +116,21 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
   const volume = createVolume({ dims: series.dims, spacing: series.spacing, origin: series.origin, direction: series.direction, voxels: target.voxels, metadata });
   if (empty.length) warnings.push(`${empty.length} empty slice${empty.length > 1 ? 's' : ''} (missing or undecodable images) filled with the volume minimum ${fmt(target.voxels[empty[0] * sliceSize])}`);
   return { volume, warnings };
+}
+
+/**
+ * The source image of every k-slice (what a DICOM SEG or other derived object must reference):
+ * its SOP Instance UID, and for multi-frame images the frame number. Filled slots get '' / 0.
+ */
+function sliceReferences(plan: SeriesPlan): Pick<VolumeMetadata, 'sopClassUid' | 'sopInstanceUids' | 'frameNumbers'> {
+  const uids = plan.slots.map((f) => (f ? plan.headers[f.file].sopInstanceUid : ''));
+  if (!uids.some((u) => u)) return {};
+  const first = plan.slots.find((f): f is FrameRef => !!f)!;
+  const h = plan.headers[first.file];
+  const multiFrame = plan.slots.some((f) => f && plan.headers[f.file].numberOfFrames > 1 && !plan.headers[f.file].mosaic);
+  return {
+    sopClassUid: h.sopClassUid || undefined,
+    sopInstanceUids: uids,
+    frameNumbers: multiFrame ? plan.slots.map((f) => (f ? f.frame + 1 : 0)) : undefined,
+  };
 }

@@ -39,6 +39,12 @@ export interface DicomHeader {
   studyDate: string;
   studyDescription: string;
   studyInstanceUid: string;
+  patientBirthDate: string;
+  patientSex: string;
+  studyId: string;
+  studyTime: string;
+  accessionNumber: string;
+  referringPhysicianName: string;
   seriesInstanceUid: string;
   seriesNumber: string;
   seriesDescription: string;
@@ -226,6 +232,12 @@ function toHeader(ds: DataSet, file: string, container: DicomHeader['container']
     studyDate: str(ds, 'x00080020'),
     studyDescription: str(ds, 'x00081030'),
     studyInstanceUid: str(ds, 'x0020000d'),
+    patientBirthDate: str(ds, 'x00100030'),
+    patientSex: str(ds, 'x00100040'),
+    studyId: str(ds, 'x00200010'),
+    studyTime: str(ds, 'x00080030'),
+    accessionNumber: str(ds, 'x00080050'),
+    referringPhysicianName: str(ds, 'x00080090'),
     seriesInstanceUid: str(ds, 'x0020000e'),
     seriesNumber: str(ds, 'x00200011'),
     seriesDescription: str(ds, 'x0008103e'),

@@ -2,15 +2,11 @@
  * Keeps the meshes of a label map up to date as it changes: after an edit (or a new result
  * written over part of it) only the labels whose voxels changed are meshed again.
  */
-import type { ProgressCallback, Vec3, Volume } from '../core/types';
+import type { IndexBox, ProgressCallback, Vec3, Volume } from '../core/types';
 import { labelExtents, meshExtents, meshLabel, type LabelExtent } from './mesher';
 import type { LabelMesh, MeshOptions } from './types';
 
-/** Voxel index box, `lo` inclusive, `hi` exclusive. */
-export interface IndexBox {
-  lo: Vec3;
-  hi: Vec3;
-}
+export type { IndexBox } from '../core/types';
 
 export class IncrementalMesher {
   /** The voxels as last meshed, to tell which labels an edit touched. */

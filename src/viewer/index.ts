@@ -5,3 +5,4 @@ export type { EdgeLabels } from './orientation';
 export { colorTable, gridMismatch, type SegmentInfo } from './labelmap';
 export type { SurfaceInput } from './surfaces';
 export { CAMERA_PRESETS, type CameraPresetName } from './camera3d';
+export type { ViewPointer } from './pointer';

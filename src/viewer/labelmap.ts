@@ -11,6 +11,8 @@ export interface SegmentInfo {
   name: string;
   /** RGB 0..255. */
   color: [number, number, number];
+  /** Label layer holding it (default 0); segments in different layers may overlap. */
+  layer?: number;
 }
 
 /** RGBA 0..255, indexed by label value. */

@@ -20,7 +20,8 @@ export interface OverlayReference {
   volumeId: string;
 }
 
-interface Shown {
+/** One label layer on screen: a Cornerstone segmentation of its own. */
+interface ShownLayer {
   segmentationId: string;
   volumeId: string;
   lutIndex: number;
@@ -28,11 +29,12 @@ interface Shown {
 }
 
 export class LabelOverlay {
-  private shown: Shown | null = null;
+  private shown: ShownLayer[] | null = null;
   private count = 0;
   private alpha = 0.5;
   private visible = true;
-  private readonly hidden = new Set<number>();
+  /** Hidden segments as "value" (any layer) or "layer:value". */
+  private readonly hidden = new Set<string>();
 
   /**
    * @param prefix id prefix of the viewer (ids never contain ':')
@@ -50,51 +52,91 @@ export class LabelOverlay {
   }
 
   /**
-   * Show `labels` (already checked to lie on the reference grid) over the reference volume,
-   * replacing any previous overlay. Resolves once every view has drawn it, and drawn once more.
+   * Show label `layers` (already checked to lie on the reference grid) over the reference volume,
+   * replacing any previous overlay. A segment belongs to layer `segment.layer ?? 0`; layers let
+   * segments overlap. Resolves once every view has drawn it, and drawn once more.
    */
-  async show(labels: Volume, ref: OverlayReference, segments: readonly SegmentInfo[]): Promise<void> {
+  async show(layers: readonly Volume[], ref: OverlayReference, segments: readonly SegmentInfo[]): Promise<void> {
     this.clear();
     this.hidden.clear();
     this.visible = true;
-    const segmentationId = `${this.prefix}-labels${++this.count}`;
-    const volumeId = `${segmentationId}-volume`;
-    // The study's header: the label map is on its grid, and Cornerstone wants one frame of
-    // reference (and bit-identical geometry) for volumes shown together.
-    createCornerstoneVolume(volumeId, { header: ref.volume.header, voxels: labels.voxels }, {
-      frameOfReferenceUID: ref.volume.header.metadata.frameOfReferenceUid ?? ref.volumeId,
-      modality: 'SEG',
-      referencedVolumeId: ref.volumeId,
+    const shown: ShownLayer[] = [];
+    this.shown = shown;
+    const n = ++this.count;
+    const drawn: Promise<void>[] = [];
+    layers.forEach((labels, layer) => {
+      const segmentationId = `${this.prefix}-labels${n}-layer${layer}`;
+      const volumeId = `${segmentationId}-volume`;
+      const mine = segments.filter((s) => (s.layer ?? 0) === layer);
+      // The study's header: the label map is on its grid, and Cornerstone wants one frame of
+      // reference (and bit-identical geometry) for volumes shown together.
+      createCornerstoneVolume(volumeId, { header: ref.volume.header, voxels: labels.voxels }, {
+        frameOfReferenceUID: ref.volume.header.metadata.frameOfReferenceUid ?? ref.volumeId,
+        modality: 'SEG',
+        referencedVolumeId: ref.volumeId,
+      });
+      const lutIndex = segmentation.state.addColorLUT(colorTable(mine));
+      shown.push({ segmentationId, volumeId, lutIndex, values: mine.map((s) => s.value) });
+      segmentation.addSegmentations([
+        {
+          segmentationId,
+          representation: { type: LABELMAP, data: { volumeId, referencedVolumeId: ref.volumeId } },
+          config: { label: `Labels ${layer + 1}`, segments: Object.fromEntries(mine.map((s) => [s.value, { label: s.name }])) },
+        },
+      ]);
+      drawn.push(this.waitRendered(segmentationId, 60_000));
+      segmentation.addLabelmapRepresentationToViewportMap(
+        Object.fromEntries(this.viewportIds.map((id) => [id, [{ segmentationId, config: { colorLUTOrIndex: lutIndex } }]])),
+      );
     });
-    const lutIndex = segmentation.state.addColorLUT(colorTable(segments));
-    this.shown = { segmentationId, volumeId, lutIndex, values: segments.map((s) => s.value) };
-    segmentation.addSegmentations([
-      {
-        segmentationId,
-        representation: { type: LABELMAP, data: { volumeId, referencedVolumeId: ref.volumeId } },
-        config: { label: 'Labels', segments: Object.fromEntries(segments.map((s) => [s.value, { label: s.name }])) },
-      },
-    ]);
     this.applyStyle();
-    const drawn = this.waitRendered(segmentationId, 60_000);
-    segmentation.addLabelmapRepresentationToViewportMap(
-      Object.fromEntries(this.viewportIds.map((id) => [id, [{ segmentationId, config: { colorLUTOrIndex: lutIndex } }]])),
-    );
-    for (const id of this.viewportIds) segmentation.activeSegmentation.setActiveSegmentation(id, segmentationId);
-    await drawn;
+    if (shown.length > 0) for (const id of this.viewportIds) segmentation.activeSegmentation.setActiveSegmentation(id, shown[0].segmentationId);
+    await Promise.all(drawn);
     // Render once more after the first frame: late texture uploads land in it.
-    if (this.shown?.segmentationId === segmentationId) await this.renderAgain();
+    if (this.shown === shown) await this.renderAgain();
+  }
+
+  /**
+   * The voxels of `layer` changed in k-slices `slices` (edited in place): upload those slices
+   * again. Resolves once every view has drawn the change.
+   */
+  modified(layer: number, slices: readonly number[]): Promise<void> {
+    const s = this.shown?.[layer];
+    if (!s) return Promise.resolve();
+    const drawn = this.waitRendered(s.segmentationId);
+    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(s.segmentationId, [...slices]);
+    return drawn;
+  }
+
+  /** Recolour (new colour table) without touching the voxels. */
+  recolor(segments: readonly SegmentInfo[]): Promise<void> {
+    const shown = this.shown;
+    if (!shown) return Promise.resolve();
+    const drawn: Promise<void>[] = [];
+    shown.forEach((s, layer) => {
+      const mine = segments.filter((x) => (x.layer ?? 0) === layer);
+      const old = s.lutIndex;
+      s.lutIndex = segmentation.state.addColorLUT(colorTable(mine));
+      s.values = mine.map((x) => x.value);
+      drawn.push(this.waitRendered(s.segmentationId));
+      for (const id of this.viewportIds) segmentation.config.color.setColorLUT(id, s.segmentationId, s.lutIndex);
+      segmentation.state.removeColorLUT(old);
+    });
+    void this.applyVisibility();
+    return Promise.all(drawn).then(() => undefined);
   }
 
   /** Remove the overlay and free its volume and colour table. */
   clear(): void {
-    const s = this.shown;
-    if (!s) return;
+    const shown = this.shown;
+    if (!shown) return;
     this.shown = null;
-    segmentation.removeSegmentation(s.segmentationId);
-    segmentation.segmentationStyle.clearSegmentationStyle(s.segmentationId);
-    segmentation.state.removeColorLUT(s.lutIndex);
-    removeCornerstoneVolume(s.volumeId);
+    for (const s of shown) {
+      segmentation.removeSegmentation(s.segmentationId);
+      segmentation.segmentationStyle.clearSegmentationStyle(s.segmentationId);
+      segmentation.state.removeColorLUT(s.lutIndex);
+      removeCornerstoneVolume(s.volumeId);
+    }
   }
 
   /** Fill opacity 0..1 (outlines follow, fully opaque from 0.5 up). */
@@ -102,9 +144,9 @@ export class LabelOverlay {
     if (!(alpha >= 0 && alpha <= 1)) throw new Error(`label opacity must be within [0, 1], got ${alpha}`);
     this.alpha = alpha;
     if (!this.shown) return Promise.resolve();
-    const drawn = this.waitRendered(this.shown.segmentationId);
+    const drawn = Promise.all(this.shown.map((s) => this.waitRendered(s.segmentationId)));
     this.applyStyle();
-    return drawn;
+    return drawn.then(() => undefined);
   }
 
   /** Show or hide the whole overlay (segments hidden one by one stay hidden). */
@@ -113,19 +155,23 @@ export class LabelOverlay {
     return this.applyVisibility();
   }
 
-  /** Show or hide one label value. */
-  setSegmentVisible(value: number, visible: boolean): Promise<void> {
-    if (visible) this.hidden.delete(value);
-    else this.hidden.add(value);
+  /** Show or hide one label value (of `layer`, or of every layer when omitted). */
+  setSegmentVisible(value: number, visible: boolean, layer?: number): Promise<void> {
+    const key = layer === undefined ? String(value) : `${layer}:${value}`;
+    if (visible) this.hidden.delete(key);
+    else this.hidden.add(key);
     return this.applyVisibility();
   }
 
   private applyStyle(): void {
-    if (!this.shown) return;
+    for (const s of this.shown ?? []) this.styleLayer(s.segmentationId);
+  }
+
+  private styleLayer(segmentationId: string): void {
     const a = this.alpha;
     const outline = Math.min(1, 2 * a);
     segmentation.config.style.setStyle(
-      { type: LABELMAP, segmentationId: this.shown.segmentationId },
+      { type: LABELMAP, segmentationId },
       {
         renderFill: true,
         renderFillInactive: true,
@@ -142,14 +188,20 @@ export class LabelOverlay {
   }
 
   private applyVisibility(): Promise<void> {
-    const s = this.shown;
-    if (!s) return Promise.resolve();
-    const drawn = this.waitRendered(s.segmentationId);
-    const specifier = { segmentationId: s.segmentationId, type: LABELMAP };
-    for (const id of this.viewportIds) {
-      for (const value of s.values) segmentation.config.visibility.setSegmentIndexVisibility(id, specifier, value, this.visible && !this.hidden.has(value));
-    }
-    return drawn;
+    const shown = this.shown;
+    if (!shown) return Promise.resolve();
+    const drawn: Promise<void>[] = [];
+    shown.forEach((s, layer) => {
+      drawn.push(this.waitRendered(s.segmentationId));
+      const specifier = { segmentationId: s.segmentationId, type: LABELMAP };
+      for (const id of this.viewportIds) {
+        for (const value of s.values) {
+          const show = this.visible && !this.hidden.has(`${layer}:${value}`) && !this.hidden.has(String(value));
+          segmentation.config.visibility.setSegmentIndexVisibility(id, specifier, value, show);
+        }
+      }
+    });
+    return Promise.all(drawn).then(() => undefined);
   }
 
   /**

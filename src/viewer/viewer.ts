@@ -2,7 +2,8 @@
  * `Viewer`: the 2x2 MPR + 3D display of one volume. The only class the app talks to; the
  * Cornerstone3D details stay in this folder.
  */
-import { RenderingEngine, Enums, setVolumesForViewports, type Types } from '@cornerstonejs/core';
+import { RenderingEngine, Enums, eventTarget, setVolumesForViewports, type Types } from '@cornerstonejs/core';
+import { Enums as ToolEnums } from '@cornerstonejs/tools';
 import { VoxsegError } from '../core/errors';
 import { Emitter } from '../core/events';
 import type { Vec3, Volume } from '../core/types';
@@ -16,6 +17,8 @@ import { edgeLabels, type EdgeLabels } from './orientation';
 import { initialWindow, presetWindow, renderPresetFor, windowToRange, type PresetName, type WindowLevel } from './presets';
 import { SurfaceLayer, type SurfaceInput } from './surfaces';
 import { isCameraPreset, presetCamera, type CameraPresetName } from './camera3d';
+import { PointerInput, type ViewPointer } from './pointer';
+import { setStockBrush } from './tools';
 
 export interface ViewerEvents {
   /** A volume is on screen (rendered twice, so the first frame's late work is in). */
@@ -26,6 +29,10 @@ export interface ViewerEvents {
   slice: { view: MprView; index: number; total: number };
   /** Window of the 2D views changed (preset or mouse). */
   window: WindowLevel;
+  /** Pointer over / dragging in a 2D view while editing is on (`setEditing`). */
+  pointer: ViewPointer;
+  /** A 2D view drew the label overlay (after any change: ours or a Cornerstone tool's). */
+  labelsDrawn: { view: MprView; time: number };
 }
 
 let instances = 0;
@@ -50,6 +57,7 @@ export class Viewer {
   private readonly cleanup: (() => void)[] = [];
   private readonly overlay: LabelOverlay;
   private readonly surfaces: SurfaceLayer;
+  private readonly pointer: PointerInput;
   private volume: Volume | undefined;
   private volumeId: string | undefined;
   private volumeCount = 0;
@@ -74,12 +82,25 @@ export class Viewer {
       this.id('volume3d'),
     );
     for (const view of MPR_VIEWS) this.listen(view);
+    const onSegRendered = (e: Event) => {
+      const id = (e as CustomEvent<{ viewportId?: string }>).detail?.viewportId;
+      const view = MPR_VIEWS.find((v) => this.id(v) === id);
+      if (view) this.events.emit('labelsDrawn', { view, time: performance.now() });
+    };
+    eventTarget.addEventListener(ToolEnums.Events.SEGMENTATION_RENDERED, onSegRendered);
+    this.cleanup.push(() => eventTarget.removeEventListener(ToolEnums.Events.SEGMENTATION_RENDERED, onSegRendered));
     this.overlay = new LabelOverlay(
       this.prefix,
       MPR_VIEWS.map((v) => this.id(v)),
       () => this.renderAndWait(MPR_VIEWS),
     );
     this.surfaces = new SurfaceLayer(this.prefix, () => this.viewport3d());
+    this.pointer = new PointerInput(
+      { axial: elements.axial, sagittal: elements.sagittal, coronal: elements.coronal },
+      (view) => (this.volume ? this.mprViewport(view) : undefined),
+      (p) => this.events.emit('pointer', p),
+    );
+    this.cleanup.push(() => this.pointer.destroy());
     // Layout changes (banners, progress bar) come in bursts: resize once per animation frame.
     let frame = 0;
     const resize = new ResizeObserver(() => {
@@ -140,20 +161,58 @@ export class Viewer {
   }
 
   /**
-   * Overlay a label map on the three 2D views, replacing any previous one. `labels` must lie on
-   * the grid of the volume on screen (same dims, spacing, origin, direction; it is not resampled);
-   * its voxels are used in place (uint8/uint16 are not copied). `segments` name and colour the
-   * label values; values without one stay transparent. Queued after a pending `show()`; resolves
-   * once the views have drawn the overlay.
+   * Overlay a label map (or several label layers, whose segments may overlap) on the three 2D
+   * views, replacing any previous one. Each layer must lie on the grid of the volume on screen
+   * (same dims, spacing, origin, direction; it is not resampled); its voxels are used in place
+   * (uint8/uint16 are not copied), so edits made to them show after `labelsModified`. `segments`
+   * name and colour the label values (`layer` picks the layer, default 0); values without one
+   * stay transparent. Queued after a pending `show()`; resolves once the views have drawn it.
    */
-  showLabels(labels: Volume, segments: readonly SegmentInfo[]): Promise<void> {
+  showLabels(labels: Volume | readonly Volume[], segments: readonly SegmentInfo[]): Promise<void> {
+    const layers = Array.isArray(labels) ? (labels as readonly Volume[]) : [labels as Volume];
     return this.enqueue(async () => {
       const volume = this.volume;
       if (!volume || !this.volumeId) throw new VoxsegError('usage', 'no volume is shown to overlay the labels on');
-      const mismatch = gridMismatch(labels.header, volume.header);
-      if (mismatch) throw new VoxsegError('invalid-volume', `the labels do not fit the study: ${mismatch}`);
-      await this.overlay.show(labels, { volume, volumeId: this.volumeId }, segments);
+      for (const layer of layers) {
+        const mismatch = gridMismatch(layer.header, volume.header);
+        if (mismatch) throw new VoxsegError('invalid-volume', `the labels do not fit the study: ${mismatch}`);
+      }
+      await this.overlay.show(layers, { volume, volumeId: this.volumeId }, segments);
     });
+  }
+
+  /**
+   * The voxels of label layer `layer` were edited in place inside index box [lo, hi): upload the
+   * touched slices again. Not queued (edits must show at once); resolves once the views drew it.
+   */
+  labelsModified(layer: number, lo: Readonly<Vec3>, hi: Readonly<Vec3>): Promise<void> {
+    if (this.destroyed) return Promise.resolve();
+    const slices: number[] = [];
+    for (let k = Math.max(0, lo[2]); k < hi[2]; k++) slices.push(k);
+    return slices.length ? this.overlay.modified(layer, slices) : Promise.resolve();
+  }
+
+  /** New names / colours for the overlay's segments (same layers and voxels). */
+  recolorLabels(segments: readonly SegmentInfo[]): Promise<void> {
+    if (this.destroyed) return Promise.resolve();
+    return this.overlay.recolor(segments);
+  }
+
+  /**
+   * Editing mode: a plain left drag in a 2D view goes to `events.pointer` instead of
+   * window/level (Shift+drag, wheel, middle and right buttons keep navigating).
+   */
+  setEditing(on: boolean): void {
+    this.pointer.enabled = on;
+    for (const view of MPR_VIEWS) this.elements[view].style.cursor = on ? 'none' : '';
+  }
+
+  /**
+   * Cornerstone3D's own brush (CircularBrush on the active labelmap) on the left button instead
+   * of window/level, or back to window/level with `null`. For side-by-side measurements only.
+   */
+  useStockBrush(options: { radiusMm: number; segmentIndex: number } | null): void {
+    setStockBrush(this.tools, options);
   }
 
   /** Remove the label overlay, if any. */
@@ -173,9 +232,9 @@ export class Viewer {
     return this.overlay.setVisible(visible);
   }
 
-  /** Show or hide one label value of the overlay. Resolves once redrawn. */
-  setSegmentVisible(value: number, visible: boolean): Promise<void> {
-    return this.overlay.setSegmentVisible(value, visible);
+  /** Show or hide one label value of the overlay (of one layer, or all). Resolves once redrawn. */
+  setSegmentVisible(value: number, visible: boolean, layer?: number): Promise<void> {
+    return this.overlay.setSegmentVisible(value, visible, layer);
   }
 
   /**

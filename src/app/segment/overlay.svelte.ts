@@ -3,17 +3,11 @@
  * shown: visible, opacity, hidden segments. Components read the fields and call the methods.
  */
 import { errorMessage } from '../../core/errors';
-import type { Volume } from '../../core/types';
+import type { IndexBox, Volume } from '../../core/types';
+import type { AlgorithmType } from '../../volume/segments';
 import type { SegmentInfo } from '../../viewer';
 import type { Notices } from '../notices.svelte';
 import type { ViewState } from '../view-state.svelte';
-import { voxelsToMl } from './stats';
-
-/** One row of the legend: a segment with its size in the label map. */
-export interface LegendRow extends SegmentInfo {
-  voxels: number;
-  ml: number;
-}
 
 /** 'rendering' while the views redraw; the e2e tests wait on 'shown' / 'hidden'. */
 export type OverlayStatus = 'none' | 'rendering' | 'shown' | 'hidden';
@@ -29,16 +23,19 @@ export interface OverlayContent {
   title: string;
   /** One line under the title, e.g. "12 s on WASM, 8 threads". */
   note: string;
+  /** How the labels were made (default AUTOMATIC: a model's result, to be reviewed). */
+  algorithm?: AlgorithmType;
 }
 
 export class Overlay {
-  /** The label map on screen, if any (on the study's grid; never copied). */
+  /** The first label layer on screen, if any (on the study's grid; never copied). */
   labels = $state.raw<Volume | null>(null);
+  /** Every label layer on screen (segments in different layers may overlap). */
+  layers = $state.raw<readonly Volume[]>([]);
   /** The study it was shown over. */
   study = $state.raw<Volume | null>(null);
   title = $state('');
   note = $state('');
-  rows = $state.raw<LegendRow[]>([]);
   visible = $state(true);
   opacity = $state(0.5);
   hidden = $state.raw<ReadonlySet<number>>(new Set());
@@ -51,34 +48,49 @@ export class Overlay {
     private readonly notices: Notices,
   ) {}
 
-  /** Show `c.labels` over the study; errors go to the banner. Resolves true once on screen. */
-  async show(c: OverlayContent): Promise<boolean> {
+  /**
+   * Show label layers over the study on screen (replacing what was there); errors go to the
+   * banner. The layers are shown in place: edits to their voxels show after `modified`.
+   * Resolves true once on screen.
+   */
+  async display(layers: readonly Volume[], segments: readonly SegmentInfo[], title: string, note: string): Promise<boolean> {
     const viewer = this.view.viewer;
-    if (!viewer) return false;
+    if (!viewer || layers.length === 0) return false;
     const gen = ++this.generation;
-    this.labels = c.labels;
-    this.study = c.study;
-    this.title = c.title;
-    this.note = c.note;
-    this.rows = c.segments.map((s) => {
-      const voxels = c.voxelsPerLabel[s.value] ?? 0;
-      return { ...s, voxels, ml: voxelsToMl(voxels, c.study.header.spacing) };
-    });
+    this.labels = layers[0];
+    this.layers = layers;
+    this.study = viewer.current ?? null;
+    this.title = title;
+    this.note = note;
     this.visible = true;
     this.hidden = new Set();
     this.status = 'rendering';
     try {
       void viewer.setLabelOpacity(this.opacity);
-      await viewer.showLabels(c.labels, c.segments);
+      await viewer.showLabels(layers, segments.map(({ value, name, color, layer }) => ({ value, name, color, layer })));
       if (gen !== this.generation) return false;
       this.status = 'shown';
       return true;
     } catch (err) {
       if (gen !== this.generation) return false;
       this.reset();
-      this.notices.push({ level: 'error', title: `Could not show ${c.title}`, message: errorMessage(err) });
+      this.notices.push({ level: 'error', title: `Could not show ${title}`, message: errorMessage(err) });
       return false;
     }
+  }
+
+  /** Voxels of `layer` changed inside `box`: redraw those slices. */
+  modified(layer: number, box: IndexBox): Promise<void> {
+    return this.view.viewer?.labelsModified(layer, box.lo, box.hi) ?? Promise.resolve();
+  }
+
+  /** Segment names / colours changed. */
+  recolor(segments: readonly SegmentInfo[]): Promise<void> {
+    for (const s of segments) {
+      const hidden = (s as { visible?: boolean }).visible === false;
+      if (hidden !== this.hidden.has(s.value)) this.setSegmentVisible(s.value, !hidden);
+    }
+    return this.view.viewer?.recolorLabels(segments.map(({ value, name, color, layer }) => ({ value, name, color, layer }))) ?? Promise.resolve();
   }
 
   /** Remove the overlay. */
@@ -119,10 +131,10 @@ export class Overlay {
   private reset(): void {
     this.generation++;
     this.labels = null;
+    this.layers = [];
     this.study = null;
     this.title = '';
     this.note = '';
-    this.rows = [];
     this.hidden = new Set();
     this.visible = true;
     this.status = 'none';

@@ -10,7 +10,12 @@ import { listBundledModels, modelFromFiles, type ModelEntry, type PickedFile } f
 import type { DeviceInfo, DeviceRequest, ModelBytes, SegmentSummary } from '../../inference/protocol';
 import type { Notices } from '../notices.svelte';
 import { createInferenceClient } from './engine';
-import type { Overlay } from './overlay.svelte';
+import type { OverlayContent } from './overlay.svelte';
+
+/** Where a finished run's labels go (the editor). */
+export interface ResultSink {
+  show(c: OverlayContent): Promise<boolean>;
+}
 import { deviceText, estimateEta, formatSeconds, type StageProgress } from './stats';
 
 export interface ModelChoice {
@@ -44,7 +49,7 @@ export class Segmenter {
 
   constructor(
     private readonly notices: Notices,
-    private readonly overlay: Overlay,
+    private readonly overlay: ResultSink,
   ) {}
 
   get selected(): ModelEntry | undefined {

@@ -1,0 +1,140 @@
+/**
+ * Getting segmentations in and out: the autosave restore offer, export as DICOM SEG or NIfTI
+ * (+ JSON label table), and import of a SEG (overlapping segments kept as layers) or a label
+ * NIfTI. The SEG code (and dcmjs) load on first use.
+ */
+import { errorMessage, VoxsegError } from '../../core/errors';
+import type { Volume } from '../../core/types';
+import type { LayeredSegment } from '../../volume/segments';
+import type { Notices } from '../notices.svelte';
+import { downloadBlob } from '../surfaces/export';
+import type { Autosave, SavedSession } from './autosave';
+import type { Editor } from './editor.svelte';
+import { fromSegSegments, labelTableJson, segmentsFromTable, toSegSegments } from './seg-segments';
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'segmentation';
+}
+
+export class Transfer {
+  /** A saved segmentation of the study on screen, offered for restoring. */
+  offer = $state.raw<SavedSession | null>(null);
+  busy = $state(false);
+  /** Last export/import result, one line. */
+  message = $state('');
+  private offerStudy: Volume | null = null;
+
+  constructor(
+    private readonly editor: Editor,
+    private readonly notices: Notices,
+    private readonly autosave: Autosave | null,
+  ) {}
+
+  /** A study is on screen: look for a saved segmentation of it. */
+  async studyShown(study: Volume | null): Promise<void> {
+    this.offer = null;
+    this.offerStudy = study;
+    if (!study || !this.autosave) return;
+    try {
+      const saved = await this.autosave.find(study);
+      if (this.offerStudy === study && saved && !this.editor.seg) this.offer = saved;
+    } catch (err) {
+      console.warn(`autosave unavailable: ${errorMessage(err)}`);
+    }
+  }
+
+  async restore(): Promise<void> {
+    const study = this.offerStudy;
+    const offer = this.offer;
+    if (!study || !offer || !this.autosave) return;
+    this.offer = null;
+    try {
+      const seg = await this.autosave.load(study);
+      if (!seg) throw new Error('the saved journal is incomplete');
+      await this.editor.restore(seg, offer.savedAt);
+      this.message = `Restored ${seg.segments.length} segments saved ${new Date(offer.savedAt).toLocaleString()}`;
+    } catch (err) {
+      this.notices.push({ level: 'error', title: 'Could not restore the saved segmentation', message: errorMessage(err) });
+    }
+  }
+
+  async discard(): Promise<void> {
+    const study = this.offerStudy;
+    this.offer = null;
+    if (study && this.autosave) await this.autosave.discard(study);
+  }
+
+  /** Download the segmentation as a DICOM SEG referencing the study's series. */
+  async exportSeg(): Promise<void> {
+    const seg = this.editor.seg;
+    if (!seg) return;
+    await this.work('Could not export the DICOM SEG', async () => {
+      const { writeSeg } = await import('../../dicom/seg/index');
+      const segments = seg.segments as readonly LayeredSegment[];
+      if (segments.length === 0) throw new VoxsegError('usage', 'there are no segments to export');
+      const { segSegments, entries } = toSegSegments(segments);
+      const bytes = writeSeg(seg.study, { layers: seg.layers, segments: entries }, segSegments, {
+        seriesDescription: `Segmentation (${segments.length} segments)`,
+      });
+      const name = `${safeName(seg.study.header.metadata.seriesDescription ?? 'study')}.seg.dcm`;
+      downloadBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/dicom' }), name);
+      this.message = `Saved ${name}: ${segments.length} segments, ${(bytes.length / 1024).toFixed(0)} KB`;
+    });
+  }
+
+  /** Download each label layer as .nii.gz, with the label table as .json. */
+  async exportNifti(): Promise<void> {
+    const seg = this.editor.seg;
+    if (!seg) return;
+    await this.work('Could not export the NIfTI label map', async () => {
+      const { writeNifti } = await import('../../dicom/nifti/index');
+      const base = safeName(seg.study.header.metadata.seriesDescription ?? 'labels');
+      const names: string[] = [];
+      seg.layers.forEach((layer, i) => {
+        const name = seg.layers.length > 1 ? `${base}-labels-layer${i + 1}.nii.gz` : `${base}-labels.nii.gz`;
+        const bytes = writeNifti(layer, { gzip: true });
+        downloadBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/gzip' }), name);
+        names.push(name);
+      });
+      const table = `${base}-labels.json`;
+      downloadBlob(new Blob([labelTableJson(seg.segments as readonly LayeredSegment[])], { type: 'application/json' }), table);
+      this.message = `Saved ${[...names, table].join(', ')}`;
+    });
+  }
+
+  /** Import a DICOM SEG or a label NIfTI (with an optional .json label table) onto `study`. */
+  async importFiles(files: File[], study: Volume): Promise<void> {
+    await this.work('Could not import the segmentation', async () => {
+      const nifti = files.find((f) => /\.nii(\.gz)?$/i.test(f.name));
+      const json = files.find((f) => /\.json$/i.test(f.name));
+      const dicom = files.find((f) => f !== nifti && f !== json);
+      if (nifti) {
+        const { readNifti } = await import('../../dicom/nifti/index');
+        const { alignToGrid } = await import('../../dicom/seg/index');
+        const labels = alignToGrid(readNifti(new Uint8Array(await nifti.arrayBuffer()), nifti.name), study, nifti.name);
+        const meta = await segmentsFromTable(labels, json ? await json.text() : null, json?.name);
+        await this.editor.show({ study, labels, segments: meta, voxelsPerLabel: {}, title: nifti.name, note: 'Imported NIfTI label map', meta });
+        this.message = `Imported ${nifti.name}: ${meta.length} segments`;
+      } else if (dicom) {
+        const { readSeg } = await import('../../dicom/seg/index');
+        const result = readSeg(new Uint8Array(await dicom.arrayBuffer()), study, dicom.name);
+        const meta = fromSegSegments(result.segments, result.segmentLayer);
+        await this.editor.show({ study, labels: result.layers[0], layers: result.layers, segments: meta, voxelsPerLabel: {}, title: dicom.name, note: 'Imported DICOM SEG', meta });
+        this.message = `Imported ${dicom.name}: ${meta.length} segments in ${result.layers.length} layer(s)${result.warnings.length ? ` — ${result.warnings.join('; ')}` : ''}`;
+      } else throw new VoxsegError('usage', 'pick a DICOM SEG file or a .nii/.nii.gz label map');
+    });
+  }
+
+  private async work(title: string, fn: () => Promise<void>): Promise<void> {
+    this.busy = true;
+    this.message = '';
+    try {
+      await fn();
+    } catch (err) {
+      const file = err instanceof VoxsegError ? err.file : undefined;
+      this.notices.push({ level: 'error', title, file, message: errorMessage(err) });
+    } finally {
+      this.busy = false;
+    }
+  }
+}
