@@ -34,6 +34,11 @@ function has(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
+/** True when Debian's python3 imports `modules` (an independent DICOM reader for the SEG tests). */
+function hasPython(modules) {
+  return spawnSync('/usr/bin/python3', ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0;
+}
+
 /** Debian packages the tests use; installed with apt-get when missing (root only). */
 export function ensureSystemPackages() {
   const wanted = [
@@ -42,6 +47,7 @@ export function ensureSystemPackages() {
     ['dciodvfy', 'dicom3tools'],
   ];
   const missing = wanted.filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
+  if (!hasPython('pydicom, numpy')) missing.push('python3-pydicom', 'python3-numpy');
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !has('apt-get')) {
