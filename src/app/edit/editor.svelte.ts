@@ -6,7 +6,7 @@
  */
 import { errorMessage } from '../../core/errors';
 import type { IndexBox, Vec3, Volume } from '../../core/types';
-import { axisDirection, dot, worldToIndex } from '../../volume/geometry';
+import { worldToIndex } from '../../volume/geometry';
 import { Segmentation, type SegmentationChange } from '../../volume/segmentation';
 import type { LayeredSegment, Segment } from '../../volume/segments';
 import type { ViewPointer } from '../../viewer';
@@ -17,16 +17,20 @@ import type { ViewState } from '../view-state.svelte';
 import { nextBrushSize, type CommandName, type ToolName } from './tools';
 import type { Autosave } from './autosave';
 import type { HistoryEntry } from '../../volume/history';
-import { countLabels } from '../../volume/labels';
+import { countAll, countsAfter, dabsAlong, nearestAxis, unionBox } from './strokes';
+
+/** Labels of a model manifest may carry SNOMED-CT codes (`code` = the code value). */
+interface ManifestCodes {
+  category?: { code: string; scheme: string; meaning: string };
+  type?: { code: string; scheme: string; meaning: string };
+}
+
+function toCode(c: ManifestCodes['category']): Segment['category'] {
+  return c ? { scheme: c.scheme, value: c.code, meaning: c.meaning } : undefined;
+}
 
 export type SegmentStats = ReturnType<Segmentation['statistics']>;
 
-/** Voxels per label value over every layer. */
-function countAll(layers: readonly Volume[]): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const l of layers) for (const [v, n] of Object.entries(countLabels(l.voxels))) out.set(Number(v), (out.get(Number(v)) ?? 0) + n);
-  return out;
-}
 
 /** The brush outline / scissors shape drawn over a 2D view, in CSS pixels of that view. */
 export interface EditCursor {
@@ -53,14 +57,6 @@ interface Drag {
   box: IndexBox | null;
 }
 
-function unionBox(a: IndexBox | null, b: IndexBox | null): IndexBox | null {
-  if (!a) return b;
-  if (!b) return a;
-  return {
-    lo: [Math.min(a.lo[0], b.lo[0]), Math.min(a.lo[1], b.lo[1]), Math.min(a.lo[2], b.lo[2])],
-    hi: [Math.max(a.hi[0], b.hi[0]), Math.max(a.hi[1], b.hi[1]), Math.max(a.hi[2], b.hi[2])],
-  };
-}
 
 export class Editor {
   seg = $state.raw<Segmentation | null>(null);
@@ -130,6 +126,8 @@ export class Editor {
         value: s.value,
         name: s.name,
         color: [...s.color] as [number, number, number],
+        category: toCode((s as ManifestCodes).category),
+        type: toCode((s as ManifestCodes).type),
         algorithm: c.algorithm ?? 'AUTOMATIC',
         algorithmName: c.title,
         createdAt: now,
@@ -263,22 +261,22 @@ export class Editor {
 
   update(value: number, patch: Partial<Omit<Segment, 'value'>>): void {
     const seg = this.seg;
-    if (seg) this.track(() => seg.updateSegment(value, patch));
+    if (seg) this.run('Changing the segment', () => seg.updateSegment(value, patch));
   }
 
   remove(value: number): void {
     const seg = this.seg;
-    if (seg) this.track(() => seg.removeSegment(value));
+    if (seg) this.run('Deleting the segment', () => seg.removeSegment(value));
   }
 
   merge(into: number, from: number[]): void {
     const seg = this.seg;
-    if (seg) this.track(() => seg.mergeSegments(into, from));
+    if (seg) this.run('Merging', () => seg.mergeSegments(into, from));
   }
 
   review(value: number, decision: 'accepted' | 'rejected'): void {
     const seg = this.seg;
-    if (seg) this.track(() => seg.setReview(value, decision));
+    if (seg) this.run(decision === 'accepted' ? 'Accepting' : 'Rejecting', () => seg.setReview(value, decision));
   }
 
   undo(): void {
@@ -331,11 +329,16 @@ export class Editor {
 
   private down(seg: Segmentation, p: ViewPointer, ijk: Vec3): void {
     const value = this.active;
-    const axis = this.nearestAxis(seg.study, p.normal);
+    const axis = nearestAxis(seg.study.header, p.normal);
     this.lastAxis = axis;
     const erase = this.tool === 'eraser' || p.alt;
     if (value === null && !(erase && this.tool !== 'scissors')) {
       this.notices.push({ level: 'warning', title: 'No segment selected', message: 'Add a segment or pick one in the list before drawing.' });
+      return;
+    }
+    const target = value === null ? undefined : seg.segment(value);
+    if (target?.locked && !(this.tool === 'eraser' && p.alt)) {
+      this.notices.push({ level: 'warning', title: `${target.name} is locked`, message: 'Unlock it in the segment list (or press L) to edit it.' });
       return;
     }
     this.drag = { tool: this.tool, view: p.view, axis, erase, eraseAny: this.tool === 'eraser' && p.alt, last: ijk, start: ijk, startPx: { x: p.x, y: p.y }, box: null };
@@ -354,15 +357,7 @@ export class Editor {
   private move(seg: Segmentation, ijk: Vec3): void {
     const d = this.drag;
     if (!d || d.tool === 'scissors' || d.tool === 'fill') return;
-    // Dabs along the path, at most half a radius apart, so fast strokes stay continuous.
-    const sp = seg.study.header.spacing;
-    const dist = Math.hypot((ijk[0] - d.last[0]) * sp[0], (ijk[1] - d.last[1]) * sp[1], (ijk[2] - d.last[2]) * sp[2]);
-    const steps = Math.max(1, Math.ceil(dist / Math.max(0.25, this.radiusMm / 2)));
-    const from = d.last;
-    for (let s = 1; s <= steps; s++) {
-      const t = s / steps;
-      this.dab(seg, [from[0] + t * (ijk[0] - from[0]), from[1] + t * (ijk[1] - from[1]), from[2] + t * (ijk[2] - from[2])]);
-    }
+    for (const c of dabsAlong(d.last, ijk, seg.study.header.spacing, this.radiusMm)) this.dab(seg, c);
     d.last = ijk;
   }
 
@@ -396,6 +391,16 @@ export class Editor {
 
   private dab(seg: Segmentation, center: Vec3): void {
     const d = this.drag!;
+    try {
+      this.dabShape(seg, d, center);
+    } catch (err) {
+      this.drag = null;
+      seg.endStroke();
+      this.notices.push({ level: 'error', title: 'The brush failed', message: errorMessage(err) });
+    }
+  }
+
+  private dabShape(seg: Segmentation, d: Drag, center: Vec3): void {
     const shape = this.mode3d
       ? ({ kind: 'sphere', center, radiusMm: this.radiusMm } as const)
       : ({ kind: 'circle', center, radiusMm: this.radiusMm, axis: d.axis } as const);
@@ -443,18 +448,6 @@ export class Editor {
     this.run(label, () => op(seg, value));
   }
 
-  private nearestAxis(study: Volume, normal: Readonly<Vec3>): 0 | 1 | 2 {
-    let best: 0 | 1 | 2 = 2;
-    let score = -1;
-    for (const c of [0, 1, 2] as const) {
-      const s = Math.abs(dot(axisDirection(study.header.direction, c), normal));
-      if (s > score) {
-        score = s;
-        best = c;
-      }
-    }
-    return best;
-  }
 
   // ---- model → screen ---------------------------------------------------------------------
 
@@ -497,32 +490,21 @@ export class Editor {
   private afterChange(entry: HistoryEntry, dir: 'before' | 'after'): void {
     const seg = this.seg;
     if (!seg) return;
-    const counts = new Map(this.counts);
     const structure = !!(entry.layersBefore || entry.layersAfter);
     let box: IndexBox | null = null;
-    for (const { layer, diff } of entry.voxels) {
-      const { start: _s, length, before, after } = diff;
-      const from = dir === 'after' ? before : after;
-      const to = dir === 'after' ? after : before;
-      for (let r = 0; r < length.length; r++) {
-        counts.set(from[r], (counts.get(from[r]) ?? 0) - length[r]);
-        counts.set(to[r], (counts.get(to[r]) ?? 0) + length[r]);
-      }
-      if (layer === 0 && diff.voxels > 0) box = unionBox(box, diff.box);
-    }
-    this.counts = counts;
+    for (const { layer, diff } of entry.voxels) if (layer === 0 && diff.voxels > 0) box = unionBox(box, diff.box);
+    this.counts = countsAfter(this.counts, entry, dir);
     this.refreshSegments();
     this.refreshHistory();
     if (box && !structure) this.queueSurfaces(box);
-    else if (structure || entry.segmentsAfter) this.surfaceSegments++;
+    else if (structure) this.surfaceSegments++;
     this.autosave?.append(seg, entry.voxels.map((v) => ({ layer: v.layer, diff: v.diff, dir })), structure);
     this.scheduleStats();
     this.revision++;
   }
 
-  /** Bumps when the 3D surfaces need a full rebuild (segments or layers changed). */
+  /** Bumps when the 3D surfaces need a full rebuild (layers replaced or promoted). */
   surfaceSegments = $state(0);
-
 
   private queueSurfaces(box: IndexBox): void {
     this.pendingSurface = unionBox(this.pendingSurface, box);

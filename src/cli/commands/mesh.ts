@@ -20,8 +20,8 @@ label named after its segment (OUT_DIR/spleen.stl, ...), or with --single all la
 OUT_DIR/labels.<ext>. Prints a table of labels with triangles, surface area (mm²) and
 enclosed volume (mL), or JSON with --json.
 
-The label map must be a NIfTI file (.nii or .nii.gz) holding whole numbers; DICOM SEG is
-not read yet.
+The label map must be a NIfTI file (.nii or .nii.gz) holding whole numbers; turn a DICOM SEG
+into one with 'voxseg import-seg seg.dcm --ref DICOM_DIR -o labels.nii.gz'.
 
 Options:
   -o, --output DIR      output folder (required; created if missing, files replaced)
@@ -187,7 +187,7 @@ export const meshCommand: Command = {
     if (!positionals.length) throw usage('mesh needs a label map: a .nii or .nii.gz file');
     if (positionals.length > 1) throw usage(`mesh reads one label map; unexpected argument ${JSON.stringify(positionals[1])}`);
     const input = positionals[0];
-    if (!isNiftiName(input)) throw usage(`label map ${JSON.stringify(input)} must be a NIfTI file (.nii or .nii.gz); DICOM SEG is not supported yet`);
+    if (!isNiftiName(input)) throw usage(`label map ${JSON.stringify(input)} must be a NIfTI file (.nii or .nii.gz); convert a DICOM SEG with 'voxseg import-seg' first`);
     const dir = values.output;
     if (!dir) throw usage('mesh needs an output folder: -o OUT_DIR');
     const format = (values.format ?? 'stl').toLowerCase() as MeshFormat;
