@@ -5,8 +5,8 @@
  * The data (segmentation, volume, colour table) is kept apart from how the views show it
  * (visibility, fill opacity, hidden segments), which can change without touching the voxels.
  */
-import { eventTarget } from '@cornerstonejs/core';
-import { segmentation, Enums as ToolEnums } from '@cornerstonejs/tools';
+import { cache, eventTarget, type Types } from '@cornerstonejs/core';
+import { segmentation, utilities as toolUtilities, Enums as ToolEnums } from '@cornerstonejs/tools';
 import type { Volume } from '../core/types';
 import { colorTable, type SegmentInfo } from './labelmap';
 import { createCornerstoneVolume, removeCornerstoneVolume } from './volume';
@@ -100,9 +100,22 @@ export class LabelOverlay {
    * The voxels of `layer` changed in k-slices `slices` (edited in place): upload those slices
    * again. Resolves once every view has drawn the change.
    */
-  modified(layer: number, slices: readonly number[]): Promise<void> {
+  modified(layer: number, slices: readonly number[], onlyViewportId?: string): Promise<void> {
     const s = this.shown?.[layer];
     if (!s) return Promise.resolve();
+    if (onlyViewportId) {
+      // Mid-stroke: upload the slices and redraw only the view being drawn in (the texture is
+      // shared, so the other views show the change on their next draw, at the stroke's end).
+      const volume = cache.getVolume(s.volumeId) as (Types.IImageVolume & { vtkOpenGLTexture?: { setUpdatedFrame?(i: number): void } }) | undefined;
+      if (volume?.vtkOpenGLTexture?.setUpdatedFrame) {
+        const drawn = this.waitRendered(s.segmentationId, 10_000, [onlyViewportId]);
+        for (const k of slices) volume.vtkOpenGLTexture.setUpdatedFrame(k);
+        (volume as { voxelManager?: { invalidateCache?(): void } }).voxelManager?.invalidateCache?.();
+        volume.imageData?.modified();
+        toolUtilities.segmentation.triggerSegmentationRender(onlyViewportId);
+        return drawn;
+      }
+    }
     const drawn = this.waitRendered(s.segmentationId);
     segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(s.segmentationId, [...slices]);
     return drawn;
@@ -208,9 +221,9 @@ export class LabelOverlay {
    * Resolves when every MPR view has drawn segmentation `id` (Cornerstone's segmentation render
    * loop runs on the next animation frame), or after `timeoutMs`.
    */
-  private waitRendered(id: string, timeoutMs = 10_000): Promise<void> {
+  private waitRendered(id: string, timeoutMs = 10_000, viewportIds: readonly string[] = this.viewportIds): Promise<void> {
     return new Promise((resolve) => {
-      const pending = new Set(this.viewportIds);
+      const pending = new Set(viewportIds);
       const done = () => {
         clearTimeout(timer);
         eventTarget.removeEventListener(RENDERED, onRendered);

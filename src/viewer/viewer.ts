@@ -184,12 +184,13 @@ export class Viewer {
   /**
    * The voxels of label layer `layer` were edited in place inside index box [lo, hi): upload the
    * touched slices again. Not queued (edits must show at once); resolves once the views drew it.
+   * `onlyView` (during a stroke) redraws just that view; call again without it at the end.
    */
-  labelsModified(layer: number, lo: Readonly<Vec3>, hi: Readonly<Vec3>): Promise<void> {
+  labelsModified(layer: number, lo: Readonly<Vec3>, hi: Readonly<Vec3>, onlyView?: MprView): Promise<void> {
     if (this.destroyed) return Promise.resolve();
     const slices: number[] = [];
     for (let k = Math.max(0, lo[2]); k < hi[2]; k++) slices.push(k);
-    return slices.length ? this.overlay.modified(layer, slices) : Promise.resolve();
+    return slices.length ? this.overlay.modified(layer, slices, onlyView && this.id(onlyView)) : Promise.resolve();
   }
 
   /** New names / colours for the overlay's segments (same layers and voxels). */

@@ -384,7 +384,10 @@ export class Editor {
     if (d.tool === 'scissors' || d.tool === 'fill') return;
     seg.endStroke();
     const entry = seg.history.applied().at(-1);
-    if (entry && (entry.id ?? -1) !== this.strokeFrom) this.afterChange(entry, 'after');
+    if (entry && (entry.id ?? -1) !== this.strokeFrom) {
+      for (const { layer, diff } of entry.voxels) void this.overlay.modified(layer, diff.box);
+      this.afterChange(entry, 'after');
+    }
   }
 
   private strokeFrom = -1;
@@ -477,7 +480,9 @@ export class Editor {
     if (c.segments) this.refreshSegments();
     if (c.structure) void this.overlay.display(seg.layers, this.segments, this.overlay.title, this.overlay.note);
     else {
-      for (const { layer, box } of c.layers) void this.overlay.modified(layer, box);
+      // During a stroke only the view drawn in is redrawn; the stroke's end redraws them all.
+      const only = c.kind === 'edit' && this.drag ? this.drag.view : undefined;
+      for (const { layer, box } of c.layers) void this.overlay.modified(layer, box, only);
       if (c.segments) void this.overlay.recolor(this.segments);
     }
   }

@@ -5,7 +5,7 @@
 import { errorMessage } from '../../core/errors';
 import type { IndexBox, Volume } from '../../core/types';
 import type { AlgorithmType } from '../../volume/segments';
-import type { SegmentInfo } from '../../viewer';
+import type { MprView, SegmentInfo } from '../../viewer';
 import type { Notices } from '../notices.svelte';
 import type { ViewState } from '../view-state.svelte';
 
@@ -80,8 +80,8 @@ export class Overlay {
   }
 
   /** Voxels of `layer` changed inside `box`: redraw those slices. */
-  modified(layer: number, box: IndexBox): Promise<void> {
-    return this.view.viewer?.labelsModified(layer, box.lo, box.hi) ?? Promise.resolve();
+  modified(layer: number, box: IndexBox, onlyView?: MprView): Promise<void> {
+    return this.view.viewer?.labelsModified(layer, box.lo, box.hi, onlyView) ?? Promise.resolve();
   }
 
   /** Segment names / colours changed. */
