@@ -170,7 +170,7 @@ describe('voxseg mesh', () => {
       [['mesh', labelsFile, '-o', tmp, '--labels', '0'], /--labels needs label values/],
       [['mesh', labelsFile, '-o', tmp, '--smooth', '-1'], /--smooth/],
       [['mesh', labelsFile, '-o', tmp, '--decimate', '1.5'], /--decimate needs a fraction/],
-      [['mesh', join(tmp, 'seg.dcm'), '-o', tmp], /must be a NIfTI file.*DICOM SEG is not supported/],
+      [['mesh', join(tmp, 'seg.dcm'), '-o', tmp], /must be a NIfTI file.*voxseg import-seg/],
       [['mesh', labelsFile, '-o', tmp, '--bogus'], /--bogus/],
     ];
     for (const [args, msg] of cases) {
