@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: voxseg's performance goals, measured against named baselines in the same run.
  *
- *   npm run bench                              all sections (loading, inference, mesh)
+ *   npm run bench                              all sections (loading, inference, mesh, edit)
  *   npm run bench -- loading --reps=1          one section, one repetition
  *   npm run bench -- inference --cases=unet,memory --devices=native,browser
  *   npm run bench -- mesh --maps=phantom --mesh-dims=128,128,75
+ *   npm run bench -- edit --edit-dims=256,256,100 --steps=50
  *   npm run bench -- --loaders=voxseg,dcmjs --datasets=j2k --node=no --regen
  *
  * Prints markdown tables and writes bench/out/results.json. Exit status is 0 even when a goal is
@@ -19,10 +20,11 @@ import type { BenchOptions, BenchSection, SectionResult } from './lib/section';
 import { loadingSection } from './loading/index';
 import { inferenceSection } from './inference/index';
 import { meshSection } from './mesh/index';
+import { editSection } from './edit/index';
 import { chromiumVersion } from './loading/browser';
 import { OUT, REPO } from './loading/datasets';
 
-const SECTIONS: BenchSection[] = [loadingSection, inferenceSection, meshSection];
+const SECTIONS: BenchSection[] = [loadingSection, inferenceSection, meshSection, editSection];
 
 function parseArgs(argv: string[]): { sections: string[]; opts: BenchOptions } {
   const sections: string[] = [];
@@ -39,7 +41,9 @@ function parseArgs(argv: string[]): { sections: string[]; opts: BenchOptions } {
         'usage: npm run bench -- [section...] [--reps=N] [--regen] [--timeout=S]\n' +
           '  loading:   [--loaders=a,b] [--datasets=phantom,j2k] [--dims=X,Y,Z] [--node=no] [--profile=a,b] [--diagnose]\n' +
           '  inference: [--cases=meshnet,unet,memory,webgpu] [--devices=browser,native,node-wasm] [--unet-base=6]\n' +
-          '  mesh:      [--maps=seg,phantom] [--engines=voxseg,voxseg-raw,vtk,edit] [--mesh-dims=X,Y,Z] [--edits=8] [--radius=8]',
+          '  mesh:      [--maps=seg,phantom] [--engines=voxseg,voxseg-raw,vtk,edit] [--mesh-dims=X,Y,Z] [--edits=8] [--radius=8]\n' +
+          '  edit:      [--paths=voxseg,stock] [--edit-dims=X,Y,Z] [--steps=100] [--strokes=5] [--free=1] [--history=100] [--undos=20]\n' +
+          '             [--switches=30] [--scrolls=10] [--history-steps=10] [--brush-mm=5] [--step-timeout=2] [--edit-profile] [--reuse-build]',
       );
       process.exit(0);
     } else opts.filters[m[1]] = m[2] ?? 'yes';
