@@ -29,8 +29,10 @@ export function percentile(values: number[], p: number): number {
 interface StepStats {
   /** Input → first axial label draw, ms (NaN: no draw before the next input / the timeout). */
   axial: number[];
-  /** Input → the last of the three 2D views' first draw. */
+  /** Input → the last of the three 2D views' first draw (NaN when one of them did not draw in the step). */
   all: number[];
+  /** 2D views that drew the labels within each step (0..3), summed over the steps. */
+  viewsDrawn: number;
   /** The same as `axial`, from the event's timeStamp (when the browser took the input). */
   fromStamp: number[];
   /** Input → end of its synchronous handling (the edit itself, before any drawing). */
@@ -47,7 +49,7 @@ interface StepStats {
 
 /** Latencies of every input of `strokes`; `bounded`: a draw counts only before the next input. */
 function stepStats(strokes: StrokeRecord[], bounded: boolean): StepStats {
-  const out: StepStats = { axial: [], all: [], fromStamp: [], handling: [], image: [], steps: 0, draws: 0, rendererMs: 0, gpuMs: 0, strokeMs: [] };
+  const out: StepStats = { axial: [], all: [], fromStamp: [], handling: [], image: [], viewsDrawn: 0, steps: 0, draws: 0, rendererMs: 0, gpuMs: 0, strokeMs: [] };
   for (const s of strokes) {
     out.steps += s.inputs.length;
     out.draws += s.draws.filter((d) => d.view === 'axial').length;
@@ -62,7 +64,9 @@ function stepStats(strokes: StrokeRecord[], bounded: boolean): StepStats {
       out.fromStamp.push(axial - s.stamps[i]);
       out.handling.push((s.handled[i] ?? NaN) - t);
       out.image.push((s.images.find((d) => d.view === 'axial' && d.time >= t && d.time < end)?.time ?? NaN) - t);
-      out.all.push(Math.max(...VIEWS.map(first)) - t);
+      const each = VIEWS.map(first);
+      out.all.push(Math.max(...each) - t);
+      out.viewsDrawn += each.filter(Number.isFinite).length;
     });
   }
   return out;
@@ -113,7 +117,7 @@ export const editSection: BenchSection = {
             switches: num('switches', 30),
             scrolls: num('scrolls', 10),
             stepTimeoutMs: num('step-timeout', 2) * 1000,
-            timeoutMs: num('timeout', 1200) * 1000,
+            timeoutMs: num('timeout', 3000) * 1000,
             memoSpot,
           };
           console.log(`bench: edit ${path} rep ${rep} (${dims.join('x')}, ${strokes}+${free} timed strokes of ${steps} steps, ${history} in all)`);
@@ -160,7 +164,7 @@ function report(runs: EditRun[], failures: string[], setup: Setup): SectionResul
     ...paths.filter((x) => free.get(x)!.steps).map((x) => fn(x, 'free-running', free.get(x)!, free.get('voxseg'))),
   ];
   const latency = markdownTable(
-    ['path', 'mode', 'steps', 'p50 ms', 'p95 ms', 'max ms', 'no draw', 'p95 from event ms', 'p95 all 2D views ms', 'stock / voxseg (p95)'],
+    ['path', 'mode', 'steps', 'p50 ms', 'p95 ms', 'max ms', 'no draw', 'p95 from event ms', '2D views drawn / step', 'p95 all 2D views ms', 'stock / voxseg (p95)'],
     rows((x, mode, s, base) => [
       LABEL[x],
       mode,
@@ -170,6 +174,7 @@ function report(runs: EditRun[], failures: string[], setup: Setup): SectionResul
       ms(Math.max(...s.axial.filter(Number.isFinite))),
       s.axial.filter((v) => !Number.isFinite(v)).length,
       ms(p(s.fromStamp, 0.95)),
+      fmt(s.viewsDrawn / Math.max(1, s.steps), 2),
       ms(p(s.all, 0.95)),
       x === 'stock' && base ? ratio(p(s.axial, 0.95), p(base.axial, 0.95), 1) : '—',
     ]),

@@ -310,7 +310,8 @@ describeBrowser('auto-segment panel and label overlay', [], () => {
 
       // Cancel a second run: the worker stops at once, the panel says so, the result stays.
       await page.locator('[data-testid="segment-run"]').click();
-      await page.locator('[data-testid="segment-cancel"]').click();
+      // dispatchEvent: no wait for the button to be "stable"; the run may end before a real click lands.
+      await page.locator('[data-testid="segment-cancel"]').dispatchEvent('click');
       await expect.poll(() => panel.getAttribute('data-run')).toBe('cancelled');
       expect(await page.locator('[data-testid="segment-progress"]').count()).toBe(0);
       expect(await overlayState(page)).toBe('shown');
@@ -347,9 +348,21 @@ describeBrowser('auto-segment panel and label overlay', [], () => {
       expect(labels?.dims).toEqual([256, 256, 100]);
 
       // A second run, cancelled: the worker stops, the panel says so, the overlay stays.
-      await page.locator('[data-testid="segment-run"]').click();
-      await page.waitForSelector('[data-testid="segment-cancel"]');
-      await page.locator('[data-testid="segment-cancel"]').click();
+      // Run and cancel from inside the page: a second run reuses the compiled model and can finish
+      // before an outside click on Cancel lands (the button is gone then).
+      const cancelled = await page.evaluate(async () => {
+        document.querySelector<HTMLButtonElement>('[data-testid="segment-run"]')!.click();
+        for (let i = 0; i < 200; i++) {
+          const cancel = document.querySelector<HTMLButtonElement>('[data-testid="segment-cancel"]');
+          if (cancel) {
+            cancel.click();
+            return true;
+          }
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        return false;
+      });
+      expect(cancelled, 'the Cancel button showed while the run started').toBe(true);
       await expect.poll(() => panel.getAttribute('data-run')).toBe('cancelled');
       expect(await page.locator('[data-testid="segment-progress"]').count()).toBe(0);
       expect(await overlayState(page)).toBe('shown');
