@@ -12,10 +12,11 @@ import { importModelCommand } from './commands/import-model';
 import { infoCommand } from './commands/info';
 import { meshCommand } from './commands/mesh';
 import { phantomCommand } from './commands/phantom';
+import { datasetCommand } from './commands/dataset';
 import { segmentCommand } from './commands/segment';
 import { processIO, type CliIO, type Command } from './util';
 
-const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, segmentCommand, meshCommand, exportSegCommand, importSegCommand, importModelCommand];
+const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, datasetCommand, segmentCommand, meshCommand, exportSegCommand, importSegCommand, importModelCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

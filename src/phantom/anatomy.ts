@@ -5,7 +5,8 @@
  * t = 0 (first slice, feet side) .. 1 (last slice, head side), so every organ appears at any
  * slice count; the vertebra/disc pattern uses real mm.
  */
-import { sampler } from './prng';
+import { CONTRAST_PHASES, HU, contrastPhase, type ContrastPhase, type HuTable } from './hu';
+import { hashSeed, sampler } from './prng';
 
 export interface Bowel {
   x: number;
@@ -39,10 +40,19 @@ export interface Anatomy {
   bowel: Bowel[];
   ribPeriod: number;
   noisePhase: number;
+  /** Tissue values (HU) of this phantom's contrast phase. */
+  hu: HuTable;
+  phase: ContrastPhase | 'default';
+  /** Lateral and vertical drift (mm) of the whole body from the first to the last slice. */
+  drift: [number, number];
 }
 
-/** Half-widths (mm) of the field of view in x and y. */
-export function makeAnatomy(seed: number, hx: number, hy: number): Anatomy {
+/**
+ * Half-widths (mm) of the field of view in x and y. `vary` draws, from a separate stream of the
+ * same seed, the wider variety used for training: organ sizes and positions, a drifting body, a
+ * contrast phase; without it the anatomy is the plain phantom's.
+ */
+export function makeAnatomy(seed: number, hx: number, hy: number, vary = false): Anatomy {
   const { range, jitter } = sampler(seed);
   let A = 150 * jitter(0.08);
   let B = 108 * jitter(0.08);
@@ -105,6 +115,9 @@ export function makeAnatomy(seed: number, hx: number, hy: number): Anatomy {
     bowel: [],
     ribPeriod: 40 * jitter(0.1),
     noisePhase: range(0, 1),
+    hu: { ...HU },
+    phase: 'default',
+    drift: [0, 0],
   };
   const n = 14;
   for (let i = 0; i < n; i++) {
@@ -122,5 +135,46 @@ export function makeAnatomy(seed: number, hx: number, hy: number): Anatomy {
       gas: range(0, 1) < 0.35,
     });
   }
+  if (vary) varyAnatomy(anat, seed);
   return anat;
+}
+
+/** Wider organ sizes and positions, a drifting body and a contrast phase (in place). */
+function varyAnatomy(an: Anatomy, seed: number): void {
+  const { range, jitter } = sampler(hashSeed(seed, 9));
+  const { A, B } = an;
+  an.phase = CONTRAST_PHASES[Math.floor(range(0, CONTRAST_PHASES.length))];
+  an.hu = contrastPhase(an.phase, () => range(-12, 12));
+  an.drift = [A * range(-0.08, 0.08), B * range(-0.08, 0.08)];
+  const L = an.liver;
+  L.a *= jitter(0.15);
+  L.b *= jitter(0.12);
+  L.down *= jitter(0.15);
+  L.up *= jitter(0.15);
+  L.dx += A * range(-0.03, 0.03);
+  L.dy += B * range(-0.05, 0.05);
+  L.tc += range(-0.03, 0.03);
+  const S = an.spleen;
+  S.a *= jitter(0.2);
+  S.b *= jitter(0.2);
+  S.h *= jitter(0.2);
+  S.dx += A * range(-0.03, 0.03);
+  S.dy += B * range(-0.06, 0.06);
+  S.tc += range(-0.03, 0.03);
+  for (const K of an.kidneys) {
+    K.a *= jitter(0.15);
+    K.b *= jitter(0.15);
+    K.h *= jitter(0.15);
+    K.dx *= jitter(0.08);
+    K.dy += B * range(-0.04, 0.04);
+    K.tc += range(-0.04, 0.04);
+    K.rot += range(-0.2, 0.2);
+  }
+  an.aorta.r *= jitter(0.2);
+  an.aorta.dx *= jitter(0.3);
+  an.spine.va *= jitter(0.1);
+  an.spine.vb *= jitter(0.1);
+  an.lung.a *= jitter(0.1);
+  an.lung.b *= jitter(0.1);
+  an.tDia += range(-0.03, 0.03);
 }

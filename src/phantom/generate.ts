@@ -21,6 +21,11 @@ export interface PhantomOptions {
   noise?: number;
   /** Soften edges with a 3x3 in-plane blur (default true). */
   blur?: boolean;
+  /**
+   * Wider anatomical variety (organ sizes and positions, a drifting body, one of four contrast
+   * phases), drawn from the seed; the plain phantom of the same seed is the starting point.
+   */
+  vary?: boolean;
   onProgress?: (p: { done: number; total: number; stage?: string }) => void;
 }
 
@@ -42,7 +47,7 @@ export function generatePhantom(opts: PhantomOptions = {}): Phantom {
   const [nx, ny, nz] = dims;
   const [sx, sy, sz] = spacing;
   const origin: Vec3 = [-((nx - 1) / 2) * sx, -((ny - 1) / 2) * sy, -((nz - 1) / 2) * sz];
-  const anat = makeAnatomy(hashSeed(seed, 1), (nx * sx) / 2, (ny * sy) / 2);
+  const anat = makeAnatomy(hashSeed(seed, 1), (nx * sx) / 2, (ny * sy) / 2, opts.vary ?? false);
   const sigma = opts.noise ?? 12;
   const table = gaussianTable(hashSeed(seed, 2), 1 << 16, sigma);
   const nxy = nx * ny;
@@ -82,7 +87,7 @@ export function generatePhantom(opts: PhantomOptions = {}): Phantom {
     ct: createVolume({
       ...geom,
       voxels: ct,
-      metadata: { ...common, modality: 'CT', seriesDescription: 'voxseg phantom', windowCenter: 40, windowWidth: 400, unit: 'HU' },
+      metadata: { ...common, modality: 'CT', seriesDescription: anat.phase === 'default' ? 'voxseg phantom' : `voxseg phantom (${anat.phase} phase)`, windowCenter: 40, windowWidth: 400, unit: 'HU' },
     }),
     labels: createVolume({ ...geom, voxels: lab, metadata: { ...common, seriesDescription: 'voxseg phantom labels' } }),
     labelTable: PHANTOM_LABELS.map((l) => ({ ...l, color: [...l.color] as [number, number, number] })),

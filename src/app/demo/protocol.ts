@@ -1,5 +1,6 @@
 /** Messages between `client.ts` and `demo.worker.ts` (matched by request id). */
 import type { Vec3, VolumeHeader } from '../../core/types';
+import { DEMO_CASE } from '../../phantom/cases';
 import type { LabelEntry } from '../../phantom/labels';
 
 export interface DemoOptions {
@@ -10,9 +11,10 @@ export interface DemoOptions {
 
 /**
  * A modest phantom (6.5M voxels) that generates and renders quickly on a laptop; same physical
- * extent as the phantom's default 384x384x120 at 0.9x0.9x2.5 mm.
+ * extent as the phantom's default 384x384x120 at 0.9x0.9x2.5 mm. Seed 1 of the phantom's demo case;
+ * the bundled abdomen model never trained on it.
  */
-export const DEMO_OPTIONS: DemoOptions = { seed: 1, dims: [256, 256, 100], spacing: [1.35, 1.35, 3] };
+export const DEMO_OPTIONS: DemoOptions = { seed: 1, dims: [...DEMO_CASE.dims], spacing: [...DEMO_CASE.spacing] };
 
 /** The phantom's true label map (on the CT's grid), its label table and voxels per label value. */
 export interface DemoTruthMessage {
