@@ -6,7 +6,8 @@
  * - native: runPipeline + nativePredictor (onnxruntime-node) in a Node child process;
  * - node-wasm: the same worker in Node worker_threads (`voxseg segment --device wasm`).
  * Rows: meshnet-gwm (whole-volume 256^3), a sliding-window U-Net on a 512x512x300 CT, the memory of
- * a 14-class 128^3 pipeline at the CT's own spacing (native), and a WebGPU functional check.
+ * a 14-class 128^3 pipeline at the CT's own spacing (native), a WebGPU functional check, and the
+ * accuracy of real converted brainchop tissue models on a real T1 against FSL FAST (`tissue.ts`).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { REPO } from '../loading/datasets';
 import { runInferenceInBrowser } from './browser';
 import { caseFile, prepareCases } from './cases';
 import type { BenchDevice, InferenceCase, InferenceRun } from './shared';
+import { runTissue, type TissueResult } from './tissue';
 
 const SPEED_GOAL = 2;
 const MEMORY_GOAL = 4e9;
@@ -176,14 +178,16 @@ export const inferenceSection: BenchSection = {
   async run(opts: BenchOptions): Promise<SectionResult> {
     // Runs are long (tens of seconds each): one repetition unless --reps is given.
     const reps = opts.repsGiven ? opts.reps : 1;
-    const wanted = opts.filters.cases?.split(',') ?? ['meshnet', 'unet', 'memory', 'webgpu'];
+    // --tissue-only is short for --cases=tissue (no browser build, no phantom).
+    const wanted = opts.filters['tissue-only'] ? ['tissue'] : (opts.filters.cases?.split(',') ?? ['meshnet', 'unet', 'memory', 'webgpu', 'tissue']);
     const devices = (opts.filters.devices?.split(',') ?? ['browser', 'native', 'node-wasm']).map((d) => (d === 'browser' ? 'browser-wasm' : d)) as BenchDevice[];
     const timeoutMs = (Number(opts.filters.timeout) || 600) * 1000;
     const unetBase = Number(opts.filters['unet-base']) || 6;
-    const { cases, notes } = prepareCases({ regen: opts.regen, unetBase });
+    const engineCases = ['meshnet', 'unet', 'memory', 'webgpu'].some((id) => wanted.includes(id));
+    const { cases, notes } = engineCases ? prepareCases({ regen: opts.regen, unetBase }) : { cases: [] as InferenceCase[], notes: [] as string[] };
     const get = (id: string) => cases.find((c) => c.id === id && wanted.includes(id === 'webgpu-maxpool' ? 'webgpu' : id));
 
-    const page = await buildAndServe(join(REPO, 'bench/browser/vite.config.ts'));
+    const page = engineCases ? await buildAndServe(join(REPO, 'bench/browser/vite.config.ts')) : { url: '', close: async () => {} };
     const speed = ['meshnet', 'unet'].map(get).filter((c): c is InferenceCase => !!c);
     const cells = new Map(speed.map((c) => [c.id, devices.map((device): Cell => ({ caseId: c.id, device, runs: [], errors: [] }))]));
     const memCase = get('memory');
@@ -211,6 +215,8 @@ export const inferenceSection: BenchSection = {
     } finally {
       await page.close();
     }
+    let tissue: TissueResult | undefined;
+    if (wanted.includes('tissue')) tissue = runTissue({ only: opts.filters['tissue-models']?.split(','), timeoutMs });
 
     const goals: GoalCheck[] = [];
     const parts: string[] = [];
@@ -242,7 +248,8 @@ export const inferenceSection: BenchSection = {
       goals.push({ what: 'webgpu: U-Net runs on WebGPU (software adapter)', target: "device 'webgpu' used", actual: r ? r.used : 'failed', met: r?.used === 'webgpu', info: true });
     }
     const first = [...[...cells.values()].flat(), ...gpuCells].find((x) => x.device === 'browser-wasm' && x.runs.length)?.runs[0];
-    parts.push(
+    // The footnote of the engine tables (the tissue table carries its own).
+    if (engineCases) parts.push(
       [
         `${reps === 1 ? 'One run' : `Median of ${reps} runs`} per device (devices interleaved; the memory and WebGPU rows run once). ` +
           's / volume = wall time of the whole job from the segment call to labels on the study grid: session creation, preprocessing, model, decision, labels back; ' +
@@ -258,11 +265,12 @@ export const inferenceSection: BenchSection = {
         .filter(Boolean)
         .join('\n'),
     );
+    if (tissue) parts.push(tissue.markdown);
     const plain = (cs: Cell[]) => cs.map(({ runs, errors, caseId, device }) => ({ caseId, device, errors, runs }));
     return {
       title: 'Inference',
       markdown: parts.join('\n\n'),
-      data: { reps, unetBase, cases: cases.map((c) => ({ id: c.id, label: c.label, modelInfo: c.modelInfo })), speed: plain([...cells.values()].flat()), memory: plain([memCell]), webgpu: plain(gpuCells) },
+      data: { reps, unetBase, cases: cases.map((c) => ({ id: c.id, label: c.label, modelInfo: c.modelInfo })), speed: plain([...cells.values()].flat()), memory: plain([memCell]), webgpu: plain(gpuCells), tissue: tissue && { runs: tissue.runs, errors: tissue.errors } },
       goals,
     };
   },
