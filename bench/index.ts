@@ -40,7 +40,8 @@ function parseArgs(argv: string[]): { sections: string[]; opts: BenchOptions } {
       console.log(
         'usage: npm run bench -- [section...] [--reps=N] [--regen] [--timeout=S]\n' +
           '  loading:   [--loaders=a,b] [--datasets=phantom,j2k] [--dims=X,Y,Z] [--node=no] [--profile=a,b] [--diagnose]\n' +
-          '  inference: [--cases=meshnet,unet,memory,webgpu] [--devices=browser,native,node-wasm] [--unet-base=6]\n' +
+          '  inference: [--cases=meshnet,unet,memory,webgpu,tissue] [--devices=browser,native,node-wasm] [--unet-base=6]\n' +
+          '             [--tissue-only] [--tissue-models=model5_gw_ae,model20chan3cls,model11_gw_ae,meshnet-gwm]\n' +
           '  mesh:      [--maps=seg,phantom] [--engines=voxseg,voxseg-raw,vtk,edit] [--mesh-dims=X,Y,Z] [--edits=8] [--radius=8]\n' +
           '  edit:      [--paths=voxseg,stock] [--edit-dims=X,Y,Z] [--steps=100] [--strokes=5] [--free=1] [--history=100] [--undos=20]\n' +
           '             [--switches=30] [--scrolls=10] [--history-steps=10] [--brush-mm=5] [--step-timeout=2] [--edit-profile] [--reuse-build]',

@@ -1,5 +1,6 @@
 // Install what the project needs on a fresh clone: npm packages (when missing or stale) and,
-// for tests, the Debian packages chromium, dcm2niix and dicom3tools (when missing and we are root).
+// for tests, the Debian packages chromium, dcm2niix, dicom3tools and the Python ones (pydicom;
+// torch, onnx, nibabel, scipy for the training pipeline) when missing and we are root.
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,7 +35,7 @@ function has(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** True when Debian's python3 imports `modules` (an independent DICOM reader for the SEG tests). */
+/** True when Debian's python3 imports `modules` (pydicom for the SEG tests, torch for training). */
 function hasPython(modules) {
   return spawnSync('/usr/bin/python3', ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0;
 }
@@ -48,6 +49,8 @@ export function ensureSystemPackages() {
   ];
   const missing = wanted.filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
   if (!hasPython('pydicom, numpy')) missing.push('python3-pydicom', 'python3-numpy');
+  // The training pipeline (training/, checked by a --smoke run in the unit tests).
+  if (!hasPython('torch, onnx, nibabel, scipy')) missing.push('python3-torch', 'python3-onnx', 'python3-nibabel', 'python3-scipy');
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !has('apt-get')) {

@@ -14,9 +14,10 @@ import { meshCommand } from './commands/mesh';
 import { phantomCommand } from './commands/phantom';
 import { datasetCommand } from './commands/dataset';
 import { segmentCommand } from './commands/segment';
+import { evaluateCommand } from './commands/evaluate';
 import { processIO, type CliIO, type Command } from './util';
 
-const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, datasetCommand, segmentCommand, meshCommand, exportSegCommand, importSegCommand, importModelCommand];
+const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, datasetCommand, segmentCommand, evaluateCommand, meshCommand, exportSegCommand, importSegCommand, importModelCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

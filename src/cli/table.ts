@@ -3,7 +3,8 @@ import { orientationCode } from '../volume/geometry';
 import type { InputSeries, Rejected } from './inputs';
 import { fmtVec } from './util';
 
-function pad(rows: string[][]): string {
+/** Text columns two spaces apart (first row: header); the last column is not padded. */
+export function pad(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
 }

@@ -91,6 +91,14 @@ export interface Postprocessing {
   thresholds?: number[];
   /** Label value written for each output channel (default: channel index). */
   channelLabels?: number[];
+  /**
+   * How the label map goes from the model grid back onto the study grid when they differ.
+   * 'nearest' (default): each study voxel takes the label of the model voxel it falls in (boundaries
+   * follow the model voxels' staircase). 'linear': nnU-Net's resize_segmentation with order 1, the
+   * label with the largest summed trilinear weight of the 8 surrounding model voxels, so boundaries
+   * lie smoothly between model voxel centres (for models on a coarser grid than the studies).
+   */
+  labelResampling?: 'nearest' | 'linear';
 }
 
 export interface ModelManifest {
@@ -118,6 +126,10 @@ export interface ModelManifest {
   labels: LabelInfo[];
   preprocessing: Preprocessing;
   postprocessing: Postprocessing;
+  /** Dice per label name on the validation cases of training (a trained model's own numbers). */
+  validation?: { cases: number; epoch?: number; dice: Record<string, number> };
+  /** Evaluation report beside the manifest (`voxseg evaluate` writes it), e.g. "report.json". */
+  report?: string;
 }
 
 const ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -309,8 +321,26 @@ export function parseManifest(json: unknown, source = 'manifest.json'): ModelMan
       decision,
       thresholds,
       channelLabels,
+      labelResampling: c.oneOf(post.labelResampling ?? 'nearest', 'postprocessing.labelResampling', ['nearest', 'linear'] as const),
     },
+    validation: checkValidation(c, o.validation),
+    report: o.report === undefined ? undefined : checkReportFile(c, o.report),
   };
+}
+
+function checkValidation(c: Checker, v: unknown): ModelManifest['validation'] {
+  if (v === undefined) return undefined;
+  const o = c.obj(v, 'validation');
+  const d = c.obj(o.dice, 'validation.dice');
+  const dice: Record<string, number> = {};
+  for (const [name, x] of Object.entries(d)) dice[name] = c.num(x, `validation.dice.${name}`, 0, 1);
+  return { cases: c.int(o.cases, 'validation.cases', 0), epoch: o.epoch === undefined ? undefined : c.int(o.epoch, 'validation.epoch', 0), dice };
+}
+
+function checkReportFile(c: Checker, v: unknown): string {
+  const s = c.str(v, 'report');
+  if (s.includes('/') || s.includes('\\') || s.startsWith('.')) c.fail('report', `must be a file name beside the manifest, got ${JSON.stringify(s)}`);
+  return s;
 }
 
 /** Label value produced by each output channel. */

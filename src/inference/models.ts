@@ -6,14 +6,15 @@
 import { VoxsegError } from '../core/errors';
 import { parseManifestText, type ModelManifest } from './manifest';
 import type { ModelBytes } from './protocol';
+import { parseReport, type EvalReport } from './report';
 
 export interface ModelEntry {
   manifest: ModelManifest;
   /** Where the ONNX bytes come from. URL entries are fetched by the worker. */
   model: ModelBytes;
   origin: 'bundled' | 'user';
-  /** Evaluation report beside the model (markdown), if any. */
-  reportUrl?: string;
+  /** Evaluation report beside the model (manifest `report`), when it could be read. */
+  report?: EvalReport;
 }
 
 /** Bundled models: `${base}models/index.json` lists folder ids; each folder has manifest.json. */
@@ -28,9 +29,22 @@ export async function listBundledModels(base = './'): Promise<ModelEntry[]> {
     const r = await fetch(new URL('manifest.json', dir));
     if (!r.ok) throw new VoxsegError('not-found', `models/${id}/manifest.json could not be read (HTTP ${r.status})`);
     const manifest = parseManifestText(await r.text(), `models/${id}/manifest.json`);
-    entries.push({ manifest, model: { url: new URL(manifest.model.file, dir).href }, origin: 'bundled' });
+    entries.push({ manifest, model: { url: new URL(manifest.model.file, dir).href }, origin: 'bundled', report: await fetchReport(dir, manifest, id) });
   }
   return entries;
+}
+
+/** The report a manifest names; a missing or bad one is logged, not fatal (the model still runs). */
+async function fetchReport(dir: URL, manifest: ModelManifest, id: string): Promise<EvalReport | undefined> {
+  if (!manifest.report) return undefined;
+  try {
+    const r = await fetch(new URL(manifest.report, dir));
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    return parseReport(await r.json(), `models/${id}/${manifest.report}`);
+  } catch (err) {
+    console.warn(`models/${id}/${manifest.report} could not be read: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** Minimal file shape shared by browser File and test doubles. */
@@ -50,13 +64,22 @@ export async function modelFromFiles(files: readonly PickedFile[]): Promise<Mode
   const manifests = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
   const onnx = files.filter((f) => f.name.toLowerCase().endsWith('.onnx'));
   if (manifests.length === 0) throw new VoxsegError('invalid-model', 'no manifest.json among the picked files: pick the model folder, or the .onnx file together with its manifest.json');
-  const manifestFile = manifests.find((f) => f.name === 'manifest.json') ?? (manifests.length === 1 ? manifests[0] : undefined);
+  const manifestFile = manifests.find((f) => f.name === 'manifest.json') ?? (manifests.filter((f) => !/report/i.test(f.name)).length === 1 ? manifests.find((f) => !/report/i.test(f.name)) : undefined);
   if (!manifestFile) throw new VoxsegError('invalid-model', `several JSON files were picked (${manifests.map((f) => f.name).join(', ')}) and none is named manifest.json`);
   const manifest = parseManifestText(await manifestFile.text(), manifestFile.name);
   const wanted = manifest.model.file.split('/').pop();
   const file = onnx.find((f) => f.name === wanted) ?? (onnx.length === 1 ? onnx[0] : undefined);
   if (!file) throw new VoxsegError('not-found', `the manifest names ${manifest.model.file}, which is not among the picked files`, { file: manifestFile.name });
-  return { manifest, model: { bytes: await file.arrayBuffer() }, origin: 'user' };
+  const reportFile = manifest.report ? manifests.find((f) => f.name === manifest.report) : undefined;
+  let report: EvalReport | undefined;
+  if (reportFile) {
+    try {
+      report = parseReport(JSON.parse(await reportFile.text()), reportFile.name);
+    } catch (err) {
+      console.warn(`${reportFile.name} could not be read: ${(err as Error).message}`);
+    }
+  }
+  return { manifest, model: { bytes: await file.arrayBuffer() }, origin: 'user', report };
 }
 
 /** Hex sha256 of bytes (Web Crypto; available in browsers, workers and Node 20). */

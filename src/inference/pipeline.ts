@@ -153,7 +153,8 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
   }
   const onModelGrid = createVolume({ ...grid, voxels: modelLabels });
   const target = gridOf(volume.header);
-  const native = sameGrid(grid, target) ? onModelGrid : resampleToGrid(onModelGrid, target, { interpolation: 'nearest', fill: 0 });
+  const interpolation = post.labelResampling === 'linear' ? 'label-linear' : 'nearest';
+  const native = sameGrid(grid, target) ? onModelGrid : resampleToGrid(onModelGrid, target, { interpolation, fill: 0 });
   const labels = createVolume({ ...target, metadata: { ...volume.header.metadata, unit: undefined, valueRange: undefined }, voxels: native.voxels });
   return {
     labels,

@@ -14,6 +14,14 @@
  *   the grids) the per-axis positions and weights are tabulated once and the loop only gathers.
  * - Integer outputs are rounded and clamped to the type's range: uint8 through a Uint8ClampedArray
  *   view (round half to even, like numpy's rint), other integer types with Math.round.
+ * - 'label-linear' resamples a label map like nnU-Net's resize_segmentation with order 1 (one-hot,
+ *   trilinear per label, argmax): the 8 source voxels around the sample point get the trilinear
+ *   weights of 'linear', and the voxel gets the label with the largest summed weight. Ties go to
+ *   the label 'nearest' would give (the nearest source voxel), so label boundaries lie half-way
+ *   between voxel centres of different labels instead of on the source voxel's staircase. The
+ *   output holds only labels of the input (or `fill`) and keeps the input's dtype. At most 8
+ *   candidate labels per voxel are tallied in two preallocated arrays; a voxel whose 8 neighbours
+ *   agree (most of them) is a plain copy.
  */
 import { VoxsegError } from '../core/errors';
 import type { DType, Mat3, Vec3, Volume, VolumeHeader } from '../core/types';
@@ -30,12 +38,12 @@ export interface Grid {
 export type GridLike = Pick<VolumeHeader, 'dims' | 'spacing' | 'origin' | 'direction'>;
 
 export interface ResampleOptions {
-  interpolation: 'linear' | 'nearest';
+  interpolation: 'linear' | 'nearest' | 'label-linear';
   /** Value for target voxels outside the source (in output units; default 0). */
   fill?: number;
-  /** Output type (default: the input's). */
+  /** Output type (default: the input's; 'label-linear' allows only the input's). */
   dtype?: DType;
-  /** Applied to every sampled value before rounding/clamping: value * scale + offset (not to `fill`). */
+  /** Applied to every sampled value before rounding/clamping: value * scale + offset (not to `fill`; not with 'label-linear'). */
   valueMap?: { scale: number; offset: number };
 }
 
@@ -169,7 +177,11 @@ export function resampleToGrid(volume: Volume, grid: Grid, opts: ResampleOptions
   if (grid.spacing.some((s) => !(s > 0) || !Number.isFinite(s)))
     throw new VoxsegError('usage', `target spacing must be 3 positive numbers, got ${JSON.stringify(grid.spacing)}`);
   const dtype = opts.dtype ?? h.dtype;
-  const linear = opts.interpolation === 'linear';
+  const labels = opts.interpolation === 'label-linear';
+  if (labels && (dtype !== h.dtype || opts.valueMap))
+    throw new VoxsegError('usage', `label-linear resampling keeps the labels as they are: no dtype change (${h.dtype} -> ${dtype}) or valueMap`);
+  // Both linear modes need the two neighbours and weights per axis.
+  const linear = opts.interpolation !== 'nearest';
   const out = allocateVoxels(dtype, dims[0] * dims[1] * dims[2]);
   const intRange = INT_RANGE[dtype];
   // uint8 is written through a clamped view: the store itself clamps and rounds (half to even).
@@ -189,10 +201,10 @@ export function resampleToGrid(volume: Volume, grid: Grid, opts: ResampleOptions
   if (rows) {
     const t = [0, 1, 2].map((c) => axisTable(A[3 * rows[c] + c], b[rows[c]], dims[c], h.dims[rows[c]], strides[rows[c]], linear));
     const allExact = t.every((tab) => tab.w.every((w) => w === 0));
-    if (linear && !allExact) tabulatedLinear(ctx, t[0], t[1], t[2]);
+    if (linear && !allExact) (labels ? tabulatedLabels : tabulatedLinear)(ctx, t[0], t[1], t[2]);
     else tabulatedGather(ctx, t[0], t[1], t[2]);
   } else {
-    general(ctx, A, b, [nx, ny, nz], linear);
+    general(ctx, A, b, [nx, ny, nz], labels ? 'labels' : linear ? 'linear' : 'nearest');
   }
   const { valueRange: _dropped, ...metadata } = h.metadata;
   return createVolume({ dims: [...dims] as Vec3, spacing: [...grid.spacing] as Vec3, origin: [...grid.origin] as Vec3, direction: [...grid.direction] as Mat3, voxels: out, metadata });
@@ -276,9 +288,103 @@ function tabulatedLinear(c: LoopContext, tx: AxisTable, ty: AxisTable, tz: AxisT
   }
 }
 
+/** Scratch for `labelVote`: the distinct labels among the 8 neighbours and their summed weights. */
+interface Votes {
+  label: Float64Array;
+  weight: Float64Array;
+}
+
+function newVotes(): Votes {
+  return { label: new Float64Array(8), weight: new Float64Array(8) };
+}
+
+/** Add weight `w` to `label` among the first `n` tallies; returns the new count. */
+function tally(L: Float64Array, W: Float64Array, n: number, label: number, w: number): number {
+  if (w === 0) return n;
+  for (let q = 0; q < n; q++)
+    if (L[q] === label) {
+      W[q] += w;
+      return n;
+    }
+  L[n] = label;
+  W[n] = w;
+  return n + 1;
+}
+
+/** Summed weights this close count as a tie. */
+const TIE = 1e-9;
+
+/**
+ * Label of the sample with neighbours src[p + {0,dx} + {0,dy} + {0,dz}] and fractions fx, fy, fz
+ * toward the second neighbour: the largest summed trilinear weight; on a tie, the nearest voxel's
+ * label (the one 'nearest' picks), else the first tied label in memory order.
+ */
+function labelVote(src: ArrayLike<number>, p: number, dx: number, dy: number, dz: number, fx: number, fy: number, fz: number, v: Votes): number {
+  const s000 = src[p];
+  const s100 = src[p + dx];
+  const s010 = src[p + dy];
+  const s110 = src[p + dy + dx];
+  const s001 = src[p + dz];
+  const s101 = src[p + dz + dx];
+  const s011 = src[p + dz + dy];
+  const s111 = src[p + dz + dy + dx];
+  if (s100 === s000 && s010 === s000 && s110 === s000 && s001 === s000 && s101 === s000 && s011 === s000 && s111 === s000) return s000;
+  const { label: L, weight: W } = v;
+  const gx = 1 - fx;
+  const gy = 1 - fy;
+  const gz = 1 - fz;
+  let n = tally(L, W, 0, s000, gx * gy * gz);
+  n = tally(L, W, n, s100, fx * gy * gz);
+  n = tally(L, W, n, s010, gx * fy * gz);
+  n = tally(L, W, n, s110, fx * fy * gz);
+  n = tally(L, W, n, s001, gx * gy * fz);
+  n = tally(L, W, n, s101, fx * gy * fz);
+  n = tally(L, W, n, s011, gx * fy * fz);
+  n = tally(L, W, n, s111, fx * fy * fz);
+  const half = 0.5 - SNAP;
+  const near = src[p + (fx >= half ? dx : 0) + (fy >= half ? dy : 0) + (fz >= half ? dz : 0)];
+  let best = 0;
+  let nearW = 0;
+  for (let q = 0; q < n; q++) {
+    if (W[q] > W[best]) best = q;
+    if (L[q] === near) nearW = W[q];
+  }
+  return nearW >= W[best] - TIE ? near : L[best];
+}
+
+function tabulatedLabels(c: LoopContext, tx: AxisTable, ty: AxisTable, tz: AxisTable): void {
+  const { src, out, fill } = c;
+  const [mx, my, mz] = c.dims;
+  const { inside: xin, o0: x0, o1: x1, w: wxs } = tx;
+  const votes = newVotes();
+  let o = 0;
+  for (let k = 0; k < mz; k++) {
+    const wz = tz.w[k];
+    const dz = tz.o1[k] - tz.o0[k];
+    for (let j = 0; j < my; j++) {
+      if (!tz.inside[k] || !ty.inside[j]) {
+        for (let i = 0; i < mx; i++) out[o++] = fill;
+        continue;
+      }
+      const wy = ty.w[j];
+      const dy = ty.o1[j] - ty.o0[j];
+      const p00 = tz.o0[k] + ty.o0[j];
+      for (let i = 0; i < mx; i++, o++) {
+        if (!xin[i]) {
+          out[o] = fill;
+          continue;
+        }
+        out[o] = labelVote(src, p00 + x0[i], x1[i] - x0[i], dy, dz, wxs[i], wy, wz, votes);
+      }
+    }
+  }
+}
+
 /** Any affine relation between the grids (rotations): per-voxel floor/snap on three axes. */
-function general(c: LoopContext, A: number[], b: Vec3, n: Vec3, linear: boolean): void {
+function general(c: LoopContext, A: number[], b: Vec3, n: Vec3, mode: 'nearest' | 'linear' | 'labels'): void {
   const { src, out, fill, scale, offset, isInt, lo, hi } = c;
+  const linear = mode !== 'nearest';
+  const votes = mode === 'labels' ? newVotes() : null;
   const [mx, my, mz] = c.dims;
   const [nx, ny, nz] = n;
   const sxy = nx * ny;
@@ -345,6 +451,10 @@ function general(c: LoopContext, A: number[], b: Vec3, n: Vec3, linear: boolean)
           const dx = fx > 0 ? 1 : 0;
           const dy = fy > 0 ? nx : 0;
           const dz = fz > 0 ? sxy : 0;
+          if (votes) {
+            out[o] = labelVote(src, p, dx, dy, dz, fx, fy, fz, votes);
+            continue;
+          }
           const s00 = src[p];
           const c00 = s00 + fx * (src[p + dx] - s00);
           const s10 = src[p + dy];

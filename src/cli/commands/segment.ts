@@ -33,7 +33,7 @@ Options:
 Exit status: 0 ok, 1 bad input or model (the message names the file and cause), 2 usage.
 `;
 
-async function readManifest(path: string): Promise<{ manifest: ModelManifest; file: string }> {
+export async function readManifest(path: string): Promise<{ manifest: ModelManifest; file: string }> {
   const file = /\.json$/i.test(path) ? path : resolve(path, 'manifest.json');
   let text: string;
   try {
@@ -44,7 +44,7 @@ async function readManifest(path: string): Promise<{ manifest: ModelManifest; fi
   return { manifest: parseManifestText(text, file), file };
 }
 
-async function readModel(file: string, manifest: ModelManifest, checkSum: boolean): Promise<Uint8Array> {
+export async function readModel(file: string, manifest: ModelManifest, checkSum: boolean): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(file));

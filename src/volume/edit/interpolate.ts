@@ -2,60 +2,17 @@
  * Slice interpolation (morphological contour interpolation): the slices between two labelled
  * slices of a value get the zero level set of a linear blend of the two slices' signed distance
  * maps, so a circle of radius 10 mm and one of 20 mm ten slices apart give radius 15 mm halfway.
- * Distances are exact Euclidean in millimetres (separable transform after Felzenszwalb &
- * Huttenlocher, anisotropic in-plane spacing handled by weighting each pass).
+ * Distances are exact Euclidean in millimetres (the shared separable transform of ../edt.ts,
+ * after Felzenszwalb & Huttenlocher, anisotropic in-plane spacing weighting each pass).
  */
 import type { IndexBox, Vec3 } from '../../core/types';
 import type { LabelArray } from '../diff';
+import { EDT_FAR, squaredDistance2D } from '../edt';
 
-const FAR = 1e20;
+const FAR = EDT_FAR;
 
-/** One line of the 1D squared distance transform: d[q] = min_p w·(q−p)² + f[p]. */
-function edt1d(f: Float64Array, n: number, w: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
-  let k = 0;
-  v[0] = 0;
-  z[0] = -Infinity;
-  z[1] = Infinity;
-  for (let q = 1; q < n; q++) {
-    // z[0] = -Infinity stops the loop at k = 0 (all values are finite)
-    let p = v[k];
-    let s = (f[q] + w * q * q - (f[p] + w * p * p)) / (2 * w * (q - p));
-    while (s <= z[k]) {
-      k--;
-      p = v[k];
-      s = (f[q] + w * q * q - (f[p] + w * p * p)) / (2 * w * (q - p));
-    }
-    k++;
-    v[k] = q;
-    z[k] = s;
-    z[k + 1] = Infinity;
-  }
-  k = 0;
-  for (let q = 0; q < n; q++) {
-    while (z[k + 1] < q) k++;
-    const p = v[k];
-    d[q] = w * (q - p) * (q - p) + f[p];
-  }
-}
-
-/**
- * In place: `g` (w × h, u fastest) holds 0 at feature pixels and a large value elsewhere; on
- * return it holds the squared distance (mm²) to the nearest feature, pixels su × sv mm.
- */
-export function squaredDistance2D(g: Float64Array, w: number, h: number, su: number, sv: number): void {
-  const n = Math.max(w, h);
-  const f = new Float64Array(n), d = new Float64Array(n), v = new Int32Array(n), z = new Float64Array(n + 1);
-  for (let y = 0; y < h; y++) {
-    const row = g.subarray(y * w, (y + 1) * w);
-    edt1d(row, w, su * su, d, v, z);
-    row.set(d.subarray(0, w));
-  }
-  for (let x = 0; x < w; x++) {
-    for (let y = 0; y < h; y++) f[y] = g[x + y * w];
-    edt1d(f, h, sv * sv, d, v, z);
-    for (let y = 0; y < h; y++) g[x + y * w] = d[y];
-  }
-}
+// The transform lives in ../edt (shared with surface distances); re-exported for existing users.
+export { squaredDistance2D };
 
 interface Plane {
   u: number;

@@ -83,6 +83,15 @@ describe('parseManifest', () => {
     expect(() => parseManifest(bad2)).toThrow(/preprocessing\.overlap/);
   });
 
+  it("postprocessing.labelResampling: 'nearest' by default, 'linear' accepted, anything else refused by name", () => {
+    expect(parseManifest(fixture).postprocessing.labelResampling).toBe('nearest');
+    const linear = slidingWindow() as Record<string, any>;
+    linear.postprocessing.labelResampling = 'linear';
+    expect(parseManifest(linear).postprocessing.labelResampling).toBe('linear');
+    rejects((m) => (m.postprocessing.labelResampling = 'cubic'), /postprocessing\.labelResampling: must be one of "nearest", "linear", got "cubic"/);
+    rejects((m) => (m.postprocessing.labelResampling = 1), /postprocessing\.labelResampling: must be one of/);
+  });
+
   it('reports bad JSON with the file name', () => {
     expect(() => parseManifestText('{ "schema": ', 'my/manifest.json')).toThrow(/^my\/manifest\.json: not valid JSON/);
   });

@@ -80,7 +80,7 @@ describe('bundled ct-tissue-bands model', () => {
 });
 
 /** Whole-volume manifest around an analytic predictor: channel 1 wins where the input is > 0.5. */
-function wholeVolumeManifest(dims: Vec3, spacing: Vec3, crop?: { padding: number }): ModelManifest {
+function wholeVolumeManifest(dims: Vec3, spacing: Vec3, crop?: { padding: number }, labelResampling?: 'nearest' | 'linear'): ModelManifest {
   return parseManifest({
     schema: 'voxseg-model/1',
     id: 'test-threshold',
@@ -92,7 +92,7 @@ function wholeVolumeManifest(dims: Vec3, spacing: Vec3, crop?: { padding: number
     model: { file: 'x.onnx', input: 'input', output: 'output', layout: 'NCDHW', channels: 2 },
     labels: [{ value: 1, name: 'bright', color: [255, 0, 0] }],
     preprocessing: { mode: 'whole-volume', conform: { dims, spacing, orientation: 'LIA', dtype: 'uint8' }, crop, normalization: { kind: 'minmax' } },
-    postprocessing: { activation: 'none', decision: 'argmax' },
+    postprocessing: { activation: 'none', decision: 'argmax', labelResampling },
   });
 }
 
@@ -150,6 +150,22 @@ describe('runPipeline geometry', () => {
       for (let q = 0; q < 3; q++) expect(Math.abs(sum[q] / count - c[q]), `centroid axis ${q}`).toBeLessThan(0.75);
     });
   }
+
+  it("labelResampling 'linear' maps a coarse (3 mm) model grid back with smoother, closer boundaries than 'nearest'", async () => {
+    const run = async (mode: 'nearest' | 'linear') => {
+      const m = wholeVolumeManifest([32, 32, 32], [3, 3, 3], undefined, mode);
+      expect(m.postprocessing.labelResampling).toBe(mode);
+      const r = await runPipeline(ball, m, threshold, { batch: null, spatial: [null, null, null] });
+      expect(r.labels.header.dims).toEqual(ball.header.dims);
+      expect(new Set(r.labels.voxels)).toEqual(new Set([0, 1]));
+      return dice(r.labels.voxels, 1, ball.voxels, 200);
+    };
+    const nearest = await run('nearest');
+    const linear = await run('linear');
+    // Measured: 0.909 (nearest) and 0.944 (linear).
+    expect(linear).toBeGreaterThan(0.93);
+    expect(linear).toBeGreaterThan(nearest + 0.02);
+  });
 
   it('a fixed-size model that does not match the conformed grid is a clear invalid-model error', async () => {
     const m = wholeVolumeManifest([64, 64, 64], [1.5, 1.5, 1.5]);

@@ -1,0 +1,1 @@
+"""Training pipeline for voxseg's bundled models (PyTorch, CPU is enough)."""

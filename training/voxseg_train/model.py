@@ -1,0 +1,88 @@
+"""
+A small 3D U-Net. The decoder upsamples with nearest-neighbour resize + convolution (no
+ConvTranspose3d, which onnxruntime-web's WebGPU backend lacks); batch norm folds into the
+convolutions at export, so the ONNX graph is Conv, LeakyRelu, MaxPool, Resize and Concat.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Block(nn.Sequential):
+    def __init__(self, cin, cout):
+        super().__init__(
+            nn.Conv3d(cin, cout, 3, padding=1), nn.BatchNorm3d(cout), nn.LeakyReLU(0.01, inplace=True),
+            nn.Conv3d(cout, cout, 3, padding=1), nn.BatchNorm3d(cout), nn.LeakyReLU(0.01, inplace=True),
+        )
+
+
+class UNet3D(nn.Module):
+    """Input (N, 1, D, H, W) with D, H, W divisible by 2**(levels-1); output (N, classes, D, H, W) logits."""
+
+    def __init__(self, channels=(8, 16, 32, 64), classes=8):
+        super().__init__()
+        self.encoders = nn.ModuleList()
+        cin = 1
+        for c in channels:
+            self.encoders.append(Block(cin, c))
+            cin = c
+        self.ups = nn.ModuleList()
+        self.decoders = nn.ModuleList()
+        for c in reversed(channels[:-1]):
+            self.ups.append(nn.Conv3d(cin, c, 1))
+            self.decoders.append(Block(2 * c, c))
+            cin = c
+        self.head = nn.Conv3d(cin, classes, 1)
+
+    @property
+    def divisor(self):
+        return 2 ** (len(self.encoders) - 1)
+
+    def forward(self, x):
+        skips = []
+        for n, enc in enumerate(self.encoders):
+            x = enc(x)
+            if n < len(self.encoders) - 1:
+                skips.append(x)
+                x = F.max_pool3d(x, 2)
+        for up, dec in zip(self.ups, self.decoders):
+            x = up(F.interpolate(x, scale_factor=2, mode="nearest"))
+            x = dec(torch.cat([x, skips.pop()], 1))
+        return self.head(x)
+
+
+def tile_starts(size, patch, stride):
+    if size <= patch:
+        return [0]
+    starts = list(range(0, size - patch, stride)) + [size - patch]
+    return sorted(set(starts))
+
+
+def predict_volume(model, image, patch, batch=2, overlap=0.25):
+    """
+    Logits (classes, D, H, W) of a whole volume by a sliding window of training-sized patches
+    (PyTorch on the CPU is much faster on small batched patches than on one big block), averaged
+    where tiles overlap. The image is padded with its minimum where it is smaller than a patch.
+    """
+    d, h, w = image.shape
+    pd, ph, pw = patch
+    pad = [max(0, pd - d), max(0, ph - h), max(0, pw - w)]
+    x = torch.from_numpy(image)[None, None]
+    if any(pad):
+        x = F.pad(x, (0, pad[2], 0, pad[1], 0, pad[0]), value=float(image.min()))
+    D, H, W = x.shape[2:]
+    stride = [max(1, int(p * (1 - overlap))) for p in patch]
+    pos = [(a, b, c) for a in tile_starts(D, pd, stride[0]) for b in tile_starts(H, ph, stride[1]) for c in tile_starts(W, pw, stride[2])]
+    out = None
+    count = torch.zeros(1, D, H, W)
+    with torch.no_grad():
+        for n in range(0, len(pos), batch):
+            group = pos[n:n + batch]
+            xb = torch.cat([x[:, :, a:a + pd, b:b + ph, c:c + pw] for a, b, c in group])
+            yb = model(xb)
+            if out is None:
+                out = torch.zeros(yb.shape[1], D, H, W)
+            for (a, b, c), y in zip(group, yb):
+                out[:, a:a + pd, b:b + ph, c:c + pw] += y
+                count[:, a:a + pd, b:b + ph, c:c + pw] += 1
+    return (out / count)[:, :d, :h, :w]
