@@ -64,6 +64,7 @@ describeTorch(title, () => {
     const pre = manifest.preprocessing;
     expect(pre.mode).toBe('sliding-window');
     if (pre.mode !== 'sliding-window' || pre.normalization.kind !== 'ct') throw new Error('expected a CT sliding-window manifest');
+    expect(manifest.postprocessing.labelResampling).toBe('linear');
     expect(pre.normalization.clip[0]).toBeLessThan(pre.normalization.clip[1]);
     expect(pre.normalization.std).toBeGreaterThan(0);
     expect(Object.keys(manifest.validation?.dice ?? {})).toEqual(PHANTOM_LABELS.map((l) => l.name));
@@ -86,7 +87,10 @@ describeTorch(title, () => {
     expect(r.model.id).toBe('abdomen-phantom');
   }, 300_000);
 
-  it('prepares images and labels on the grid voxseg\'s inference uses (RAS, 2 mm, same field of view)', () => {
+  it('prepares images and labels on the grid voxseg\'s inference uses (RAS, model spacing, same field of view)', () => {
+    const manifest = parseManifestText(readFileSync(join(out, 'manifest.json'), 'utf8'), 'manifest.json');
+    if (manifest.preprocessing.mode !== 'sliding-window') throw new Error('expected a sliding-window manifest');
+    const spacing = manifest.preprocessing.spacing;
     const ds = JSON.parse(readFileSync(join(data, 'dataset.json'), 'utf8')) as { cases: { image: string; label: string }[] };
     const cache = readdirSync(join(data, 'cache'));
     expect(cache.length).toBeGreaterThanOrEqual(ds.cases.length);
@@ -99,7 +103,7 @@ describeTorch(title, () => {
       // voxseg: reorient to RAS and resample onto the 2 mm grid with the same field of view.
       const ct = readNifti(readFileSync(join(data, c.image)), c.image);
       const lab = readNifti(readFileSync(join(data, c.label)), c.label);
-      const grid = gridWithSpacing(reorientedGrid(ct.header, 'RAS'), [2, 2, 2]);
+      const grid = gridWithSpacing(reorientedGrid(ct.header, manifest.preprocessing.orientation), spacing);
       expect(image.shape, c.image).toEqual([grid.dims[2], grid.dims[1], grid.dims[0]]);
       const ours = resampleToGrid(ct, grid, { interpolation: 'linear', dtype: 'float32' }).voxels;
       const ourLabels = resampleToGrid(lab, grid, { interpolation: 'nearest', fill: 0 }).voxels;
