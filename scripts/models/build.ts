@@ -12,8 +12,15 @@ import { buildTissueBands } from './ct-tissue-bands';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = join(root, 'static', 'models');
 
-/** Every bundled model: id -> builder. */
+/** Every bundled model built here: id -> builder. */
 export const BUNDLED = { 'ct-tissue-bands': buildTissueBands };
+
+/**
+ * Bundled models trained by training/ (copied into static/models/<id>/ with their report, see
+ * training/README.md), e.g. 'abdomen-phantom' once it meets its bar (tests/unit/inference/
+ * bundled-abdomen.test.ts). Listed first: the app selects the first model of the catalogue.
+ */
+export const TRAINED: string[] = [];
 
 export function bundledFiles(): Record<string, Uint8Array | string> {
   const files: Record<string, Uint8Array | string> = {};
@@ -24,7 +31,7 @@ export function bundledFiles(): Record<string, Uint8Array | string> {
     files[`${id}/${manifest.model.file}`] = onnx;
     files[`${id}/manifest.json`] = JSON.stringify(full, null, 2) + '\n';
   }
-  files['index.json'] = JSON.stringify({ models: Object.keys(BUNDLED) }, null, 2) + '\n';
+  files['index.json'] = JSON.stringify({ models: [...TRAINED, ...Object.keys(BUNDLED)] }, null, 2) + '\n';
   return files;
 }
 
