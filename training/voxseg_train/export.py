@@ -62,7 +62,8 @@ def write_manifest(cfg, out_dir, norm, info):
             "mode": "sliding-window",
             "spacing": pre["spacing"],
             "orientation": pre["orientation"],
-            "patch": pre["inferencePatch"],
+            # The training patch (i, j, k order): the network learns where things sit in its patch.
+            "patch": list(reversed(cfg["train"]["patch"])),
             "overlap": pre["overlap"],
             "blending": "gaussian",
             "sigmaScale": 0.125,
