@@ -13,7 +13,6 @@ SNOMED codes, data, validation Dice). `voxseg evaluate` then writes the report b
 """
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path

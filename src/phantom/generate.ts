@@ -9,6 +9,7 @@ import type { Vec3, Volume } from '../core/types';
 import { createVolume } from '../volume/volume';
 import { makeAnatomy } from './anatomy';
 import { PHANTOM_LABELS, type LabelEntry } from './labels';
+import type { ContrastPhase } from './hu';
 import { gaussianTable, hashSeed } from './prng';
 import { blur121, paint, type SliceGrid } from './raster';
 import { sliceShapes } from './slice';
@@ -33,6 +34,8 @@ export interface Phantom {
   ct: Volume;
   labels: Volume;
   labelTable: LabelEntry[];
+  /** Contrast phase of a varied phantom ('default' for the plain one). */
+  phase: ContrastPhase | 'default';
 }
 
 export function generatePhantom(opts: PhantomOptions = {}): Phantom {
@@ -91,5 +94,6 @@ export function generatePhantom(opts: PhantomOptions = {}): Phantom {
     }),
     labels: createVolume({ ...geom, voxels: lab, metadata: { ...common, seriesDescription: 'voxseg phantom labels' } }),
     labelTable: PHANTOM_LABELS.map((l) => ({ ...l, color: [...l.color] as [number, number, number] })),
+    phase: anat.phase,
   };
 }

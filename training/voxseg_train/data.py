@@ -22,10 +22,6 @@ import torch.nn.functional as F
 REPO = Path(__file__).resolve().parents[2]
 
 
-def case_name(kind, seed):
-    return f"case_{seed:04d}"
-
-
 def ensure_cases(data_dir, wanted, log=print):
     """Write the phantom cases that are missing with `voxseg dataset` (Node)."""
     data_dir = Path(data_dir)
@@ -48,13 +44,9 @@ def ensure_cases(data_dir, wanted, log=print):
     return [listed[w] for w in wanted]
 
 
-def round_half_even(x):
-    return int(round(x))
-
-
 def to_model_grid(img, zooms, spacing, mode):
     """(X, Y, Z) RAS array at `zooms` mm -> (k, j, i) tensor at `spacing` mm, same field of view."""
-    dims = [max(1, round_half_even(zooms[c] * img.shape[c] / spacing[c])) for c in range(3)]
+    dims = [max(1, round(zooms[c] * img.shape[c] / spacing[c])) for c in range(3)]  # half to even, as voxseg
     t = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 1, 0))).float()[None, None]
     size = (dims[2], dims[1], dims[0])
     if mode == "linear":
@@ -76,11 +68,11 @@ def load_case(data_dir, case, spacing, cache_dir):
     if im.shape != lb.shape or not np.allclose(im.affine, lb.affine, atol=1e-3):
         raise ValueError(f"{case['image']} and {case['label']} are not on the same grid")
     zooms = [float(z) for z in im.header.get_zooms()[:3]]
-    image = to_model_grid(np.asarray(im.dataobj, dtype=np.float32), zooms, spacing, "linear").numpy()
+    image = np.round(to_model_grid(np.asarray(im.dataobj, dtype=np.float32), zooms, spacing, "linear").numpy()).astype(np.int16)
     labels = to_model_grid(np.asarray(lb.dataobj, dtype=np.float32), zooms, spacing, "nearest").numpy().astype(np.uint8)
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    np.savez(cache, image=np.round(image).astype(np.int16), labels=labels)
-    return np.round(image).astype(np.float32), labels
+    np.savez(cache, image=image, labels=labels)
+    return image.astype(np.float32), labels
 
 
 def ct_normalization(cases, rng, window=None, samples=200000):

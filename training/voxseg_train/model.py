@@ -34,10 +34,6 @@ class UNet3D(nn.Module):
             cin = c
         self.head = nn.Conv3d(cin, classes, 1)
 
-    @property
-    def divisor(self):
-        return 2 ** (len(self.encoders) - 1)
-
     def forward(self, x):
         skips = []
         for n, enc in enumerate(self.encoders):

@@ -1,4 +1,5 @@
 /** `voxseg dataset -o DIR --seeds 1-40 ...`: phantom cases as an nnU-Net style training set. */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeNifti } from '../../dicom/nifti/index';
 import { PHANTOM_LABELS, generatePhantom, parseSeeds, phantomCase, type CaseKind } from '../../phantom/index';
@@ -77,12 +78,11 @@ export const datasetCommand: Command = {
       const label = `labels${suffix}/${name}.nii.gz`;
       await writeOutput(join(dir, image), writeNifti(ph.ct, { gzip: true, level: 1, description: `voxseg phantom ${kind} seed ${seed}` }));
       await writeOutput(join(dir, label), writeNifti(ph.labels, { gzip: true, level: 1, description: 'voxseg phantom labels' }));
-      const phase = /\((\w+) phase\)/.exec(ph.ct.header.metadata.seriesDescription ?? '')?.[1] ?? 'default';
-      const rec: CaseRecord = { seed, kind, split, image, label, dims: [...opts.dims], spacing: [...opts.spacing], noise: opts.noise ?? 12, phase };
+      const rec: CaseRecord = { seed, kind, split, image, label, dims: [...opts.dims], spacing: [...opts.spacing], noise: opts.noise ?? 12, phase: ph.phase };
       const at = cases.findIndex((c) => c.image === image);
       if (at >= 0) cases[at] = rec;
       else cases.push(rec);
-      io.err(`${name}: ${opts.dims.join('x')} at ${fmtVec(opts.spacing)} mm, ${phase} phase, noise ${rec.noise.toFixed(1)} HU\n`);
+      io.err(`${name}: ${opts.dims.join('x')} at ${fmtVec(opts.spacing)} mm, ${ph.phase} phase, noise ${rec.noise.toFixed(1)} HU\n`);
     }
     const labels: Record<string, number> = { background: 0 };
     for (const l of PHANTOM_LABELS) labels[l.name] = l.value;
@@ -102,7 +102,6 @@ export const datasetCommand: Command = {
 };
 
 async function readCases(path: string): Promise<CaseRecord[]> {
-  const { readFile } = await import('node:fs/promises');
   try {
     const d = JSON.parse(await readFile(path, 'utf8')) as { cases?: CaseRecord[] };
     return Array.isArray(d.cases) ? d.cases : [];

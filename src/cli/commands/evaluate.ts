@@ -6,7 +6,7 @@
  */
 import type { EvalReport, LabelScore, LabelSummary, ReportCase } from '../../inference/report';
 import { readFile, stat } from 'node:fs/promises';
-import { arch, cpus, platform, totalmem } from 'node:os';
+import { arch, cpus, platform } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { VoxsegError } from '../../core/errors';
 import type { Vec3, Volume } from '../../core/types';
@@ -16,13 +16,13 @@ import type { LabelInfo, ModelManifest } from '../../inference/manifest';
 import { checkModel } from '../../inference/model-check';
 import { sha256Hex } from '../../inference/models';
 import { inspectOnnx } from '../../inference/onnx/reader';
-import { runPipeline, type ModelShape } from '../../inference/pipeline';
 import { generatePhantom, parseSeeds, phantomCase, PHANTOM_LABELS, type CaseKind } from '../../phantom/index';
 import { labelMetrics, type LabelPair } from '../../volume/metrics';
 import { loadInput } from '../inputs';
 import { pad } from '../table';
 import { fmtVec, parse, parseTriple, usage, writeOutput, type CliIO, type Command } from '../util';
 import { readManifest, readModel } from './segment';
+import { openSegmenter } from '../segment/segmenter';
 
 const help = `Usage: voxseg evaluate MODEL [--phantom SEEDS [--kind demo|varied]]
                        [--pair IMAGE LABELS]... -o report.json [options]
@@ -161,42 +161,7 @@ function truthOnImageGrid(truth: Volume, image: Volume, labelsFile: string, imag
   }
 }
 
-interface Segmenter {
-  runtime: Record<string, unknown>;
-  segment(volume: Volume): Promise<{ labels: Volume; notes: string[] }>;
-  release(): Promise<void>;
-}
-
 const host = () => ({ cpu: cpus()[0]?.model?.trim() ?? 'unknown', cores: cpus().length, platform: `${platform()} ${arch()}`, node: process.version });
-
-async function nativeSegmenter(bytes: Uint8Array, manifest: ModelManifest, shape: ModelShape): Promise<Segmenter> {
-  const { nativePredictor } = await import('../segment/native');
-  const native = await nativePredictor(bytes, manifest);
-  const memoryBudget = Math.min(4 * 2 ** 30, totalmem() / 4);
-  return {
-    runtime: { device: 'cpu', engine: 'onnxruntime-node', executionProvider: 'cpu', threads: native.threads, ...host() },
-    async segment(volume) {
-      const r = await runPipeline(volume, manifest, native.predictor, shape, { memoryBudget });
-      return { labels: r.labels, notes: r.notes };
-    },
-    release: () => native.release(),
-  };
-}
-
-async function wasmSegmenter(bytes: Uint8Array, manifest: ModelManifest): Promise<Segmenter> {
-  const { wasmClient } = await import('../segment/wasm');
-  const client = wasmClient();
-  const runtime: Record<string, unknown> = { device: 'wasm', engine: 'onnxruntime-web (WASM, worker thread)', threads: cpus().length, ...host() };
-  return {
-    runtime,
-    async segment(volume) {
-      const r = await client.segment(volume, { manifest, model: { bytes: bytes.slice().buffer }, device: 'wasm', threads: cpus().length });
-      runtime.threads = r.summary.device.threads;
-      return { labels: r.labels, notes: r.summary.device.notes ?? [] };
-    },
-    release: async () => client.dispose(),
-  };
-}
 
 /**
  * Mean/min Dice and mean/max HD95 per label over the cases where the truth or the prediction has
@@ -414,7 +379,8 @@ export const evaluateCommand: Command = {
     const bytes = await readModel(onnxFile, manifest, true);
     const shape = checkModel(inspectOnnx(bytes, onnxFile), manifest, onnxFile);
     const sha256 = manifest.model.sha256 ?? (await sha256Hex(bytes));
-    const segmenter = device === 'wasm' ? await wasmSegmenter(bytes, manifest) : await nativeSegmenter(bytes, manifest, shape);
+    const segmenter = await openSegmenter(device === 'wasm' ? 'wasm' : 'native', bytes, manifest, shape);
+    const runtime: Record<string, unknown> = { device: device === 'wasm' ? 'wasm' : 'cpu', engine: segmenter.engine, threads: cpus().length, ...host() };
     const results: ReportCase[] = [];
     try {
       for (const [k, c] of cases.entries()) {
@@ -423,7 +389,8 @@ export const evaluateCommand: Command = {
         if (modality && !manifest.intended.modality.includes(modality.toUpperCase()))
           warn(`the model is meant for ${manifest.intended.modality.join('/')}, ${c.source === 'pair' ? c.image : 'the phantom'} is ${modality}`);
         const t0 = performance.now();
-        const { labels: pred, notes } = await segmenter.segment(image);
+        const { labels: pred, notes, threads } = await segmenter.segment(image);
+        runtime.threads = threads;
         const seconds = (performance.now() - t0) / 1000;
         for (const n of notes) warn(`${c.name}: ${n}`);
         const h = image.header;
@@ -451,7 +418,7 @@ export const evaluateCommand: Command = {
       schema: 'voxseg-report/1',
       model: { id: manifest.id, name: manifest.name, version: manifest.version, sha256 },
       created: new Date().toISOString(),
-      runtime: segmenter.runtime,
+      runtime,
       cases: results,
       summary: summarize(manifest.labels.map((l) => l.name), results),
       meanSeconds: round(results.reduce((s, c) => s + c.seconds, 0) / results.length, 3),

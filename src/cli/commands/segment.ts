@@ -3,17 +3,16 @@
  * series with the same pipeline as the app and write the labels on the input's own grid.
  */
 import { readFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { VoxsegError } from '../../core/errors';
 import { writeNifti } from '../../dicom/nifti/index';
 import { parseManifestText, type ModelManifest } from '../../inference/manifest';
 import { sha256Hex } from '../../inference/models';
 import { inspectOnnx } from '../../inference/onnx/reader';
-import { runPipeline } from '../../inference/pipeline';
 import { countLabels } from '../../volume/labels';
 import { checkModel } from '../../inference/model-check';
 import { loadInput } from '../inputs';
+import { openSegmenter } from '../segment/segmenter';
 import { parse, usage, writeOutput, type Command } from '../util';
 
 const help = `Usage: voxseg segment <dicom-dir|file.nii.gz> -m MODEL -o labels.nii.gz [options]
@@ -92,30 +91,14 @@ export const segmentCommand: Command = {
     if (modality && !manifest.intended.modality.includes(modality.toUpperCase()))
       io.err(`warning: the model is meant for ${manifest.intended.modality.join('/')}, the input is ${modality}\n`);
 
-    let labels;
-    let info: Record<string, unknown>;
-    if (device === 'native') {
-      const { nativePredictor } = await import('../segment/native');
-      const native = await nativePredictor(bytes, manifest);
-      try {
-        const r = await runPipeline(volume, manifest, native.predictor, shape, { memoryBudget: Math.min(4 * 2 ** 30, totalmem() / 4) });
-        labels = r.labels;
-        info = { device: 'native', threads: native.threads, notes: r.notes, inferenceSeconds: r.inferenceSeconds, patches: r.patches, modelGrid: r.modelGrid, peakBytes: r.peakBytes };
-      } finally {
-        await native.release();
-      }
-    } else {
-      const { wasmClient } = await import('../segment/wasm');
-      const client = wasmClient();
-      try {
-        const r = await client.segment(volume, { manifest, model: { bytes: bytes.slice().buffer }, device: 'wasm', threads: cpus().length });
-        labels = r.labels;
-        const s = r.summary;
-        info = { device: 'wasm', threads: s.device.threads, notes: s.device.notes, inferenceSeconds: s.inferenceSeconds, patches: s.patches, modelGrid: s.modelGrid, peakBytes: s.peakBytes };
-      } finally {
-        client.dispose();
-      }
+    const segmenter = await openSegmenter(device === 'native' ? 'native' : 'wasm', bytes, manifest, shape);
+    let run;
+    try {
+      run = await segmenter.segment(volume);
+    } finally {
+      await segmenter.release();
     }
+    const { labels, ...info } = run;
     await writeOutput(out, writeNifti(labels, { gzip: /\.gz$/i.test(out), description: `voxseg ${manifest.id} labels` }));
     const summary = {
       output: out,

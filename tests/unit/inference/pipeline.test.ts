@@ -16,6 +16,7 @@ import { directionFromAxes, indexToWorld, normalize } from '../../../src/volume/
 import { createVolume } from '../../../src/volume/volume';
 import { bundledFiles } from '../../../scripts/models/build';
 import { repoRoot } from '../helpers/shared';
+import { dice } from '../../../src/volume/metrics';
 
 const bandsDir = join(repoRoot, 'static/models/ct-tissue-bands');
 
@@ -26,20 +27,6 @@ async function ortPredictor(onnx: Uint8Array, m: ModelManifest): Promise<Predict
     const t = out[m.model.output];
     return { data: t.data as Float32Array, dims: [...t.dims] };
   };
-}
-
-function dice(a: ArrayLike<number>, av: number, b: ArrayLike<number>, bv: number): number {
-  let inter = 0;
-  let na = 0;
-  let nb = 0;
-  for (let n = 0; n < a.length; n++) {
-    const x = a[n] === av;
-    const y = b[n] === bv;
-    if (x) na++;
-    if (y) nb++;
-    if (x && y) inter++;
-  }
-  return (2 * inter) / (na + nb);
 }
 
 describe('bundled ct-tissue-bands model', () => {
