@@ -5,8 +5,8 @@
  * Before the clock: the brainchop tfjs model is converted to ONNX + manifest exactly as
  * `voxseg import-model --settings models-list.json --id N` does (meshnet-gwm: its ONNX file and the
  * fixture manifest), and the input is read as `voxseg segment` reads it (`loadInput`). Timed, as
- * `voxseg segment --device native`: checkModel + nativePredictor (onnxruntime-node, all cores) +
- * runPipeline (conform to 256^3 1 mm LIA uint8, head crop, normalization, model, argmax, labels back
+ * `voxseg segment --device native`: checkModel + openSegmenter('native') (onnxruntime-node, all
+ * cores) running runPipeline (conform to 256^3 1 mm LIA uint8, head crop, normalization, model, argmax, labels back
  * on bet.nii.gz's grid). Then Dice per class against FAST's partial-volume maps thresholded at 0.5.
  */
 import { readFileSync } from 'node:fs';
@@ -14,12 +14,13 @@ import { join } from 'node:path';
 import type { Vec3, Volume } from '../../src/core/types';
 import { readNifti } from '../../src/dicom/nifti/index';
 import { loadInput } from '../../src/cli/inputs';
+import { openSegmenter } from '../../src/cli/segment/segmenter';
+import { gridMismatch } from '../../src/dicom/seg/grid';
 import { importBrainchop, loadBrainchopModel } from '../../src/cli/commands/import-model';
 import { convertBrainchop, selectBrainchopSettings } from '../../src/inference/brainchop/convert';
 import { parseManifest, parseManifestText, type ModelManifest } from '../../src/inference/manifest';
 import { checkModel } from '../../src/inference/model-check';
 import { inspectOnnx } from '../../src/inference/onnx/reader';
-import { runPipeline } from '../../src/inference/pipeline';
 import { indexToWorld } from '../../src/volume/geometry';
 import { dice } from '../../src/volume/metrics';
 import { gridOf, resampleToGrid } from '../../src/volume/resample';
@@ -69,18 +70,17 @@ if (!wmLabel || !gmLabel) throw new Error(`${manifest.id}: no white/grey matter 
 // ---- input and truth (outside the clock) -------------------------------------------------------
 const warnings: string[] = [];
 const { volume } = await loadInput([join(SHARED, TISSUE_INPUT)], undefined, (w) => warnings.push(w));
-const native = await import('../../src/cli/segment/native');
 
 // ---- the timed job, as `voxseg segment --device native` --------------------------------------
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const shape = checkModel(inspectOnnx(onnx, `${spec.id}.onnx`), manifest, `${spec.id}.onnx`);
-const session = await native.nativePredictor(onnx, manifest);
+const segmenter = await openSegmenter('native', onnx, manifest, shape);
 let result;
 try {
-  result = await runPipeline(volume, manifest, session.predictor, shape);
+  result = await segmenter.segment(volume);
 } finally {
-  await session.release();
+  await segmenter.release();
 }
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
@@ -89,11 +89,7 @@ const labels = result.labels;
 // ---- scoring ---------------------------------------------------------------------------------
 const notes = [...result.notes, ...warnings];
 const target = gridOf(labels.header);
-const sameGrid = (v: Volume) => {
-  const g = gridOf(v.header);
-  const close = (a: readonly number[], b: readonly number[], tol: number) => a.every((x, n) => Math.abs(x - b[n]) <= tol);
-  return close(g.dims, target.dims, 0) && close(g.spacing, target.spacing, 1e-5) && close(g.origin, target.origin, 1e-4) && close(g.direction, target.direction, 1e-6);
-};
+const sameGrid = (v: Volume) => gridMismatch(gridOf(v.header), target) === undefined;
 
 /** FAST map → 0/1 truth on the labels' grid: (raw uint8 value) / 255 >= 0.5. */
 function truthMask(file: string): { mask: Uint8Array; resampled: boolean } {
@@ -192,7 +188,7 @@ const run: TissueRun = {
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
   convertSeconds,
   modelGrid: [...result.modelGrid] as Vec3,
-  threads: session.threads,
+  threads: result.threads,
   notes,
 };
 process.stdout.write(JSON.stringify(run) + '\n');
