@@ -25,7 +25,8 @@ from voxseg_train.config import cases, load_config  # noqa: E402
 from voxseg_train.data import PatchSampler, REPO, ct_normalization, ensure_cases, load_case, normalize  # noqa: E402
 from voxseg_train.export import export_onnx, write_manifest  # noqa: E402
 from voxseg_train.loss import dice_ce_loss, dice_per_class  # noqa: E402
-from voxseg_train.model import UNet3D, predict_volume  # noqa: E402
+from voxseg_train.model import UNet3D, predict_volume, recalibrate_batch_norm  # noqa: E402
+from voxseg_train.postprocess import choose_largest_component  # noqa: E402
 
 
 def log(msg):
@@ -88,6 +89,7 @@ def main(argv=None):
             opt.step()
             sched.step()
             losses.append(float(loss))
+        recalibrate_batch_norm(model, sampler, tr.get("normBatches", 16), tr["batch"])
         model.eval()
         tv = time.time()
         per = np.array([dice_per_class(predict_volume(model, i, tr['patch']).argmax(0).numpy(), l, classes) for i, l in val])
@@ -99,15 +101,23 @@ def main(argv=None):
             f"({', '.join(f'{n} {d:.3f}' for n, d in zip(names, per_class))}) {time.time() - te:.0f} s ({time.time() - tv:.0f} s validation)")
         if mean > best["dice"]:
             best = {"dice": mean, "epoch": epoch, "state": {k: v.clone() for k, v in model.state_dict().items()}, "perClass": per_class}
+            torch.save(best["state"], out / "weights.pt")  # the best so far survives an interrupted run
         elif epoch - best["epoch"] >= tr["patience"]:
             log(f"early stop: no better validation Dice since epoch {best['epoch']}")
             break
 
-    # 3. Export the best epoch.
+    # 3. Largest-component cleanup per label where it raises the best epoch's validation Dice.
     model.load_state_dict(best["state"])
+    model.eval()
+    preds = [predict_volume(model, i, tr["patch"]).argmax(0).numpy() for i, _ in val]
+    largest, per_class = choose_largest_component(preds, [l for _, l in val], classes)
+    names = [l["name"] for l in cfg["labels"]]
+    log(f"largest component kept for: {', '.join(names[c - 1] for c in largest) or 'none'}; validation Dice "
+        f"{float(np.nanmean(per_class)):.4f} ({', '.join(f'{n} {d:.3f}' for n, d in zip(names, per_class))})")
+
+    # 4. Export the best epoch.
     torch.save(best["state"], out / "weights.pt")
     ops = export_onnx(model, out / "model.onnx", tr["patch"])
-    names = [l["name"] for l in cfg["labels"]]
     ntr = {k: sum(1 for kk, _ in train_ids if kk == k) for k in ("varied", "demo")}
     info = {
         "data": (f"{len(train_ids)} synthetic voxseg phantoms ({ntr['varied']} varied: field of view, 0.9-1.6 mm pixels, "
@@ -118,13 +128,14 @@ def main(argv=None):
                      f"{best['epoch']} of {len(history)} epochs x {tr['iterationsPerEpoch']} iterations (best validation Dice), "
                      f"seed {tr['seed']}, torch {torch.__version__}, {time.time() - t0:.0f} s on CPU"),
         "validation": {"cases": len(val), "epoch": best["epoch"],
-                       "dice": {n: round(float(d), 4) for n, d in zip(names, best["perClass"])}},
+                       "dice": {n: round(float(d), 4) for n, d in zip(names, per_class)}},
+        "largestComponent": largest,
     }
     manifest = write_manifest(cfg, out, norm, info)
     (out / "training-log.json").write_text(json.dumps({"config": cfg, "history": history, "ops": ops,
                                                        "seconds": round(time.time() - t0)}, indent=1) + "\n")
     log(f"wrote {out / 'model.onnx'} ({(out / 'model.onnx').stat().st_size / 1e6:.2f} MB; ops {', '.join(ops)}) "
-        f"and manifest.json: best epoch {best['epoch']}, validation Dice {best['dice']:.4f}, {time.time() - t0:.0f} s")
+        f"and manifest.json: best epoch {best['epoch']}, validation Dice {float(np.nanmean(per_class)):.4f}, {time.time() - t0:.0f} s")
     return manifest
 
 

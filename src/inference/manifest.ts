@@ -99,6 +99,13 @@ export interface Postprocessing {
    * lie smoothly between model voxel centres (for models on a coarser grid than the studies).
    */
   labelResampling?: 'nearest' | 'linear';
+  /**
+   * Label values of which only the largest face-connected component is kept, on the model grid
+   * before the labels go back onto the study grid (nnU-Net's "remove all but the largest
+   * component"; training chooses the labels where it raised the validation Dice). Not for labels
+   * with several true parts (both lungs, the vertebrae).
+   */
+  largestComponent?: number[];
 }
 
 export interface ModelManifest {
@@ -292,6 +299,12 @@ export function parseManifest(json: unknown, source = 'manifest.json'): ModelMan
   }
   const produced = channelLabels ?? Array.from({ length: channels }, (_, n) => (decision === 'threshold' ? n + 1 : n));
   for (const v of produced) if (v !== 0 && !seen.has(v)) c.fail('labels', `output channel gives label ${v}, which has no entry in labels`);
+  let largestComponent: number[] | undefined;
+  if (post.largestComponent !== undefined) {
+    if (!Array.isArray(post.largestComponent)) c.fail('postprocessing.largestComponent', 'must list label values');
+    largestComponent = post.largestComponent.map((t, n) => c.int(t, `postprocessing.largestComponent[${n}]`, 1, 65535));
+    for (const v of largestComponent) if (!produced.includes(v)) c.fail('postprocessing.largestComponent', `label ${v} is not one the model outputs`);
+  }
   return {
     schema: 'voxseg-model/1',
     id,
@@ -322,6 +335,7 @@ export function parseManifest(json: unknown, source = 'manifest.json'): ModelMan
       thresholds,
       channelLabels,
       labelResampling: c.oneOf(post.labelResampling ?? 'nearest', 'postprocessing.labelResampling', ['nearest', 'linear'] as const),
+      largestComponent,
     },
     validation: checkValidation(c, o.validation),
     report: o.report === undefined ? undefined : checkReportFile(c, o.report),

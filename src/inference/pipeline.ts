@@ -1,12 +1,13 @@
 /**
  * The whole segmentation of one volume, independent of the runtime: preprocessing as the manifest
  * says, the sliding window (a whole-volume model is one window covering the conformed grid), the
- * decision (argmax / thresholds) streamed slab by slab, and the labels mapped back onto the study's
- * own grid. The ONNX runtime is injected as a `Predictor`.
+ * decision (argmax / thresholds) streamed slab by slab, the manifest's largest-component cleanup, and
+ * the labels mapped back onto the study's own grid. The ONNX runtime is injected as a `Predictor`.
  */
 import { VoxsegError } from '../core/errors';
 import type { Vec3, Volume } from '../core/types';
 import { reorientedGrid, reorientToCode } from '../volume/reorient';
+import { keepLargestComponent } from '../volume/edit/components';
 import { gridOf, gridWithSpacing, resampleToGrid, type Grid } from '../volume/resample';
 import { createVolume, voxelCount } from '../volume/volume';
 import { conformVolume } from './conform';
@@ -150,6 +151,10 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
   if (box) {
     modelLabels = new LabelArray(voxelCount({ dims: grid.dims }));
     pasteArray(modelLabels, grid.dims, box, runLabels);
+  }
+  for (const value of post.largestComponent ?? []) {
+    checkAborted(opts.signal);
+    keepLargestComponent(modelLabels, grid.dims, { lo: [0, 0, 0], hi: [...grid.dims] as Vec3 }, value);
   }
   const onModelGrid = createVolume({ ...grid, voxels: modelLabels });
   const target = gridOf(volume.header);

@@ -91,7 +91,7 @@ def ct_normalization(cases, rng, window=None, samples=200000):
     lo, hi = window if window else np.percentile(fg, [0.5, 99.5])
     c = np.clip(fg, lo, hi)
     return {"kind": "ct", "clip": [float(round(lo, 1)), float(round(hi, 1))],
-            "mean": float(round(c.mean(), 3)), "std": float(round(c.std(), 3))}
+            "mean": round(float(c.mean()), 3), "std": round(float(c.std()), 3)}
 
 
 def normalize(image, norm):

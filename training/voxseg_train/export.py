@@ -71,7 +71,8 @@ def write_manifest(cfg, out_dir, norm, info):
             "batch": 1,
             "normalization": norm,
         },
-        "postprocessing": {"activation": "softmax", "decision": "argmax", "labelResampling": "linear"},
+        "postprocessing": {"activation": "softmax", "decision": "argmax", "labelResampling": "linear",
+                           "largestComponent": info.get("largestComponent", [])},
         "validation": info["validation"],
         "report": "report.json",
     }

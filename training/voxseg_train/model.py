@@ -82,3 +82,22 @@ def predict_volume(model, image, patch, batch=2, overlap=0.25):
                 out[:, a:a + pd, b:b + ph, c:c + pw] += y
                 count[:, a:a + pd, b:b + ph, c:c + pw] += 1
     return (out / count)[:, :d, :h, :w]
+
+
+def recalibrate_batch_norm(model, sampler, batches, batch):
+    """
+    Replace the batch-norm running statistics (an exponential average over the last few dozen
+    training batches, which swings with whichever patches came last) with their plain average
+    over `batches` fresh training batches, so validation and the exported model see stable
+    normalization.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm3d)]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    model.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            model(sampler.sample(batch)[0])
+    for m in norms:
+        m.momentum = 0.1

@@ -67,7 +67,7 @@ describe('bundled ct-tissue-bands model', () => {
 });
 
 /** Whole-volume manifest around an analytic predictor: channel 1 wins where the input is > 0.5. */
-function wholeVolumeManifest(dims: Vec3, spacing: Vec3, crop?: { padding: number }, labelResampling?: 'nearest' | 'linear'): ModelManifest {
+function wholeVolumeManifest(dims: Vec3, spacing: Vec3, crop?: { padding: number }, labelResampling?: 'nearest' | 'linear', largestComponent?: number[]): ModelManifest {
   return parseManifest({
     schema: 'voxseg-model/1',
     id: 'test-threshold',
@@ -79,7 +79,7 @@ function wholeVolumeManifest(dims: Vec3, spacing: Vec3, crop?: { padding: number
     model: { file: 'x.onnx', input: 'input', output: 'output', layout: 'NCDHW', channels: 2 },
     labels: [{ value: 1, name: 'bright', color: [255, 0, 0] }],
     preprocessing: { mode: 'whole-volume', conform: { dims, spacing, orientation: 'LIA', dtype: 'uint8' }, crop, normalization: { kind: 'minmax' } },
-    postprocessing: { activation: 'none', decision: 'argmax', labelResampling },
+    postprocessing: { activation: 'none', decision: 'argmax', labelResampling, largestComponent },
   });
 }
 
@@ -152,6 +152,34 @@ describe('runPipeline geometry', () => {
     // Measured: 0.909 (nearest) and 0.944 (linear).
     expect(linear).toBeGreaterThan(0.93);
     expect(linear).toBeGreaterThan(nearest + 0.02);
+  });
+
+  it('largestComponent keeps only the biggest island of a label, and the manifest refuses labels the model lacks', async () => {
+    // Two bright balls on an axis-aligned grid: radius 9 mm and 4 mm, 30 mm apart.
+    const dims: Vec3 = [48, 32, 32];
+    const voxels = new Uint8Array(dims[0] * dims[1] * dims[2]);
+    const inBall = (x: number, y: number, z: number, cx: number, r: number) => Math.hypot(x - cx, y - 16, z - 16) <= r;
+    for (let z = 0, n = 0; z < dims[2]; z++)
+      for (let y = 0; y < dims[1]; y++)
+        for (let x = 0; x < dims[0]; x++, n++) voxels[n] = inBall(x, y, z, 14, 9) || inBall(x, y, z, 38, 4) ? 200 : 10;
+    const two = createVolume({ dims, spacing: [1, 1, 1], origin: [0, 0, 0], direction: [-1, 0, 0, 0, -1, 0, 0, 0, 1], voxels });
+    const count = async (largest?: number[]) => {
+      const r = await runPipeline(two, wholeVolumeManifest([48, 48, 48], [1, 1, 1], undefined, 'nearest', largest), threshold, { batch: null, spatial: [null, null, null] });
+      let big = 0;
+      let small = 0;
+      r.labels.voxels.forEach((v, n) => {
+        if (v !== 1) return;
+        if (n % dims[0] < 26) big++;
+        else small++;
+      });
+      return { big, small };
+    };
+    const plain = await count();
+    const cleaned = await count([1]);
+    expect(plain.small).toBeGreaterThan(200); // 4/3 pi 4^3 = 268 voxels
+    expect(cleaned.small).toBe(0);
+    expect(cleaned.big).toBe(plain.big);
+    expect(() => wholeVolumeManifest([8, 8, 8], [1, 1, 1], undefined, 'nearest', [2])).toThrow(/largestComponent.*label 2 is not one the model outputs/);
   });
 
   it('a fixed-size model that does not match the conformed grid is a clear invalid-model error', async () => {

@@ -65,6 +65,9 @@ describeTorch(title, () => {
     expect(pre.mode).toBe('sliding-window');
     if (pre.mode !== 'sliding-window' || pre.normalization.kind !== 'ct') throw new Error('expected a CT sliding-window manifest');
     expect(manifest.postprocessing.labelResampling).toBe('linear');
+    // The largest-component cleanup is chosen on validation: a list (maybe empty) of label values.
+    expect(log).toMatch(/largest component kept for: /);
+    expect(Array.isArray(manifest.postprocessing.largestComponent)).toBe(true);
     expect(pre.normalization.clip[0]).toBeLessThan(pre.normalization.clip[1]);
     expect(pre.normalization.std).toBeGreaterThan(0);
     expect(Object.keys(manifest.validation?.dice ?? {})).toEqual(PHANTOM_LABELS.map((l) => l.name));
