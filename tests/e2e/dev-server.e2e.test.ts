@@ -40,8 +40,10 @@ describeBrowser('vite dev server', [J2K], () => {
       expect(await page.locator('[data-testid="series-dims"]').textContent()).toBe('512×512×20');
       expect((await viewStats(page, 'axial', 'dev-j2k')).foreground).toBeGreaterThan(0.05);
 
-      // The bundled model on this real CT, in the dev server's worker.
-      await expect.poll(() => page.locator('[data-testid="model-select"] option').count()).toBeGreaterThan(0);
+      // The bundled tissue-band model (any CT; the phantom model knows only phantoms) on this real
+      // CT, in the dev server's worker.
+      await expect.poll(() => page.locator('[data-testid="model-select"] option').count()).toBeGreaterThan(1);
+      await page.locator('[data-testid="model-select"]').selectOption('bundled/ct-tissue-bands');
       await page.locator('[data-testid="device-select"]').selectOption('wasm');
       await page.locator('[data-testid="segment-run"]').click();
       await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout: 240_000 });

@@ -217,7 +217,9 @@ describeBrowser('Editing label maps', [J2K], () => {
     const { page, log } = await openApp(browser.context, inject('baseUrl'), '');
     try {
       await waitShown(page);
-      // The bundled model's result: five AI segments awaiting review.
+      // The tissue-band model's result (quick on the demo): five AI segments awaiting review.
+      await expect.poll(() => page.locator('[data-testid="model-select"] option').count()).toBeGreaterThan(1);
+      await page.locator('[data-testid="model-select"]').selectOption('bundled/ct-tissue-bands');
       await page.locator('[data-testid="segment-run"]').click();
       await page.waitForSelector('[data-testid="segment-summary"][data-overlay="shown"]', { timeout: 180_000 });
       let s = (await editState(page))!;
