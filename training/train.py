@@ -75,7 +75,7 @@ def main(argv=None):
     opt = torch.optim.AdamW(model.parameters(), lr=tr["learningRate"], weight_decay=tr["weightDecay"])
     total = tr["epochs"] * tr["iterationsPerEpoch"]
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: (1 - it / total) ** 0.9)
-    best = {"dice": -1.0, "epoch": 0, "state": None, "perClass": None}
+    best = {"dice": -1.0, "epoch": 0, "state": None, "preds": None}
     history = []
     for epoch in range(1, tr["epochs"] + 1):
         model.train()
@@ -92,7 +92,8 @@ def main(argv=None):
         recalibrate_batch_norm(model, sampler, tr.get("normBatches", 16), tr["batch"])
         model.eval()
         tv = time.time()
-        per = np.array([dice_per_class(predict_volume(model, i, tr['patch']).argmax(0).numpy(), l, classes) for i, l in val])
+        preds = [predict_volume(model, i, tr['patch']).argmax(0).numpy() for i, _ in val]
+        per = np.array([dice_per_class(p, l, classes) for p, (_, l) in zip(preds, val)])
         per_class = np.nanmean(per, 0)
         mean = float(np.nanmean(per_class))
         history.append({"epoch": epoch, "loss": float(np.mean(losses)), "valDice": mean})
@@ -100,7 +101,7 @@ def main(argv=None):
         log(f"epoch {epoch:2d}: loss {np.mean(losses):.4f}, validation Dice {mean:.4f} "
             f"({', '.join(f'{n} {d:.3f}' for n, d in zip(names, per_class))}) {time.time() - te:.0f} s ({time.time() - tv:.0f} s validation)")
         if mean > best["dice"]:
-            best = {"dice": mean, "epoch": epoch, "state": {k: v.clone() for k, v in model.state_dict().items()}, "perClass": per_class}
+            best = {"dice": mean, "epoch": epoch, "state": {k: v.clone() for k, v in model.state_dict().items()}, "preds": preds}
             torch.save(best["state"], out / "weights.pt")  # the best so far survives an interrupted run
         elif epoch - best["epoch"] >= tr["patience"]:
             log(f"early stop: no better validation Dice since epoch {best['epoch']}")
@@ -109,14 +110,12 @@ def main(argv=None):
     # 3. Largest-component cleanup per label where it raises the best epoch's validation Dice.
     model.load_state_dict(best["state"])
     model.eval()
-    preds = [predict_volume(model, i, tr["patch"]).argmax(0).numpy() for i, _ in val]
-    largest, per_class = choose_largest_component(preds, [l for _, l in val], classes)
+    largest, per_class = choose_largest_component(best["preds"], [l for _, l in val], classes)
     names = [l["name"] for l in cfg["labels"]]
     log(f"largest component kept for: {', '.join(names[c - 1] for c in largest) or 'none'}; validation Dice "
         f"{float(np.nanmean(per_class)):.4f} ({', '.join(f'{n} {d:.3f}' for n, d in zip(names, per_class))})")
 
-    # 4. Export the best epoch.
-    torch.save(best["state"], out / "weights.pt")
+    # 4. Export the best epoch (weights.pt was saved when it was reached).
     ops = export_onnx(model, out / "model.onnx", tr["patch"])
     ntr = {k: sum(1 for kk, _ in train_ids if kk == k) for k in ("varied", "demo")}
     info = {

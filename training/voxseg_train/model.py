@@ -92,6 +92,7 @@ def recalibrate_batch_norm(model, sampler, batches, batch):
     normalization.
     """
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm3d)]
+    momentum = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # cumulative average
@@ -99,5 +100,5 @@ def recalibrate_batch_norm(model, sampler, batches, batch):
     with torch.no_grad():
         for _ in range(batches):
             model(sampler.sample(batch)[0])
-    for m in norms:
-        m.momentum = 0.1
+    for m, mo in zip(norms, momentum):
+        m.momentum = mo
