@@ -2,35 +2,43 @@
 A small 3D U-Net. The decoder upsamples with nearest-neighbour resize + convolution (no
 ConvTranspose3d, which onnxruntime-web's WebGPU backend lacks); batch norm folds into the
 convolutions at export, so the ONNX graph is Conv, LeakyRelu, MaxPool, Resize and Concat.
+With `norm="instance"` (nnU-Net's choice) each layer normalizes every patch by its own statistics
+instead, and the graph gains InstanceNormalization (implemented by both onnxruntime-web backends).
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 
+NORMS = {"batch": nn.BatchNorm3d, "instance": lambda c: nn.InstanceNorm3d(c, affine=True)}
+
+
 class Block(nn.Sequential):
-    def __init__(self, cin, cout):
+    def __init__(self, cin, cout, norm="batch"):
+        Norm = NORMS[norm]
         super().__init__(
-            nn.Conv3d(cin, cout, 3, padding=1), nn.BatchNorm3d(cout), nn.LeakyReLU(0.01, inplace=True),
-            nn.Conv3d(cout, cout, 3, padding=1), nn.BatchNorm3d(cout), nn.LeakyReLU(0.01, inplace=True),
+            nn.Conv3d(cin, cout, 3, padding=1), Norm(cout), nn.LeakyReLU(0.01, inplace=True),
+            nn.Conv3d(cout, cout, 3, padding=1), Norm(cout), nn.LeakyReLU(0.01, inplace=True),
         )
 
 
 class UNet3D(nn.Module):
     """Input (N, 1, D, H, W) with D, H, W divisible by 2**(levels-1); output (N, classes, D, H, W) logits."""
 
-    def __init__(self, channels=(8, 16, 32, 64), classes=8):
+    def __init__(self, channels=(8, 16, 32, 64), classes=8, norm="batch"):
         super().__init__()
+        if norm not in NORMS:
+            raise ValueError(f"train.norm must be one of {', '.join(NORMS)}, not {norm!r}")
         self.encoders = nn.ModuleList()
         cin = 1
         for c in channels:
-            self.encoders.append(Block(cin, c))
+            self.encoders.append(Block(cin, c, norm))
             cin = c
         self.ups = nn.ModuleList()
         self.decoders = nn.ModuleList()
         for c in reversed(channels[:-1]):
             self.ups.append(nn.Conv3d(cin, c, 1))
-            self.decoders.append(Block(2 * c, c))
+            self.decoders.append(Block(2 * c, c, norm))
             cin = c
         self.head = nn.Conv3d(cin, classes, 1)
 
@@ -92,6 +100,8 @@ def recalibrate_batch_norm(model, sampler, batches, batch):
     normalization.
     """
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm3d)]
+    if not norms:
+        return  # instance norm keeps no running statistics
     momentum = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()

@@ -125,4 +125,24 @@ describeTorch(title, () => {
       expect(labelDiff / ours.length, `${c.label}: labels differing`).toBeLessThan(1e-3);
     }
   });
+
+  it('exports instance norm as InstanceNormalization (train.norm "instance"), and refuses an unknown norm', () => {
+    const file = join(tmp, 'instance.onnx');
+    const code = [
+      'import sys, torch',
+      'sys.path.insert(0, "training")',
+      'from voxseg_train.model import UNet3D',
+      'from voxseg_train.export import export_onnx',
+      `print(",".join(export_onnx(UNet3D((4, 8), 3, "instance"), ${JSON.stringify(file)}, [8, 16, 16])))`,
+      'try:\n    UNet3D((4, 8), 3, "group")\nexcept ValueError as e:\n    print(e)',
+    ].join('\n');
+    const r = spawnSync(python, ['-c', code], { cwd: repoRoot, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const [ops, refusal] = r.stdout.trim().split('\n');
+    expect(ops.split(',')).toContain('InstanceNormalization');
+    expect(refusal).toMatch(/train\.norm must be one of batch, instance/);
+    const info = inspectOnnx(readFileSync(file));
+    expect(info.ops).toContain('InstanceNormalization');
+    expect(info.ops).not.toContain('BatchNormalization');
+  });
 });
