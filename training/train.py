@@ -92,7 +92,7 @@ def main(argv=None):
         recalibrate_batch_norm(model, sampler, tr.get("normBatches", 16), tr["batch"])
         model.eval()
         tv = time.time()
-        preds = [predict_volume(model, i, tr['patch']).argmax(0).numpy() for i, _ in val]
+        preds = [predict_volume(model, i, tr['patch']).argmax(0).to(torch.uint8).numpy() for i, _ in val]  # kept for the best epoch
         per = np.array([dice_per_class(p, l, classes) for p, (_, l) in zip(preds, val)])
         per_class = np.nanmean(per, 0)
         mean = float(np.nanmean(per_class))
