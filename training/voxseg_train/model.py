@@ -4,6 +4,9 @@ ConvTranspose3d, which onnxruntime-web's WebGPU backend lacks); batch norm folds
 convolutions at export, so the ONNX graph is Conv, LeakyRelu, MaxPool, Resize and Concat.
 With `norm="instance"` (nnU-Net's choice) each layer normalizes every patch by its own statistics
 instead, and the graph gains InstanceNormalization (implemented by both onnxruntime-web backends).
+With `downsample="conv"` (nnU-Net's choice too) the encoder halves the resolution with a stride-2
+first convolution instead of max pooling: the WebGPU backend has no 3-D pooling, so only a model
+without MaxPool runs there.
 """
 import torch
 import torch.nn as nn
@@ -11,13 +14,14 @@ import torch.nn.functional as F
 
 
 NORMS = {"batch": nn.BatchNorm3d, "instance": lambda c: nn.InstanceNorm3d(c, affine=True)}
+DOWNSAMPLES = ("maxpool", "conv")
 
 
 class Block(nn.Sequential):
-    def __init__(self, cin, cout, norm="batch"):
+    def __init__(self, cin, cout, norm="batch", stride=1):
         Norm = NORMS[norm]
         super().__init__(
-            nn.Conv3d(cin, cout, 3, padding=1), Norm(cout), nn.LeakyReLU(0.01, inplace=True),
+            nn.Conv3d(cin, cout, 3, stride=stride, padding=1), Norm(cout), nn.LeakyReLU(0.01, inplace=True),
             nn.Conv3d(cout, cout, 3, padding=1), Norm(cout), nn.LeakyReLU(0.01, inplace=True),
         )
 
@@ -25,14 +29,17 @@ class Block(nn.Sequential):
 class UNet3D(nn.Module):
     """Input (N, 1, D, H, W) with D, H, W divisible by 2**(levels-1); output (N, classes, D, H, W) logits."""
 
-    def __init__(self, channels=(8, 16, 32, 64), classes=8, norm="batch"):
+    def __init__(self, channels=(8, 16, 32, 64), classes=8, norm="batch", downsample="maxpool"):
         super().__init__()
         if norm not in NORMS:
             raise ValueError(f"train.norm must be one of {', '.join(NORMS)}, not {norm!r}")
+        if downsample not in DOWNSAMPLES:
+            raise ValueError(f"train.downsample must be one of {', '.join(DOWNSAMPLES)}, not {downsample!r}")
+        self.pool = downsample == "maxpool"
         self.encoders = nn.ModuleList()
         cin = 1
-        for c in channels:
-            self.encoders.append(Block(cin, c, norm))
+        for n, c in enumerate(channels):
+            self.encoders.append(Block(cin, c, norm, 1 if self.pool or n == 0 else 2))
             cin = c
         self.ups = nn.ModuleList()
         self.decoders = nn.ModuleList()
@@ -48,7 +55,8 @@ class UNet3D(nn.Module):
             x = enc(x)
             if n < len(self.encoders) - 1:
                 skips.append(x)
-                x = F.max_pool3d(x, 2)
+                if self.pool:
+                    x = F.max_pool3d(x, 2)
         for up, dec in zip(self.ups, self.decoders):
             x = up(F.interpolate(x, scale_factor=2, mode="nearest"))
             x = dec(torch.cat([x, skips.pop()], 1))

@@ -1,8 +1,9 @@
 /**
  * The training pipeline (training/, Python + PyTorch) in its one-minute `--smoke` mode: it must
  * still run end to end, export an ONNX model and manifest that voxseg's own pipeline accepts and
- * runs, and prepare its data on exactly the grid voxseg's inference prepares (a model trained on
- * differently resampled images would be silently off at run time).
+ * runs, train the same model byte for byte when run again, and prepare its data on exactly the
+ * grid voxseg's inference prepares (a model trained on differently resampled images would be
+ * silently off at run time).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -78,6 +79,17 @@ describeTorch(title, () => {
     expect(info.inputs[0].dims.map((d) => typeof d)).toEqual(['string', 'number', 'string', 'string', 'string']); // dynamic batch and size
   });
 
+  it('trains the same model again: a second run gives a byte-identical model.onnx', () => {
+    // Seeds for data, sampling and weights, and a fixed thread count: what lets a clean clone
+    // retrain the shipped model (the data cache is reused here; a clean clone rebuilds it).
+    const again = join(tmp, 'again');
+    const r = spawnSync(python, ['training/train.py', 'abdomen-phantom.json', '--smoke', '--out', again, '--data', data], { cwd: repoRoot, encoding: 'utf8' });
+    expect(r.status, `${r.stdout}\n${r.stderr}`.slice(-3000)).toBe(0);
+    expect(readFileSync(join(again, 'model.onnx')).equals(readFileSync(join(out, 'model.onnx')))).toBe(true);
+    const history = (dir: string) => JSON.parse(readFileSync(join(dir, 'training-log.json'), 'utf8')).history;
+    expect(history(again)).toEqual(history(out));
+  }, 900_000);
+
   it('runs in voxseg\'s pipeline and is evaluated by voxseg evaluate', async () => {
     let stdout = '';
     let stderr = '';
@@ -126,23 +138,33 @@ describeTorch(title, () => {
     }
   });
 
-  it('exports instance norm as InstanceNormalization (train.norm "instance"), and refuses an unknown norm', () => {
-    const file = join(tmp, 'instance.onnx');
+  it('exports instance norm as InstanceNormalization and strided-conv downsampling without MaxPool; refuses unknown options', () => {
+    const file = (name: string) => join(tmp, `${name}.onnx`);
     const code = [
       'import sys, torch',
       'sys.path.insert(0, "training")',
       'from voxseg_train.model import UNet3D',
       'from voxseg_train.export import export_onnx',
-      `print(",".join(export_onnx(UNet3D((4, 8), 3, "instance"), ${JSON.stringify(file)}, [8, 16, 16])))`,
-      'try:\n    UNet3D((4, 8), 3, "group")\nexcept ValueError as e:\n    print(e)',
+      `print(",".join(export_onnx(UNet3D((4, 8), 3, "instance"), ${JSON.stringify(file('instance'))}, [8, 16, 16])))`,
+      // Strided downsampling: same output grid as with max pooling.
+      'm = UNet3D((4, 8, 16), 3, "instance", "conv").eval()',
+      'print(tuple(m(torch.zeros(1, 1, 8, 16, 12)).shape))',
+      `export_onnx(m, ${JSON.stringify(file('strided'))}, [8, 16, 16])`,
+      'for args in (("group",), ("batch", "avgpool")):',
+      '    try:\n        UNet3D((4, 8), 3, *args)\n    except ValueError as e:\n        print(e)',
     ].join('\n');
     const r = spawnSync(python, ['-c', code], { cwd: repoRoot, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const [ops, refusal] = r.stdout.trim().split('\n');
+    const [ops, shape, badNorm, badDown] = r.stdout.trim().split('\n');
     expect(ops.split(',')).toContain('InstanceNormalization');
-    expect(refusal).toMatch(/train\.norm must be one of batch, instance/);
-    const info = inspectOnnx(readFileSync(file));
+    expect(shape).toBe('(1, 3, 8, 16, 12)');
+    expect(badNorm).toMatch(/train\.norm must be one of batch, instance/);
+    expect(badDown).toMatch(/train\.downsample must be one of maxpool, conv/);
+    const info = inspectOnnx(readFileSync(file('instance')));
     expect(info.ops).toContain('InstanceNormalization');
     expect(info.ops).not.toContain('BatchNormalization');
+    const strided = inspectOnnx(readFileSync(file('strided')));
+    expect(strided.ops).not.toContain('MaxPool');
+    expect(strided.ops).toEqual(expect.arrayContaining(['Conv', 'Resize', 'InstanceNormalization']));
   });
 });
