@@ -71,7 +71,8 @@ def main(argv=None):
     sampler = PatchSampler(train, classes, tr["patch"], rng, tr["foregroundFraction"])
 
     # 2. Training with validation every epoch and early stopping.
-    model = UNet3D(tuple(tr["channels"]), classes, tr.get("norm", "batch"), tr.get("downsample", "maxpool"))
+    norm_kind, downsample = tr.get("norm", "batch"), tr.get("downsample", "maxpool")
+    model = UNet3D(tuple(tr["channels"]), classes, norm_kind, downsample)
     opt = torch.optim.AdamW(model.parameters(), lr=tr["learningRate"], weight_decay=tr["weightDecay"])
     total = tr["epochs"] * tr["iterationsPerEpoch"]
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: (1 - it / total) ** 0.9)
@@ -122,8 +123,8 @@ def main(argv=None):
         "data": (f"{len(train_ids)} synthetic voxseg phantoms ({ntr['varied']} varied: field of view, 0.9-1.6 mm pixels, "
                  f"1.5-5 mm slices, 4-25 HU noise, organ sizes and positions, body drift, native/arterial/portal/delayed "
                  f"phase; {ntr['demo']} with the demo study's acquisition); seeds in training/configs/{cfg['id']}.json"),
-        "training": (f"3D U-Net {tr['channels']} ({'strided-conv encoder, ' if tr.get('downsample') == 'conv' else ''}resize + conv decoder"
-                     f"{', instance norm' if tr.get('norm') == 'instance' else ''}), {tr['patch']} patches at {spacing} mm, "
+        "training": (f"3D U-Net {tr['channels']} ({'strided-conv encoder, ' if downsample == 'conv' else ''}resize + conv decoder"
+                     f"{', instance norm' if norm_kind == 'instance' else ''}), {tr['patch']} patches at {spacing} mm, "
                      f"batch {tr['batch']}, AdamW lr {tr['learningRate']} poly, Dice + cross-entropy, "
                      f"{best['epoch']} of {len(history)} epochs x {tr['iterationsPerEpoch']} iterations (best validation Dice), "
                      f"seed {tr['seed']}, torch {torch.__version__}, {time.time() - t0:.0f} s on CPU"),
