@@ -68,7 +68,13 @@ def main(argv=None):
         f"({time.time() - t0:.0f} s); normalization {json.dumps(norm)}")
     train = [(normalize(i, norm), l) for i, l in train_raw]
     val = [(normalize(i, norm), l) for i, l in val_raw]
-    sampler = PatchSampler(train, classes, tr["patch"], rng, tr["foregroundFraction"])
+    names = [l["name"] for l in cfg["labels"]]
+    weights = tr.get("foregroundWeights", {})
+    unknown = sorted(set(weights) - set(names))
+    if unknown:
+        raise SystemExit(f"{cfg_path}: train.foregroundWeights names unknown labels {unknown} (labels: {names})")
+    sampler = PatchSampler(train, classes, tr["patch"], rng, tr["foregroundFraction"],
+                           [float(weights.get(n, 1.0)) for n in names])
 
     # 2. Training with validation every epoch and early stopping.
     norm_kind, downsample = tr.get("norm", "batch"), tr.get("downsample", "maxpool")
@@ -98,7 +104,6 @@ def main(argv=None):
         per_class = np.nanmean(per, 0)
         mean = float(np.nanmean(per_class))
         history.append({"epoch": epoch, "loss": float(np.mean(losses)), "valDice": mean})
-        names = [l["name"] for l in cfg["labels"]]
         log(f"epoch {epoch:2d}: loss {np.mean(losses):.4f}, validation Dice {mean:.4f} "
             f"({', '.join(f'{n} {d:.3f}' for n, d in zip(names, per_class))}) {time.time() - te:.0f} s ({time.time() - tv:.0f} s validation)")
         if mean > best["dice"]:
@@ -112,20 +117,20 @@ def main(argv=None):
     model.load_state_dict(best["state"])
     model.eval()
     largest, per_class = choose_largest_component(best["preds"], [l for _, l in val], classes)
-    names = [l["name"] for l in cfg["labels"]]
     log(f"largest component kept for: {', '.join(names[c - 1] for c in largest) or 'none'}; validation Dice "
         f"{float(np.nanmean(per_class)):.4f} ({', '.join(f'{n} {d:.3f}' for n, d in zip(names, per_class))})")
 
     # 4. Export the best epoch (weights.pt was saved when it was reached).
     ops = export_onnx(model, out / "model.onnx", tr["patch"])
     ntr = {k: sum(1 for kk, _ in train_ids if kk == k) for k in ("varied", "demo")}
+    fg_note = ("patch centres weighted " + ", ".join(f"{n} x{w:g}" for n, w in weights.items()) + ", ") if weights else ""
     info = {
         "data": (f"{len(train_ids)} synthetic voxseg phantoms ({ntr['varied']} varied: field of view, 0.9-1.6 mm pixels, "
                  f"1.5-5 mm slices, 4-25 HU noise, organ sizes and positions, body drift, native/arterial/portal/delayed "
                  f"phase; {ntr['demo']} with the demo study's acquisition); seeds in training/configs/{cfg['id']}.json"),
         "training": (f"3D U-Net {tr['channels']} ({'strided-conv encoder, ' if downsample == 'conv' else ''}resize + conv decoder"
                      f"{', instance norm' if norm_kind == 'instance' else ''}), {tr['patch']} patches at {spacing} mm, "
-                     f"batch {tr['batch']}, AdamW lr {tr['learningRate']} poly, Dice + cross-entropy, "
+                     f"{fg_note}batch {tr['batch']}, AdamW lr {tr['learningRate']} poly, Dice + cross-entropy, "
                      f"{best['epoch']} of {len(history)} epochs x {tr['iterationsPerEpoch']} iterations (best validation Dice), "
                      f"seed {tr['seed']}, torch {torch.__version__}, {time.time() - t0:.0f} s on CPU"),
         "validation": {"cases": len(val), "epoch": best["epoch"],

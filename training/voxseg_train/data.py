@@ -102,7 +102,9 @@ def normalize(image, norm):
 class PatchSampler:
     """Random training patches: foreground oversampling, spatial and intensity augmentation."""
 
-    def __init__(self, cases, classes, patch, rng, foreground=0.67):
+    def __init__(self, cases, classes, patch, rng, foreground=0.67, weights=None):
+        """`weights`: how often each foreground class (1..classes-1) is picked as the patch centre,
+        relative to the others (default all 1, nnU-Net's uniform choice)."""
         self.cases = []
         for image, labels in cases:
             where = {}
@@ -114,11 +116,19 @@ class PatchSampler:
         self.patch = patch
         self.rng = rng
         self.foreground = foreground
+        self.weights = np.asarray(weights if weights is not None else [1.0] * (classes - 1), dtype=np.float64)
+        if self.weights.shape != (classes - 1,) or (self.weights < 0).any():
+            raise ValueError(f"foreground weights: need {classes - 1} values >= 0, got {list(self.weights)}")
 
     def centre(self, shape, where):
         rng = self.rng
         if where and rng.random() < self.foreground:
-            c = list(where)[rng.integers(len(where))]
+            present = list(where)
+            w = self.weights[np.array(present) - 1]
+            if w.sum() > 0 and (w != w[0]).any():
+                c = present[rng.choice(len(present), p=w / w.sum())]
+            else:  # uniform (the random stream is the one earlier models were trained with)
+                c = present[rng.integers(len(present))]
             flat = where[c][rng.integers(where[c].size)]
             centre = np.array(np.unravel_index(flat, shape), dtype=np.float64)
             return centre + rng.uniform(-0.3, 0.3, 3) * np.array(self.patch)

@@ -4,7 +4,7 @@
  * saw in training or validation — seed 1 is the demo `npm start` opens — every organ reaches
  * Dice >= 0.90 against the phantom's true labels, and the shipped report says what we measure.
  * Over all ten held-out demo seeds of the report, the right kidney is the weakest organ
- * (0.89-0.95 per seed, mean 0.93): held here so a worse model cannot ship unnoticed.
+ * (0.90-0.95 per seed, mean 0.94): held here so a worse model cannot ship unnoticed.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,14 +61,14 @@ const title = shipped
     }
   }, 600_000);
 
-  it('the shipped report: every organ averages Dice >= 0.90 over the ten held-out demo seeds, no seed below 0.85', () => {
+  it('the shipped report: every organ reaches Dice >= 0.90 on each of the ten held-out demo seeds', () => {
     const report = parseReport(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')));
     const demo = report.cases.filter((c) => c.source === 'phantom' && c.kind === 'demo');
     expect(demo.map((c) => c.seed)).toEqual([1, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009]);
     for (const l of PHANTOM_LABELS) {
       const d = demo.map((c) => c.labels[l.name].dice);
       expect(d.reduce((a, b) => a + b, 0) / d.length, `mean Dice of ${l.name}`).toBeGreaterThanOrEqual(0.9);
-      expect(Math.min(...d), `lowest Dice of ${l.name}`).toBeGreaterThanOrEqual(0.85);
+      expect(Math.min(...d), `lowest Dice of ${l.name}`).toBeGreaterThanOrEqual(0.9);
     }
   });
 });

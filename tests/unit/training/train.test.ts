@@ -167,4 +167,31 @@ describeTorch(title, () => {
     expect(strided.ops).not.toContain('MaxPool');
     expect(strided.ops).toEqual(expect.arrayContaining(['Conv', 'Resize', 'InstanceNormalization']));
   });
+
+  it('picks patch centres per organ in proportion to train.foregroundWeights, and refuses bad weights', () => {
+    // Three 4-voxel-thick slabs labelled 1, 2, 3; 1-voxel patches, so a centre stays in its slab.
+    const code = [
+      'import sys, numpy as np',
+      'sys.path.insert(0, "training")',
+      'from voxseg_train.data import PatchSampler',
+      'lab = np.zeros((12, 6, 6), np.uint8); lab[0:4] = 1; lab[4:8] = 2; lab[8:12] = 3',
+      'img = np.zeros(lab.shape, np.float32)',
+      'def counts(weights):',
+      '    s = PatchSampler([(img, lab)], 4, [1, 1, 1], np.random.default_rng(5), 1.0, weights)',
+      '    k = [int(np.clip(np.rint(s.centre(lab.shape, s.cases[0][2])[0]), 0, 11)) // 4 + 1 for _ in range(4000)]',
+      '    return [k.count(c) for c in (1, 2, 3)]',
+      'print(counts([0, 1, 3]))',
+      'print(counts(None))',
+      'try:\n    counts([1, 1])\nexcept ValueError as e:\n    print(e)',
+    ].join('\n');
+    const r = spawnSync(python, ['-c', code], { cwd: repoRoot, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const [weighted, uniform, bad] = r.stdout.trim().split('\n');
+    const [a, b, c] = JSON.parse(weighted) as number[];
+    expect(a).toBe(0);
+    expect(c / b).toBeGreaterThan(2.6);
+    expect(c / b).toBeLessThan(3.4);
+    for (const n of JSON.parse(uniform) as number[]) expect(Math.abs(n - 4000 / 3)).toBeLessThan(150);
+    expect(bad).toMatch(/foreground weights: need 3 values/);
+  });
 });
