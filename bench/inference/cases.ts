@@ -9,14 +9,15 @@
  *   spacing; webgpu: the U-Net with 32^3 patches on a 112x112x56 crop of the phantom (one patch:
  *   WebGPU here is a software adapter, ~10 s for it),
  *   and webgpu-maxpool: the same with MaxPool down (an operator WebGPU cannot run in 3-D).
+ * (The nnunet case, an imported nnU-Net model on the same CT, is prepared by nnunet.ts.)
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Vec3, Volume } from '../../src/core/types';
 import { parseManifestText } from '../../src/inference/manifest';
 import { generatePhantom } from '../../src/phantom/index';
 import { OUT, REPO, SHARED } from '../loading/datasets';
-import type { InferenceCase, RawHeader } from './shared';
+import type { InferenceCase, RawHeader, VolumeRef } from './shared';
 import { buildPointwise, buildUnet, CLASSES, windowManifest } from './unet';
 
 export const DIR = join(OUT, 'inference');
@@ -35,7 +36,7 @@ function writeRaw(name: string, v: Volume): { path: string; header: RawHeader } 
 function cachedRaw(name: string, bytes: number): { path: string; header: RawHeader } | null {
   const path = join(DIR, `${name}.raw`);
   const meta = join(DIR, `${name}.json`);
-  if (!existsSync(path) || !existsSync(meta) || readFileSync(path).byteLength !== bytes) return null;
+  if (!existsSync(path) || !existsSync(meta) || statSync(path).size !== bytes) return null;
   return { path, header: JSON.parse(readFileSync(meta, 'utf8')) as RawHeader };
 }
 
@@ -80,6 +81,8 @@ function writeModel(name: string, onnx: Uint8Array): string {
 export interface Cases {
   cases: InferenceCase[];
   notes: string[];
+  /** The phantom CT (for cases prepared elsewhere: nnunet.ts). */
+  ct: { volume: VolumeRef; label: string };
 }
 
 export function prepareCases(opts: { regen: boolean; unetBase: number }): Cases {
@@ -134,8 +137,13 @@ export function prepareCases(opts: { regen: boolean; unetBase: number }): Cases 
     manifest: small,
     volume: { kind: 'raw', ...cropped },
   });
-  for (const c of cases) writeFileSync(join(DIR, `case-${c.id}.json`), JSON.stringify(c));
-  return { cases, notes };
+  writeCaseFiles(cases);
+  return { cases, notes, ct: { volume: { kind: 'raw', ...full }, label: phantomLabel } };
+}
+
+/** The case files the Node children read. */
+export function writeCaseFiles(cases: InferenceCase[]): void {
+  for (const c of cases) writeFileSync(caseFile(c), JSON.stringify(c));
 }
 
 /** The case file a Node child reads. */

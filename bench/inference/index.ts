@@ -5,9 +5,11 @@
  *   all cores) in headless Chromium on a cross-origin isolated page;
  * - native: runPipeline + nativePredictor (onnxruntime-node) in a Node child process;
  * - node-wasm: the same worker in Node worker_threads (`voxseg segment --device wasm`).
- * Rows: meshnet-gwm (whole-volume 256^3), a sliding-window U-Net on a 512x512x300 CT, the memory of
- * a 14-class 128^3 pipeline at the CT's own spacing (native), a WebGPU functional check, and the
- * accuracy of real converted brainchop tissue models on a real T1 against FSL FAST (`tissue.ts`).
+ * Rows: meshnet-gwm (whole-volume 256^3), a sliding-window U-Net on a 512x512x300 CT, an imported
+ * nnU-Net model of TotalSegmentator's 3 mm shape on the same CT and the conversion time of a
+ * ~30 M-parameter nnU-Net checkpoint (`nnunet.ts`), the memory of a 14-class 128^3 pipeline at the
+ * CT's own spacing (native), a WebGPU functional check, and the accuracy of real converted
+ * brainchop tissue models on a real T1 against FSL FAST (`tissue.ts`).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -17,7 +19,8 @@ import { buildAndServe } from '../lib/vite-page';
 import type { BenchOptions, BenchSection, GoalCheck, SectionResult } from '../lib/section';
 import { REPO } from '../loading/datasets';
 import { runInferenceInBrowser } from './browser';
-import { caseFile, prepareCases } from './cases';
+import { caseFile, prepareCases, writeCaseFiles } from './cases';
+import { prepareNnunet, runConversion, type ConversionResult, type NnunetPrep } from './nnunet';
 import type { BenchDevice, InferenceCase, InferenceRun } from './shared';
 import { runTissue, type TissueResult } from './tissue';
 
@@ -179,17 +182,28 @@ export const inferenceSection: BenchSection = {
     // Runs are long (tens of seconds each): one repetition unless --reps is given.
     const reps = opts.repsGiven ? opts.reps : 1;
     // --tissue-only is short for --cases=tissue (no browser build, no phantom).
-    const wanted = opts.filters['tissue-only'] ? ['tissue'] : (opts.filters.cases?.split(',') ?? ['meshnet', 'unet', 'memory', 'webgpu', 'tissue']);
+    const wanted = opts.filters['tissue-only'] ? ['tissue'] : (opts.filters.cases?.split(',') ?? ['meshnet', 'unet', 'nnunet', 'memory', 'webgpu', 'tissue']);
     const devices = (opts.filters.devices?.split(',') ?? ['browser', 'native', 'node-wasm']).map((d) => (d === 'browser' ? 'browser-wasm' : d)) as BenchDevice[];
     const timeoutMs = (Number(opts.filters.timeout) || 600) * 1000;
     const unetBase = Number(opts.filters['unet-base']) || 6;
-    const engineCases = ['meshnet', 'unet', 'memory', 'webgpu'].some((id) => wanted.includes(id));
-    const { cases, notes } = engineCases ? prepareCases({ regen: opts.regen, unetBase }) : { cases: [] as InferenceCase[], notes: [] as string[] };
+    const engineCases = ['meshnet', 'unet', 'nnunet', 'memory', 'webgpu'].some((id) => wanted.includes(id));
+    const { cases, notes, ct } = engineCases ? prepareCases({ regen: opts.regen, unetBase }) : { cases: [] as InferenceCase[], notes: [] as string[], ct: undefined };
+    let nn: NnunetPrep | undefined;
+    if (ct && wanted.includes('nnunet')) {
+      nn = await prepareNnunet({ regen: opts.regen, patch: opts.filters['nnunet-patch'], ct });
+      notes.push(...nn.notes);
+      if (nn.case) {
+        cases.push(nn.case);
+        writeCaseFiles([nn.case]);
+      }
+    }
     const get = (id: string) => cases.find((c) => c.id === id && wanted.includes(id === 'webgpu-maxpool' ? 'webgpu' : id));
 
     const page = engineCases ? await buildAndServe(join(REPO, 'bench/browser/vite.config.ts')) : { url: '', close: async () => {} };
-    const speed = ['meshnet', 'unet'].map(get).filter((c): c is InferenceCase => !!c);
-    const cells = new Map(speed.map((c) => [c.id, devices.map((device): Cell => ({ caseId: c.id, device, runs: [], errors: [] }))]));
+    const speed = ['meshnet', 'unet', 'nnunet'].map(get).filter((c): c is InferenceCase => !!c);
+    // The nnU-Net row (minutes per job) runs on the browser and native only, unless --devices names others.
+    const devicesOf = (c: InferenceCase) => (c.id === 'nnunet' && !opts.filters.devices ? devices.filter((d) => d !== 'node-wasm') : devices);
+    const cells = new Map(speed.map((c) => [c.id, devicesOf(c).map((device): Cell => ({ caseId: c.id, device, runs: [], errors: [] }))]));
     const memCase = get('memory');
     const memCell: Cell = { caseId: 'memory', device: 'native', runs: [], errors: [] };
     const gpuCells: Cell[] = [
@@ -197,7 +211,13 @@ export const inferenceSection: BenchSection = {
       { caseId: 'webgpu', device: 'browser-webgpu', runs: [], errors: [] },
       { caseId: 'webgpu-maxpool', device: 'browser-webgpu', runs: [], errors: [] },
     ];
+    let conversion: ConversionResult | undefined;
     try {
+      if (nn?.conversion) {
+        // Seconds per run: three repetitions unless --reps is given.
+        console.log('bench: inference nnU-Net conversion (folder and zip, each against reading its files)');
+        conversion = runConversion(nn.conversion, opts.repsGiven ? opts.reps : 3, timeoutMs);
+      }
       // Devices interleaved within each repetition so drift hits all of them alike.
       for (let rep = 1; rep <= reps; rep++)
         for (const c of speed) {
@@ -234,7 +254,17 @@ export const inferenceSection: BenchSection = {
         goals.push({ what: `${c.id}: ${d} / native, s per volume`, target: `≤ ${SPEED_GOAL}x`, actual: x(r), met: r <= SPEED_GOAL, info: d !== 'browser-wasm' });
         goals.push({ what: `${c.id}: ${d} / native, model s`, target: `≤ ${SPEED_GOAL}x`, actual: x(rm), met: rm <= SPEED_GOAL, info: true });
       }
+      if (c.id === 'nnunet') {
+        for (const cell of row) {
+          const peak = med(cell, (r) => r.peakRssBytes);
+          const actual = Number.isFinite(peak) ? `${(peak / 1e9).toFixed(2)} GB` : 'failed';
+          const p = c.manifest.preprocessing;
+          const patch = p.mode === 'whole-volume' ? '' : `, ${p.patch.join('x')} patches`;
+          goals.push({ what: `nnunet: peak RSS of the ${cell.device} process (${c.manifest.model.channels}-channel model${patch}, 512x512x300 CT)`, target: `≤ ${MEMORY_GOAL / 1e9} GB`, actual, met: peak <= MEMORY_GOAL });
+        }
+      }
     }
+    if (conversion) parts.push(conversion.markdown);
     if (memCase) {
       parts.push(memoryTable(memCase, memCell));
       const r = memCell.runs[0];
@@ -270,7 +300,16 @@ export const inferenceSection: BenchSection = {
     return {
       title: 'Inference',
       markdown: parts.join('\n\n'),
-      data: { reps, unetBase, cases: cases.map((c) => ({ id: c.id, label: c.label, modelInfo: c.modelInfo })), speed: plain([...cells.values()].flat()), memory: plain([memCell]), webgpu: plain(gpuCells), tissue: tissue && { runs: tissue.runs, errors: tissue.errors } },
+      data: {
+        reps,
+        unetBase,
+        cases: cases.map((c) => ({ id: c.id, label: c.label, modelInfo: c.modelInfo })),
+        speed: plain([...cells.values()].flat()),
+        memory: plain([memCell]),
+        webgpu: plain(gpuCells),
+        nnunetConversion: conversion && { runs: conversion.runs, errors: conversion.errors },
+        tissue: tissue && { runs: tissue.runs, errors: tissue.errors },
+      },
       goals,
     };
   },

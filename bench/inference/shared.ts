@@ -21,10 +21,12 @@ export interface RawHeader {
 export type VolumeRef = { kind: 'nifti'; path: string } | { kind: 'raw'; path: string; header: RawHeader };
 
 export interface InferenceCase {
-  id: 'meshnet' | 'unet' | 'memory' | 'webgpu' | 'webgpu-maxpool';
+  id: 'meshnet' | 'unet' | 'memory' | 'webgpu' | 'webgpu-maxpool' | 'nnunet';
   label: string;
   /** ONNX file. */
   model: string;
+  /** The nnU-Net result folder the ONNX and manifest were imported from (nnunet.ts), if any. */
+  source?: string;
   /** One line about the model (channels, parameters). */
   modelInfo: string;
   manifest: ModelManifest;

@@ -31,6 +31,8 @@ export interface LabelInfo {
   /** DICOM SEG segmented property category / type (SNOMED-CT), optional. */
   category?: CodedConcept;
   type?: CodedConcept;
+  /** Laterality of `type` (SNOMED-CT Left / Right), as DICOM SEG's type modifier. */
+  typeModifier?: CodedConcept;
 }
 
 export type Normalization =
@@ -77,7 +79,52 @@ export interface WholeVolumePreprocessing {
   normalization: Normalization;
 }
 
-export type Preprocessing = SlidingWindowPreprocessing | WholeVolumePreprocessing;
+/** How nnU-Net resamples one kind of array (its `resampling_fn_*_kwargs`). */
+export interface NnunetResamplingSpec {
+  /** Spline order in plane (3 for images, 1 for probabilities). */
+  order: number;
+  /** Order along the low-resolution axis when it is resampled separately (0). */
+  orderZ: number;
+  /** null: separate when max/min spacing > anisotropyThreshold (nnU-Net's default). */
+  forceSeparateZ: boolean | null;
+  anisotropyThreshold: number;
+}
+
+/**
+ * An imported nnU-Net v2 model, predicted exactly as nnU-Net's predictor does (see
+ * src/inference/nnunet/README.md): optional TotalSegmentator steps around it, transpose, crop to the
+ * non-zero region, normalization, resampling to `spacing`, sliding window with Gaussian weights,
+ * logits back to the cropped grid, argmax, un-crop.
+ *
+ * The model grid is nnU-Net's array after `transpose`; as everywhere, `spacing` and `patch` are
+ * given in its i, j, k order (the plans' numpy order reversed) and `model.layout` is 'NCDHW'.
+ */
+export interface NnunetPreprocessing {
+  mode: 'nnunet';
+  /** Reorient the study first (exact axis permutation/flips), e.g. 'RAS' for TotalSegmentator. Absent: the study's own voxel order, as nnU-Net reads a file. */
+  orientation?: string;
+  /** TotalSegmentator's own resampling before nnU-Net (mm, i j k; order 3, values rounded to integers) and of the labels back (order 0). */
+  presample?: { spacing: Vec3 };
+  /** nnU-Net's transpose_forward over the axes of its array (0 = k, 1 = j, 2 = i of the study grid). */
+  transpose: [number, number, number];
+  /** Configuration spacing (mm), i j k of the model grid. */
+  spacing: Vec3;
+  patch: Vec3;
+  /** 1 - nnU-Net's tile_step_size (0.5 by default). */
+  overlap: number;
+  sigmaScale: number;
+  /** Mirroring TTA along these model-grid axes (empty: off). */
+  mirrorAxes: number[];
+  /** The axes the trainer allows mirroring on (inference_allowed_mirroring_axes), model-grid axes. */
+  allowedMirrorAxes: number[];
+  batch: number;
+  normalization: Normalization;
+  /** z-score over the non-zero region only, the rest left at 0 (nnU-Net's use_mask_for_norm). */
+  normalizeInMask: boolean;
+  resampling: { data: NnunetResamplingSpec; probabilities: NnunetResamplingSpec };
+}
+
+export type Preprocessing = SlidingWindowPreprocessing | WholeVolumePreprocessing | NnunetPreprocessing;
 
 export interface Postprocessing {
   /** Applied to the model output before the decision. */
@@ -215,10 +262,51 @@ function checkNormalization(c: Checker, v: unknown, path: string): Normalization
   }
 }
 
+function checkResampling(c: Checker, v: unknown, path: string): NnunetResamplingSpec {
+  const o = c.obj(v, path);
+  if (o.forceSeparateZ !== null && o.forceSeparateZ !== undefined && typeof o.forceSeparateZ !== 'boolean') c.fail(`${path}.forceSeparateZ`, 'must be true, false or null');
+  return {
+    order: c.int(o.order, `${path}.order`, 0, 5),
+    orderZ: c.int(o.orderZ ?? 0, `${path}.orderZ`, 0, 5),
+    forceSeparateZ: (o.forceSeparateZ as boolean | null | undefined) ?? null,
+    anisotropyThreshold: c.num(o.anisotropyThreshold ?? 3, `${path}.anisotropyThreshold`, 1),
+  };
+}
+
+function checkAxes(c: Checker, v: unknown, path: string): number[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) c.fail(path, 'must be an array of axes 0, 1, 2');
+  return v.map((a, n) => c.int(a, `${path}[${n}]`, 0, 2));
+}
+
+function checkNnunet(c: Checker, o: Record<string, unknown>, normalization: Normalization): NnunetPreprocessing {
+  const t = o.transpose;
+  if (!Array.isArray(t) || t.length !== 3 || [...t].sort().join() !== '0,1,2') c.fail('preprocessing.transpose', 'must be a permutation of [0, 1, 2]');
+  const pre = c.obj(o.presample ?? {}, 'preprocessing.presample');
+  const res = c.obj(o.resampling, 'preprocessing.resampling');
+  return {
+    mode: 'nnunet',
+    orientation: o.orientation === undefined ? undefined : c.orientation(o.orientation, 'preprocessing.orientation'),
+    presample: o.presample === undefined ? undefined : { spacing: c.vec3(pre.spacing, 'preprocessing.presample.spacing', false, 1e-6) },
+    transpose: t as [number, number, number],
+    spacing: c.vec3(o.spacing, 'preprocessing.spacing', false, 1e-6),
+    patch: c.vec3(o.patch, 'preprocessing.patch', true, 1),
+    overlap: c.num(o.overlap ?? 0.5, 'preprocessing.overlap', 0, 0.95),
+    sigmaScale: c.num(o.sigmaScale ?? 0.125, 'preprocessing.sigmaScale', 1e-3, 10),
+    mirrorAxes: checkAxes(c, o.mirrorAxes, 'preprocessing.mirrorAxes'),
+    allowedMirrorAxes: checkAxes(c, o.allowedMirrorAxes, 'preprocessing.allowedMirrorAxes'),
+    batch: c.int(o.batch ?? 1, 'preprocessing.batch', 1, 64),
+    normalization,
+    normalizeInMask: o.normalizeInMask === true,
+    resampling: { data: checkResampling(c, res.data, 'preprocessing.resampling.data'), probabilities: checkResampling(c, res.probabilities, 'preprocessing.resampling.probabilities') },
+  };
+}
+
 function checkPreprocessing(c: Checker, v: unknown): Preprocessing {
   const o = c.obj(v, 'preprocessing');
-  const mode = c.oneOf(o.mode, 'preprocessing.mode', ['sliding-window', 'whole-volume'] as const);
+  const mode = c.oneOf(o.mode, 'preprocessing.mode', ['sliding-window', 'whole-volume', 'nnunet'] as const);
   const normalization = checkNormalization(c, o.normalization, 'preprocessing.normalization');
+  if (mode === 'nnunet') return checkNnunet(c, o, normalization);
   if (mode === 'sliding-window') {
     const mirror = o.mirrorAxes === undefined ? [] : o.mirrorAxes;
     if (!Array.isArray(mirror)) c.fail('preprocessing.mirrorAxes', 'must be an array of axes 0, 1, 2');
@@ -282,6 +370,7 @@ export function parseManifest(json: unknown, source = 'manifest.json'): ModelMan
       color: lo.color.map((x, q) => c.int(x, `${p}.color[${q}]`, 0, 255)) as [number, number, number],
       category: c.concept(lo.category, `${p}.category`),
       type: c.concept(lo.type, `${p}.type`),
+      typeModifier: c.concept(lo.typeModifier, `${p}.typeModifier`),
     };
   });
   const post = c.obj(o.postprocessing, 'postprocessing');

@@ -12,7 +12,8 @@ export interface ModelEntry {
   manifest: ModelManifest;
   /** Where the ONNX bytes come from. URL entries are fetched by the worker. */
   model: ModelBytes;
-  origin: 'bundled' | 'user';
+  /** 'imported': converted in the browser (an nnU-Net result folder or zip) and kept there. */
+  origin: 'bundled' | 'user' | 'imported';
   /** Evaluation report beside the model (manifest `report`), when it could be read. */
   report?: EvalReport;
 }

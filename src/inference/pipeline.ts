@@ -15,6 +15,7 @@ import { cropArray, nonZeroBox, pasteArray, type Box } from './crop';
 import { decideSlab } from './decide';
 import { channelLabelValues, type ModelManifest } from './manifest';
 import { normalizeIntensity } from './normalize';
+import { runNnunetPipeline } from './nnunet/predict';
 import { slidingWindow, tilePositions, type WindowOptions } from './sliding-window';
 import type { Predictor } from './tensor';
 
@@ -68,6 +69,7 @@ function checkFixedDims(shape: ModelShape, patch: Vec3, layout: 'NCDHW' | 'NCWHD
 
 /** Run the model over `volume` and return labels on the volume's own grid. */
 export async function runPipeline(volume: Volume, manifest: ModelManifest, predictor: Predictor, shape: ModelShape, opts: PipelineOptions = {}): Promise<PipelineResult> {
+  if (manifest.preprocessing.mode === 'nnunet') return runNnunetPipeline(volume, manifest, predictor, shape, opts);
   const pre = manifest.preprocessing;
   const post = manifest.postprocessing;
   const notes: string[] = [];

@@ -58,25 +58,27 @@ export interface WindowControl {
 function stepsAlong(size: number, patch: number, overlap: number): number[] {
   if (patch >= size) return [0];
   const range = size - patch;
-  // Integer target step, so no step exceeds patch * (1 - overlap) (or 1 when that is below 1).
-  const target = Math.max(1, Math.floor(patch * (1 - overlap) + 1e-9));
+  // nnU-Net's compute_steps_for_sliding_window in float64: target step patch * tile_step_size
+  // (tile_step_size = 1 - overlap), n = ceil(range / target) + 1 evenly spaced starts, each
+  // np.round(actual_step * s) (ties to even).
+  const target = Math.max(1, patch * (1 - overlap)); // below 1 only for 1-voxel patches
   const n = Math.ceil(range / target) + 1;
-  const d = n - 1;
+  const actual = range / (n - 1);
   const out: number[] = [];
-  for (let s = 0; s < n; s++) {
-    // round(s * range / d), ties to even (numpy's round, as nnU-Net uses), in exact integers
-    const q = s * range;
-    const f = Math.floor(q / d);
-    const rem = q - f * d;
-    out.push(2 * rem > d || (2 * rem === d && f % 2 === 1) ? f + 1 : f);
-  }
+  for (let s = 0; s < n; s++) out.push(roundHalfEven(actual * s));
   return out;
+}
+
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
 }
 
 /**
  * Patch start indices over a grid of `dims` (already padded to at least the patch), k-major
- * (k, then j, then i). Per axis: n = ceil((size - patch) / step) + 1 starts evenly spaced from 0 to
- * size - patch, step = max(1, floor(patch * (1 - overlap))); a single start 0 when patch >= size.
+ * (k, then j, then i). Per axis, as nnU-Net: n = ceil((size - patch) / (patch * (1 - overlap))) + 1
+ * starts evenly spaced from 0 to size - patch, rounded half to even; a single start 0 when patch >= size.
  */
 export function tilePositions(dims: Readonly<Vec3>, patch: Readonly<Vec3>, overlap: number): Vec3[] {
   if (!(overlap >= 0 && overlap < 1)) throw new VoxsegError('invalid-model', `sliding-window overlap must be in [0, 1), got ${overlap}`);

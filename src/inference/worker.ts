@@ -75,7 +75,7 @@ function defaultMemoryBudget(): number {
  */
 export function maxBatchFor(device: DeviceInfo, manifest: ModelManifest): number {
   const pre = manifest.preprocessing;
-  if (pre.mode !== 'sliding-window') return 1;
+  if (pre.mode === 'whole-volume') return 1;
   const voxels = pre.patch[0] * pre.patch[1] * pre.patch[2];
   const perPatch = voxels * 4 * (device.device === 'webgpu' ? manifest.model.channels : manifest.model.channels + 1);
   const limit = device.device === 'webgpu' ? (device.maxBufferBytes ?? 128 * 2 ** 20) : 512 * 2 ** 20;

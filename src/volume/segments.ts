@@ -20,6 +20,8 @@ export interface Segment {
   color: [number, number, number];
   category?: Code;
   type?: Code;
+  /** Laterality of `type` (e.g. SCT Left / Right), DICOM SEG's SegmentedPropertyTypeModifier. */
+  typeModifier?: Code;
   algorithm: AlgorithmType;
   /** Model name and version for AUTOMATIC / SEMIAUTOMATIC segments. */
   algorithmName?: string;

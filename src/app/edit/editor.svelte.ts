@@ -23,6 +23,7 @@ import { countAll, countsAfter, dabsAlong, nearestAxis, unionBox } from './strok
 interface ManifestCodes {
   category?: { code: string; scheme: string; meaning: string };
   type?: { code: string; scheme: string; meaning: string };
+  typeModifier?: { code: string; scheme: string; meaning: string };
 }
 
 function toCode(c: ManifestCodes['category']): Segment['category'] {
@@ -128,6 +129,7 @@ export class Editor {
         color: [...s.color] as [number, number, number],
         category: toCode((s as ManifestCodes).category),
         type: toCode((s as ManifestCodes).type),
+        typeModifier: toCode((s as ManifestCodes).typeModifier),
         algorithm: c.algorithm ?? 'AUTOMATIC',
         algorithmName: c.title,
         createdAt: now,

@@ -22,6 +22,8 @@ export function toSegSegments(segments: readonly LayeredSegment[]): { segSegment
       color: [...s.color] as [number, number, number],
       category: s.category ?? codes.category,
       type: s.type ?? codes.type,
+      // A segment's own type keeps its own modifier (or none); a guessed type brings the guess's.
+      ...((s.type ? s.typeModifier : codes.typeModifier) ? { typeModifier: s.type ? s.typeModifier : codes.typeModifier } : {}),
       algorithmType: s.algorithm === 'AUTOMATIC' && s.edited ? 'SEMIAUTOMATIC' : s.algorithm,
       algorithmName: s.algorithm === 'MANUAL' ? undefined : (s.algorithmName ?? 'voxseg'),
     });
@@ -43,6 +45,7 @@ export function fromSegSegments(segments: readonly SegSegment[], where: readonly
       color: s.color ? ([...s.color] as [number, number, number]) : segmentColor(i),
       category: s.category,
       type: s.type,
+      ...(s.typeModifier ? { typeModifier: s.typeModifier } : {}),
       algorithm: s.algorithmType,
       algorithmName: s.algorithmName,
       createdAt: now,
@@ -63,6 +66,7 @@ export function labelTableJson(segments: readonly LayeredSegment[]): string {
       color: [...s.color] as [number, number, number],
       category: s.category ?? codes.category,
       type: s.type ?? codes.type,
+      ...((s.type ? s.typeModifier : codes.typeModifier) ? { typeModifier: s.type ? s.typeModifier : codes.typeModifier } : {}),
       algorithmType: s.algorithm,
       algorithmName: s.algorithmName,
       layer: s.layer ?? 0,
@@ -85,6 +89,7 @@ export async function segmentsFromTable(labels: Volume, json: string | null, nam
       color: e.color ?? segmentColor(i),
       category: e.category,
       type: e.type,
+      ...(e.typeModifier ? { typeModifier: e.typeModifier } : {}),
       algorithm: e.algorithmType ?? 'MANUAL',
       algorithmName: e.algorithmName,
       createdAt: now,

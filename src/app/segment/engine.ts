@@ -1,12 +1,20 @@
 /**
- * The page's inference engine: an `InferenceClient` over a module worker running
- * `src/inference/worker.ts` (all model work happens there; the page stays responsive).
+ * The page's workers: the inference engine (an `InferenceClient` over a module worker running
+ * `src/inference/worker.ts`; all model work happens there, the page stays responsive) and the
+ * nnU-Net converter (`src/inference/nnunet/convert-worker.ts`, no onnxruntime).
  */
 import { InferenceClient, type WorkerLike } from '../../inference/client';
+import { NnunetConverter, type ConvertWorkerLike } from '../../inference/nnunet/convert-client';
 
 export function createInferenceClient(): InferenceClient {
   return new InferenceClient(
     // A browser Worker has the shape the client needs; its handler types are just wider.
     () => new Worker(new URL('../../inference/worker.ts', import.meta.url), { type: 'module', name: 'voxseg-inference' }) as unknown as WorkerLike,
+  );
+}
+
+export function createConverter(): NnunetConverter {
+  return new NnunetConverter(
+    () => new Worker(new URL('../../inference/nnunet/convert-worker.ts', import.meta.url), { type: 'module', name: 'voxseg-nnunet-import' }) as unknown as ConvertWorkerLike,
   );
 }

@@ -8,6 +8,7 @@ import type { Volume } from '../../core/types';
 import type { InferenceClient } from '../../inference/client';
 import { listBundledModels, modelFromFiles, type ModelEntry, type PickedFile } from '../../inference/models';
 import type { DeviceInfo, DeviceRequest, ModelBytes, SegmentSummary } from '../../inference/protocol';
+import type { ImportInfo } from './model-store';
 import type { Notices } from '../notices.svelte';
 import { createInferenceClient } from './engine';
 import type { OverlayContent } from './overlay.svelte';
@@ -18,10 +19,21 @@ export interface ResultSink {
 }
 import { deviceText, estimateEta, formatSeconds, type StageProgress } from './stats';
 
+/** An imported (converted) model: where it is kept and what the conversion recorded. */
+export interface ImportedModel {
+  info: ImportInfo;
+  license?: string;
+  /** Bytes kept in the browser's storage (the ONNX size when it could not be kept). */
+  bytes: number;
+  /** Where it is kept; null: only in this tab (storage full or unavailable). */
+  storage: 'opfs' | 'cache' | null;
+}
+
 export interface ModelChoice {
-  /** `bundled/<id>` or `user/<id>`. */
+  /** `bundled/<id>`, `user/<id>` or `imported/<id>`. */
   key: string;
   entry: ModelEntry;
+  imported?: ImportedModel;
 }
 
 export type RunStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -53,7 +65,11 @@ export class Segmenter {
   ) {}
 
   get selected(): ModelEntry | undefined {
-    return this.models.find((m) => m.key === this.selectedKey)?.entry;
+    return this.selectedChoice?.entry;
+  }
+
+  get selectedChoice(): ModelChoice | undefined {
+    return this.models.find((m) => m.key === this.selectedKey);
   }
 
   /** Read the bundled catalogue (models/index.json); its absence is not an error. */
@@ -80,6 +96,19 @@ export class Segmenter {
     } catch (err) {
       this.report('Could not load the model', err);
     }
+  }
+
+  /** Add (or replace, by key) models; `select`: pick the first of them. */
+  add(choices: ModelChoice[], select = false): void {
+    this.addModels(choices);
+    if (select && choices.length) this.selectedKey = choices[0].key;
+  }
+
+  /** Take a model off the list (an imported model the user removed). */
+  remove(key: string): void {
+    if (this.running && this.selectedKey === key) this.cancel();
+    this.models = this.models.filter((m) => m.key !== key);
+    if (this.selectedKey === key) this.selectedKey = this.models[0]?.key ?? null;
   }
 
   select(key: string): void {

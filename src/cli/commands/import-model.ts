@@ -6,10 +6,25 @@ import { VoxsegError } from '../../core/errors';
 import { convertBrainchop, selectBrainchopSettings, type BrainchopConversion, type BrainchopSource } from '../../inference/brainchop/convert';
 import { parseManifest } from '../../inference/manifest';
 import { inspectOnnx } from '../../inference/onnx/reader';
-import { parse, parseInteger, usage, writeOutput, type Command } from '../util';
+import { importNnunet } from '../../inference/nnunet/import';
+import { nnunetSourceFiles } from '../nnunet-source';
+import { parse, parseInteger, usage, writeOutput, type CliIO, type Command } from '../util';
 
 const help = `Usage: voxseg import-model <brainchop-model-dir | model.json> -o OUT_DIR
                            [--settings models-list.json] [--id N] [--name NAME]
+       voxseg import-model --nnunet <RESULT_DIR | weights.zip> -o OUT_DIR
+                           [--folds 0,1,...|all] [--checkpoint final|best] [--half] [--mirror]
+
+--nnunet: convert an nnU-Net v2 result folder (DatasetNNN_Name/<Trainer>__<Plans>__<config>/
+with plans.json, dataset.json, fold_K/checkpoint_final.pth), or the zip it is published in
+(e.g. TotalSegmentator's weight releases), into OUT_DIR/model.onnx + manifest.json (+ LICENSE.txt
+when the folder has one). Predictions follow nnU-Net's own predictor (resampling, normalization,
+sliding window with Gaussian weights, fold averaging); TotalSegmentator models also get its
+canonical orientation and resampling steps. PlainConvUNet and ResidualEncoderUNet, 3-D only.
+  --folds LIST         folds to import (default: all present); logits are averaged over them
+  --checkpoint WHICH   checkpoint_final.pth (default) or checkpoint_best.pth
+  --half               store the weights as float16 (half the size)
+  --mirror             mirroring test-time augmentation on the allowed axes (up to 8x slower)
 
 Convert a brainchop MeshNet model (tfjs layers model.json + weight shards + colormap.json)
 into OUT_DIR/model.onnx and OUT_DIR/manifest.json (voxseg-model/1, with the ONNX sha256).
@@ -93,7 +108,7 @@ export async function importBrainchop(
 
 export const importModelCommand: Command = {
   name: 'import-model',
-  summary: 'convert a brainchop tfjs model to ONNX + voxseg manifest',
+  summary: 'convert a brainchop tfjs model or an nnU-Net v2 result folder/zip to ONNX + voxseg manifest',
   help,
   async run(args, io) {
     const { values, positionals } = parse(args, {
@@ -101,15 +116,21 @@ export const importModelCommand: Command = {
       settings: { type: 'string' },
       id: { type: 'string' },
       name: { type: 'string' },
+      nnunet: { type: 'boolean' },
+      folds: { type: 'string' },
+      checkpoint: { type: 'string' },
+      half: { type: 'boolean' },
+      mirror: { type: 'boolean' },
     });
     if (values.help) {
       io.out(help);
       return 0;
     }
-    if (positionals.length !== 1) throw usage('import-model needs one brainchop model folder or model.json');
+    if (positionals.length !== 1) throw usage(values.nnunet ? 'import-model --nnunet needs one result folder or zip' : 'import-model needs one brainchop model folder or model.json');
     const outDir = values.output;
     if (!outDir) throw usage('import-model needs an output folder: -o DIR');
     const t0 = performance.now();
+    if (values.nnunet) return runNnunetImport(positionals[0], outDir, values, io, t0);
     const r = await importBrainchop(positionals[0], { settingsFile: values.settings, id: parseInteger(values.id, 'id'), name: values.name });
     const onnxPath = join(outDir, 'model.onnx');
     const manifestPath = join(outDir, 'manifest.json');
@@ -125,3 +146,46 @@ export const importModelCommand: Command = {
     return 0;
   },
 };
+
+function parseFolds(text: string | undefined): (number | 'all')[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(',').map((f) => {
+    const t = f.trim();
+    if (t === 'all') return 'all';
+    if (!/^\d+$/.test(t)) throw usage(`--folds needs fold numbers like 0,1,2 (or all), got ${JSON.stringify(text)}`);
+    return Number(t);
+  });
+}
+
+async function runNnunetImport(
+  input: string,
+  outDir: string,
+  values: { folds?: string; checkpoint?: string; half?: boolean; mirror?: boolean; name?: string },
+  io: CliIO,
+  t0: number,
+): Promise<number> {
+  const checkpoint = values.checkpoint ?? 'final';
+  if (checkpoint !== 'final' && checkpoint !== 'best') throw usage(`--checkpoint must be final or best, got ${JSON.stringify(checkpoint)}`);
+  const files = await nnunetSourceFiles(input);
+  let last = '';
+  const r = await importNnunet(files, input, {
+    folds: parseFolds(values.folds),
+    checkpoint,
+    half: values.half,
+    mirror: values.mirror,
+    onProgress: (stage) => {
+      if (stage !== last) io.err(`${stage}\n`);
+      last = stage;
+    },
+  });
+  inspectOnnx(r.onnx, 'model.onnx');
+  const onnxPath = join(outDir, 'model.onnx');
+  const manifestPath = join(outDir, 'manifest.json');
+  await writeOutput(onnxPath, r.onnx);
+  if (r.license) await writeOutput(join(outDir, 'LICENSE.txt'), r.license);
+  await writeOutput(manifestPath, JSON.stringify(r.manifest, null, 2) + '\n');
+  io.out(`${r.manifest.id}: ${r.manifest.labels.length} labels, ${r.manifest.provenance.training} -> ${onnxPath} (${(r.onnx.length / 2 ** 20).toFixed(1)} MiB), ${manifestPath}\n`);
+  for (const n of r.notes) io.err(`note: ${n}\n`);
+  io.err(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  return 0;
+}

@@ -14,6 +14,10 @@
  * Attribute values: an integer number is INT, any other number FLOAT, an array of integers INTS,
  * other number arrays FLOATS, strings STRING(S); `attr.float(1)` / `attr.floats([1, 2])` force
  * floats for integral values (Elu alpha = 1.0, Resize scales written as attributes, ...).
+ *
+ * Initializers may hold float16 (Uint16Array bit patterns with `{ type: 'float16' }`) and may
+ * keep a view of the caller's array (`{ share: true }`), so that large weights are copied only
+ * once, into the model's bytes (`ProtoWriter` splices chunks and copies them only in `finish`).
  */
 import { ProtoWriter } from './protobuf';
 import { ONNX_ELEM_TYPES, type OnnxDim, type OnnxElemType } from './reader';
@@ -34,8 +38,21 @@ export const attr = {
   graph: (value: OnnxGraph): TypedAttr => ({ kind: 'graph', value }),
 };
 
-/** Arrays an initializer can be made of (plain number arrays become float32). */
-export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | number[];
+/**
+ * Arrays an initializer can be made of (plain number arrays become float32). A Uint16Array is
+ * uint16 unless `{ type: 'float16' }` says it holds IEEE half-precision bit patterns.
+ */
+export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array | number[];
+
+export interface InitializerOptions {
+  /** Element type of a Uint16Array: 'float16' for half-precision bits (default 'uint16'). */
+  type?: 'float16' | 'uint16';
+  /**
+   * Keep a view of `data` instead of a copy (little-endian hosts): for large weights the caller
+   * no longer changes, so the model's bytes are the only other copy. Default false.
+   */
+  share?: boolean;
+}
 
 interface Tensor {
   name: string;
@@ -74,9 +91,9 @@ export interface OnnxWriteOptions {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function tensorBytes(data: Exclude<TensorData, number[]>): Uint8Array {
+function tensorBytes(data: Exclude<TensorData, number[]>, share = false): Uint8Array {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (LITTLE_ENDIAN || data.BYTES_PER_ELEMENT === 1) return bytes.slice();
+  if (LITTLE_ENDIAN || data.BYTES_PER_ELEMENT === 1) return share ? bytes : bytes.slice();
   const out = new Uint8Array(data.byteLength);
   const k = data.BYTES_PER_ELEMENT;
   for (let i = 0; i < data.byteLength; i += k) for (let b = 0; b < k; b++) out[i + b] = bytes[i + k - 1 - b];
@@ -89,6 +106,7 @@ function elemTypeOf(data: Exclude<TensorData, number[]>): number {
   if (data instanceof Int32Array) return ONNX_ELEM_TYPES.int32;
   if (data instanceof BigInt64Array) return ONNX_ELEM_TYPES.int64;
   if (data instanceof Uint8Array) return ONNX_ELEM_TYPES.uint8;
+  if (data instanceof Uint16Array) return ONNX_ELEM_TYPES.uint16;
   return ONNX_ELEM_TYPES.int8;
 }
 
@@ -143,12 +161,14 @@ export class OnnxGraph {
   }
 
   /** Constant tensor stored as raw little-endian data. Number arrays are float32. */
-  initializer(name: string, data: TensorData, dims: readonly number[]): this {
+  initializer(name: string, data: TensorData, dims: readonly number[], opts: InitializerOptions = {}): this {
     const arr = Array.isArray(data) ? Float32Array.from(data) : (data as Exclude<TensorData, number[]>);
     const n = dims.reduce((a, b) => a * b, 1);
     if (n !== arr.length) throw new Error(`initializer ${JSON.stringify(name)}: ${arr.length} values for dims [${dims.join(', ')}] (${n})`);
+    if (opts.type && !(arr instanceof Uint16Array)) throw new Error(`initializer ${JSON.stringify(name)}: type ${opts.type} needs a Uint16Array`);
     this.define(name, 'initializer');
-    this.inits.push({ name, type: elemTypeOf(arr), dims: [...dims], raw: tensorBytes(arr) });
+    const type = opts.type === 'float16' ? ONNX_ELEM_TYPES.float16 : elemTypeOf(arr);
+    this.inits.push({ name, type, dims: [...dims], raw: tensorBytes(arr, opts.share) });
     return this;
   }
 

@@ -248,6 +248,12 @@ describe('tilePositions', () => {
     expect(along(40, 40, 0.5)).toEqual([0]);
     expect(along(30, 40, 0.5)).toEqual([0]);
     expect(along(10, 4, 0)).toEqual([0, 3, 6]);
+    // nnU-Net's own example (compute_steps_for_sliding_window): 110 voxels, patch 64, step 0.5
+    expect(along(110, 64, 0.5)).toEqual([0, 23, 46]);
+    // odd patch: target step 56.5 (not 56), so 3 starts; 56.5 rounds half to even
+    expect(along(226, 113, 0.5)).toEqual([0, 56, 113]);
+    // TotalSegmentator's 1.5 mm parts use tile step 0.8 (overlap 0.2)
+    expect(along(300, 128, 0.2)).toEqual([0, 86, 172]);
   });
 
   it('starts at 0, ends at size - patch, covers every voxel, never steps above patch*(1-overlap)', () => {
@@ -255,7 +261,7 @@ describe('tilePositions', () => {
       for (let patch = 1; patch <= 24; patch += 1)
         for (let size = 1; size <= 70; size += 3) {
           const starts = tilePositions([size, 1, 1], [patch, 1, 1], overlap).map((p) => p[0]);
-          const step = Math.max(1, Math.floor(patch * (1 - overlap) + 1e-9));
+          const step = Math.max(1, patch * (1 - overlap));
           if (patch >= size) {
             expect(starts).toEqual([0]);
             continue;
@@ -275,8 +281,8 @@ describe('tilePositions', () => {
 
   it('orders 3D starts k-major', () => {
     const pos = tilePositions([20, 15, 12], [8, 6, 5], 0.5);
-    // steps 4, 3 and floor(2.5) = 2: ceil(12/4)+1, ceil(9/3)+1, ceil(7/2)+1
-    expect(pos.length).toBe(4 * 4 * 5);
+    // target steps 4, 3 and 2.5: ceil(12/4)+1, ceil(9/3)+1, ceil(7/2.5)+1
+    expect(pos.length).toBe(4 * 4 * 4);
     const key = (p: Vec3) => p[2] * 1e6 + p[1] * 1e3 + p[0];
     for (let s = 1; s < pos.length; s++) expect(key(pos[s])).toBeGreaterThan(key(pos[s - 1]));
   });
