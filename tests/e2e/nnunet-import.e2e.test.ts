@@ -14,7 +14,7 @@ import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sharedPath } from '../unit/helpers/shared';
-import { describeBrowser, launchBrowser, openApp, repoRoot, resultsDir, saveLog, screenshotPage, waitShown, type Browser } from './helpers/browser';
+import { describeBrowser, launchBrowser, openApp, repoRoot, resultsDir, saveLog, waitShown, type Browser } from './helpers/browser';
 
 const J2K = 'dicom/ct-abdomen-j2k';
 const python = '/usr/bin/python3';
@@ -74,15 +74,36 @@ async function runWasm(page: Page): Promise<{ labels: Buffer; dims: number[]; se
  * element screenshot: the panel keeps changing size while the 3D surfaces build, and an element
  * screenshot waits for it to stand still.
  */
-async function shot(page: Page, selector: string, name: string): Promise<string> {
+async function shot(page: Page, selector: string | null, name: string): Promise<string> {
   mkdirSync(resultsDir, { recursive: true });
   const path = join(resultsDir, `${name}.png`);
-  await page.locator(selector).scrollIntoViewIfNeeded();
-  const box = (await page.locator(selector).boundingBox())!;
-  const clip = { x: Math.max(0, box.x), y: Math.max(0, box.y), width: Math.min(box.width, 1400 - box.x), height: Math.min(box.height, 900 - Math.max(0, box.y)) };
-  await page.screenshot({ path, clip });
+  try {
+    await settle(page);
+    let clip: { x: number; y: number; width: number; height: number } | undefined;
+    if (selector) {
+      await page.locator(selector).scrollIntoViewIfNeeded();
+      const box = (await page.locator(selector).boundingBox())!;
+      clip = { x: Math.max(0, box.x), y: Math.max(0, box.y), width: Math.min(box.width, 1400 - box.x), height: Math.min(box.height, 900 - Math.max(0, box.y)) };
+    }
+    await page.screenshot({ path, clip, timeout: 120_000 });
+  } catch (err) {
+    // Screenshots are for people to look at, not assertions: a busy software-rendered page may not paint in time.
+    console.warn(`screenshot ${name} skipped: ${(err as Error).message.split('\n')[0]}`);
+  }
   return path;
 }
+
+/** Wait until the page paints quickly again (three frames in a row under 100 ms, at most 2 minutes). */
+const settle = (page: Page) =>
+  page.evaluate(async () => {
+    let quick = 0;
+    for (let last = performance.now(), t0 = last; quick < 3 && last - t0 < 120_000; ) {
+      await new Promise((r) => requestAnimationFrame(r));
+      const now = performance.now();
+      quick = now - last < 100 ? quick + 1 : 0;
+      last = now;
+    }
+  });
 
 /** Wait until the models kept by earlier visits are listed. */
 const storedListed = (page: Page) => page.waitForSelector('[data-testid="segment-panel"][data-stored="listed"]', { timeout: 30_000 });
@@ -191,9 +212,8 @@ suite(() => {
       // The J2K CT (512 x 512 x 20 at 0.977 x 0.977 x 2 mm) on a 3 mm grid: 167 x 167 x 13.
       const estimate = (await page.locator('[data-testid="model-estimate"]').textContent()) ?? '';
       expect(estimate).toMatch(/model grid 167 × 167 × 13, \d+ tiles; about .+ on WASM/);
-      const cardShot = await shot(page, '[data-testid="model-card"]', 'nnunet-card');
-      await screenshotPage(page, 'nnunet-imported');
-      console.info(`card screenshot: ${cardShot}`);
+      await shot(page, '[data-testid="model-card"]', 'nnunet-card');
+      await shot(page, null, 'nnunet-imported');
 
       // Kept in the browser: the model folder with its four files.
       const ids = await storedIds(page);
@@ -208,8 +228,7 @@ suite(() => {
       expect(labelled, 'voxels labelled by the model').toBeGreaterThan(1000);
       expect(first.labels.reduce((m, v) => Math.max(m, v), 0)).toBeLessThanOrEqual(7);
       expect(await page.locator('[data-testid="segment-row"]').count()).toBe(7);
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      await screenshotPage(page, 'nnunet-result');
+      await shot(page, null, 'nnunet-result');
       await shot(page, '[data-testid="segment-summary"]', 'nnunet-result-segments');
 
       // (e) Reload: listed at once, runs without a conversion, same labels.
@@ -227,7 +246,7 @@ suite(() => {
       expect(await panel.getAttribute('data-import')).toBe('idle');
       expect(again.segments.map((s) => s.name)).toEqual(NAMES);
       expect(again.labels.equals(first.labels), 'the stored model gives the same labels').toBe(true);
-      await screenshotPage(page, 'nnunet-after-reload');
+      await shot(page, null, 'nnunet-after-reload');
       expect(await page.locator('[data-testid="notices"] .notice.error').count()).toBe(0);
     } finally {
       saveLog('nnunet-import', log);
@@ -249,7 +268,7 @@ suite(() => {
       expect(text).toContain('Could not import the model');
       expect(text).toContain('TotalSegmentator_truncated.zip');
       expect(text).toMatch(/truncated|corrupt/);
-      await screenshotPage(page, 'nnunet-truncated');
+      await shot(page, null, 'nnunet-truncated');
       expect(await storedIds(page)).toEqual(before);
       expect(await page.locator('[data-testid="model-select"] option').count()).toBe(optionsBefore);
     } finally {

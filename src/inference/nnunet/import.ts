@@ -228,14 +228,16 @@ export async function importNnunet(files: readonly SourceFile[], source: string,
   const chosen = opts.folds ? opts.folds.map(String) : present;
   const missing = chosen.filter((f) => !folder.folds.has(f));
   if (missing.length) throw new VoxsegError('not-found', `fold ${missing.join(', ')} not found in ${folder.root || 'the result folder'} (present: ${present.join(', ') || 'none'})`, { file: source });
-  const checkpoints = chosen.map((fold) => {
-    const f = folder.folds.get(fold)!.find((x) => baseOf(x.path) === `checkpoint_${want}.pth`);
-    if (!f) {
-      const other = folder.folds.get(fold)!.map((x) => baseOf(x.path)).filter((n) => n.endsWith('.pth'));
-      throw new VoxsegError('not-found', `fold_${fold} has no checkpoint_${want}.pth${other.length ? ` (it has ${other.join(', ')}; choose it with the checkpoint option)` : ''}`, { file: source });
-    }
-    return { fold, file: f };
-  });
+  const checkpointOf = (fold: string) => folder.folds.get(fold)!.find((x) => baseOf(x.path) === `checkpoint_${want}.pth`);
+  const without = chosen.filter((fold) => !checkpointOf(fold));
+  if (without.length && (opts.folds || without.length === chosen.length)) {
+    const fold = without[0];
+    const other = folder.folds.get(fold)!.map((x) => baseOf(x.path)).filter((n) => n.endsWith('.pth'));
+    throw new VoxsegError('not-found', `fold_${fold} has no checkpoint_${want}.pth${other.length ? ` (it has ${other.join(', ')}; choose it with the checkpoint option)` : ''}`, { file: source });
+  }
+  // Without an explicit fold list, fold folders lacking the checkpoint (an unfinished fold) are skipped.
+  if (without.length) notes.push(`skipped ${without.map((f) => `fold_${f}`).join(', ')}: no checkpoint_${want}.pth`);
+  const checkpoints = chosen.filter((fold) => !without.includes(fold)).map((fold) => ({ fold, file: checkpointOf(fold)! }));
   const weights: WeightMap[] = [];
   let allowedMirror: number[] | null = null;
   let epochs: number | undefined;
@@ -274,7 +276,7 @@ export async function importNnunet(files: readonly SourceFile[], source: string,
   const modality = modalityOf(dataset.channels);
   const isCt = modality.includes('CT');
   const overlap = totalseg && isCt && Math.max(...spacing) < 3 ? 0.2 : 0.5;
-  const foldText = chosen.map((f) => (f === 'all' ? 'all' : `fold ${f}`)).join(', ');
+  const foldText = checkpoints.map(({ fold: f }) => f).map((f) => (f === 'all' ? 'all' : `fold ${f}`)).join(', ');
   const id = opts.id ?? slug(`${folder.datasetName || 'nnunet'}-${configuration}`);
   const manifestJson = {
     schema: 'voxseg-model/1',
