@@ -256,7 +256,7 @@ describe('tilePositions', () => {
     expect(along(300, 128, 0.2)).toEqual([0, 86, 172]);
   });
 
-  it('starts at 0, ends at size - patch, covers every voxel, never steps above patch*(1-overlap)', () => {
+  it('starts at 0, ends at size - patch, covers every voxel, steps patch*(1-overlap) at most on average', () => {
     for (const overlap of [0, 0.25, 0.5, 0.8, 0.9, 0.95])
       for (let patch = 1; patch <= 24; patch += 1)
         for (let size = 1; size <= 70; size += 3) {
@@ -271,8 +271,11 @@ describe('tilePositions', () => {
           expect(starts.length).toBe(Math.ceil((size - patch) / step) + 1);
           for (let s = 1; s < starts.length; s++) {
             expect(starts[s] - starts[s - 1]).toBeGreaterThanOrEqual(1);
-            expect(starts[s] - starts[s - 1]).toBeLessThanOrEqual(Math.max(1, patch * (1 - overlap)) + 1e-9);
+            // Evenly spaced by at most the target step, each start rounded: a gap exceeds the
+            // target only by rounding, never by a whole voxel more than floor(target) + 1.
+            expect(starts[s] - starts[s - 1]).toBeLessThanOrEqual(Math.floor(step) + 1);
           }
+          expect((starts[starts.length - 1] - starts[0]) / Math.max(1, starts.length - 1)).toBeLessThanOrEqual(step + 1e-9);
           const covered = new Uint8Array(size);
           for (const s of starts) covered.fill(1, s, s + patch);
           expect(covered.every((c) => c === 1)).toBe(true);
