@@ -106,7 +106,7 @@ const settle = (page: Page) =>
   });
 
 /** Wait until the models kept by earlier visits are listed. */
-const storedListed = (page: Page) => page.waitForSelector('[data-testid="segment-panel"][data-stored="listed"]', { timeout: 30_000 });
+const storedListed = (page: Page) => page.waitForSelector('[data-testid="segment-panel"][data-stored="listed"]', { timeout: 90_000 });
 
 const suite = (fn: () => void) =>
   hasTorch
@@ -172,6 +172,7 @@ suite(() => {
       await expect.poll(() => storedIds(page)).toEqual([]);
     } finally {
       saveLog('nnunet-cancel', log);
+      await page.close();
     }
   });
 
@@ -250,6 +251,7 @@ suite(() => {
       expect(await page.locator('[data-testid="notices"] .notice.error').count()).toBe(0);
     } finally {
       saveLog('nnunet-import', log);
+      await page.close();
     }
   });
 
@@ -273,6 +275,7 @@ suite(() => {
       expect(await page.locator('[data-testid="model-select"] option').count()).toBe(optionsBefore);
     } finally {
       saveLog('nnunet-truncated', log);
+      await page.close();
     }
   });
 
@@ -312,6 +315,7 @@ suite(() => {
       expect(await page.locator('[data-testid="segment-panel"]').getAttribute('data-import')).toBe('done');
     } finally {
       saveLog('nnunet-drop', log);
+      await page.close();
     }
   });
 
@@ -327,6 +331,7 @@ suite(() => {
       expect(await storedIds(page)).toEqual([]);
     } finally {
       saveLog('nnunet-remove', log);
+      await page.close();
     }
   });
 });
