@@ -13,7 +13,7 @@ import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoxsegError } from '../../../src/core/errors';
 import { nnunetSourceFiles } from '../../../src/cli/nnunet-source';
-import { importNnunet } from '../../../src/inference/nnunet/import';
+import { importNnunet, type NnunetImportOptions } from '../../../src/inference/nnunet/import';
 import type { SourceFile } from '../../../src/inference/nnunet/types';
 import { sourceFilesFromZip } from '../../../src/inference/nnunet/zip';
 import { repoRoot } from '../helpers/shared';
@@ -35,9 +35,9 @@ function make(args: string[]): { folder: string; zip?: string } {
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
-async function importError(files: SourceFile[], source: string): Promise<VoxsegError> {
+async function importError(files: SourceFile[], source: string, opts: NnunetImportOptions = {}): Promise<VoxsegError> {
   try {
-    await importNnunet(files, source);
+    await importNnunet(files, source, opts);
   } catch (err) {
     expect(err).toBeInstanceOf(VoxsegError);
     return err as VoxsegError;
@@ -97,13 +97,13 @@ suite(title, () => {
     const partial = await importNnunet(unfinished, 'picked-folder');
     expect(partial.notes.join(' ')).toContain('skipped fold_1: no checkpoint_final.pth');
     expect(partial.manifest.provenance.source).toContain('(fold 0,');
-    const asked = await importNnunet(unfinished, 'picked-folder', { folds: [0, 1] }).catch((e: unknown) => e as VoxsegError);
+    const asked = await importError(unfinished, 'picked-folder', { folds: [0, 1] });
     expect(asked.message).toMatch(/^picked-folder: fold_1 has no checkpoint_final\.pth/);
     const none = await importError(await variant((p, f) => (p.endsWith('.pth') ? null : f)), 'picked-folder');
     expect(none.message).toMatch(/no fold_K folder with a checkpoint/);
-    const wrongFold = await importNnunet(await nnunetSourceFiles(folder), folder, { folds: [4] }).catch((e: unknown) => e as VoxsegError);
+    const wrongFold = await importError(await nnunetSourceFiles(folder), folder, { folds: [4] });
     expect(wrongFold.message).toMatch(/fold 4 not found .*present: 0, 1/);
-    const best = await importNnunet(await nnunetSourceFiles(folder), folder, { checkpoint: 'best' }).catch((e: unknown) => e as VoxsegError);
+    const best = await importError(await nnunetSourceFiles(folder), folder, { checkpoint: 'best' });
     expect(best.message).toMatch(/no checkpoint_best\.pth \(it has checkpoint_final\.pth/);
   }, 120_000);
 
