@@ -11,15 +11,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, expect, inject, it } from 'vitest';
 import { importBrainchop } from '../../src/cli/commands/import-model';
 import { readNifti, writeNifti } from '../../src/dicom/nifti/index';
-import { indexToWorld } from '../../src/volume/geometry';
-import { createVolume } from '../../src/volume/volume';
 import { sharedPath } from '../unit/helpers/shared';
 import { describeBrowser, launchBrowser, openApp, repoRoot, saveLog, screenshotPage, waitShown, type Browser } from './helpers/browser';
+import { blockOf, pageLabels, runModel } from './helpers/models';
 
 const tmp = mkdtempSync(join(tmpdir(), 'voxseg-e2e-inference-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const pageLabels = async (page: Page) => Buffer.from(await page.evaluate(() => window.__voxsegTest?.labels()?.base64 ?? ''), 'base64');
 
 /**
  * Longest delay of a 0 ms timer on the page over `ms` (how long the page thread was blocked):
@@ -35,19 +32,6 @@ const pageStall = (page: Page, ms: number) =>
     }
     return worst;
   }, ms);
-
-async function runModel(page: Page, files: { name: string; buffer: Buffer }[], device: 'wasm' | 'webgpu', timeout: number, onRunning?: () => Promise<void>): Promise<string> {
-  await page.setInputFiles('[data-testid="model-files-input"]', files.map((f) => ({ ...f, mimeType: 'application/octet-stream' })));
-  await page.locator('[data-testid="device-select"]').selectOption(device);
-  await page.locator('[data-testid="segment-run"]').click();
-  const panel = page.locator('[data-testid="segment-panel"]');
-  await expect.poll(() => panel.getAttribute('data-run')).toBe('running');
-  await onRunning?.();
-  await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout });
-  const banner = await page.locator('[data-testid="notices"] .notice.error').allTextContents();
-  expect(await panel.getAttribute('data-run'), `run status; banner: ${banner}`).toBe('done');
-  return (await page.locator('[data-testid="segment-device"]').textContent()) ?? '';
-}
 
 describeBrowser('inference worker on real data', ['models/meshnet-gwm/model.onnx', 'nifti/mr/t1_crop.nii.gz'], () => {
   it('meshnet-gwm on t1_crop in the browser worker (WASM) reproduces the golden argmax', async () => {
@@ -102,14 +86,8 @@ describeBrowser('WebGPU path', ['models/brainchop-tfjs/model5_gw_ae/model.json',
     ];
     // A 64^3 block of brain from t1_crop as its own NIfTI (same world positions).
     const t1 = readNifti(readFileSync(sharedPath('nifti/mr/t1_crop.nii.gz')));
-    const [nx, ny] = t1.header.dims;
-    const start = [96, 96, 96];
     const d = 64;
-    const voxels = new Uint8Array(d * d * d);
-    for (let k = 0; k < d; k++)
-      for (let j = 0; j < d; j++)
-        for (let i = 0; i < d; i++) voxels[i + d * (j + d * k)] = t1.voxels[start[0] + i + nx * (start[1] + j + ny * (start[2] + k))];
-    const crop = createVolume({ dims: [d, d, d], spacing: [...t1.header.spacing], origin: indexToWorld(t1.header, start as [number, number, number]), direction: [...t1.header.direction], voxels });
+    const crop = blockOf(t1, [96, 96, 96], [d, d, d]);
     const input = join(tmp, 'crop.nii.gz');
     writeFileSync(input, writeNifti(crop, { gzip: true }));
 

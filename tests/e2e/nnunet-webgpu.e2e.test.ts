@@ -8,32 +8,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { nnunetSourceFiles } from '../../src/cli/nnunet-source';
 import { readNifti, writeNifti } from '../../src/dicom/nifti/index';
 import { importNnunet } from '../../src/inference/nnunet/import';
-import { indexToWorld } from '../../src/volume/geometry';
-import { createVolume } from '../../src/volume/volume';
 import { sharedPath } from '../unit/helpers/shared';
 import { describeBrowser, launchBrowser, openApp, repoRoot, saveLog, screenshotPage, waitShown } from './helpers/browser';
+import { blockOf, pageLabels, runModel } from './helpers/models';
 
 const python = '/usr/bin/python3';
 const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
 const tmp = mkdtempSync(join(tmpdir(), 'voxseg-e2e-nnunet-gpu-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const pageLabels = async (page: Page) => Buffer.from(await page.evaluate(() => window.__voxsegTest?.labels()?.base64 ?? ''), 'base64');
-
-async function runModel(page: Page, files: { name: string; buffer: Buffer }[], device: 'wasm' | 'webgpu'): Promise<string> {
-  await page.setInputFiles('[data-testid="model-files-input"]', files.map((f) => ({ ...f, mimeType: 'application/octet-stream' })));
-  await page.locator('[data-testid="device-select"]').selectOption(device);
-  await page.locator('[data-testid="segment-run"]').click();
-  await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout: 400_000 });
-  const banner = await page.locator('[data-testid="notices"] .notice.error').allTextContents();
-  expect(await page.locator('[data-testid="segment-panel"]').getAttribute('data-run'), `run status; banner: ${banner}`).toBe('done');
-  return (await page.locator('[data-testid="segment-device"]').textContent()) ?? '';
-}
 
 const run = hasTorch ? describeBrowser : (name: string, _shared: string[], fn: () => void) => describe.skip(`${name} [skipped: /usr/bin/python3 with torch (Debian python3-torch) not found]`, fn);
 
@@ -49,14 +35,8 @@ run('nnU-Net network on WebGPU', ['nifti/ct/example_ct.nii.gz'], () => {
     ];
     // A 48 x 48 x 24 block of the real CT (3 mm, the model's spacing): a few 32^3 tiles.
     const ct = readNifti(readFileSync(sharedPath('nifti/ct/example_ct.nii.gz')));
-    const [nx, ny] = ct.header.dims;
-    const start = [37, 30, 50];
     const [bi, bj, bk] = [48, 48, 24];
-    const voxels = new Int16Array(bi * bj * bk);
-    for (let k = 0; k < bk; k++)
-      for (let j = 0; j < bj; j++)
-        for (let i = 0; i < bi; i++) voxels[i + bi * (j + bj * k)] = ct.voxels[start[0] + i + nx * (start[1] + j + ny * (start[2] + k))];
-    const block = createVolume({ dims: [bi, bj, bk], spacing: [...ct.header.spacing], origin: indexToWorld(ct.header, start as [number, number, number]), direction: [...ct.header.direction], voxels });
+    const block = blockOf(ct, [37, 30, 50], [bi, bj, bk]);
     const input = join(tmp, 'block.nii.gz');
     writeFileSync(input, writeNifti(block, { gzip: true }));
 
@@ -67,11 +47,11 @@ run('nnU-Net network on WebGPU', ['nifti/ct/example_ct.nii.gz'], () => {
       expect(hasAdapter, 'Chromium exposes a WebGPU adapter with --enable-unsafe-webgpu').toBe(true);
       await page.setInputFiles('[data-testid="file-input"]', input);
       await waitShown(page);
-      const gpu = await runModel(page, model, 'webgpu');
+      const gpu = await runModel(page, model, 'webgpu', 400_000);
       expect(gpu, 'device used').toMatch(/^\s*Ran on\s+WebGPU/);
       const onGpu = await pageLabels(page);
       await screenshotPage(page, 'nnunet-webgpu');
-      const cpu = await runModel(page, model, 'wasm');
+      const cpu = await runModel(page, model, 'wasm', 400_000);
       expect(cpu).toMatch(/^\s*Ran on\s+WASM/);
       const onCpu = await pageLabels(page);
       expect(onGpu.length).toBe(bi * bj * bk);
