@@ -21,7 +21,7 @@ package). Commands:
   synth    a CT-like test volume (anisotropic by default, exact zeros at some borders)
            nnunet_reference.py synth --out img.nii.gz [--shape 200,150,24] [--zooms 0.8,0.8,2.5] [--seed N]
 Global option before the command: --threads N (torch threads, default 1).
-Cases: plain-iso, plain-aniso, resenc-m, tiny, tiny-totalseg (see voxseg_nnunet/cases.py).
+Cases: plain-iso, plain-aniso, resenc-m, tiny, tiny-totalseg, total-3mm (see voxseg_nnunet/cases.py).
 """
 import argparse
 import json

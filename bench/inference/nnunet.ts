@@ -82,7 +82,13 @@ export async function prepareNnunet(opts: { regen: boolean; patch?: string; ct: 
     return { conversion, notes };
   }
   const t0 = performance.now();
-  const r = await importNnunet(await nnunetSourceFiles(total.folder), total.folder);
+  let r: Awaited<ReturnType<typeof importNnunet>>;
+  try {
+    r = await importNnunet(await nnunetSourceFiles(total.folder), total.folder);
+  } catch (e) {
+    notes.push(`nnU-Net speed rows skipped: importing ${relative(REPO, total.folder)} failed: ${(e as Error).message.split('\n')[0]}`);
+    return { conversion, notes };
+  }
   const dir = join(total.folder, '..', '..');
   const model = join(dir, 'total-3mm.onnx'); // a name of its own: the browser page finds its files by name
   writeFileSync(model, r.onnx);
@@ -172,7 +178,7 @@ export function runConversion(f: Fixture, reps: number, timeoutMs: number): Conv
     '',
     `${reps === 1 ? 'One run' : `Median of ${reps} runs`} each, a fresh Node child per run (modules loaded before the clock). import = \`nnunetSourceFiles\` + \`importNnunet\` ` +
       '(read, unzip, unpickle, ONNX graph, SHA-256, manifest; nothing written), as `voxseg import-model --nnunet`. Baseline: the same files read into memory with `readFile` ' +
-      'in the same kind of child (page cache warm: the baseline runs first). Peak as in the tables below (VmHWM − VmRSS before; RSS = absolute).',
+      'in the same kind of child (page cache warm: the baseline runs first). Peak growth = VmHWM during the job (reset just before it) − VmRSS before it; peak RSS = the absolute high-water mark of the child.',
   ].join('\n');
   return { markdown, runs, errors };
 }
