@@ -57,8 +57,11 @@ export function nonZeroBox(voxels: ArrayLike<number>, dims: Readonly<Vec3>, padd
   };
 }
 
+/** Typed arrays a box can be cut from and pasted into. */
+export type BoxArray = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+
 /** Copy of the voxels of `src` (dims `dims`) inside `box`, of the same array type. */
-export function cropArray<T extends Float32Array | Uint8Array | Uint16Array>(src: T, dims: Readonly<Vec3>, box: Box): T {
+export function cropArray<T extends BoxArray>(src: T, dims: Readonly<Vec3>, box: Box): T {
   checkLength(src.length, dims, 'source');
   checkBox(box, dims);
   const [bx, by, bz] = boxDims(box);
@@ -75,7 +78,7 @@ export function cropArray<T extends Float32Array | Uint8Array | Uint16Array>(src
 }
 
 /** Write `src` (the box's dims) into `dst` (dims `dims`) at `box`; voxels outside are untouched. */
-export function pasteArray<T extends Uint8Array | Uint16Array>(dst: T, dims: Readonly<Vec3>, box: Box, src: T): void {
+export function pasteArray<T extends BoxArray>(dst: T, dims: Readonly<Vec3>, box: Box, src: T): void {
   checkLength(dst.length, dims, 'destination');
   checkBox(box, dims);
   const [bx, by, bz] = boxDims(box);

@@ -45,11 +45,12 @@ export interface PipelineResult {
   notes: string[];
 }
 
-function checkAborted(signal?: AbortSignal): void {
+export function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new VoxsegError('cancelled', 'segmentation cancelled');
 }
 
-function sameGrid(a: Grid, b: Grid): boolean {
+/** Same dims, spacing, origin and direction (within float noise). */
+export function sameGrid(a: Grid, b: Grid): boolean {
   const close = (x: readonly number[], y: readonly number[], tol: number) => x.every((v, n) => Math.abs(v - y[n]) <= tol);
   return close(a.dims, b.dims, 0) && close(a.spacing, b.spacing, 1e-5) && close(a.origin, b.origin, 1e-4) && close(a.direction, b.direction, 1e-6);
 }
@@ -59,7 +60,8 @@ function tensorSpatial(dims: Readonly<Vec3>, layout: 'NCDHW' | 'NCWHD'): number[
   return layout === 'NCDHW' ? [dims[2], dims[1], dims[0]] : [dims[0], dims[1], dims[2]];
 }
 
-function checkFixedDims(shape: ModelShape, patch: Vec3, layout: 'NCDHW' | 'NCWHD', what: string): void {
+/** A fixed-size ONNX input must match the patch (i, j, k) the pipeline feeds it. */
+export function checkFixedDims(shape: ModelShape, patch: Vec3, layout: 'NCDHW' | 'NCWHD', what: string): void {
   const want = tensorSpatial(patch, layout);
   shape.spatial.forEach((d, n) => {
     if (d !== null && d !== want[n])

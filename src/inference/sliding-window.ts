@@ -15,6 +15,7 @@
  */
 import { VoxsegError, errorMessage } from '../core/errors';
 import type { Vec3 } from '../core/types';
+import { roundHalfEven } from '../volume/resample';
 import { RollingAccumulator, accumulatorBytes, type AccumulatorStorage, type SlabSink } from './accumulator';
 import { extractPatch, packPatch, tensorSpatialDims, unpackPatch, type Predictor, type Tensor } from './tensor';
 
@@ -67,12 +68,6 @@ function stepsAlong(size: number, patch: number, overlap: number): number[] {
   const out: number[] = [];
   for (let s = 0; s < n; s++) out.push(roundHalfEven(actual * s));
   return out;
-}
-
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
 }
 
 /**

@@ -68,10 +68,11 @@ export function gridOf(h: GridLike): Grid {
   };
 }
 
-/** Round half to even, as numpy does (nnU-Net computes its target shape with np.round). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+/** Round half to even, as numpy's round and Python's round() do (nnU-Net's shapes and tile starts). */
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
 }
 
 /**

@@ -19,6 +19,8 @@
  * the mask (1 byte per voxel) plus a stack that is far smaller than the volume.
  */
 import { VoxsegError } from '../../core/errors';
+import type { Vec3 } from '../../core/types';
+import { cropArray as cropBoxArray, pasteArray, type Box } from '../crop';
 
 /** [start, end) per axis, numpy axis order. */
 export type BBox3 = [[number, number], [number, number], [number, number]];
@@ -154,44 +156,37 @@ export function bboxShape(bbox: BBox3): [number, number, number] {
   return [bbox[0][1] - bbox[0][0], bbox[1][1] - bbox[1][0], bbox[2][1] - bbox[2][0]];
 }
 
-/** array[box] (numpy slicing) as a new array of the same type (plain arrays: Float32Array). */
+/** The same box as voxseg's (i, j, k) Box of src/inference/crop.ts. */
+function toBox(bbox: BBox3): Box {
+  return { start: [bbox[2][0], bbox[1][0], bbox[0][0]], end: [bbox[2][1], bbox[1][1], bbox[0][1]] };
+}
+
+function gridDims(shape: Shape3): Vec3 {
+  return [shape[2], shape[1], shape[0]];
+}
+
+/**
+ * array[box] (numpy slicing), same array type (plain arrays: Float32Array). A box covering the
+ * whole array (the usual CT) returns `src` itself: no copy, the caller owns it either way.
+ */
 export function cropArray<T extends ArrayLike<number>>(src: T, shape: Shape3, bbox: BBox3): T extends Typed ? T : Float32Array {
   const n = checkShape(shape);
   if (src.length !== n) throw new VoxsegError('usage', `array has ${src.length} values, shape ${shape.join('x')} needs ${n}`);
   checkBox(bbox, shape);
-  const [c0, c1, c2] = bboxShape(bbox);
-  const out = newLike(src, c0 * c1 * c2);
-  let p = 0;
-  for (let a = bbox[0][0]; a < bbox[0][1]; a++)
-    for (let b = bbox[1][0]; b < bbox[1][1]; b++) {
-      const from = (a * shape[1] + b) * shape[2] + bbox[2][0];
-      if (ArrayBuffer.isView(src)) (out as Typed).set((src as unknown as Typed).subarray(from, from + c2), p);
-      else for (let c = 0; c < c2; c++) out[p + c] = src[from + c];
-      p += c2;
-    }
-  return out as T extends Typed ? T : Float32Array;
+  const typed = (ArrayBuffer.isView(src) ? src : Float32Array.from(src)) as unknown as Typed;
+  const whole = bbox.every(([s, e], a) => s === 0 && e === shape[a]);
+  return (whole ? typed : cropBoxArray(typed, gridDims(shape), toBox(bbox))) as T extends Typed ? T : Float32Array;
 }
 
-/** Paste a cropped array back into an array of `fullShape` filled with `fill` (nnU-Net: 0). */
+/** Paste a cropped array back into an array of `fullShape` filled with `fill` (nnU-Net: 0); a whole-array box returns `crop` itself. */
 export function uncropArray<T extends Typed>(crop: T, bbox: BBox3, fullShape: Shape3, fill = 0): T {
   const n = checkShape(fullShape);
   checkBox(bbox, fullShape);
-  const [c0, c1, c2] = bboxShape(bbox);
-  if (crop.length !== c0 * c1 * c2) throw new VoxsegError('usage', `cropped array has ${crop.length} values, the box ${c0}x${c1}x${c2} needs ${c0 * c1 * c2}`);
+  if (fill === 0 && crop.length === n) return crop; // the box was the whole array: nothing to paste
   const out = new (crop.constructor as new (n: number) => T)(n);
   if (fill !== 0) out.fill(fill);
-  let p = 0;
-  for (let a = bbox[0][0]; a < bbox[0][1]; a++)
-    for (let b = bbox[1][0]; b < bbox[1][1]; b++) {
-      out.set(crop.subarray(p, p + c2), (a * fullShape[1] + b) * fullShape[2] + bbox[2][0]);
-      p += c2;
-    }
+  pasteArray(out, gridDims(fullShape), toBox(bbox), crop);
   return out;
-}
-
-function newLike(src: ArrayLike<number>, n: number): Typed {
-  if (ArrayBuffer.isView(src)) return new (src.constructor as new (n: number) => Typed)(n);
-  return new Float32Array(n);
 }
 
 function checkShape(shape: Shape3): number {

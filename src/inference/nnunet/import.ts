@@ -73,6 +73,11 @@ function baseOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+/** The path prefix of the files inside folder `dir` ('' for the root). */
+function prefixOf(dir: string): string {
+  return dir ? `${dir}/` : '';
+}
+
 function normalizePath(p: string): string {
   return p.replace(/\\/g, '/').replace(/^\.?\//, '');
 }
@@ -81,8 +86,8 @@ function normalizePath(p: string): string {
 function findResultFolder(files: readonly SourceFile[], source: string): ResultFolder {
   const byPath = new Map(files.map((f) => [normalizePath(f.path), f]));
   const plansFiles = [...byPath.keys()].filter((p) => baseOf(p) === 'plans.json');
-  const candidates = plansFiles.filter((p) => byPath.has(`${dirOf(p) ? `${dirOf(p)}/` : ''}dataset.json`));
-  const withFolds = candidates.filter((p) => [...byPath.keys()].some((q) => q.startsWith(`${dirOf(p) ? `${dirOf(p)}/` : ''}fold_`)));
+  const candidates = plansFiles.filter((p) => byPath.has(`${prefixOf(dirOf(p))}dataset.json`));
+  const withFolds = candidates.filter((p) => [...byPath.keys()].some((q) => q.startsWith(`${prefixOf(dirOf(p))}fold_`)));
   if (plansFiles.length === 0)
     throw new VoxsegError('invalid-model', 'no plans.json found: pick an nnU-Net v2 result folder (DatasetNNN_Name/<Trainer>__<Plans>__<configuration>/ with plans.json, dataset.json and fold_K/checkpoint_final.pth) or the zip it was published in', { file: source });
   if (candidates.length === 0) throw new VoxsegError('invalid-model', `${plansFiles[0]} has no dataset.json beside it`, { file: source });
@@ -91,7 +96,7 @@ function findResultFolder(files: readonly SourceFile[], source: string): ResultF
     throw new VoxsegError('invalid-model', `several nnU-Net result folders found (${withFolds.map(dirOf).join(', ')}); import one at a time`, { file: source });
   const plansPath = withFolds[0];
   const root = dirOf(plansPath);
-  const prefix = root ? `${root}/` : '';
+  const prefix = prefixOf(root);
   const folder = baseOf(root);
   const parts = folder.split('__');
   const folds = new Map<string, SourceFile[]>();

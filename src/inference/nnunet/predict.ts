@@ -26,13 +26,13 @@ import { VoxsegError } from '../../core/errors';
 import type { Mat3, Vec3, Volume } from '../../core/types';
 import { orientationCode } from '../../volume/geometry';
 import { permuteAxes, reorientToCode } from '../../volume/reorient';
-import { gridOf, resampleToGrid, type Grid } from '../../volume/resample';
+import { gridOf, resampleToGrid } from '../../volume/resample';
 import { createVolume, voxelCount } from '../../volume/volume';
 import { decideSlab } from '../decide';
 import type { ModelManifest, NnunetPreprocessing } from '../manifest';
 import { channelLabelValues } from '../manifest';
 import { normalizeIntensity, meanStd } from '../normalize';
-import type { ModelShape, PipelineOptions, PipelineResult } from '../pipeline';
+import { checkAborted, checkFixedDims, sameGrid, type ModelShape, type PipelineOptions, type PipelineResult } from '../pipeline';
 import { slidingWindow, tilePositions } from '../sliding-window';
 import type { Predictor } from '../tensor';
 import { cropToNonzero, uncropArray } from './crop';
@@ -40,15 +40,6 @@ import { computeNewShape, resampleDataToShape, resampleLogitsArgmax } from './re
 import { totalsegPlan, totalsegResample } from './totalseg-resample';
 
 type Shape3 = [number, number, number];
-
-function cancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new VoxsegError('cancelled', 'segmentation cancelled');
-}
-
-function sameGrid(a: Grid, b: Grid): boolean {
-  const close = (x: readonly number[], y: readonly number[], tol: number) => x.every((v, n) => Math.abs(v - y[n]) <= tol);
-  return close(a.dims, b.dims, 0) && close(a.spacing, b.spacing, 1e-5) && close(a.origin, b.origin, 1e-4) && close(a.direction, b.direction, 1e-6);
-}
 
 /** numpy shape (slowest first) of a voxseg grid. */
 function npShape(dims: Readonly<Vec3>): Shape3 {
@@ -93,26 +84,27 @@ export async function runNnunetPipeline(volume: Volume, manifest: ModelManifest,
   // 1. TotalSegmentator's steps around nnU-Net.
   report('Preparing the image', 0, 1);
   const oriented = pre.orientation ? reorientToCode(volume, pre.orientation) : volume;
-  cancelled(signal);
+  checkAborted(signal);
   const work = pre.presample ? totalsegPresample(oriented, pre.presample.spacing) : oriented;
-  cancelled(signal);
+  checkAborted(signal);
 
   // 2. nnU-Net preprocessing on the transposed array.
   const perm = gridPerm(pre.transpose);
   const transposed = permuteAxes(work, perm, [false, false, false]);
   const tShape = npShape(transposed.header.dims);
   const tSpacing = npShape(transposed.header.spacing);
-  const image = Float32Array.from(transposed.voxels as ArrayLike<number>);
+  // nnU-Net works on a float32 copy it normalizes in place; a transpose of float32 voxels already is one.
+  const image = transposed !== work && transposed.voxels instanceof Float32Array ? transposed.voxels : Float32Array.from(transposed.voxels as ArrayLike<number>);
   const crop = cropToNonzero([image], tShape);
   const cShape: Shape3 = crop.shape;
   const cropped = crop.channels[0];
   normalizeCropped(cropped, pre, pre.normalizeInMask ? crop.mask : null);
-  cancelled(signal);
+  checkAborted(signal);
   const mSpacing = npShape(pre.spacing);
   const mShape = computeNewShape(cShape, tSpacing, mSpacing) as Shape3;
   const resample = mShape.some((n, a) => n !== cShape[a]);
   const data = resample ? resampleDataToShape(cropped, cShape, mShape, tSpacing, mSpacing, { fn: 'resample_data_or_seg_to_shape', ...pre.resampling.data }) : cropped;
-  cancelled(signal);
+  checkAborted(signal);
 
   // 3. Sliding window over the model grid.
   const runDims: Vec3 = [mShape[2], mShape[1], mShape[0]];
@@ -127,10 +119,7 @@ export async function runNnunetPipeline(volume: Volume, manifest: ModelManifest,
     layout: manifest.model.layout,
     memoryBudget: opts.memoryBudget,
   };
-  shape.spatial.forEach((d, n) => {
-    const want = [pre.patch[2], pre.patch[1], pre.patch[0]][n];
-    if (d !== null && d !== want) throw new VoxsegError('invalid-model', `the ONNX input has fixed spatial size ${shape.spatial.join('x')}, but the manifest patch needs ${pre.patch[2]}x${pre.patch[1]}x${pre.patch[0]}`);
-  });
+  checkFixedDims(shape, pre.patch, manifest.model.layout, 'manifest patch');
   const slice = runDims[0] * runDims[1];
   const mVoxels = voxelCount({ dims: runDims });
   const croppedLabels = new LabelArray(cShape[0] * cShape[1] * cShape[2]);
@@ -148,7 +137,7 @@ export async function runNnunetPipeline(volume: Volume, manifest: ModelManifest,
     },
     { signal, onProgress: (done, total) => report('Running the model', done, total) },
   );
-  cancelled(signal);
+  checkAborted(signal);
 
   // 4. Back onto the study grid.
   report('Mapping labels to the study grid', 0, 1);
@@ -156,6 +145,7 @@ export async function runNnunetPipeline(volume: Volume, manifest: ModelManifest,
   const tLabels = uncropArray(croppedLabels, crop.bbox, tShape);
   const onTransposed = createVolume({ ...gridOf(transposed.header), voxels: tLabels });
   const onWork = permuteAxes(onTransposed, inversePerm(perm), [false, false, false]);
+  if (pre.presample && LabelArray !== Uint8Array) throw new VoxsegError('unsupported', "TotalSegmentator's label resampling is uint8, but the model has labels above 255");
   const onOriented = pre.presample ? labelsBack(onWork, oriented) : onWork;
   let labels = onOriented;
   if (pre.orientation) labels = reorientToCode(onOriented, orientationCode(volume.header.direction));
@@ -184,13 +174,10 @@ function totalsegPresample(volume: Volume, spacing: Vec3): Volume {
   return createVolume({ dims: plan.outDims, spacing: plan.newSpacing, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, voxels, metadata: h.metadata });
 }
 
-/** TotalSegmentator's way back: labels zoomed (order 0) to the shape of `like`, on its grid. */
+/** TotalSegmentator's way back: uint8 labels zoomed (order 0) to the shape of `like`, on its grid. */
 function labelsBack(labels: Volume, like: Volume): Volume {
   const plan = totalsegPlan(labels.header.dims, labels.header.spacing, { shape: like.header.dims });
-  let max = 0;
-  for (const v of labels.voxels as ArrayLike<number> & Iterable<number>) if (v > max) max = v;
-  if (max > 255) throw new VoxsegError('unsupported', `TotalSegmentator's label resampling is uint8, but the model gives label ${max}`);
-  const voxels = plan.identity ? Uint8Array.from(labels.voxels as ArrayLike<number>) : (totalsegResample(labels.voxels as ArrayLike<number>, plan, { order: 0, dtype: 'uint8' }) as Uint8Array);
+  const voxels = plan.identity ? (labels.voxels as Uint8Array) : (totalsegResample(labels.voxels as ArrayLike<number>, plan, { order: 0, dtype: 'uint8' }) as Uint8Array);
   return createVolume({ ...gridOf(like.header), voxels });
 }
 

@@ -47,19 +47,12 @@
  * ranges (`range`), e.g. to stream and report progress; each call repeats the first pass.
  */
 import { VoxsegError } from '../../core/errors';
+import { roundHalfEven } from '../../volume/resample';
 import { resampleAxes, zoomArray, zoomCoordinates, type Shape3 } from '../../volume/spline';
 import type { NnunetResampling } from './types';
 
 export type Vec3Like = readonly [number, number, number];
 
-/** Python's round() for floats: nearest integer, halves to even. */
-export function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
 
 /** nnU-Net's compute_new_shape: round(old_spacing / new_spacing * old_shape) per axis. */
 export function computeNewShape(shape: readonly number[], spacing: readonly number[], newSpacing: readonly number[]): number[] {

@@ -31,7 +31,7 @@
 import { VoxsegError } from '../../core/errors';
 import type { Vec3 } from '../../core/types';
 import { zoomArray } from '../../volume/spline';
-import { roundHalfEven } from './resampling';
+import { roundHalfEven } from '../../volume/resample';
 
 export interface TotalsegPlan {
   /** Input grid size (i, j, k). */

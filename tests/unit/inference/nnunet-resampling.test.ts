@@ -13,12 +13,12 @@ import {
   logitsArgmax,
   resampleDataToShape,
   resampleLogitsArgmax,
-  roundHalfEven,
   separateZPlan,
   type Vec3Like,
 } from '../../../src/inference/nnunet/resampling';
 import { niftiZooms, totalsegAffine, totalsegPlan, totalsegResample } from '../../../src/inference/nnunet/totalseg-resample';
 import type { NnunetResampling } from '../../../src/inference/nnunet/types';
+import { roundHalfEven } from '../../../src/volume/resample';
 import { hasScipy, python, rng, runPython, scipySkipReason, type RefArray } from '../volume/scipy-ref';
 import { spawnSync } from 'node:child_process';
 
