@@ -13,7 +13,7 @@ import { importBrainchop } from '../../src/cli/commands/import-model';
 import { readNifti, writeNifti } from '../../src/dicom/nifti/index';
 import { sharedPath } from '../unit/helpers/shared';
 import { describeBrowser, launchBrowser, openApp, repoRoot, saveLog, screenshotPage, waitShown, type Browser } from './helpers/browser';
-import { blockOf, pageLabels, runModel } from './helpers/models';
+import { blockOf, labelsOnWebgpuAndWasm, modelFiles, pageLabels, runModel } from './helpers/models';
 
 const tmp = mkdtempSync(join(tmpdir(), 'voxseg-e2e-inference-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -80,10 +80,7 @@ describeBrowser('WebGPU path', ['models/brainchop-tfjs/model5_gw_ae/model.json',
       settingsFile: sharedPath('models/brainchop-tfjs/models-list.json'),
       id: 1,
     });
-    const model = [
-      { name: 'manifest.json', buffer: Buffer.from(JSON.stringify(conv.manifest)) },
-      { name: 'model.onnx', buffer: Buffer.from(conv.onnx) },
-    ];
+    const model = modelFiles(conv.manifest, conv.onnx);
     // A 64^3 block of brain from t1_crop as its own NIfTI (same world positions).
     const t1 = readNifti(readFileSync(sharedPath('nifti/mr/t1_crop.nii.gz')));
     const d = 64;
@@ -91,33 +88,15 @@ describeBrowser('WebGPU path', ['models/brainchop-tfjs/model5_gw_ae/model.json',
     const input = join(tmp, 'crop.nii.gz');
     writeFileSync(input, writeNifti(crop, { gzip: true }));
 
-    const browser = await launchBrowser(['--enable-unsafe-webgpu', '--enable-features=Vulkan']);
-    const { page, log } = await openApp(browser.context, inject('baseUrl'));
-    try {
-      const hasAdapter = await page.evaluate(async () => !!(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
-      expect(hasAdapter, 'Chromium exposes a WebGPU adapter with --enable-unsafe-webgpu').toBe(true);
-      await page.setInputFiles('[data-testid="file-input"]', input);
-      await waitShown(page);
-      const gpu = await runModel(page, model, 'webgpu', 400_000);
-      // Not a fallback: "Ran on WASM … WebGPU cannot run …" names WebGPU too.
-      expect(gpu, 'device used').toMatch(/^\s*Ran on\s+WebGPU/);
-      const onGpu = await pageLabels(page);
-      await screenshotPage(page, 'inference-webgpu');
-      const cpu = await runModel(page, model, 'wasm', 400_000);
-      expect(cpu).toMatch(/^\s*Ran on\s+WASM/);
-      const onCpu = await pageLabels(page);
-      expect(onGpu.length).toBe(d * d * d);
-      let same = 0;
-      let tissue = 0;
-      for (let n = 0; n < onCpu.length; n++) {
-        if (onGpu[n] === onCpu[n]) same++;
-        if (onCpu[n] > 0) tissue++;
-      }
-      expect(tissue, 'grey/white matter found in the block').toBeGreaterThan(0.1 * onCpu.length);
-      expect(same / onCpu.length, 'WebGPU vs WASM agreement').toBeGreaterThanOrEqual(0.999);
-    } finally {
-      saveLog('inference-webgpu', log);
-      await browser.close();
+    const { onGpu, onCpu } = await labelsOnWebgpuAndWasm(inject('baseUrl'), model, input, 'inference-webgpu');
+    expect(onGpu.length).toBe(d * d * d);
+    let same = 0;
+    let tissue = 0;
+    for (let n = 0; n < onCpu.length; n++) {
+      if (onGpu[n] === onCpu[n]) same++;
+      if (onCpu[n] > 0) tissue++;
     }
+    expect(tissue, 'grey/white matter found in the block').toBeGreaterThan(0.1 * onCpu.length);
+    expect(same / onCpu.length, 'WebGPU vs WASM agreement').toBeGreaterThanOrEqual(0.999);
   }, 900_000);
 });

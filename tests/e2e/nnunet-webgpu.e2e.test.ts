@@ -13,8 +13,8 @@ import { nnunetSourceFiles } from '../../src/cli/nnunet-source';
 import { readNifti, writeNifti } from '../../src/dicom/nifti/index';
 import { importNnunet } from '../../src/inference/nnunet/import';
 import { sharedPath } from '../unit/helpers/shared';
-import { describeBrowser, launchBrowser, openApp, repoRoot, saveLog, screenshotPage, waitShown } from './helpers/browser';
-import { blockOf, pageLabels, runModel } from './helpers/models';
+import { describeBrowser, repoRoot } from './helpers/browser';
+import { blockOf, labelsOnWebgpuAndWasm, modelFiles } from './helpers/models';
 
 const python = '/usr/bin/python3';
 const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
@@ -29,10 +29,7 @@ run('nnU-Net network on WebGPU', ['nifti/ct/example_ct.nii.gz'], () => {
     expect(made.status, made.stderr).toBe(0);
     const folder = JSON.parse(made.stdout.trim().split('\n').pop()!).folder as string;
     const conv = await importNnunet(await nnunetSourceFiles(folder), folder);
-    const model = [
-      { name: 'manifest.json', buffer: Buffer.from(JSON.stringify(conv.manifest)) },
-      { name: 'model.onnx', buffer: Buffer.from(conv.onnx) },
-    ];
+    const model = modelFiles(conv.manifest, conv.onnx);
     // A 48 x 48 x 24 block of the real CT (3 mm, the model's spacing): a few 32^3 tiles.
     const ct = readNifti(readFileSync(sharedPath('nifti/ct/example_ct.nii.gz')));
     const [bi, bj, bk] = [48, 48, 24];
@@ -40,32 +37,15 @@ run('nnU-Net network on WebGPU', ['nifti/ct/example_ct.nii.gz'], () => {
     const input = join(tmp, 'block.nii.gz');
     writeFileSync(input, writeNifti(block, { gzip: true }));
 
-    const browser = await launchBrowser(['--enable-unsafe-webgpu', '--enable-features=Vulkan']);
-    const { page, log } = await openApp(browser.context, inject('baseUrl'));
-    try {
-      const hasAdapter = await page.evaluate(async () => !!(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
-      expect(hasAdapter, 'Chromium exposes a WebGPU adapter with --enable-unsafe-webgpu').toBe(true);
-      await page.setInputFiles('[data-testid="file-input"]', input);
-      await waitShown(page);
-      const gpu = await runModel(page, model, 'webgpu', 400_000);
-      expect(gpu, 'device used').toMatch(/^\s*Ran on\s+WebGPU/);
-      const onGpu = await pageLabels(page);
-      await screenshotPage(page, 'nnunet-webgpu');
-      const cpu = await runModel(page, model, 'wasm', 400_000);
-      expect(cpu).toMatch(/^\s*Ran on\s+WASM/);
-      const onCpu = await pageLabels(page);
-      expect(onGpu.length).toBe(bi * bj * bk);
-      let same = 0;
-      const seen = new Set<number>();
-      for (let n = 0; n < onCpu.length; n++) {
-        if (onGpu[n] === onCpu[n]) same++;
-        seen.add(onCpu[n]);
-      }
-      expect(seen.size, 'more than one label in the block').toBeGreaterThan(1);
-      expect(same / onCpu.length, 'WebGPU vs WASM agreement').toBeGreaterThanOrEqual(0.999);
-    } finally {
-      saveLog('nnunet-webgpu', log);
-      await browser.close();
+    const { onGpu, onCpu } = await labelsOnWebgpuAndWasm(inject('baseUrl'), model, input, 'nnunet-webgpu');
+    expect(onGpu.length).toBe(bi * bj * bk);
+    let same = 0;
+    const seen = new Set<number>();
+    for (let n = 0; n < onCpu.length; n++) {
+      if (onGpu[n] === onCpu[n]) same++;
+      seen.add(onCpu[n]);
     }
+    expect(seen.size, 'more than one label in the block').toBeGreaterThan(1);
+    expect(same / onCpu.length, 'WebGPU vs WASM agreement').toBeGreaterThanOrEqual(0.999);
   }, 900_000);
 });
