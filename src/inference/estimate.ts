@@ -28,6 +28,7 @@
  */
 import type { Vec3, VolumeHeader } from '../core/types';
 import { reorientedGrid } from '../volume/reorient';
+import { roundHalfEven } from '../volume/resample';
 import { accumulatorBytes } from './accumulator';
 import { channelLabelValues, type ModelManifest } from './manifest';
 import { mirrorMasks, tilePositions } from './sliding-window';
@@ -84,12 +85,7 @@ type Grid = Pick<VolumeHeader, 'dims' | 'spacing' | 'origin' | 'direction'>;
 
 /** Dims of `grid` resampled to `spacing` (nnU-Net's compute_new_shape: round half to even). */
 function resampledDims(dims: Readonly<Vec3>, from: Readonly<Vec3>, spacing: Readonly<Vec3>): Vec3 {
-  return [0, 1, 2].map((c) => {
-    const x = (from[c] / spacing[c]) * dims[c];
-    const f = Math.floor(x);
-    const r = x - f > 0.5 || (x - f === 0.5 && f % 2 !== 0) ? f + 1 : f;
-    return Math.max(1, r);
-  }) as Vec3;
+  return [0, 1, 2].map((c) => Math.max(1, roundHalfEven((from[c] / spacing[c]) * dims[c]))) as Vec3;
 }
 
 /** The estimate for sliding-window and nnU-Net models; null for whole-volume ones (their cost is fixed, see the manifest). */
