@@ -43,7 +43,7 @@ const t0 = performance.now();
 let run: Omit<InferenceRun, 'seconds' | 'cpuSeconds' | 'peakGrowthBytes' | 'peakRssBytes' | 'peakMethod' | 'device'>;
 if (native) {
   const shape = checkModel(inspectOnnx(bytes, c.model), c.manifest, c.model);
-  const session = await native.nativePredictor(bytes, c.manifest);
+  const session = await native.nativePredictor(bytes, c.manifest.model);
   try {
     const r = await runPipeline(volume, c.manifest, session.predictor, shape);
     run = {

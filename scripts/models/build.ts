@@ -1,12 +1,15 @@
 /**
  * `npm run models`: regenerate the bundled models in static/models from the project's own code
- * (ONNX bytes, manifest with the ONNX sha256, and the catalogue index.json).
+ * (ONNX bytes, manifest with the ONNX sha256, and the catalogue index.json): the hand-built CT
+ * demo model, and brainchop's brain models converted from its tfjs zoo (brainchop-zoo.ts; kept
+ * as committed when the zoo is not at hand).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseManifest } from '../../src/inference/manifest';
+import { BRAIN_MODELS, brainModelFiles, brainchopZoo, committedBrainModels } from './brainchop-zoo';
 import { buildTissueBands } from './ct-tissue-bands';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,7 +25,8 @@ export const BUNDLED = { 'ct-tissue-bands': buildTissueBands };
  */
 export const TRAINED: string[] = ['abdomen-phantom'];
 
-export function bundledFiles(): Record<string, Uint8Array | string> {
+/** Files of the models built from code alone (no brain models), index.json included. */
+export function bundledFiles(brain: string[] = committedBrainModels(out)): Record<string, Uint8Array | string> {
   const files: Record<string, Uint8Array | string> = {};
   for (const [id, build] of Object.entries(BUNDLED)) {
     const { onnx, manifest } = build();
@@ -31,12 +35,16 @@ export function bundledFiles(): Record<string, Uint8Array | string> {
     files[`${id}/${manifest.model.file}`] = onnx;
     files[`${id}/manifest.json`] = JSON.stringify(full, null, 2) + '\n';
   }
-  files['index.json'] = JSON.stringify({ models: [...TRAINED, ...Object.keys(BUNDLED)] }, null, 2) + '\n';
+  files['index.json'] = JSON.stringify({ models: [...TRAINED, ...Object.keys(BUNDLED), ...brain] }, null, 2) + '\n';
   return files;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const [rel, data] of Object.entries(bundledFiles())) {
+  const zoo = brainchopZoo(root);
+  const brain = await brainModelFiles(zoo);
+  if (!brain) console.log(`brainchop zoo not found at ${zoo}: keeping the committed brain models`);
+  const files = brain ? { ...brain, ...bundledFiles(BRAIN_MODELS.map((e) => e.id)) } : bundledFiles();
+  for (const [rel, data] of Object.entries(files)) {
     const path = join(out, rel);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, data);

@@ -5,7 +5,7 @@
  * Works with a browser Worker or any object with the same shape (the CLI adapts worker_threads).
  */
 import { VoxsegError } from '../core/errors';
-import type { Mat3, Vec3, Volume } from '../core/types';
+import type { Mat3, Vec3, Volume, VolumeHeader, VoxelArray } from '../core/types';
 import { createVolume } from '../volume/volume';
 import type { ModelManifest } from './manifest';
 import type { DeviceInfo, DeviceRequest, FromWorker, ModelBytes, SegmentSummary, ToWorker } from './protocol';
@@ -28,6 +28,8 @@ export interface SegmentProgress {
 export interface SegmentRequest {
   manifest: ModelManifest;
   model: ModelBytes;
+  /** The pre-model's ONNX when the manifest's crop names one. */
+  preModel?: ModelBytes;
   device?: DeviceRequest;
   memoryBudget?: number;
   /** WASM threads (default: decided by the worker). */
@@ -41,6 +43,12 @@ export interface SegmentResult {
   /** Label map on the study's own grid (same header geometry as the input). */
   labels: Volume;
   summary: SegmentSummary;
+  /** The study image masked by the labels, when the model gives one (brain extraction). */
+  maskedImage?: Volume;
+}
+
+function rebuild(h: VolumeHeader, voxels: VoxelArray): Volume {
+  return createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, metadata: h.metadata, voxels });
 }
 
 export class InferenceClient {
@@ -88,9 +96,7 @@ export class InferenceClient {
             break;
           case 'result':
             finish();
-            const h = msg.header;
-            const labels = createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, metadata: h.metadata, voxels: msg.labels });
-            resolve({ labels, summary: msg.summary });
+            resolve({ labels: rebuild(msg.header, msg.labels), summary: msg.summary, maskedImage: msg.maskedImage && rebuild(msg.maskedImage.header, msg.maskedImage.voxels) });
             break;
           case 'failure':
             finish();
@@ -104,8 +110,9 @@ export class InferenceClient {
       };
       const transfer: Transferable[] = [voxels.buffer as ArrayBuffer];
       if ('bytes' in req.model) transfer.push(req.model.bytes);
+      if (req.preModel && 'bytes' in req.preModel) transfer.push(req.preModel.bytes);
       worker.postMessage(
-        { type: 'start', jobId, header: volume.header, voxels, manifest: req.manifest, model: req.model, device: req.device ?? 'auto', memoryBudget: req.memoryBudget, threads: req.threads },
+        { type: 'start', jobId, header: volume.header, voxels, manifest: req.manifest, model: req.model, preModel: req.preModel, device: req.device ?? 'auto', memoryBudget: req.memoryBudget, threads: req.threads },
         transfer,
       );
     });

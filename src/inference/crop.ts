@@ -20,9 +20,23 @@ export function boxDims(box: Box): Vec3 {
  * volume; null when every voxel is 0 (NaN counts as non-zero).
  */
 export function nonZeroBox(voxels: ArrayLike<number>, dims: Readonly<Vec3>, padding: number): Box | null {
+  if (!(padding >= 0) || !Number.isInteger(padding)) throw new VoxsegError('usage', `padding must be a non-negative integer, got ${padding}`);
+  const box = boxWhere(voxels, dims, (v) => v !== 0);
+  if (!box) return null;
+  return {
+    start: box.start.map((s) => Math.max(0, s - padding)) as Vec3,
+    end: box.end.map((e, a) => Math.min(dims[a], e + padding)) as Vec3,
+  };
+}
+
+/** Bounding box of the voxels > `threshold` (brainchop's crop mask), or null when there are none. */
+export function boxAbove(voxels: ArrayLike<number>, dims: Readonly<Vec3>, threshold: number): Box | null {
+  return boxWhere(voxels, dims, (v) => v > threshold);
+}
+
+function boxWhere(voxels: ArrayLike<number>, dims: Readonly<Vec3>, inside: (v: number) => boolean): Box | null {
   const [nx, ny, nz] = dims;
   checkLength(voxels.length, dims, 'voxels');
-  if (!(padding >= 0) || !Number.isInteger(padding)) throw new VoxsegError('usage', `padding must be a non-negative integer, got ${padding}`);
   let i0 = nx;
   let i1 = -1;
   let j0 = ny;
@@ -34,14 +48,14 @@ export function nonZeroBox(voxels: ArrayLike<number>, dims: Readonly<Vec3>, padd
     for (let j = 0; j < ny; j++, o += nx) {
       let first = -1;
       for (let i = 0; i < nx; i++) {
-        if (voxels[o + i] !== 0) {
+        if (inside(voxels[o + i])) {
           first = i;
           break;
         }
       }
       if (first < 0) continue;
       let last = nx - 1;
-      while (voxels[o + last] === 0) last--;
+      while (!inside(voxels[o + last])) last--;
       if (first < i0) i0 = first;
       if (last > i1) i1 = last;
       if (j < j0) j0 = j;
@@ -51,10 +65,21 @@ export function nonZeroBox(voxels: ArrayLike<number>, dims: Readonly<Vec3>, padd
     }
   }
   if (i1 < 0) return null;
-  return {
-    start: [Math.max(0, i0 - padding), Math.max(0, j0 - padding), Math.max(0, k0 - padding)],
-    end: [Math.min(nx, i1 + 1 + padding), Math.min(ny, j1 + 1 + padding), Math.min(nz, k1 + 1 + padding)],
-  };
+  return { start: [i0, j0, k0], end: [i1 + 1, j1 + 1, k1 + 1] };
+}
+
+/**
+ * The voxels of `src` inside `box` with `pad` zero voxels added on every side (brainchop pads the
+ * cropped head with zeros, not with the image around it): dims are the box's plus 2 * pad.
+ */
+export function cropPadded(src: Float32Array, dims: Readonly<Vec3>, box: Box, pad: number): Float32Array {
+  const inner = cropArray(src, dims, box);
+  if (pad === 0) return inner;
+  const b = boxDims(box);
+  const outDims = b.map((d) => d + 2 * pad) as Vec3;
+  const out = new Float32Array(outDims[0] * outDims[1] * outDims[2]);
+  pasteArray(out, outDims, { start: [pad, pad, pad], end: [pad + b[0], pad + b[1], pad + b[2]] }, inner);
+  return out;
 }
 
 /** Typed arrays a box can be cut from and pasted into. */

@@ -45,9 +45,11 @@ export type Normalization =
   | { kind: 'minmax' }
   /**
    * Linear so the [lower, upper] quantiles (0..1) map to [0, 1]; values outside are clipped unless
-   * `clip` is false (brainchop scales without clipping).
+   * `clip` is false (brainchop scales without clipping). `rule` picks the quantile of n sorted
+   * values: 'linear' (default, numpy's) interpolates at (n - 1) q; 'brainchop' takes the value at
+   * index floor(n q) for the lower and ceil(n q) - 1 for the upper quantile, as brainchop does.
    */
-  | { kind: 'quantile'; lower: number; upper: number; clip?: boolean };
+  | { kind: 'quantile'; lower: number; upper: number; clip?: boolean; rule?: 'linear' | 'brainchop' };
 
 export interface SlidingWindowPreprocessing {
   mode: 'sliding-window';
@@ -70,12 +72,37 @@ export interface SlidingWindowPreprocessing {
   normalization: Normalization;
 }
 
+/**
+ * A second, small model whose labels say where to crop (brainchop's pre-model): it runs on the
+ * whole conformed volume with its own normalization, argmax over its channels; its non-zero labels
+ * are the crop mask. Its ONNX file lies beside the manifest, with the main model's layout.
+ */
+export interface PreModel {
+  file: string;
+  sha256?: string;
+  input: string;
+  output: string;
+  channels: number;
+  normalization: Normalization;
+}
+
+/**
+ * Crop to the head as brainchop does: the box of a mask — the pre-model's labels when there is
+ * one, else the normalized image above `threshold` times its maximum, else above 0 — is cut from
+ * the normalized image, `padding` zero voxels are added on every side, the model runs on that, and
+ * its labels go back into the box (0 elsewhere). Needs a model with dynamic spatial dims.
+ */
+export interface CropSpec {
+  padding: number;
+  threshold?: number;
+  preModel?: PreModel;
+}
+
 export interface WholeVolumePreprocessing {
   mode: 'whole-volume';
   /** FreeSurfer-style conform grid: dims, spacing (mm) and orientation of the model grid. */
   conform: { dims: Vec3; spacing: Vec3; orientation: string; dtype: 'uint8' | 'float32' };
-  /** Crop to the head (non-zero bounding box + padding), run, pad back. Needs a model with dynamic spatial dims. */
-  crop?: { padding: number };
+  crop?: CropSpec;
   normalization: Normalization;
 }
 
@@ -153,6 +180,16 @@ export interface Postprocessing {
    * with several true parts (both lungs, the vertebrae).
    */
   largestComponent?: number[];
+  /**
+   * Keep only the largest 26-connected component of all labelled voxels together, on the model
+   * grid (brainchop's post-processing: it binarizes the labels, then keeps its largest cluster).
+   */
+  largestForeground?: boolean;
+  /**
+   * Brain extraction: besides the labels, give the study image with every voxel outside the
+   * labelled region set to the background value (0, or the image's minimum when that is lower).
+   */
+  maskedImage?: boolean;
 }
 
 export interface ModelManifest {
@@ -257,9 +294,29 @@ function checkNormalization(c: Checker, v: unknown, path: string): Normalization
       const upper = c.num(o.upper, `${path}.upper`, 0, 1);
       if (lower >= upper) c.fail(path, 'lower quantile must be below upper');
       if (o.clip !== undefined && typeof o.clip !== 'boolean') c.fail(`${path}.clip`, 'must be true or false');
-      return { kind, lower, upper, clip: o.clip !== false };
+      const rule = c.oneOf(o.rule ?? 'linear', `${path}.rule`, ['linear', 'brainchop'] as const);
+      return { kind, lower, upper, clip: o.clip !== false, ...(rule === 'brainchop' ? { rule } : {}) };
     }
   }
+}
+
+function checkCrop(c: Checker, o: Record<string, unknown>): CropSpec {
+  const padding = c.int(o.padding ?? 0, 'preprocessing.crop.padding', 0, 256);
+  const threshold = o.threshold === undefined ? undefined : c.num(o.threshold, 'preprocessing.crop.threshold', 0, 1);
+  if (o.preModel === undefined) return { padding, ...(threshold ? { threshold } : {}) };
+  if (threshold) c.fail('preprocessing.crop.threshold', 'a crop mask comes from the pre-model or from a threshold, not both');
+  const p = c.obj(o.preModel, 'preprocessing.crop.preModel');
+  const sha = p.sha256 === undefined ? undefined : c.str(p.sha256, 'preprocessing.crop.preModel.sha256').toLowerCase();
+  if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha)) c.fail('preprocessing.crop.preModel.sha256', 'must be 64 hex digits');
+  const preModel: PreModel = {
+    file: c.str(p.file, 'preprocessing.crop.preModel.file'),
+    sha256: sha,
+    input: c.str(p.input ?? 'input', 'preprocessing.crop.preModel.input'),
+    output: c.str(p.output ?? 'output', 'preprocessing.crop.preModel.output'),
+    channels: c.int(p.channels, 'preprocessing.crop.preModel.channels', 2, 65536),
+    normalization: checkNormalization(c, p.normalization, 'preprocessing.crop.preModel.normalization'),
+  };
+  return { padding, preModel };
 }
 
 function checkResampling(c: Checker, v: unknown, path: string): NnunetResamplingSpec {
@@ -324,7 +381,7 @@ function checkPreprocessing(c: Checker, v: unknown): Preprocessing {
     };
   }
   const cf = c.obj(o.conform, 'preprocessing.conform');
-  const crop = o.crop === undefined ? undefined : { padding: c.int(c.obj(o.crop, 'preprocessing.crop').padding ?? 0, 'preprocessing.crop.padding', 0, 256) };
+  const crop = o.crop === undefined ? undefined : checkCrop(c, c.obj(o.crop, 'preprocessing.crop'));
   return {
     mode,
     conform: {
@@ -425,10 +482,17 @@ export function parseManifest(json: unknown, source = 'manifest.json'): ModelMan
       channelLabels,
       labelResampling: c.oneOf(post.labelResampling ?? 'nearest', 'postprocessing.labelResampling', ['nearest', 'linear'] as const),
       largestComponent,
+      largestForeground: post.largestForeground === undefined ? undefined : checkBool(c, post.largestForeground, 'postprocessing.largestForeground'),
+      maskedImage: post.maskedImage === undefined ? undefined : checkBool(c, post.maskedImage, 'postprocessing.maskedImage'),
     },
     validation: checkValidation(c, o.validation),
     report: o.report === undefined ? undefined : checkReportFile(c, o.report),
   };
+}
+
+function checkBool(c: Checker, v: unknown, path: string): boolean {
+  if (typeof v !== 'boolean') c.fail(path, 'must be true or false');
+  return v;
 }
 
 function checkValidation(c: Checker, v: unknown): ModelManifest['validation'] {

@@ -1,29 +1,53 @@
 /**
  * Checks of a loaded ONNX graph against its manifest, shared by the worker and the CLI: input and
- * output names, rank and channels, which spatial dims are fixed, and operators WebGPU cannot run.
+ * output names, rank and channels, which spatial dims are fixed, and operators WebGPU cannot run
+ * (after the rewrite of onnx/webgpu-rewrite.ts, which the worker applies for WebGPU).
  */
 import { VoxsegError } from '../core/errors';
-import type { ModelManifest } from './manifest';
-import type { OnnxInfo } from './onnx/reader';
+import type { ModelManifest, PreModel } from './manifest';
+import { opsetVersion, type OnnxInfo } from './onnx/reader';
+import { maxPoolRewriteRefusal } from './onnx/webgpu-rewrite';
 import type { ModelShape } from './pipeline';
 
-/** Operators the WebGPU execution provider cannot run for 3-D models (ConvTranspose, pooling). */
+/**
+ * Operators the WebGPU execution provider cannot run for 3-D models (ConvTranspose, pooling). A
+ * 3-D MaxPool that `rewriteForWebgpu` turns into strided slices (no padding, ceil_mode 0, ...) is
+ * not a blocker: the worker rewrites it before it creates a WebGPU session.
+ */
 export function webgpuBlockers(info: OnnxInfo): string[] {
   const rank = info.inputs[0]?.dims.length ?? 0;
   const blocked = info.convs.filter((c) => c.opType === 'ConvTranspose' && (c.kernelRank === 3 || (c.kernelRank === null && rank === 5)));
   const out = blocked.length ? [`ConvTranspose with a 3-D kernel (${blocked.length} node${blocked.length > 1 ? 's' : ''})`] : [];
   // Its pooling kernels are 1-D/2-D only ("kernelShape.length > 2 is not supported").
-  if (rank === 5) for (const op of ['MaxPool', 'AveragePool', 'LpPool']) if (info.ops.includes(op)) out.push(`3-D ${op}`);
+  const opset = opsetVersion(info);
+  for (const op of ['MaxPool', 'AveragePool', 'LpPool']) {
+    const pools = info.pools.filter((p) => p.opType === op && (p.kernelShape ? p.kernelShape.length > 2 : rank === 5));
+    if (op !== 'MaxPool') {
+      if (pools.length) out.push(`3-D ${op}`);
+      continue;
+    }
+    const reasons = pools.map((p) => maxPoolRewriteRefusal(p, opset)).filter((r): r is string => r !== null);
+    if (reasons.length) out.push(`3-D MaxPool (${reasons.length} node${reasons.length > 1 ? 's' : ''}: ${[...new Set(reasons)].join('; ')})`);
+  }
   return out;
 }
 
 /** Check the ONNX graph against the manifest; returns the input shape the pipeline needs. */
 export function checkModel(info: OnnxInfo, manifest: ModelManifest, file: string): ModelShape {
-  const input = info.inputs.find((i) => i.name === manifest.model.input);
+  return checkGraph(info, manifest.model, file);
+}
+
+/** The same checks for a pre-model (`preprocessing.crop.preModel`). */
+export function checkPreModel(info: OnnxInfo, spec: PreModel, file: string): ModelShape {
+  return checkGraph(info, spec, file);
+}
+
+function checkGraph(info: OnnxInfo, io: { input: string; output: string }, file: string): ModelShape {
+  const input = info.inputs.find((i) => i.name === io.input);
   if (!input)
-    throw new VoxsegError('invalid-model', `the manifest names input "${manifest.model.input}", but the model's inputs are ${info.inputs.map((i) => `"${i.name}"`).join(', ')}`, { file });
-  if (!info.outputs.some((o) => o.name === manifest.model.output))
-    throw new VoxsegError('invalid-model', `the manifest names output "${manifest.model.output}", but the model's outputs are ${info.outputs.map((o) => `"${o.name}"`).join(', ')}`, { file });
+    throw new VoxsegError('invalid-model', `the manifest names input "${io.input}", but the model's inputs are ${info.inputs.map((i) => `"${i.name}"`).join(', ')}`, { file });
+  if (!info.outputs.some((o) => o.name === io.output))
+    throw new VoxsegError('invalid-model', `the manifest names output "${io.output}", but the model's outputs are ${info.outputs.map((o) => `"${o.name}"`).join(', ')}`, { file });
   if (input.dims.length !== 5)
     throw new VoxsegError('invalid-model', `input "${input.name}" has rank ${input.dims.length}; a 3-D segmentation model takes [batch, 1, d, h, w]`, { file });
   if (typeof input.dims[1] === 'number' && input.dims[1] !== 1)

@@ -9,9 +9,10 @@
  *   statistics fall back to all voxels.
  * - 'minmax': a constant volume gives zeros.
  * - 'quantile': exact quantiles with numpy's default rule (linear between the order statistics
- *   at (n - 1) * q); 8/16-bit integer inputs use a counting histogram of every value, others an
- *   O(n) selection on a copy. The image is clipped to [q_lower, q_upper] and mapped to [0, 1];
- *   equal quantiles give zeros.
+ *   at (n - 1) * q), or with brainchop's (the order statistic at floor(n * q) for the lower and
+ *   ceil(n * q) - 1 for the upper quantile); 8/16-bit integer inputs use a counting histogram of
+ *   every value, others an O(n) selection on a copy. The image is clipped to [q_lower, q_upper]
+ *   (unless `clip` is false) and mapped to [0, 1]; equal quantiles give zeros.
  * - NaN voxels are left out of every statistic and written as 0.
  */
 import type { Normalization } from './manifest';
@@ -47,7 +48,7 @@ export function normalizeIntensity(voxels: ArrayLike<number>, spec: Normalizatio
       return affine(voxels, out, 1 / (hi - lo), -lo / (hi - lo), -Infinity, Infinity);
     }
     case 'quantile': {
-      const [lo, hi] = quantiles(voxels, spec.lower, spec.upper);
+      const [lo, hi] = spec.rule === 'brainchop' ? rankQuantiles(voxels, spec.lower, spec.upper) : quantiles(voxels, spec.lower, spec.upper);
       if (!(hi > lo)) return out.fill(0);
       return spec.clip === false ? affine(voxels, out, 1 / (hi - lo), -lo / (hi - lo), -Infinity, Infinity) : affine(voxels, out, 1 / (hi - lo), -lo / (hi - lo), lo, hi);
     }
@@ -99,8 +100,7 @@ export function meanStd(voxels: ArrayLike<number>, threshold: number): { mean: n
 
 /** Exact quantiles q1 <= q2 (numpy 'linear') of the non-NaN voxels. */
 export function quantiles(voxels: ArrayLike<number>, q1: number, q2: number): [number, number] {
-  const small = voxels instanceof Uint8Array || voxels instanceof Int8Array || voxels instanceof Uint16Array || voxels instanceof Int16Array;
-  const order = small ? countingOrder(voxels) : selectionOrder(voxels);
+  const order = orderOf(voxels);
   const at = (q: number): number => {
     if (order.n === 0) return 0;
     const h = (order.n - 1) * q;
@@ -115,6 +115,26 @@ export function quantiles(voxels: ArrayLike<number>, q1: number, q2: number): [n
   }
   const b = at(q2);
   return [at(q1), b];
+}
+
+/** brainchop's quantiles q1 <= q2 of the non-NaN voxels: order statistics floor(n q1) and ceil(n q2) - 1. */
+export function rankQuantiles(voxels: ArrayLike<number>, q1: number, q2: number): [number, number] {
+  const order = orderOf(voxels);
+  if (order.n === 0) return [0, 0];
+  const clamp = (k: number) => Math.max(0, Math.min(order.n - 1, k));
+  const k1 = clamp(Math.floor(order.n * q1));
+  const k2 = clamp(Math.ceil(order.n * q2) - 1);
+  if (k1 <= k2) {
+    const a = order.pair(k1)[0];
+    return [a, order.pair(k2)[0]];
+  }
+  const b = order.pair(k2)[0];
+  return [order.pair(k1)[0], b];
+}
+
+function orderOf(voxels: ArrayLike<number>): Order {
+  const small = voxels instanceof Uint8Array || voxels instanceof Int8Array || voxels instanceof Uint16Array || voxels instanceof Int16Array;
+  return small ? countingOrder(voxels) : selectionOrder(voxels);
 }
 
 /** Order statistics k and k+1 (0-based; k+1 capped at n-1). Calls must come with non-decreasing k. */

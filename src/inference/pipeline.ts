@@ -5,15 +5,15 @@
  * the labels mapped back onto the study's own grid. The ONNX runtime is injected as a `Predictor`.
  */
 import { VoxsegError } from '../core/errors';
-import type { Vec3, Volume } from '../core/types';
+import type { Mat3, Vec3, Volume } from '../core/types';
 import { reorientedGrid, reorientToCode } from '../volume/reorient';
-import { keepLargestComponent } from '../volume/edit/components';
+import { FOREGROUND, keepLargestComponent } from '../volume/edit/components';
 import { gridOf, gridWithSpacing, resampleToGrid, type Grid } from '../volume/resample';
 import { createVolume, voxelCount } from '../volume/volume';
 import { conformVolume } from './conform';
-import { cropArray, nonZeroBox, pasteArray, type Box } from './crop';
+import { boxAbove, boxDims, cropArray, cropPadded, pasteArray, type Box } from './crop';
 import { decideSlab } from './decide';
-import { channelLabelValues, type ModelManifest } from './manifest';
+import { channelLabelValues, type CropSpec, type ModelManifest } from './manifest';
 import { normalizeIntensity } from './normalize';
 import { runNnunetPipeline } from './nnunet/predict';
 import { slidingWindow, tilePositions, type WindowOptions } from './sliding-window';
@@ -34,6 +34,8 @@ export interface PipelineOptions {
   memoryBudget?: number;
   /** Upper bound on patches per model run (the manifest's batch is used when lower). */
   maxBatch?: number;
+  /** The pre-model the manifest's crop names (`preprocessing.crop.preModel`), loaded by the caller. */
+  preModel?: { predictor: Predictor; shape: ModelShape };
 }
 
 export interface PipelineResult {
@@ -43,6 +45,8 @@ export interface PipelineResult {
   inferenceSeconds: number;
   peakBytes: number;
   notes: string[];
+  /** The study image outside the labels set to background (`postprocessing.maskedImage`). */
+  maskedImage?: Volume;
 }
 
 export function checkAborted(signal?: AbortSignal): void {
@@ -85,6 +89,7 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
   let image: Float32Array;
   let grid: Grid;
   let box: Box | null = null;
+  let pad = 0;
   let window: WindowOptions;
   if (pre.mode === 'sliding-window') {
     const rh = reorientedGrid(volume.header, pre.orientation);
@@ -120,11 +125,12 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
     let dims: Vec3 = [...grid.dims] as Vec3;
     const dynamic = shape.spatial.every((d) => d === null);
     if (pre.crop && dynamic) {
-      box = nonZeroBox(conformed.voxels, grid.dims, pre.crop.padding);
+      box = await cropBox(conformed.voxels, full, grid.dims, pre.crop, manifest, opts);
       if (box) {
-        image = cropArray(full, grid.dims, box);
-        dims = [0, 1, 2].map((a) => box!.end[a] - box!.start[a]) as Vec3;
-      }
+        pad = pre.crop.padding;
+        image = cropPadded(full, grid.dims, box, pad);
+        dims = boxDims(box).map((d) => d + 2 * pad) as Vec3;
+      } else notes.push('the crop mask is empty, so the whole conformed volume was used');
     } else if (pre.crop) {
       notes.push('the model has a fixed input size, so the head crop was skipped');
     }
@@ -134,7 +140,7 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
   checkAborted(opts.signal);
 
   // 2. Sliding window with the decision streamed per finished slab.
-  const runDims: Vec3 = box ? ([0, 1, 2].map((a) => box!.end[a] - box!.start[a]) as Vec3) : ([...grid.dims] as Vec3);
+  const runDims: Vec3 = pre.mode === 'sliding-window' ? ([...grid.dims] as Vec3) : ([...window.patch] as Vec3);
   const slice = runDims[0] * runDims[1];
   const runLabels = new LabelArray(voxelCount({ dims: runDims }));
   // Announce the stage before the first (possibly only, possibly long) model run.
@@ -154,23 +160,74 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
   let modelLabels = runLabels;
   if (box) {
     modelLabels = new LabelArray(voxelCount({ dims: grid.dims }));
-    pasteArray(modelLabels, grid.dims, box, runLabels);
+    const b = boxDims(box);
+    const inner = pad ? cropArray(runLabels, runDims, { start: [pad, pad, pad], end: [pad + b[0], pad + b[1], pad + b[2]] }) : runLabels;
+    pasteArray(modelLabels, grid.dims, box, inner);
   }
+  const whole = { lo: [0, 0, 0] as Vec3, hi: [...grid.dims] as Vec3 };
   for (const value of post.largestComponent ?? []) {
     checkAborted(opts.signal);
-    keepLargestComponent(modelLabels, grid.dims, { lo: [0, 0, 0], hi: [...grid.dims] as Vec3 }, value);
+    keepLargestComponent(modelLabels, grid.dims, whole, value);
   }
+  if (post.largestForeground) keepLargestComponent(modelLabels, grid.dims, whole, FOREGROUND, 26);
   const onModelGrid = createVolume({ ...grid, voxels: modelLabels });
   const target = gridOf(volume.header);
   const interpolation = post.labelResampling === 'linear' ? 'label-linear' : 'nearest';
   const native = sameGrid(grid, target) ? onModelGrid : resampleToGrid(onModelGrid, target, { interpolation, fill: 0 });
   const labels = createVolume({ ...target, metadata: { ...volume.header.metadata, unit: undefined, valueRange: undefined }, voxels: native.voxels });
+  const maskedImage = post.maskedImage ? maskOutside(volume, labels.voxels) : undefined;
   return {
     labels,
     modelGrid: [...grid.dims] as Vec3,
     patches: result.patches,
     inferenceSeconds: result.inferenceSeconds,
-    peakBytes: result.peakBytes + image.byteLength + runLabels.byteLength + labels.voxels.byteLength,
+    peakBytes: result.peakBytes + image.byteLength + runLabels.byteLength + labels.voxels.byteLength + (maskedImage?.voxels.byteLength ?? 0),
     notes,
+    maskedImage,
   };
+}
+
+/**
+ * The crop box on the conformed grid, as brainchop finds it: the non-zero labels of the pre-model
+ * (run on the whole conformed volume with its own normalization), else the normalized image above
+ * `threshold` times its maximum (compared in float32, as brainchop's tensors), else above 0.
+ */
+async function cropBox(conformed: ArrayLike<number>, normalized: Float32Array, dims: Readonly<Vec3>, crop: CropSpec, manifest: ModelManifest, opts: PipelineOptions): Promise<Box | null> {
+  const spec = crop.preModel;
+  if (!spec) {
+    if (!crop.threshold) return boxAbove(normalized, dims, 0);
+    let max = -Infinity;
+    for (let i = 0; i < normalized.length; i++) if (normalized[i] > max) max = normalized[i];
+    return boxAbove(normalized, dims, Math.fround(max * crop.threshold));
+  }
+  const pm = opts.preModel;
+  if (!pm) throw new VoxsegError('invalid-model', `the crop needs the pre-model ${spec.file}, which was not loaded`, { file: spec.file });
+  checkFixedDims(pm.shape, [...dims] as Vec3, manifest.model.layout, 'conformed grid (pre-model)');
+  const input = normalizeIntensity(conformed, spec.normalization);
+  const slice = dims[0] * dims[1];
+  const labels = spec.channels > 256 ? new Uint16Array(input.length) : new Uint8Array(input.length);
+  const report = opts.onProgress ?? (() => {});
+  report('Finding the brain (pre-model)', 0, 1);
+  await slidingWindow(
+    input,
+    [...dims] as Vec3,
+    { patch: [...dims] as Vec3, overlap: 0, blending: 'constant', batch: 1, channels: spec.channels, layout: manifest.model.layout, memoryBudget: opts.memoryBudget },
+    pm.predictor,
+    (k0, k1, logits) => decideSlab(logits, spec.channels, (k1 - k0) * slice, { activation: 'none', decision: 'argmax' }, labels, k0 * slice),
+    { signal: opts.signal },
+  );
+  checkAborted(opts.signal);
+  return boxAbove(labels, dims, 0);
+}
+
+/** `volume` with every voxel whose label is 0 set to the background: 0, or the image's minimum when lower. */
+function maskOutside(volume: Volume, labels: ArrayLike<number>): Volume {
+  const src = volume.voxels;
+  const out = new (src.constructor as new (n: number) => typeof src)(src.length);
+  let min = 0;
+  for (let i = 0; i < src.length; i++) if (src[i] < min) min = src[i];
+  for (let i = 0; i < src.length; i++) out[i] = labels[i] !== 0 ? src[i] : min;
+  const h = volume.header;
+  const description = [h.metadata.seriesDescription, 'brain extracted'].filter(Boolean).join(' — ');
+  return createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, metadata: { ...h.metadata, seriesDescription: description }, voxels: out });
 }

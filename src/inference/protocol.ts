@@ -52,6 +52,8 @@ export type ToWorker =
       voxels: VoxelArray;
       manifest: ModelManifest;
       model: ModelBytes;
+      /** The pre-model's ONNX when the manifest's crop names one. */
+      preModel?: ModelBytes;
       device: DeviceRequest;
       /** Bytes the engine may use for logits accumulation (defaults to a device-based guess). */
       memoryBudget?: number;
@@ -63,6 +65,14 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'device'; jobId: number; info: DeviceInfo }
   | { type: 'progress'; jobId: number; stage: string; done: number; total: number; etaSeconds?: number }
-  | { type: 'result'; jobId: number; header: VolumeHeader; labels: Uint8Array | Uint16Array; summary: SegmentSummary }
+  | {
+      type: 'result';
+      jobId: number;
+      header: VolumeHeader;
+      labels: Uint8Array | Uint16Array;
+      summary: SegmentSummary;
+      /** The study image masked by the labels (`postprocessing.maskedImage`), on the same grid. */
+      maskedImage?: { header: VolumeHeader; voxels: VoxelArray };
+    }
   | { type: 'failure'; jobId: number; code: ErrorCode; message: string; file?: string }
   | { type: 'cancelled'; jobId: number };

@@ -22,7 +22,7 @@ import { loadInput } from '../inputs';
 import { pad } from '../table';
 import { fmtVec, parse, parseTriple, usage, writeOutput, type CliIO, type Command } from '../util';
 import { readManifest, readModel } from './segment';
-import { openSegmenter } from '../segment/segmenter';
+import { openSegmenter, readPreModel } from '../segment/segmenter';
 
 const help = `Usage: voxseg evaluate MODEL [--phantom SEEDS [--kind demo|varied]]
                        [--pair IMAGE LABELS]... -o report.json [options]
@@ -379,7 +379,7 @@ export const evaluateCommand: Command = {
     const bytes = await readModel(onnxFile, manifest, true);
     const shape = checkModel(inspectOnnx(bytes, onnxFile), manifest, onnxFile);
     const sha256 = manifest.model.sha256 ?? (await sha256Hex(bytes));
-    const segmenter = await openSegmenter(device === 'wasm' ? 'wasm' : 'native', bytes, manifest, shape);
+    const segmenter = await openSegmenter(device === 'wasm' ? 'wasm' : 'native', bytes, manifest, shape, await readPreModel(manifestFile, manifest));
     const runtime: Record<string, unknown> = { device: device === 'wasm' ? 'wasm' : 'cpu', engine: segmenter.engine, threads: cpus().length, ...host() };
     const results: ReportCase[] = [];
     try {

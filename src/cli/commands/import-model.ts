@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VoxsegError } from '../../core/errors';
-import { convertBrainchop, selectBrainchopSettings, type BrainchopConversion, type BrainchopSource } from '../../inference/brainchop/convert';
+import { convertBrainchop, selectBrainchopSettings, type BrainchopConversion, type BrainchopSettings, type BrainchopSource } from '../../inference/brainchop/convert';
 import { parseManifest } from '../../inference/manifest';
 import { inspectOnnx } from '../../inference/onnx/reader';
 import { importNnunet } from '../../inference/nnunet/import';
@@ -36,7 +36,9 @@ Options:
   -o, --output DIR     output folder (required)
   --settings FILE      brainchop model list (models-list.json from brainchop-parameters.js):
                        transpose, crop, normalization, colormap and type of the model
-  --id N               settings entry to use (default: the entry whose path names the model)
+  --id N               settings entry to use (default: the entry whose path names the model);
+                       an entry with a preModelId also converts that model (found beside the
+                       settings file, as brainchop lays out its models) into premodel.onnx
   --name NAME          display name in the manifest
   -h, --help           show this help
 
@@ -97,13 +99,35 @@ export async function importBrainchop(
 ): Promise<BrainchopConversion> {
   const src = await loadBrainchopModel(path);
   if (opts.id !== undefined && !opts.settingsFile) throw usage('--id needs --settings');
-  const settings = opts.settingsFile ? selectBrainchopSettings(await readJson(opts.settingsFile), src.modelId, src.modelFile, opts.id) : undefined;
-  const result = convertBrainchop(src, { settings, name: opts.name });
-  result.manifest.model.sha256 = createHash('sha256').update(result.onnx).digest('hex');
+  const list = opts.settingsFile ? await readJson(opts.settingsFile) : undefined;
+  const settings = opts.settingsFile ? selectBrainchopSettings(list, src.modelId, src.modelFile, opts.id) : undefined;
+  const preModel = settings?.preModelId ? await loadPreModel(list, settings.preModelId, opts.settingsFile!) : undefined;
+  const postProcess = (list as { brainChopOpts?: { isPostProcessEnable?: boolean } } | undefined)?.brainChopOpts?.isPostProcessEnable;
+  const result = convertBrainchop(src, { settings, name: opts.name, preModel, postProcess });
+  const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+  result.manifest.model.sha256 = sha(result.onnx);
+  const crop = result.manifest.preprocessing.mode === 'whole-volume' ? result.manifest.preprocessing.crop : undefined;
+  if (result.preModel && crop?.preModel) {
+    crop.preModel.sha256 = sha(result.preModel.onnx);
+    inspectOnnx(result.preModel.onnx, result.preModel.file);
+  }
   // Both outputs must pass voxseg's own checks before anything is written.
   inspectOnnx(result.onnx, 'model.onnx');
   parseManifest(JSON.parse(JSON.stringify(result.manifest)), 'manifest.json');
   return result;
+}
+
+/**
+ * The pre-model a settings entry names (`preModelId`): its entry's path (e.g.
+ * "/models/model5_gw_ae/model.json") is looked up as <folder>/model.json beside the settings file,
+ * as brainchop's model zoo is laid out.
+ */
+async function loadPreModel(list: unknown, id: number, settingsFile: string): Promise<{ src: BrainchopSource; settings: BrainchopSettings }> {
+  const settings = selectBrainchopSettings(list, '', 'model.json', id);
+  const parts = String(settings.path ?? '').split('/').filter(Boolean);
+  if (parts.length < 2) throw new VoxsegError('invalid-model', `settings entry ${id} (the pre-model) has no model path`, { file: settingsFile });
+  const folder = join(dirname(settingsFile), parts[parts.length - 2], parts[parts.length - 1]);
+  return { src: await loadBrainchopModel(folder), settings };
 }
 
 export const importModelCommand: Command = {
@@ -135,6 +159,7 @@ export const importModelCommand: Command = {
     const onnxPath = join(outDir, 'model.onnx');
     const manifestPath = join(outDir, 'manifest.json');
     await writeOutput(onnxPath, r.onnx);
+    if (r.preModel) await writeOutput(join(outDir, r.preModel.file), r.preModel.onnx);
     await writeOutput(manifestPath, JSON.stringify(r.manifest, null, 2) + '\n');
     const s = r.summary;
     io.out(

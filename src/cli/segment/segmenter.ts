@@ -3,13 +3,21 @@
  * on onnxruntime-node in this thread, `wasm` runs the browser's inference worker in a Node worker
  * thread. Shared by `voxseg segment` and `voxseg evaluate`.
  */
+import { readFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { VoxsegError } from '../../core/errors';
+import { checkPreModel } from '../../inference/model-check';
+import { sha256Hex } from '../../inference/models';
+import { inspectOnnx } from '../../inference/onnx/reader';
 import type { Volume } from '../../core/types';
 import type { ModelManifest } from '../../inference/manifest';
 import { runPipeline, type ModelShape } from '../../inference/pipeline';
 
 export interface SegmentRun {
   labels: Volume;
+  /** The study image masked by the labels (brain extraction models). */
+  maskedImage?: Volume;
   device: 'native' | 'wasm';
   threads: number;
   notes: string[];
@@ -26,18 +34,48 @@ export interface Segmenter {
   release(): Promise<void>;
 }
 
-export async function openSegmenter(device: 'native' | 'wasm', bytes: Uint8Array, manifest: ModelManifest, shape: ModelShape): Promise<Segmenter> {
+/** The crop pre-model the manifest names (beside the manifest), checked; undefined when it names none. */
+export async function readPreModel(manifestFile: string, manifest: ModelManifest): Promise<{ bytes: Uint8Array; shape: ModelShape } | undefined> {
+  const spec = manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.crop?.preModel : undefined;
+  if (!spec) return undefined;
+  const file = resolve(dirname(manifestFile), spec.file);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch {
+    throw new VoxsegError('not-found', 'the pre-model the manifest names (preprocessing.crop.preModel) is missing', { file });
+  }
+  if (spec.sha256) {
+    const sum = await sha256Hex(bytes);
+    if (sum !== spec.sha256) throw new VoxsegError('invalid-model', `sha256 ${sum} does not match the manifest's ${spec.sha256} (wrong or damaged file)`, { file });
+  }
+  return { bytes, shape: checkPreModel(inspectOnnx(bytes, file), spec, file) };
+}
+
+/** `preModel`: the bytes and graph shape of the manifest's crop pre-model, when it names one. */
+export async function openSegmenter(
+  device: 'native' | 'wasm',
+  bytes: Uint8Array,
+  manifest: ModelManifest,
+  shape: ModelShape,
+  preModel?: { bytes: Uint8Array; shape: ModelShape },
+): Promise<Segmenter> {
+  const preSpec = manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.crop?.preModel : undefined;
   if (device === 'native') {
     const { nativePredictor } = await import('./native');
-    const native = await nativePredictor(bytes, manifest);
+    const native = await nativePredictor(bytes, manifest.model);
+    const pre = preModel && preSpec ? await nativePredictor(preModel.bytes, preSpec) : undefined;
     const memoryBudget = Math.min(4 * 2 ** 30, totalmem() / 4);
     return {
       engine: 'onnxruntime-node',
       async segment(volume) {
-        const r = await runPipeline(volume, manifest, native.predictor, shape, { memoryBudget });
-        return { labels: r.labels, device, threads: native.threads, notes: r.notes, inferenceSeconds: r.inferenceSeconds, patches: r.patches, modelGrid: r.modelGrid, peakBytes: r.peakBytes };
+        const r = await runPipeline(volume, manifest, native.predictor, shape, { memoryBudget, preModel: pre && preModel ? { predictor: pre.predictor, shape: preModel.shape } : undefined });
+        return { labels: r.labels, maskedImage: r.maskedImage, device, threads: native.threads, notes: r.notes, inferenceSeconds: r.inferenceSeconds, patches: r.patches, modelGrid: r.modelGrid, peakBytes: r.peakBytes };
       },
-      release: () => native.release(),
+      release: async () => {
+        await native.release();
+        await pre?.release();
+      },
     };
   }
   const { wasmClient } = await import('./wasm');
@@ -45,9 +83,9 @@ export async function openSegmenter(device: 'native' | 'wasm', bytes: Uint8Array
   return {
     engine: 'onnxruntime-web (WASM, worker thread)',
     async segment(volume) {
-      const r = await client.segment(volume, { manifest, model: { bytes: bytes.slice().buffer }, device: 'wasm', threads: cpus().length });
+      const r = await client.segment(volume, { manifest, model: { bytes: bytes.slice().buffer }, preModel: preModel && { bytes: preModel.bytes.slice().buffer }, device: 'wasm', threads: cpus().length });
       const s = r.summary;
-      return { labels: r.labels, device, threads: s.device.threads, notes: s.device.notes ?? [], inferenceSeconds: s.inferenceSeconds, patches: s.patches, modelGrid: s.modelGrid, peakBytes: s.peakBytes };
+      return { labels: r.labels, maskedImage: r.maskedImage, device, threads: s.device.threads, notes: s.device.notes ?? [], inferenceSeconds: s.inferenceSeconds, patches: s.patches, modelGrid: s.modelGrid, peakBytes: s.peakBytes };
     },
     release: async () => client.dispose(),
   };

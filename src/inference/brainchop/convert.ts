@@ -13,7 +13,7 @@
  * Spatial dims stay symbolic so the engine can feed cropped volumes.
  */
 import { VoxsegError } from '../../core/errors';
-import type { LabelInfo, ModelManifest } from '../manifest';
+import type { CropSpec, LabelInfo, ModelManifest } from '../manifest';
 import { OnnxGraph, attr } from '../onnx/writer';
 
 /** One entry of brainchop's model list (brainchop-parameters.js `inferenceModelsList`). */
@@ -30,6 +30,7 @@ export interface BrainchopSettings {
   cropPadding?: number;
   autoThreshold?: number;
   enableQuantileNorm?: boolean;
+  filterOutWithPreMask?: boolean;
 }
 
 export interface BrainchopColormap {
@@ -60,11 +61,20 @@ export interface BrainchopOptions {
   id?: string;
   /** ONNX file name written in the manifest (default model.onnx). */
   onnxFile?: string;
+  /**
+   * The model the settings' `preModelId` names (brainchop crops to its labels), converted into
+   * `premodel.onnx` beside the main model.
+   */
+  preModel?: { src: BrainchopSource; settings: BrainchopSettings };
+  /** brainchop's `isPostProcessEnable` (default true): keep the largest connected labelled region. */
+  postProcess?: boolean;
 }
 
 export interface BrainchopConversion {
   onnx: Uint8Array;
   manifest: ModelManifest;
+  /** The pre-model's ONNX, to be written as `manifest.preprocessing.crop.preModel.file`. */
+  preModel?: { onnx: Uint8Array; file: string };
   summary: { layers: number; convolutions: number; parameters: number; classes: number; activations: string[]; colormap?: string; notes: string[] };
 }
 
@@ -441,12 +451,32 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
 
   const quantile = settings.enableQuantileNorm ?? (options.settings ? false : /quantile/i.test(String(json._comment ?? '')));
   const crop = settings.enableCrop ?? true;
+  let preModel: BrainchopConversion['preModel'];
+  let cropSpec: CropSpec | undefined;
+  if (crop) {
+    cropSpec = { padding: settings.cropPadding ?? 0 };
+    const t = settings.autoThreshold ?? 0;
+    if (options.preModel) {
+      if (!settings.preModelId) fail('a pre-model was given but the settings name no preModelId');
+      const pre = convertBrainchop(options.preModel.src, { settings: { ...options.preModel.settings, type: 'Segmentation', preModelId: null }, postProcess: false });
+      preModel = { onnx: pre.onnx, file: 'premodel.onnx' };
+      cropSpec.preModel = {
+        file: preModel.file,
+        input: 'input',
+        output: 'output',
+        channels: pre.manifest.model.channels,
+        normalization: pre.manifest.preprocessing.normalization,
+      };
+      notes.push(`crops to the labels of pre-model ${options.preModel.src.modelId} (settings entry ${settings.preModelId})`);
+    } else if (settings.preModelId) {
+      fail(`the settings crop with the labels of pre-model ${settings.preModelId} (preModelId), which was not given`);
+    } else if (t > 0 && t <= 1) cropSpec.threshold = t;
+    if (settings.filterOutWithPreMask) notes.push('filterOutWithPreMask is not applied');
+  }
   const sid = settings.id !== undefined ? `-${settings.id}` : '';
   const stem = file.split(/[\\/]/).pop()!.replace(/\.json$/i, '');
   const id = options.id ?? `brainchop-${src.modelId}${stem === 'model' ? '' : `-${stem}`}${sid}`.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 64);
   const cleanName = settings.modelName?.replace(/^[^\p{L}\p{N}]+/u, '').trim();
-  if (settings.preModelId) notes.push(`brainchop crops with the mask of model ${settings.preModelId}; voxseg crops to the non-zero bounding box`);
-  if (settings.autoThreshold) notes.push(`brainchop thresholds the crop mask at ${settings.autoThreshold} of the maximum`);
   const manifest: ModelManifest = {
     schema: 'voxseg-model/1',
     id,
@@ -464,14 +494,21 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
     preprocessing: {
       mode: 'whole-volume',
       conform: { dims: [256, 256, 256], spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' },
-      crop: crop ? { padding: settings.cropPadding ?? 0 } : undefined,
-      normalization: quantile ? { kind: 'quantile', lower: 0.05, upper: 0.95, clip: false } : { kind: 'minmax' },
+      crop: cropSpec,
+      normalization: quantile ? { kind: 'quantile', lower: 0.05, upper: 0.95, clip: false, rule: 'brainchop' } : { kind: 'minmax' },
     },
-    postprocessing: { activation: 'none', decision: 'argmax', channelLabels },
+    postprocessing: {
+      activation: 'none',
+      decision: 'argmax',
+      channelLabels,
+      ...(options.postProcess !== false ? { largestForeground: true } : {}),
+      ...(settings.type === 'Brain_Extraction' ? { maskedImage: true } : {}),
+    },
   };
   return {
     onnx,
     manifest,
+    preModel,
     summary: { layers: given.length, convolutions: convs, parameters: b.parameters, classes: channels, activations: [...activations], colormap: cmName, notes },
   };
 }

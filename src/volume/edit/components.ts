@@ -1,8 +1,11 @@
 /**
- * Connected components of one label value, 6-connected in 3D: voxels sharing a face belong
- * together; voxels touching only at an edge or a corner do not. Run-based labelling: each row's
- * runs of the value are joined (union-find over runs, path halving, no recursion) with the
- * overlapping runs of the previous row and the previous slice. Memory is O(runs), time O(box).
+ * Connected components of one label value (or of every non-zero voxel, `FOREGROUND`), 6-connected
+ * in 3D by default: voxels sharing a face belong together; voxels touching only at an edge or a
+ * corner do not. With connectivity 26 they do (brainchop's and niimath's bwlabel rule). Run-based
+ * labelling: each row's runs are joined (union-find over runs, path halving, no recursion) with the
+ * overlapping runs of the previous row and the previous slice — for 26, runs that touch diagonally
+ * too (intervals grown by one voxel), and the rows beside it in the previous slice. Memory is
+ * O(runs), time O(box).
  */
 import type { IndexBox, Vec3 } from '../../core/types';
 import type { LabelArray } from '../diff';
@@ -32,9 +35,19 @@ function find(parent: Int32Array, i: number): number {
   return i;
 }
 
-function unionRows(parent: Int32Array, x0: Int32Array, x1: Int32Array, a: number, aEnd: number, b: number, bEnd: number): void {
+/** `value` for every non-zero voxel. */
+export const FOREGROUND = -1;
+
+export type Connectivity = 6 | 26;
+
+/**
+ * Join the runs a..aEnd of one row with the runs b..bEnd of another where they overlap (`grow` 0)
+ * or touch diagonally (`grow` 1). Runs of a row are sorted and at least one voxel apart, so
+ * advancing the run that ends first never skips a pair.
+ */
+function unionRows(parent: Int32Array, x0: Int32Array, x1: Int32Array, a: number, aEnd: number, b: number, bEnd: number, grow: number): void {
   while (a < aEnd && b < bEnd) {
-    if (x0[a] < x1[b] && x0[b] < x1[a]) {
+    if (x0[a] < x1[b] + grow && x0[b] < x1[a] + grow) {
       const ra = find(parent, a), rb = find(parent, b);
       if (ra < rb) parent[rb] = ra;
       else if (rb < ra) parent[ra] = rb;
@@ -44,8 +57,10 @@ function unionRows(parent: Int32Array, x0: Int32Array, x1: Int32Array, a: number
   }
 }
 
-/** Components of the voxels equal to `value` inside `box`. */
-export function valueComponents(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox, value: number): Components {
+/** Components of the voxels equal to `value` (non-zero for `FOREGROUND`) inside `box`. */
+export function valueComponents(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox, value: number, connectivity: Connectivity = 6): Components {
+  const any = value === FOREGROUND;
+  const g = connectivity === 26 ? 1 : 0;
   const [nx, ny] = dims;
   const nxy = nx * ny;
   const [lx, ly, lz] = box.lo, [hx, hy, hz] = box.hi;
@@ -59,20 +74,27 @@ export function valueComponents(labels: LabelArray, dims: Readonly<Vec3>, box: I
       rowFirst[r] = n;
       const base = y * nx + z * nxy;
       for (let x = lx; x < hx; ) {
-        if (labels[base + x] !== value) {
+        if (any ? labels[base + x] === 0 : labels[base + x] !== value) {
           x++;
           continue;
         }
         const s = x;
-        while (x < hx && labels[base + x] === value) x++;
+        if (any) while (x < hx && labels[base + x] !== 0) x++;
+        else while (x < hx && labels[base + x] === value) x++;
         if (n === x0.length) (x0 = grown(x0, n + 1)), (x1 = grown(x1, n + 1)), (parent = grown(parent, n + 1));
         x0[n] = s;
         x1[n] = x;
         parent[n] = n;
         n++;
       }
-      if (y > ly) unionRows(parent, x0, x1, rowFirst[r - 1], rowFirst[r], rowFirst[r], n);
-      if (z > lz) unionRows(parent, x0, x1, rowFirst[r - by], rowFirst[r - by + 1], rowFirst[r], n);
+      const from = rowFirst[r];
+      if (y > ly) unionRows(parent, x0, x1, rowFirst[r - 1], from, from, n, g);
+      if (z > lz) {
+        const p = r - by; // the same row in the previous slice
+        unionRows(parent, x0, x1, rowFirst[p], rowFirst[p + 1], from, n, g);
+        if (g && y > ly) unionRows(parent, x0, x1, rowFirst[p - 1], rowFirst[p], from, n, g);
+        if (g && y < hy - 1) unionRows(parent, x0, x1, rowFirst[p + 1], rowFirst[p + 2], from, n, g);
+      }
     }
   rowFirst[rows] = n;
   const root = new Int32Array(n), size = new Float64Array(n);
@@ -110,8 +132,8 @@ export function removeSmallComponents(labels: LabelArray, dims: Readonly<Vec3>, 
 }
 
 /** Erase every component of `value` in `box` but the largest (the first found on a tie); returns voxels erased. */
-export function keepLargestComponent(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox, value: number): number {
-  const c = valueComponents(labels, dims, box, value);
+export function keepLargestComponent(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox, value: number, connectivity: Connectivity = 6): number {
+  const c = valueComponents(labels, dims, box, value, connectivity);
   if (c.count < 2) return 0;
   let best = -1;
   for (let k = 0; k < c.size.length; k++) if (c.root[k] === k && (best < 0 || c.size[k] > c.size[best])) best = k;

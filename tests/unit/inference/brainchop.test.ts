@@ -130,15 +130,26 @@ describeShared(MODELS, 'brainchop models: conversion and settings', () => {
     expect(m.model).toMatchObject({ file: 'model.onnx', input: 'input', output: 'output', layout: 'NCDHW', channels: 18 });
     expect(m.labels).toHaveLength(17);
     expect(m.labels[0]).toEqual({ value: 1, name: 'Cerebral-White-Matter', color: [245, 245, 245] });
-    expect(m.preprocessing).toMatchObject({ crop: { padding: 0 }, normalization: { kind: 'minmax' } });
+    expect(m.preprocessing).toMatchObject({ crop: { padding: 0, threshold: 0.2 }, normalization: { kind: 'minmax' } });
     expect(r18.summary).toMatchObject({ layers: 20, convolutions: 10, classes: 18 });
 
     for (const entry of list.inferenceModelsList as Json[]) {
       const folder = String(entry.path).split('/').slice(-2)[0];
       const r = await importBrainchop(join(dir, folder), { settingsFile: join(dir, 'models-list.json'), id: entry.id });
       const mm = parseManifest(r.manifest);
-      expect(mm.preprocessing.normalization).toEqual(entry.enableQuantileNorm ? { kind: 'quantile', lower: 0.05, upper: 0.95, clip: false } : { kind: 'minmax' });
-      expect(mm.preprocessing.mode === 'whole-volume' && mm.preprocessing.crop).toEqual({ padding: entry.cropPadding });
+      expect(mm.preprocessing.normalization).toEqual(entry.enableQuantileNorm ? { kind: 'quantile', lower: 0.05, upper: 0.95, clip: false, rule: 'brainchop' } : { kind: 'minmax' });
+      const crop = mm.preprocessing.mode === 'whole-volume' ? mm.preprocessing.crop : undefined;
+      if (entry.preModelId) {
+        // The pre-model (entry 1 for every shipped one: the light tissue model) comes along as premodel.onnx.
+        expect(crop).toMatchObject({ padding: entry.cropPadding, preModel: { file: 'premodel.onnx', input: 'input', output: 'output', channels: 3, normalization: { kind: 'minmax' } } });
+        expect(crop?.preModel?.sha256).toBe(createHash('sha256').update(r.preModel!.onnx).digest('hex'));
+        expect(crop?.threshold).toBeUndefined();
+      } else {
+        expect(crop).toEqual(entry.autoThreshold > 0 ? { padding: entry.cropPadding, threshold: entry.autoThreshold } : { padding: entry.cropPadding });
+        expect(r.preModel).toBeUndefined();
+      }
+      expect(mm.postprocessing.largestForeground).toBe(true);
+      expect(mm.postprocessing.maskedImage).toBe(entry.type === 'Brain_Extraction' ? true : undefined);
       if (entry.type === 'Brain_Masking' || entry.type === 'Brain_Extraction') {
         expect(mm.labels).toEqual([{ value: 1, name: 'Brain Mask', color: [217, 119, 33] }]);
         expect(mm.postprocessing.channelLabels).toEqual([0, ...Array(mm.model.channels - 1).fill(1)]);
@@ -203,6 +214,10 @@ describeShared(MODELS, 'brainchop models: conversion and settings', () => {
       const manifest = parseManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
       expect(manifest.name).toBe('Aparc 50');
       expect(manifest.model.sha256).toBe(createHash('sha256').update(onnx).digest('hex'));
+      // Entry 8 crops with the labels of entry 1 (model5_gw_ae), found beside the settings file.
+      const pre = manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.crop?.preModel : undefined;
+      expect(pre?.sha256).toBe(createHash('sha256').update(readFileSync(join(out, 'premodel.onnx'))).digest('hex'));
+      expect(inspectOnnx(readFileSync(join(out, 'premodel.onnx'))).outputs[0].dims).toEqual(['batch', 3, 'd', 'h', 'w']);
       const usage = await importModelCommand.run([join(dir, 'model18cls'), '-o', out, '--id', '3'], io).catch((e: VoxsegError) => e);
       expect(usage).toBeInstanceOf(VoxsegError);
       expect((usage as VoxsegError).code).toBe('usage');
