@@ -41,6 +41,11 @@ if (spec.kind === 'onnx') {
   onnx = new Uint8Array(readFileSync(join(SHARED, spec.onnx)));
   const file = join(REPO, spec.manifest);
   manifest = parseManifestText(readFileSync(file, 'utf8'), file);
+} else if (spec.bundled) {
+  // The bundled model's committed files (npm run models converted them with list entry N).
+  const dir = join(REPO, 'static/models', spec.bundled);
+  manifest = parseManifestText(readFileSync(join(dir, 'manifest.json'), 'utf8'), join(dir, 'manifest.json'));
+  onnx = new Uint8Array(readFileSync(join(dir, manifest.model.file)));
 } else if (!spec.borrowColormap) {
   // Exactly `voxseg import-model ../shared/.../MODEL --settings models-list.json --id N`.
   const r = await importBrainchop(join(zoo, spec.folder), { settingsFile: list, id: spec.settingsId });

@@ -20,13 +20,15 @@ export type TissueModel =
       settingsId: number;
       /** Colormap (path under models/brainchop-tfjs) to take the labels from when the folder has none for a 3-class segmentation. */
       borrowColormap?: string;
+      /** The bundled model (static/models/<id>) that is this conversion: run from its committed files. */
+      bundled?: string;
       about: string;
     }
   | { id: string; kind: 'onnx'; onnx: string; manifest: string; about: string };
 
 export const TISSUE_MODELS: TissueModel[] = [
-  { id: 'model5_gw_ae', kind: 'brainchop', folder: 'model5_gw_ae', settingsId: 1, about: 'brainchop "Tissue GWM (light)", list entry 1' },
-  { id: 'model20chan3cls', kind: 'brainchop', folder: 'model20chan3cls', settingsId: 2, about: 'brainchop "Tissue GWM (High Acc)", list entry 2' },
+  { id: 'model5_gw_ae', kind: 'brainchop', folder: 'model5_gw_ae', settingsId: 1, bundled: 'brainchop-tissue-light', about: 'bundled brainchop-tissue-light: brainchop "Tissue GWM (light)", list entry 1' },
+  { id: 'model20chan3cls', kind: 'brainchop', folder: 'model20chan3cls', settingsId: 2, bundled: 'brainchop-tissue', about: 'bundled brainchop-tissue: brainchop "Tissue GWM (High Acc)", list entry 2' },
   {
     id: 'model11_gw_ae',
     kind: 'brainchop',

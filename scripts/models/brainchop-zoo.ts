@@ -36,7 +36,7 @@ export const BRAIN_MODELS: ZooEntry[] = [
     id: 'brainchop-tissue-light',
     settingsId: 1,
     name: 'Brain tissue: grey and white matter (light)',
-    description: 'Grey and white matter of a T1 brain MRI in one pass. The light model (5 filters per layer): fast on any machine, less exact at the cortex than the full model.',
+    description: 'Grey and white matter of a T1 brain MRI in one pass. The light model (5 filters per layer): fast on any machine, less exact at the cortex than the full model. Its report: Dice against FSL FAST (partial volume >= 0.5) on a real skull-stripped T1.',
     modality: ['MR'],
     notes: T1,
   },
@@ -44,7 +44,7 @@ export const BRAIN_MODELS: ZooEntry[] = [
     id: 'brainchop-tissue',
     settingsId: 2,
     name: 'Brain tissue: grey and white matter',
-    description: 'Grey and white matter of a T1 brain MRI in one pass: brainchop\'s most accurate tissue model (20 filters per layer). Crops to the head (intensity above 20% of the maximum) and normalizes by the 5%/95% quantiles.',
+    description: 'Grey and white matter of a T1 brain MRI in one pass: brainchop\'s most accurate tissue model (20 filters per layer). Crops to the head (intensity above 20% of the maximum) and normalizes by the 5%/95% quantiles. Its report: Dice against FSL FAST (partial volume >= 0.5) on a real skull-stripped T1.',
     modality: ['MR'],
     notes: T1,
   },
@@ -95,8 +95,12 @@ export function brainchopZoo(root: string): string {
   return process.env.VOXSEG_BRAINCHOP_ZOO ?? join(root, '..', 'shared', 'data', 'models', 'brainchop-tfjs');
 }
 
-/** Files of every bundled brain model (relative to static/models), or null when the zoo is missing. */
-export async function brainModelFiles(zoo: string): Promise<Record<string, Uint8Array | string> | null> {
+/**
+ * Files of every bundled brain model (relative to static/models `out`), or null when the zoo is
+ * missing. A report.json already in a model's folder (scripts/models/brain-reports.ts writes
+ * them) is named in its manifest.
+ */
+export async function brainModelFiles(zoo: string, out: string): Promise<Record<string, Uint8Array | string> | null> {
   const listFile = join(zoo, 'models-list.json');
   if (!existsSync(listFile)) return null;
   const list = JSON.parse(readFileSync(listFile, 'utf8'));
@@ -130,6 +134,7 @@ export async function brainModelFiles(zoo: string): Promise<Record<string, Uint8
       },
       intended: { modality: e.modality, bodyPart: 'HEAD', notes: e.notes },
       model: { ...m.model, sha256: sha(r.onnx) },
+      ...(existsSync(join(out, e.id, 'report.json')) ? { report: 'report.json' } : {}),
     };
     files[`${e.id}/${m.model.file}`] = r.onnx;
     files[`${e.id}/manifest.json`] = JSON.stringify(manifest, null, 2) + '\n';

@@ -41,7 +41,7 @@ export function bundledFiles(brain: string[] = committedBrainModels(out)): Recor
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const zoo = brainchopZoo(root);
-  const brain = await brainModelFiles(zoo);
+  const brain = await brainModelFiles(zoo, out);
   if (!brain) console.log(`brainchop zoo not found at ${zoo}: keeping the committed brain models`);
   const files = brain ? { ...brain, ...bundledFiles(BRAIN_MODELS.map((e) => e.id)) } : bundledFiles();
   for (const [rel, data] of Object.entries(files)) {

@@ -12,6 +12,8 @@ export interface ModelEntry {
   manifest: ModelManifest;
   /** Where the ONNX bytes come from. URL entries are fetched by the worker. */
   model: ModelBytes;
+  /** The crop pre-model's ONNX, when the manifest names one (`preprocessing.crop.preModel`). */
+  preModel?: ModelBytes;
   /** 'imported': converted in the browser (an nnU-Net result folder or zip) and kept there. */
   origin: 'bundled' | 'user' | 'imported';
   /** Evaluation report beside the model (manifest `report`), when it could be read. */
@@ -30,7 +32,14 @@ export async function listBundledModels(base = './'): Promise<ModelEntry[]> {
     const r = await fetch(new URL('manifest.json', dir));
     if (!r.ok) throw new VoxsegError('not-found', `models/${id}/manifest.json could not be read (HTTP ${r.status})`);
     const manifest = parseManifestText(await r.text(), `models/${id}/manifest.json`);
-    entries.push({ manifest, model: { url: new URL(manifest.model.file, dir).href }, origin: 'bundled', report: await fetchReport(dir, manifest, id) });
+    const pre = preModelOf(manifest);
+    entries.push({
+      manifest,
+      model: { url: new URL(manifest.model.file, dir).href },
+      ...(pre ? { preModel: { url: new URL(pre.file, dir).href } } : {}),
+      origin: 'bundled',
+      report: await fetchReport(dir, manifest, id),
+    });
   }
   return entries;
 }
@@ -69,8 +78,13 @@ export async function modelFromFiles(files: readonly PickedFile[]): Promise<Mode
   if (!manifestFile) throw new VoxsegError('invalid-model', `several JSON files were picked (${manifests.map((f) => f.name).join(', ')}) and none is named manifest.json`);
   const manifest = parseManifestText(await manifestFile.text(), manifestFile.name);
   const wanted = manifest.model.file.split('/').pop();
-  const file = onnx.find((f) => f.name === wanted) ?? (onnx.length === 1 ? onnx[0] : undefined);
+  const pre = preModelOf(manifest);
+  const preName = pre?.file.split('/').pop();
+  const main = onnx.filter((f) => f.name !== preName);
+  const file = main.find((f) => f.name === wanted) ?? (main.length === 1 ? main[0] : undefined);
   if (!file) throw new VoxsegError('not-found', `the manifest names ${manifest.model.file}, which is not among the picked files`, { file: manifestFile.name });
+  const preFile = pre ? onnx.find((f) => f.name === preName) : undefined;
+  if (pre && !preFile) throw new VoxsegError('not-found', `the manifest's crop needs the pre-model ${pre.file}, which is not among the picked files: pick the whole model folder`, { file: manifestFile.name });
   const reportFile = manifest.report ? manifests.find((f) => f.name === manifest.report) : undefined;
   let report: EvalReport | undefined;
   if (reportFile) {
@@ -80,7 +94,11 @@ export async function modelFromFiles(files: readonly PickedFile[]): Promise<Mode
       console.warn(`${reportFile.name} could not be read: ${(err as Error).message}`);
     }
   }
-  return { manifest, model: { bytes: await file.arrayBuffer() }, origin: 'user', report };
+  return { manifest, model: { bytes: await file.arrayBuffer() }, ...(preFile ? { preModel: { bytes: await preFile.arrayBuffer() } } : {}), origin: 'user', report };
+}
+
+function preModelOf(manifest: ModelManifest) {
+  return manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.crop?.preModel : undefined;
 }
 
 /** Hex sha256 of bytes (Web Crypto; available in browsers, workers and Node 20). */

@@ -2,6 +2,8 @@
  * The inference worker: the only module that imports onnxruntime-web. It loads the model, picks
  * the execution provider (WebGPU when the adapter can run every operator, else WASM with threads
  * when cross-origin isolated), runs the pipeline and speaks the typed protocol (protocol.ts).
+ * A WebGPU session gets the model with its 3-D MaxPools rewritten as strided slices
+ * (onnx/webgpu-rewrite.ts, exact); WASM sessions get the original bytes.
  * In a browser it serves `self`; the CLI serves a worker_threads port through `serve()`.
  */
 import * as ort from 'onnxruntime-web';
@@ -11,9 +13,10 @@ import { countLabels } from '../volume/labels';
 import { createVolume } from '../volume/volume';
 import type { ModelManifest } from './manifest';
 import { sha256Hex } from './models';
-import { checkModel, webgpuBlockers } from './model-check';
+import { checkModel, checkPreModel, webgpuBlockers } from './model-check';
 import { inspectOnnx, type OnnxInfo } from './onnx/reader';
-import { runPipeline } from './pipeline';
+import { rewriteForWebgpu, rewriteNote } from './onnx/webgpu-rewrite';
+import { runPipeline, type ModelShape } from './pipeline';
 import type { DeviceInfo, DeviceRequest, FromWorker, ModelBytes, ToWorker } from './protocol';
 import type { Predictor, Tensor } from './tensor';
 
@@ -32,6 +35,16 @@ async function modelBytes(model: ModelBytes, file: string): Promise<Uint8Array> 
   }
   if (!res.ok) throw new VoxsegError('not-found', `could not fetch the model (HTTP ${res.status})`, { file });
   return new Uint8Array(await res.arrayBuffer());
+}
+
+/** The bytes of a model, checked against the manifest's sha256 when it gives one. */
+async function checkedBytes(model: ModelBytes, file: string, sha256: string | undefined): Promise<Uint8Array> {
+  const bytes = await modelBytes(model, file);
+  if (sha256) {
+    const sum = await sha256Hex(bytes);
+    if (sum !== sha256) throw new VoxsegError('invalid-model', `sha256 ${sum} does not match the manifest's ${sha256} (wrong or damaged file)`, { file });
+  }
+  return bytes;
 }
 
 async function pickDevice(request: DeviceRequest, info: OnnxInfo, wantThreads?: number): Promise<DeviceInfo> {
@@ -84,13 +97,31 @@ export function maxBatchFor(device: DeviceInfo, manifest: ModelManifest): number
   return fit;
 }
 
+/** The model as the WebGPU EP gets it: 3-D MaxPools rewritten as strided slices (exact), with a note. */
+function webgpuModel(bytes: Uint8Array, device: DeviceInfo): { bytes: Uint8Array; note?: string } {
+  let rewrite;
+  try {
+    rewrite = rewriteForWebgpu(bytes);
+  } catch (err) {
+    device.notes.push(`the model could not be rewritten for WebGPU (${errorMessage(err).slice(0, 160)})`);
+    return { bytes };
+  }
+  if (!rewrite.rewritten.length) return { bytes };
+  const note = rewriteNote(rewrite);
+  device.notes.push(note);
+  return { bytes: rewrite.bytes, note };
+}
+
 async function createSession(bytes: Uint8Array, device: DeviceInfo): Promise<ort.InferenceSession> {
   ort.env.wasm.numThreads = device.threads;
   const options: ort.InferenceSession.SessionOptions = { executionProviders: [device.device === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
+  // WASM keeps the original bytes (its MaxPool kernel is fine); only a WebGPU session gets the rewrite.
+  const gpu = device.device === 'webgpu' ? webgpuModel(bytes, device) : { bytes };
   try {
-    return await ort.InferenceSession.create(bytes, options);
+    return await ort.InferenceSession.create(gpu.bytes, options);
   } catch (err) {
     if (device.device !== 'webgpu') throw err;
+    if (gpu.note) device.notes.splice(device.notes.indexOf(gpu.note), 1);
     device.notes.push(`WebGPU could not load the model (${errorMessage(err).slice(0, 160)}); using WASM`);
     device.device = 'wasm';
     delete device.adapter;
@@ -98,11 +129,11 @@ async function createSession(bytes: Uint8Array, device: DeviceInfo): Promise<ort
   }
 }
 
-function makePredictor(session: ort.InferenceSession, manifest: ModelManifest): Predictor {
+function makePredictor(session: ort.InferenceSession, io: { input: string; output: string }): Predictor {
   return async (input: Tensor): Promise<Tensor> => {
-    const feeds = { [manifest.model.input]: new ort.Tensor('float32', input.data, input.dims) };
-    const out = await session.run(feeds, [manifest.model.output]);
-    const t = out[manifest.model.output];
+    const feeds = { [io.input]: new ort.Tensor('float32', input.data, input.dims) };
+    const out = await session.run(feeds, [io.output]);
+    const t = out[io.output];
     const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
     t.dispose?.();
     return { data, dims: [...t.dims] };
@@ -123,23 +154,27 @@ async function runJob(port: Port, msg: Extract<ToWorker, { type: 'start' }>, sig
   const file = manifest.model.file;
   const progress = (stage: string, done: number, total: number, etaSeconds?: number) => port.post({ type: 'progress', jobId, stage, done, total, etaSeconds });
   progress('Loading the model', 0, 1);
-  const bytes = await modelBytes(msg.model, file);
-  if (manifest.model.sha256) {
-    const sum = await sha256Hex(bytes);
-    if (sum !== manifest.model.sha256)
-      throw new VoxsegError('invalid-model', `sha256 ${sum} does not match the manifest's ${manifest.model.sha256} (wrong or damaged file)`, { file });
-  }
+  const bytes = await checkedBytes(msg.model, file, manifest.model.sha256);
   const info = inspectOnnx(bytes, file);
   const shape = checkModel(info, manifest, file);
+  const preSpec = manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.crop?.preModel : undefined;
+  let pre: { bytes: Uint8Array; shape: ModelShape; session?: ort.InferenceSession } | undefined;
+  if (preSpec) {
+    if (!msg.preModel) throw new VoxsegError('invalid-model', `the manifest's crop needs the pre-model ${preSpec.file}, which was not given`, { file: preSpec.file });
+    const preBytes = await checkedBytes(msg.preModel, preSpec.file, preSpec.sha256);
+    pre = { bytes: preBytes, shape: checkPreModel(inspectOnnx(preBytes, preSpec.file), preSpec, preSpec.file) };
+  }
   const device = await pickDevice(msg.device, info, msg.threads);
   let session = await createSession(bytes, device);
+  if (pre) pre.session = await createSession(pre.bytes, { ...device, notes: [] });
   port.post({ type: 'device', jobId, info: device });
   const h = msg.header;
   const volume = createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, metadata: h.metadata, voxels: msg.voxels });
   const run = () => {
     let runStart = 0;
-    return runPipeline(volume, manifest, makePredictor(session, manifest), shape, {
+    return runPipeline(volume, manifest, makePredictor(session, manifest.model), shape, {
       signal,
+      preModel: pre && preSpec ? { predictor: makePredictor(pre.session!, preSpec), shape: pre.shape } : undefined,
       memoryBudget: msg.memoryBudget ?? defaultMemoryBudget(),
       maxBatch: maxBatchFor(device, manifest),
       onProgress: (stage, done, total) => {
@@ -161,11 +196,16 @@ async function runJob(port: Port, msg: Extract<ToWorker, { type: 'start' }>, sig
       delete device.adapter;
       await session.release().catch(() => {});
       session = await createSession(bytes, device);
+      if (pre) {
+        await pre.session?.release().catch(() => {});
+        pre.session = await createSession(pre.bytes, { ...device, notes: [] });
+      }
       port.post({ type: 'device', jobId, info: device });
       result = await run();
     }
     device.notes.push(...result.notes);
     const labels = result.labels.voxels as Uint8Array | Uint16Array;
+    const masked = result.maskedImage;
     port.post(
       {
         type: 'result',
@@ -183,11 +223,13 @@ async function runJob(port: Port, msg: Extract<ToWorker, { type: 'start' }>, sig
           patches: result.patches,
           peakBytes: result.peakBytes,
         },
+        maskedImage: masked ? { header: masked.header, voxels: masked.voxels } : undefined,
       },
-      [labels.buffer as ArrayBuffer],
+      [labels.buffer as ArrayBuffer, ...(masked ? [masked.voxels.buffer as ArrayBuffer] : [])],
     );
   } finally {
     await session.release().catch(() => {});
+    await pre?.session?.release().catch(() => {});
   }
 }
 

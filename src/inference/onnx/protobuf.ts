@@ -141,6 +141,12 @@ export class ProtoWriter {
     return this.bytes(field, utf8Encoder.encode(value));
   }
 
+  /** Fields already encoded elsewhere (e.g. copied from a parsed message), appended as they are. */
+  raw(bytes: Uint8Array): this {
+    this.rawBytes(bytes);
+    return this;
+  }
+
   /** Embedded message written by `build` into a child writer. */
   message(field: number, build: (w: ProtoWriter) => void): this {
     const child = new ProtoWriter();

@@ -3,7 +3,8 @@
  * producer, the operator types used (nested subgraphs and local functions included), the graph
  * inputs/outputs with their element types and (possibly symbolic) dims, the initializer size, and
  * the convolutions with their kernel rank (e.g. so the caller can keep a 3-D ConvTranspose off
- * WebGPU). Weights are not decoded, only skipped over.
+ * WebGPU), and the pooling nodes with their attributes (so a 3-D MaxPool that can be rewritten for
+ * WebGPU is told from one that cannot). Weights are not decoded, only skipped over.
  */
 import { VoxsegError } from '../../core/errors';
 import { ProtoReader, ProtobufError, Wire } from './protobuf';
@@ -63,6 +64,27 @@ export interface OnnxConvInfo {
   nested: boolean;
 }
 
+export interface OnnxPoolInfo {
+  /** 'MaxPool', 'AveragePool' or 'LpPool' (default domain). */
+  opType: string;
+  name: string;
+  /** The pooled input (X). */
+  input: string;
+  /** Output names as written ('' for an omitted optional output such as MaxPool's Indices). */
+  outputs: string[];
+  /** kernel_shape attribute (null when missing). */
+  kernelShape: number[] | null;
+  strides: number[] | null;
+  pads: number[] | null;
+  dilations: number[] | null;
+  /** auto_pad attribute ('NOTSET' when absent). */
+  autoPad: string;
+  /** ceil_mode attribute (0 when absent). */
+  ceilMode: number;
+  /** True for nodes inside a subgraph (If/Loop/Scan body) or a local function. */
+  nested: boolean;
+}
+
 export interface OnnxInfo {
   irVersion: number;
   opsets: { domain: string; version: number }[];
@@ -79,6 +101,8 @@ export interface OnnxInfo {
   initializerBytes: number;
   initializerCount: number;
   convs: OnnxConvInfo[];
+  /** MaxPool, AveragePool and LpPool nodes (nested ones included, flagged). */
+  pools: OnnxPoolInfo[];
   metadata: Record<string, string>;
 }
 
@@ -103,6 +127,7 @@ interface GraphScan {
 class Scanner {
   ops = new Map<string, number>();
   convs: OnnxConvInfo[] = [];
+  pools: OnnxPoolInfo[] = [];
   initializerBytes = 0;
   initializerCount = 0;
 
@@ -152,6 +177,7 @@ class Scanner {
   }
 
   private node(r: ProtoReader, nested: boolean, inits: Map<string, Initializer>): void {
+    const start = r.pos;
     let opType = '';
     let domain = '';
     let name = '';
@@ -172,6 +198,7 @@ class Scanner {
     if (!opType) throw new ProtobufError('malformed', `node ${JSON.stringify(name)} has no op_type`, r.pos);
     const key = domain && domain !== 'ai.onnx' ? `${domain}:${opType}` : opType;
     this.ops.set(key, (this.ops.get(key) ?? 0) + 1);
+    if ((domain === '' || domain === 'ai.onnx') && POOLS.has(opType)) this.pools.push(readPoolNode(new ProtoReader(r.buf, start, r.end), nested)!);
     if ((domain === '' || domain === 'ai.onnx') && /^(Conv|ConvTranspose|ConvInteger|QLinearConv)$/.test(opType)) {
       const weight = inits.get(inputs[opType === 'QLinearConv' ? 3 : 1] ?? '');
       const ks = attrs.get('kernel_shape')?.ints ?? (weight && weight.dims.length > 2 ? weight.dims.slice(2) : null);
@@ -214,6 +241,52 @@ class Scanner {
       } else r.skip(w);
     }
   }
+}
+
+const POOLS = new Set(['MaxPool', 'AveragePool', 'LpPool']);
+
+/**
+ * A NodeProto (the reader positioned at its first field) as pooling info, or null when it is not
+ * a MaxPool, AveragePool or LpPool of the default domain. Shared with the WebGPU rewrite, so the
+ * two agree on what a node's attributes say.
+ */
+export function readPoolNode(r: ProtoReader, nested: boolean): OnnxPoolInfo | null {
+  const p: OnnxPoolInfo = { opType: '', name: '', input: '', outputs: [], kernelShape: null, strides: null, pads: null, dilations: null, autoPad: 'NOTSET', ceilMode: 0, nested };
+  let domain = '';
+  let inputs = 0;
+  while (!r.done) {
+    const [f, w] = r.tag();
+    if (f === 1 && w === Wire.Bytes) {
+      const name = r.string();
+      if (inputs++ === 0) p.input = name;
+    } else if (f === 2 && w === Wire.Bytes) p.outputs.push(r.string());
+    else if (f === 3 && w === Wire.Bytes) p.name = r.string();
+    else if (f === 4 && w === Wire.Bytes) p.opType = r.string();
+    else if (f === 7 && w === Wire.Bytes) domain = r.string();
+    else if (f === 5) {
+      r.expect(w, Wire.Bytes, 'NodeProto.attribute');
+      const a = r.message();
+      let key = '';
+      let i: number | undefined;
+      let s: string | undefined;
+      let ints: number[] | undefined;
+      while (!a.done) {
+        const [af, aw] = a.tag();
+        if (af === 1 && aw === Wire.Bytes) key = a.string();
+        else if (af === 3 && aw === Wire.Varint) i = a.int64();
+        else if (af === 4 && aw === Wire.Bytes) s = a.string();
+        else if (af === 8) a.repeatedInt64(aw, (ints ??= []));
+        else a.skip(aw);
+      }
+      if (key === 'kernel_shape') p.kernelShape = ints ?? [];
+      else if (key === 'strides') p.strides = ints ?? [];
+      else if (key === 'pads') p.pads = ints ?? [];
+      else if (key === 'dilations') p.dilations = ints ?? [];
+      else if (key === 'auto_pad') p.autoPad = s ?? 'NOTSET';
+      else if (key === 'ceil_mode') p.ceilMode = i ?? 0;
+    } else r.skip(w);
+  }
+  return (domain === '' || domain === 'ai.onnx') && POOLS.has(p.opType) ? p : null;
 }
 
 function valueInfo(r: ProtoReader): OnnxValueInfo {
@@ -351,6 +424,7 @@ export function inspectOnnx(bytes: Uint8Array, file = 'model.onnx'): OnnxInfo {
     initializerBytes: scanner.initializerBytes,
     initializerCount: scanner.initializerCount,
     convs: scanner.convs,
+    pools: scanner.pools,
     metadata,
   };
 }

@@ -23,7 +23,7 @@ const manifest = parseManifest({
 });
 
 describe('webgpuBlockers', () => {
-  it('flags 3-D ConvTranspose and 3-D pooling, not 3-D Conv or Resize', () => {
+  it('flags 3-D ConvTranspose and 3-D pooling WebGPU cannot run, not 3-D Conv, Resize or a rewritable MaxPool', () => {
     const conv = net((g) => {
       g.initializer('w', new Float32Array(2 * 27), [2, 1, 3, 3, 3]);
       return g.node('Conv', ['input', 'w'], ['y'], { kernel_shape: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1] });
@@ -34,8 +34,11 @@ describe('webgpuBlockers', () => {
       return g.node('ConvTranspose', ['input', 'w'], ['y'], { kernel_shape: [2, 2, 2], strides: [2, 2, 2] });
     });
     expect(webgpuBlockers(up)).toEqual(['ConvTranspose with a 3-D kernel (1 node)']);
+    // An unpadded 3-D MaxPool is rewritten as strided slices for WebGPU (onnx/webgpu-rewrite.ts); a padded one is not.
     const pool = net((g) => g.node('MaxPool', ['input'], ['y'], { kernel_shape: [2, 2, 2], strides: [2, 2, 2] }));
-    expect(webgpuBlockers(pool)).toEqual(['3-D MaxPool']);
+    expect(webgpuBlockers(pool)).toEqual([]);
+    const padded = net((g) => g.node('MaxPool', ['input'], ['y'], { kernel_shape: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1] }));
+    expect(webgpuBlockers(padded)).toEqual(['3-D MaxPool (1 node: padding)']);
     const pool2d = net((g) => g.node('MaxPool', ['input'], ['y'], { kernel_shape: [2, 2] }), ['batch', 1, 'h', 'w']);
     expect(webgpuBlockers(pool2d)).toEqual([]);
   });
