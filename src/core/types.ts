@@ -52,6 +52,10 @@ export interface VolumeMetadata {
   windowWidth?: number;
   /** Physical unit of voxel values, e.g. 'HU'. */
   unit?: string;
+  /** DICOM BodyPartExamined (0018,0015), e.g. 'HEAD', 'ABDOMEN'. */
+  bodyPartExamined?: string;
+  /** Volumes in the source when it held more than one (a 4-D NIfTI); only the first was loaded. */
+  sourceVolumes?: number;
   /** Exact [min, max] of the voxels, when the loader measured them on the way (saves a pass). */
   valueRange?: [number, number];
 }

@@ -102,6 +102,7 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
     studyTime: h0.studyTime || undefined,
     accessionNumber: h0.accessionNumber || undefined,
     referringPhysicianName: h0.referringPhysicianName || undefined,
+    bodyPartExamined: h0.bodyPartExamined || undefined,
     ...sliceReferences(plan),
     unit: h0.unit,
     valueRange: range,

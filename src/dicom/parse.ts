@@ -48,6 +48,7 @@ export interface DicomHeader {
   seriesInstanceUid: string;
   seriesNumber: string;
   seriesDescription: string;
+  bodyPartExamined: string;
   frameOfReferenceUid: string;
   instanceNumber?: number;
   imageType: string[];
@@ -241,6 +242,7 @@ function toHeader(ds: DataSet, file: string, container: DicomHeader['container']
     seriesInstanceUid: str(ds, 'x0020000e'),
     seriesNumber: str(ds, 'x00200011'),
     seriesDescription: str(ds, 'x0008103e'),
+    bodyPartExamined: str(ds, 'x00180015'),
     frameOfReferenceUid: str(ds, 'x00200052'),
     instanceNumber: num(ds, 'x00200013'),
     imageType: str(ds, 'x00080008').toUpperCase().split('\\').map((s) => s.trim()),

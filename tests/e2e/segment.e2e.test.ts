@@ -285,7 +285,9 @@ describeBrowser('auto-segment panel and label overlay', [], () => {
       await expect.poll(() => card.textContent()).toContain('Test bands');
       expect(await card.textContent()).toContain('soft tissue');
       // Meant for MR, the study is CT: a warning, and Run stays enabled.
-      expect(await page.locator('[data-testid="modality-warning"]').textContent()).toContain('meant for MR, but the study is CT');
+      const fit = page.locator('[data-testid="model-fit"]');
+      expect(await fit.getAttribute('data-fits')).toBe('false');
+      expect(await fit.textContent()).toContain('This model is for MRI; the study is a CT.');
       await page.locator('[data-testid="device-select"]').selectOption('wasm');
       await page.locator('[data-testid="segment-run"]').click();
       await screenshotPage(page, 'segment-user-model-running').catch((e) => console.warn(`running screenshot skipped: ${e.message.split('\n')[0]}`));

@@ -13,6 +13,7 @@ import type { Vec3, Volume } from '../../core/types';
 import { readLabelTable } from '../../dicom/seg/label-table';
 import { alignToGrid, gridMismatch } from '../../dicom/seg/grid';
 import type { LabelInfo, ModelManifest } from '../../inference/manifest';
+import { checkRunnable, modelFit, studyFacts } from '../../inference/fit';
 import { checkModel } from '../../inference/model-check';
 import { sha256Hex } from '../../inference/models';
 import { inspectOnnx } from '../../inference/onnx/reader';
@@ -385,9 +386,11 @@ export const evaluateCommand: Command = {
     try {
       for (const [k, c] of cases.entries()) {
         const { image, truth } = await c.load();
-        const modality = image.header.metadata.modality;
-        if (modality && !manifest.intended.modality.includes(modality.toUpperCase()))
-          warn(`the model is meant for ${manifest.intended.modality.join('/')}, ${c.source === 'pair' ? c.image : 'the phantom'} is ${modality}`);
+        // The same rules as `voxseg segment` and the app (inference/fit.ts).
+        const facts = studyFacts(image);
+        checkRunnable(facts, c.source === 'pair' ? c.image : c.name);
+        const fit = modelFit(manifest, facts);
+        if (!fit.fits) warn(`${c.name}: ${fit.summary}`);
         const t0 = performance.now();
         const { labels: pred, notes, threads } = await segmenter.segment(image);
         runtime.threads = threads;

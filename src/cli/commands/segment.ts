@@ -1,18 +1,25 @@
 /**
  * `voxseg segment <input> -m <model> -o labels.nii.gz [--device native|wasm]`: run a model on one
  * series with the same pipeline as the app and write the labels on the input's own grid.
+ *
+ * Before the model runs, the study is checked against the model with the app's rules
+ * (`inference/fit.ts`): a 2-D image or a 4-D series (a NIfTI file with dim[4..7] > 1, of which the
+ * reader loads only the first volume and records `sourceVolumes`) is refused with the file named; a model meant for another
+ * modality or body part, or cautions such as thick slices, are printed as `warning: …` lines on
+ * stderr and the run goes on (the user may know better).
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { VoxsegError } from '../../core/errors';
 import { writeNifti } from '../../dicom/nifti/index';
+import { checkRunnable, modelFit, studyFacts } from '../../inference/fit';
 import { parseManifestText, type ModelManifest } from '../../inference/manifest';
 import { sha256Hex } from '../../inference/models';
 import { inspectOnnx } from '../../inference/onnx/reader';
 import { countLabels } from '../../volume/labels';
 import { checkModel } from '../../inference/model-check';
 import { loadInput } from '../inputs';
-import { openSegmenter } from '../segment/segmenter';
+import { openSegmenter, readPreModel } from '../segment/segmenter';
 import { parse, usage, writeOutput, type Command } from '../util';
 
 const help = `Usage: voxseg segment <dicom-dir|file.nii.gz> -m MODEL -o labels.nii.gz [options]
@@ -27,6 +34,8 @@ Options:
   -d, --device DEV      native (onnxruntime-node, default) or wasm (onnxruntime-web, as in
                         the browser)
   -s, --series SEL      which series when several are found (index or UID, see 'voxseg info')
+      --masked FILE     brain extraction models: also write the image with everything outside
+                        the brain set to background (.nii or .nii.gz)
   -h, --help            show this help
 
 Exit status: 0 ok, 1 bad input or model (the message names the file and cause), 2 usage.
@@ -68,6 +77,7 @@ export const segmentCommand: Command = {
       output: { type: 'string', short: 'o' },
       device: { type: 'string', short: 'd' },
       series: { type: 'string', short: 's' },
+      masked: { type: 'string' },
     });
     if (values.help) {
       io.out(help);
@@ -78,6 +88,7 @@ export const segmentCommand: Command = {
     const out = values.output;
     if (!out) throw usage('segment needs an output file: -o labels.nii.gz');
     if (!/\.nii(\.gz)?$/i.test(out)) throw usage(`output ${JSON.stringify(out)} must end in .nii or .nii.gz`);
+    if (values.masked !== undefined && !/\.nii(\.gz)?$/i.test(values.masked)) throw usage(`--masked ${JSON.stringify(values.masked)} must end in .nii or .nii.gz`);
     const device = values.device ?? 'native';
     if (device !== 'native' && device !== 'wasm') throw usage(`--device must be native or wasm, got ${JSON.stringify(device)}`);
 
@@ -86,22 +97,28 @@ export const segmentCommand: Command = {
     const onnxFile = values.onnx ?? resolve(dirname(manifestFile), manifest.model.file);
     const bytes = await readModel(onnxFile, manifest, true);
     const shape = checkModel(inspectOnnx(bytes, onnxFile), manifest, onnxFile);
-    const { volume } = await loadInput(positionals, values.series, (w) => io.err(`warning: ${w}\n`));
-    const modality = volume.header.metadata.modality;
-    if (modality && !manifest.intended.modality.includes(modality.toUpperCase()))
-      io.err(`warning: the model is meant for ${manifest.intended.modality.join('/')}, the input is ${modality}\n`);
+    const { volume, series } = await loadInput(positionals, values.series, (w) => io.err(`warning: ${w}\n`));
+    const inputName = series.kind === 'nifti' || positionals.length !== 1 ? series.firstFile : positionals[0];
+    const facts = studyFacts(volume);
+    checkRunnable(facts, inputName);
+    const fit = modelFit(manifest, facts);
+    if (!fit.fits) io.err(`warning: ${manifest.id}: ${fit.summary}\n`);
+    for (const reason of fit.reasons) io.err(`warning: ${reason}\n`);
 
-    const segmenter = await openSegmenter(device === 'native' ? 'native' : 'wasm', bytes, manifest, shape);
+    const segmenter = await openSegmenter(device === 'native' ? 'native' : 'wasm', bytes, manifest, shape, await readPreModel(manifestFile, manifest));
     let run;
     try {
       run = await segmenter.segment(volume);
     } finally {
       await segmenter.release();
     }
-    const { labels, ...info } = run;
+    const { labels, maskedImage, ...info } = run;
     await writeOutput(out, writeNifti(labels, { gzip: /\.gz$/i.test(out), description: `voxseg ${manifest.id} labels` }));
+    if (values.masked && maskedImage) await writeOutput(values.masked, writeNifti(maskedImage, { gzip: /\.gz$/i.test(values.masked), description: `voxseg ${manifest.id} masked image` }));
+    else if (values.masked) io.err(`warning: ${manifest.id} gives no masked image (only brain extraction models do); ${values.masked} was not written\n`);
     const summary = {
       output: out,
+      ...(values.masked && maskedImage ? { masked: values.masked } : {}),
       model: manifest.id,
       ...info,
       seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),

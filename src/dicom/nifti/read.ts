@@ -97,7 +97,7 @@ export function parseNifti(input: Uint8Array, name?: string): NiftiReadResult {
     origin: geom.origin,
     direction: geom.direction,
     voxels,
-    metadata: h.descrip ? { seriesDescription: h.descrip } : {},
+    metadata: { ...(h.descrip ? { seriesDescription: h.descrip } : {}), ...(volumes > 1 ? { sourceVolumes: volumes } : {}) },
   });
   return { volume, warnings, header: h };
 }
