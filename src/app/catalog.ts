@@ -6,24 +6,26 @@ import type { Progress, Vec3, Volume } from '../core/types';
 import { errorMessage } from '../core/errors';
 import type { SourceFile } from '../dicom/source';
 import { scanFiles, loadSeries, readNifti, isNiftiName, type SeriesInfo } from './services';
+import type { DerivedSource } from './derived';
 
 export interface SeriesRow {
   /** Unique within one catalog. */
   id: string;
-  kind: 'dicom' | 'nifti';
+  /** 'derived': an image made in the app from another row (see derived.ts). */
+  kind: 'dicom' | 'nifti' | 'derived';
   patient: string;
   patientId: string;
   date: string;
   modality: string;
   description: string;
-  /** Number of files (DICOM) or 1 (NIfTI). */
+  /** Number of files (DICOM) or 1 (NIfTI, derived). */
   images: number;
   dims: Vec3;
   spacing: Vec3;
   warnings: string[];
   errors: string[];
-  /** DICOM: the scanned series; NIfTI: the volume already read. */
-  source: { kind: 'dicom'; series: SeriesInfo } | { kind: 'nifti'; volume: Volume; file: string };
+  /** DICOM: the scanned series; NIfTI: the volume already read; derived: the image and what it was made from. */
+  source: { kind: 'dicom'; series: SeriesInfo } | { kind: 'nifti'; volume: Volume; file: string } | DerivedSource;
 }
 
 export interface Rejected {
@@ -119,9 +121,9 @@ export async function catalogFiles(files: SourceFile[], opts: TaskOptions = {}):
   return { rows, rejected };
 }
 
-/** The volume of a row (decodes DICOM pixel data; NIfTI rows already hold theirs). */
+/** The volume of a row (decodes DICOM pixel data; NIfTI and derived rows already hold theirs). */
 export async function loadRow(row: SeriesRow, opts: TaskOptions = {}): Promise<{ volume: Volume; warnings: string[] }> {
-  if (row.source.kind === 'nifti') return { volume: row.source.volume, warnings: [] };
+  if (row.source.kind !== 'dicom') return { volume: row.source.volume, warnings: [] };
   return loadSeries(row.source.series, {
     signal: opts.signal,
     onProgress: (p) => opts.onProgress?.({ ...p, stage: p.stage ?? 'Loading series' }),

@@ -1,12 +1,17 @@
 /**
  * What is open: the series list, the selected series, its volume, and the task in progress.
  * Components read the fields and call the methods; nothing else changes them.
+ *
+ * Images made in the app from a series (the skull-stripped image of a brain extraction) join the
+ * list as derived rows of the same study (derived.ts): shown like any series, and one study with
+ * the series they came from, so a segmentation stays on screen across them (`sameStudy`).
  */
 import { DEMO_OPTIONS, type DemoOptions } from './demo/protocol';
 import type { Progress, Volume } from '../core/types';
 import { errorMessage, VoxsegError } from '../core/errors';
 import type { SourceFile } from '../dicom/source';
 import { catalogFiles, defaultRow, loadRow, type Rejected, type SeriesRow } from './catalog';
+import { derivedRow, keptVolume, rowOf, sameStudy, withDerived } from './derived';
 import type { Notices } from './notices.svelte';
 import { generateDemo, type DemoTruth } from './demo/client';
 
@@ -76,10 +81,14 @@ export class Session {
   async select(id: string): Promise<void> {
     const row = this.rows.find((r) => r.id === id);
     if (!row) return;
+    // A series an image was derived from keeps the volume it showed: one study with that image.
+    const held = keptVolume(this.rows, id) ?? (row.source.kind === 'dicom' ? undefined : row.source.volume);
+    // Already on screen (the viewer would not report it shown again).
+    if (id === this.selectedId && this.status === 'ready' && held === this.volume) return;
     const signal = this.begin('loading');
     this.selectedId = id;
     try {
-      const { volume, warnings } = await loadRow(row, { signal, onProgress: (p) => this.report(signal, p) });
+      const { volume, warnings } = held ? { volume: held, warnings: [] } : await loadRow(row, { signal, onProgress: (p) => this.report(signal, p) });
       if (signal.aborted) return;
       for (const w of warnings) this.notices.push({ level: 'warning', title: 'Loaded with a warning', message: w });
       this.volume = volume;
@@ -88,6 +97,38 @@ export class Session {
     } catch (err) {
       this.fail(signal, `Could not load ${row.description || 'series'}`, err, row.source.kind === 'nifti' ? row.source.file : undefined);
     }
+  }
+
+  /**
+   * Show `image`, made from `base` ("brain extracted" says how), as a series of the same study:
+   * a row under the series `base` belongs to (replacing one made the same way before), selected.
+   * False when `base` is no longer open.
+   */
+  async showDerived(base: Volume, image: Volume, suffix: string): Promise<boolean> {
+    const baseRow = rowOf(this.rows, base, { id: this.selectedId, volume: this.volume });
+    if (!baseRow) return false;
+    const row = derivedRow(baseRow, base, image, suffix);
+    this.rows = withDerived(this.rows, row);
+    await this.select(row.id);
+    return true;
+  }
+
+  /** Select the series holding `volume` (one shown before); false when no open series does. */
+  async showVolume(volume: Volume): Promise<boolean> {
+    const row = rowOf(this.rows, volume, { id: this.selectedId, volume: this.volume });
+    if (!row) return false;
+    await this.select(row.id);
+    return true;
+  }
+
+  /** The description of the series holding `volume` ('' when none does). */
+  seriesName(volume: Volume): string {
+    return rowOf(this.rows, volume, { id: this.selectedId, volume: this.volume })?.description ?? '';
+  }
+
+  /** `a` and `b` are one study for a segmentation: the same volume, or images derived from one origin on one grid. */
+  sameStudy(a: Volume, b: Volume): boolean {
+    return sameStudy(this.rows, a, b);
   }
 
   /** Called by the viewer once the volume is rendered. */

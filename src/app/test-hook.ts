@@ -1,7 +1,8 @@
 /**
  * A read-only accessor for the end-to-end tests: `window.__voxsegTest.labels()` returns the label
- * map on screen as `{ dims, dtype, base64 }` (voxel bytes, little-endian, i fastest), or null.
- * It only reads what the page already holds and changes nothing.
+ * map on screen as `{ dims, dtype, base64 }` (voxel bytes, little-endian, i fastest), or null;
+ * `volume()` the same for the image on screen. It only reads what the page already holds and
+ * changes nothing.
  */
 import type { Volume } from '../core/types';
 
@@ -28,8 +29,17 @@ export interface TestEditState {
   historyBytes: number;
 }
 
+/** The image the viewer shows. */
+export interface TestVolume {
+  dims: [number, number, number];
+  dtype: string;
+  description: string;
+  base64: string;
+}
+
 export interface TestHook {
   labels(): TestLabels | null;
+  volume(): TestVolume | null;
   edit(): TestEditState | null;
   /** Calls `cb` each time a 2D view draws the label overlay; returns the unsubscriber. */
   onLabelsDrawn(cb: (view: string, time: number) => void): () => void;
@@ -39,6 +49,7 @@ export interface TestHook {
 
 /** What the hook reads of the viewer. */
 export interface ViewerSource {
+  readonly current?: Volume;
   events: { on(name: 'labelsDrawn', cb: (e: { view: string; time: number }) => void): () => void };
   useStockBrush(options: { radiusMm: number; segmentIndex: number } | null): void;
 }
@@ -98,6 +109,12 @@ export function installTestHook(read: () => { labels: Volume; title: string } | 
         redo: editor.redoLabel,
         historyBytes: editor.historyBytes,
       };
+    },
+    volume() {
+      const v = viewer?.()?.current;
+      if (!v) return null;
+      const bytes = new Uint8Array(v.voxels.buffer, v.voxels.byteOffset, v.voxels.byteLength);
+      return { dims: [...v.header.dims], dtype: v.header.dtype, description: v.header.metadata.seriesDescription ?? '', base64: toBase64(bytes) };
     },
     labels() {
       const shown = read();

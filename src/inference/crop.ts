@@ -20,9 +20,13 @@ export function boxDims(box: Box): Vec3 {
  * volume; null when every voxel is 0 (NaN counts as non-zero).
  */
 export function nonZeroBox(voxels: ArrayLike<number>, dims: Readonly<Vec3>, padding: number): Box | null {
-  if (!(padding >= 0) || !Number.isInteger(padding)) throw new VoxsegError('usage', `padding must be a non-negative integer, got ${padding}`);
   const box = boxWhere(voxels, dims, (v) => v !== 0);
-  if (!box) return null;
+  return box && growBox(box, padding, dims);
+}
+
+/** `box` grown by `padding` voxels on every side, clamped to the volume (brainchop's crop margin). */
+export function growBox(box: Box, padding: number, dims: Readonly<Vec3>): Box {
+  if (!(padding >= 0) || !Number.isInteger(padding)) throw new VoxsegError('usage', `padding must be a non-negative integer, got ${padding}`);
   return {
     start: box.start.map((s) => Math.max(0, s - padding)) as Vec3,
     end: box.end.map((e, a) => Math.min(dims[a], e + padding)) as Vec3,
@@ -66,20 +70,6 @@ function boxWhere(voxels: ArrayLike<number>, dims: Readonly<Vec3>, inside: (v: n
   }
   if (i1 < 0) return null;
   return { start: [i0, j0, k0], end: [i1 + 1, j1 + 1, k1 + 1] };
-}
-
-/**
- * The voxels of `src` inside `box` with `pad` zero voxels added on every side (brainchop pads the
- * cropped head with zeros, not with the image around it): dims are the box's plus 2 * pad.
- */
-export function cropPadded(src: Float32Array, dims: Readonly<Vec3>, box: Box, pad: number): Float32Array {
-  const inner = cropArray(src, dims, box);
-  if (pad === 0) return inner;
-  const b = boxDims(box);
-  const outDims = b.map((d) => d + 2 * pad) as Vec3;
-  const out = new Float32Array(outDims[0] * outDims[1] * outDims[2]);
-  pasteArray(out, outDims, { start: [pad, pad, pad], end: [pad + b[0], pad + b[1], pad + b[2]] }, inner);
-  return out;
 }
 
 /** Typed arrays a box can be cut from and pasted into. */

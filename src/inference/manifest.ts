@@ -88,9 +88,10 @@ export interface PreModel {
 
 /**
  * Crop to the head as brainchop does: the box of a mask — the pre-model's labels when there is
- * one, else the normalized image above `threshold` times its maximum, else above 0 — is cut from
- * the normalized image, `padding` zero voxels are added on every side, the model runs on that, and
- * its labels go back into the box (0 elsewhere). Needs a model with dynamic spatial dims.
+ * one, else the normalized image above `threshold` times its maximum, else above 0 — grown by
+ * `padding` voxels on every side (clamped to the volume) is cut from the normalized image, the
+ * model runs on that, and its labels go back into the box (0 elsewhere). Needs a model with
+ * dynamic spatial dims.
  */
 export interface CropSpec {
   padding: number;

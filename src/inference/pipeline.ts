@@ -11,7 +11,7 @@ import { FOREGROUND, keepLargestComponent } from '../volume/edit/components';
 import { gridOf, gridWithSpacing, resampleToGrid, type Grid } from '../volume/resample';
 import { createVolume, voxelCount } from '../volume/volume';
 import { conformVolume } from './conform';
-import { boxAbove, boxDims, cropArray, cropPadded, pasteArray, type Box } from './crop';
+import { boxAbove, boxDims, cropArray, growBox, pasteArray, type Box } from './crop';
 import { decideSlab } from './decide';
 import { channelLabelValues, type CropSpec, type ModelManifest } from './manifest';
 import { normalizeIntensity } from './normalize';
@@ -89,7 +89,6 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
   let image: Float32Array;
   let grid: Grid;
   let box: Box | null = null;
-  let pad = 0;
   let window: WindowOptions;
   if (pre.mode === 'sliding-window') {
     const rh = reorientedGrid(volume.header, pre.orientation);
@@ -127,9 +126,9 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
     if (pre.crop && dynamic) {
       box = await cropBox(conformed.voxels, full, grid.dims, pre.crop, manifest, opts);
       if (box) {
-        pad = pre.crop.padding;
-        image = cropPadded(full, grid.dims, box, pad);
-        dims = boxDims(box).map((d) => d + 2 * pad) as Vec3;
+        box = growBox(box, pre.crop.padding, grid.dims);
+        image = cropArray(full, grid.dims, box);
+        dims = boxDims(box);
       } else notes.push('the crop mask is empty, so the whole conformed volume was used');
     } else if (pre.crop) {
       notes.push('the model has a fixed input size, so the head crop was skipped');
@@ -160,9 +159,7 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
   let modelLabels = runLabels;
   if (box) {
     modelLabels = new LabelArray(voxelCount({ dims: grid.dims }));
-    const b = boxDims(box);
-    const inner = pad ? cropArray(runLabels, runDims, { start: [pad, pad, pad], end: [pad + b[0], pad + b[1], pad + b[2]] }) : runLabels;
-    pasteArray(modelLabels, grid.dims, box, inner);
+    pasteArray(modelLabels, grid.dims, box, runLabels);
   }
   const whole = { lo: [0, 0, 0] as Vec3, hi: [...grid.dims] as Vec3 };
   for (const value of post.largestComponent ?? []) {

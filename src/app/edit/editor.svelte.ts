@@ -89,6 +89,14 @@ export class Editor {
   private statsTimer: ReturnType<typeof setTimeout> | undefined;
   private offSeg: (() => void) | null = null;
   private offPointer: (() => void) | null = null;
+  /** Title and note the segmentation was last shown with (to show it again over a sibling image). */
+  private shownAs = { title: '', note: '' };
+
+  /**
+   * Whether two volumes are one study for the segmentation. The app widens it to images derived
+   * from the study on its grid (the skull-stripped image): the segmentation stays across them.
+   */
+  sameStudy: (a: Volume, b: Volume) => boolean = (a, b) => a === b;
 
   constructor(
     private readonly view: ViewState,
@@ -139,7 +147,7 @@ export class Editor {
         review: (c.algorithm ?? 'AUTOMATIC') === 'AUTOMATIC' ? ('proposed' as const) : undefined,
         layer: s.layer,
       }))).map((s) => ({ ...s }));
-      if (this.seg && this.seg.study === c.study) {
+      if (this.seg && this.sameStudy(this.seg.study, c.study)) {
         const seg = this.seg;
         this.track(() => seg.replaceAll(layers, meta, `Load ${c.title}`));
       } else {
@@ -179,8 +187,19 @@ export class Editor {
     this.overlay.clear();
   }
 
+  /** Another volume is on its way to the screen: the segmentation goes unless it is one study with it. */
   studyChanged(volume: Volume | null): void {
-    if (this.seg && this.seg.study !== volume) this.close();
+    if (this.seg && (!volume || !this.sameStudy(this.seg.study, volume))) this.close();
+  }
+
+  /**
+   * A volume is on screen: the segmentation kept for it (one study with the one it was made on)
+   * is shown over it again (the viewer drops the labels of the volume it replaces).
+   */
+  async studyShown(volume: Volume | null): Promise<void> {
+    const seg = this.seg;
+    if (!seg || !volume || this.overlay.status !== 'none' || this.view.viewer?.current !== volume || !this.sameStudy(seg.study, volume)) return;
+    await this.display(this.shownAs.title, this.shownAs.note);
   }
 
   // ---- tools ------------------------------------------------------------------------------
@@ -472,6 +491,7 @@ export class Editor {
   private async display(title: string, note: string): Promise<boolean> {
     const seg = this.seg;
     if (!seg) return false;
+    this.shownAs = { title, note };
     return this.overlay.display(seg.layers, this.segments, title, note);
   }
 

@@ -2,10 +2,16 @@
  * Auto-segmentation: the models to pick from (bundled + loaded by the user), the device
  * preference, and one run at a time in the inference worker with progress, device report,
  * cancel, and the result handed to the overlay.
+ *
+ * Models are matched to the study on screen (inference/fit.ts): `ranked` lists them in the order
+ * to propose them, each with its fit. A new study selects the best-suited model unless the one
+ * selected suits it too; a model the user picked stays selected while it suits the study. A study
+ * no model can segment (a 2-D image, a 4-D series) is refused before anything runs.
  */
 import { errorMessage, VoxsegError } from '../../core/errors';
 import type { Volume } from '../../core/types';
 import type { InferenceClient } from '../../inference/client';
+import { checkRunnable, rankModels, runnableProblem, studyFacts, type ModelFit, type StudyFacts } from '../../inference/fit';
 import { listBundledModels, modelFromFiles, type ModelEntry, type PickedFile } from '../../inference/models';
 import type { DeviceInfo, DeviceRequest, ModelBytes, SegmentSummary } from '../../inference/protocol';
 import type { ImportInfo } from './model-store';
@@ -18,6 +24,7 @@ export interface ResultSink {
   show(c: OverlayContent): Promise<boolean>;
 }
 import { deviceText, estimateEta, formatSeconds, type StageProgress } from './stats';
+import { saveMasked, type MaskedImage } from './masked';
 
 /** An imported (converted) model: where it is kept and what the conversion recorded. */
 export interface ImportedModel {
@@ -38,6 +45,12 @@ export interface ModelChoice {
 
 export type RunStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
 
+/** A model in the proposed order, with how it suits the study on screen (null: no study). */
+export interface RankedChoice {
+  choice: ModelChoice;
+  fit: ModelFit | null;
+}
+
 export interface RunProgress extends StageProgress {
   /** Seconds left, when known. */
   eta?: number;
@@ -54,7 +67,23 @@ export class Segmenter {
   status = $state<RunStatus>('idle');
   progress = $state.raw<RunProgress | null>(null);
   summary = $state.raw<SegmentSummary | null>(null);
+  /** The skull-stripped image of the last brain extraction, while its study (or it) is on screen. */
+  masked = $state.raw<MaskedImage | null>(null);
+  /** The study on screen and what the matching rules measured on it. */
+  study = $state.raw<{ volume: Volume; facts: StudyFacts } | null>(null);
 
+  /** The models in the order to propose them for the study on screen (catalogue order without one). */
+  readonly ranked = $derived.by((): RankedChoice[] => {
+    const facts = this.study?.facts;
+    if (!facts) return this.models.map((choice) => ({ choice, fit: null }));
+    return rankModels(this.models, facts, (c) => c.entry.manifest).map(({ item, fit }) => ({ choice: item, fit }));
+  });
+
+  /** Why the study on screen cannot be segmented at all (2-D image, 4-D series), or null. */
+  readonly blocked = $derived(this.study ? runnableProblem(this.study.facts) : null);
+
+  /** The user chose the selected model (rather than it being proposed). */
+  private picked = false;
   private client: InferenceClient | null = null;
   private running: { study: Volume; abort: AbortController } | null = null;
   private stage = { name: '', start: 0 };
@@ -70,6 +99,11 @@ export class Segmenter {
 
   get selectedChoice(): ModelChoice | undefined {
     return this.models.find((m) => m.key === this.selectedKey);
+  }
+
+  /** How the selected model suits the study on screen (null: no study or no model). */
+  get selectedFit(): ModelFit | null {
+    return this.ranked.find((r) => r.choice.key === this.selectedKey)?.fit ?? null;
   }
 
   /** Read the bundled catalogue (models/index.json); its absence is not an error. */
@@ -93,6 +127,7 @@ export class Segmenter {
       const key = `user/${entry.manifest.id}`;
       this.addModels([{ key, entry }]);
       this.selectedKey = key;
+      this.picked = true;
     } catch (err) {
       this.report('Could not load the model', err);
     }
@@ -101,18 +136,24 @@ export class Segmenter {
   /** Add (or replace, by key) models; `select`: pick the first of them. */
   add(choices: ModelChoice[], select = false): void {
     this.addModels(choices);
-    if (select && choices.length) this.selectedKey = choices[0].key;
+    if (select && choices.length) {
+      this.selectedKey = choices[0].key;
+      this.picked = true;
+    }
   }
 
   /** Take a model off the list (an imported model the user removed). */
   remove(key: string): void {
     if (this.running && this.selectedKey === key) this.cancel();
     this.models = this.models.filter((m) => m.key !== key);
-    if (this.selectedKey === key) this.selectedKey = this.models[0]?.key ?? null;
+    if (this.selectedKey === key) this.proposeBest();
   }
 
+  /** The user picks a model. */
   select(key: string): void {
-    if (this.models.some((m) => m.key === key)) this.selectedKey = key;
+    if (!this.models.some((m) => m.key === key)) return;
+    this.selectedKey = key;
+    this.picked = true;
   }
 
   setDevice(device: DeviceRequest): void {
@@ -124,6 +165,13 @@ export class Segmenter {
     const entry = this.selected;
     if (!entry || this.running) return;
     const { manifest } = entry;
+    try {
+      const facts = this.study?.volume === study ? this.study.facts : studyFacts(study);
+      checkRunnable(facts, study.header.metadata.seriesDescription || undefined);
+    } catch (err) {
+      this.report('This study cannot be segmented', err);
+      return;
+    }
     const abort = new AbortController();
     this.running = { study, abort };
     this.status = 'running';
@@ -136,6 +184,7 @@ export class Segmenter {
       const result = await this.client.segment(study, {
         manifest,
         model: reusableModel(entry.model),
+        preModel: entry.preModel && reusableModel(entry.preModel),
         device: this.device,
         signal: abort.signal,
         onProgress: (p) => this.onProgress(abort.signal, p),
@@ -147,6 +196,7 @@ export class Segmenter {
       this.running = null;
       this.progress = null;
       this.summary = result.summary;
+      if (result.maskedImage) this.masked = { image: result.maskedImage, study, model: manifest.name };
       this.status = 'done';
       await this.overlay.show({
         study,
@@ -168,6 +218,19 @@ export class Segmenter {
     }
   }
 
+  /** Download the skull-stripped image as .nii.gz (`name`); false when there is none or it failed (said in the banner). */
+  saveMasked(name: string): boolean {
+    const m = this.masked;
+    if (!m) return false;
+    try {
+      saveMasked(m, name);
+      return true;
+    } catch (err) {
+      this.report(`Could not save ${name}`, err);
+      return false;
+    }
+  }
+
   /** Stop the run at once (the worker is terminated). */
   cancel(): void {
     const run = this.running;
@@ -179,9 +242,24 @@ export class Segmenter {
     this.status = 'cancelled';
   }
 
-  /** The study on screen changed: a run for another study is pointless. */
+  /**
+   * The study on screen changed: a run for another study is pointless; the models are matched to
+   * the new one and the best-suited is proposed unless the selected one suits it.
+   */
   studyChanged(volume: Volume | null): void {
+    if (this.masked && volume !== this.masked.study && volume !== this.masked.image) this.masked = null;
     if (this.running && this.running.study !== volume) this.cancel();
+    if (volume === (this.study?.volume ?? null)) return;
+    let facts: StudyFacts | null = null;
+    if (volume) {
+      try {
+        facts = studyFacts(volume);
+      } catch (err) {
+        console.warn(`the study could not be measured for model matching: ${errorMessage(err)}`);
+      }
+    }
+    this.study = volume && facts ? { volume, facts } : null;
+    if (!this.picked || this.selectedFit?.fits === false) this.proposeBest();
   }
 
   dispose(): void {
@@ -204,7 +282,16 @@ export class Segmenter {
   private addModels(choices: ModelChoice[]): void {
     const keys = new Set(choices.map((c) => c.key));
     this.models = [...this.models.filter((m) => !keys.has(m.key)), ...choices];
-    this.selectedKey ??= this.models[0]?.key ?? null;
+    if (!this.picked || this.selectedKey === null) this.proposeBest();
+  }
+
+  /** Select the model ranked first, when it suits the study (or there is no study); keep the selection otherwise. */
+  private proposeBest(): void {
+    const top = this.ranked[0];
+    if (!top) this.selectedKey = null;
+    else if (top.fit?.fits !== false || !this.models.some((m) => m.key === this.selectedKey)) this.selectedKey = top.choice.key;
+    else return;
+    this.picked = false;
   }
 
   private report(title: string, err: unknown): void {

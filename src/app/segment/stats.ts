@@ -1,5 +1,6 @@
 /**
- * Pure helpers of the Auto-segment panel: label statistics and the texts it shows.
+ * Pure helpers of the Auto-segment panel: label statistics and the texts it shows. Whether a
+ * model suits the study is not decided here but in inference/fit.ts.
  */
 import type { Vec3 } from '../../core/types';
 
@@ -44,17 +45,6 @@ export function estimateEta(p: StageProgress, stageSeconds: number): number | un
   if (p.etaSeconds !== undefined && Number.isFinite(p.etaSeconds)) return Math.max(0, p.etaSeconds);
   if (p.total > 0 && p.done > 0 && p.done < p.total && stageSeconds > 1) return (stageSeconds / p.done) * (p.total - p.done);
   return undefined;
-}
-
-/**
- * A warning when the study's modality is not one the model is meant for (the run is not
- * blocked), or null.
- */
-export function modalityWarning(intended: readonly string[], modality: string | undefined): string | null {
-  const list = intended.join(' or ');
-  if (!modality) return `The study's modality is unknown; this model is meant for ${list}.`;
-  if (intended.some((m) => m.toUpperCase() === modality.toUpperCase())) return null;
-  return `This model is meant for ${list}, but the study is ${modality}: the result may be meaningless.`;
 }
 
 /** "WebGPU (NVIDIA …)", "WASM, 8 threads", "native". */

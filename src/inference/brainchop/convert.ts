@@ -181,6 +181,21 @@ class Builder {
     return name;
   }
 
+  /**
+   * brainchop's LayerNormInPlace: per sample and channel, (x - mean) / sqrt(var + 1e-5) over the
+   * spatial axes (population variance, no scale or shift), written out in plain ops (onnxruntime-web's
+   * InstanceNormalization is not exact on WASM).
+   */
+  instanceNorm(x: string, out: string, layer: string): void {
+    const g = this.g;
+    const axes = { axes: [2, 3, 4], keepdims: 1 };
+    const mean = g.node('ReduceMean', [x], [this.tmp(layer)], axes);
+    const d = g.node('Sub', [x, mean], [this.tmp(layer)]);
+    const variance = g.node('ReduceMean', [g.node('Mul', [d, d], [this.tmp(layer)])], [this.tmp(layer)], axes);
+    const std = g.node('Sqrt', [g.node('Add', [variance, this.scalar(1e-5)], [this.tmp(layer)])], [this.tmp(layer)]);
+    g.node('Div', [d, std], [out], {}, { name: `${layer}/norm` });
+  }
+
   /** Apply a Keras activation by name to tensor x, writing `out`. */
   activation(kind: string, x: string, out: string, layer: string): void {
     const g = this.g;
@@ -293,6 +308,7 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
   const notes: string[] = [];
   const activations = new Set<string>();
   let convs = 0;
+  let normalized = 0;
   let previous: string | undefined;
   const layers = [...given];
   // Sequential models carry the input shape on their first layer.
@@ -356,7 +372,11 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
               ? [...o.map((q) => Math.floor((dil[q] * (ks[q] - 1)) / 2)), ...o.map((q) => Math.ceil((dil[q] * (ks[q] - 1)) / 2))]
               : fail(`layer ${name}: padding ${JSON.stringify(c.padding)} is not supported`);
         const act = (c.activation as string | undefined) ?? 'linear';
-        const convOut = act === 'linear' ? out : b.tmp(name);
+        // brainchop normalizes the output of every layer named *_gn (mindgrab) per channel over the
+        // whole volume; model.json does not say so.
+        const gn = name.endsWith('_gn');
+        const layerOut = gn ? b.tmp(name) : out;
+        const convOut = act === 'linear' ? layerOut : b.tmp(name);
         g.node(
           'Conv',
           inputs,
@@ -366,7 +386,11 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
         );
         if (act !== 'linear') {
           activations.add(act);
-          b.activation(act, convOut, out, name);
+          b.activation(act, convOut, layerOut, name);
+        }
+        if (gn) {
+          b.instanceNorm(layerOut, out, name);
+          normalized++;
         }
         b.parameters += k.length + (c.use_bias !== false ? filters : 0);
         outChannels = filters;
@@ -419,6 +443,7 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
   }
   if (tensorOf.get(lastName) !== 'output') fail(`output layer ${lastName} is missing or is the input layer`);
   if (!convs) fail('model has no Conv3D layer');
+  if (normalized) notes.push(`${normalized} layers named *_gn are followed by brainchop's per-channel normalization over the volume`);
   const channels = channelsOf.get('output') ?? 1;
   if (channels < 2) fail('model has a single output channel; brainchop models give background plus at least one class');
   g.output('output', 'float32', ['batch', channels, 'd', 'h', 'w']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateEta, formatCount, formatMl, formatSeconds, modalityWarning, voxelsToMl } from '../../../src/app/segment/stats';
+import { estimateEta, formatCount, formatMl, formatSeconds, voxelsToMl } from '../../../src/app/segment/stats';
 import { countLabels } from '../../../src/volume/labels';
 
 describe('auto-segment panel helpers', () => {
@@ -24,11 +24,5 @@ describe('auto-segment panel helpers', () => {
     expect(estimateEta({ stage: 'Running the model', done: 2, total: 10, etaSeconds: 7 }, 100)).toBe(7);
     expect(estimateEta({ stage: 'Running the model', done: 2, total: 10 }, 4)).toBe(16);
     expect(estimateEta({ stage: 'Loading', done: 0, total: 1 }, 4)).toBeUndefined();
-  });
-  it('warns, without blocking, when the modality is not an intended one', () => {
-    expect(modalityWarning(['CT'], 'CT')).toBeNull();
-    expect(modalityWarning(['CT'], 'ct')).toBeNull();
-    expect(modalityWarning(['CT'], 'MR')).toMatch(/meant for CT, but the study is MR/);
-    expect(modalityWarning(['MR', 'CT'], undefined)).toMatch(/unknown; this model is meant for MR or CT/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The pieces of brainchop's pipeline in voxseg's whole-volume mode, on small synthetic volumes
  * with models written as plain functions (so each test sees exactly what the model was fed):
- * the crop box from a threshold or a pre-model, zero padding around the crop, the largest
+ * the crop box from a threshold or a pre-model, its margin (clamped to the volume), the largest
  * 26-connected labelled region, the masked image of brain extraction, brainchop's quantile rule,
  * and the manifest checks. Parity with brainchop on a real T1 is in brainchop-parity.test.ts.
  */
@@ -61,7 +61,7 @@ describe('brainchop crop: box, zero padding and labels back in place', () => {
   for (let k = 0; k < DIMS[2]; k++) for (let j = 0; j < DIMS[1]; j++) for (let i = 0; i < DIMS[0]; i++) if (i > 1 && j > 1) image[idx(i, j, k)] = 30;
   for (let k = 5; k < 11; k++) for (let j = 6; j < 14; j++) for (let i = 8; i < 17; i++) image[idx(i, j, k)] = 200;
 
-  it('threshold: the box of normalized > threshold x max, cut out and padded with zeros, not with the image', async () => {
+  it('threshold: the box of normalized > threshold x max, grown by the padding (image voxels), cut out', async () => {
     const m = fnModel((x) => x > 0.5);
     const r = await runPipeline(volumeOf(image), manifestWith({ crop: { padding: 3, threshold: 0.2 } }), m.predictor, DYNAMIC);
     expect(m.seen).toHaveLength(1);
@@ -72,8 +72,8 @@ describe('brainchop crop: box, zero padding and labels back in place', () => {
       for (let j = 0; j < pd[1]; j++)
         for (let i = 0; i < pd[0]; i++) {
           const inBox = i >= 3 && i < 12 && j >= 3 && j < 11 && k >= 3 && k < 9;
-          // Outside the box the image is 30 (0.15 after min-max), but brainchop pads with zeros.
-          expect(t.data[idx(i, j, k, pd)]).toBe(inBox ? 1 : 0);
+          // The margin is the image around the box: 30, 0.15 after min-max.
+          expect(t.data[idx(i, j, k, pd)]).toBeCloseTo(inBox ? 1 : 0.15, 6);
         }
     const labels = r.labels.voxels;
     let n = 0;
@@ -83,6 +83,15 @@ describe('brainchop crop: box, zero padding and labels back in place', () => {
     }
     expect(n).toBe(9 * 8 * 6);
     expect(r.labels.header.direction).toEqual(LIA);
+  });
+
+  it('the margin stops at the volume edge', async () => {
+    const edge = new Uint8Array(image.length);
+    for (let k = 0; k < 4; k++) for (let j = 15; j < 20; j++) for (let i = 20; i < 24; i++) edge[idx(i, j, k)] = 90;
+    const m = fnModel(() => false);
+    await runPipeline(volumeOf(edge), manifestWith({ crop: { padding: 5 } }), m.predictor, DYNAMIC);
+    // i 20..23 -> 15..23, j 15..19 -> 10..19, k 0..3 -> 0..8
+    expect(m.seen[0].dims).toEqual([1, 1, 9, 10, 9]);
   });
 
   it('no threshold: the box of normalized > 0 (the dim blob counts), padding 0 adds nothing', async () => {
@@ -106,10 +115,11 @@ describe('brainchop crop: box, zero padding and labels back in place', () => {
     const [lo, hi] = rankQuantiles(image, 0.1, 0.9);
     expect(pre.seen[0].data[idx(12, 8, 6)]).toBeCloseTo((200 - lo) / (hi - lo), 6);
     expect(main.seen[0].dims).toEqual([1, 1, 1 + 2, 4 + 2, 6 + 2]);
-    // The labels outside the pre-model's box stay 0 though the main model would label the whole block.
+    // The labels outside the pre-model's box (and its margin) stay 0 though the main model would label the whole block.
     let n = 0;
     for (let v = 0; v < r.labels.voxels.length; v++) n += r.labels.voxels[v];
-    expect(n).toBe(2 * 3 * 1); // the block (i 8..16, j 6..13, k 5..10) inside the box (i 4..9, j 5..8, k 7)
+    // The block (i 8..16, j 6..13, k 5..10) inside the box (i 4..9, j 5..8, k 7) grown by 1: i 3..10, j 4..9, k 6..8.
+    expect(n).toBe(3 * 4 * 3);
   });
 
   it('refuses a manifest that needs a pre-model when none is loaded', async () => {
