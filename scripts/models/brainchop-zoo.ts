@@ -25,6 +25,8 @@ interface ZooEntry {
   description: string;
   modality: string[];
   notes: string;
+  /** What it was trained on, for the card (default TRAINED). */
+  data?: string;
 }
 
 const T1 = 'T1-weighted brain MRI, any orientation and voxel size (voxseg conforms it to 256^3 1 mm as brainchop does); adult heads.';
@@ -56,6 +58,7 @@ export const BRAIN_MODELS: ZooEntry[] = [
       'Removes skull, scalp and neck: gives a brain mask segment and the skull-stripped image as a new volume. brainchop\'s "omnimodal" MindGrab model, described by its authors as working on T1, T2, FLAIR, DWI, EPI, MRA, PD-weighted MRI, CT and PET.',
     modality: ['MR', 'CT', 'PT'],
     notes: 'Head scans of any common contrast (brainchop: T1, T2, FLAIR, DWI, EPI, MRA, PDw, CT, PET); conformed to 256^3 1 mm inside.',
+    data: "brainchop's MindGrab: a MeshNet (dilated 3-D convolutions, each followed by a per-channel normalization over the volume), trained by the brainchop authors for skull stripping across MRI contrasts, CT and PET (their description)",
   },
   {
     id: 'brainchop-brain-mask',
@@ -129,7 +132,7 @@ export async function brainModelFiles(zoo: string, out: string): Promise<Record<
       description: e.description,
       provenance: {
         source: `brainchop (github.com/neuroneural/brainchop, MIT), model ${src.modelId}, models-list entry ${e.settingsId} ("${settings.modelName?.replace(/^[^\p{L}\p{N}]+/u, '').trim()}"); converted from tfjs by voxseg's importer`,
-        data: TRAINED,
+        data: e.data ?? TRAINED,
         training: m.provenance.training,
       },
       intended: { modality: e.modality, bodyPart: 'HEAD', notes: e.notes },

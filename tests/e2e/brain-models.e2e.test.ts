@@ -1,6 +1,7 @@
 /**
  * The brain workflow in the app, on a real conformed T1 (256^3, 1 mm): the bundled brain
- * extraction runs on WASM and gives the "Brain Mask" segment; its skull-stripped image is shown as
+ * extraction runs on WASM and gives the "Brain Mask" segment (compared voxel by voxel with the
+ * independent Python reference of brainchop's pipeline); its skull-stripped image is shown as
  * a series of the same study (the page's image on screen is checked voxel by voxel against the T1
  * and the mask) with the mask still over it, and saved as .nii.gz (the download is read back with
  * voxseg's NIfTI reader); the 17-region parcellation then runs on the skull-stripped image and its
@@ -16,6 +17,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Volume } from '../../src/core/types';
 import { readNifti } from '../../src/dicom/nifti';
+import { brainchopReference, hasReferencePython, referencePythonMissing } from '../unit/helpers/brainchop-reference';
 import { sharedPath } from '../unit/helpers/shared';
 import { describeBrowser, launchBrowser, openApp, repoRoot, resultsDir, saveLog, waitShown, type Browser } from './helpers/browser';
 import { pageLabels } from './helpers/models';
@@ -168,6 +170,14 @@ suite(() => {
     expect(brain, 'brain mask voxels (1 mm^3)').toBeGreaterThan(900_000);
     expect(brain).toBeLessThan(2_000_000);
     expect(inHead / brain, 'fraction of the mask inside the head').toBeGreaterThan(0.99);
+    // The app's worker against brainchop's procedure computed independently (training/brainchop_reference.py).
+    if (hasReferencePython) {
+      const ref = await brainchopReference({ id: 16, input: sharedPath(T1) });
+      let same = 0;
+      for (let i = 0; i < mask.length; i++) if (mask[i] === ref.labels[i]) same++;
+      console.log(`brain extraction in the app vs the Python reference: ${((100 * same) / mask.length).toFixed(4)}% of voxels (${mask.length - same} differ)`);
+      expect(same / mask.length).toBeGreaterThanOrEqual(0.9999);
+    } else console.warn(`brain extraction not compared with the reference ${referencePythonMissing}`);
   }, 1_800_000);
 
   it('the skull-stripped image is shown as a series of the study, with the mask still over it', async () => {
