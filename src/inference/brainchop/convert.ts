@@ -188,10 +188,13 @@ class Builder {
    */
   instanceNorm(x: string, out: string, layer: string): void {
     const g = this.g;
-    const axes = { axes: [2, 3, 4], keepdims: 1 };
-    const mean = g.node('ReduceMean', [x], [this.tmp(layer)], axes);
+    // The mean over the volume as the mean of means, one axis at a time: each float32 sum runs
+    // over at most one axis (a few hundred values), not millions (onnxruntime-web's WASM reduction
+    // over all three axes drifts enough to move ~0.01% of mindgrab's mask).
+    const mean3 = (t: string) => [4, 3, 2].reduce((a, axis) => g.node('ReduceMean', [a], [this.tmp(layer)], { axes: [axis], keepdims: 1 }), t);
+    const mean = mean3(x);
     const d = g.node('Sub', [x, mean], [this.tmp(layer)]);
-    const variance = g.node('ReduceMean', [g.node('Mul', [d, d], [this.tmp(layer)])], [this.tmp(layer)], axes);
+    const variance = mean3(g.node('Mul', [d, d], [this.tmp(layer)]));
     const std = g.node('Sqrt', [g.node('Add', [variance, this.scalar(1e-5)], [this.tmp(layer)])], [this.tmp(layer)]);
     g.node('Div', [d, std], [out], {}, { name: `${layer}/norm` });
   }
