@@ -24,7 +24,9 @@ import { brainchopTfjs } from '../helpers/brainchop-tfjs';
 import { describeShared, repoRoot, sharedPath } from '../helpers/shared';
 
 const T1 = 'nifti/mr/t1_crop.nii.gz';
+/** VOXSEG_FULL_PARITY=1: every model on both devices (and the tfjs original); =native: every model, native only. */
 const FULL = process.env.VOXSEG_FULL_PARITY === '1';
+const FULL_NATIVE = process.env.VOXSEG_FULL_PARITY === 'native';
 
 /**
  * What CI runs (model id -> devices); the rest only with VOXSEG_FULL_PARITY=1. The brain
@@ -113,7 +115,7 @@ describeShared(T1, 'bundled brain models match brainchop on a real T1', () => {
   });
 
   for (const e of BRAIN_MODELS) {
-    const devices = FULL ? (['native', 'wasm'] as const) : (CI[e.id] ?? []);
+    const devices = FULL ? (['native', 'wasm'] as const) : FULL_NATIVE ? (['native'] as const) : (CI[e.id] ?? []);
     const title = `${e.id} (entry ${e.settingsId}) on ${devices.join(' and ') || 'no device'}: agrees with the Python reference`;
     if (!devices.length) {
       it.skip(`${title} [VOXSEG_FULL_PARITY=1 runs it]`, () => {});

@@ -265,7 +265,7 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
         timings.push(`  entry 1: python ${r.seconds.toFixed(1)} s${cachedNote(r)}, ${r.report.peakMB} MB, box ${JSON.stringify(r.box)}, counts ${JSON.stringify(r.report.counts)}`);
         expect(r.dims).toEqual([256, 256, 256]);
         expect(r.box).toEqual(r.boxQuirk);
-        expect(r.report.cropShape).toEqual([260, 200, 200]); // box 224 x 164 x 164 (k, j, i) + 2 x 18
+        expect(r.report.cropShape).toEqual([256, 200, 200]); // box 224 x 164 x 164 (k, j, i) + 18 on each side, clamped to 0..255
         if (hasShared(GWM)) {
           const ref = readConformed(sharedPath(GWM)).data;
           const same = agreement(r.labels, ref);
@@ -280,7 +280,7 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
         timings.push(`  entry 12: python ${r.seconds.toFixed(1)} s${cachedNote(r)}, ${r.report.peakMB} MB, mask ${r.report.counts['1']} voxels`);
         expect([...counts(r.labels).keys()].sort()).toEqual([0, 1]);
         expect(r.masked).toBeUndefined();
-        expect(r.report.cropShape).toEqual([258, 198, 198]);
+        expect(r.report.cropShape).toEqual([256, 198, 198]); // + 17 on each side, clamped
         let differ = 0;
         for (let v = 0; v < r.labels.length; v++) if ((tissue.labels[v] !== 0) !== (r.labels[v] === 1)) differ++;
         expect(differ).toBeGreaterThan(0); // the padding does change the network's view

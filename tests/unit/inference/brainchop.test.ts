@@ -19,6 +19,7 @@ import { readNifti } from '../../../src/dicom/nifti/index';
 import { convertBrainchop, selectBrainchopSettings, type BrainchopSource } from '../../../src/inference/brainchop/convert';
 import { parseManifest } from '../../../src/inference/manifest';
 import { inspectOnnx } from '../../../src/inference/onnx/reader';
+import { forwardLayers } from '../helpers/brainchop-tfjs';
 import { describeShared, sharedPath } from '../helpers/shared';
 import { catchVoxseg } from '../helpers/errors';
 
@@ -41,11 +42,14 @@ async function tfjsPredict(modelJson: Json, weightData: Uint8Array, grid: Float3
   const weightSpecs = modelJson.weightsManifest.flatMap((g: Json) => g.weights);
   const weights = weightData.slice().buffer;
   const model = await tfl.loadLayersModel({ load: async () => ({ modelTopology: topology, weightSpecs, weightData: weights }) });
-  const out = tf.tidy(() => {
+  const feed = tf.tidy(() => {
     let x: tf.Tensor = tf.tensor3d(grid, [nz, ny, nx]); // brainchop: slices stacked -> [k, j, i]
     if (transpose) x = tf.transpose(x); // -> [i, j, k]
-    return model.predict(tf.reshape(x, [1, ...x.shape, 1])) as tf.Tensor;
+    return tf.reshape(x, [1, ...x.shape, 1]);
   });
+  // Layer by layer as brainchop runs it, with its normalization after layers named *_gn (mindgrab).
+  const out = await forwardLayers(model, feed);
+  feed.dispose();
   const data = (await out.data()) as Float32Array;
   out.dispose();
   model.dispose();
@@ -111,7 +115,8 @@ describeShared(MODELS, 'brainchop models: conversion and settings', () => {
       const m = parseManifest(r.manifest);
       expect(info.inputs).toEqual([{ name: 'input', elemType: 'float32', dims: ['batch', 1, 'd', 'h', 'w'], hasShape: true }]);
       expect(info.outputs[0].dims).toEqual(['batch', m.model.channels, 'd', 'h', 'w']);
-      expect(info.ops.every((o) => ['Conv', 'Relu', 'Elu', 'Mul', 'Erf', 'Add'].includes(o)), info.ops.join()).toBe(true);
+      // (ReduceMean, Sub, Sqrt, Div: brainchop's normalization after mindgrab's *_gn layers.)
+      expect(info.ops.every((o) => ['Conv', 'Relu', 'Elu', 'Mul', 'Erf', 'Add', 'ReduceMean', 'Sub', 'Sqrt', 'Div'].includes(o)), info.ops.join()).toBe(true);
       expect(info.convs.every((c) => c.kernelRank === 3 && c.opType === 'Conv')).toBe(true);
       expect(info.initializerBytes / 4).toBeGreaterThanOrEqual(r.summary.parameters);
       expect(m.model.sha256).toBe(createHash('sha256').update(r.onnx).digest('hex'));
