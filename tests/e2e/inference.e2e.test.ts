@@ -96,7 +96,8 @@ describeBrowser('WebGPU path', ['models/brainchop-tfjs/model5_gw_ae/model.json',
       if (onGpu[n] === onCpu[n]) same++;
       if (onCpu[n] > 0) tissue++;
     }
-    expect(tissue, 'grey/white matter found in the block').toBeGreaterThan(0.1 * onCpu.length);
+    // (brainchop keeps only the largest connected labelled region, so fragments of the block drop out.)
+    expect(tissue, 'grey/white matter found in the block').toBeGreaterThan(0.05 * onCpu.length);
     expect(same / onCpu.length, 'WebGPU vs WASM agreement').toBeGreaterThanOrEqual(0.999);
   }, 900_000);
 });

@@ -53,22 +53,23 @@ describeBrowser('models matched to the study', [], () => {
       expect(await select.inputValue()).toBe('bundled/abdomen-phantom');
       const fit = page.locator('[data-testid="model-fit"]');
       expect(await fit.getAttribute('data-fits')).toBe('true');
-      expect(await fit.textContent()).toContain('For an abdominal CT; this looks like an abdominal CT.');
+      // The demo's DICOM says CT and BodyPartExamined ABDOMEN: "is", not "looks like".
+      expect(await fit.textContent()).toContain('For an abdominal CT; this is an abdominal CT.');
       // the brain models, with why not
       const unsuited = page.locator('[data-testid="model-unsuited"]');
       expect(await unsuited.locator('summary').textContent()).toBe(`${brain.length} models are not meant for this study`);
       await unsuited.locator('summary').click({ timeout: 120_000 });
       const reasons = await unsuited.locator('[data-testid="unsuited-reason"]').allTextContents();
-      expect(reasons).toContain('Expects a T1 brain MRI; this looks like an abdominal CT.');
+      expect(reasons).toContain('Expects a T1 brain MRI; this is an abdominal CT.');
       expect(await unsuited.locator('[data-testid="unsuited-model"]').count()).toBe(brain.length);
       await shotPanel(page, 'model-fit-demo-ct');
       // picking a brain model anyway: a warning with the reasons, Run stays enabled
       await select.selectOption('bundled/brainchop-tissue');
       expect(await fit.getAttribute('data-fits')).toBe('false');
       const text = await fit.textContent();
-      expect(text).toContain('Expects a T1 brain MRI; this looks like an abdominal CT.');
+      expect(text).toContain('Expects a T1 brain MRI; this is an abdominal CT.');
       expect(text).toContain('This model is for MRI; the study is a CT.');
-      expect(text).toContain('This model is for the head; the study seems to show the abdomen');
+      expect(text).toContain('This model is for the head; the study shows the abdomen');
       expect(await page.locator('[data-testid="segment-run"]').isEnabled()).toBe(true);
       await shotPanel(page, 'model-fit-demo-ct-brain-picked');
 
