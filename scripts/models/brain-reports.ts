@@ -18,6 +18,8 @@ import { createVolume } from '../../src/volume/volume';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shared = process.env.VOXSEG_SHARED_DATA ?? join(root, '..', 'shared', 'data');
 export const TISSUE_REPORTS = ['brainchop-tissue-light', 'brainchop-tissue'];
+const PAIR_IMAGE = 'shared/data/nifti/mr/bet.nii.gz';
+const PAIR_TRUTH = 'FSL FAST pve_2_wm / pve_1_gm >= 0.5 (shared/data/labels/fsl-fast)';
 
 /** FAST pve map -> 0/1 at 0.5 (the reader applies scl_slope 1/255; raw bytes compare with 127.5). */
 function pveMask(file: string) {
@@ -45,6 +47,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       const out = join(root, 'static/models', id);
       const code = await evaluateCommand.run([out, '--pair', join(shared, 'nifti/mr/bet.nii.gz'), truthFile, '-o', join(out, 'report.json'), '--markdown', join(out, 'report.md')], io);
       if (code !== 0) process.exit(code);
+      // Name the files as a reader finds them, not by this machine's paths.
+      for (const f of ['report.json', 'report.md']) {
+        const text = readFileSync(join(out, f), 'utf8').split(join(shared, 'nifti/mr/bet.nii.gz')).join(PAIR_IMAGE).split(truthFile).join(PAIR_TRUTH);
+        writeFileSync(join(out, f), text);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
