@@ -101,6 +101,13 @@ function preModelOf(manifest: ModelManifest) {
   return manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.crop?.preModel : undefined;
 }
 
+/** Throw when `bytes` do not have the manifest's sha256 (nothing to check when it gives none). */
+export async function checkSha256(bytes: Uint8Array, expected: string | undefined, file: string): Promise<void> {
+  if (!expected) return;
+  const sum = await sha256Hex(bytes);
+  if (sum !== expected) throw new VoxsegError('invalid-model', `sha256 ${sum} does not match the manifest's ${expected} (wrong or damaged file)`, { file });
+}
+
 /** Hex sha256 of bytes (Web Crypto; available in browsers, workers and Node 20). */
 export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);

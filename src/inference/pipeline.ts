@@ -9,7 +9,7 @@ import type { Mat3, Vec3, Volume } from '../core/types';
 import { reorientedGrid, reorientToCode } from '../volume/reorient';
 import { FOREGROUND, keepLargestComponent } from '../volume/edit/components';
 import { gridOf, gridWithSpacing, resampleToGrid, type Grid } from '../volume/resample';
-import { createVolume, voxelCount } from '../volume/volume';
+import { createVolume, valueRange, voxelCount } from '../volume/volume';
 import { conformVolume } from './conform';
 import { boxAbove, boxDims, cropArray, growBox, pasteArray, type Box } from './crop';
 import { decideSlab } from './decide';
@@ -221,10 +221,9 @@ async function cropBox(conformed: ArrayLike<number>, normalized: Float32Array, d
 function maskOutside(volume: Volume, labels: ArrayLike<number>): Volume {
   const src = volume.voxels;
   const out = new (src.constructor as new (n: number) => typeof src)(src.length);
-  let min = 0;
-  for (let i = 0; i < src.length; i++) if (src[i] < min) min = src[i];
-  for (let i = 0; i < src.length; i++) out[i] = labels[i] !== 0 ? src[i] : min;
   const h = volume.header;
+  const min = Math.min(0, (h.metadata.valueRange ?? valueRange(src))[0]);
+  for (let i = 0; i < src.length; i++) out[i] = labels[i] !== 0 ? src[i] : min;
   const description = [h.metadata.seriesDescription, 'brain extracted'].filter(Boolean).join(' — ');
   return createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, metadata: { ...h.metadata, seriesDescription: description }, voxels: out });
 }

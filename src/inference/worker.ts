@@ -12,7 +12,7 @@ import type { Mat3, Vec3 } from '../core/types';
 import { countLabels } from '../volume/labels';
 import { createVolume } from '../volume/volume';
 import type { ModelManifest } from './manifest';
-import { sha256Hex } from './models';
+import { checkSha256 } from './models';
 import { checkModel, checkPreModel, webgpuBlockers } from './model-check';
 import { inspectOnnx, type OnnxInfo } from './onnx/reader';
 import { rewriteForWebgpu, rewriteNote } from './onnx/webgpu-rewrite';
@@ -40,10 +40,7 @@ async function modelBytes(model: ModelBytes, file: string): Promise<Uint8Array> 
 /** The bytes of a model, checked against the manifest's sha256 when it gives one. */
 async function checkedBytes(model: ModelBytes, file: string, sha256: string | undefined): Promise<Uint8Array> {
   const bytes = await modelBytes(model, file);
-  if (sha256) {
-    const sum = await sha256Hex(bytes);
-    if (sum !== sha256) throw new VoxsegError('invalid-model', `sha256 ${sum} does not match the manifest's ${sha256} (wrong or damaged file)`, { file });
-  }
+  await checkSha256(bytes, sha256, file);
   return bytes;
 }
 

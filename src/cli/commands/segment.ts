@@ -14,7 +14,7 @@ import { VoxsegError } from '../../core/errors';
 import { writeNifti } from '../../dicom/nifti/index';
 import { checkRunnable, modelFit, studyFacts } from '../../inference/fit';
 import { parseManifestText, type ModelManifest } from '../../inference/manifest';
-import { sha256Hex } from '../../inference/models';
+import { checkSha256 } from '../../inference/models';
 import { inspectOnnx } from '../../inference/onnx/reader';
 import { countLabels } from '../../volume/labels';
 import { checkModel } from '../../inference/model-check';
@@ -59,10 +59,7 @@ export async function readModel(file: string, manifest: ModelManifest, checkSum:
   } catch {
     throw new VoxsegError('not-found', 'ONNX model file not found (use --onnx FILE to point at it)', { file });
   }
-  if (checkSum && manifest.model.sha256) {
-    const sum = await sha256Hex(bytes);
-    if (sum !== manifest.model.sha256) throw new VoxsegError('invalid-model', `sha256 ${sum} does not match the manifest's ${manifest.model.sha256} (wrong or damaged file)`, { file });
-  }
+  if (checkSum) await checkSha256(bytes, manifest.model.sha256, file);
   return bytes;
 }
 

@@ -8,7 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { VoxsegError } from '../../core/errors';
 import { checkPreModel } from '../../inference/model-check';
-import { sha256Hex } from '../../inference/models';
+import { checkSha256 } from '../../inference/models';
 import { inspectOnnx } from '../../inference/onnx/reader';
 import type { Volume } from '../../core/types';
 import type { ModelManifest } from '../../inference/manifest';
@@ -45,10 +45,7 @@ export async function readPreModel(manifestFile: string, manifest: ModelManifest
   } catch {
     throw new VoxsegError('not-found', 'the pre-model the manifest names (preprocessing.crop.preModel) is missing', { file });
   }
-  if (spec.sha256) {
-    const sum = await sha256Hex(bytes);
-    if (sum !== spec.sha256) throw new VoxsegError('invalid-model', `sha256 ${sum} does not match the manifest's ${spec.sha256} (wrong or damaged file)`, { file });
-  }
+  await checkSha256(bytes, spec.sha256, file);
   return { bytes, shape: checkPreModel(inspectOnnx(bytes, file), spec, file) };
 }
 
