@@ -61,8 +61,8 @@ export async function ioFloor(files: File[]): Promise<Record<string, number>> {
   for (const [label, job, workers] of IO_TESTS) out[label] = await timed(() => inWorkers(files, job, workers));
   // What a loader that initialises its JPEG 2000 codec lazily pays on its first J2K frame.
   out['OpenJPEG codec init, cold (voxseg loadCodec)'] = await timed(async () => {
-    const { registerBrowserCodecUrls } = await import('../../src/dicom/decode/wasm-urls.browser');
-    const { loadCodec } = await import('../../src/dicom/decode/codecs');
+    const { registerBrowserCodecUrls } = await import('../../src/io/dicom/decode/wasm-urls.browser');
+    const { loadCodec } = await import('../../src/io/dicom/decode/codecs');
     registerBrowserCodecUrls();
     await loadCodec('openjpeg');
   });

@@ -4,7 +4,7 @@
  * from its file bytes, and the warm-up job that starts a runtime outside the clock.
  */
 import type { Mat3, Vec3, Volume, VolumeMetadata } from '../../src/core/types';
-import { readNifti } from '../../src/dicom/nifti/index';
+import { readNifti } from '../../src/io/nifti/index';
 import type { ModelManifest } from '../../src/inference/manifest';
 import { createVolume } from '../../src/volume/volume';
 import { buildPointwise, windowManifest } from './unet';

@@ -12,10 +12,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Vec3, Volume } from '../../src/core/types';
-import { readNifti } from '../../src/dicom/nifti/index';
+import { readNifti } from '../../src/io/nifti/index';
 import { loadInput } from '../../src/cli/inputs';
 import { openSegmenter } from '../../src/cli/segment/segmenter';
-import { gridMismatch } from '../../src/dicom/seg/grid';
+import { gridMismatch } from '../../src/io/seg/grid';
 import { importBrainchop, loadBrainchopModel } from '../../src/cli/commands/import-model';
 import { convertBrainchop, selectBrainchopSettings } from '../../src/inference/brainchop/convert';
 import { parseManifest, parseManifestText, type ModelManifest } from '../../src/inference/manifest';

@@ -5,7 +5,7 @@
  * or process.resourceUsage().maxRSS − baseline when the reset is not permitted.
  */
 import { listFiles } from '../../src/cli/node-files';
-import { loadSeries, scanFiles } from '../../src/dicom/index';
+import { loadSeries, scanFiles } from '../../src/io/dicom/index';
 import { summarize } from '../browser/checksum';
 import { beginSelfMeasure } from '../lib/proc';
 

@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Vec3, Volume } from '../../src/core/types';
-import { readNifti } from '../../src/dicom/nifti/index';
+import { readNifti } from '../../src/io/nifti/index';
 import { generatePhantom } from '../../src/phantom/index';
 import { SHARED } from '../loading/datasets';
 

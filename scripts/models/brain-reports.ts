@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateCommand } from '../../src/cli/commands/evaluate';
 import type { Mat3, Vec3 } from '../../src/core/types';
-import { readNifti, writeNifti } from '../../src/dicom/nifti/index';
+import { readNifti, writeNifti } from '../../src/io/nifti/index';
 import { createVolume } from '../../src/volume/volume';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

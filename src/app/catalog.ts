@@ -4,7 +4,7 @@
  */
 import type { Progress, Vec3, Volume } from '../core/types';
 import { errorMessage } from '../core/errors';
-import type { SourceFile } from '../dicom/source';
+import type { SourceFile } from '../io/dicom/source';
 import { scanFiles, loadSeries, readNifti, isNiftiName, type SeriesInfo } from './services';
 import type { DerivedSource } from './derived';
 

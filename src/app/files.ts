@@ -1,7 +1,7 @@
 /**
  * Browser file gathering: <input type=file> lists and drag-and-drop (folders walked recursively).
  */
-import { blobSource, type SourceFile } from '../dicom/source';
+import { blobSource, type SourceFile } from '../io/dicom/source';
 
 /** Files from an <input type=file> (with or without webkitdirectory). Skips OS clutter. */
 export function fromFileList(list: FileList | null | undefined): SourceFile[] {

@@ -3,5 +3,5 @@
  * The demo's phantom generator and DICOM writer are imported by demo/build.ts only, so that
  * they (and dcmjs) stay in the demo worker's bundle.
  */
-export { scanFiles, loadSeries, type SeriesInfo, type ScanResult } from '../dicom/index';
-export { readNifti, isNiftiName } from '../dicom/nifti/index';
+export { scanFiles, loadSeries, type SeriesInfo, type ScanResult } from '../io/dicom/index';
+export { readNifti, isNiftiName } from '../io/nifti/index';

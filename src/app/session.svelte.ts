@@ -9,7 +9,7 @@
 import { DEMO_OPTIONS, type DemoOptions } from './demo/protocol';
 import type { Progress, Volume } from '../core/types';
 import { errorMessage, VoxsegError } from '../core/errors';
-import type { SourceFile } from '../dicom/source';
+import type { SourceFile } from '../io/dicom/source';
 import { catalogFiles, defaultRow, loadRow, type Rejected, type SeriesRow } from './catalog';
 import { derivedRow, keptVolume, rowOf, sameStudy, withDerived } from './derived';
 import type { Notices } from './notices.svelte';

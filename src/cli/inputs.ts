@@ -5,8 +5,8 @@
  */
 import { VoxsegError } from '../core/errors';
 import type { DType, Mat3, Vec3, Volume } from '../core/types';
-import type { SourceFile } from '../dicom/source';
-import { isNiftiName, parseNifti } from '../dicom/nifti/index';
+import type { SourceFile } from '../io/dicom/source';
+import { isNiftiName, parseNifti } from '../io/nifti/index';
 import { listFiles } from './node-files';
 import { seriesTable } from './table';
 import { reasonOf, usage } from './util';
@@ -77,7 +77,7 @@ export async function collectSeries(paths: string[], opts: { keepNifti?: boolean
   const rejected: Rejected[] = [];
 
   if (others.length) {
-    const dicom = await import('../dicom/index');
+    const dicom = await import('../io/dicom/index');
     const scan = await dicom.scanFiles(others);
     rejected.push(...scan.rejected);
     for (const s of scan.series) {

@@ -1,7 +1,7 @@
 /** Node-only: turn paths (files or folders, recursively) into SourceFiles. */
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { SourceFile } from '../dicom/source';
+import type { SourceFile } from '../io/dicom/source';
 import { VoxsegError } from '../core/errors';
 
 export function pathSource(path: string, size: number, name = path): SourceFile {

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import { afterAll, expect, inject, it } from 'vitest';
 import type { Vec3 } from '../../src/core/types';
-import { writeNifti } from '../../src/dicom/nifti/index';
+import { writeNifti } from '../../src/io/nifti/index';
 import { rewriteForWebgpu } from '../../src/inference/onnx/webgpu-rewrite';
 import { DEMO_CASE, generatePhantom, PHANTOM_LABELS } from '../../src/phantom/index';
 import { describeBrowser, launchBrowser, openApp, repoRoot, saveLog, screenshotPage, waitShown } from './helpers/browser';

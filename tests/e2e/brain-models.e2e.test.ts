@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Volume } from '../../src/core/types';
-import { readNifti } from '../../src/dicom/nifti';
+import { readNifti } from '../../src/io/nifti';
 import { brainchopReference, hasReferencePython, referencePythonMissing } from '../unit/helpers/brainchop-reference';
 import { sharedPath } from '../unit/helpers/shared';
 import { describeBrowser, launchBrowser, openApp, repoRoot, resultsDir, saveLog, waitShown, type Browser } from './helpers/browser';

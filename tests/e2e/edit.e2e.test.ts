@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { readSeg } from '../../src/dicom/seg/index';
+import { readSeg } from '../../src/io/seg/index';
 import type { Page } from 'playwright-core';
 import { sharedPath } from '../unit/helpers/shared';
 import { describeBrowser, launchBrowser, openApp, saveLog, screenshotPage, waitShown, type Browser } from './helpers/browser';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, expect, inject, it } from 'vitest';
 import { importBrainchop } from '../../src/cli/commands/import-model';
-import { readNifti, writeNifti } from '../../src/dicom/nifti/index';
+import { readNifti, writeNifti } from '../../src/io/nifti/index';
 import { sharedPath } from '../unit/helpers/shared';
 import { describeBrowser, launchBrowser, openApp, repoRoot, saveLog, screenshotPage, waitShown, type Browser } from './helpers/browser';
 import { blockOf, labelsOnWebgpuAndWasm, modelFiles, pageLabels, runModel } from './helpers/models';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { nnunetSourceFiles } from '../../src/cli/nnunet-source';
-import { readNifti, writeNifti } from '../../src/dicom/nifti/index';
+import { readNifti, writeNifti } from '../../src/io/nifti/index';
 import { importNnunet } from '../../src/inference/nnunet/import';
 import { sharedPath } from '../unit/helpers/shared';
 import { describeBrowser, repoRoot } from './helpers/browser';

@@ -10,7 +10,7 @@
 import dcmjs from 'dcmjs';
 import openJpegFactory from '@cornerstonejs/codec-openjpeg/decodewasmjs';
 import openJpegWasmUrl from '@cornerstonejs/codec-openjpeg/decodewasm?url';
-import { j2kWarmupFrame } from '../../../src/dicom/worker/warmup';
+import { j2kWarmupFrame } from '../../../src/io/dicom/worker/warmup';
 import type { BrowserLoader, LoadedVolume } from './types';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -3,9 +3,9 @@
  * full GC every 25 decoded slices (Chromium runs with --expose-gc). Its peak memory vs plain
  * voxseg's shows how much of the peak is garbage the engine had not collected yet.
  */
-import { loadSeries, scanFiles } from '../../../src/dicom/index';
-import { blobSource } from '../../../src/dicom/source';
-import { registerBrowserCodecUrls } from '../../../src/dicom/decode/wasm-urls.browser';
+import { loadSeries, scanFiles } from '../../../src/io/dicom/index';
+import { blobSource } from '../../../src/io/dicom/source';
+import { registerBrowserCodecUrls } from '../../../src/io/dicom/decode/wasm-urls.browser';
 import type { BrowserLoader, LoadedVolume } from './types';
 
 const gc = (globalThis as unknown as { gc?: () => void }).gc;

@@ -2,9 +2,9 @@
  * voxseg's own loader, exactly as the app calls it: scanFiles over blobSource-wrapped Files, then
  * loadSeries of the first series → one voxel array (rescale applied).
  */
-import { loadSeries, scanFiles, warmLoadWorkers } from '../../../src/dicom/index';
-import { blobSource } from '../../../src/dicom/source';
-import { registerBrowserCodecUrls } from '../../../src/dicom/decode/wasm-urls.browser';
+import { loadSeries, scanFiles, warmLoadWorkers } from '../../../src/io/dicom/index';
+import { blobSource } from '../../../src/io/dicom/source';
+import { registerBrowserCodecUrls } from '../../../src/io/dicom/decode/wasm-urls.browser';
 import type { BrowserLoader, LoadedVolume } from './types';
 
 const loader: BrowserLoader = {

@@ -3,7 +3,7 @@
  * the same scan/load path as a user's files. Runs in the demo worker.
  */
 import { generatePhantom } from '../../phantom/index';
-import { writeDicomSeries } from '../../dicom/write/series';
+import { writeDicomSeries } from '../../io/dicom/write/series';
 import type { Progress } from '../../core/types';
 import { countLabels } from '../../volume/labels';
 import type { DemoOptions, DemoTruthMessage } from './protocol';

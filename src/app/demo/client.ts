@@ -4,7 +4,7 @@
  * phantom's true label map.
  */
 import type { Progress, Volume } from '../../core/types';
-import { blobSource, type SourceFile } from '../../dicom/source';
+import { blobSource, type SourceFile } from '../../io/dicom/source';
 import type { LabelEntry } from '../../phantom/labels';
 import { createVolume } from '../../volume/volume';
 import { DEMO_OPTIONS, type DemoOptions, type DemoRequest, type DemoResponse, type DemoTruthMessage } from './protocol';

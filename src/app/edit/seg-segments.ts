@@ -3,9 +3,9 @@
  * (numbered 1..n, coded) and the JSON label table written beside a NIfTI label map.
  */
 import type { Volume } from '../../core/types';
-import { codesForName } from '../../dicom/seg/codes';
-import { readLabelTable, writeLabelTable, type LabelTableEntry } from '../../dicom/seg/label-table';
-import type { SegLayerEntry, SegSegment } from '../../dicom/seg/types';
+import { codesForName } from '../../io/seg/codes';
+import { readLabelTable, writeLabelTable, type LabelTableEntry } from '../../io/seg/label-table';
+import type { SegLayerEntry, SegSegment } from '../../io/seg/types';
 import { countLabels } from '../../volume/labels';
 import { segmentColor, type LayeredSegment } from '../../volume/segments';
 

@@ -69,7 +69,7 @@ export class Transfer {
     const seg = this.editor.seg;
     if (!seg) return;
     await this.work('Could not export the DICOM SEG', async () => {
-      const { writeSeg } = await import('../../dicom/seg/index');
+      const { writeSeg } = await import('../../io/seg/index');
       const segments = seg.segments as readonly LayeredSegment[];
       if (segments.length === 0) throw new VoxsegError('usage', 'there are no segments to export');
       const { segSegments, entries } = toSegSegments(segments);
@@ -87,7 +87,7 @@ export class Transfer {
     const seg = this.editor.seg;
     if (!seg) return;
     await this.work('Could not export the NIfTI label map', async () => {
-      const { writeNifti } = await import('../../dicom/nifti/index');
+      const { writeNifti } = await import('../../io/nifti/index');
       const base = safeName(seg.study.header.metadata.seriesDescription ?? 'labels');
       const names: string[] = [];
       seg.layers.forEach((layer, i) => {
@@ -109,14 +109,14 @@ export class Transfer {
       const json = files.find((f) => /\.json$/i.test(f.name));
       const dicom = files.find((f) => f !== nifti && f !== json);
       if (nifti) {
-        const { readNifti } = await import('../../dicom/nifti/index');
-        const { alignToGrid } = await import('../../dicom/seg/index');
+        const { readNifti } = await import('../../io/nifti/index');
+        const { alignToGrid } = await import('../../io/seg/index');
         const labels = alignToGrid(readNifti(new Uint8Array(await nifti.arrayBuffer()), nifti.name), study, nifti.name);
         const meta = await segmentsFromTable(labels, json ? await json.text() : null, json?.name);
         await this.editor.show({ study, labels, segments: meta, voxelsPerLabel: {}, title: nifti.name, note: 'Imported NIfTI label map', meta });
         this.message = `Imported ${nifti.name}: ${meta.length} segments`;
       } else if (dicom) {
-        const { readSeg } = await import('../../dicom/seg/index');
+        const { readSeg } = await import('../../io/seg/index');
         const result = readSeg(new Uint8Array(await dicom.arrayBuffer()), study, dicom.name);
         const meta = fromSegSegments(result.segments, result.segmentLayer);
         await this.editor.show({ study, labels: result.layers[0], layers: result.layers, segments: meta, voxelsPerLabel: {}, title: dicom.name, note: 'Imported DICOM SEG', meta });

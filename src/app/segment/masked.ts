@@ -4,7 +4,7 @@
  * saving it as .nii.gz with the study's own header and voxel type.
  */
 import type { Volume } from '../../core/types';
-import { writeNifti } from '../../dicom/nifti/index';
+import { writeNifti } from '../../io/nifti/index';
 import { downloadBlob } from '../surfaces/export';
 
 /** What the derived series is called after ("<series> — brain extracted"). */

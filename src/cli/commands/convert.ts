@@ -1,5 +1,5 @@
 /** `voxseg convert <path...> -o out.nii[.gz] [--series INDEX|UID]`: one series -> NIfTI. */
-import { writeNifti } from '../../dicom/nifti/index';
+import { writeNifti } from '../../io/nifti/index';
 import { orientationCode } from '../../volume/geometry';
 import { loadInput } from '../inputs';
 import { fmtVec, parse, usage, writeOutput, type Command } from '../util';

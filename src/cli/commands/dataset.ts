@@ -1,7 +1,7 @@
 /** `voxseg dataset -o DIR --seeds 1-40 ...`: phantom cases as an nnU-Net style training set. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeNifti } from '../../dicom/nifti/index';
+import { writeNifti } from '../../io/nifti/index';
 import { PHANTOM_LABELS, generatePhantom, parseSeeds, phantomCase, type CaseKind } from '../../phantom/index';
 import { fmtVec, parse, usage, writeOutput, type Command } from '../util';
 

@@ -1,13 +1,13 @@
 /**
  * `voxseg export-seg LABELS.nii.gz --ref DICOM_DIR -o SEG.dcm [--labels TABLE.json]`: a label map
- * on a DICOM series' grid -> one DICOM SEG referencing that series (src/dicom/seg). The written
+ * on a DICOM series' grid -> one DICOM SEG referencing that series (src/io/seg). The written
  * SEG is read back onto the series as a check before the summary is printed.
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { VoxsegError } from '../../core/errors';
 import type { Volume } from '../../core/types';
-import { alignToGrid, readLabelLayers, readLabelTable, readSeg, segmentsFromTable, writeSeg, type LabelTableEntry, type SegLayerEntry } from '../../dicom/seg/index';
+import { alignToGrid, readLabelLayers, readLabelTable, readSeg, segmentsFromTable, writeSeg, type LabelTableEntry, type SegLayerEntry } from '../../io/seg/index';
 import { loadInput } from '../inputs';
 import { parse, usage, writeOutput, type CliIO, type Command } from '../util';
 

@@ -3,7 +3,7 @@
  * series it segments -> a NIfTI label map (4-D, one volume per layer, when segments overlap) and
  * its label table (labels.json beside it: names, colours, codes, layer and value of each segment).
  */
-import { readSeg, tableFromSegments, writeLabelLayers, writeLabelTable } from '../../dicom/seg/index';
+import { readSeg, tableFromSegments, writeLabelLayers, writeLabelTable } from '../../io/seg/index';
 import { parse, usage, writeOutput, type Command } from '../util';
 import { loadReference, readInput, segmentStats, table } from './export-seg';
 

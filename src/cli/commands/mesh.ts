@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VoxsegError } from '../../core/errors';
 import type { Volume } from '../../core/types';
-import { isNiftiName, parseNifti } from '../../dicom/nifti/index';
+import { isNiftiName, parseNifti } from '../../io/nifti/index';
 import { DEFAULT_SMOOTHING, meshLabels, type LabelMesh, type MeshOptions } from '../../mesh/index';
 import { MESH_FORMATS, paletteColor, safeFileName, writeMeshes, type MeshFormat, type MeshPart, type Rgb } from '../../mesh/formats/index';
 import { parse, parseInteger, usage, writeOutput, type Command } from '../util';

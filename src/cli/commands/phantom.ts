@@ -2,7 +2,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VoxsegError } from '../../core/errors';
-import { writeNifti } from '../../dicom/nifti/index';
+import { writeNifti } from '../../io/nifti/index';
 import { generatePhantom } from '../../phantom/index';
 import { fmtVec, parse, parseInteger, parseTriple, usage, writeOutput, type Command } from '../util';
 
@@ -76,7 +76,7 @@ export const phantomCommand: Command = {
     if (format === 'dicom') {
       const ctDir = join(dir, 'ct');
       await prepareDicomDir(ctDir, !!values.force);
-      const { writeDicomSeries } = await import('../../dicom/write/index');
+      const { writeDicomSeries } = await import('../../io/dicom/write/index');
       const files = writeDicomSeries(ph.ct, { seed });
       for (const f of files) await writeOutput(join(ctDir, f.name), f.bytes);
       io.out(`wrote ${ctDir}: ${files.length} DICOM files (${what})\n`);

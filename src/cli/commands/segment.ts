@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { VoxsegError } from '../../core/errors';
-import { writeNifti } from '../../dicom/nifti/index';
+import { writeNifti } from '../../io/nifti/index';
 import { checkRunnable, modelFit, studyFacts } from '../../inference/fit';
 import { parseManifestText, type ModelManifest } from '../../inference/manifest';
 import { checkSha256 } from '../../inference/models';

@@ -1,7 +1,7 @@
 /** Load a DICOM series in Node with voxseg's own loader (reference voxels for browser tests). */
 import type { Volume } from '../../../src/core/types';
 import { listFiles } from '../../../src/cli/node-files';
-import { loadSeries, scanFiles } from '../../../src/dicom/index';
+import { loadSeries, scanFiles } from '../../../src/io/dicom/index';
 
 export async function loadSeriesInNode(paths: string[]): Promise<Volume> {
   const scan = await scanFiles(await listFiles(paths));

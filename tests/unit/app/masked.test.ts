@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { maskedFileName, maskedNifti, type MaskedImage } from '../../../src/app/segment/masked';
-import { readNifti } from '../../../src/dicom/nifti';
+import { readNifti } from '../../../src/io/nifti';
 import { createVolume } from '../../../src/volume/volume';
 
 describe('the skull-stripped image of a brain extraction', () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeNifti } from '../../../src/dicom/nifti/index';
+import { writeNifti } from '../../../src/io/nifti/index';
 import { createVolume } from '../../../src/volume/volume';
 import { describeShared, sharedPath } from '../helpers/shared';
 import { readNiftiFile, voxseg } from './run';

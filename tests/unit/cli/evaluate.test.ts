@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Vec3 } from '../../../src/core/types';
-import { writeNifti } from '../../../src/dicom/nifti/index';
+import { writeNifti } from '../../../src/io/nifti/index';
 import { runCli } from '../../../src/cli/main';
 import { createVolume } from '../../../src/volume/volume';
 import { repoRoot } from '../helpers/shared';

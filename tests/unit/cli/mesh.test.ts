@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Vec3 } from '../../../src/core/types';
-import { writeNifti } from '../../../src/dicom/nifti/index';
+import { writeNifti } from '../../../src/io/nifti/index';
 import { createVolume } from '../../../src/volume/volume';
 import { voxseg } from './run';
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Volume } from '../../../src/core/types';
-import { readNifti } from '../../../src/dicom/nifti/index';
+import { readNifti } from '../../../src/io/nifti/index';
 import { indexToWorldAffine } from '../../../src/volume/geometry';
 import { reorientToCode } from '../../../src/volume/reorient';
 import { repoRoot } from '../helpers/shared';

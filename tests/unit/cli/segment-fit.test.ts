@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readNifti, writeNifti } from '../../../src/dicom/nifti/index';
+import { readNifti, writeNifti } from '../../../src/io/nifti/index';
 import { createVolume } from '../../../src/volume/volume';
 import { describeShared, repoRoot, sharedPath } from '../helpers/shared';
 import { voxseg } from './run';

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { segmentCommand } from '../../../src/cli/commands/segment';
-import { readNifti } from '../../../src/dicom/nifti/index';
+import { readNifti } from '../../../src/io/nifti/index';
 import { parseManifestText } from '../../../src/inference/manifest';
 import { BRAIN_MODELS } from '../../../scripts/models/brainchop-zoo';
 import { brainchopReference, hasReferencePython, referencePythonMissing } from '../helpers/brainchop-reference';

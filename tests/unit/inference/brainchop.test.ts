@@ -15,7 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBrainchop, importModelCommand, loadBrainchopModel } from '../../../src/cli/commands/import-model';
 import { VoxsegError } from '../../../src/core/errors';
-import { readNifti } from '../../../src/dicom/nifti/index';
+import { readNifti } from '../../../src/io/nifti/index';
 import { convertBrainchop, selectBrainchopSettings, type BrainchopSource } from '../../../src/inference/brainchop/convert';
 import { parseManifest } from '../../../src/inference/manifest';
 import { inspectOnnx } from '../../../src/inference/onnx/reader';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Vec3, Volume } from '../../../src/core/types';
-import { readNifti } from '../../../src/dicom/nifti/index';
+import { readNifti } from '../../../src/io/nifti/index';
 import { conformGrid, conformVolume, freesurferCentre, gridDistance, uint8ScaleRange, type ConformSpec } from '../../../src/inference/conform';
 import { directionFromAxes, indexToWorld, orientationCode, worldToIndex } from '../../../src/volume/geometry';
 import { gridOf } from '../../../src/volume/resample';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Mat3, Vec3, Volume } from '../../../src/core/types';
-import { readNifti } from '../../../src/dicom/nifti';
+import { readNifti } from '../../../src/io/nifti';
 import { edgeReport, IncrementalMesher, meshLabels, measure, type LabelMesh } from '../../../src/mesh';
 import { describeShared, sharedPath } from '../helpers/shared';
 

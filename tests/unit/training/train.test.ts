@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/main';
-import { readNifti } from '../../../src/dicom/nifti/index';
+import { readNifti } from '../../../src/io/nifti/index';
 import { parseManifestText } from '../../../src/inference/manifest';
 import { sha256Hex } from '../../../src/inference/models';
 import { inspectOnnx } from '../../../src/inference/onnx/reader';

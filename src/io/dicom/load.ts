@@ -1,0 +1,137 @@
+/**
+ * loadSeries: read each file once, decode its frame(s) and write them into ONE preallocated voxel
+ * array, slice by slice (a few files in flight at a time; nothing else kept). In the browser the
+ * files are read and decoded by the load workers (./worker/), on the main thread otherwise.
+ */
+import { VoxsegError, errorMessage } from '../../core/errors';
+import type { Volume, VolumeMetadata } from '../../core/types';
+import { allocateVoxels, createVolume, valueRange } from '../../volume/volume';
+import { decodeFileSlices, type SliceSink } from './filedecode';
+import { fmt, type FrameRef } from './multiframe';
+import { plans, scanFiles, type ScanOptions, type SeriesInfo, type SeriesPlan } from './scan';
+import { planJobs, pool, type FileJob } from './slicejobs';
+import { fillSlices, invertSum, type Target } from './values';
+import { loadInWorkers } from './worker/client';
+import { loaderPool } from './worker/pool';
+
+const FILES_IN_FLIGHT = 4;
+
+async function planFor(series: SeriesInfo, opts: ScanOptions): Promise<SeriesPlan> {
+  const known = plans.get(series);
+  if (known) return known;
+  // SeriesInfo that lost its plan (e.g. structured-cloned): scan its files again
+  const again = await scanFiles(series.files, { signal: opts.signal });
+  const same = again.series.find((s) => s.uid === series.uid) ?? (again.series.length === 1 ? again.series[0] : undefined);
+  if (!same || same.dims.join() !== series.dims.join())
+    throw new VoxsegError('inconsistent-series', `series ${series.uid}: its files no longer form the scanned series`);
+  return plans.get(same)!;
+}
+
+export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Promise<{ volume: Volume; warnings: string[] }> {
+  if (series.errors.length) throw new VoxsegError('inconsistent-series', `series ${series.description || series.uid} cannot be loaded: ${series.errors.join('; ')}`);
+  const plan = await planFor(series, opts);
+  const [nx, ny, nz] = series.dims;
+  const sliceSize = nx * ny;
+  const target: Target = { voxels: allocateVoxels(plan.dtype.dtype, sliceSize * nz) as Int16Array | Float32Array };
+  const { jobs, empty, total } = planJobs(plan.slots);
+  let done = 0;
+  const stage = 'Decoding slices';
+  opts.onProgress?.({ done, total, stage });
+
+  const written = new Set<number>();
+  // value range, measured slice by slice as each is written (in cache; no pass over the volume)
+  let lo = Infinity;
+  let hi = -Infinity;
+  let measured = 0;
+  const wrote = (k: number, range?: [number, number]) => {
+    if (range) {
+      lo = Math.min(lo, range[0]);
+      hi = Math.max(hi, range[1]);
+      measured++;
+    }
+    written.add(k);
+    opts.onProgress?.({ done: ++done, total, stage });
+  };
+  const failures: VoxsegError[] = [];
+  const failed = (job: FileJob, e: unknown) => {
+    const file = series.files[job.file];
+    if (e instanceof VoxsegError && e.file) failures.push(e);
+    else failures.push(new VoxsegError(e instanceof VoxsegError ? e.code : 'decode-failed', `cannot decode pixel data: ${errorMessage(e)}`, { file: file.name, cause: e }));
+  };
+  const inThread = async (job: FileJob) => {
+    opts.signal?.throwIfAborted();
+    const sink: SliceSink = { open: (k) => ({ target, at: k }), close: (k) => wrote(k, valueRange(target.voxels.subarray(k * sliceSize, (k + 1) * sliceSize))) };
+    try {
+      await decodeFileSlices(series.files[job.file], plan.headers[job.file], job.slices, { nx, ny }, sink, { signal: opts.signal });
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      failed(job, e);
+    }
+  };
+  // browser: files are read and decoded in the load workers, slices copied in here
+  const workers = loaderPool(series.files);
+  if (workers) await loadInWorkers(workers, { files: series.files, headers: plan.headers, jobs, nx, ny, target, written: wrote, failed, inThread, signal: opts.signal });
+  else await pool(jobs, FILES_IN_FLIGHT, inThread);
+  opts.signal?.throwIfAborted();
+  // A file that fails here leaves its slices empty (named in a warning); if nothing decoded, fail.
+  if (failures.length && !written.size) throw failures[0];
+  const failedSlots = plan.slots.map((f, k) => (f && !written.has(k) ? k : -1)).filter((k) => k >= 0);
+  empty.push(...failedSlots);
+
+  const warnings = [...series.warnings];
+  for (const f of failures.slice(0, 5)) warnings.push(`${f.message}; its slice is left empty`);
+  if (failures.length > 5) warnings.push(`${failures.length - 5} more files could not be decoded`);
+  if (target.convertedAt) warnings.push(`values exceed the int16 range (first in ${target.convertedAt}): volume stored as float32`);
+  const range: [number, number] | undefined = measured > 0 && measured === written.size ? [lo, hi] : undefined;
+  fillSlices(target.voxels, sliceSize, empty, range?.[0]);
+  const first = plan.slots.find((f): f is FrameRef => !!f)!;
+  const h0 = plan.headers[first.file];
+  const metadata: VolumeMetadata = {
+    modality: series.modality || undefined,
+    patientName: series.patientName || undefined,
+    patientId: series.patientId || undefined,
+    studyDate: series.studyDate || undefined,
+    studyDescription: series.studyDescription || undefined,
+    seriesDescription: series.description || undefined,
+    studyInstanceUid: series.studyInstanceUid || undefined,
+    seriesInstanceUid: h0.seriesInstanceUid || undefined,
+    frameOfReferenceUid: h0.frameOfReferenceUid || undefined,
+    patientBirthDate: h0.patientBirthDate || undefined,
+    patientSex: h0.patientSex || undefined,
+    studyId: h0.studyId || undefined,
+    studyTime: h0.studyTime || undefined,
+    accessionNumber: h0.accessionNumber || undefined,
+    referringPhysicianName: h0.referringPhysicianName || undefined,
+    bodyPartExamined: h0.bodyPartExamined || undefined,
+    ...sliceReferences(plan),
+    unit: h0.unit,
+    valueRange: range,
+  };
+  if (first.windowCenter !== undefined && first.windowWidth !== undefined && first.windowWidth > 0) {
+    const inv = invertSum(h0);
+    // MONOCHROME1 inversion maps a rescaled value r to slope*(lo+hi) + 2*intercept - r
+    metadata.windowCenter = inv === undefined ? first.windowCenter : first.slope * inv + 2 * first.intercept - first.windowCenter;
+    metadata.windowWidth = first.windowWidth;
+  }
+  for (const k of Object.keys(metadata) as (keyof VolumeMetadata)[]) if (metadata[k] === undefined) delete metadata[k];
+  const volume = createVolume({ dims: series.dims, spacing: series.spacing, origin: series.origin, direction: series.direction, voxels: target.voxels, metadata });
+  if (empty.length) warnings.push(`${empty.length} empty slice${empty.length > 1 ? 's' : ''} (missing or undecodable images) filled with the volume minimum ${fmt(target.voxels[empty[0] * sliceSize])}`);
+  return { volume, warnings };
+}
+
+/**
+ * The source image of every k-slice (what a DICOM SEG or other derived object must reference):
+ * its SOP Instance UID, and for multi-frame images the frame number. Filled slots get '' / 0.
+ */
+function sliceReferences(plan: SeriesPlan): Pick<VolumeMetadata, 'sopClassUid' | 'sopInstanceUids' | 'frameNumbers'> {
+  const uids = plan.slots.map((f) => (f ? plan.headers[f.file].sopInstanceUid : ''));
+  if (!uids.some((u) => u)) return {};
+  const first = plan.slots.find((f): f is FrameRef => !!f)!;
+  const h = plan.headers[first.file];
+  const multiFrame = plan.slots.some((f) => f && plan.headers[f.file].numberOfFrames > 1 && !plan.headers[f.file].mosaic);
+  return {
+    sopClassUid: h.sopClassUid || undefined,
+    sopInstanceUids: uids,
+    frameNumbers: multiFrame ? plan.slots.map((f) => (f ? f.frame + 1 : 0)) : undefined,
+  };
+}
