@@ -4,10 +4,13 @@
  * bench/out/edit-app (edit-app-unminified for CPU profiles) so that it never touches the e2e build. Also finds, in the built bundle, the
  * spot where Cornerstone3D constructs its `HistoryMemo` (the undo ring of its tools), so that the
  * page can be given a handle on it through the DevTools protocol (see `historyMemoBreakpoint`).
+ * The bench's build adds one module to the page, `stock-brush.ts` (Cornerstone3D's stock
+ * BrushTool for the stock path, which the shipped viewer does not carry), through a plugin that
+ * puts its script tag into index.html; the app's own sources and config are used unchanged.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, createLogger, preview } from 'vite';
+import { build, createLogger, preview, type Plugin } from 'vite';
 import { OUT, REPO } from '../loading/datasets';
 
 /** The app build (minified, as shipped) and an unminified one for readable CPU profiles. */
@@ -24,6 +27,23 @@ function quietLogger() {
   return logger;
 }
 
+/** Marks a page built by this bench (`--reuse-build` reuses only such a build). */
+const BUILD_MARK = '<meta name="voxseg-bench" content="edit: e2e build + stock brush" />';
+
+/** Adds the stock brush module (stock-brush.ts) to the page, after the app's own entry. */
+function stockBrushEntry(): Plugin {
+  return {
+    name: 'voxseg-bench-stock-brush',
+    transformIndexHtml: {
+      order: 'pre',
+      handler: (html) =>
+        html
+          .replace('</head>', `  ${BUILD_MARK}\n  </head>`)
+          .replace('</body>', '  <script type="module" src="/bench/edit/stock-brush.ts"></script>\n  </body>'),
+    },
+  };
+}
+
 export interface AppServer {
   url: string;
   close(): Promise<void>;
@@ -34,8 +54,10 @@ export async function serveApp(reuse: boolean, minify = true): Promise<AppServer
   const t0 = performance.now();
   const configFile = join(REPO, 'vite.config.ts');
   const outDir = appOut(minify);
-  if (!(reuse && existsSync(join(outDir, 'index.html')))) {
-    await build({ root: REPO, configFile, customLogger: quietLogger(), logLevel: 'warn', build: { outDir, emptyOutDir: true, minify } });
+  const index = join(outDir, 'index.html');
+  if (!(reuse && existsSync(index) && readFileSync(index, 'utf8').includes(BUILD_MARK))) {
+    // Mode 'e2e': the build with the test hook (window.__voxsegTest) the bench drives.
+    await build({ root: REPO, configFile, mode: 'e2e', plugins: [stockBrushEntry()], customLogger: quietLogger(), logLevel: 'warn', build: { outDir, emptyOutDir: true, minify } });
     console.log(`bench: built the app in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const server = await preview({

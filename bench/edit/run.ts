@@ -167,6 +167,8 @@ async function measure(job: EditJob, ctx: BrowserContext, profile: string, log: 
   await page.keyboard.press('a');
   if ((await probe<number | null>(page, `__editBench.waitRevision(${rev}, 60000)`)) === null) throw new Error('the A key made no segment');
   await probe(page, `__editBench.waitDraw(0, 30000)`);
+  // The stock path's BrushTool joins the 2D views' tool groups now, outside the clock (stock-brush.ts).
+  if (job.path === 'stock') await page.evaluate(() => window.__voxsegBench!.install());
   await quiet(page);
 
   const switches = job.path === 'voxseg' ? await voxsegSwitches(page, job.switches) : await stockSwitches(page, job);
@@ -178,7 +180,7 @@ async function measure(job: EditJob, ctx: BrowserContext, profile: string, log: 
     // Focus back on the page, away from the slider (its keys would not reach the shortcuts).
     await page.locator('[data-testid="view-axial"] .viewport').hover();
   } else {
-    await page.evaluate((r) => window.__voxsegTest!.stockBrush({ radiusMm: r, segmentIndex: 1 }), job.radiusMm);
+    await page.evaluate((r) => window.__voxsegBench!.stockBrush({ radiusMm: r, segmentIndex: 1 }), job.radiusMm);
   }
 
   const view = page.locator('[data-testid="view-axial"] .viewport');
@@ -318,7 +320,7 @@ async function stockSwitches(page: Page, job: EditJob): Promise<EditRun['switche
     const r = await page.evaluate(
       ([on, radiusMm]) => {
         const t0 = performance.now();
-        window.__voxsegTest!.stockBrush(on ? { radiusMm, segmentIndex: 1 } : null);
+        window.__voxsegBench!.stockBrush(on ? { radiusMm, segmentIndex: 1 } : null);
         const t1 = performance.now();
         return window.__editBench!.frame().then((f) => ({ applied: t1 - t0, frame: f - t0 }));
       },

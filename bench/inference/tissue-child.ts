@@ -15,7 +15,7 @@ import type { Vec3, Volume } from '../../src/core/types';
 import { readNifti } from '../../src/io/nifti/index';
 import { loadInput } from '../../src/cli/inputs';
 import { openSegmenter } from '../../src/cli/segment/segmenter';
-import { gridMismatch } from '../../src/io/seg/grid';
+import { gridMismatch } from '../../src/volume/grid';
 import { importBrainchop, loadBrainchopModel } from '../../src/cli/commands/import-model';
 import { convertBrainchop, selectBrainchopSettings } from '../../src/inference/brainchop/convert';
 import { parseManifest, parseManifestText, type ModelManifest } from '../../src/inference/manifest';
@@ -94,7 +94,7 @@ const labels = result.labels;
 // ---- scoring ---------------------------------------------------------------------------------
 const notes = [...result.notes, ...warnings];
 const target = gridOf(labels.header);
-const sameGrid = (v: Volume) => gridMismatch(gridOf(v.header), target) === undefined;
+const sameGrid = (v: Volume) => gridMismatch(v.header, target) === null;
 
 /** FAST map → 0/1 truth on the labels' grid: (raw uint8 value) / 255 >= 0.5. */
 function truthMask(file: string): { mask: Uint8Array; resampled: boolean } {

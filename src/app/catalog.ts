@@ -3,7 +3,7 @@
  * everything else goes through the DICOM scanner. Plain async functions, no UI state.
  */
 import type { Progress, Vec3, Volume } from '../core/types';
-import { errorMessage } from '../core/errors';
+import { errorReason } from '../core/errors';
 import type { SourceFile } from '../io/dicom/source';
 import { scanFiles, loadSeries, readNifti, isNiftiName, type SeriesInfo } from './services';
 import type { DerivedSource } from './derived';
@@ -105,7 +105,7 @@ export async function catalogFiles(files: SourceFile[], opts: TaskOptions = {}):
     try {
       rows.push(niftiRow(file, readNifti(await file.slice(0), file.name), i));
     } catch (err) {
-      rejected.push({ file: file.name, reason: reasonOf(err, file.name) });
+      rejected.push({ file: file.name, reason: errorReason(err) });
     }
     await yieldToEventLoop();
   }
@@ -138,12 +138,6 @@ export function defaultRow(rows: SeriesRow[]): SeriesRow | undefined {
     if (!best || r.dims[0] * r.dims[1] * r.dims[2] > best.dims[0] * best.dims[1] * best.dims[2]) best = r;
   }
   return best ?? rows[0];
-}
-
-/** An error's message without a leading "file: " (the UI shows the file separately). */
-function reasonOf(err: unknown, file: string): string {
-  const msg = errorMessage(err);
-  return msg.startsWith(`${file}: `) ? msg.slice(file.length + 2) : msg;
 }
 
 export function yieldToEventLoop(): Promise<void> {

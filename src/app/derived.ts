@@ -7,7 +7,7 @@
  * Pure functions over the row list; `Session` holds the rows.
  */
 import type { Vec3, Volume } from '../core/types';
-import { gridMismatch } from '../volume/layers';
+import { gridMismatch } from '../volume/grid';
 import type { SeriesRow } from './catalog';
 
 /** The `source` of a derived row. */

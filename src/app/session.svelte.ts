@@ -1,19 +1,23 @@
 /**
- * What is open: the series list, the selected series, its volume, and the task in progress.
- * Components read the fields and call the methods; nothing else changes them.
+ * What is open: the series list, the selected series, the open study's `Workspace` (its volume,
+ * the image on screen and its segmentation), and the task in progress. Every source of a study
+ * (files, the demo) ends in `select`, which makes the workspace the same way. Components read the
+ * fields and call the methods; nothing else changes them. Stores follow `events` ('workspace').
  *
  * Images made in the app from a series (the skull-stripped image of a brain extraction) join the
  * list as derived rows of the same study (derived.ts): shown like any series, and one study with
- * the series they came from, so a segmentation stays on screen across them (`sameStudy`).
+ * the series they came from, so they share its workspace and segmentation (`sameStudy`).
  */
+import { Emitter } from '../core/events';
 import { DEMO_OPTIONS, type DemoOptions } from './demo/protocol';
 import type { Progress, Volume } from '../core/types';
-import { errorMessage, VoxsegError } from '../core/errors';
+import { errorMessage, errorReason, VoxsegError } from '../core/errors';
 import type { SourceFile } from '../io/dicom/source';
 import { catalogFiles, defaultRow, loadRow, type Rejected, type SeriesRow } from './catalog';
 import { derivedRow, keptVolume, rowOf, sameStudy, withDerived } from './derived';
 import type { Notices } from './notices.svelte';
 import { generateDemo, type DemoTruth } from './demo/client';
+import { Workspace } from './workspace.svelte';
 
 export type SessionStatus = 'idle' | 'scanning' | 'loading' | 'ready' | 'failed';
 
@@ -21,8 +25,10 @@ export class Session {
   rows = $state.raw<SeriesRow[]>([]);
   rejected = $state.raw<Rejected[]>([]);
   selectedId = $state<string | null>(null);
-  /** Volume of the selected series, once loaded. */
-  volume = $state.raw<Volume | null>(null);
+  /** The open study: its volume, the image on screen and its segmentation (null before one loads). */
+  workspace = $state.raw<Workspace | null>(null);
+  /** Says when `workspace` is replaced. */
+  readonly events = new Emitter<{ workspace: Workspace | null }>();
   /** The task in progress, if any. */
   progress = $state.raw<Progress | null>(null);
   status = $state<SessionStatus>('idle');
@@ -34,6 +40,11 @@ export class Session {
   private task: AbortController | null = null;
 
   constructor(private readonly notices: Notices) {}
+
+  /** Volume of the selected series, once loaded (the workspace's image on screen). */
+  get volume(): Volume | null {
+    return this.workspace?.image ?? null;
+  }
 
   /**
    * Scan `files`, list their series, and load the largest one. Replaces what was open.
@@ -91,7 +102,7 @@ export class Session {
       const { volume, warnings } = held ? { volume: held, warnings: [] } : await loadRow(row, { signal, onProgress: (p) => this.report(signal, p) });
       if (signal.aborted) return;
       for (const w of warnings) this.notices.push({ level: 'warning', title: 'Loaded with a warning', message: w });
-      this.volume = volume;
+      this.enter(volume);
       this.end(signal);
       this.status = 'loading'; // until the viewer reports it on screen
     } catch (err) {
@@ -133,7 +144,21 @@ export class Session {
 
   /** Called by the viewer once the volume is rendered. */
   shown(volume: Volume): void {
-    if (volume === this.volume && !this.task) this.status = 'ready';
+    if (volume !== this.volume) return;
+    if (!this.task) this.status = 'ready';
+    this.workspace?.shown(volume);
+  }
+
+  /** `volume` is the image to show: an image of the open study keeps its workspace, another study gets a new one. */
+  private enter(volume: Volume): void {
+    const ws = this.workspace;
+    if (ws && (ws.image === volume || this.sameStudy(ws.study, volume))) {
+      ws.setImage(volume);
+      return;
+    }
+    ws?.dispose();
+    this.workspace = new Workspace(volume);
+    this.events.emit('workspace', this.workspace);
   }
 
   /** Called by the viewer when it could not display the volume (the error is in the notices). */
@@ -164,9 +189,9 @@ export class Session {
     this.end(signal);
     this.status = 'failed';
     const f = file ?? (err instanceof VoxsegError ? err.file : undefined);
-    let message = errorMessage(err);
-    if (f && message.startsWith(`${f}: `)) message = message.slice(f.length + 2);
-    this.notices.push({ level: 'error', title, file: f, message });
+    // The banner names the file apart: the cause alone, unless the error is about another file.
+    const other = err instanceof VoxsegError && err.file !== undefined && err.file !== f;
+    this.notices.push({ level: 'error', title, file: f, message: other ? errorMessage(err) : errorReason(err) });
   }
 
   private reportRejected(rejected: Rejected[]): void {

@@ -1,8 +1,11 @@
 /**
- * A read-only accessor for the end-to-end tests: `window.__voxsegTest.labels()` returns the label
- * map on screen as `{ dims, dtype, base64 }` (voxel bytes, little-endian, i fastest), or null;
- * `volume()` the same for the image on screen. It only reads what the page already holds and
- * changes nothing.
+ * A read-only accessor for the end-to-end tests and the benchmarks: `window.__voxsegTest.labels()`
+ * returns the open study's first label layer as `{ dims, dtype, base64 }` (voxel bytes,
+ * little-endian, i fastest), or null; `volume()` the same for the image on screen. It only reads
+ * what the page already holds and changes nothing. Installed only in test builds (Vite mode
+ * `e2e`): `installInTestBuilds` is a constant no-op in any other build, so the bundler drops the
+ * hook (the mode test lives here, in plain TypeScript, because a Svelte component compiled in dev
+ * mode wraps `===` in a helper the bundler cannot fold).
  */
 import type { Volume } from '../core/types';
 
@@ -43,26 +46,25 @@ export interface TestHook {
   edit(): TestEditState | null;
   /** Calls `cb` each time a 2D view draws the label overlay; returns the unsubscriber. */
   onLabelsDrawn(cb: (view: string, time: number) => void): () => void;
-  /** Cornerstone3D's stock brush on the left button (null: back to window/level), for benchmarks. */
-  stockBrush(options: { radiusMm: number; segmentIndex: number } | null): void;
 }
 
 /** What the hook reads of the viewer. */
 export interface ViewerSource {
   readonly current?: Volume;
   events: { on(name: 'labelsDrawn', cb: (e: { view: string; time: number }) => void): () => void };
-  useStockBrush(options: { radiusMm: number; segmentIndex: number } | null): void;
 }
 
-/** What the hook reads of the editor. */
+/** What the hook reads of the editor (its segment list and tool settings). */
 export interface EditSource {
-  seg: { layers: readonly Volume[]; segments: readonly { value: number; name: string; layer?: number; locked: boolean; visible: boolean; review?: string; algorithm: string }[] } | null;
-  revision: number;
-  tool: string;
-  active: number | null;
-  undoLabel: string | null;
-  redoLabel: string | null;
-  historyBytes: number;
+  list: {
+    seg: { layers: readonly Volume[]; segments: readonly { value: number; name: string; layer?: number; locked: boolean; visible: boolean; review?: string; algorithm: string }[] } | null;
+    revision: number;
+    active: number | null;
+    undoLabel: string | null;
+    redoLabel: string | null;
+    historyBytes: number;
+  };
+  tools: { tool: string };
 }
 
 function fnv(bytes: Uint8Array): number {
@@ -83,31 +85,29 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(parts.join(''));
 }
 
-/** Install the hook; `read` gives the label map on screen and its title. Returns the uninstaller. */
+/** Install the hook; `read` gives the first label layer of the open study and its title. Returns the uninstaller. */
 export function installTestHook(read: () => { labels: Volume; title: string } | null, editor?: EditSource, viewer?: () => ViewerSource | null): () => void {
   const hook: TestHook = {
     onLabelsDrawn(cb) {
       const v = viewer?.();
       return v ? v.events.on('labelsDrawn', (e) => cb(e.view, e.time)) : () => undefined;
     },
-    stockBrush(options) {
-      viewer?.()?.useStockBrush(options);
-    },
     edit() {
-      const seg = editor?.seg;
-      if (!editor || !seg) return null;
+      const list = editor?.list;
+      const seg = list?.seg;
+      if (!editor || !list || !seg) return null;
       const counts: Record<number, number> = {};
       for (const l of seg.layers) for (let i = 0; i < l.voxels.length; i++) counts[l.voxels[i]] = (counts[l.voxels[i]] ?? 0) + 1;
       return {
-        revision: editor.revision,
-        tool: editor.tool,
-        active: editor.active,
+        revision: list.revision,
+        tool: editor.tools.tool,
+        active: list.active,
         segments: seg.segments.map((s) => ({ value: s.value, name: s.name, layer: s.layer ?? 0, locked: s.locked, visible: s.visible, review: s.review, algorithm: s.algorithm })),
         counts,
         hashes: seg.layers.map((l) => fnv(new Uint8Array(l.voxels.buffer, l.voxels.byteOffset, l.voxels.byteLength))),
-        undo: editor.undoLabel,
-        redo: editor.redoLabel,
-        historyBytes: editor.historyBytes,
+        undo: list.undoLabel,
+        redo: list.redoLabel,
+        historyBytes: list.historyBytes,
       };
     },
     volume() {
@@ -128,4 +128,9 @@ export function installTestHook(read: () => { labels: Volume; title: string } | 
   return () => {
     if (window.__voxsegTest === hook) delete window.__voxsegTest;
   };
+}
+
+/** `installTestHook` in a test build (Vite mode `e2e`); elsewhere nothing, and the hook is not in the bundle. */
+export function installInTestBuilds(...args: Parameters<typeof installTestHook>): () => void {
+  return import.meta.env.MODE === 'e2e' ? installTestHook(...args) : () => undefined;
 }

@@ -1,12 +1,40 @@
 /**
  * The app's handle on the `Viewer`: what the overlays show (edge labels, slice numbers,
- * window) and the preset / reset commands of the toolbar.
+ * window) and the preset / reset commands of the toolbar. The stores use the viewer only through
+ * `AppViewer` (the methods they call), so their unit tests run against a fake one.
  */
 import type { Volume } from '../core/types';
 import type { Viewer, EdgeLabels, MprView, PresetName, ViewerElements, WindowLevel } from '../viewer';
 
+/** The part of the `Viewer` the app's stores use. */
+export type AppViewer = Pick<
+  Viewer,
+  | 'events'
+  | 'current'
+  | 'show'
+  | 'showLabels'
+  | 'labelsModified'
+  | 'recolorLabels'
+  | 'setEditing'
+  | 'clearLabels'
+  | 'setLabelOpacity'
+  | 'setLabelsVisible'
+  | 'setSegmentVisible'
+  | 'showSurfaces'
+  | 'updateSurfaces'
+  | 'clearSurfaces'
+  | 'setSurfaceVisible'
+  | 'setSurfaceOpacity'
+  | 'setVolumeRenderingVisible'
+  | 'setCameraPreset'
+  | 'screenshot3d'
+  | 'setPreset'
+  | 'resetCamera'
+  | 'destroy'
+>;
+
 export class ViewState {
-  viewer = $state.raw<Viewer | null>(null);
+  viewer = $state.raw<AppViewer | null>(null);
   labels = $state.raw<Partial<Record<MprView, EdgeLabels>>>({});
   slices = $state.raw<Partial<Record<MprView, { index: number; total: number }>>>({});
   window = $state.raw<WindowLevel | null>(null);

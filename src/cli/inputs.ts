@@ -3,13 +3,13 @@
  * `.nii` / `.nii.gz` files are read with the NIfTI reader. Each becomes one InputSeries.
  * DICOM series come first (scanner order), then NIfTI files (path order).
  */
-import { VoxsegError } from '../core/errors';
+import { errorReason, VoxsegError } from '../core/errors';
 import type { DType, Mat3, Vec3, Volume } from '../core/types';
 import type { SourceFile } from '../io/dicom/source';
 import { isNiftiName, parseNifti } from '../io/nifti/index';
 import { listFiles } from './node-files';
 import { seriesTable } from './table';
-import { reasonOf, usage } from './util';
+import { usage } from './util';
 
 export interface InputSeries {
   kind: 'dicom' | 'nifti';
@@ -104,7 +104,7 @@ export async function collectSeries(paths: string[], opts: { keepNifti?: boolean
       const r = parseNifti(await readAll(f), f.name);
       series.push(niftiSeries(f, r.volume, r.warnings, !!opts.keepNifti));
     } catch (e) {
-      rejected.push({ file: f.name, reason: reasonOf(e) });
+      rejected.push({ file: f.name, reason: errorReason(e) });
     }
   }
   return { series, rejected };

@@ -62,12 +62,6 @@ export async function writeOutput(path: string, bytes: Uint8Array | string): Pro
   }
 }
 
-/** Message of an error without its "file: " prefix (for per-file listings). */
-export function reasonOf(err: unknown): string {
-  if (err instanceof VoxsegError && err.file && err.message.startsWith(`${err.file}: `)) return err.message.slice(err.file.length + 2);
-  return err instanceof Error ? err.message : String(err);
-}
-
 export function fmtNum(v: number, digits = 3): string {
   return String(Number(v.toFixed(digits)));
 }

@@ -17,20 +17,33 @@ export type ErrorCode =
   | 'usage'
   | 'not-found';
 
+/**
+ * `message` is "file: reason" (what logs and the CLI print); `reason` is the cause alone, for
+ * places that already show the file (a per-file listing) or carry the error elsewhere (a worker
+ * reply sends `code`, `file` and `reason` apart and the other side rebuilds the same error).
+ */
 export class VoxsegError extends Error {
   readonly code: ErrorCode;
   /** File (name or path) the problem is about, if any. */
   readonly file?: string;
+  /** The cause without the file name. */
+  readonly reason: string;
 
-  constructor(code: ErrorCode, message: string, options: { file?: string; cause?: unknown } = {}) {
-    super(options.file ? `${options.file}: ${message}` : message, { cause: options.cause });
+  constructor(code: ErrorCode, reason: string, options: { file?: string; cause?: unknown } = {}) {
+    super(options.file ? `${options.file}: ${reason}` : reason, { cause: options.cause });
     this.name = 'VoxsegError';
     this.code = code;
     this.file = options.file;
+    this.reason = reason;
   }
 }
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** An error's cause without the file it names (a VoxsegError's `reason`, else the message). */
+export function errorReason(err: unknown): string {
+  return err instanceof VoxsegError ? err.reason : errorMessage(err);
 }

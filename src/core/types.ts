@@ -60,12 +60,23 @@ export interface VolumeMetadata {
   valueRange?: [number, number];
 }
 
-/** Immutable geometry + description of a volume. */
-export interface VolumeHeader {
+/**
+ * A voxel grid: where every voxel centre lies, world = origin + direction * (spacing ⊙ index).
+ * Two volumes whose voxels correspond one to one share it; compare grids only with
+ * `gridMismatch` (src/volume/grid.ts), never field by field.
+ */
+export interface Grid {
   readonly dims: Readonly<Vec3>;
+  /** Millimetres between voxel centres along each index axis. */
   readonly spacing: Readonly<Vec3>;
+  /** LPS mm of voxel (0, 0, 0). */
   readonly origin: Readonly<Vec3>;
+  /** Row-major 3x3; column c is the unit LPS vector of index axis c. */
   readonly direction: Readonly<Mat3>;
+}
+
+/** Immutable geometry + description of a volume. */
+export interface VolumeHeader extends Grid {
   readonly dtype: DType;
   readonly metadata: Readonly<VolumeMetadata>;
 }

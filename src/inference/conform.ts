@@ -9,8 +9,9 @@
  * volume that already is the conformed grid maps onto itself. Like FreeSurfer, an input that is
  * a flipped copy of the conformed grid (e.g. a conformed volume stored RAS) comes out shifted by
  * one voxel along each flipped even axis; values are still copied exactly, without interpolation.
- * When the computed grid is within 1e-4 mm of the input's own grid, the input's grid is used as
- * is, so conforming a conformed volume is an exact no-op.
+ * When the computed grid is within 1e-4 voxel of the input's own grid (`gridMismatch` with the
+ * resampler's SNAP), the input's grid is used as is, so conforming a conformed volume is an exact
+ * no-op.
  *
  * Intensities for dtype 'uint8' (FastSurfer conform.py getscale/scalecrop, which mirrors
  * mri_convert): uint8 inputs keep their values (interpolated, rounded). Any other input, float
@@ -28,37 +29,22 @@
  * with negative values are not forced to 0.
  */
 import { VoxsegError } from '../core/errors';
-import type { Mat3, Vec3, Volume, VolumeMetadata } from '../core/types';
+import type { Grid, Mat3, Vec3, Volume, VolumeMetadata } from '../core/types';
 import { indexToWorld } from '../volume/geometry';
+import { gridMismatch } from '../volume/grid';
 import { parseOrientationCode } from '../volume/reorient';
-import { type Grid, type GridLike, gridOf, resampleToGrid } from '../volume/resample';
+import { gridOf, resampleToGrid, SNAP } from '../volume/resample';
 import { createVolume } from '../volume/volume';
 import type { WholeVolumePreprocessing } from './manifest';
 
 export type ConformSpec = WholeVolumePreprocessing['conform'];
 
-/** Grids closer than this (mm, at every voxel) count as the same grid. */
-const SAME_GRID_MM = 1e-4;
-
 /** World position (LPS mm) of the FreeSurfer centre: voxel index dims / 2. */
-export function freesurferCentre(h: GridLike): Vec3 {
+export function freesurferCentre(h: Grid): Vec3 {
   return indexToWorld(h, [h.dims[0] / 2, h.dims[1] / 2, h.dims[2] / 2]);
 }
 
-/** Largest distance (mm) between corresponding voxel centres of two grids with equal dims. */
-export function gridDistance(a: GridLike, b: GridLike): number {
-  if (a.dims.some((d, c) => d !== b.dims[c])) return Infinity;
-  let worst = 0;
-  for (let corner = 0; corner < 8; corner++) {
-    const ijk: Vec3 = [corner & 1 ? a.dims[0] - 1 : 0, corner & 2 ? a.dims[1] - 1 : 0, corner & 4 ? a.dims[2] - 1 : 0];
-    const p = indexToWorld(a, ijk);
-    const q = indexToWorld(b, ijk);
-    worst = Math.max(worst, Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]));
-  }
-  return worst;
-}
-
-export function conformGrid(header: GridLike, spec: { dims: Vec3; spacing: Vec3; orientation: string }): Grid {
+export function conformGrid(header: Grid, spec: { dims: Vec3; spacing: Vec3; orientation: string }): Grid {
   const { dims, spacing } = spec;
   if (dims.length !== 3 || dims.some((d) => !Number.isInteger(d) || d < 1))
     throw new VoxsegError('usage', `conform dims must be 3 positive integers, got ${JSON.stringify(dims)}`);
@@ -74,7 +60,9 @@ export function conformGrid(header: GridLike, spec: { dims: Vec3; spacing: Vec3;
     return v;
   }) as Vec3;
   const grid: Grid = { dims: [...dims] as Vec3, spacing: [...spacing] as Vec3, origin, direction };
-  return gridDistance(grid, header) <= SAME_GRID_MM ? gridOf(header) : grid;
+  // Within the resampler's snap of the input's own grid, resampling would copy the voxels anyway:
+  // keep the input's grid exactly (a stricter tolerance than the default on purpose).
+  return gridMismatch(grid, header, SNAP) === null ? gridOf(header) : grid;
 }
 
 /** conform.py's robust intensity range for the uint8 mapping (see the module comment). */

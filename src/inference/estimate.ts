@@ -26,7 +26,7 @@
  * activations of one patch (the widest full-resolution tensors: about 4x the first stage's
  * channels plus the logits, float32).
  */
-import type { Vec3, VolumeHeader } from '../core/types';
+import type { Grid, Vec3 } from '../core/types';
 import { reorientedGrid } from '../volume/reorient';
 import { roundHalfEven } from '../volume/resample';
 import { accumulatorBytes } from './accumulator';
@@ -80,8 +80,6 @@ export const WEBGPU_MACS = 100e9;
 export const SECONDS_PER_NODE_RUN = 0.5e-3;
 /** Pre/post-processing seconds per voxel (study + model grid): nnU-Net's order-3 pipeline, the plain one. */
 export const PREP_SECONDS_PER_VOXEL = { nnunet: 0.6e-6, plain: 0.15e-6 };
-
-type Grid = Pick<VolumeHeader, 'dims' | 'spacing' | 'origin' | 'direction'>;
 
 /** Dims of `grid` resampled to `spacing` (nnU-Net's compute_new_shape: round half to even). */
 function resampledDims(dims: Readonly<Vec3>, from: Readonly<Vec3>, spacing: Readonly<Vec3>): Vec3 {

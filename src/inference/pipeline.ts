@@ -5,10 +5,11 @@
  * the labels mapped back onto the study's own grid. The ONNX runtime is injected as a `Predictor`.
  */
 import { VoxsegError } from '../core/errors';
-import type { Mat3, Vec3, Volume } from '../core/types';
+import type { Grid, Mat3, Vec3, Volume } from '../core/types';
 import { reorientedGrid, reorientToCode } from '../volume/reorient';
 import { FOREGROUND, keepLargestComponent } from '../volume/edit/components';
-import { gridOf, gridWithSpacing, resampleToGrid, type Grid } from '../volume/resample';
+import { gridMismatch } from '../volume/grid';
+import { gridOf, gridWithSpacing, resampleToGrid, SNAP } from '../volume/resample';
 import { createVolume, valueRange, voxelCount } from '../volume/volume';
 import { conformVolume } from './conform';
 import { boxAbove, boxDims, cropArray, growBox, pasteArray, type Box } from './crop';
@@ -53,12 +54,6 @@ export function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new VoxsegError('cancelled', 'segmentation cancelled');
 }
 
-/** Same dims, spacing, origin and direction (within float noise). */
-export function sameGrid(a: Grid, b: Grid): boolean {
-  const close = (x: readonly number[], y: readonly number[], tol: number) => x.every((v, n) => Math.abs(v - y[n]) <= tol);
-  return close(a.dims, b.dims, 0) && close(a.spacing, b.spacing, 1e-5) && close(a.origin, b.origin, 1e-4) && close(a.direction, b.direction, 1e-6);
-}
-
 /** Spatial dims in tensor order for a grid (i, j, k) under a layout. */
 function tensorSpatial(dims: Readonly<Vec3>, layout: 'NCDHW' | 'NCWHD'): number[] {
   return layout === 'NCDHW' ? [dims[2], dims[1], dims[0]] : [dims[0], dims[1], dims[2]];
@@ -94,8 +89,11 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
     const rh = reorientedGrid(volume.header, pre.orientation);
     grid = gridWithSpacing(rh, pre.spacing);
     checkAborted(opts.signal);
-    if (sameGrid(grid, gridOf(rh))) {
-      // Already at the model's spacing: an exact axis permutation, no interpolation.
+    // Already at the model's spacing: an exact axis permutation, no interpolation. The tolerance
+    // is the resampler's SNAP (1e-4 voxel), not gridMismatch's default, on purpose: within it
+    // resampling would copy the voxels exactly, while a grid a hundredth of a voxel off is
+    // resampled, as the model's own pipeline would.
+    if (gridMismatch(grid, rh, SNAP) === null) {
       image = normalizeIntensity(reorientToCode(volume, pre.orientation).voxels, pre.normalization);
     } else {
       // Resample straight from the study onto the reoriented grid (no reoriented copy first),
@@ -170,7 +168,8 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
   const onModelGrid = createVolume({ ...grid, voxels: modelLabels });
   const target = gridOf(volume.header);
   const interpolation = post.labelResampling === 'linear' ? 'label-linear' : 'nearest';
-  const native = sameGrid(grid, target) ? onModelGrid : resampleToGrid(onModelGrid, target, { interpolation, fill: 0 });
+  // Resampling is skipped only when it would copy the voxels (SNAP tolerance, as above).
+  const native = gridMismatch(grid, target, SNAP) === null ? onModelGrid : resampleToGrid(onModelGrid, target, { interpolation, fill: 0 });
   const labels = createVolume({ ...target, metadata: { ...volume.header.metadata, unit: undefined, valueRange: undefined }, voxels: native.voxels });
   const maskedImage = post.maskedImage ? maskOutside(volume, labels.voxels) : undefined;
   return {

@@ -1,9 +1,9 @@
 /**
- * Typed messages between the page (or the CLI) and the inference worker (`worker.ts`).
- * Voxel buffers travel as transferables: the caller sends a copy of the study's voxels (the viewer
- * keeps its own), the worker sends the label buffer back.
+ * The inference worker's typed API (`worker.ts`), called through src/core/rpc.ts by the page or the
+ * CLI (`client.ts`). Voxel buffers travel as transferables: the caller sends a copy of the study's
+ * voxels (the viewer keeps its own), the worker sends the label buffer back.
  */
-import type { ErrorCode } from '../core/errors';
+import type { RpcMethod } from '../core/rpc';
 import type { Vec3, VolumeHeader, VoxelArray } from '../core/types';
 import type { ModelManifest } from './manifest';
 
@@ -44,35 +44,36 @@ export interface SegmentSummary {
   peakBytes: number;
 }
 
-export type ToWorker =
-  | {
-      type: 'start';
-      jobId: number;
-      header: VolumeHeader;
-      voxels: VoxelArray;
-      manifest: ModelManifest;
-      model: ModelBytes;
-      /** The pre-model's ONNX when the manifest's crop names one. */
-      preModel?: ModelBytes;
-      device: DeviceRequest;
-      /** Bytes the engine may use for logits accumulation (defaults to a device-based guess). */
-      memoryBudget?: number;
-      /** WASM threads to use; default: all cores when cross-origin isolated, else 1. */
-      threads?: number;
-    }
-  | { type: 'cancel'; jobId: number };
+/** What `segment` sends: the study (its voxels transferred) and the model. */
+export interface SegmentArg {
+  header: VolumeHeader;
+  voxels: VoxelArray;
+  manifest: ModelManifest;
+  model: ModelBytes;
+  /** The pre-model's ONNX when the manifest's crop names one. */
+  preModel?: ModelBytes;
+  device: DeviceRequest;
+  /** Bytes the engine may use for logits accumulation (defaults to a device-based guess). */
+  memoryBudget?: number;
+  /** WASM threads to use; default: all cores when cross-origin isolated, else 1. */
+  threads?: number;
+}
 
-export type FromWorker =
-  | { type: 'device'; jobId: number; info: DeviceInfo }
-  | { type: 'progress'; jobId: number; stage: string; done: number; total: number; etaSeconds?: number }
-  | {
-      type: 'result';
-      jobId: number;
-      header: VolumeHeader;
-      labels: Uint8Array | Uint16Array;
-      summary: SegmentSummary;
-      /** The study image masked by the labels (`postprocessing.maskedImage`), on the same grid. */
-      maskedImage?: { header: VolumeHeader; voxels: VoxelArray };
-    }
-  | { type: 'failure'; jobId: number; code: ErrorCode; message: string; file?: string }
-  | { type: 'cancelled'; jobId: number };
+/** What `segment` streams before its result: the device chosen (again after a fallback) and progress. */
+export type SegmentEvent =
+  | { type: 'device'; info: DeviceInfo }
+  | { type: 'progress'; stage: string; done: number; total: number; etaSeconds?: number };
+
+/** The labels on the study's grid (transferred, or on shared memory when the page is cross-origin isolated). */
+export interface SegmentReply {
+  header: VolumeHeader;
+  labels: Uint8Array | Uint16Array;
+  summary: SegmentSummary;
+  /** The study image masked by the labels (`postprocessing.maskedImage`), on the same grid. */
+  maskedImage?: { header: VolumeHeader; voxels: VoxelArray };
+}
+
+/** The inference worker's API (src/core/rpc.ts): one method; a cancel terminates the worker. */
+export interface InferenceApi {
+  segment: RpcMethod<SegmentArg, SegmentReply, SegmentEvent>;
+}

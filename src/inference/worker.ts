@@ -4,11 +4,14 @@
  * when cross-origin isolated), runs the pipeline and speaks the typed protocol (protocol.ts).
  * A WebGPU session gets the model with its 3-D MaxPools rewritten as strided slices
  * (onnx/webgpu-rewrite.ts, exact); WASM sessions get the original bytes.
- * In a browser it serves `self`; the CLI serves a worker_threads port through `serve()`.
+ * It serves `InferenceApi` (protocol.ts) through src/core/rpc.ts: in a browser on `self`, in the
+ * CLI on a worker_threads port (`serve()`).
  */
 import * as ort from 'onnxruntime-web';
 import { errorMessage, VoxsegError } from '../core/errors';
+import { serveRpc, withTransfer, type RpcContext, type RpcScope } from '../core/rpc';
 import type { Mat3, Vec3 } from '../core/types';
+import { shareLabels } from '../volume/buffers';
 import { countLabels } from '../volume/labels';
 import { createVolume } from '../volume/volume';
 import type { ModelManifest } from './manifest';
@@ -17,13 +20,8 @@ import { checkModel, checkPreModel, webgpuBlockers } from './model-check';
 import { inspectOnnx, type OnnxInfo } from './onnx/reader';
 import { rewriteForWebgpu, rewriteNote } from './onnx/webgpu-rewrite';
 import { runPipeline, type ModelShape } from './pipeline';
-import type { DeviceInfo, DeviceRequest, FromWorker, ModelBytes, ToWorker } from './protocol';
+import type { DeviceInfo, DeviceRequest, InferenceApi, ModelBytes, SegmentArg, SegmentEvent, SegmentReply } from './protocol';
 import type { Predictor, Tensor } from './tensor';
-
-export interface Port {
-  post(message: FromWorker, transfer?: Transferable[]): void;
-  listen(handler: (message: ToWorker) => void): void;
-}
 
 async function modelBytes(model: ModelBytes, file: string): Promise<Uint8Array> {
   if ('bytes' in model) return new Uint8Array(model.bytes);
@@ -145,11 +143,11 @@ function asVoxsegError(err: unknown): VoxsegError {
   return new VoxsegError('inference-failed', msg);
 }
 
-async function runJob(port: Port, msg: Extract<ToWorker, { type: 'start' }>, signal: AbortSignal): Promise<void> {
-  const { jobId, manifest } = msg;
+async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEvent>) {
+  const { manifest } = msg;
   const t0 = performance.now();
   const file = manifest.model.file;
-  const progress = (stage: string, done: number, total: number, etaSeconds?: number) => port.post({ type: 'progress', jobId, stage, done, total, etaSeconds });
+  const progress = (stage: string, done: number, total: number, etaSeconds?: number) => emit({ type: 'progress', stage, done, total, etaSeconds });
   progress('Loading the model', 0, 1);
   const bytes = await checkedBytes(msg.model, file, manifest.model.sha256);
   const info = inspectOnnx(bytes, file);
@@ -164,7 +162,7 @@ async function runJob(port: Port, msg: Extract<ToWorker, { type: 'start' }>, sig
   const device = await pickDevice(msg.device, info, msg.threads);
   let session = await createSession(bytes, device);
   if (pre) pre.session = await createSession(pre.bytes, { ...device, notes: [] });
-  port.post({ type: 'device', jobId, info: device });
+  emit({ type: 'device', info: device });
   const h = msg.header;
   const volume = createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, metadata: h.metadata, voxels: msg.voxels });
   const run = () => {
@@ -197,77 +195,44 @@ async function runJob(port: Port, msg: Extract<ToWorker, { type: 'start' }>, sig
         await pre.session?.release().catch(() => {});
         pre.session = await createSession(pre.bytes, { ...device, notes: [] });
       }
-      port.post({ type: 'device', jobId, info: device });
+      emit({ type: 'device', info: device });
       result = await run();
     }
     device.notes.push(...result.notes);
-    const labels = result.labels.voxels as Uint8Array | Uint16Array;
+    // On a cross-origin isolated page the result goes onto shared memory (its one copy): the page,
+    // the editor's segmentation and the mesh worker then all use this array without copying it.
+    const labels = shareLabels(result.labels.voxels as Uint8Array | Uint16Array);
     const masked = result.maskedImage;
-    port.post(
-      {
-        type: 'result',
-        jobId,
-        header: result.labels.header,
-        labels,
-        summary: {
-          modelId: manifest.id,
-          modelName: manifest.name,
-          device,
-          seconds: (performance.now() - t0) / 1000,
-          inferenceSeconds: result.inferenceSeconds,
-          voxelsPerLabel: countLabels(labels),
-          modelGrid: result.modelGrid,
-          patches: result.patches,
-          peakBytes: result.peakBytes,
-        },
-        maskedImage: masked ? { header: masked.header, voxels: masked.voxels } : undefined,
+    const reply: SegmentReply = {
+      header: result.labels.header,
+      labels,
+      summary: {
+        modelId: manifest.id,
+        modelName: manifest.name,
+        device,
+        seconds: (performance.now() - t0) / 1000,
+        inferenceSeconds: result.inferenceSeconds,
+        voxelsPerLabel: countLabels(labels),
+        modelGrid: result.modelGrid,
+        patches: result.patches,
+        peakBytes: result.peakBytes,
       },
-      [labels.buffer as ArrayBuffer, ...(masked ? [masked.voxels.buffer as ArrayBuffer] : [])],
-    );
+      maskedImage: masked ? { header: masked.header, voxels: masked.voxels } : undefined,
+    };
+    // (shared labels are posted as they are: withTransfer leaves a SharedArrayBuffer out)
+    return withTransfer(reply, [labels.buffer, ...(masked ? [masked.voxels.buffer] : [])]);
   } finally {
     await session.release().catch(() => {});
     await pre?.session?.release().catch(() => {});
   }
 }
 
-/** Serve jobs on `port` (one at a time; a new start while busy is refused). */
-export function serve(port: Port): void {
-  let current: { jobId: number; abort: AbortController } | null = null;
-  port.listen((msg) => {
-    if (msg.type === 'cancel') {
-      if (current?.jobId === msg.jobId) current.abort.abort();
-      return;
-    }
-    if (current) {
-      port.post({ type: 'failure', jobId: msg.jobId, code: 'usage', message: 'a segmentation is already running' });
-      return;
-    }
-    const abort = new AbortController();
-    current = { jobId: msg.jobId, abort };
-    runJob(port, msg, abort.signal)
-      .catch((err) => {
-        const e = asVoxsegError(err);
-        if (e.code === 'cancelled') port.post({ type: 'cancelled', jobId: msg.jobId });
-        else {
-          // The client rebuilds the error with the file name, so send the message without it.
-          const message = e.file && e.message.startsWith(`${e.file}: `) ? e.message.slice(e.file.length + 2) : e.message;
-          port.post({ type: 'failure', jobId: msg.jobId, code: e.code, message, file: e.file });
-        }
-      })
-      .finally(() => {
-        current = null;
-      });
-  });
+/** Serve `InferenceApi` on `scope` (one job at a time is the client's rule). */
+export function serve(scope: RpcScope): void {
+  serveRpc<InferenceApi>(scope, { segment }, asVoxsegError);
 }
 
 // In a dedicated browser worker, serve `self` — but not in onnxruntime's WASM helper threads,
 // which load this same bundle as workers named 'em-pthread…' and need `onmessage` for themselves.
-const scope = globalThis as unknown as { WorkerGlobalScope?: unknown; name?: string; postMessage(m: unknown, t: Transferable[]): void; onmessage: unknown };
-if (typeof scope.WorkerGlobalScope !== 'undefined' && !scope.name?.startsWith('em-pthread')) {
-  serve({
-    post: (m, t = []) => scope.postMessage(m, t),
-    listen: (h) => {
-      scope.onmessage = (ev: MessageEvent<ToWorker>) => h(ev.data);
-    },
-  });
-}
+const scope = globalThis as unknown as { WorkerGlobalScope?: unknown; name?: string };
+if (typeof scope.WorkerGlobalScope !== 'undefined' && !scope.name?.startsWith('em-pthread')) serve(self as DedicatedWorkerGlobalScope);

@@ -1,7 +1,11 @@
 /**
- * Messages between the page and the mesh worker. Voxel and mesh buffers travel as transferables.
- * The worker keeps its own copy of the label map, so an edit only sends the edited box.
+ * The mesh worker's typed API (calls through core/rpc.ts). Mesh buffers come back as
+ * transferables, one label per event. Label voxels: on a cross-origin isolated page they live on
+ * a SharedArrayBuffer (volume/buffers.ts) and the worker reads the page's live labels, so an edit
+ * sends only its box; otherwise `mesh` transfers a copy the worker keeps and `update` carries the
+ * edited box's voxels.
  */
+import type { RpcMethod } from '../core/rpc';
 import type { DType, Mat3, Vec3, VoxelArray } from '../core/types';
 import type { LabelMesh, MeshOptions } from './types';
 
@@ -13,15 +17,23 @@ export interface LabelGrid {
   dtype: DType;
 }
 
-export type ToMeshWorker =
-  /** Mesh a whole label map (replacing the one the worker holds). */
-  | { type: 'mesh'; job: number; grid: LabelGrid; voxels: VoxelArray; opts: MeshOptions }
-  /** The voxels of index box [lo, hi) are now `voxels` (x fastest): re-mesh the labels that changed. */
-  | { type: 'update'; job: number; lo: Vec3; hi: Vec3; voxels: VoxelArray };
+/** What a call streams before its result: progress, and each label's surface when it is done. */
+export type MeshEvent = { type: 'progress'; done: number; total: number; stage: string } | { type: 'mesh'; mesh: LabelMesh };
 
-export type FromMeshWorker =
-  | { type: 'progress'; job: number; done: number; total: number; stage: string }
-  /** One label's mesh, sent as soon as it is ready. */
-  | { type: 'mesh'; job: number; mesh: LabelMesh }
-  | { type: 'done'; job: number; labels: number[]; ms: number }
-  | { type: 'failed'; job: number; message: string; code?: string };
+export interface MeshDone {
+  /** Labels meshed (an emptied label came back with an empty mesh). */
+  labels: number[];
+  /** Worker time, ms. */
+  ms: number;
+}
+
+export interface MeshApi {
+  /** Mesh a whole label map, which the worker then holds (shared voxels: the page's own). */
+  mesh: RpcMethod<{ grid: LabelGrid; voxels: VoxelArray; opts: MeshOptions }, MeshDone, MeshEvent>;
+  /**
+   * Index box [lo, hi) of the held map changed: re-mesh the labels that changed there. `voxels`:
+   * the box's new voxels (x fastest), only when the map is not shared; `values`: the label values
+   * the edit wrote or overwrote, when known (shared maps; saves finding them).
+   */
+  update: RpcMethod<{ lo: Vec3; hi: Vec3; voxels?: VoxelArray; values?: number[] }, MeshDone, MeshEvent>;
+}

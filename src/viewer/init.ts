@@ -12,12 +12,11 @@ import {
   PanTool,
   ZoomTool,
   TrackballRotateTool,
-  BrushTool,
 } from '@cornerstonejs/tools';
 
 let initialized: Promise<void> | undefined;
 
-export const TOOL_CLASSES = [CrosshairsTool, StackScrollTool, WindowLevelTool, PanTool, ZoomTool, TrackballRotateTool, BrushTool];
+export const TOOL_CLASSES = [CrosshairsTool, StackScrollTool, WindowLevelTool, PanTool, ZoomTool, TrackballRotateTool];
 
 /** Idempotent; safe to call from every Viewer. */
 export function initCornerstone(): Promise<void> {

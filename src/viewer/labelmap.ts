@@ -1,8 +1,8 @@
 /**
- * Pure helpers for the label map overlay: the colour table Cornerstone reads by label value, and
- * the check that a label map lies on the study's grid (overlays are never resampled).
+ * Pure helpers for the label map overlay: the colour table Cornerstone reads by label value.
+ * (Overlays are never resampled: whether a layer lies on the study's grid is `gridMismatch`
+ * in src/volume/grid.ts.)
  */
-import type { VolumeHeader } from '../core/types';
 
 /** One label value of a label map, as the overlay shows it. */
 export interface SegmentInfo {
@@ -31,21 +31,4 @@ export function colorTable(segments: readonly SegmentInfo[]): ColorTable {
   const table: ColorTable = Array.from({ length: max + 1 }, () => [0, 0, 0, 0]);
   for (const s of segments) table[s.value] = [s.color[0], s.color[1], s.color[2], 255];
   return table;
-}
-
-/**
- * Why `labels` cannot be overlaid on `study` (dims differ, or spacing / origin / direction differ
- * by more than round-off of DICOM decimal strings), or null when the grids are the same.
- */
-export function gridMismatch(labels: VolumeHeader, study: VolumeHeader): string | null {
-  const fmt = (v: readonly number[]) => v.map((x) => +x.toFixed(4)).join(', ');
-  if (labels.dims.some((d, i) => d !== study.dims[i])) return `label map is ${labels.dims.join('×')} voxels, the study ${study.dims.join('×')}`;
-  if (labels.spacing.some((s, i) => Math.abs(s - study.spacing[i]) > 1e-3 * study.spacing[i] + 1e-5))
-    return `label map spacing (${fmt(labels.spacing)}) differs from the study's (${fmt(study.spacing)}) mm`;
-  const tolerance = 0.05 * Math.min(...study.spacing);
-  if (Math.hypot(...labels.origin.map((o, i) => o - study.origin[i])) > tolerance)
-    return `label map origin (${fmt(labels.origin)}) differs from the study's (${fmt(study.origin)}) mm`;
-  if (labels.direction.some((d, i) => Math.abs(d - study.direction[i]) > 1e-3))
-    return `label map direction (${fmt(labels.direction)}) differs from the study's (${fmt(study.direction)})`;
-  return null;
 }

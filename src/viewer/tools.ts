@@ -14,9 +14,6 @@ import {
   PanTool,
   ZoomTool,
   TrackballRotateTool,
-  BrushTool,
-  utilities as toolUtilities,
-  segmentation as toolSegmentation,
 } from '@cornerstonejs/tools';
 import { VIEW_COLORS } from './colors';
 
@@ -39,7 +36,6 @@ export function createToolGroups(prefix: string, renderingEngineId: string, mprI
   mpr.addTool(PanTool.toolName);
   mpr.addTool(ZoomTool.toolName);
   mpr.addTool(StackScrollTool.toolName);
-  mpr.addTool(BrushTool.toolName);
   mpr.addTool(CrosshairsTool.toolName, {
     // Viewport ids end in the view name (layout.ts `viewportId`).
     getReferenceLineColor: (viewportId: string) => VIEW_COLORS[viewportId.split('-').pop() as keyof typeof VIEW_COLORS] ?? 'rgb(200, 200, 0)',
@@ -82,23 +78,4 @@ export function enableCrosshairs(groups: ToolGroups): void {
   groups.mpr.setToolActive(CrosshairsTool.toolName, {
     bindings: [{ mouseButton: MouseBindings.Primary, modifierKey: KeyboardBindings.Shift }],
   });
-}
-
-/**
- * Cornerstone3D's stock brush on the left button of the 2D views (instead of window/level), or
- * window/level again with `null`. Used to measure the stock path beside voxseg's own tools.
- */
-export function setStockBrush(groups: ToolGroups, options: { radiusMm: number; segmentIndex: number } | null): void {
-  const { mpr } = groups;
-  if (options) {
-    mpr.setToolPassive(WindowLevelTool.toolName);
-    mpr.setToolActive(BrushTool.toolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
-    toolUtilities.segmentation.setBrushSizeForToolGroup(mpr.id, options.radiusMm);
-    const viewportId = mpr.getViewportIds()[0];
-    const segmentationId = viewportId ? toolSegmentation.activeSegmentation.getActiveSegmentation(viewportId)?.segmentationId : undefined;
-    if (segmentationId) toolSegmentation.segmentIndex.setActiveSegmentIndex(segmentationId, options.segmentIndex);
-  } else {
-    mpr.setToolDisabled(BrushTool.toolName);
-    mpr.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
-  }
 }

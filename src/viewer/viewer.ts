@@ -7,18 +7,18 @@ import { Enums as ToolEnums } from '@cornerstonejs/tools';
 import { VoxsegError } from '../core/errors';
 import { Emitter } from '../core/events';
 import type { Vec3, Volume } from '../core/types';
+import { gridMismatch } from '../volume/grid';
 import { initCornerstone, isSoftwareRenderer } from './init';
 import { createViewports, MPR_VIEWS, VIEW_NAMES, viewportId, type MprView, type ViewerElements, type ViewName } from './layout';
 import { createToolGroups, enableCrosshairs, type ToolGroups } from './tools';
 import { createCornerstoneVolume, removeCornerstoneVolume } from './volume';
-import { gridMismatch, type SegmentInfo } from './labelmap';
+import type { SegmentInfo } from './labelmap';
 import { LabelOverlay } from './overlay';
 import { edgeLabels, type EdgeLabels } from './orientation';
 import { initialWindow, presetWindow, renderPresetFor, windowToRange, type PresetName, type WindowLevel } from './presets';
 import { SurfaceLayer, type SurfaceInput } from './surfaces';
 import { isCameraPreset, presetCamera, type CameraPresetName } from './camera3d';
 import { PointerInput, type ViewPointer } from './pointer';
-import { setStockBrush } from './tools';
 
 export interface ViewerEvents {
   /** A volume is on screen (rendered twice, so the first frame's late work is in). */
@@ -206,14 +206,6 @@ export class Viewer {
   setEditing(on: boolean): void {
     this.pointer.enabled = on;
     for (const view of MPR_VIEWS) this.elements[view].style.cursor = on ? 'none' : '';
-  }
-
-  /**
-   * Cornerstone3D's own brush (CircularBrush on the active labelmap) on the left button instead
-   * of window/level, or back to window/level with `null`. For side-by-side measurements only.
-   */
-  useStockBrush(options: { radiusMm: number; segmentIndex: number } | null): void {
-    setStockBrush(this.tools, options);
   }
 
   /** Remove the label overlay, if any. */

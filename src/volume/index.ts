@@ -1,6 +1,7 @@
 export * from './volume';
 export * from './geometry';
 export * from './reorient';
+export * from './grid';
 export * from './resample';
 export * from './labels';
 export * from './box';
@@ -11,3 +12,4 @@ export * from './layers';
 export * from './label-stats';
 export * from './segmentation';
 export * from './edit';
+export * from './buffers';

@@ -1,26 +1,19 @@
 /**
  * Label layers of a segmentation: uint8 or uint16 volumes on the study's grid. Overlapping
  * segments live on different layers; a layer is promoted to uint16 when it must hold a value
- * above 255. Checks that label maps match the study grid and turns them (and their segment
+ * above 255. Checks that label maps lie on the study grid (`gridMismatch`, default tolerance;
+ * the layers made from them carry the study's header exactly) and turns them (and their segment
  * lists) into layers, with the bounding box of every segment found in one pass.
  */
 import { VoxsegError } from '../core/errors';
-import type { IndexBox, Volume, VolumeHeader } from '../core/types';
+import type { IndexBox, Volume } from '../core/types';
+import { allocLabels } from './buffers';
 import type { LabelArray } from './diff';
+import { gridMismatch } from './grid';
 import type { LayerKind } from './history';
 import { valueBoxes } from './label-stats';
 import { validateSegments, type LayeredSegment, type Segment } from './segments';
 import { createVolume } from './volume';
-
-/** Why two headers are not on the same grid (null when they are): dims exact, geometry within 1e-4. */
-export function gridMismatch(a: Pick<VolumeHeader, 'dims' | 'spacing' | 'origin' | 'direction'>, b: Pick<VolumeHeader, 'dims' | 'spacing' | 'origin' | 'direction'>): string | null {
-  if (a.dims.some((d, k) => d !== b.dims[k])) return `dims ${a.dims.join('x')} differ from ${b.dims.join('x')}`;
-  const close = (x: readonly number[], y: readonly number[]) => x.every((v, k) => Math.abs(v - y[k]) <= 1e-4 * Math.max(1, Math.abs(v), Math.abs(y[k])));
-  if (!close(a.spacing, b.spacing)) return `spacing ${a.spacing.join(', ')} differs from ${b.spacing.join(', ')}`;
-  if (!close(a.origin, b.origin)) return `origin ${a.origin.join(', ')} differs from ${b.origin.join(', ')}`;
-  if (!close(a.direction, b.direction)) return `direction ${a.direction.join(', ')} differs from ${b.direction.join(', ')}`;
-  return null;
-}
 
 export function kindOf(labels: LabelArray): LayerKind {
   return labels instanceof Uint8Array ? 'uint8' : 'uint16';
@@ -44,14 +37,21 @@ export function makeLayer(study: Volume, kind: LayerKind, voxels?: LabelArray): 
     spacing: [...h.spacing],
     origin: [...h.origin],
     direction: [...h.direction],
-    voxels: voxels ?? (kind === 'uint8' ? new Uint8Array(n) : new Uint16Array(n)),
+    voxels: voxels ?? (kind === 'uint8' ? allocLabels(Uint8Array, n) : allocLabels(Uint16Array, n)),
   });
 }
 
 /** The layer's voxels as `kind` (the same array when it already is; values must fit). */
 export function convertLabels(labels: LabelArray, kind: LayerKind): LabelArray {
   if (kindOf(labels) === kind) return labels;
-  return kind === 'uint8' ? Uint8Array.from(labels) : Uint16Array.from(labels);
+  return copyLabels(labels, kind);
+}
+
+/** A new layer array of `kind` (shared memory where the page can share it) holding `values`. */
+function copyLabels(values: ArrayLike<number>, kind: LayerKind): LabelArray {
+  const out = kind === 'uint8' ? allocLabels(Uint8Array, values.length) : allocLabels(Uint16Array, values.length);
+  out.set(values);
+  return out;
 }
 
 /** Integer label voxels of any dtype as uint8 / uint16 (uint8 and uint16 arrays pass through uncopied). */
@@ -65,7 +65,7 @@ function toLabels(v: Volume, k: number): LabelArray {
       throw new VoxsegError('invalid-volume', `label layer ${k}: voxel ${i} is ${x}; labels must be integers 0..65535`);
     if (x > max) max = x;
   }
-  return max > 255 ? Uint16Array.from(a) : Uint8Array.from(a);
+  return copyLabels(a, max > 255 ? 'uint16' : 'uint8');
 }
 
 export interface PreparedLabels {

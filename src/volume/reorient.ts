@@ -6,7 +6,7 @@
  * increases towards, one letter from each pair L/R, P/A, S/I.
  */
 import { VoxsegError } from '../core/errors';
-import type { Mat3, Vec3, Volume, VolumeHeader } from '../core/types';
+import type { Grid, Mat3, Vec3, Volume } from '../core/types';
 import { indexToWorld } from './geometry';
 import { allocateVoxels, createVolume } from './volume';
 
@@ -70,15 +70,13 @@ export function reorientToCode(volume: Volume, code: string): Volume {
 }
 
 /** The grid `reorientToCode` would give, without touching voxels (e.g. to resample straight onto it). */
-export function reorientedGrid(header: GridLike, code: string): GridLike {
+export function reorientedGrid(header: Grid, code: string): Grid {
   const { perm, flip } = reorientPlan(header.direction, code);
   return permutedGrid(header, perm, flip).grid;
 }
 
-type GridLike = Pick<VolumeHeader, 'dims' | 'spacing' | 'origin' | 'direction'>;
-
 /** Geometry after permuting/flipping axes, and the source voxel that becomes the new first one. */
-function permutedGrid(h: GridLike, perm: number[], flip: boolean[]): { grid: { dims: Vec3; spacing: Vec3; origin: Vec3; direction: Mat3 }; first: Vec3 } {
+function permutedGrid(h: Grid, perm: number[], flip: boolean[]): { grid: { dims: Vec3; spacing: Vec3; origin: Vec3; direction: Mat3 }; first: Vec3 } {
   const dims = perm.map((c) => h.dims[c]) as Vec3;
   const spacing = perm.map((c) => h.spacing[c]) as Vec3;
   const direction = [0, 0, 0, 0, 0, 0, 0, 0, 0] as Mat3;

@@ -24,18 +24,9 @@
  *   agree (most of them) is a plain copy.
  */
 import { VoxsegError } from '../core/errors';
-import type { DType, Mat3, Vec3, Volume, VolumeHeader } from '../core/types';
+import type { DType, Grid, Mat3, Vec3, Volume } from '../core/types';
 import { invert3 } from './geometry';
 import { allocateVoxels, createVolume } from './volume';
-
-export interface Grid {
-  dims: Vec3;
-  spacing: Vec3;
-  origin: Vec3;
-  direction: Mat3;
-}
-
-export type GridLike = Pick<VolumeHeader, 'dims' | 'spacing' | 'origin' | 'direction'>;
 
 export interface ResampleOptions {
   interpolation: 'linear' | 'nearest' | 'label-linear';
@@ -59,7 +50,8 @@ const INT_RANGE: Partial<Record<DType, [number, number]>> = {
   uint32: [0, 4294967295],
 };
 
-export function gridOf(h: GridLike): Grid {
+/** A copy of the grid fields of `h` (a header's dtype and metadata left behind). */
+export function gridOf(h: Grid): Grid {
   return {
     dims: [h.dims[0], h.dims[1], h.dims[2]],
     spacing: [h.spacing[0], h.spacing[1], h.spacing[2]],
@@ -82,7 +74,7 @@ export function roundHalfEven(x: number): number {
  * the requested spacing whenever that gives a whole number of voxels, otherwise within half a
  * voxel over the field of view of it (the effective spacing of an nnU-Net/skimage resize).
  */
-export function gridWithSpacing(header: GridLike, spacing: Vec3): Grid {
+export function gridWithSpacing(header: Grid, spacing: Vec3): Grid {
   if (spacing.length !== 3 || spacing.some((s) => !(s > 0) || !Number.isFinite(s)))
     throw new VoxsegError('usage', `target spacing must be 3 positive numbers, got ${JSON.stringify(spacing)}`);
   const { dims: n, spacing: old, origin: o, direction: d } = header;
@@ -97,7 +89,7 @@ export function gridWithSpacing(header: GridLike, spacing: Vec3): Grid {
 }
 
 /** Target index -> source continuous index: src = A * ijk + b (A row-major 3x3). */
-export function indexMapping(source: GridLike, target: GridLike): { A: number[]; b: Vec3 } {
+export function indexMapping(source: Grid, target: Grid): { A: number[]; b: Vec3 } {
   const inv = invert3(source.direction);
   const A: number[] = new Array(9).fill(0);
   const b: Vec3 = [0, 0, 0];
@@ -214,7 +206,7 @@ export function resampleToGrid(volume: Volume, grid: Grid, opts: ResampleOptions
 interface LoopContext {
   src: ArrayLike<number>;
   out: { [i: number]: number; length: number };
-  dims: Vec3;
+  dims: Readonly<Vec3>;
   fill: number;
   scale: number;
   offset: number;

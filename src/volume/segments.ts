@@ -12,12 +12,14 @@ export interface Code {
   meaning: string;
 }
 
+/** An RGB colour, 0..255 each. */
+export type Rgb = [number, number, number];
+
 export interface Segment {
   /** Label value 1..65535. */
   value: number;
   name: string;
-  /** RGB 0..255. */
-  color: [number, number, number];
+  color: Rgb;
   category?: Code;
   type?: Code;
   /** Laterality of `type` (e.g. SCT Left / Right), DICOM SEG's SegmentedPropertyTypeModifier. */

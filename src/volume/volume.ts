@@ -29,10 +29,10 @@ export function allocateVoxels(dtype: DType, count: number): VoxelArray {
 export const IDENTITY: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
 export interface VolumeInit {
-  dims: Vec3;
-  spacing?: Vec3;
-  origin?: Vec3;
-  direction?: Mat3;
+  dims: Readonly<Vec3>;
+  spacing?: Readonly<Vec3>;
+  origin?: Readonly<Vec3>;
+  direction?: Readonly<Mat3>;
   metadata?: VolumeMetadata;
   voxels: VoxelArray;
 }

@@ -18,6 +18,7 @@ describeBrowser('vite dev server', [J2K], () => {
   beforeAll(async () => {
     server = await createServer({
       root: repoRoot,
+      mode: 'e2e', // with the test hook
       logLevel: 'warn',
       cacheDir: join(repoRoot, '.cache/vite-e2e-dev'),
       server: { host: '127.0.0.1', port: 0 },

@@ -42,7 +42,8 @@ export async function setup(project: TestProject): Promise<void> {
   }
   const reuse = process.env.VOXSEG_E2E_REUSE_BUILD === '1' && existsSync(join(outDir, 'index.html'));
   if (!reuse) {
-    await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    // Mode 'e2e' installs the test hook (window.__voxsegTest), which production builds leave out.
+    await build({ root, mode: 'e2e', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   }
   const port = await freePort();
   server = await preview({ root, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });

@@ -1,5 +1,6 @@
-/** Messages between `client.ts` and `demo.worker.ts` (matched by request id). */
-import type { Vec3, VolumeHeader } from '../../core/types';
+/** The demo worker's typed API (`demo.worker.ts`, called through src/core/rpc.ts by `client.ts`). */
+import type { RpcMethod } from '../../core/rpc';
+import type { Progress, Vec3, VolumeHeader } from '../../core/types';
 import { DEMO_CASE } from '../../phantom/cases';
 import type { LabelEntry } from '../../phantom/labels';
 
@@ -24,9 +25,13 @@ export interface DemoTruthMessage {
   voxelsPerLabel: Record<number, number>;
 }
 
-export type DemoRequest = { type: 'generate'; id: number; options: DemoOptions };
+/** The DICOM files (their buffers transferred) and the true labels. */
+export interface DemoFiles {
+  files: { name: string; bytes: Uint8Array }[];
+  truth: DemoTruthMessage;
+}
 
-export type DemoResponse =
-  | { type: 'progress'; id: number; stage: string; done: number; total: number }
-  | { type: 'done'; id: number; files: { name: string; bytes: Uint8Array }[]; truth: DemoTruthMessage }
-  | { type: 'error'; id: number; message: string };
+export interface DemoApi {
+  /** Generate the phantom as DICOM files, streaming progress. */
+  generate: RpcMethod<DemoOptions, DemoFiles, Progress>;
+}

@@ -99,8 +99,10 @@ export class Autosave {
   private key: string | null = null;
   private records = 0;
   private studyLabel = '';
-  /** Last write error (shown once by the app). */
+  /** Called when a write fails (`linkAutosave` tells the user, once per run of failures). */
   onError: ((err: unknown) => void) | null = null;
+  /** Called when a write succeeds. */
+  onSaved: (() => void) | null = null;
 
   static available(): boolean {
     return typeof indexedDB !== 'undefined';
@@ -216,6 +218,9 @@ export class Autosave {
     if (!Autosave.available()) return;
     this.chain = this.chain
       .then(async () => task(await this.open()))
-      .catch((err) => this.onError?.(err));
+      .then(
+        () => this.onSaved?.(),
+        (err) => this.onError?.(err),
+      );
   }
 }

@@ -1,15 +1,17 @@
 /**
- * Getting segmentations in and out: the autosave restore offer, export as DICOM SEG or NIfTI
- * (+ JSON label table), and import of a SEG (overlapping segments kept as layers) or a label
- * NIfTI. The SEG code (and dcmjs) load on first use.
+ * Getting segmentations in and out: the autosave restore offer (made when an image of an open
+ * study without a segmentation is on screen), export as DICOM SEG or NIfTI (+ JSON label table),
+ * and import of a SEG (overlapping segments kept as layers) or a label NIfTI into the open
+ * workspace. The SEG code (and dcmjs) load on first use.
  */
-import { errorMessage, VoxsegError } from '../../core/errors';
+import { errorMessage, errorReason, VoxsegError } from '../../core/errors';
 import type { Volume } from '../../core/types';
 import type { LayeredSegment } from '../../volume/segments';
 import type { Notices } from '../notices.svelte';
 import { downloadBlob } from '../surfaces/export';
 import type { Autosave, SavedSession } from './autosave';
 import type { Editor } from './editor.svelte';
+import { followWorkspace, type Workspace, type WorkspaceSource } from '../workspace.svelte';
 import { fromSegSegments, labelTableJson, segmentsFromTable, toSegSegments } from './seg-segments';
 
 function safeName(s: string): string {
@@ -22,36 +24,54 @@ export class Transfer {
   busy = $state(false);
   /** Last export/import result, one line. */
   message = $state('');
-  private offerStudy: Volume | null = null;
+  /** The workspace and image the offer is for. */
+  private offerFor: { ws: Workspace; image: Volume } | null = null;
+  readonly dispose: () => void;
 
   constructor(
     private readonly editor: Editor,
     private readonly notices: Notices,
     private readonly autosave: Autosave | null,
-  ) {}
+    source: WorkspaceSource,
+  ) {
+    this.dispose = followWorkspace(source, (ws) => {
+      const offs = [
+        ws.events.on('shown', (image) => void this.look(ws, image)),
+        ws.events.on('image', () => (this.offer = null)),
+        ws.events.on('segmentation', (seg) => seg && (this.offer = null)),
+      ];
+      if (ws.onScreen) void this.look(ws, ws.image);
+      return () => {
+        for (const off of offs) off();
+        this.offer = null;
+        this.offerFor = null;
+      };
+    });
+  }
 
-  /** A study is on screen: look for a saved segmentation of it. */
-  async studyShown(study: Volume | null): Promise<void> {
+  /** An image of `ws` is on screen: look for a saved segmentation of it. */
+  private async look(ws: Workspace, image: Volume): Promise<void> {
     this.offer = null;
-    this.offerStudy = study;
-    if (!study || !this.autosave) return;
+    const at = (this.offerFor = { ws, image });
+    if (!this.autosave || ws.seg) return;
     try {
-      const saved = await this.autosave.find(study);
-      if (this.offerStudy === study && saved && !this.editor.seg) this.offer = saved;
+      const saved = await this.autosave.find(image);
+      if (this.offerFor === at && saved && !ws.seg) this.offer = saved;
     } catch (err) {
       console.warn(`autosave unavailable: ${errorMessage(err)}`);
     }
   }
 
   async restore(): Promise<void> {
-    const study = this.offerStudy;
+    const at = this.offerFor;
     const offer = this.offer;
-    if (!study || !offer || !this.autosave) return;
+    if (!at || !offer || !this.autosave) return;
     this.offer = null;
     try {
-      const seg = await this.autosave.load(study);
+      const seg = await this.autosave.load(at.image);
       if (!seg) throw new Error('the saved journal is incomplete');
-      await this.editor.restore(seg, offer.savedAt);
+      if (this.offerFor !== at) return;
+      at.ws.restore(seg, offer.savedAt);
       this.message = `Restored ${seg.segments.length} segments saved ${new Date(offer.savedAt).toLocaleString()}`;
     } catch (err) {
       this.notices.push({ level: 'error', title: 'Could not restore the saved segmentation', message: errorMessage(err) });
@@ -59,14 +79,14 @@ export class Transfer {
   }
 
   async discard(): Promise<void> {
-    const study = this.offerStudy;
+    const at = this.offerFor;
     this.offer = null;
-    if (study && this.autosave) await this.autosave.discard(study);
+    if (at && this.autosave) await this.autosave.discard(at.image);
   }
 
   /** Download the segmentation as a DICOM SEG referencing the study's series. */
   async exportSeg(): Promise<void> {
-    const seg = this.editor.seg;
+    const seg = this.editor.list.seg;
     if (!seg) return;
     await this.work('Could not export the DICOM SEG', async () => {
       const { writeSeg } = await import('../../io/seg/index');
@@ -84,7 +104,7 @@ export class Transfer {
 
   /** Download each label layer as .nii.gz, with the label table as .json. */
   async exportNifti(): Promise<void> {
-    const seg = this.editor.seg;
+    const seg = this.editor.list.seg;
     if (!seg) return;
     await this.work('Could not export the NIfTI label map', async () => {
       const { writeNifti } = await import('../../io/nifti/index');
@@ -113,13 +133,13 @@ export class Transfer {
         const { alignToGrid } = await import('../../io/seg/index');
         const labels = alignToGrid(readNifti(new Uint8Array(await nifti.arrayBuffer()), nifti.name), study, nifti.name);
         const meta = await segmentsFromTable(labels, json ? await json.text() : null, json?.name);
-        await this.editor.show({ study, labels, segments: meta, voxelsPerLabel: {}, title: nifti.name, note: 'Imported NIfTI label map', meta });
+        if (!this.editor.show({ study, labels, segments: meta, voxelsPerLabel: {}, title: nifti.name, note: 'Imported NIfTI label map', meta })) return;
         this.message = `Imported ${nifti.name}: ${meta.length} segments`;
       } else if (dicom) {
         const { readSeg } = await import('../../io/seg/index');
         const result = readSeg(new Uint8Array(await dicom.arrayBuffer()), study, dicom.name);
         const meta = fromSegSegments(result.segments, result.segmentLayer);
-        await this.editor.show({ study, labels: result.layers[0], layers: result.layers, segments: meta, voxelsPerLabel: {}, title: dicom.name, note: 'Imported DICOM SEG', meta });
+        if (!this.editor.show({ study, labels: result.layers[0], layers: result.layers, segments: meta, voxelsPerLabel: {}, title: dicom.name, note: 'Imported DICOM SEG', meta })) return;
         this.message = `Imported ${dicom.name}: ${meta.length} segments in ${result.layers.length} layer(s)${result.warnings.length ? ` — ${result.warnings.join('; ')}` : ''}`;
       } else throw new VoxsegError('usage', 'pick a DICOM SEG file or a .nii/.nii.gz label map');
     });
@@ -132,7 +152,7 @@ export class Transfer {
       await fn();
     } catch (err) {
       const file = err instanceof VoxsegError ? err.file : undefined;
-      this.notices.push({ level: 'error', title, file, message: errorMessage(err) });
+      this.notices.push({ level: 'error', title, file, message: errorReason(err) });
     } finally {
       this.busy = false;
     }

@@ -3,18 +3,13 @@
  * `src/inference/worker.ts`; all model work happens there, the page stays responsive) and the
  * nnU-Net converter (`src/inference/nnunet/convert-worker.ts`, no onnxruntime).
  */
-import { InferenceClient, type WorkerLike } from '../../inference/client';
-import { NnunetConverter, type ConvertWorkerLike } from '../../inference/nnunet/convert-client';
+import { InferenceClient } from '../../inference/client';
+import { NnunetConverter } from '../../inference/nnunet/convert-client';
 
 export function createInferenceClient(): InferenceClient {
-  return new InferenceClient(
-    // A browser Worker has the shape the client needs; its handler types are just wider.
-    () => new Worker(new URL('../../inference/worker.ts', import.meta.url), { type: 'module', name: 'voxseg-inference' }) as unknown as WorkerLike,
-  );
+  return new InferenceClient(() => new Worker(new URL('../../inference/worker.ts', import.meta.url), { type: 'module', name: 'voxseg-inference' }));
 }
 
 export function createConverter(): NnunetConverter {
-  return new NnunetConverter(
-    () => new Worker(new URL('../../inference/nnunet/convert-worker.ts', import.meta.url), { type: 'module', name: 'voxseg-nnunet-import' }) as unknown as ConvertWorkerLike,
-  );
+  return new NnunetConverter(() => new Worker(new URL('../../inference/nnunet/convert-worker.ts', import.meta.url), { type: 'module', name: 'voxseg-nnunet-import' }));
 }

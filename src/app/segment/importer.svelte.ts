@@ -10,7 +10,7 @@
  * non-persistent site data under storage pressure). A model that converts but cannot be kept
  * (quota, no storage) is still added for this tab, with a warning that says why.
  */
-import { errorMessage, VoxsegError } from '../../core/errors';
+import { errorMessage, errorReason, VoxsegError } from '../../core/errors';
 import type { ModelEntry } from '../../inference/models';
 import { convertSourceOf, type ConvertProgress, type NnunetConverter } from '../../inference/nnunet/convert-client';
 import type { ConvertSource } from '../../inference/nnunet/convert-protocol';
@@ -213,8 +213,6 @@ export class Importer {
 
   private report(level: 'error' | 'warning', title: string, err: unknown): void {
     const file = err instanceof VoxsegError ? err.file : undefined;
-    let message = errorMessage(err);
-    if (file && message.startsWith(`${file}: `)) message = message.slice(file.length + 2);
-    this.notices.push({ level, title, file, message });
+    this.notices.push({ level, title, file, message: errorReason(err) });
   }
 }

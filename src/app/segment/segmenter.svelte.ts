@@ -8,7 +8,7 @@
  * selected suits it too; a model the user picked stays selected while it suits the study. A study
  * no model can segment (a 2-D image, a 4-D series) is refused before anything runs.
  */
-import { errorMessage, VoxsegError } from '../../core/errors';
+import { errorMessage, errorReason, VoxsegError } from '../../core/errors';
 import type { Volume } from '../../core/types';
 import type { InferenceClient } from '../../inference/client';
 import { checkRunnable, rankModels, runnableProblem, studyFacts, type ModelFit, type StudyFacts } from '../../inference/fit';
@@ -17,12 +17,11 @@ import type { DeviceInfo, DeviceRequest, ModelBytes, SegmentSummary } from '../.
 import type { ImportInfo } from './model-store';
 import type { Notices } from '../notices.svelte';
 import { createInferenceClient } from './engine';
-import type { OverlayContent } from './overlay.svelte';
+import type { LabelContent } from '../labels-content';
+import { followWorkspace, type Workspace, type WorkspaceSource } from '../workspace.svelte';
 
-/** Where a finished run's labels go (the editor). */
-export interface ResultSink {
-  show(c: OverlayContent): Promise<boolean>;
-}
+/** Where a finished run's labels go: the segmentation of the workspace the run was for. */
+export type ResultSink = (c: LabelContent, ws: Workspace) => unknown;
 import { deviceText, estimateEta, formatSeconds, type StageProgress } from './stats';
 import { saveMasked, type MaskedImage } from './masked';
 
@@ -85,13 +84,26 @@ export class Segmenter {
   /** The user chose the selected model (rather than it being proposed). */
   private picked = false;
   private client: InferenceClient | null = null;
-  private running: { study: Volume; abort: AbortController } | null = null;
+  private running: { ws: Workspace; abort: AbortController } | null = null;
   private stage = { name: '', start: 0 };
 
+  readonly unfollow: () => void;
+
+  /** Follows the open workspace: models are matched to its image on screen; a run is for its study. */
   constructor(
     private readonly notices: Notices,
-    private readonly overlay: ResultSink,
-  ) {}
+    private readonly sink: ResultSink,
+    private readonly source: WorkspaceSource,
+  ) {
+    this.unfollow = followWorkspace(source, (ws) => {
+      this.imageChanged(ws.image);
+      const off = ws.events.on('image', (image) => this.imageChanged(image));
+      return () => {
+        off();
+        this.imageChanged(null);
+      };
+    });
+  }
 
   get selected(): ModelEntry | undefined {
     return this.selectedChoice?.entry;
@@ -163,7 +175,8 @@ export class Segmenter {
   /** Segment `study` with the selected model and show the result. */
   async run(study: Volume): Promise<void> {
     const entry = this.selected;
-    if (!entry || this.running) return;
+    const ws = this.source.workspace;
+    if (!entry || this.running || !ws) return;
     const { manifest } = entry;
     try {
       const facts = this.study?.volume === study ? this.study.facts : studyFacts(study);
@@ -173,7 +186,7 @@ export class Segmenter {
       return;
     }
     const abort = new AbortController();
-    this.running = { study, abort };
+    this.running = { ws, abort };
     this.status = 'running';
     this.summary = null;
     this.deviceInfo = null;
@@ -198,14 +211,14 @@ export class Segmenter {
       this.summary = result.summary;
       if (result.maskedImage) this.masked = { image: result.maskedImage, study, model: manifest.name };
       this.status = 'done';
-      await this.overlay.show({
+      this.sink({
         study,
         labels: result.labels,
         segments: manifest.labels,
         voxelsPerLabel: result.summary.voxelsPerLabel,
         title: `${manifest.name} ${manifest.version}`,
         note: `${formatSeconds(result.summary.seconds)} on ${deviceText(result.summary.device)}`,
-      });
+      }, ws);
     } catch (err) {
       if (this.running?.abort !== abort) return;
       this.running = null;
@@ -243,12 +256,13 @@ export class Segmenter {
   }
 
   /**
-   * The study on screen changed: a run for another study is pointless; the models are matched to
-   * the new one and the best-suited is proposed unless the selected one suits it.
+   * The image on screen changed: a run for another study is pointless (one for this study goes
+   * on across its images); the models are matched to the new image and the best-suited is
+   * proposed unless the selected one suits it.
    */
-  studyChanged(volume: Volume | null): void {
+  private imageChanged(volume: Volume | null): void {
     if (this.masked && volume !== this.masked.study && volume !== this.masked.image) this.masked = null;
-    if (this.running && this.running.study !== volume) this.cancel();
+    if (this.running && this.running.ws !== this.source.workspace) this.cancel();
     if (volume === (this.study?.volume ?? null)) return;
     let facts: StudyFacts | null = null;
     if (volume) {
@@ -263,6 +277,7 @@ export class Segmenter {
   }
 
   dispose(): void {
+    this.unfollow();
     this.cancel();
     this.client?.dispose();
     this.client = null;
@@ -296,9 +311,7 @@ export class Segmenter {
 
   private report(title: string, err: unknown): void {
     const file = err instanceof VoxsegError ? err.file : undefined;
-    let message = errorMessage(err);
-    if (file && message.startsWith(`${file}: `)) message = message.slice(file.length + 2);
-    this.notices.push({ level: 'error', title, file, message });
+    this.notices.push({ level: 'error', title, file, message: errorReason(err) });
   }
 }
 

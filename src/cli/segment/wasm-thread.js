@@ -5,7 +5,6 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { serve } = await import(new URL('../../inference/worker.ts', import.meta.url).href);
-serve({
-  post: (message, transfer = []) => parentPort.postMessage(message, transfer),
-  listen: (handler) => parentPort.on('message', handler),
-});
+const scope = { onmessage: null, postMessage: (message, transfer) => parentPort.postMessage(message, transfer) };
+parentPort.on('message', (data) => scope.onmessage?.({ data }));
+serve(scope);

@@ -4,7 +4,6 @@
  */
 import { Worker } from 'node:worker_threads';
 import { InferenceClient, type WorkerLike } from '../../inference/client';
-import type { FromWorker, ToWorker } from '../../inference/protocol';
 
 export function wasmClient(): InferenceClient {
   return new InferenceClient(() => {
@@ -12,10 +11,10 @@ export function wasmClient(): InferenceClient {
     const like: WorkerLike = {
       onmessage: null,
       onerror: null,
-      postMessage: (message: ToWorker, transfer: Transferable[]) => thread.postMessage(message, transfer as never),
+      postMessage: (message, transfer) => thread.postMessage(message, transfer as never),
       terminate: () => void thread.terminate(),
     };
-    thread.on('message', (data: FromWorker) => like.onmessage?.({ data }));
+    thread.on('message', (data: unknown) => like.onmessage?.({ data }));
     thread.on('error', (err: Error) => like.onerror?.({ message: err.message }));
     return like;
   });

@@ -1,25 +1,16 @@
 /**
- * Page side of the nnU-Net conversion worker: one conversion at a time, progress, and a cancel that
- * stops it at once (the worker is terminated; a conversion spends most of its time in synchronous
- * unpickling and graph building that no message could interrupt). Each conversion gets a fresh
- * worker, terminated when it ends, so the hundreds of MB it held are freed at once.
+ * Page side of the nnU-Net conversion worker (its `ConvertApi` through src/core/rpc.ts): one
+ * conversion at a time, progress, and a cancel that stops it at once (the worker is terminated; a
+ * conversion spends most of its time in synchronous unpickling and graph building that no message
+ * could interrupt). Each conversion gets a fresh worker, terminated when it ends, so the hundreds
+ * of MB it held are freed at once.
  * Works with a browser Worker or any object of the same shape (tests use an in-process one).
  */
 import { VoxsegError } from '../../core/errors';
-import type { ConvertOptions, ConvertOutput, ConvertSource, FromConvertWorker, ToConvertWorker } from './convert-protocol';
+import { RpcClient, type RpcWorker } from '../../core/rpc';
+import type { ConvertApi, ConvertOptions, ConvertOutput, ConvertProgress, ConvertSource } from './convert-protocol';
 
-export interface ConvertWorkerLike {
-  postMessage(message: ToConvertWorker, transfer?: Transferable[]): void;
-  terminate(): void;
-  onmessage: ((ev: { data: FromConvertWorker }) => void) | null;
-  onerror: ((ev: { message?: string }) => void) | null;
-}
-
-export interface ConvertProgress {
-  stage: string;
-  done: number;
-  total: number;
-}
+export type { ConvertProgress };
 
 export interface ConvertRequest {
   options?: ConvertOptions;
@@ -28,67 +19,36 @@ export interface ConvertRequest {
 }
 
 export class NnunetConverter {
-  private worker: ConvertWorkerLike | null = null;
-  private nextJob = 1;
-  private active: { reject: (err: unknown) => void } | null = null;
+  private readonly rpc: RpcClient<ConvertApi>;
 
-  constructor(private readonly createWorker: () => ConvertWorkerLike) {}
-
-  /** Convert `source`; resolves with the ONNX bytes, manifest, license text, notes and cost. */
-  convert(source: ConvertSource, req: ConvertRequest = {}): Promise<ConvertOutput> {
-    if (this.active) return Promise.reject(new VoxsegError('usage', 'a model conversion is already running; cancel it first'));
-    if (req.signal?.aborted) return Promise.reject(new VoxsegError('cancelled', 'model import cancelled'));
-    const worker = (this.worker = this.createWorker());
-    const jobId = this.nextJob++;
-    return new Promise<ConvertOutput>((resolve, reject) => {
-      const onAbort = () => this.cancel();
-      const finish = () => {
-        this.active = null;
-        req.signal?.removeEventListener('abort', onAbort);
-        this.discardWorker();
-      };
-      this.active = {
-        reject: (err) => {
-          finish();
-          reject(err);
-        },
-      };
-      req.signal?.addEventListener('abort', onAbort, { once: true });
-      worker.onerror = (ev) => {
-        this.active?.reject(new VoxsegError('out-of-memory', `the conversion worker crashed: ${ev.message ?? 'unknown error'} (too little memory?)`, { file: source.name }));
-      };
-      worker.onmessage = ({ data: msg }) => {
-        if (msg.jobId !== jobId) return;
-        if (msg.type === 'progress') req.onProgress?.({ stage: msg.stage, done: msg.done, total: msg.total });
-        else if (msg.type === 'result') {
-          finish();
-          resolve({ onnx: msg.onnx, manifest: msg.manifest, license: msg.license, notes: msg.notes, cost: msg.cost, webgpuBlockers: msg.webgpuBlockers });
-        } else {
-          finish();
-          reject(new VoxsegError(msg.code, msg.message, { file: msg.file }));
-        }
-      };
-      worker.postMessage({ type: 'convert', jobId, source, options: req.options ?? {} });
-    });
+  constructor(createWorker: () => RpcWorker) {
+    this.rpc = new RpcClient(createWorker, { name: 'conversion worker', failure: 'out-of-memory', crashHint: 'too little memory?' });
   }
 
-  /** Stop the running conversion at once (terminates the worker). */
+  /** Convert `source`; resolves with the ONNX bytes, manifest, license text, notes and cost. */
+  async convert(source: ConvertSource, req: ConvertRequest = {}): Promise<ConvertOutput> {
+    if (this.busy) throw new VoxsegError('usage', 'a model conversion is already running; cancel it first');
+    try {
+      return await this.rpc.call('convert', { source, options: req.options ?? {} }, { onEvent: req.onProgress, signal: req.signal });
+    } catch (err) {
+      // a crash is about the model being converted: name it
+      throw err instanceof VoxsegError && err.code === 'out-of-memory' && !err.file ? new VoxsegError(err.code, err.reason, { file: source.name, cause: err }) : err;
+    } finally {
+      this.rpc.terminate();
+    }
+  }
+
+  /** Stop the running conversion at once (terminates the worker; it rejects with 'cancelled'). */
   cancel(): void {
-    this.active?.reject(new VoxsegError('cancelled', 'model import cancelled'));
+    this.rpc.terminate();
   }
 
   get busy(): boolean {
-    return this.active !== null;
+    return this.rpc.pending > 0;
   }
 
   dispose(): void {
-    this.cancel();
-    this.discardWorker();
-  }
-
-  private discardWorker(): void {
-    this.worker?.terminate();
-    this.worker = null;
+    this.rpc.terminate();
   }
 }
 

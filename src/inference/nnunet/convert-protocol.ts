@@ -1,9 +1,9 @@
 /**
- * Typed messages between the page and the nnU-Net conversion worker (`convert-worker.ts`).
+ * The nnU-Net conversion worker's typed API (`convert-worker.ts`, called through src/core/rpc.ts).
  * The input files travel as Blobs (a browser File is a Blob: posting one copies no bytes; the
  * worker reads each file only when the importer asks for it). The ONNX bytes come back transferred.
  */
-import type { ErrorCode } from '../../core/errors';
+import type { RpcMethod } from '../../core/rpc';
 import type { ModelManifest } from '../manifest';
 import type { OnnxCost } from '../onnx/cost';
 
@@ -21,7 +21,16 @@ export interface ConvertOptions {
   id?: string;
 }
 
-export type ToConvertWorker = { type: 'convert'; jobId: number; source: ConvertSource; options: ConvertOptions };
+export interface ConvertArg {
+  source: ConvertSource;
+  options: ConvertOptions;
+}
+
+export interface ConvertProgress {
+  stage: string;
+  done: number;
+  total: number;
+}
 
 export interface ConvertOutput {
   onnx: Uint8Array;
@@ -34,7 +43,7 @@ export interface ConvertOutput {
   webgpuBlockers: string[];
 }
 
-export type FromConvertWorker =
-  | { type: 'progress'; jobId: number; stage: string; done: number; total: number }
-  | ({ type: 'result'; jobId: number } & ConvertOutput)
-  | { type: 'failure'; jobId: number; code: ErrorCode; message: string; file?: string };
+/** One conversion per worker (the client starts a fresh one each time); it streams progress. */
+export interface ConvertApi {
+  convert: RpcMethod<ConvertArg, ConvertOutput, ConvertProgress>;
+}

@@ -7,21 +7,18 @@
  *
  * Progress messages are throttled to about 20 a second (every change of stage goes through).
  * Cancel = the page terminates this worker (`convert-client.ts`); a conversion holds no lock or
- * storage, so nothing is left behind. In a browser it serves `self`; tests call `serveConversion`.
+ * storage, so nothing is left behind. It serves `ConvertApi` through src/core/rpc.ts: in a browser
+ * on `self`; tests call `serveConversion` on an in-process scope.
  */
 import { errorMessage, VoxsegError } from '../../core/errors';
+import { serveRpc, withTransfer, type RpcContext, type RpcScope } from '../../core/rpc';
 import { webgpuBlockers } from '../model-check';
 import { onnxCost } from '../onnx/cost';
 import { inspectOnnx } from '../onnx/reader';
-import type { ConvertSource, FromConvertWorker, ToConvertWorker } from './convert-protocol';
+import type { ConvertApi, ConvertArg, ConvertOutput, ConvertProgress, ConvertSource } from './convert-protocol';
 import { importNnunet } from './import';
 import type { SourceFile } from './types';
 import { sourceFilesFromZip } from './zip';
-
-export interface ConvertPort {
-  post(message: FromConvertWorker, transfer?: Transferable[]): void;
-  listen(handler: (message: ToConvertWorker) => void): void;
-}
 
 /** What the worker calls (injectable for tests). */
 export interface ConvertDeps {
@@ -55,8 +52,8 @@ function asVoxsegError(err: unknown, source: string): VoxsegError {
   return new VoxsegError('invalid-model', msg, { file: source });
 }
 
-async function convert(port: ConvertPort, msg: ToConvertWorker, deps: ConvertDeps): Promise<void> {
-  const { jobId, source } = msg;
+async function convert(msg: ConvertArg, deps: ConvertDeps, emit: RpcContext<ConvertProgress>['emit']) {
+  const { source } = msg;
   let last = 0;
   let lastStage = '';
   const progress = (stage: string, done: number, total: number) => {
@@ -64,7 +61,7 @@ async function convert(port: ConvertPort, msg: ToConvertWorker, deps: ConvertDep
     if (stage === lastStage && now - last < 50 && done < total) return;
     last = now;
     lastStage = stage;
-    port.post({ type: 'progress', jobId, stage, done, total });
+    emit({ stage, done, total });
   };
   const files = await sourceFiles(source, deps, progress);
   const result = await deps.importNnunet(files, source.name, { ...msg.options, onProgress: progress });
@@ -72,37 +69,22 @@ async function convert(port: ConvertPort, msg: ToConvertWorker, deps: ConvertDep
   const cost = onnxCost(result.onnx, `${source.name} (converted model)`);
   const blockers = webgpuBlockers(inspectOnnx(result.onnx, `${source.name} (converted model)`));
   const { onnx } = result;
-  port.post({ type: 'result', jobId, onnx, manifest: result.manifest, license: result.license, notes: result.notes, cost, webgpuBlockers: blockers }, [onnx.buffer as ArrayBuffer]);
+  const out: ConvertOutput = { onnx, manifest: result.manifest, license: result.license, notes: result.notes, cost, webgpuBlockers: blockers };
+  return withTransfer(out, [onnx.buffer]);
 }
 
-export function serveConversion(port: ConvertPort, deps: ConvertDeps = DEFAULT_DEPS): void {
-  let busy = false;
-  port.listen((msg) => {
-    if (msg.type !== 'convert') return;
-    if (busy) {
-      port.post({ type: 'failure', jobId: msg.jobId, code: 'usage', message: 'a conversion is already running' });
-      return;
-    }
-    busy = true;
-    convert(port, msg, deps)
-      .catch((err) => {
-        const e = asVoxsegError(err, msg.source.name);
-        // The client rebuilds the error with the file name, so send the message without it.
-        const message = e.file && e.message.startsWith(`${e.file}: `) ? e.message.slice(e.file.length + 2) : e.message;
-        port.post({ type: 'failure', jobId: msg.jobId, code: e.code, message, file: e.file });
-      })
-      .finally(() => {
-        busy = false;
-      });
-  });
-}
-
-const scope = globalThis as unknown as { WorkerGlobalScope?: unknown; postMessage(m: unknown, t: Transferable[]): void; onmessage: unknown };
-if (typeof scope.WorkerGlobalScope !== 'undefined') {
-  serveConversion({
-    post: (m, t = []) => scope.postMessage(m, t),
-    listen: (h) => {
-      scope.onmessage = (ev: MessageEvent<ToConvertWorker>) => h(ev.data);
+/** Serve `ConvertApi` on `scope`; what the importer throws becomes an error naming the source. */
+export function serveConversion(scope: RpcScope, deps: ConvertDeps = DEFAULT_DEPS): void {
+  serveRpc<ConvertApi>(scope, {
+    convert: async (arg, { emit }) => {
+      try {
+        return await convert(arg, deps, emit);
+      } catch (err) {
+        throw asVoxsegError(err, arg.source.name);
+      }
     },
   });
 }
+
+const scope = globalThis as unknown as { WorkerGlobalScope?: unknown };
+if (typeof scope.WorkerGlobalScope !== 'undefined') serveConversion(self as DedicatedWorkerGlobalScope);

@@ -25,14 +25,15 @@
 import { VoxsegError } from '../../core/errors';
 import type { Mat3, Vec3, Volume } from '../../core/types';
 import { orientationCode } from '../../volume/geometry';
+import { gridMismatch } from '../../volume/grid';
 import { permuteAxes, reorientToCode } from '../../volume/reorient';
-import { gridOf, resampleToGrid } from '../../volume/resample';
+import { gridOf, resampleToGrid, SNAP } from '../../volume/resample';
 import { createVolume, voxelCount } from '../../volume/volume';
 import { decideSlab } from '../decide';
 import type { ModelManifest, NnunetPreprocessing } from '../manifest';
 import { channelLabelValues } from '../manifest';
 import { normalizeIntensity, meanStd } from '../normalize';
-import { checkAborted, checkFixedDims, sameGrid, type ModelShape, type PipelineOptions, type PipelineResult } from '../pipeline';
+import { checkAborted, checkFixedDims, type ModelShape, type PipelineOptions, type PipelineResult } from '../pipeline';
 import { slidingWindow, tilePositions } from '../sliding-window';
 import type { Predictor } from '../tensor';
 import { cropToNonzero, uncropArray } from './crop';
@@ -150,7 +151,8 @@ export async function runNnunetPipeline(volume: Volume, manifest: ModelManifest,
   let labels = onOriented;
   if (pre.orientation) labels = reorientToCode(onOriented, orientationCode(volume.header.direction));
   const target = gridOf(volume.header);
-  if (!sameGrid(gridOf(labels.header), target)) {
+  // Resampled unless it would copy the voxels anyway (the resampler's SNAP, not the default tolerance).
+  if (gridMismatch(labels.header, target, SNAP) !== null) {
     notes.push('labels were mapped back onto the study grid by nearest neighbour (oblique study)');
     labels = resampleToGrid(labels, target, { interpolation: 'nearest', fill: 0 });
   }

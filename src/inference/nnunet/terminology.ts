@@ -3,7 +3,7 @@
  * class maps (label value -> name) of TotalSegmentator v2's 'total' and 'total_mr' tasks.
  *
  * `terminologyFor(name)` looks the exact name up in the TotalSegmentator table
- * (src/io/seg/totalsegmentator.ts: codes as TotalSegmentator publishes them, colours chosen
+ * (src/volume/totalsegmentator.ts: codes as TotalSegmentator publishes them, colours chosen
  * there). Laterality comes back as `typeModifier` (SCT Left / Right), the way TotalSegmentator and
  * DICOM code it: 'kidney_right' is type Kidney + modifier Right, never a 'Kidney, right' meaning.
  * A manifest label (`LabelInfo`) has no modifier field, so whoever turns terms into labels must
@@ -20,8 +20,8 @@
  * classes, the map of TotalSegmentator 2.0-2.4; later releases split total_mr in two models with
  * 56 classes, whose own dataset.json names their labels).
  */
-import { TOTALSEG_STRUCTURE_NAMES, totalSegmentatorTerms } from '../../io/seg/totalsegmentator';
-import type { Code, Rgb } from '../../io/seg/types';
+import { TOTALSEG_STRUCTURE_NAMES, totalSegmentatorTerms } from '../../volume/totalsegmentator';
+import type { Code, Rgb } from '../../volume/segments';
 import type { CodedConcept } from '../manifest';
 
 export interface Terminology {

@@ -53,10 +53,12 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
     opts.onProgress?.({ done: ++done, total, stage });
   };
   const failures: VoxsegError[] = [];
+  const fileOf = new Map<VoxsegError, number>();
   const failed = (job: FileJob, e: unknown) => {
     const file = series.files[job.file];
-    if (e instanceof VoxsegError && e.file) failures.push(e);
-    else failures.push(new VoxsegError(e instanceof VoxsegError ? e.code : 'decode-failed', `cannot decode pixel data: ${errorMessage(e)}`, { file: file.name, cause: e }));
+    const err = e instanceof VoxsegError && e.file ? e : new VoxsegError(e instanceof VoxsegError ? e.code : 'decode-failed', `cannot decode pixel data: ${errorMessage(e)}`, { file: file.name, cause: e });
+    failures.push(err);
+    fileOf.set(err, job.file);
   };
   const inThread = async (job: FileJob) => {
     opts.signal?.throwIfAborted();
@@ -73,6 +75,8 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
   if (workers) await loadInWorkers(workers, { files: series.files, headers: plan.headers, jobs, nx, ny, target, written: wrote, failed, inThread, signal: opts.signal });
   else await pool(jobs, FILES_IN_FLIGHT, inThread);
   opts.signal?.throwIfAborted();
+  // in file order, whichever worker or task reported first
+  failures.sort((a, b) => fileOf.get(a)! - fileOf.get(b)!);
   // A file that fails here leaves its slices empty (named in a warning); if nothing decoded, fail.
   if (failures.length && !written.size) throw failures[0];
   const failedSlots = plan.slots.map((f, k) => (f && !written.has(k) ? k : -1)).filter((k) => k >= 0);

@@ -2,7 +2,7 @@
  * Scanning one file: read its header (never the pixel data) and say why it cannot become (part of)
  * a volume, if it cannot. Used by scanFiles on the main thread and by the browser load workers.
  */
-import { VoxsegError, errorMessage } from '../../core/errors';
+import { errorReason } from '../../core/errors';
 import { isSupportedTransferSyntax, transferSyntaxName } from './decode/index';
 import { readHeader, readWhole, type DicomHeader } from './parse';
 import { nativeFrameBytes } from './pixeldata';
@@ -37,8 +37,7 @@ export async function scanFile(file: SourceFile, signal?: AbortSignal, pre: Pref
 
 /** The reason a file is rejected, from the error that reading it threw (without the file name). */
 export function rejectionReason(e: unknown): string {
-  const reason = e instanceof VoxsegError && e.file ? e.message.slice(e.file.length + 2) : errorMessage(e);
-  return reason || 'unreadable';
+  return errorReason(e) || 'unreadable';
 }
 
 /** True when imageProblem will look at the file's last 8 bytes (encapsulated pixel data). */
@@ -77,8 +76,8 @@ export async function imageProblem(h: DicomHeader, file: SourceFile, bytes: Uint
   const be = tail[0] === 0xff && tail[1] === 0xfe && tail[2] === 0xe0 && tail[3] === 0xdd;
   if (!le && !be) {
     // trailing padding is legal: check properly with a full parse
-    const whole: Awaited<ReturnType<typeof readWhole>> | Error = await readWhole(file).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
-    if (whole instanceof Error) return errorMessage(whole).replace(`${file.name}: `, '');
+    const whole = await readWhole(file).catch((e: unknown) => ({ failed: errorReason(e) }));
+    if ('failed' in whole) return whole.failed;
     if (whole.dataSet.warnings.some((w) => /missing sequence delimiter/.test(w)))
       return 'truncated: file ends inside the encapsulated pixel data';
   }

@@ -1,51 +1,32 @@
 /**
- * Is a label map on the reference grid? Two grids are the same when they have the same dims and
- * every corner voxel lies at the same world position within a tenth of a voxel (so each voxel
- * maps to the same voxel; float round-off of a NIfTI affine passes). `alignToGrid` also accepts a
- * label map that holds the same grid with its axes permuted or flipped (e.g. a RAS NIfTI of an
- * LPS series) and reorders its voxels, without interpolation.
+ * Label maps onto a reference volume's grid. Whether a grid matches is `gridMismatch`
+ * (src/volume/grid.ts: same dims, every voxel within a tenth of a voxel, so float round-off of a
+ * NIfTI affine or a few hundredths of a millimetre pass). `alignToGrid` also accepts a label map
+ * that holds the same grid with its axes permuted or flipped (e.g. a RAS NIfTI of an LPS series)
+ * and reorders its voxels, without interpolation. Either way the result carries the reference's
+ * dims, spacing, origin and direction bit for bit, so every later check (a `Segmentation`, the
+ * overlay, the SEG writer) sees exactly the study's grid.
  */
 import { VoxsegError } from '../../core/errors';
-import type { Vec3, Volume, VolumeHeader } from '../../core/types';
-import { indexToWorld, orientationCode } from '../../volume/geometry';
+import type { Volume, VolumeHeader } from '../../core/types';
+import { orientationCode } from '../../volume/geometry';
+import { gridMismatch, withGrid } from '../../volume/grid';
 import { permuteAxes, reorientPlan } from '../../volume/reorient';
 
-type Grid = Pick<VolumeHeader, 'dims' | 'spacing' | 'origin' | 'direction'>;
-
-const fmt = (v: readonly number[]) => v.map((x) => String(Number(x.toFixed(4)))).join(', ');
-
-/** Why `a` is not on grid `ref` (undefined when it is). */
-export function gridMismatch(a: Grid, ref: Grid): string | undefined {
-  if (a.dims.some((d, i) => d !== ref.dims[i])) return `dims ${a.dims.join('x')} vs ${ref.dims.join('x')}`;
-  const tol = 0.1 * Math.min(...ref.spacing);
-  let worst = 0;
-  for (let c = 0; c < 8; c++) {
-    const ijk = [0, 1, 2].map((ax) => ((c >> ax) & 1 ? ref.dims[ax] - 1 : 0)) as Vec3;
-    const p = indexToWorld(a, ijk);
-    const q = indexToWorld(ref, ijk);
-    worst = Math.max(worst, Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]));
-  }
-  if (worst <= tol) return undefined;
-  return (
-    `voxels up to ${worst.toFixed(3)} mm apart (allowed ${tol.toFixed(3)}): ` +
-    `spacing ${fmt(a.spacing)} vs ${fmt(ref.spacing)}, origin ${fmt(a.origin)} vs ${fmt(ref.origin)}, ` +
-    `orientation ${orientationCode(a.direction)} vs ${orientationCode(ref.direction)}`
-  );
-}
-
 /**
- * `labels` on the grid of `ref`: as is, or with its axes permuted / flipped to the reference's
- * order. Throws 'invalid-volume' naming `file` and the difference when it is another grid.
+ * `labels` on the grid of `ref`, carrying `ref`'s grid exactly: as is, or with its axes permuted /
+ * flipped to the reference's order. Throws 'invalid-volume' naming `file` and the difference
+ * when it is another grid.
  */
 export function alignToGrid(labels: Volume, ref: Volume, file?: string): Volume {
   const direct = gridMismatch(labels.header, ref.header);
-  if (!direct) return labels;
+  if (!direct) return withGrid(labels, ref.header);
   const { perm, flip } = reorientPlan(labels.header.direction, orientationCode(ref.header.direction));
   if (perm.some((p, i) => p !== i) || flip.some((f) => f)) {
     const moved = permuteAxes(labels, perm, flip);
-    if (!gridMismatch(moved.header, ref.header)) return moved;
+    if (!gridMismatch(moved.header, ref.header)) return withGrid(moved, ref.header);
   }
-  throw new VoxsegError('invalid-volume', `label map is not on the grid of the reference series (${direct}); a SEG can only be written for labels on the series' own voxels`, { file });
+  throw new VoxsegError('invalid-volume', `label map is not on the grid of the reference series (${direct})`, { file });
 }
 
 /**

@@ -7,6 +7,6 @@ export { readSeg } from './read';
 export { readLabelTable, writeLabelTable, segmentsFromTable, tableFromSegments, type LabelTableEntry } from './label-table';
 export { ANATOMICAL_STRUCTURE, TISSUE, structureCode, codesForName } from './codes';
 export { rgbToDicomLab, dicomLabToRgb } from './color';
-export { alignToGrid, gridMismatch } from './grid';
+export { alignToGrid } from './grid';
 export { readLabelLayers, writeLabelLayers } from './nifti-layers';
 export type { Code, Rgb, SegSegment, SegAlgorithmType, SegLayerEntry, SegMaskSource, WriteSegOptions, ReadSegResult } from './types';

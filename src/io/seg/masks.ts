@@ -5,7 +5,7 @@
  */
 import { VoxsegError } from '../../core/errors';
 import type { Volume, VoxelArray } from '../../core/types';
-import { gridMismatch } from './grid';
+import { gridMismatch } from '../../volume/grid';
 import type { SegLayerEntry, SegMaskSource, SegSegment } from './types';
 
 export interface MaskPart {

@@ -4,15 +4,10 @@
  */
 import type { Volume } from '../../core/types';
 
-/** A coded concept, e.g. { scheme: 'SCT', value: '10200004', meaning: 'Liver' }. */
-export interface Code {
-  /** Coding Scheme Designator ('SCT', 'DCM', ...). */
-  scheme: string;
-  value: string;
-  meaning: string;
-}
+/** A coded concept (one definition, with the segment metadata). */
+import type { Code, Rgb } from '../../volume/segments';
+export type { Code, Rgb };
 
-export type Rgb = [number, number, number];
 
 export type SegAlgorithmType = 'AUTOMATIC' | 'SEMIAUTOMATIC' | 'MANUAL';
 

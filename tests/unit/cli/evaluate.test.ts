@@ -162,7 +162,7 @@ describe('voxseg evaluate', () => {
 
     r = await cli(['evaluate', renamed, '--onnx', onnx, '--pair', join(tmp, 'b', 'ct.nii.gz'), join(tmp, 'b', 'small.nii.gz'), '-o', join(tmp, 'x.json')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/small\.nii\.gz: label map is not on the grid of the image .*ct\.nii\.gz \(dims 40x36x16 vs 40x36x32\)/);
+    expect(r.stderr).toMatch(/small\.nii\.gz: label map is not on the grid of the image .*ct\.nii\.gz \(dims 40×36×16 vs 40×36×32\)/);
 
     r = await cli(['evaluate', join(bands, 'manifest.json'), '--phantom', '1', '-o', join(tmp, 'x.json')]);
     expect(r.code).toBe(1);

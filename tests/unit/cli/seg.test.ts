@@ -147,7 +147,7 @@ describe('voxseg export-seg / import-seg', () => {
     writeFileSync(small, writeNifti(createVolume({ dims: [48, 40, 9], spacing: [3, 3, 4], voxels: new Uint8Array(48 * 40 * 9).fill(1) })));
     const grid = await run(['export-seg', small, '--ref', ct, '-o', join(tmp, 'z.dcm')]);
     expect(grid.code).toBe(1);
-    expect(grid.err).toMatch(/small\.nii: label map is not on the grid of the reference series \(dims 48x40x9 vs 48x40x10\)/);
+    expect(grid.err).toMatch(/small\.nii: label map is not on the grid of the reference series \(dims 48×40×9 vs 48×40×10\)/);
     expect(existsSync(join(tmp, 'z.dcm'))).toBe(false);
 
     const missing = await run(['import-seg', join(tmp, 'nope.dcm'), '--ref', ct, '-o', join(tmp, 'y.nii')]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Emitter } from '../../../src/core/events';
-import { VoxsegError } from '../../../src/core/errors';
+import { errorReason, VoxsegError } from '../../../src/core/errors';
 
 describe('Emitter', () => {
   it('delivers details to listeners of that event only, and unsubscribes', () => {
@@ -22,5 +22,13 @@ describe('VoxsegError', () => {
     expect(err.message).toBe('a/b.dcm: file ends at byte 10');
     expect(err.code).toBe('truncated');
     expect(err.file).toBe('a/b.dcm');
+    expect(err.reason).toBe('file ends at byte 10');
+  });
+
+  it('gives the reason without the file; other errors give their message', () => {
+    expect(errorReason(new VoxsegError('truncated', 'a/b.dcm: x', { file: 'a/b.dcm' }))).toBe('a/b.dcm: x');
+    expect(errorReason(new VoxsegError('usage', 'no file here'))).toBe('no file here');
+    expect(errorReason(new Error('plain'))).toBe('plain');
+    expect(errorReason('text')).toBe('text');
   });
 });

@@ -1,42 +1,26 @@
 /**
  * The conversion worker and its client, in-process (the worker's `serveConversion` behind a
- * Worker-shaped object): progress reaches the caller, a folder's files are read only when the
- * importer asks, a zip goes through the real zip reader (a truncated one fails naming the zip),
+ * Worker-shaped object over a MessageChannel): progress reaches the caller, a folder's files are
+ * read only when the importer asks, a zip goes through the real zip reader (a truncated one fails naming the zip),
  * the result carries the converted network's cost, cancel rejects at once and terminates the
  * worker, every finished job terminates its worker, and picked files are told apart (zip / folder).
  */
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { VoxsegError } from '../../../src/core/errors';
-import { NnunetConverter, convertSourceOf, type ConvertWorkerLike } from '../../../src/inference/nnunet/convert-client';
-import type { FromConvertWorker, ToConvertWorker } from '../../../src/inference/nnunet/convert-protocol';
+import { NnunetConverter, convertSourceOf } from '../../../src/inference/nnunet/convert-client';
 import { serveConversion, type ConvertDeps } from '../../../src/inference/nnunet/convert-worker';
 import type { NnunetImportResult } from '../../../src/inference/nnunet/import';
 import type { SourceFile } from '../../../src/inference/nnunet/types';
 import { sourceFilesFromZip } from '../../../src/inference/nnunet/zip';
 import { parseManifest } from '../../../src/inference/manifest';
 import { OnnxGraph } from '../../../src/inference/onnx/writer';
+import { FakeWorker } from '../helpers/rpc-worker';
 
-/** A worker running serveConversion in this thread; records terminate() calls. */
-class InProcessWorker implements ConvertWorkerLike {
-  onmessage: ((ev: { data: FromConvertWorker }) => void) | null = null;
-  onerror: ((ev: { message?: string }) => void) | null = null;
-  terminated = false;
-  private handler: ((m: ToConvertWorker) => void) | null = null;
+/** A worker running serveConversion in this thread (over a MessageChannel); records terminate(). */
+class InProcessWorker extends FakeWorker {
   constructor(deps: ConvertDeps) {
-    serveConversion(
-      {
-        post: (m) => queueMicrotask(() => !this.terminated && this.onmessage?.({ data: m })),
-        listen: (h) => (this.handler = h),
-      },
-      deps,
-    );
-  }
-  postMessage(m: ToConvertWorker) {
-    queueMicrotask(() => this.handler?.(m));
-  }
-  terminate() {
-    this.terminated = true;
+    super((scope) => serveConversion(scope, deps));
   }
 }
 

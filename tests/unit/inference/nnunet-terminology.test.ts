@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { codesForName, rgbToDicomLab, structureCode } from '../../../src/io/seg/index';
-import { TOTALSEG_STRUCTURE_NAMES, totalSegmentatorTerms } from '../../../src/io/seg/totalsegmentator';
+import { TOTALSEG_STRUCTURE_NAMES, totalSegmentatorTerms } from '../../../src/volume/totalsegmentator';
 import type { CodedConcept } from '../../../src/inference/manifest';
 import { fallbackColor, terminologyFor, TOTALSEG_TOTAL_CLASSES, TOTALSEG_TOTAL_MR_CLASSES } from '../../../src/inference/nnunet/terminology';
 import { PHANTOM_LABELS } from '../../../src/phantom/index';

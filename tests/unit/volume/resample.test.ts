@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Mat3, Vec3, Volume, VoxelArray } from '../../../src/core/types';
+import type { Grid, Mat3, Vec3, Volume, VoxelArray } from '../../../src/core/types';
 import { directionFromAxes, indexToWorld, worldToIndex } from '../../../src/volume/geometry';
-import { gridOf, gridWithSpacing, resampleToGrid, type Grid } from '../../../src/volume/resample';
+import { gridOf, gridWithSpacing, resampleToGrid } from '../../../src/volume/resample';
 import { reorientToCode } from '../../../src/volume/reorient';
 import { createVolume } from '../../../src/volume/volume';
 import { dice } from '../../../src/volume/metrics';

@@ -9,7 +9,7 @@ import { batches, pool, type FileJob } from '../slicejobs';
 import type { SourceFile } from '../source';
 import type { Target } from '../values';
 import { WorkerUnavailable, type PoolLike, type Slot } from './pool';
-import type { FromWorker, WorkerError } from './protocol';
+import type { LoadEvent, WorkerError } from './protocol';
 
 const SCAN_BATCH = 64;
 const SNIFF_BYTES = 16 * 1024;
@@ -35,10 +35,10 @@ export async function scanInWorkers(
     inThread(others),
     pool(chunks, workers.size * 2, async (chunk) => {
       const seen = new Set<number>();
-      const msg = { type: 'scan' as const, files: chunk.map((i) => ({ i, name: files[i].name, blob: files[i].blob! })) };
+      const arg = { files: chunk.map((i) => ({ i, name: files[i].name, blob: files[i].blob! })) };
       try {
-        await workers.run(msg, [], (m) => {
-          if (m.type !== 'scanned' || seen.has(m.i)) return;
+        await workers.run('scan', arg, (m) => {
+          if (seen.has(m.i)) return;
           seen.add(m.i);
           record(m.i, m.header ? { header: m.header } : { reason: m.reason ?? 'unreadable' });
         }, signal);
@@ -93,8 +93,7 @@ export async function loadInWorkers(workers: PoolLike, w: WorkerLoad): Promise<v
   const own = w.jobs.filter((j) => !w.files[j.file].blob);
   const jobs = w.jobs.filter((j) => w.files[j.file].blob);
   const parts = batches(jobs.map((j) => w.files[j.file].size), workers.size * PER_WORKER, BATCH_FILES, BATCH_BYTES);
-  const onSlice = (m: FromWorker, slot: Slot) => {
-    if (m.type !== 'slice') return;
+  const onSlice = (m: Extract<LoadEvent, { type: 'slice' }>, slot: Slot) => {
     const slice = m.dtype === 'int16' ? new Int16Array(m.buffer, 0, sliceSize) : new Float32Array(m.buffer, 0, sliceSize);
     if (slice instanceof Float32Array && target.voxels instanceof Int16Array) {
       target.voxels = new Float32Array(target.voxels);
@@ -114,9 +113,8 @@ export async function loadInWorkers(workers: PoolLike, w: WorkerLoad): Promise<v
       });
       const dtype = target.voxels instanceof Int16Array ? ('int16' as const) : ('float32' as const);
       const settled = new Set<number>();
-      const msg = { type: 'load' as const, files, nx: w.nx, ny: w.ny, dtype };
       try {
-        await workers.run(msg, [], (m, slot) => {
+        await workers.run('load', { files, nx: w.nx, ny: w.ny, dtype }, (m, slot) => {
           if (m.type === 'fileFailed') {
             settled.add(m.job);
             w.failed(batch.find((j) => j.file === m.job)!, workerError(m.error));
@@ -133,5 +131,5 @@ export async function loadInWorkers(workers: PoolLike, w: WorkerLoad): Promise<v
 }
 
 function workerError(e: WorkerError): VoxsegError {
-  return new VoxsegError(e.code, e.file ? e.message.slice(e.file.length + 2) : e.message, { file: e.file });
+  return new VoxsegError(e.code, e.reason, { file: e.file });
 }

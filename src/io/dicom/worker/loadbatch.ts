@@ -11,12 +11,11 @@ import { readsWholeFile } from '../pixeldata';
 import { blobSource } from '../source';
 import type { Target } from '../values';
 import { PartReader } from './byob';
-import type { FromWorker, ToWorker, WorkerError } from './protocol';
-
-type LoadMsg = Extract<ToWorker, { type: 'load' }>;
+import type { LoadArg, LoadEvent, WorkerError } from './protocol';
 
 export interface WorkerContext {
-  post(m: FromWorker, transfer?: Transferable[]): void;
+  /** Send an event of this load to the caller. */
+  emit(e: LoadEvent, transfer?: Transferable[]): void;
   /** A slice buffer of this many bytes (recycled when possible). */
   takeSlice(bytes: number): ArrayBuffer;
   /** A read buffer to reuse, and giving one back. */
@@ -24,7 +23,7 @@ export interface WorkerContext {
   giveRead(b: ArrayBuffer | undefined): void;
 }
 
-export async function loadBatch(m: LoadMsg, signal: AbortSignal, cx: WorkerContext): Promise<void> {
+export async function loadBatch(m: LoadArg, signal: AbortSignal, cx: WorkerContext): Promise<void> {
   const n = m.nx * m.ny;
   const sources = m.files.map((f) => blobSource(f.blob, f.name));
   const whole = m.files.map((f, j) => readsWholeFile(sources[j], f.header));
@@ -38,7 +37,7 @@ export async function loadBatch(m: LoadMsg, signal: AbortSignal, cx: WorkerConte
     close: (k: number, t: Target, where: string) => {
       const out = t.voxels.buffer as ArrayBuffer;
       const [min, max] = valueRange(t.voxels);
-      cx.post({ type: 'slice', id: m.id, k, buffer: out, dtype: t.voxels instanceof Int16Array ? 'int16' : 'float32', where, min, max }, [out]);
+      cx.emit({ type: 'slice', k, buffer: out, dtype: t.voxels instanceof Int16Array ? 'int16' : 'float32', where, min, max }, [out]);
     },
   };
   try {
@@ -70,8 +69,8 @@ export async function loadBatch(m: LoadMsg, signal: AbortSignal, cx: WorkerConte
         await decodeFileSlices(sources[j], f.header, f.slices, m, sink, { whole: bytes, signal });
       } catch (e) {
         if (signal.aborted) return;
-        const error: WorkerError = e instanceof VoxsegError ? { code: e.code, message: e.message, file: e.file } : { code: 'decode-failed', message: errorMessage(e) };
-        cx.post({ type: 'fileFailed', id: m.id, job: f.job, error });
+        const error: WorkerError = e instanceof VoxsegError ? { code: e.code, reason: e.reason, file: e.file } : { code: 'decode-failed', reason: errorMessage(e) };
+        cx.emit({ type: 'fileFailed', job: f.job, error });
       }
     }
   } finally {

@@ -2,36 +2,37 @@
  * Main-thread side of the browser load workers: one shared pool of module workers
  * (`navigator.hardwareConcurrency`, at least 2, at most 4). Apps start it at start-up with
  * `warmLoadWorkers()` (workers running, codecs compiled); otherwise it starts on first use and
- * ends after a while without work. Tasks are messages with an id; every message a worker sends
- * about a task goes to that task's handler until the worker says 'done' (or 'failed').
+ * ends after a while without work. Each worker is an RpcClient (src/core/rpc.ts) of the load
+ * worker's API (./protocol.ts); a task's events go to its handler with the slot that sent them
+ * (slice buffers are recycled to that worker). Cancel asks the worker to stop that task only.
  *
  * Not used where there is no `Worker` (Node, vitest) or for sources without a Blob: the callers
  * then work on the calling thread. A worker that cannot start (bundling, CSP) makes the pool
  * reject with `WorkerUnavailable`, and the callers fall back to the calling thread.
  */
-import { VoxsegError } from '../../../core/errors';
+import { RpcClient, type RpcWorker } from '../../../core/rpc';
 import { workerCount } from '../slicejobs';
 import type { SourceFile } from '../source';
-import type { FromWorker, ToWorker } from './protocol';
+import type { LoadWorkerApi } from './protocol';
 
 /** The workers could not be started: do the work on the calling thread. */
 export class WorkerUnavailable extends Error {}
 
+/** One worker of the pool and the tasks it runs. */
 export interface Slot {
-  worker: Worker;
-  ready: boolean;
-  tasks: Set<number>;
+  rpc: RpcClient<LoadWorkerApi>;
+  tasks: number;
 }
 
-type OnMessage = (m: FromWorker, slot: Slot) => void;
-export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type Msg = DistributiveOmit<ToWorker, 'id'>;
+/** The pool's tasks: those that stream events (a warm-up is the pool's own business). */
+export type Task = 'scan' | 'load';
 
 /** What scanFiles / loadSeries need from a pool (./client.ts). */
 export interface PoolLike {
   /** Number of workers (tasks are kept at about twice this many in flight). */
   readonly size: number;
-  run(msg: Msg, transfer: Transferable[], onMessage: OnMessage, signal?: AbortSignal): Promise<void>;
+  /** Run `method` on the least busy worker; `onEvent` gets its events and the slot (for `recycle`). */
+  run<K extends Task>(method: K, arg: LoadWorkerApi[K]['arg'], onEvent: (e: LoadWorkerApi[K]['event'], slot: Slot) => void, signal?: AbortSignal): Promise<void>;
   recycle(slot: Slot, buffers: ArrayBuffer[]): void;
   /** Start every worker and set up the codec of this transfer syntax (all codecs when omitted). */
   warm?(transferSyntaxUid?: string): Promise<void>;
@@ -76,26 +77,33 @@ export async function warmLoadWorkers(): Promise<void> {
   await pool.warm();
 }
 
+const browserWorker = (): RpcWorker => new Worker(new URL('./load.worker.ts', import.meta.url), { type: 'module', name: 'voxseg-load' });
+
 export class LoaderPool implements PoolLike {
   /** Stay alive when idle (started at start-up). */
   keep = false;
   private slots: Slot[] = [];
-  private tasks = new Map<number, { slot: Slot; onMessage: OnMessage; resolve: () => void; reject: (e: unknown) => void }>();
-  private nextId = 1;
+  private inFlight = 0;
   private idle: ReturnType<typeof setTimeout> | undefined;
   private everReady = false;
+  /** No worker ever started: every task goes back to the calling thread. */
+  private unavailable = false;
   private warming = new Map<string, Promise<void>>();
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    private readonly createWorker: () => RpcWorker = browserWorker,
+  ) {}
 
   /**
-   * Post `msg` (its id filled in) to the least busy worker, starting another one while fewer
-   * than `size` run. Resolves on 'done'; rejects on 'failed' (VoxsegError), on abort (the
-   * worker is told to stop) and when the worker dies.
+   * Run `method` on the least busy worker, starting another one while fewer than `size` run.
+   * Rejects with the worker's error (VoxsegError), with the signal's reason on abort (the worker
+   * is told to stop that task), when the worker dies, and with WorkerUnavailable when none starts.
    */
-  run(msg: Msg, transfer: Transferable[], onMessage: OnMessage, signal?: AbortSignal): Promise<void> {
+  run<K extends Task>(method: K, arg: LoadWorkerApi[K]['arg'], onEvent: (e: LoadWorkerApi[K]['event'], slot: Slot) => void, signal?: AbortSignal): Promise<void> {
     try {
-      return this.runOn(this.pick(), msg, transfer, onMessage, signal);
+      const slot = this.pick();
+      return this.runOn(slot, method, arg, (e) => onEvent(e, slot), signal);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -108,7 +116,7 @@ export class LoaderPool implements PoolLike {
     if (!p) {
       try {
         while (this.slots.length < this.size) this.spawn();
-        p = Promise.all(this.slots.map((s) => this.runOn(s, { type: 'warm', transferSyntaxUid }, [], () => {}))).then(() => {});
+        p = Promise.all(this.slots.map((s) => this.runOn(s, 'warm', transferSyntaxUid))).then(() => {});
       } catch (e) {
         p = Promise.reject(e);
       }
@@ -120,112 +128,72 @@ export class LoaderPool implements PoolLike {
 
   /** Hand slice buffers back to the worker that sent them. */
   recycle(slot: Slot, buffers: ArrayBuffer[]): void {
-    if (this.slots.includes(slot)) slot.worker.postMessage({ type: 'recycle', buffers } satisfies ToWorker, buffers);
+    if (this.slots.includes(slot)) slot.rpc.notify('recycle', buffers, buffers);
   }
 
-  private runOn(slot: Slot, msg: Msg, transfer: Transferable[], onMessage: OnMessage, signal?: AbortSignal): Promise<void> {
+  /** End every worker (after a while without work, unless `keep`). */
+  dispose(): void {
     clearTimeout(this.idle);
-    const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const abort = () => {
-        if (!this.finish(id)) return;
-        slot.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', abort, { once: true });
-      const off = () => signal?.removeEventListener('abort', abort);
-      this.tasks.set(id, { slot, onMessage, resolve: () => (off(), resolve()), reject: (e) => (off(), reject(e)) });
-      slot.tasks.add(id);
-      slot.worker.postMessage({ ...msg, id } as ToWorker, transfer);
-    });
+    for (const s of this.slots) s.rpc.terminate();
+    this.slots = [];
+    this.warming.clear();
+    if (shared === this) shared = undefined;
+  }
+
+  private async runOn<K extends keyof LoadWorkerApi>(slot: Slot, method: K, arg: LoadWorkerApi[K]['arg'], onEvent?: (e: LoadWorkerApi[K]['event']) => void, signal?: AbortSignal): Promise<void> {
+    clearTimeout(this.idle);
+    slot.tasks++;
+    this.inFlight++;
+    try {
+      await slot.rpc.call(method, arg, { onEvent, signal });
+      this.everReady = true;
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      throw this.unavailable ? new WorkerUnavailable(`load worker failed to start: ${e instanceof Error ? e.message : e}`) : e;
+    } finally {
+      slot.tasks--;
+      if (--this.inFlight === 0 && !this.keep) {
+        clearTimeout(this.idle);
+        this.idle = setTimeout(() => this.dispose(), IDLE_MS);
+      }
+    }
   }
 
   private pick(): Slot {
     let best = this.slots[0];
-    for (const s of this.slots) if (s.tasks.size < best.tasks.size) best = s;
-    if (best && (best.tasks.size === 0 || this.slots.length >= this.size)) return best;
+    for (const s of this.slots) if (s.tasks < best.tasks) best = s;
+    if (best && (best.tasks === 0 || this.slots.length >= this.size)) return best;
     return this.spawn();
   }
 
   private spawn(): Slot {
-    let worker: Worker;
+    const slot: Slot = {
+      tasks: 0,
+      rpc: new RpcClient<LoadWorkerApi>(this.createWorker, { name: 'load worker', failure: 'decode-failed', cancel: 'message', onCrash: (_, ready) => this.crash(slot, ready) }),
+    };
     try {
-      worker = new Worker(new URL('./load.worker.ts', import.meta.url), { type: 'module', name: 'voxseg-load' });
+      slot.rpc.start();
     } catch (e) {
       this.disable();
       throw new WorkerUnavailable(`cannot start a load worker: ${e instanceof Error ? e.message : e}`);
     }
-    const slot: Slot = { worker, ready: false, tasks: new Set() };
-    worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(slot, e.data);
-    worker.onerror = (e) => {
-      e.preventDefault();
-      this.crash(slot, e.message || 'the worker script could not be loaded');
-    };
-    worker.onmessageerror = () => this.crash(slot, 'a message from the worker could not be read');
     this.slots.push(slot);
     return slot;
   }
 
-  private receive(slot: Slot, m: FromWorker): void {
-    if (m.type === 'ready') return void (slot.ready = this.everReady = true);
-    const task = this.tasks.get(m.id);
-    if (!task) {
-      if (m.type === 'slice') this.recycle(slot, [m.buffer]); // a cancelled task's late slice
-      return;
-    }
-    if (m.type === 'done') {
-      this.finish(m.id);
-      task.resolve();
-    } else if (m.type === 'failed') {
-      this.finish(m.id);
-      task.reject(new VoxsegError(m.error.code, m.error.message));
-    } else task.onMessage(m, slot);
-  }
-
-  /** Forget task `id`; false if it was already finished. */
-  private finish(id: number): boolean {
-    const task = this.tasks.get(id);
-    if (!task) return false;
-    this.tasks.delete(id);
-    task.slot.tasks.delete(id);
-    if (this.tasks.size === 0 && !this.keep) {
-      clearTimeout(this.idle);
-      this.idle = setTimeout(() => this.dispose(), IDLE_MS);
-    }
-    return true;
-  }
-
-  private crash(slot: Slot, why: string): void {
-    slot.worker.terminate();
+  /** A worker died (its tasks reject through the RPC): forget it; if none ever started, give up. */
+  private crash(slot: Slot, ready: boolean): void {
     this.slots = this.slots.filter((s) => s !== slot);
     this.warming.clear();
-    if (!slot.ready && !this.everReady) {
-      // no worker ever started: every task goes back to the calling thread
-      const tasks = [...this.tasks.values()];
-      this.tasks.clear();
+    this.everReady ||= ready || this.slots.some((s) => s.rpc.ready);
+    if (!this.everReady) {
+      this.unavailable = true;
       this.disable();
-      for (const t of tasks) t.reject(new WorkerUnavailable(`load worker failed to start: ${why}`));
-      return;
-    }
-    for (const id of [...slot.tasks]) {
-      const task = this.tasks.get(id)!;
-      this.finish(id);
-      task.reject(new VoxsegError('decode-failed', `the load worker stopped (${why})`));
     }
   }
 
   private disable(): void {
     disabled = true;
     this.dispose();
-  }
-
-  /** End every worker (called when no task is left). */
-  private dispose(): void {
-    clearTimeout(this.idle);
-    for (const s of this.slots) s.worker.terminate();
-    this.slots = [];
-    this.warming.clear();
-    if (shared === this) shared = undefined;
   }
 }

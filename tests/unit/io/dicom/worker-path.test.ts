@@ -1,7 +1,8 @@
 /**
  * The browser worker path (src/io/dicom/worker/) gives exactly what the main-thread path gives.
- * Node has no Worker, so an in-process pool runs the workers' code (scanBatch / loadBatch, Blob
- * streams read in batches, slices posted back) behind the same protocol; every reference folder
+ * Node has no Worker, so the real pool runs the load workers' code (./serve.ts: scanBatch /
+ * loadBatch, Blob streams read in batches, slices posted back and recycled) on in-process workers
+ * over MessageChannels, through the same RPC; every reference folder
  * and a few edge cases are scanned and loaded both ways and compared: series, rejections,
  * warnings, dtype (incl. the int16 -> float32 upgrade) and every voxel.
  */
@@ -11,38 +12,35 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VoxsegError } from '../../../../src/core/errors';
 import { loadSeries, scanFiles } from '../../../../src/io/dicom/index';
 import { blobSource, type SourceFile } from '../../../../src/io/dicom/source';
-import { loadBatch, type WorkerContext } from '../../../../src/io/dicom/worker/loadbatch';
-import { setLoaderPool, type PoolLike, type Slot } from '../../../../src/io/dicom/worker/pool';
-import type { FromWorker, ToWorker } from '../../../../src/io/dicom/worker/protocol';
-import { scanBatch } from '../../../../src/io/dicom/worker/scanbatch';
+import { LoaderPool, setLoaderPool, type Slot, type Task } from '../../../../src/io/dicom/worker/pool';
+import type { LoadWorkerApi } from '../../../../src/io/dicom/worker/protocol';
+import { serveLoadWorker } from '../../../../src/io/dicom/worker/serve';
+import { FakeWorker } from '../../helpers/rpc-worker';
 import { hasShared, sharedPath } from '../../helpers/shared';
 import { writeDicomSeries } from '../../../../src/io/dicom/write/index';
 import { createVolume } from '../../../../src/volume/volume';
 
-/** Runs the load workers' code in this thread, messages cloned as postMessage would. */
-class InProcessPool implements PoolLike {
-  readonly size = 2;
+/**
+ * The real pool, its workers serving the load workers' code in this thread (over MessageChannels,
+ * so Blobs are cloned and slice buffers transferred as between threads); counts tasks and recycles.
+ */
+class InProcessPool extends LoaderPool {
   tasks = 0;
   recycled = 0;
-  private id = 0;
 
-  async run(msg: Parameters<PoolLike['run']>[0], _t: Transferable[], onMessage: (m: FromWorker, slot: Slot) => void): Promise<void> {
-    this.tasks++;
-    const m = { ...structuredClone(msg), id: ++this.id } as ToWorker;
-    const slot = {} as Slot;
-    const cx: WorkerContext = {
-      post: (r) => onMessage(r.type === 'slice' ? r : structuredClone(r), slot),
-      takeSlice: (bytes) => new ArrayBuffer(bytes),
-      takeRead: () => undefined,
-      giveRead: () => {},
-    };
-    const signal = new AbortController().signal;
-    if (m.type === 'scan') await scanBatch(m.files, signal, (i, r) => cx.post({ type: 'scanned', id: m.id, i, header: r.header, reason: r.reason }));
-    else if (m.type === 'load') await loadBatch(m, signal, cx);
+  constructor() {
+    super(2, () => new FakeWorker((scope) => serveLoadWorker(scope)));
+    this.keep = true;
   }
 
-  recycle(_slot: Slot, buffers: ArrayBuffer[]): void {
+  override run<K extends Task>(method: K, arg: LoadWorkerApi[K]['arg'], onEvent: (e: LoadWorkerApi[K]['event'], slot: Slot) => void, signal?: AbortSignal): Promise<void> {
+    this.tasks++;
+    return super.run(method, arg, onEvent, signal);
+  }
+
+  override recycle(slot: Slot, buffers: ArrayBuffer[]): void {
     this.recycled += buffers.length;
+    super.recycle(slot, buffers);
   }
 }
 
@@ -78,7 +76,7 @@ async function bothWays(make: () => SourceFile[]) {
   const inThread = await scanAndLoad(make());
   const pool = new InProcessPool();
   setLoaderPool(pool);
-  const viaWorkers = await scanAndLoad(make());
+  const viaWorkers = await scanAndLoad(make()).finally(() => pool.dispose());
   setLoaderPool(undefined);
   expect(viaWorkers).toEqual(inThread);
   expect(pool.tasks).toBeGreaterThan(0);

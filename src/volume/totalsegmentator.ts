@@ -25,7 +25,7 @@
  * neighbours differ. The 117 classes of the 'total' task are all at least 10 CIELAB units apart.
  * Group names of other tasks ('kidney', 'ribs', 'lung_left') reuse a member's colour.
  */
-import type { Code, Rgb } from './types';
+import type { Code, Rgb } from './segments';
 
 const sct = (value: string, meaning: string): Code => Object.freeze({ scheme: 'SCT', value, meaning });
 
