@@ -80,10 +80,14 @@ const env = {
   loadavg: loadavg().map((x) => Number(x.toFixed(2))),
 };
 console.log(`# voxseg bench — ${env.date}\n`);
-console.log(`commit ${env.commit}${env.dirty ? ' (dirty)' : ''}, Node ${env.node}, Chromium ${env.chromium}, ${env.cpu}, ${env.memoryGB} GB, load average ${env.loadavg.join(' ')}\n`);
+console.log(
+  `commit ${env.commit}${env.dirty ? ' (dirty)' : ''}, Node ${env.node}, Chromium ${env.chromium}, ${env.cpu}, ${env.memoryGB} GB, load average ${env.loadavg.join(' ')}\n`,
+);
 
 if (env.loadavg[0] > cpus().length * 0.75)
-  console.log(`WARNING: the machine is busy (load average ${env.loadavg[0]} on ${cpus().length} CPUs): wall-clock timings will be noisy; compare the CPU ms column, use --reps=5+, or re-run when idle.\n`);
+  console.log(
+    `WARNING: the machine is busy (load average ${env.loadavg[0]} on ${cpus().length} CPUs): wall-clock timings will be noisy; compare the CPU ms column, use --reps=5+, or re-run when idle.\n`,
+  );
 
 const results: Record<string, SectionResult> = {};
 let failed = false;
@@ -118,7 +122,17 @@ mkdirSync(OUT, { recursive: true });
 const file = join(OUT, 'results.json');
 writeFileSync(
   file,
-  JSON.stringify({ env: { ...env, loadavgEnd: loadEnd }, options: opts, sections: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { title: v.title, goals: v.goals, data: v.data }])) }, null, 2),
+  JSON.stringify(
+    {
+      env: { ...env, loadavgEnd: loadEnd },
+      options: opts,
+      sections: Object.fromEntries(
+        Object.entries(results).map(([k, v]) => [k, { title: v.title, goals: v.goals, data: v.data }]),
+      ),
+    },
+    null,
+    2,
+  ),
 );
 console.log(`\nbench: results written to ${file}`);
 process.exit(failed ? 1 : 0);

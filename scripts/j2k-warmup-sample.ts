@@ -12,7 +12,11 @@ import { createRequire } from 'node:module';
 const N = 64;
 const require = createRequire(import.meta.url);
 const factory = require('@cornerstonejs/codec-openjpeg/wasmjs');
-const codec = await factory({ wasmBinary: readFileSync(require.resolve('@cornerstonejs/codec-openjpeg/wasm')), print: () => {}, printErr: () => {} });
+const codec = await factory({
+  wasmBinary: readFileSync(require.resolve('@cornerstonejs/codec-openjpeg/wasm')),
+  print: () => {},
+  printErr: () => {},
+});
 let seed = 1;
 const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const px = new Int16Array(N * N);
@@ -21,10 +25,24 @@ for (let y = 0; y < N; y++)
     const dx = (x - N / 2) / (N * 0.42);
     const dy = (y - N / 2) / (N * 0.34);
     const r = dx * dx + dy * dy;
-    px[y * N + x] = r > 0.8 && r < 0.9 ? 900 + Math.round(rnd() * 200) : r < 1 ? 40 + Math.round(rnd() * 60 - 30) : -1000 + Math.round(rnd() * 20);
+    px[y * N + x] =
+      r > 0.8 && r < 0.9
+        ? 900 + Math.round(rnd() * 200)
+        : r < 1
+          ? 40 + Math.round(rnd() * 60 - 30)
+          : -1000 + Math.round(rnd() * 20);
   }
 const enc = new codec.J2KEncoder();
-enc.getDecodedBuffer({ width: N, height: N, bitsPerSample: 16, componentCount: 1, isSigned: true, isUsingColorSpace: false }).set(new Uint8Array(px.buffer));
+enc
+  .getDecodedBuffer({
+    width: N,
+    height: N,
+    bitsPerSample: 16,
+    componentCount: 1,
+    isSigned: true,
+    isUsingColorSpace: false,
+  })
+  .set(new Uint8Array(px.buffer));
 enc.setQuality(true, 0);
 enc.encode();
 const b64 = Buffer.from(enc.getEncodedBuffer()).toString('base64');

@@ -50,7 +50,8 @@ export function ensureSystemPackages() {
   const missing = wanted.filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
   if (!hasPython('pydicom, numpy')) missing.push('python3-pydicom', 'python3-numpy');
   // The training pipeline (training/, checked by a --smoke run in the unit tests).
-  if (!hasPython('torch, onnx, nibabel, scipy')) missing.push('python3-torch', 'python3-onnx', 'python3-nibabel', 'python3-scipy');
+  if (!hasPython('torch, onnx, nibabel, scipy'))
+    missing.push('python3-torch', 'python3-onnx', 'python3-nibabel', 'python3-scipy');
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !has('apt-get')) {
@@ -60,5 +61,8 @@ export function ensureSystemPackages() {
   console.log(`voxseg: installing Debian packages ${missing.join(', ')}…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execSync('apt-get update -qq', { stdio: 'inherit', env });
-  execSync(`apt-get install -y -qq --no-install-recommends ${missing.join(' ')} fonts-dejavu-core`, { stdio: 'inherit', env });
+  execSync(`apt-get install -y -qq --no-install-recommends ${missing.join(' ')} fonts-dejavu-core`, {
+    stdio: 'inherit',
+    env,
+  });
 }

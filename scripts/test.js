@@ -20,7 +20,7 @@ const checks = [
   {
     name: 'architecture',
     args: ['vitest', 'run', '-c', 'vitest.config.ts', 'tests/unit/architecture.test.ts'],
-    fix: 'an import listed above (file:line) breaks the layer rules of the README\'s Architecture section: move the code to a layer that may import it, or change the rule table in tests/unit/architecture.test.ts if the README changes',
+    fix: "an import listed above (file:line) breaks the layer rules of the README's Architecture section: move the code to a layer that may import it, or change the rule table in tests/unit/architecture.test.ts if the README changes",
   },
   {
     name: 'svelte-check',
@@ -80,7 +80,9 @@ for (const [name, args] of suites) {
   const report = join(out, `${name}.json`);
   rmSync(report, { force: true });
   console.log(`\n=== voxseg ${name} tests ===`);
-  const status = timed(name, () => run('npx', [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]));
+  const status = timed(name, () =>
+    run('npx', [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]),
+  );
   if (!existsSync(report)) {
     console.error(`voxseg: the ${name} suite produced no report (exit ${status})`);
     crashed = true;

@@ -6,7 +6,9 @@ import './app/app.css';
 // Tell the JPEG 2000 / JPEG-LS / JPEG decoders where Vite put their wasm, before any decode.
 registerBrowserCodecUrls();
 // Start the DICOM load workers and compile their codecs while the user picks files.
-void import('./io/dicom/index').then((m) => m.warmLoadWorkers()).catch((e) => console.warn('load workers did not start:', e));
+void import('./io/dicom/index')
+  .then((m) => m.warmLoadWorkers())
+  .catch((e) => console.warn('load workers did not start:', e));
 
 const params = new URLSearchParams(location.search);
 const target = document.getElementById('app');

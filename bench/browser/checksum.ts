@@ -47,7 +47,8 @@ export function summarize(dims: readonly number[], dtype: string, voxels: ArrayL
 export function compareSummaries(a: VolumeSummary, b: VolumeSummary, relTol = 1e-6): string {
   if (a.dims.join('x') !== b.dims.join('x')) return `dims ${a.dims.join('x')} vs ${b.dims.join('x')}`;
   const close = (x: number, y: number, scale: number) => Math.abs(x - y) <= relTol * Math.max(1, Math.abs(scale));
-  if (!close(a.min, b.min, a.min) || !close(a.max, b.max, a.max)) return `range ${a.min}..${a.max} vs ${b.min}..${b.max}`;
+  if (!close(a.min, b.min, a.min) || !close(a.max, b.max, a.max))
+    return `range ${a.min}..${a.max} vs ${b.min}..${b.max}`;
   const sumScale = Math.max(Math.abs(a.sum), a.dims[0] * a.dims[1] * a.dims[2]);
   if (!close(a.sum, b.sum, sumScale)) return `sum ${a.sum} vs ${b.sum}`;
   for (let ax = 0; ax < 3; ax++) {
@@ -55,7 +56,8 @@ export function compareSummaries(a: VolumeSummary, b: VolumeSummary, relTol = 1e
     const scale = sumScale * n;
     const x = a.axisSums[ax];
     const y = b.axisSums[ax];
-    if (!close(x, y, scale) && !close(x, (n - 1) * b.sum - y, scale)) return `voxel layout differs along axis ${'ijk'[ax]}`;
+    if (!close(x, y, scale) && !close(x, (n - 1) * b.sum - y, scale))
+      return `voxel layout differs along axis ${'ijk'[ax]}`;
   }
   return '';
 }

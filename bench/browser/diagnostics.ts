@@ -6,7 +6,11 @@
 /** Worker read patterns (the voxseg loader reads in workers): label, job, number of workers. */
 const IO_TESTS = [
   ['workers x2: first 64 KiB, one Blob.slice() read per file', { mode: 'head', headBytes: 65536, inFlight: 8 }, 2],
-  ['workers x2: first 16 KiB, one composite Blob per worker', { mode: 'head-composite', headBytes: 16384, inFlight: 1 }, 2],
+  [
+    'workers x2: first 16 KiB, one composite Blob per worker',
+    { mode: 'head-composite', headBytes: 16384, inFlight: 1 },
+    2,
+  ],
   ['workers x2: whole files, blob.arrayBuffer() per file', { mode: 'whole-blob-ab', inFlight: 2 }, 2],
   ['workers x2: whole files, BYOB stream per file', { mode: 'whole-byob', inFlight: 2 }, 2],
   ['workers x2: whole files, BYOB composite of 32 files', { mode: 'whole-composite', inFlight: 32 }, 2],
@@ -70,8 +74,15 @@ export async function ioFloor(files: File[]): Promise<Record<string, number>> {
   return out;
 }
 
-async function inWorkers(files: File[], job: { mode: string; headBytes?: number; inFlight: number }, n: number): Promise<void> {
-  const workers = Array.from({ length: n }, () => new Worker(new URL('./io.worker.ts', import.meta.url), { type: 'module' }));
+async function inWorkers(
+  files: File[],
+  job: { mode: string; headBytes?: number; inFlight: number },
+  n: number,
+): Promise<void> {
+  const workers = Array.from(
+    { length: n },
+    () => new Worker(new URL('./io.worker.ts', import.meta.url), { type: 'module' }),
+  );
   await Promise.all(
     workers.map(
       (w, i) =>

@@ -40,16 +40,31 @@ declare global {
 }
 
 const inferenceBench = {
-  async prepare(spec: PageSpec): Promise<{ crossOriginIsolated: boolean; hardwareConcurrency: number; warmupMs: number; warmupDevice: string; gpu: boolean }> {
+  async prepare(spec: PageSpec): Promise<{
+    crossOriginIsolated: boolean;
+    hardwareConcurrency: number;
+    warmupMs: number;
+    warmupDevice: string;
+    gpu: boolean;
+  }> {
     const c = spec.case;
     const volume = volumeFromBytes(c.volume, new Uint8Array(await fileNamed(c.volume.path).arrayBuffer()));
     const model = await fileNamed(c.model).arrayBuffer();
     const client = new InferenceClient(
-      () => new Worker(new URL('../../src/inference/worker.ts', import.meta.url), { type: 'module', name: 'voxseg-inference' }) as unknown as WorkerLike,
+      () =>
+        new Worker(new URL('../../src/inference/worker.ts', import.meta.url), {
+          type: 'module',
+          name: 'voxseg-inference',
+        }) as unknown as WorkerLike,
     );
     const w = warmupJob();
     const t0 = performance.now();
-    const warm = await client.segment(w.volume, { manifest: w.manifest, model: { bytes: w.onnx.slice().buffer }, device: spec.device, threads: spec.threads });
+    const warm = await client.segment(w.volume, {
+      manifest: w.manifest,
+      model: { bytes: w.onnx.slice().buffer },
+      device: spec.device,
+      threads: spec.threads,
+    });
     const warmupMs = performance.now() - t0;
     job = { spec, volume, model, client };
     log(`prepared ${c.id} on ${spec.device}: warm-up ${warmupMs.toFixed(0)} ms on ${warm.summary.device.device}`);
@@ -66,7 +81,12 @@ const inferenceBench = {
     if (!job) throw new Error('prepare() first');
     const { spec, volume, model, client } = job;
     const t0 = performance.now();
-    const r = await client.segment(volume, { manifest: spec.case.manifest, model: { bytes: model }, device: spec.device, threads: spec.threads });
+    const r = await client.segment(volume, {
+      manifest: spec.case.manifest,
+      model: { bytes: model },
+      device: spec.device,
+      threads: spec.threads,
+    });
     const ms = performance.now() - t0;
     log(`${spec.case.id}: ${ms.toFixed(0)} ms on ${r.summary.device.device}`);
     client.dispose();

@@ -36,7 +36,10 @@ async function run({ files, mode, headBytes = 65536, inFlight }: IoJob): Promise
     mode === 'head-composite'
       ? [new Blob(files.map((f) => f.slice(0, headBytes)))]
       : mode === 'whole-composite'
-        ? Array.from({ length: Math.ceil(files.length / inFlight) }, (_, g) => new Blob(files.slice(g * inFlight, (g + 1) * inFlight)))
+        ? Array.from(
+            { length: Math.ceil(files.length / inFlight) },
+            (_, g) => new Blob(files.slice(g * inFlight, (g + 1) * inFlight)),
+          )
         : files;
   const lanes = mode === 'head' || mode === 'whole-blob-ab' || mode === 'whole-byob' ? inFlight : 2;
   let next = 0;

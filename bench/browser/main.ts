@@ -38,7 +38,13 @@ const bench = {
     return input.files?.length ?? 0;
   },
   /** Load the selected files; returns the time to volume in ms (performance.now()). */
-  async run(): Promise<{ ms: number; dims: number[]; dtype: string; warnings: string[]; phases: Record<string, number> }> {
+  async run(): Promise<{
+    ms: number;
+    dims: number[];
+    dtype: string;
+    warnings: string[];
+    phases: Record<string, number>;
+  }> {
     if (!loader) throw new Error('prepare() first');
     const files = Array.from(input.files ?? []);
     if (files.length === 0) throw new Error('no files selected');
@@ -46,7 +52,13 @@ const bench = {
     result = await loader.load(files);
     const ms = performance.now() - t0;
     log(`loaded ${files.length} files in ${ms.toFixed(0)} ms`);
-    return { ms, dims: [...result.dims], dtype: result.dtype, warnings: (result.warnings ?? []).slice(0, 5), phases: result.phases ?? {} };
+    return {
+      ms,
+      dims: [...result.dims],
+      dtype: result.dtype,
+      warnings: (result.warnings ?? []).slice(0, 5),
+      phases: result.phases ?? {},
+    };
   },
   /** File-I/O floor of the selected files (see diagnostics.ts). */
   async diagnose(): Promise<Record<string, number>> {

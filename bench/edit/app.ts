@@ -21,7 +21,13 @@ function quietLogger() {
   const warn = logger.warn.bind(logger);
   logger.warn = (msg, opts) => {
     // Codec glue imports fs/path only on its Node branch; chunk-size notes are not news here.
-    if (msg.includes('externalized for browser compatibility') || msg.includes('INEFFECTIVE_DYNAMIC_IMPORT') || msg.includes('PLUGIN_TIMINGS') || msg.includes('chunks are larger')) return;
+    if (
+      msg.includes('externalized for browser compatibility') ||
+      msg.includes('INEFFECTIVE_DYNAMIC_IMPORT') ||
+      msg.includes('PLUGIN_TIMINGS') ||
+      msg.includes('chunks are larger')
+    )
+      return;
     warn(msg, opts);
   };
   return logger;
@@ -57,7 +63,15 @@ export async function serveApp(reuse: boolean, minify = true): Promise<AppServer
   const index = join(outDir, 'index.html');
   if (!(reuse && existsSync(index) && readFileSync(index, 'utf8').includes(BUILD_MARK))) {
     // Mode 'e2e': the build with the test hook (window.__voxsegTest) the bench drives.
-    await build({ root: REPO, configFile, mode: 'e2e', plugins: [stockBrushEntry()], customLogger: quietLogger(), logLevel: 'warn', build: { outDir, emptyOutDir: true, minify } });
+    await build({
+      root: REPO,
+      configFile,
+      mode: 'e2e',
+      plugins: [stockBrushEntry()],
+      customLogger: quietLogger(),
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true, minify },
+    });
     console.log(`bench: built the app in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const server = await preview({

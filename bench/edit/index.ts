@@ -49,7 +49,19 @@ interface StepStats {
 
 /** Latencies of every input of `strokes`; `bounded`: a draw counts only before the next input. */
 function stepStats(strokes: StrokeRecord[], bounded: boolean): StepStats {
-  const out: StepStats = { axial: [], all: [], fromStamp: [], handling: [], image: [], viewsDrawn: 0, steps: 0, draws: 0, rendererMs: 0, gpuMs: 0, strokeMs: [] };
+  const out: StepStats = {
+    axial: [],
+    all: [],
+    fromStamp: [],
+    handling: [],
+    image: [],
+    viewsDrawn: 0,
+    steps: 0,
+    draws: 0,
+    rendererMs: 0,
+    gpuMs: 0,
+    strokeMs: [],
+  };
   for (const s of strokes) {
     out.steps += s.inputs.length;
     out.draws += s.draws.filter((d) => d.view === 'axial').length;
@@ -77,7 +89,8 @@ const ms = (v: number) => fmt(v, 1);
 
 function parseDims(s: string | undefined): [number, number, number] {
   const d = (s ?? '512,512,500').split(',').map(Number);
-  if (d.length !== 3 || d.some((x) => !Number.isInteger(x) || x < 16 || x > 1024)) throw new Error(`--edit-dims: three integers 16..1024, got ${s}`);
+  if (d.length !== 3 || d.some((x) => !Number.isInteger(x) || x < 16 || x > 1024))
+    throw new Error(`--edit-dims: three integers 16..1024, got ${s}`);
   return d as [number, number, number];
 }
 
@@ -85,7 +98,8 @@ export const editSection: BenchSection = {
   name: 'edit',
   async run(opts: BenchOptions): Promise<SectionResult> {
     const f = opts.filters;
-    const num = (key: string, def: number) => (f[key] !== undefined && Number.isFinite(Number(f[key])) ? Number(f[key]) : def);
+    const num = (key: string, def: number) =>
+      f[key] !== undefined && Number.isFinite(Number(f[key])) ? Number(f[key]) : def;
     const dims = parseDims(f['edit-dims']);
     const paths = (f.paths?.split(',') ?? ['voxseg', 'stock']) as EditPath[];
     const reps = opts.repsGiven ? opts.reps : 1;
@@ -112,7 +126,9 @@ export const editSection: BenchSection = {
             freeStrokes: free,
             history,
             historySteps: num('history-steps', 10),
-            profilePath: profiling ? join(OUT, 'profiles', `edit-${path}${reps > 1 ? `-${rep}` : ''}.cpuprofile`) : undefined,
+            profilePath: profiling
+              ? join(OUT, 'profiles', `edit-${path}${reps > 1 ? `-${rep}` : ''}.cpuprofile`)
+              : undefined,
             undos: num('undos', 20),
             switches: num('switches', 30),
             scrolls: num('scrolls', 10),
@@ -120,12 +136,16 @@ export const editSection: BenchSection = {
             timeoutMs: num('timeout', 3000) * 1000,
             memoSpot,
           };
-          console.log(`bench: edit ${path} rep ${rep} (${dims.join('x')}, ${strokes}+${free} timed strokes of ${steps} steps, ${history} in all)`);
+          console.log(
+            `bench: edit ${path} rep ${rep} (${dims.join('x')}, ${strokes}+${free} timed strokes of ${steps} steps, ${history} in all)`,
+          );
           try {
             const r = await runEditPath(job);
             runs.push(r);
             const s = stepStats(r.stepStrokes, true);
-            console.log(`  ${path}: loaded in ${fmt(r.loadMs / 1000, 1)} s, steady frames ${r.settleMs === null ? 'never' : `${fmt(r.settleMs / 1000, 1)} s`} later; step p50 ${ms(p(s.axial, 0.5))} p95 ${ms(p(s.axial, 0.95))} ms; first stroke ${r.firstStrokeVoxels ?? '?'} voxels`);
+            console.log(
+              `  ${path}: loaded in ${fmt(r.loadMs / 1000, 1)} s, steady frames ${r.settleMs === null ? 'never' : `${fmt(r.settleMs / 1000, 1)} s`} later; step p50 ${ms(p(s.axial, 0.5))} p95 ${ms(p(s.axial, 0.95))} ms; first stroke ${r.firstStrokeVoxels ?? '?'} voxels`,
+            );
             for (const l of r.log.slice(0, 5)) console.log(`  ${path}: ${l}`);
           } catch (e) {
             failures.push(`${path} rep ${rep}: ${e instanceof Error ? e.message : e}`);
@@ -136,7 +156,17 @@ export const editSection: BenchSection = {
     } finally {
       await server.close();
     }
-    return report(runs, failures, { dims, steps, strokes, free, history, historySteps: num('history-steps', 10), reps, radiusMm: num('brush-mm', 5), memoFound: memoSpot !== null });
+    return report(runs, failures, {
+      dims,
+      steps,
+      strokes,
+      free,
+      history,
+      historySteps: num('history-steps', 10),
+      reps,
+      radiusMm: num('brush-mm', 5),
+      memoFound: memoSpot !== null,
+    });
   },
 };
 
@@ -155,8 +185,24 @@ interface Setup {
 function report(runs: EditRun[], failures: string[], setup: Setup): SectionResult {
   const of = (path: EditPath) => runs.filter((r) => r.path === path);
   const paths = (['voxseg', 'stock'] as EditPath[]).filter((x) => of(x).length);
-  const step = new Map(paths.map((x) => [x, stepStats(of(x).flatMap((r) => r.stepStrokes), true)]));
-  const free = new Map(paths.map((x) => [x, stepStats(of(x).flatMap((r) => r.freeStrokes), false)]));
+  const step = new Map(
+    paths.map((x) => [
+      x,
+      stepStats(
+        of(x).flatMap((r) => r.stepStrokes),
+        true,
+      ),
+    ]),
+  );
+  const free = new Map(
+    paths.map((x) => [
+      x,
+      stepStats(
+        of(x).flatMap((r) => r.freeStrokes),
+        false,
+      ),
+    ]),
+  );
   const goals: GoalCheck[] = [];
 
   const rows = (fn: (x: EditPath, mode: string, s: StepStats, base?: StepStats) => (string | number)[]) => [
@@ -164,7 +210,19 @@ function report(runs: EditRun[], failures: string[], setup: Setup): SectionResul
     ...paths.filter((x) => free.get(x)!.steps).map((x) => fn(x, 'free-running', free.get(x)!, free.get('voxseg'))),
   ];
   const latency = markdownTable(
-    ['path', 'mode', 'steps', 'p50 ms', 'p95 ms', 'max ms', 'no draw', 'p95 from event ms', '2D views drawn / step', 'p95 all 2D views ms', 'stock / voxseg (p95)'],
+    [
+      'path',
+      'mode',
+      'steps',
+      'p50 ms',
+      'p95 ms',
+      'max ms',
+      'no draw',
+      'p95 from event ms',
+      '2D views drawn / step',
+      'p95 all 2D views ms',
+      'stock / voxseg (p95)',
+    ],
     rows((x, mode, s, base) => [
       LABEL[x],
       mode,
@@ -184,11 +242,28 @@ function report(runs: EditRun[], failures: string[], setup: Setup): SectionResul
     ['path', 'scrolls', 'p50 ms', 'p95 ms', 'max ms', 'no draw'],
     paths.map((x) => {
       const v = scroll.get(x)!;
-      return [LABEL[x], v.length, ms(p(v, 0.5)), ms(p(v, 0.95)), v.length ? ms(Math.max(...v.filter(Number.isFinite))) : '—', v.filter((t) => !Number.isFinite(t)).length];
+      return [
+        LABEL[x],
+        v.length,
+        ms(p(v, 0.5)),
+        ms(p(v, 0.95)),
+        v.length ? ms(Math.max(...v.filter(Number.isFinite))) : '—',
+        v.filter((t) => !Number.isFinite(t)).length,
+      ];
     }),
   );
   const cost = markdownTable(
-    ['path', 'mode', 'handling p50 ms', 'handling p95 ms', 'handling stock / voxseg (p95)', 'view drawn p50 ms', 'axial draws / step', 'renderer CPU ms / step', 'GPU process CPU ms / step'],
+    [
+      'path',
+      'mode',
+      'handling p50 ms',
+      'handling p95 ms',
+      'handling stock / voxseg (p95)',
+      'view drawn p50 ms',
+      'axial draws / step',
+      'renderer CPU ms / step',
+      'GPU process CPU ms / step',
+    ],
     rows((x, mode, s, base) => [
       LABEL[x],
       mode,
@@ -207,7 +282,35 @@ function report(runs: EditRun[], failures: string[], setup: Setup): SectionResul
     ['path', 'what', 'switches', 'p50 ms', 'p95 ms', 'p50 to next frame ms', 'p95 to next frame ms'],
     paths.map((x) => {
       const v = sw.get(x)!;
-      return [LABEL[x], x === 'voxseg' ? 'key b/e/t/f/x/n → edit panel shows the tool' : '`stockBrush({…})` / `stockBrush(null)` call', v.length, ms(p(v.map((s) => s.applied), 0.5)), ms(p(v.map((s) => s.applied), 0.95)), ms(p(v.map((s) => s.frame), 0.5)), ms(p(v.map((s) => s.frame), 0.95))];
+      return [
+        LABEL[x],
+        x === 'voxseg' ? 'key b/e/t/f/x/n → edit panel shows the tool' : '`stockBrush({…})` / `stockBrush(null)` call',
+        v.length,
+        ms(
+          p(
+            v.map((s) => s.applied),
+            0.5,
+          ),
+        ),
+        ms(
+          p(
+            v.map((s) => s.applied),
+            0.95,
+          ),
+        ),
+        ms(
+          p(
+            v.map((s) => s.frame),
+            0.5,
+          ),
+        ),
+        ms(
+          p(
+            v.map((s) => s.frame),
+            0.95,
+          ),
+        ),
+      ];
     }),
   );
 
@@ -217,8 +320,22 @@ function report(runs: EditRun[], failures: string[], setup: Setup): SectionResul
     ['path', 'what', 'undos', 'p50 ms', 'p95 ms', 'max ms', 'no redraw', 'stock / voxseg (p50)'],
     paths.map((x) => {
       const v = undoMs(x);
-      const what = x === 'voxseg' ? 'Ctrl+Z → axial label draw and edit revision advanced' : setup.memoFound && v.length ? '`DefaultHistoryMemo.undo()` → axial label draw' : 'not measurable';
-      return [LABEL[x], what, v.length, ms(p(v, 0.5)), ms(p(v, 0.95)), v.length ? ms(Math.max(...v.filter(Number.isFinite))) : '—', v.filter((t) => !Number.isFinite(t)).length, x === 'stock' ? ratio(p(v, 0.5), p(undoMs('voxseg'), 0.5), 1) : '—'];
+      const what =
+        x === 'voxseg'
+          ? 'Ctrl+Z → axial label draw and edit revision advanced'
+          : setup.memoFound && v.length
+            ? '`DefaultHistoryMemo.undo()` → axial label draw'
+            : 'not measurable';
+      return [
+        LABEL[x],
+        what,
+        v.length,
+        ms(p(v, 0.5)),
+        ms(p(v, 0.95)),
+        v.length ? ms(Math.max(...v.filter(Number.isFinite))) : '—',
+        v.filter((t) => !Number.isFinite(t)).length,
+        x === 'stock' ? ratio(p(v, 0.5), p(undoMs('voxseg'), 0.5), 1) : '—',
+      ];
     }),
   );
 
@@ -229,36 +346,113 @@ function report(runs: EditRun[], failures: string[], setup: Setup): SectionResul
     const d = (fn: (h: EditRun['memory']['before']) => number) => median(m.map((y) => fn(y.after) - fn(y.before)));
     const heap = d(heapBytes);
     const own = median(m.map((y) => y.historyBytes ?? NaN));
-    return [LABEL[x], m[0]?.strokes ?? '—', Number.isFinite(own) ? mb(own) : '—', mb(d((h) => h.usedSize)), mb(d((h) => h.backingStorageSize)), mb(heap), ratio(heap, copy, 2), mb(d((h) => h.rendererRss)), mb(d((h) => h.gpuRss))];
+    return [
+      LABEL[x],
+      m[0]?.strokes ?? '—',
+      Number.isFinite(own) ? mb(own) : '—',
+      mb(d((h) => h.usedSize)),
+      mb(d((h) => h.backingStorageSize)),
+      mb(heap),
+      ratio(heap, copy, 2),
+      mb(d((h) => h.rendererRss)),
+      mb(d((h) => h.gpuRss)),
+    ];
   });
-  const memory = markdownTable(['path', 'strokes', 'own history MB', 'JS heap Δ MB', 'array buffers Δ MB', 'heap + buffers Δ MB', 'Δ / one label map copy', 'renderer RSS Δ MB', 'GPU process RSS Δ MB'], memRows);
+  const memory = markdownTable(
+    [
+      'path',
+      'strokes',
+      'own history MB',
+      'JS heap Δ MB',
+      'array buffers Δ MB',
+      'heap + buffers Δ MB',
+      'Δ / one label map copy',
+      'renderer RSS Δ MB',
+      'GPU process RSS Δ MB',
+    ],
+    memRows,
+  );
 
   // Goals.
   const v = step.get('voxseg');
   const st = step.get('stock');
-  if (v) goals.push({ what: `voxseg brush: stroke step → axial label draw, p95 (${setup.dims.join('x')})`, target: `≤ ${STEP_GOAL_MS} ms`, actual: `${ms(p(v.axial, 0.95))} ms`, met: p(v.axial, 0.95) <= STEP_GOAL_MS });
+  if (v)
+    goals.push({
+      what: `voxseg brush: stroke step → axial label draw, p95 (${setup.dims.join('x')})`,
+      target: `≤ ${STEP_GOAL_MS} ms`,
+      actual: `${ms(p(v.axial, 0.95))} ms`,
+      met: p(v.axial, 0.95) <= STEP_GOAL_MS,
+    });
   const vs = sw.get('voxseg');
-  if (vs?.length) goals.push({ what: 'voxseg tool switch (key → edit panel shows it), p95', target: `≤ ${SWITCH_GOAL_MS} ms`, actual: `${ms(p(vs.map((s) => s.applied), 0.95))} ms`, met: p(vs.map((s) => s.applied), 0.95) <= SWITCH_GOAL_MS });
+  if (vs?.length)
+    goals.push({
+      what: 'voxseg tool switch (key → edit panel shows it), p95',
+      target: `≤ ${SWITCH_GOAL_MS} ms`,
+      actual: `${ms(
+        p(
+          vs.map((s) => s.applied),
+          0.95,
+        ),
+      )} ms`,
+      met:
+        p(
+          vs.map((s) => s.applied),
+          0.95,
+        ) <= SWITCH_GOAL_MS,
+    });
   const speed = (what: string, stock: number, mine: number, slow: boolean) => {
     const x = stock / mine;
-    goals.push({ what: `${what}: stock / voxseg`, target: `≥ ${SPEEDUP_GOAL}x`, actual: Number.isFinite(x) ? `${x.toFixed(1)}x` : '—', met: x >= SPEEDUP_GOAL, info: !slow });
+    goals.push({
+      what: `${what}: stock / voxseg`,
+      target: `≥ ${SPEEDUP_GOAL}x`,
+      actual: Number.isFinite(x) ? `${x.toFixed(1)}x` : '—',
+      met: x >= SPEEDUP_GOAL,
+      info: !slow,
+    });
   };
   if (v && st) speed('stroke step latency p95', p(st.axial, 0.95), p(v.axial, 0.95), p(st.axial, 0.95) > STEP_GOAL_MS);
-  if (v && st) speed('stroke step input handling p95', p(st.handling, 0.95), p(v.handling, 0.95), p(st.handling, 0.95) > STEP_GOAL_MS);
-  if (un.get('voxseg')?.length && un.get('stock')?.length) speed('undo p50', p(undoMs('stock'), 0.5), p(undoMs('voxseg'), 0.5), p(undoMs('stock'), 0.5) > STEP_GOAL_MS);
+  if (v && st)
+    speed(
+      'stroke step input handling p95',
+      p(st.handling, 0.95),
+      p(v.handling, 0.95),
+      p(st.handling, 0.95) > STEP_GOAL_MS,
+    );
+  if (un.get('voxseg')?.length && un.get('stock')?.length)
+    speed('undo p50', p(undoMs('stock'), 0.5), p(undoMs('voxseg'), 0.5), p(undoMs('stock'), 0.5) > STEP_GOAL_MS);
   const ss = sw.get('stock');
-  if (vs?.length && ss?.length) speed('tool switch p50 (to next frame)', p(ss.map((s) => s.frame), 0.5), p(vs.map((s) => s.frame), 0.5), p(ss.map((s) => s.frame), 0.5) > SWITCH_GOAL_MS);
+  if (vs?.length && ss?.length)
+    speed(
+      'tool switch p50 (to next frame)',
+      p(
+        ss.map((s) => s.frame),
+        0.5,
+      ),
+      p(
+        vs.map((s) => s.frame),
+        0.5,
+      ),
+      p(
+        ss.map((s) => s.frame),
+        0.5,
+      ) > SWITCH_GOAL_MS,
+    );
 
   const load = paths.map((x) => `${LABEL[x]} ${fmt(median(of(x).map((r) => r.loadMs)) / 1000, 1)} s`).join(', ');
   const painted = paths.map((x) => {
     const r = of(x)[0];
     return `${LABEL[x]} ${r.firstStrokeVoxels !== null ? `${fmt(r.firstStrokeVoxels)} voxels` : `no voxel of the app's label map (${r.firstStrokePixels} view pixels changed)`}`;
   });
-  const hot = runs.filter((r) => r.hot?.length).map((r) => {
-    const st = r.profiledStroke ? stepStats([r.profiledStroke], true) : undefined;
-    const head = `${LABEL[r.path]}: one extra stroke of ${st?.steps ?? '?'} steps, step p50 ${st ? ms(p(st.axial, 0.5)) : '—'} ms, renderer ${st ? ms(st.rendererMs / st.steps) : '—'} / GPU process ${st ? ms(st.gpuMs / st.steps) : '—'} CPU ms per step; main-thread self time:`;
-    return `${head}\n\n${markdownTable(['function', 'where', 'self ms', 'total ms'], r.hot!.map((h) => [h.name, h.where, ms(h.selfMs), ms(h.totalMs)]))}`;
-  });
+  const hot = runs
+    .filter((r) => r.hot?.length)
+    .map((r) => {
+      const st = r.profiledStroke ? stepStats([r.profiledStroke], true) : undefined;
+      const head = `${LABEL[r.path]}: one extra stroke of ${st?.steps ?? '?'} steps, step p50 ${st ? ms(p(st.axial, 0.5)) : '—'} ms, renderer ${st ? ms(st.rendererMs / st.steps) : '—'} / GPU process ${st ? ms(st.gpuMs / st.steps) : '—'} CPU ms per step; main-thread self time:`;
+      return `${head}\n\n${markdownTable(
+        ['function', 'where', 'self ms', 'total ms'],
+        r.hot!.map((h) => [h.name, h.where, ms(h.selfMs), ms(h.totalMs)]),
+      )}`;
+    });
   const notes = [
     ...failures.map((x) => `FAILED: ${x}`),
     ...runs.flatMap((r) => r.notes),

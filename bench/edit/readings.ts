@@ -24,7 +24,8 @@ export interface HeapSample {
 }
 
 /** JS memory the page holds: heap objects plus array buffers. */
-export const heapBytes = (h: HeapSample): number => h.usedSize + (Number.isFinite(h.backingStorageSize) ? h.backingStorageSize : 0);
+export const heapBytes = (h: HeapSample): number =>
+  h.usedSize + (Number.isFinite(h.backingStorageSize) ? h.backingStorageSize : 0);
 
 export async function settleMemory(cdp: CDPSession, profile: string): Promise<HeapSample> {
   for (let i = 0; i < 2; i++) {
@@ -33,7 +34,9 @@ export async function settleMemory(cdp: CDPSession, profile: string): Promise<He
   }
   const u = (await cdp.send('Runtime.getHeapUsage')) as Record<string, number>;
   const rss = (type: string) => {
-    const v = chromiumChildren(profile, type).map((p) => readMem(p)?.rss ?? NaN).filter(Number.isFinite);
+    const v = chromiumChildren(profile, type)
+      .map((p) => readMem(p)?.rss ?? NaN)
+      .filter(Number.isFinite);
     return v.length ? Math.max(...v) : NaN;
   };
   return {
@@ -52,6 +55,7 @@ export function screenshotDiff(a: Uint8Array, b: Uint8Array): number {
   const y = decodePng(b);
   if (x.width !== y.width || x.height !== y.height) return NaN;
   let n = 0;
-  for (let i = 0; i < x.data.length; i += 4) if (x.data[i] !== y.data[i] || x.data[i + 1] !== y.data[i + 1] || x.data[i + 2] !== y.data[i + 2]) n++;
+  for (let i = 0; i < x.data.length; i += 4)
+    if (x.data[i] !== y.data[i] || x.data[i + 1] !== y.data[i + 1] || x.data[i + 2] !== y.data[i + 2]) n++;
   return n;
 }

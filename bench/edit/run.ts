@@ -73,12 +73,26 @@ export interface EditRun {
   switches: { what: string; applied: number; frame: number }[];
   undos: { ms: number | null; syncMs?: number }[];
   undoNote?: string;
-  memory: { before: HeapSample; after: HeapSample; strokes: number; historyBytes?: number; historyEntries?: number; note?: string };
+  memory: {
+    before: HeapSample;
+    after: HeapSample;
+    strokes: number;
+    historyBytes?: number;
+    historyEntries?: number;
+    note?: string;
+  };
   notes: string[];
   log: string[];
 }
 
-const TOOL_KEYS: [string, string][] = [['b', 'brush'], ['e', 'eraser'], ['t', 'threshold'], ['f', 'fill'], ['x', 'scissors'], ['n', 'navigate']];
+const TOOL_KEYS: [string, string][] = [
+  ['b', 'brush'],
+  ['e', 'eraser'],
+  ['t', 'threshold'],
+  ['f', 'fill'],
+  ['x', 'scissors'],
+  ['n', 'navigate'],
+];
 
 const probe = <T>(page: Page, js: string) => page.evaluate(js) as Promise<T>;
 
@@ -86,7 +100,8 @@ const probe = <T>(page: Page, js: string) => page.evaluate(js) as Promise<T>;
  * Wait until the page draws 30 frames in a row less than 50 ms apart (nothing left rendering);
  * returns the ms waited, or null after `timeoutMs`.
  */
-const quiet = (page: Page, timeoutMs = 180_000) => probe<number | null>(page, `__editBench.quiet(50, 30, ${timeoutMs})`);
+const quiet = (page: Page, timeoutMs = 180_000) =>
+  probe<number | null>(page, `__editBench.quiet(50, 30, ${timeoutMs})`);
 
 /** Launch Chromium as the bench does, with WebGL2 on SwiftShader as the e2e tests run it. */
 async function launch(): Promise<{ ctx: BrowserContext; profile: string }> {
@@ -106,7 +121,11 @@ function processCpu(profile: string): { renderer: number; gpu: number } {
 }
 
 /** The stroke path of stroke `s` in page pixels: a horizontal line across the axial view, on one of 4 rows. */
-function strokePath(box: { x: number; y: number; width: number; height: number }, s: number, steps: number): [number, number][] {
+function strokePath(
+  box: { x: number; y: number; width: number; height: number },
+  s: number,
+  steps: number,
+): [number, number][] {
   const y = box.y + box.height * (0.35 + 0.1 * (s % 4));
   const x0 = box.x + box.width * 0.25;
   const x1 = box.x + box.width * 0.75;
@@ -165,7 +184,8 @@ async function measure(job: EditJob, ctx: BrowserContext, profile: string, log: 
   // map with segment 1 when there is none (what '+ Segment' does once an overlay is shown).
   let rev = await probe<number>(page, '__editBench.revision()');
   await page.keyboard.press('a');
-  if ((await probe<number | null>(page, `__editBench.waitRevision(${rev}, 60000)`)) === null) throw new Error('the A key made no segment');
+  if ((await probe<number | null>(page, `__editBench.waitRevision(${rev}, 60000)`)) === null)
+    throw new Error('the A key made no segment');
   await probe(page, `__editBench.waitDraw(0, 30000)`);
   // The stock path's BrushTool joins the 2D views' tool groups now, outside the clock (stock-brush.ts).
   if (job.path === 'stock') await page.evaluate(() => window.__voxsegBench!.install());
@@ -205,8 +225,18 @@ async function measure(job: EditJob, ctx: BrowserContext, profile: string, log: 
     if (timed !== 'untimed') await quiet(page, 60_000);
     rev = await probe<number>(page, '__editBench.revision()');
     const profiled = job.profilePath !== undefined && s === job.strokes + job.freeStrokes;
-    if (profiled) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.setSamplingInterval', { interval: 200 })).then(() => cdp.send('Profiler.start'));
-    const rec = await stroke(page, profile, strokePath(box, s, timed === 'untimed' && !profiled ? job.historySteps : job.steps), timed === 'step' || profiled, job.stepTimeoutMs);
+    if (profiled)
+      await cdp
+        .send('Profiler.enable')
+        .then(() => cdp.send('Profiler.setSamplingInterval', { interval: 200 }))
+        .then(() => cdp.send('Profiler.start'));
+    const rec = await stroke(
+      page,
+      profile,
+      strokePath(box, s, timed === 'untimed' && !profiled ? job.historySteps : job.steps),
+      timed === 'step' || profiled,
+      job.stepTimeoutMs,
+    );
     if (profiled) {
       const { profile: cpu } = await cdp.send('Profiler.stop');
       writeFileSync(job.profilePath!, JSON.stringify(cpu));
@@ -224,7 +254,9 @@ async function measure(job: EditJob, ctx: BrowserContext, profile: string, log: 
       if (voxels1 > voxels0) firstStrokeVoxels = voxels1 - voxels0;
       else {
         firstStrokePixels = screenshotDiff(shot0, await view.screenshot());
-        notes.push(`${job.path}: the first stroke changed no voxel of the label map the app holds; the axial view changed in ${firstStrokePixels} pixels`);
+        notes.push(
+          `${job.path}: the first stroke changed no voxel of the label map the app holds; the axial view changed in ${firstStrokePixels} pixels`,
+        );
       }
     }
     // Every 4 strokes (4 rows) one slice further.
@@ -246,7 +278,24 @@ async function measure(job: EditJob, ctx: BrowserContext, profile: string, log: 
 
   await quiet(page);
   const undo = job.path === 'voxseg' ? await voxsegUndos(page, job.undos) : await stockUndos(page, job.undos);
-  return { path: job.path, loadMs, settleMs, scrolls, firstStrokeVoxels, firstStrokePixels, hot, profiledStroke, stepStrokes, freeStrokes, switches, undos: undo.times, undoNote: undo.note, memory, notes, log };
+  return {
+    path: job.path,
+    loadMs,
+    settleMs,
+    scrolls,
+    firstStrokeVoxels,
+    firstStrokePixels,
+    hot,
+    profiledStroke,
+    stepStrokes,
+    freeStrokes,
+    switches,
+    undos: undo.times,
+    undoNote: undo.note,
+    memory,
+    notes,
+    log,
+  };
 }
 
 /**
@@ -254,7 +303,13 @@ async function measure(job: EditJob, ctx: BrowserContext, profile: string, log: 
  * move waits for the axial view's next label draw (or the step timeout) before the next one;
  * otherwise moves go back to back and the stroke waits for the draw after the last one.
  */
-async function stroke(page: Page, profile: string, pts: [number, number][], wait: boolean, stepTimeoutMs: number): Promise<StrokeRecord> {
+async function stroke(
+  page: Page,
+  profile: string,
+  pts: [number, number][],
+  wait: boolean,
+  stepTimeoutMs: number,
+): Promise<StrokeRecord> {
   await page.mouse.move(pts[0][0], pts[0][1]);
   await probe(page, '__editBench.take()');
   const t = await probe<number>(page, 'performance.now()');
@@ -267,7 +322,8 @@ async function stroke(page: Page, profile: string, pts: [number, number][], wait
     await page.mouse.move(x, y);
     if (wait) await probe(page, `__editBench.waitDraw(__editBench.inputs.at(-1) ?? 0, ${stepTimeoutMs})`);
   }
-  if (!wait) await probe(page, `__editBench.waitDraw(__editBench.inputs.at(-1) ?? 0, ${Math.max(stepTimeoutMs, 10_000)})`);
+  if (!wait)
+    await probe(page, `__editBench.waitDraw(__editBench.inputs.at(-1) ?? 0, ${Math.max(stepTimeoutMs, 10_000)})`);
   const rec = await probe<ProbeRecord>(page, '(() => { __editBench.rec = false; return __editBench.take(); })()');
   const ms = performance.now() - w0;
   const cpu1 = processCpu(profile);
@@ -280,14 +336,23 @@ async function stroke(page: Page, profile: string, pts: [number, number][], wait
  * the axial view drew the new slice (IMAGE_RENDERED; image and labels are drawn in one pass):
  * what drawing costs with no edit at all.
  */
-async function scrollDraws(page: Page, box: { x: number; y: number; width: number; height: number }, n: number): Promise<(number | null)[]> {
+async function scrollDraws(
+  page: Page,
+  box: { x: number; y: number; width: number; height: number },
+  n: number,
+): Promise<(number | null)[]> {
   const out: (number | null)[] = [];
   await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.2);
   for (let i = 0; i < n; i++) {
     await quiet(page, 20_000);
     const t = await probe<number>(page, 'performance.now()');
     await page.mouse.wheel(0, 100);
-    out.push(await probe<number | null>(page, `__editBench.waitImage(${t}, 5000).then((d) => { const w = __editBench.wheels.find((x) => x >= ${t}); return d === null || w === undefined ? null : d - w; })`));
+    out.push(
+      await probe<number | null>(
+        page,
+        `__editBench.waitImage(${t}, 5000).then((d) => { const w = __editBench.wheels.find((x) => x >= ${t}); return d === null || w === undefined ? null : d - w; })`,
+      ),
+    );
   }
   return out;
 }
@@ -303,10 +368,17 @@ async function voxsegSwitches(page: Page, n: number): Promise<EditRun['switches'
     await quiet(page, 20_000);
     const t = await probe<number>(page, 'performance.now()');
     await page.keyboard.press(key);
-    const r = await probe<{ dom: number; frame: number } | null>(page, `__editBench.waitTool(${JSON.stringify(tool)}, ${t}, 5000)`);
+    const r = await probe<{ dom: number; frame: number } | null>(
+      page,
+      `__editBench.waitTool(${JSON.stringify(tool)}, ${t}, 5000)`,
+    );
     const keyAt = await probe<number | undefined>(page, `__editBench.keys.filter((k) => k >= ${t})[0]`);
     current = tool;
-    out.push({ what: `key ${key} → ${tool}`, applied: r && keyAt !== undefined ? r.dom - keyAt : NaN, frame: r && keyAt !== undefined ? r.frame - keyAt : NaN });
+    out.push({
+      what: `key ${key} → ${tool}`,
+      applied: r && keyAt !== undefined ? r.dom - keyAt : NaN,
+      frame: r && keyAt !== undefined ? r.frame - keyAt : NaN,
+    });
   }
   return out;
 }
@@ -343,7 +415,9 @@ async function voxsegUndos(page: Page, n: number): Promise<{ times: EditRun['und
       page,
       `Promise.all([__editBench.waitDraw(${t}, 5000), __editBench.waitRevision(${rev}, 5000)]).then(([draw, rev]) => ({ key: __editBench.keys.filter((k) => k >= ${t})[0], draw, rev }))`,
     );
-    times.push({ ms: r.key !== undefined && r.draw !== null && r.rev !== null ? Math.max(r.draw, r.rev) - r.key : null });
+    times.push({
+      ms: r.key !== undefined && r.draw !== null && r.rev !== null ? Math.max(r.draw, r.rev) - r.key : null,
+    });
     await probe(page, '__editBench.frame()');
   }
   return { times };
@@ -355,7 +429,11 @@ async function stockUndos(page: Page, n: number): Promise<{ times: EditRun['undo
     const memos = window.__csHistoryMemos ?? [];
     return { found: memos.length, undoAvailable: memos.map((m) => m.undoAvailable), size: memos[0]?.size };
   });
-  if (!avail.found) return { times: [], note: 'Cornerstone’s HistoryMemo could not be reached from the page (not found in the built bundle)' };
+  if (!avail.found)
+    return {
+      times: [],
+      note: 'Cornerstone’s HistoryMemo could not be reached from the page (not found in the built bundle)',
+    };
   const before = (await page.evaluate(() => window.__voxsegTest!.edit()?.counts[1] ?? 0)) as number;
   const times: EditRun['undos'] = [];
   for (let i = 0; i < n; i++) {
@@ -375,6 +453,7 @@ async function stockUndos(page: Page, n: number): Promise<{ times: EditRun['undo
   const after = (await page.evaluate(() => window.__voxsegTest!.edit()?.counts[1] ?? 0)) as number;
   const note =
     `DefaultHistoryMemo (ring of ${avail.size} entries; ${avail.undoAvailable.join('/')} undoable before) reached through a DevTools breakpoint; ` +
-    `segment 1 voxels ${before} → ${after} over ${times.length} undos` + (times.length < n ? ` (only ${times.length} of ${n} were possible)` : '');
+    `segment 1 voxels ${before} → ${after} over ${times.length} undos` +
+    (times.length < n ? ` (only ${times.length} of ${n} were possible)` : '');
   return { times, note };
 }

@@ -22,12 +22,23 @@ import type { InferenceCase, InferenceRun } from './shared';
  * WebGPU in headless Chromium without a GPU: Dawn on SwiftShader (Vulkan on the CPU). Only says
  * whether the path works; its timings are not a speed figure.
  */
-const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--disable-vulkan-surface'];
+const WEBGPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-vulkan-surface',
+];
 
 /** Reading the input files and the warm-up job. */
 const PREPARE_TIMEOUT_MS = 120_000;
 
-export async function runInferenceInBrowser(url: string, c: InferenceCase, device: 'wasm' | 'webgpu', timeoutMs: number): Promise<InferenceRun> {
+export async function runInferenceInBrowser(
+  url: string,
+  c: InferenceCase,
+  device: 'wasm' | 'webgpu',
+  timeoutMs: number,
+): Promise<InferenceRun> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'voxseg-bench-'));
   let ctx: BrowserContext | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -56,13 +67,20 @@ export async function runInferenceInBrowser(url: string, c: InferenceCase, devic
     const threads = await page.evaluate(() => navigator.hardwareConcurrency);
     const spec: PageSpec = { case: c, device, threads };
     // The warm-up job takes seconds; if it does not end, the runtime never started (e.g. WASM threads).
-    const prepTimer = setTimeout(() => {
-      prepStuck = true;
-      closing = cx.close().catch(() => {});
-    }, Math.min(timeoutMs, PREPARE_TIMEOUT_MS));
-    const prep = await page.evaluate((s) => window.inferenceBench.prepare(s), spec).finally(() => clearTimeout(prepTimer));
+    const prepTimer = setTimeout(
+      () => {
+        prepStuck = true;
+        closing = cx.close().catch(() => {});
+      },
+      Math.min(timeoutMs, PREPARE_TIMEOUT_MS),
+    );
+    const prep = await page
+      .evaluate((s) => window.inferenceBench.prepare(s), spec)
+      .finally(() => clearTimeout(prepTimer));
 
-    const { result: run, span } = await measureRenderers(page, userDataDir, (): Promise<PageRun> => page.evaluate(() => window.inferenceBench.run()));
+    const { result: run, span } = await measureRenderers(page, userDataDir, (): Promise<PageRun> =>
+      page.evaluate(() => window.inferenceBench.run()),
+    );
     const s = run.summary;
     const notes = [...s.device.notes, ...errors.slice(0, 3).map((e) => `page: ${e.slice(0, 200)}`)];
     if (!prep.crossOriginIsolated) notes.push('page NOT cross-origin isolated');
@@ -86,7 +104,10 @@ export async function runInferenceInBrowser(url: string, c: InferenceCase, devic
       crossOriginIsolated: prep.crossOriginIsolated,
     };
   } catch (e) {
-    if (prepStuck) throw new Error(`${c.id} on browser ${device}: the 16^3 warm-up job did not finish within ${PREPARE_TIMEOUT_MS / 1000} s (runtime or its WASM threads not starting?)`);
+    if (prepStuck)
+      throw new Error(
+        `${c.id} on browser ${device}: the 16^3 warm-up job did not finish within ${PREPARE_TIMEOUT_MS / 1000} s (runtime or its WASM threads not starting?)`,
+      );
     if (timedOut) throw new Error(`${c.id} on browser ${device}: no result within ${Math.round(timeoutMs / 1000)} s`);
     throw e;
   } finally {

@@ -27,7 +27,13 @@ const CROP: Vec3 = [112, 112, 56];
 function writeRaw(name: string, v: Volume): { path: string; header: RawHeader } {
   const path = join(DIR, `${name}.raw`);
   const h = v.header;
-  const header: RawHeader = { dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as RawHeader['direction'], metadata: { ...h.metadata } };
+  const header: RawHeader = {
+    dims: [...h.dims] as Vec3,
+    spacing: [...h.spacing] as Vec3,
+    origin: [...h.origin] as Vec3,
+    direction: [...h.direction] as RawHeader['direction'],
+    metadata: { ...h.metadata },
+  };
   writeFileSync(path, new Uint8Array(v.voxels.buffer, v.voxels.byteOffset, v.voxels.byteLength));
   writeFileSync(join(DIR, `${name}.json`), JSON.stringify(header));
   return { path, header };
@@ -67,7 +73,9 @@ function phantomFiles(regen: boolean) {
     const { ct } = generatePhantom(PHANTOM);
     full = writeRaw(name, ct);
     cropped = writeRaw(`${name}-crop${CROP.join('x')}`, crop(ct, CROP));
-    console.log(`bench: generated the ${PHANTOM.dims.join('x')} phantom CT into ${DIR} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `bench: generated the ${PHANTOM.dims.join('x')} phantom CT into ${DIR} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   return { full, cropped };
 }
@@ -102,7 +110,8 @@ export function prepareCases(opts: { regen: boolean; unetBase: number }): Cases 
       manifest: parseManifestText(readFileSync(manifestFile, 'utf8'), manifestFile),
       volume: { kind: 'nifti', path: t1 },
     });
-  } else notes.push(`${existsSync(meshnet) ? t1 : meshnet} not found (no ../shared checkout): meshnet-gwm rows skipped`);
+  } else
+    notes.push(`${existsSync(meshnet) ? t1 : meshnet} not found (no ../shared checkout): meshnet-gwm rows skipped`);
 
   const { full, cropped } = phantomFiles(opts.regen);
   const unet = buildUnet({ base: opts.unetBase, classes: CLASSES, seed: 1 });
@@ -113,7 +122,14 @@ export function prepareCases(opts: { regen: boolean; unetBase: number }): Cases 
     label: `U-Net, ${phantomLabel} → 3 mm grid, 128^3 patches, overlap 0.5`,
     model: unetFile,
     modelInfo: unet.describe,
-    manifest: windowManifest({ id: 'bench-unet', name: 'bench U-Net (random weights)', classes: CLASSES, spacing: [3, 3, 3], patch: [128, 128, 128], overlap: 0.5 }),
+    manifest: windowManifest({
+      id: 'bench-unet',
+      name: 'bench U-Net (random weights)',
+      classes: CLASSES,
+      spacing: [3, 3, 3],
+      patch: [128, 128, 128],
+      overlap: 0.5,
+    }),
     volume: { kind: 'raw', ...full },
   });
   const pointwise = buildPointwise(CLASSES, 3);
@@ -122,11 +138,32 @@ export function prepareCases(opts: { regen: boolean; unetBase: number }): Cases 
     label: `${CLASSES}-class 1x1x1 Conv, ${phantomLabel} at its own spacing, 128^3 patches, overlap 0.5`,
     model: writeModel('pointwise14', pointwise.onnx),
     modelInfo: pointwise.describe,
-    manifest: windowManifest({ id: 'bench-pointwise', name: 'bench 1x1x1 conv', classes: CLASSES, spacing: PHANTOM.spacing, patch: [128, 128, 128], overlap: 0.5 }),
+    manifest: windowManifest({
+      id: 'bench-pointwise',
+      name: 'bench 1x1x1 conv',
+      classes: CLASSES,
+      spacing: PHANTOM.spacing,
+      patch: [128, 128, 128],
+      overlap: 0.5,
+    }),
     volume: { kind: 'raw', ...full },
   });
-  const small = windowManifest({ id: 'bench-unet-32', name: 'bench U-Net, 32^3 patches', classes: CLASSES, spacing: [3, 3, 3], patch: [32, 32, 32], overlap: 0.5 });
-  cases.push({ id: 'webgpu', label: `U-Net, ${CROP.join('x')} crop of the phantom → 3 mm, one 32^3 patch`, model: unetFile, modelInfo: unet.describe, manifest: small, volume: { kind: 'raw', ...cropped } });
+  const small = windowManifest({
+    id: 'bench-unet-32',
+    name: 'bench U-Net, 32^3 patches',
+    classes: CLASSES,
+    spacing: [3, 3, 3],
+    patch: [32, 32, 32],
+    overlap: 0.5,
+  });
+  cases.push({
+    id: 'webgpu',
+    label: `U-Net, ${CROP.join('x')} crop of the phantom → 3 mm, one 32^3 patch`,
+    model: unetFile,
+    modelInfo: unet.describe,
+    manifest: small,
+    volume: { kind: 'raw', ...cropped },
+  });
   // The same network with MaxPool down: does the engine see that WebGPU cannot run it, and fall back?
   const pooled = buildUnet({ base: opts.unetBase, classes: CLASSES, seed: 1, down: 'maxpool' });
   cases.push({

@@ -31,7 +31,8 @@ export interface ConversionRun {
 }
 
 const [mode, input] = process.argv.slice(2);
-if ((mode !== 'import' && mode !== 'read') || !input) throw new Error('usage: nnunet-child.ts import|read RESULT_FOLDER|ZIP');
+if ((mode !== 'import' && mode !== 'read') || !input)
+  throw new Error('usage: nnunet-child.ts import|read RESULT_FOLDER|ZIP');
 
 function filesUnder(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
@@ -49,7 +50,11 @@ let extra: Pick<ConversionRun, 'onnxBytes' | 'parameters' | 'notes'> = {};
 if (mode === 'import') {
   const r = await importNnunet(await nnunetSourceFiles(input), input);
   const count = /([\d,]+) parameters/.exec([r.manifest.provenance.training ?? '', ...r.notes].join(' '));
-  extra = { onnxBytes: r.onnx.byteLength, parameters: count ? Number(count[1].replace(/,/g, '')) : undefined, notes: r.notes };
+  extra = {
+    onnxBytes: r.onnx.byteLength,
+    parameters: count ? Number(count[1].replace(/,/g, '')) : undefined,
+    notes: r.notes,
+  };
 } else {
   let n = 0;
   for (const f of files) n += (await readFile(f)).byteLength;

@@ -44,15 +44,25 @@ function makeFixture(name: string, args: string[], regen: boolean): Fixture {
     const s = JSON.parse(readFileSync(stamp, 'utf8')) as Fixture & { key: string };
     if (s.key === key && existsSync(s.folder) && (!s.zip || existsSync(s.zip))) return s;
   }
-  if (spawnSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status !== 0) throw new Error(`${PYTHON} with torch and numpy not found (needed once to write the nnU-Net fixtures)`);
+  if (spawnSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status !== 0)
+    throw new Error(`${PYTHON} with torch and numpy not found (needed once to write the nnU-Net fixtures)`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const t0 = performance.now();
-  const r = spawnSync(PYTHON, ['training/nnunet_reference.py', 'make', ...args, '--out', out], { cwd: REPO, encoding: 'utf8', maxBuffer: 16 << 20 });
-  if (r.status !== 0) throw new Error(`nnunet_reference.py make ${key} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' / ')}`);
+  const r = spawnSync(PYTHON, ['training/nnunet_reference.py', 'make', ...args, '--out', out], {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `nnunet_reference.py make ${key} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' / ')}`,
+    );
   const made = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Fixture;
   writeFileSync(stamp, JSON.stringify({ key, folder: made.folder, zip: made.zip }));
-  console.log(`bench: wrote the nnU-Net fixture ${name} (${key}) into ${out} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `bench: wrote the nnU-Net fixture ${name} (${key}) into ${out} in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
   return made;
 }
 
@@ -64,7 +74,11 @@ export interface NnunetPrep {
   notes: string[];
 }
 
-export async function prepareNnunet(opts: { regen: boolean; patch?: string; ct: { volume: VolumeRef; label: string } }): Promise<NnunetPrep> {
+export async function prepareNnunet(opts: {
+  regen: boolean;
+  patch?: string;
+  ct: { volume: VolumeRef; label: string };
+}): Promise<NnunetPrep> {
   const notes: string[] = [];
   const base = ['--schema', 'new', '--seed', '1'];
   let conversion: Fixture | undefined;
@@ -76,7 +90,11 @@ export async function prepareNnunet(opts: { regen: boolean; patch?: string; ct: 
   const patch = opts.patch ? ['--patch', opts.patch] : [];
   let total: Fixture;
   try {
-    total = makeFixture(`total-3mm${opts.patch ? `-patch${opts.patch.replace(/,/g, 'x')}` : ''}`, ['--case', 'total-3mm', ...base, '--trainer', TRAINER, ...patch], opts.regen);
+    total = makeFixture(
+      `total-3mm${opts.patch ? `-patch${opts.patch.replace(/,/g, 'x')}` : ''}`,
+      ['--case', 'total-3mm', ...base, '--trainer', TRAINER, ...patch],
+      opts.regen,
+    );
   } catch (e) {
     notes.push(`nnU-Net speed rows skipped: ${(e as Error).message}`);
     return { conversion, notes };
@@ -86,14 +104,18 @@ export async function prepareNnunet(opts: { regen: boolean; patch?: string; ct: 
   try {
     r = await importNnunet(await nnunetSourceFiles(total.folder), total.folder);
   } catch (e) {
-    notes.push(`nnU-Net speed rows skipped: importing ${relative(REPO, total.folder)} failed: ${(e as Error).message.split('\n')[0]}`);
+    notes.push(
+      `nnU-Net speed rows skipped: importing ${relative(REPO, total.folder)} failed: ${(e as Error).message.split('\n')[0]}`,
+    );
     return { conversion, notes };
   }
   const dir = join(total.folder, '..', '..');
   const model = join(dir, 'total-3mm.onnx'); // a name of its own: the browser page finds its files by name
   writeFileSync(model, r.onnx);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(r.manifest, null, 2));
-  console.log(`bench: imported ${relative(REPO, total.folder)} in ${((performance.now() - t0) / 1000).toFixed(1)} s (${(r.onnx.byteLength / 1e6).toFixed(0)} MB ONNX)`);
+  console.log(
+    `bench: imported ${relative(REPO, total.folder)} in ${((performance.now() - t0) / 1000).toFixed(1)} s (${(r.onnx.byteLength / 1e6).toFixed(0)} MB ONNX)`,
+  );
   const p = r.manifest.preprocessing;
   if (p.mode !== 'nnunet') throw new Error(`${total.folder}: the importer made a ${p.mode} manifest`);
   const count = /([\d,]+) parameters/.exec(r.manifest.provenance.training ?? '')?.[1] ?? '?';
@@ -113,9 +135,18 @@ export async function prepareNnunet(opts: { regen: boolean; patch?: string; ct: 
 
 function runChild(mode: 'import' | 'read', input: string, timeoutMs: number): ConversionRun {
   const child = join(REPO, 'bench/inference/nnunet-child.ts');
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', child, mode, input], { cwd: REPO, encoding: 'utf8', maxBuffer: 16 << 20, timeout: timeoutMs });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new Error(`no result within ${Math.round(timeoutMs / 1000)} s`);
-  if (r.status !== 0) throw new Error(`child exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-4).join(' / ')}`);
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', child, mode, input], {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    timeout: timeoutMs,
+  });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT')
+    throw new Error(`no result within ${Math.round(timeoutMs / 1000)} s`);
+  if (r.status !== 0)
+    throw new Error(
+      `child exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-4).join(' / ')}`,
+    );
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as ConversionRun;
 }
 
@@ -141,7 +172,9 @@ export function runConversion(f: Fixture, reps: number, timeoutMs: number): Conv
         try {
           const r = runChild(mode, x.path, timeoutMs);
           (runs[key] ??= []).push(r);
-          console.log(`  nnunet conversion rep ${rep} ${key.padEnd(13)} ${fmt(r.seconds, 2).padStart(6)} s  cpu ${fmt(r.cpuSeconds, 2)} s  peak +${fmt(r.peakGrowthBytes / 1e6)} MB (rss ${fmt(r.peakRssBytes / 1e6)} MB)`);
+          console.log(
+            `  nnunet conversion rep ${rep} ${key.padEnd(13)} ${fmt(r.seconds, 2).padStart(6)} s  cpu ${fmt(r.cpuSeconds, 2)} s  peak +${fmt(r.peakGrowthBytes / 1e6)} MB (rss ${fmt(r.peakRssBytes / 1e6)} MB)`,
+          );
         } catch (e) {
           errors[key] = (e as Error).message.split('\n')[0];
           console.log(`  nnunet conversion rep ${rep} ${key} FAILED: ${errors[key]}`);
@@ -149,7 +182,9 @@ export function runConversion(f: Fixture, reps: number, timeoutMs: number): Conv
       }
   const med = (key: string, g: (r: ConversionRun) => number) => (runs[key]?.length ? median(runs[key].map(g)) : NaN);
   const mb = (b: number) => fmt(b / 1e6);
-  const first = Object.values(runs).flat().find((r) => r.mode === 'import');
+  const first = Object.values(runs)
+    .flat()
+    .find((r) => r.mode === 'import');
   const rows = inputs.map((x) => {
     const imp = runs[`${x.id}-import`];
     const read = runs[`${x.id}-read`];
@@ -160,7 +195,10 @@ export function runConversion(f: Fixture, reps: number, timeoutMs: number): Conv
       x.what,
       mb(imp[0].inputBytes),
       fmt(s, 2),
-      fmt(med(`${x.id}-import`, (r) => r.cpuSeconds), 2),
+      fmt(
+        med(`${x.id}-import`, (r) => r.cpuSeconds),
+        2,
+      ),
       mb(med(`${x.id}-import`, (r) => r.peakGrowthBytes)),
       mb(med(`${x.id}-import`, (r) => r.peakRssBytes)),
       read?.length ? fmt(rs, 2) : `FAILED: ${errors[`${x.id}-read`] ?? 'not run'}`,
@@ -174,7 +212,10 @@ export function runConversion(f: Fixture, reps: number, timeoutMs: number): Conv
       `Checkpoint ${mb(fileBytes(join(f.folder, 'fold_0/checkpoint_final.pth')))} MB (it also holds the SGD momentum, as nnU-Net's do: about twice the weights); ` +
       `ONNX ${first?.onnxBytes ? mb(first.onnxBytes) : '?'} MB (float32 weights).`,
     '',
-    markdownTable(['input', 'input MB', 'import s', 'CPU s', 'peak growth MB', 'peak RSS MB', 'baseline: read s', 'import / read'], rows),
+    markdownTable(
+      ['input', 'input MB', 'import s', 'CPU s', 'peak growth MB', 'peak RSS MB', 'baseline: read s', 'import / read'],
+      rows,
+    ),
     '',
     `${reps === 1 ? 'One run' : `Median of ${reps} runs`} each, a fresh Node child per run (modules loaded before the clock). import = \`nnunetSourceFiles\` + \`importNnunet\` ` +
       '(read, unzip, unpickle, ONNX graph, SHA-256, manifest; nothing written), as `voxseg import-model --nnunet`. Baseline: the same files read into memory with `readFile` ' +

@@ -18,7 +18,8 @@ import { beginSelfMeasure } from '../lib/proc';
 import { volumeFromBytes, warmupJob, type InferenceCase, type InferenceRun } from './shared';
 
 const [caseFile, device] = process.argv.slice(2);
-if (!caseFile || (device !== 'native' && device !== 'node-wasm')) throw new Error('usage: node-child.ts CASE.json native|node-wasm');
+if (!caseFile || (device !== 'native' && device !== 'node-wasm'))
+  throw new Error('usage: node-child.ts CASE.json native|node-wasm');
 const c = JSON.parse(readFileSync(caseFile, 'utf8')) as InferenceCase;
 const volume = volumeFromBytes(c.volume, new Uint8Array(readFileSync(c.volume.path)));
 const bytes = new Uint8Array(readFileSync(c.model));
@@ -31,7 +32,12 @@ let warmupMs: number | undefined;
 if (client) {
   const w = warmupJob();
   const t = performance.now();
-  await client.segment(w.volume, { manifest: w.manifest, model: { bytes: w.onnx.slice().buffer }, device: 'wasm', threads });
+  await client.segment(w.volume, {
+    manifest: w.manifest,
+    model: { bytes: w.onnx.slice().buffer },
+    device: 'wasm',
+    threads,
+  });
   warmupMs = performance.now() - t;
 }
 
@@ -60,7 +66,12 @@ if (native) {
     await session.release();
   }
 } else {
-  const r = await client!.segment(volume, { manifest: c.manifest, model: { bytes: bytes.buffer as ArrayBuffer }, device: 'wasm', threads });
+  const r = await client!.segment(volume, {
+    manifest: c.manifest,
+    model: { bytes: bytes.buffer as ArrayBuffer },
+    device: 'wasm',
+    threads,
+  });
   const s = r.summary;
   run = {
     modelSeconds: s.inferenceSeconds,

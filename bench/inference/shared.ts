@@ -70,7 +70,10 @@ export function volumeFromBytes(ref: VolumeRef, bytes: Uint8Array): Volume {
   if (ref.kind === 'nifti') return readNifti(bytes, ref.path.split('/').pop());
   const { dims, spacing, origin, direction, metadata } = ref.header;
   const voxels = new Int16Array(dims[0] * dims[1] * dims[2]);
-  if (bytes.byteLength !== voxels.byteLength) throw new Error(`${ref.path}: ${bytes.byteLength} bytes, expected ${voxels.byteLength} for int16 ${dims.join('x')}`);
+  if (bytes.byteLength !== voxels.byteLength)
+    throw new Error(
+      `${ref.path}: ${bytes.byteLength} bytes, expected ${voxels.byteLength} for int16 ${dims.join('x')}`,
+    );
   new Uint8Array(voxels.buffer).set(bytes);
   return createVolume({ dims, spacing, origin, direction, metadata, voxels });
 }
@@ -82,10 +85,17 @@ export function volumeFromBytes(ref: VolumeRef, bytes: Uint8Array): Volume {
  */
 export function warmupJob(): { volume: Volume; manifest: ModelManifest; onnx: Uint8Array } {
   const voxels = new Int16Array(16 ** 3);
-  for (let n = 0; n < voxels.length; n++) voxels[n] = (n * 37) % 400 - 200;
+  for (let n = 0; n < voxels.length; n++) voxels[n] = ((n * 37) % 400) - 200;
   return {
     volume: createVolume({ dims: [16, 16, 16], spacing: [1, 1, 1], voxels, metadata: { modality: 'CT' } }),
-    manifest: windowManifest({ id: 'bench-warmup', name: 'warm-up', classes: 2, spacing: [1, 1, 1], patch: [16, 16, 16], overlap: 0 }),
+    manifest: windowManifest({
+      id: 'bench-warmup',
+      name: 'warm-up',
+      classes: 2,
+      spacing: [1, 1, 1],
+      patch: [16, 16, 16],
+      overlap: 0,
+    }),
     onnx: buildPointwise(2, 7).onnx,
   };
 }

@@ -59,8 +59,16 @@ if (spec.kind === 'onnx') {
   const borrowed = JSON.parse(readFileSync(join(zoo, spec.borrowColormap), 'utf8')) as unknown;
   const cmName = spec.borrowColormap.split('/').pop()!;
   src.colormaps = { ...src.colormaps, [cmName]: borrowed };
-  const entry = selectBrainchopSettings(JSON.parse(readFileSync(list, 'utf8')), src.modelId, src.modelFile, spec.settingsId);
-  const r = convertBrainchop(src, { settings: { ...entry, type: 'Segmentation', colormapPath: `./${cmName}` }, name: `${spec.folder} (3-class tissue)` });
+  const entry = selectBrainchopSettings(
+    JSON.parse(readFileSync(list, 'utf8')),
+    src.modelId,
+    src.modelFile,
+    spec.settingsId,
+  );
+  const r = convertBrainchop(src, {
+    settings: { ...entry, type: 'Segmentation', colormapPath: `./${cmName}` },
+    name: `${spec.folder} (3-class tissue)`,
+  });
   inspectOnnx(r.onnx, 'model.onnx');
   onnx = r.onnx;
   manifest = parseManifest(JSON.parse(JSON.stringify(r.manifest)), 'manifest.json');
@@ -70,7 +78,10 @@ const convertSeconds = (performance.now() - t0conv) / 1000;
 const labelOf = (re: RegExp) => manifest.labels.find((l) => re.test(l.name));
 const wmLabel = labelOf(/white/i);
 const gmLabel = labelOf(/gr[ae]y/i);
-if (!wmLabel || !gmLabel) throw new Error(`${manifest.id}: no white/grey matter label among ${manifest.labels.map((l) => `${l.value} ${l.name}`).join(', ')}`);
+if (!wmLabel || !gmLabel)
+  throw new Error(
+    `${manifest.id}: no white/grey matter label among ${manifest.labels.map((l) => `${l.value} ${l.name}`).join(', ')}`,
+  );
 
 // ---- input and truth (outside the clock) -------------------------------------------------------
 const warnings: string[] = [];
@@ -144,7 +155,15 @@ const dist = (a: Vec3, b: Vec3) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b
 function bestShift(a: ArrayLike<number>, value: number, truth: Uint8Array): { shift: Vec3; dice: number } {
   const [nx, ny, nz] = labels.header.dims;
   let best = { shift: [0, 0, 0] as Vec3, dice: -1 };
-  const shifts: Vec3[] = [[0, 0, 0], [1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]];
+  const shifts: Vec3[] = [
+    [0, 0, 0],
+    [1, 0, 0],
+    [-1, 0, 0],
+    [0, 1, 0],
+    [0, -1, 0],
+    [0, 0, 1],
+    [0, 0, -1],
+  ];
   let nt = 0;
   for (let n = 0; n < truth.length; n++) nt += truth[n];
   for (const [di, dj, dk] of shifts) {
@@ -154,7 +173,8 @@ function bestShift(a: ArrayLike<number>, value: number, truth: Uint8Array): { sh
       for (let j = 0; j < ny; j++)
         for (let i = 0; i < nx; i++) {
           const [si, sj, sk] = [i + di, j + dj, k + dk];
-          if (si < 0 || sj < 0 || sk < 0 || si >= nx || sj >= ny || sk >= nz || a[(sk * ny + sj) * nx + si] !== value) continue;
+          if (si < 0 || sj < 0 || sk < 0 || si >= nx || sj >= ny || sk >= nz || a[(sk * ny + sj) * nx + si] !== value)
+            continue;
           na++;
           both += truth[(k * ny + j) * nx + i];
         }
@@ -173,7 +193,10 @@ const run: TissueRun = {
   manifestId: manifest.id,
   name: manifest.name,
   normalization: manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.normalization.kind : '?',
-  crop: manifest.preprocessing.mode === 'whole-volume' && manifest.preprocessing.crop ? manifest.preprocessing.crop.padding : null,
+  crop:
+    manifest.preprocessing.mode === 'whole-volume' && manifest.preprocessing.crop
+      ? manifest.preprocessing.crop.padding
+      : null,
   wmLabel: `${wmLabel.value} ${wmLabel.name}`,
   gmLabel: `${gmLabel.value} ${gmLabel.name}`,
   dims: [...labels.header.dims] as Vec3,

@@ -27,22 +27,38 @@ export type TissueModel =
   | { id: string; kind: 'onnx'; onnx: string; manifest: string; about: string };
 
 export const TISSUE_MODELS: TissueModel[] = [
-  { id: 'model5_gw_ae', kind: 'brainchop', folder: 'model5_gw_ae', settingsId: 1, bundled: 'brainchop-tissue-light', about: 'bundled brainchop-tissue-light: brainchop "Tissue GWM (light)", list entry 1' },
-  { id: 'model20chan3cls', kind: 'brainchop', folder: 'model20chan3cls', settingsId: 2, bundled: 'brainchop-tissue', about: 'bundled brainchop-tissue: brainchop "Tissue GWM (High Acc)", list entry 2' },
+  {
+    id: 'model5_gw_ae',
+    kind: 'brainchop',
+    folder: 'model5_gw_ae',
+    settingsId: 1,
+    bundled: 'brainchop-tissue-light',
+    about: 'bundled brainchop-tissue-light: brainchop "Tissue GWM (light)", list entry 1',
+  },
+  {
+    id: 'model20chan3cls',
+    kind: 'brainchop',
+    folder: 'model20chan3cls',
+    settingsId: 2,
+    bundled: 'brainchop-tissue',
+    about: 'bundled brainchop-tissue: brainchop "Tissue GWM (High Acc)", list entry 2',
+  },
   {
     id: 'model11_gw_ae',
     kind: 'brainchop',
     folder: 'model11_gw_ae',
     settingsId: 11,
     borrowColormap: 'model5_gw_ae/colormap3.json',
-    about: 'brainchop lists it only for brain extraction (entry 11, its 3 classes binarised); run here as a 3-class tissue model with entry 11\'s preprocessing and model5_gw_ae\'s colormap3 labels',
+    about:
+      "brainchop lists it only for brain extraction (entry 11, its 3 classes binarised); run here as a 3-class tissue model with entry 11's preprocessing and model5_gw_ae's colormap3 labels",
   },
   {
     id: 'meshnet-gwm',
     kind: 'onnx',
     onnx: 'models/meshnet-gwm/model.onnx',
     manifest: 'tests/fixtures/models/meshnet-gwm.manifest.json',
-    about: 'niivue-onnx export of model5_gw_ae\'s weights with the fixture manifest (no head crop): a cross-check of the converter',
+    about:
+      "niivue-onnx export of model5_gw_ae's weights with the fixture manifest (no head crop): a cross-check of the converter",
   },
 ];
 

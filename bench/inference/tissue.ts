@@ -25,9 +25,18 @@ function missingShared(models: TissueModel[]): string | undefined {
 
 function runChild(id: string, timeoutMs: number): TissueRun {
   const child = join(REPO, 'bench/inference/tissue-child.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, id], { cwd: REPO, encoding: 'utf8', maxBuffer: 16 << 20, timeout: timeoutMs });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new Error(`no result within ${Math.round(timeoutMs / 1000)} s`);
-  if (r.status !== 0) throw new Error(`child exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-4).join(' / ')}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, id], {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    timeout: timeoutMs,
+  });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT')
+    throw new Error(`no result within ${Math.round(timeoutMs / 1000)} s`);
+  if (r.status !== 0)
+    throw new Error(
+      `child exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-4).join(' / ')}`,
+    );
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as TissueRun;
 }
 
@@ -40,7 +49,10 @@ const TITLE = '### Tissue accuracy: brainchop grey/white matter models on bet.ni
 export function runTissue(opts: { only?: string[]; timeoutMs: number }): TissueResult {
   const models = TISSUE_MODELS.filter((m) => !opts.only || opts.only.includes(m.id));
   const unknown = (opts.only ?? []).filter((id) => !TISSUE_MODELS.some((m) => m.id === id));
-  if (unknown.length) throw new Error(`--tissue-models: unknown ${unknown.join(', ')} (known: ${TISSUE_MODELS.map((m) => m.id).join(', ')})`);
+  if (unknown.length)
+    throw new Error(
+      `--tissue-models: unknown ${unknown.join(', ')} (known: ${TISSUE_MODELS.map((m) => m.id).join(', ')})`,
+    );
   const missing = missingShared(models);
   if (missing) {
     const msg = `${missing} not found (no ../shared checkout): tissue accuracy rows skipped`;
@@ -85,7 +97,18 @@ export function runTissue(opts: { only?: string[]; timeoutMs: number }): TissueR
     TITLE,
     '',
     markdownTable(
-      ['model', 'WM Dice', 'GM Dice', 'WM voxels (model / FAST)', 'GM voxels (model / FAST)', 'seconds', 'model s', 'centroid Δ mm (WM / GM)', 'better ±1 shift (WM / GM)', 'normalization, crop'],
+      [
+        'model',
+        'WM Dice',
+        'GM Dice',
+        'WM voxels (model / FAST)',
+        'GM voxels (model / FAST)',
+        'seconds',
+        'model s',
+        'centroid Δ mm (WM / GM)',
+        'better ±1 shift (WM / GM)',
+        'normalization, crop',
+      ],
       rows,
     ),
     '',

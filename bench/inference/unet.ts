@@ -19,8 +19,19 @@ import type { Vec3 } from '../../src/core/types';
 
 /** The 13 abdominal organs of the BTCV challenge (label names only; the weights are random). */
 const ORGANS = [
-  'spleen', 'kidney_right', 'kidney_left', 'gallbladder', 'esophagus', 'liver', 'stomach',
-  'aorta', 'inferior_vena_cava', 'portal_and_splenic_vein', 'pancreas', 'adrenal_right', 'adrenal_left',
+  'spleen',
+  'kidney_right',
+  'kidney_left',
+  'gallbladder',
+  'esophagus',
+  'liver',
+  'stomach',
+  'aorta',
+  'inferior_vena_cava',
+  'portal_and_splenic_vein',
+  'pancreas',
+  'adrenal_right',
+  'adrenal_left',
 ];
 export const CLASSES = ORGANS.length + 1;
 
@@ -70,16 +81,27 @@ export function buildUnet({ base, classes, seed, down = 'conv' }: UnetOptions): 
     params += cout * fanIn + cout;
     macs += cout * fanIn * scale;
     const pad = k === 3 ? [1, 1, 1, 1, 1, 1] : [0, 0, 0, 0, 0, 0];
-    const y = g.node('Conv', [x, `w${id}`, `b${id}`], [`conv${id}`], { kernel_shape: [k, k, k], pads: pad, strides: [stride, stride, stride] });
+    const y = g.node('Conv', [x, `w${id}`, `b${id}`], [`conv${id}`], {
+      kernel_shape: [k, k, k],
+      pads: pad,
+      strides: [stride, stride, stride],
+    });
     return relu ? g.node('Relu', [y], [`relu${id}`]) : y;
   };
-  const block = (x: string, cin: number, cout: number, scale: number, stride = 1) => conv(conv(x, cin, cout, 3, scale, true, stride), cout, cout, 3, scale);
+  const block = (x: string, cin: number, cout: number, scale: number, stride = 1) =>
+    conv(conv(x, cin, cout, 3, scale, true, stride), cout, cout, 3, scale);
   /** Encoder stage one level down (`scale` = its voxels / input voxels). */
   const lower = (x: string, cin: number, cout: number, scale: number) =>
-    down === 'conv' ? block(x, cin, cout, scale, 2) : block(g.node('MaxPool', [x], [`pool${n}`], { kernel_shape: [2, 2, 2], strides: [2, 2, 2] }), cin, cout, scale);
+    down === 'conv'
+      ? block(x, cin, cout, scale, 2)
+      : block(g.node('MaxPool', [x], [`pool${n}`], { kernel_shape: [2, 2, 2], strides: [2, 2, 2] }), cin, cout, scale);
   g.initializer('up_scales', Float32Array.from([1, 1, 2, 2, 2]), [5]);
   const up = (x: string, name: string) =>
-    g.node('Resize', [x, '', 'up_scales'], [name], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+    g.node('Resize', [x, '', 'up_scales'], [name], {
+      mode: 'nearest',
+      coordinate_transformation_mode: 'asymmetric',
+      nearest_mode: 'floor',
+    });
 
   const [c1, c2, c3] = [base, 2 * base, 4 * base];
   const e1 = block('input', 1, c1, 1);
@@ -93,7 +115,10 @@ export function buildUnet({ base, classes, seed, down = 'conv' }: UnetOptions): 
   g.node('Identity', [logits], ['output']);
   g.output('output', 'float32', ['batch', classes, 'd', 'h', 'w']);
   return {
-    onnx: g.toBytes({ producer: 'voxseg-bench', docString: `3-D U-Net, 3 levels, base ${base}, ${down} down, ${classes} classes, random He-init weights (seed ${seed})` }),
+    onnx: g.toBytes({
+      producer: 'voxseg-bench',
+      docString: `3-D U-Net, 3 levels, base ${base}, ${down} down, ${classes} classes, random He-init weights (seed ${seed})`,
+    }),
     params,
     macsPerVoxel: macs,
     describe: `3-D U-Net, 3 levels, ${c1}/${c2}/${c3} channels, ${down === 'conv' ? 'stride-2 conv' : 'MaxPool'} down, Resize + conv up, ${params.toLocaleString('en-US')} parameters, ${(macs / 1000).toFixed(1)} kMAC/voxel`,
@@ -109,7 +134,12 @@ export function buildPointwise(classes: number, seed: number): BuiltModel {
   g.initializer('b', normals(rnd, classes, 0.1), [classes]);
   g.node('Conv', ['input', 'w', 'b'], ['output'], { kernel_shape: [1, 1, 1] });
   g.output('output', 'float32', ['batch', classes, 'd', 'h', 'w']);
-  return { onnx: g.toBytes({ producer: 'voxseg-bench' }), params: 2 * classes, macsPerVoxel: classes, describe: `1x1x1 Conv, ${classes} channels` };
+  return {
+    onnx: g.toBytes({ producer: 'voxseg-bench' }),
+    params: 2 * classes,
+    macsPerVoxel: classes,
+    describe: `1x1x1 Conv, ${classes} channels`,
+  };
 }
 
 export interface WindowManifestOptions {
@@ -135,7 +165,11 @@ export function windowManifest(o: WindowManifestOptions): ModelManifest {
     provenance: { source: 'voxseg bench (bench/inference/unet.ts)', training: 'none (seeded He-init)' },
     intended: { modality: ['CT'], bodyPart: 'abdomen' },
     model: { file: 'model.onnx', input: 'input', output: 'output', layout: 'NCDHW', channels: o.classes },
-    labels: names.map((name, c) => ({ value: c + 1, name, color: [(37 * (c + 1)) % 256, (91 * (c + 1)) % 256, (151 * (c + 1)) % 256] })),
+    labels: names.map((name, c) => ({
+      value: c + 1,
+      name,
+      color: [(37 * (c + 1)) % 256, (91 * (c + 1)) % 256, (151 * (c + 1)) % 256],
+    })),
     preprocessing: {
       mode: 'sliding-window',
       spacing: o.spacing,
@@ -151,4 +185,3 @@ export function windowManifest(o: WindowManifestOptions): ModelManifest {
     postprocessing: { activation: 'softmax', decision: 'argmax' },
   };
 }
-

@@ -72,7 +72,10 @@ export function chromiumChildren(userDataDir: string, type: string): number[] {
 export class RssSampler {
   private timer: NodeJS.Timeout | undefined;
   readonly peak = new Map<number, number>();
-  constructor(private readonly pids: number[], private readonly everyMs = 20) {}
+  constructor(
+    private readonly pids: number[],
+    private readonly everyMs = 20,
+  ) {}
   start(): this {
     const tick = () => {
       for (const pid of this.pids) {
@@ -154,6 +157,7 @@ export async function beginSelfMeasure(): Promise<{ base: number; exact: boolean
   return {
     base,
     exact,
-    peak: () => (exact ? (readMem(process.pid)?.hwm ?? NaN) : Math.max(maxRssBefore, process.resourceUsage().maxRSS * 1024)),
+    peak: () =>
+      exact ? (readMem(process.pid)?.hwm ?? NaN) : Math.max(maxRssBefore, process.resourceUsage().maxRSS * 1024),
   };
 }

@@ -57,7 +57,12 @@ export interface RunOptions {
   profilePath?: string;
 }
 
-export async function runInBrowser(url: string, loader: string, paths: string[], opts: RunOptions = {}): Promise<RunResult> {
+export async function runInBrowser(
+  url: string,
+  loader: string,
+  paths: string[],
+  opts: RunOptions = {},
+): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? 300_000;
   const userDataDir = mkdtempSync(join(tmpdir(), 'voxseg-bench-'));
   let ctx: BrowserContext | undefined;
@@ -133,7 +138,11 @@ export async function chromiumVersion(): Promise<string> {
 /** Time plain File reads of the dataset in a fresh browser (see browser/diagnostics.ts). */
 export async function ioFloor(url: string, paths: string[]): Promise<Record<string, number>> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'voxseg-bench-'));
-  const ctx = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  const ctx = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+  });
   try {
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     page.setDefaultTimeout(300_000);

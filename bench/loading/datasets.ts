@@ -1,6 +1,17 @@
 /** The series the loading bench reads: a generated uncompressed phantom and the shared J2K CT. */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,8 +81,17 @@ export async function phantomDataset(dims: [number, number, number], regen = fal
     await generate(dir, dims);
     const now = listDir(dir);
     if (now.paths.length === 0) throw new Error(`phantom generator wrote no files into ${dir}`);
-    writeFileSync(marker, JSON.stringify({ dims, files: now.paths.length, bytes: now.bytes, generatedAt: new Date().toISOString() }, null, 2));
-    console.log(`bench: wrote ${now.paths.length} files, ${(now.bytes / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    writeFileSync(
+      marker,
+      JSON.stringify(
+        { dims, files: now.paths.length, bytes: now.bytes, generatedAt: new Date().toISOString() },
+        null,
+        2,
+      ),
+    );
+    console.log(
+      `bench: wrote ${now.paths.length} files, ${(now.bytes / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   const { paths, bytes } = listDir(dir);
   return { id, label: `phantom ${dims.join('x')} (uncompressed)`, dir, paths, bytes };
@@ -81,7 +101,10 @@ export async function phantomDataset(dims: [number, number, number], regen = fal
 async function generate(dir: string, dims: [number, number, number]): Promise<void> {
   const cli = join(REPO, 'bin/voxseg.js');
   if (!existsSync(cli)) throw new Error(`${cli} not found: cannot generate the phantom series`);
-  const r = spawnSync(process.execPath, [cli, 'phantom', '-o', dir, '--dims', dims.join(','), '--force'], { stdio: 'inherit', cwd: REPO });
+  const r = spawnSync(process.execPath, [cli, 'phantom', '-o', dir, '--dims', dims.join(','), '--force'], {
+    stdio: 'inherit',
+    cwd: REPO,
+  });
   if (r.status !== 0) throw new Error(`voxseg phantom exited with ${r.status ?? r.signal}`);
 }
 

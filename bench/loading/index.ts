@@ -27,7 +27,16 @@ const LABEL: Record<string, string> = {
 };
 const SPEED_GOAL = 1.5;
 const MEMORY_GOAL = 1.5;
-const BYTES: Record<string, number> = { uint8: 1, int8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, float64: 8 };
+const BYTES: Record<string, number> = {
+  uint8: 1,
+  int8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  float32: 4,
+  float64: 8,
+};
 
 interface Row {
   loader: string;
@@ -71,7 +80,10 @@ function runNode(dir: string, profileDir?: string): RunResult {
     maxBuffer: 16 << 20,
     timeout: 300_000,
   });
-  if (r.status !== 0) throw new Error(`node child exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-4).join(' / ')}`);
+  if (r.status !== 0)
+    throw new Error(
+      `node child exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-4).join(' / ')}`,
+    );
   const line = r.stdout.trim().split('\n').pop() ?? '';
   return { ...(JSON.parse(line) as Omit<RunResult, 'crossOriginIsolated'>), crossOriginIsolated: false } as RunResult;
 }
@@ -122,7 +134,11 @@ async function benchDataset(ds: Dataset, url: string, loaders: string[], opts: B
         row.runs.push(r);
         console.log(
           `  ${ds.id} rep ${rep} ${name.padEnd(12)} ${fmt(r.ms).padStart(7)} ms  cpu ${fmt(r.cpuMs).padStart(7)} ms  peak ${fmt(r.peakBytes / 1e6).padStart(5)} MB  ${r.dims.join('x')} ${r.dtype}` +
-            (r.phases ? `  [${Object.entries(r.phases).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}]` : ''),
+            (r.phases
+              ? `  [${Object.entries(r.phases)
+                  .map(([k, v]) => `${k} ${fmt(v)}`)
+                  .join(', ')}]`
+              : ''),
         );
       } catch (e) {
         const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -138,7 +154,9 @@ async function benchDataset(ds: Dataset, url: string, loaders: string[], opts: B
     for (const [k, v] of Object.entries(io)) console.log(`    ${k.padEnd(52)} ${fmt(v).padStart(7)}`);
   }
   // Reference fingerprint: the first loader with results, preferring the dcmjs baseline (simplest code).
-  const refRow = ['dcmjs', 'voxseg', 'cornerstone', 'voxseg-node'].map((l) => rows.get(l)).find((r) => r && r.runs.length > 0);
+  const refRow = ['dcmjs', 'voxseg', 'cornerstone', 'voxseg-node']
+    .map((l) => rows.get(l))
+    .find((r) => r && r.runs.length > 0);
   const reference = refRow?.runs[0].summary;
   const aggs = [...rows.values()].map((r) => aggregate(r, ds, r === refRow ? undefined : reference));
   if (refRow) {
@@ -209,7 +227,18 @@ function datasetTable(ds: Dataset, aggs: Aggregate[]): string {
     `### ${ds.label}: ${ds.paths.length} files, ${fmt(ds.bytes / 1e6, 1)} MB`,
     '',
     markdownTable(
-      ['loader', 'time to volume ms (min–max)', 'CPU ms', 'files/s', 'MB/s', 'peak MB', 'peak / voxel bytes', 'dtype', 'voxseg speedup', 'result check'],
+      [
+        'loader',
+        'time to volume ms (min–max)',
+        'CPU ms',
+        'files/s',
+        'MB/s',
+        'peak MB',
+        'peak / voxel bytes',
+        'dtype',
+        'voxseg speedup',
+        'result check',
+      ],
       rows,
     ),
   ].join('\n');
@@ -218,7 +247,9 @@ function datasetTable(ds: Dataset, aggs: Aggregate[]): string {
 export const loadingSection: BenchSection = {
   name: 'loading',
   async run(opts: BenchOptions): Promise<SectionResult> {
-    const loaders = (opts.filters.loaders?.split(',') ?? [...BROWSER_LOADERS]).filter((l) => [...BROWSER_LOADERS, ...DIAGNOSTIC_LOADERS].includes(l));
+    const loaders = (opts.filters.loaders?.split(',') ?? [...BROWSER_LOADERS]).filter((l) =>
+      [...BROWSER_LOADERS, ...DIAGNOSTIC_LOADERS].includes(l),
+    );
     const withNode = opts.filters.node !== 'no';
     const wanted = opts.filters.datasets?.split(',') ?? ['phantom', 'j2k'];
     const dims = (opts.filters.dims?.split(',').map(Number) ?? [512, 512, 500]) as [number, number, number];
@@ -237,7 +268,9 @@ export const loadingSection: BenchSection = {
     const results: Record<string, Aggregate[]> = {};
     try {
       for (const ds of datasets) {
-        console.log(`bench: loading ${ds.label} (${ds.paths.length} files, ${fmt(ds.bytes / 1e6)} MB), ${opts.reps} reps`);
+        console.log(
+          `bench: loading ${ds.label} (${ds.paths.length} files, ${fmt(ds.bytes / 1e6)} MB), ${opts.reps} reps`,
+        );
         results[ds.id] = await benchDataset(ds, page.url, loaders, opts, withNode);
       }
     } finally {
@@ -255,30 +288,57 @@ export const loadingSection: BenchSection = {
       const mem = v?.ok ? v.peakRatio! : NaN;
       const x = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '—');
       summaryRows.push([ds.label, x(vsD), x(vsC), x(mem)]);
-      if (loaders.includes('dcmjs')) goals.push({ what: `${ds.id}: voxseg speedup vs dcmjs`, target: `≥ ${SPEED_GOAL}x`, actual: x(vsD), met: vsD >= SPEED_GOAL });
+      if (loaders.includes('dcmjs'))
+        goals.push({
+          what: `${ds.id}: voxseg speedup vs dcmjs`,
+          target: `≥ ${SPEED_GOAL}x`,
+          actual: x(vsD),
+          met: vsD >= SPEED_GOAL,
+        });
       if (loaders.includes('cornerstone'))
-        goals.push({ what: `${ds.id}: voxseg speedup vs Cornerstone`, target: `≥ ${SPEED_GOAL}x`, actual: x(vsC), met: vsC >= SPEED_GOAL });
+        goals.push({
+          what: `${ds.id}: voxseg speedup vs Cornerstone`,
+          target: `≥ ${SPEED_GOAL}x`,
+          actual: x(vsC),
+          met: vsC >= SPEED_GOAL,
+        });
       // The memory goal is about large series; on small ones fixed costs (wasm heaps, workers) dominate.
       const info = !ds.id.startsWith('phantom-');
-      goals.push({ what: `${ds.id}: voxseg peak memory / voxel bytes`, target: `≤ ${MEMORY_GOAL}x`, actual: x(mem), met: mem <= MEMORY_GOAL, info });
+      goals.push({
+        what: `${ds.id}: voxseg peak memory / voxel bytes`,
+        target: `≤ ${MEMORY_GOAL}x`,
+        actual: x(mem),
+        met: mem <= MEMORY_GOAL,
+        info,
+      });
     }
 
     const markdown = [
       datasets.map((ds) => datasetTable(ds, results[ds.id])).join('\n\n'),
       '',
       markdownTable(
-        ['dataset', `voxseg vs dcmjs (goal ≥ ${SPEED_GOAL}x)`, `voxseg vs Cornerstone (goal ≥ ${SPEED_GOAL}x)`, `voxseg peak / voxel bytes (goal ≤ ${MEMORY_GOAL}x)`],
+        [
+          'dataset',
+          `voxseg vs dcmjs (goal ≥ ${SPEED_GOAL}x)`,
+          `voxseg vs Cornerstone (goal ≥ ${SPEED_GOAL}x)`,
+          `voxseg peak / voxel bytes (goal ≤ ${MEMORY_GOAL}x)`,
+        ],
         summaryRows,
       ),
       '',
       `Median of ${opts.reps} runs, each in a fresh Chromium profile/process; time = files already selected → voxel array complete. ` +
         'CPU ms = CPU time of the renderer process (all threads, workers included; Node: the child process) during the load, median. ' +
         'MB = 10^6 bytes (file bytes for MB/s). Peak = renderer VmHWM − VmRSS before the load (after gc()); workers included. ' +
-        'voxel bytes = dims × bytes of the loader\'s output dtype. "voxseg speedup" = that loader\'s time / voxseg\'s. ' +
+        "voxel bytes = dims × bytes of the loader's output dtype. \"voxseg speedup\" = that loader's time / voxseg's. " +
         'The dcmjs baseline decodes JPEG 2000 on the main thread with the same OpenJPEG wasm codec Cornerstone uses. ' +
         'The Node row has no speedup (different runtime).',
       ...notes.map((n) => `Note: ${n}`),
     ].join('\n');
-    return { title: 'DICOM loading', markdown, data: { datasets: datasets.map(({ paths: _p, ...d }) => ({ ...d, files: _p.length })), results }, goals };
+    return {
+      title: 'DICOM loading',
+      markdown,
+      data: { datasets: datasets.map(({ paths: _p, ...d }) => ({ ...d, files: _p.length })), results },
+      goals,
+    };
   },
 };

@@ -20,7 +20,8 @@ const files = await listFiles([dir]);
 const tScan = performance.now();
 const scan = await scanFiles(files);
 const tLoad = performance.now();
-if (scan.series.length === 0) throw new Error(`no series found in ${dir}: ${JSON.stringify(scan.rejected.slice(0, 3))}`);
+if (scan.series.length === 0)
+  throw new Error(`no series found in ${dir}: ${JSON.stringify(scan.rejected.slice(0, 3))}`);
 const { volume, warnings } = await loadSeries(scan.series[0]);
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);

@@ -67,15 +67,31 @@ async function settle(page: Page): Promise<void> {
   });
 }
 
-async function uaMemory(page: Page): Promise<{ bytes: number; breakdown: { bytes: number; types: string[]; scope: string }[] } | string> {
+async function uaMemory(
+  page: Page,
+): Promise<{ bytes: number; breakdown: { bytes: number; types: string[]; scope: string }[] } | string> {
   return page.evaluate(async () => {
-    const perf = performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number; breakdown: { bytes: number; types: string[]; attribution: { scope: string; url: string }[] }[] }> };
+    const perf = performance as Performance & {
+      measureUserAgentSpecificMemory?: () => Promise<{
+        bytes: number;
+        breakdown: { bytes: number; types: string[]; attribution: { scope: string; url: string }[] }[];
+      }>;
+    };
     if (!crossOriginIsolated) return 'not cross-origin isolated';
     if (!perf.measureUserAgentSpecificMemory) return 'measureUserAgentSpecificMemory is not available';
     const timeout = new Promise<string>((r) => setTimeout(() => r('no answer within 60 s'), 60_000));
     const m = await Promise.race([perf.measureUserAgentSpecificMemory(), timeout]);
     if (typeof m === 'string') return m;
-    return { bytes: m.bytes, breakdown: m.breakdown.filter((b) => b.bytes > 0).map((b) => ({ bytes: b.bytes, types: b.types, scope: b.attribution.map((a) => `${a.scope} ${a.url.replace(/^.*\/assets\//, '')}`).join(', ') })) };
+    return {
+      bytes: m.bytes,
+      breakdown: m.breakdown
+        .filter((b) => b.bytes > 0)
+        .map((b) => ({
+          bytes: b.bytes,
+          types: b.types,
+          scope: b.attribution.map((a) => `${a.scope} ${a.url.replace(/^.*\/assets\//, '')}`).join(', '),
+        })),
+    };
   });
 }
 
@@ -83,10 +99,21 @@ async function main(): Promise<void> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found`);
   const t0 = performance.now();
   if (!(reuse && existsSync(join(outDir, 'index.html')))) {
-    await build({ root: REPO, configFile: join(REPO, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    await build({
+      root: REPO,
+      configFile: join(REPO, 'vite.config.ts'),
+      logLevel: 'error',
+      build: { outDir, emptyOutDir: true },
+    });
     console.error(`built the app in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
-  const server = await preview({ root: REPO, configFile: join(REPO, 'vite.config.ts'), logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 4799, strictPort: false, open: false } });
+  const server = await preview({
+    root: REPO,
+    configFile: join(REPO, 'vite.config.ts'),
+    logLevel: 'error',
+    build: { outDir },
+    preview: { host: '127.0.0.1', port: 4799, strictPort: false, open: false },
+  });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite preview did not report a URL');
   const profile = mkdtempSync(join(tmpdir(), 'voxseg-memory-'));
@@ -94,7 +121,13 @@ async function main(): Promise<void> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: [...ARGS, '--enable-blink-features=ForceEagerMeasureMemory', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
+    args: [
+      ...ARGS,
+      '--enable-blink-features=ForceEagerMeasureMemory',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--ignore-gpu-blocklist',
+    ],
   });
   const log: string[] = [];
   try {
@@ -104,18 +137,30 @@ async function main(): Promise<void> {
     page.on('console', (m) => m.type() === 'error' && log.push(`[error] ${m.text()}`));
     const tOpen = performance.now();
     await page.goto(`${url}?demo-dims=${dims.join(',')}`);
-    await page.waitForFunction(() => (document.querySelector('.app') as HTMLElement | null)?.dataset.status === 'ready' && Number((document.querySelector('.app') as HTMLElement).dataset.shown) >= 1, null, { timeout: timeoutMs, polling: 500 });
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('.app') as HTMLElement | null)?.dataset.status === 'ready' &&
+        Number((document.querySelector('.app') as HTMLElement).dataset.shown) >= 1,
+      null,
+      { timeout: timeoutMs, polling: 500 },
+    );
     const loadS = (performance.now() - tOpen) / 1000;
     await settle(page);
     const beforeRun = processes(browserPid);
-    await page.waitForSelector('[data-testid="model-select"] option[value="bundled/abdomen-phantom"]', { state: 'attached', timeout: 60_000 });
+    await page.waitForSelector('[data-testid="model-select"] option[value="bundled/abdomen-phantom"]', {
+      state: 'attached',
+      timeout: 60_000,
+    });
     await page.locator('[data-testid="model-select"]').selectOption('bundled/abdomen-phantom');
     await page.locator('[data-testid="device-select"]').selectOption('wasm');
     const tRun = performance.now();
     await page.locator('[data-testid="segment-run"]').click({ timeout: timeoutMs });
-    await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout: timeoutMs });
+    await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', {
+      timeout: timeoutMs,
+    });
     const runS = (performance.now() - tRun) / 1000;
-    if ((await page.locator('[data-testid="segment-panel"]').getAttribute('data-run')) !== 'done') throw new Error(`the model run failed: ${await page.locator('[data-testid="notices"]').textContent()}`);
+    if ((await page.locator('[data-testid="segment-panel"]').getAttribute('data-run')) !== 'done')
+      throw new Error(`the model run failed: ${await page.locator('[data-testid="notices"]').textContent()}`);
     await page.waitForSelector('[data-testid="surface-panel"][data-status="shown"]', { timeout: timeoutMs });
     const surfacesS = (performance.now() - tRun) / 1000 - runS;
     const rows = await page.locator('[data-testid="surface-row"]').count();
@@ -129,10 +174,23 @@ async function main(): Promise<void> {
       crossOriginIsolated: await page.evaluate(() => crossOriginIsolated),
       seconds: { load: +loadS.toFixed(1), run: +runS.toFixed(1), surfaces: +surfacesS.toFixed(1) },
       surfaceRows: rows,
-      rendererRssMB: { beforeRun: +(renderer(beforeRun) / MB).toFixed(0), afterSurfaces: +(renderer(after) / MB).toFixed(0) },
+      rendererRssMB: {
+        beforeRun: +(renderer(beforeRun) / MB).toFixed(0),
+        afterSurfaces: +(renderer(after) / MB).toFixed(0),
+      },
       treeRssMB: { beforeRun: +(total(beforeRun) / MB).toFixed(0), afterSurfaces: +(total(after) / MB).toFixed(0) },
       processes: after.map((p) => ({ type: p.type, rssMB: +(p.rss / MB).toFixed(0) })),
-      uaMemoryMB: typeof ua === 'string' ? ua : { total: +(ua.bytes / MB).toFixed(0), parts: ua.breakdown.map((b) => ({ mb: +(b.bytes / MB).toFixed(1), types: b.types.join('+'), scope: b.scope })) },
+      uaMemoryMB:
+        typeof ua === 'string'
+          ? ua
+          : {
+              total: +(ua.bytes / MB).toFixed(0),
+              parts: ua.breakdown.map((b) => ({
+                mb: +(b.bytes / MB).toFixed(1),
+                types: b.types.join('+'),
+                scope: b.scope,
+              })),
+            },
       errors: log,
     };
     mkdirSync(OUT, { recursive: true });

@@ -57,9 +57,18 @@ export interface EditRun {
 
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
 
-const OPTIONS: Record<'voxseg' | 'voxseg-raw' | 'edit', MeshOptions> = { voxseg: {}, 'voxseg-raw': { smoothing: 0 }, edit: {} };
+const OPTIONS: Record<'voxseg' | 'voxseg-raw' | 'edit', MeshOptions> = {
+  voxseg: {},
+  'voxseg-raw': { smoothing: 0 },
+  edit: {},
+};
 
-function wholeMap(engine: MeshEngine, labels: Volume, which: number[], rep: number): Omit<MeshRun, 'rep' | 'ms' | 'cpuMs' | 'peakGrowthBytes' | 'peakMethod'> {
+function wholeMap(
+  engine: MeshEngine,
+  labels: Volume,
+  which: number[],
+  rep: number,
+): Omit<MeshRun, 'rep' | 'ms' | 'cpuMs' | 'peakGrowthBytes' | 'peakMethod'> {
   if (engine === 'vtk') {
     const runs: VtkLabelRun[] = [];
     for (const l of which) {
@@ -88,7 +97,8 @@ const labels = loadInput(job.input);
 const which = presentLabels(labels);
 /** The smoothing meshLabels' defaults pick for this grid (newer meshers choose it from the spacing). */
 function defaultSmoothing(spacing: Readonly<Vec3>): { iterations: number; passBand: number } {
-  const pick = (meshModule as { defaultSmoothing?: (s: Readonly<Vec3>) => { iterations: number; passBand: number } }).defaultSmoothing;
+  const pick = (meshModule as { defaultSmoothing?: (s: Readonly<Vec3>) => { iterations: number; passBand: number } })
+    .defaultSmoothing;
   return pick ? pick(spacing) : { iterations: meshModule.DEFAULT_SMOOTHING, passBand: meshModule.DEFAULT_PASS_BAND };
 }
 emit({
@@ -113,7 +123,15 @@ if (job.engine !== 'edit') {
     const r = wholeMap(job.engine, labels, which, rep);
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    emit({ kind: 'run', rep, ms, cpuMs: (cpu.user + cpu.system) / 1000, peakGrowthBytes: mem.peak() - mem.base, peakMethod: mem.exact ? 'hwm' : 'maxrss', ...r } satisfies MeshRun & { kind: string });
+    emit({
+      kind: 'run',
+      rep,
+      ms,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      peakGrowthBytes: mem.peak() - mem.base,
+      peakMethod: mem.exact ? 'hwm' : 'maxrss',
+      ...r,
+    } satisfies MeshRun & { kind: string });
   }
 } else {
   const mesher = new IncrementalMesher(labels, OPTIONS.edit);
@@ -127,7 +145,16 @@ if (job.engine !== 'edit') {
     const t = performance.now();
     const meshes = mesher.update(box);
     const ms = performance.now() - t;
-    emit({ kind: 'edit', i, label: site.label, centre: site.centre, box, changed, ms, remeshed: meshes.map((m) => ({ label: m.label, triangles: m.stats.triangles })) } satisfies EditRun & { kind: string });
+    emit({
+      kind: 'edit',
+      i,
+      label: site.label,
+      centre: site.centre,
+      box,
+      changed,
+      ms,
+      remeshed: meshes.map((m) => ({ label: m.label, triangles: m.stats.triangles })),
+    } satisfies EditRun & { kind: string });
   }
 }
 emit({ kind: 'done' });

@@ -30,7 +30,12 @@ export function editSites(labels: Volume, count: number): EditSite[] {
         const l = v[i];
         if (l === 0) continue;
         const border =
-          (x > 0 && v[i - 1] !== l) || (x < nx - 1 && v[i + 1] !== l) || (y > 0 && v[i - nx] !== l) || (y < ny - 1 && v[i + nx] !== l) || (z > 0 && v[i - sxy] !== l) || (z < nz - 1 && v[i + sxy] !== l);
+          (x > 0 && v[i - 1] !== l) ||
+          (x < nx - 1 && v[i + 1] !== l) ||
+          (y > 0 && v[i - nx] !== l) ||
+          (y < ny - 1 && v[i + nx] !== l) ||
+          (z > 0 && v[i - sxy] !== l) ||
+          (z < nz - 1 && v[i + sxy] !== l);
         if (!border) continue;
         const c = centre.get(l)!;
         const d = ((x - c[0]) * sx) ** 2 + ((y - c[1]) * sy) ** 2 + ((z - c[2]) * sz) ** 2;
@@ -47,7 +52,11 @@ export function editSites(labels: Volume, count: number): EditSite[] {
  * Paint a ball of `radius` voxels (index space) of `label` around `centre`, in place. Returns the
  * index box [lo, hi) it covers (clipped to the grid) and how many voxels changed value.
  */
-export function paintBall(labels: Volume, site: EditSite, radius: number): { box: { lo: Vec3; hi: Vec3 }; changed: number } {
+export function paintBall(
+  labels: Volume,
+  site: EditSite,
+  radius: number,
+): { box: { lo: Vec3; hi: Vec3 }; changed: number } {
   const dims = labels.header.dims;
   const [nx, ny] = dims;
   const lo = site.centre.map((c) => Math.max(0, c - radius)) as Vec3;
@@ -57,7 +66,8 @@ export function paintBall(labels: Volume, site: EditSite, radius: number): { box
   for (let z = lo[2]; z < hi[2]; z++)
     for (let y = lo[1]; y < hi[1]; y++)
       for (let x = lo[0]; x < hi[0]; x++) {
-        if ((x - site.centre[0]) ** 2 + (y - site.centre[1]) ** 2 + (z - site.centre[2]) ** 2 > radius * radius) continue;
+        if ((x - site.centre[0]) ** 2 + (y - site.centre[1]) ** 2 + (z - site.centre[2]) ** 2 > radius * radius)
+          continue;
         const i = x + nx * (y + ny * z);
         if (v[i] !== site.label) {
           v[i] = site.label;

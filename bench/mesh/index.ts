@@ -85,7 +85,8 @@ function runChild(job: MeshJob, timeoutMs: number): EngineResult {
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
     out.timedOut = true;
     out.error = `cut off at the ${Math.round(timeoutMs / 1000)} s limit`;
-  } else if (r.status !== 0 || !done) out.error = `child exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-4).join(' / ')}`;
+  } else if (r.status !== 0 || !done)
+    out.error = `child exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-4).join(' / ')}`;
   return out;
 }
 
@@ -105,7 +106,8 @@ function timing(e: EngineResult | undefined, timeoutMs: number): Timing | undefi
   if (e.runs.length) return { ms: med(e.runs, (r) => r.ms), kind: 'measured' };
   if (e.engine !== 'vtk' || !e.timedOut || !e.info) return undefined;
   const done = e.labelLines;
-  if (done.length === 0) return { ms: timeoutMs, kind: 'lower bound', note: `no label finished within ${fmt(timeoutMs / 1000)} s` };
+  if (done.length === 0)
+    return { ms: timeoutMs, kind: 'lower bound', note: `no label finished within ${fmt(timeoutMs / 1000)} s` };
   const spent = done.reduce((s, l) => s + l.maskMs + l.mcMs, 0);
   return {
     ms: (spent / done.length) * e.info.labels,
@@ -118,7 +120,8 @@ function timeCell(t: Timing | undefined, e: EngineResult): string {
   if (!t) return `FAILED: ${e.error ?? 'no result'}`;
   if (t.kind === 'estimated') return `est. ${fmt(t.ms)}`;
   if (t.kind === 'lower bound') return `> ${fmt(t.ms)}`;
-  const spread = e.runs.length > 1 ? ` (${fmt(min(e.runs.map((r) => r.ms)))}–${fmt(max(e.runs.map((r) => r.ms)))})` : '';
+  const spread =
+    e.runs.length > 1 ? ` (${fmt(min(e.runs.map((r) => r.ms)))}–${fmt(max(e.runs.map((r) => r.ms)))})` : '';
   return `${fmt(t.ms)}${spread}`;
 }
 
@@ -128,7 +131,11 @@ function ratioCell(vtk: Timing | undefined, t: Timing | undefined): string {
   return vtk.kind === 'measured' ? x : vtk.kind === 'estimated' ? `est. ${x}` : `> ${x}`;
 }
 
-function speedTable(input: MeshInput, engines: EngineResult[], timeoutMs: number): { markdown: string; vtk?: Timing; timings: Map<MeshEngine, Timing | undefined> } {
+function speedTable(
+  input: MeshInput,
+  engines: EngineResult[],
+  timeoutMs: number,
+): { markdown: string; vtk?: Timing; timings: Map<MeshEngine, Timing | undefined> } {
   const timings = new Map(engines.map((e) => [e.engine, timing(e, timeoutMs)]));
   const vtk = timings.get('vtk');
   const rows = engines.map((e) => {
@@ -163,11 +170,28 @@ function speedTable(input: MeshInput, engines: EngineResult[], timeoutMs: number
     markdown: [
       `### ${input.label}`,
       '',
-      info ? `${info.dims.join('x')} voxels (${fmt(info.dims[0] * info.dims[1] * info.dims[2])}), spacing ${info.spacing.map((s) => fmt(s, 2)).join('x')} mm, ${info.dtype}, ${info.labels} labels. Runs per engine: ${reps.join('/')}.` +
-          (info.defaultSmoothing ? ` meshLabels' defaults here: ${info.defaultSmoothing.iterations} smoothing iterations, pass band ${info.defaultSmoothing.passBand}.` : '')
+      info
+        ? `${info.dims.join('x')} voxels (${fmt(info.dims[0] * info.dims[1] * info.dims[2])}), spacing ${info.spacing.map((s) => fmt(s, 2)).join('x')} mm, ${info.dtype}, ${info.labels} labels. Runs per engine: ${reps.join('/')}.` +
+          (info.defaultSmoothing
+            ? ` meshLabels' defaults here: ${info.defaultSmoothing.iterations} smoothing iterations, pass band ${info.defaultSmoothing.passBand}.`
+            : '')
         : '',
       '',
-      markdownTable(['method', 'exactly what runs', engines.some((e) => e.runs.length > 1) ? 'ms (min–max)' : 'ms', 'CPU ms', 'mask ms', 'marching cubes ms', 'triangles', 'vertices', 'peak growth MB', 'vtk.js / this'], rows),
+      markdownTable(
+        [
+          'method',
+          'exactly what runs',
+          engines.some((e) => e.runs.length > 1) ? 'ms (min–max)' : 'ms',
+          'CPU ms',
+          'mask ms',
+          'marching cubes ms',
+          'triangles',
+          'vertices',
+          'peak growth MB',
+          'vtk.js / this',
+        ],
+        rows,
+      ),
       ...notes.map((n) => `\n${n}`),
     ].join('\n'),
   };
@@ -192,10 +216,23 @@ function editTable(input: MeshInput, e: EngineResult, radius: number): string {
       'background or another organ), then the timed `update({ lo, hi })` over the ball’s box. Edits accumulate, as in a painting session.',
     '',
     e.edits.length
-      ? markdownTable(['edit', 'label painted', 'centre (i, j, k)', 'voxels changed', 'labels re-meshed', 'triangles re-meshed', 'update ms'], rows)
+      ? markdownTable(
+          [
+            'edit',
+            'label painted',
+            'centre (i, j, k)',
+            'voxels changed',
+            'labels re-meshed',
+            'triangles re-meshed',
+            'update ms',
+          ],
+          rows,
+        )
       : `FAILED: ${e.error ?? 'no edits'}`,
     '',
-    e.edits.length ? `Median update: **${fmt(median(ms), 1)} ms** over ${ms.length} edits (min ${fmt(min(ms), 1)}, max ${fmt(max(ms), 1)}).` : '',
+    e.edits.length
+      ? `Median update: **${fmt(median(ms), 1)} ms** over ${ms.length} edits (min ${fmt(min(ms), 1)}, max ${fmt(max(ms), 1)}).`
+      : '',
     e.error && e.edits.length ? `\n${e.error}` : '',
   ].join('\n');
 }
@@ -228,34 +265,71 @@ export const meshSection: BenchSection = {
               (run.maskMs !== undefined ? `  [mask ${fmt(run.maskMs)} ms, marching cubes ${fmt(run.mcMs)} ms]` : '') +
               `  peak +${mb(run.peakGrowthBytes)} MB`,
           );
-        if (r.error) console.log(`  ${input.id} ${engine} ${r.timedOut ? 'TIMED OUT' : 'FAILED'}: ${r.error}${r.labelLines.length ? ` (${r.labelLines.length} labels done)` : ''}`);
+        if (r.error)
+          console.log(
+            `  ${input.id} ${engine} ${r.timedOut ? 'TIMED OUT' : 'FAILED'}: ${r.error}${r.labelLines.length ? ` (${r.labelLines.length} labels done)` : ''}`,
+          );
       }
       if (results.length) {
         const t = speedTable(input, results, timeoutMs);
         parts.push(t.markdown);
         const x = (num?: Timing, den?: Timing) => (num && den && den.kind === 'measured' ? num.ms / den.ms : NaN);
-        const show = (v: number) => (Number.isFinite(v) ? `${t.vtk?.kind === 'estimated' ? 'est. ' : t.vtk?.kind === 'lower bound' ? '> ' : ''}${v.toFixed(1)}x` : '—');
+        const show = (v: number) =>
+          Number.isFinite(v)
+            ? `${t.vtk?.kind === 'estimated' ? 'est. ' : t.vtk?.kind === 'lower bound' ? '> ' : ''}${v.toFixed(1)}x`
+            : '—';
         for (const engine of ['voxseg', 'voxseg-raw'] as const) {
           if (!t.timings.has(engine) || !t.vtk) continue;
           const r = x(t.vtk, t.timings.get(engine));
           // The goal is on the phantom map with default options; the rest is information.
-          goals.push({ what: `${input.id}: vtk.js time / ${LABEL[engine]}`, target: `≥ ${SPEED_GOAL}x`, actual: show(r), met: r >= SPEED_GOAL, info: input.id !== 'phantom' || engine !== 'voxseg' });
+          goals.push({
+            what: `${input.id}: vtk.js time / ${LABEL[engine]}`,
+            target: `≥ ${SPEED_GOAL}x`,
+            actual: show(r),
+            met: r >= SPEED_GOAL,
+            info: input.id !== 'phantom' || engine !== 'voxseg',
+          });
         }
       }
       let edit: EngineResult | undefined;
       if (engines.includes('edit') && input.id === 'phantom') {
         console.log(`bench: mesh ${input.id} edit (${edits} edits, radius ${radius} voxels)`);
         edit = runChild({ engine: 'edit', input, reps: 1, edits, radius }, timeoutMs);
-        for (const e of edit.edits) console.log(`  edit ${e.i + 1}: label ${e.label} at (${e.centre.join(', ')}), ${e.changed} voxels changed, re-meshed ${e.remeshed.map((m) => m.label).join(',')} in ${fmt(e.ms, 1)} ms`);
+        for (const e of edit.edits)
+          console.log(
+            `  edit ${e.i + 1}: label ${e.label} at (${e.centre.join(', ')}), ${e.changed} voxels changed, re-meshed ${e.remeshed.map((m) => m.label).join(',')} in ${fmt(e.ms, 1)} ms`,
+          );
         if (edit.error) console.log(`  edit FAILED: ${edit.error}`);
         parts.push(editTable(input, edit, radius));
         const m = median(edit.edits.map((e) => e.ms));
-        goals.push({ what: `${input.id}: local edit re-mesh (IncrementalMesher.update), median of ${edit.edits.length} edits`, target: `≤ ${EDIT_GOAL_MS} ms`, actual: Number.isFinite(m) ? `${m.toFixed(1)} ms` : 'failed', met: m <= EDIT_GOAL_MS });
+        goals.push({
+          what: `${input.id}: local edit re-mesh (IncrementalMesher.update), median of ${edit.edits.length} edits`,
+          target: `≤ ${EDIT_GOAL_MS} ms`,
+          actual: Number.isFinite(m) ? `${m.toFixed(1)} ms` : 'failed',
+          met: m <= EDIT_GOAL_MS,
+        });
       }
       data[input.id] = {
         input,
-        engines: results.map(({ engine, info, runs, labelLines, error, timedOut }) => ({ engine, info, runs, partialLabels: runs.length ? undefined : labelLines, error, timedOut, timing: timing(results.find((r) => r.engine === engine), timeoutMs) })),
-        edit: edit && { radius, meshAll: edit.meshAll, edits: edit.edits, medianMs: median(edit.edits.map((e) => e.ms)), error: edit.error },
+        engines: results.map(({ engine, info, runs, labelLines, error, timedOut }) => ({
+          engine,
+          info,
+          runs,
+          partialLabels: runs.length ? undefined : labelLines,
+          error,
+          timedOut,
+          timing: timing(
+            results.find((r) => r.engine === engine),
+            timeoutMs,
+          ),
+        })),
+        edit: edit && {
+          radius,
+          meshAll: edit.meshAll,
+          edits: edit.edits,
+          medianMs: median(edit.edits.map((e) => e.ms)),
+          error: edit.error,
+        },
       };
     }
     parts.push(
@@ -270,6 +344,11 @@ export const meshSection: BenchSection = {
         ...notes.map((n) => `Note: ${n}`),
       ].join('\n'),
     );
-    return { title: 'Meshing', markdown: parts.join('\n\n'), data: { reps: opts.reps, timeoutS: timeoutMs / 1000, ...data }, goals };
+    return {
+      title: 'Meshing',
+      markdown: parts.join('\n\n'),
+      data: { reps: opts.reps, timeoutS: timeoutMs / 1000, ...data },
+      goals,
+    };
   },
 };

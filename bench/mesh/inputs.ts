@@ -34,7 +34,14 @@ export function meshInputs(opts: { inputs: string[]; phantomDims: Vec3 }): { inp
   if (opts.inputs.includes('phantom')) {
     const dims = opts.phantomDims;
     const spacing = PHANTOM_FOV.map((f, a) => Number((f / dims[a]).toFixed(4))) as Vec3;
-    inputs.push({ id: 'phantom', label: `phantom label map ${dims.join('x')} @ ${spacing.join('x')} mm`, kind: 'phantom', seed: 1, dims, spacing });
+    inputs.push({
+      id: 'phantom',
+      label: `phantom label map ${dims.join('x')} @ ${spacing.join('x')} mm`,
+      kind: 'phantom',
+      seed: 1,
+      dims,
+      spacing,
+    });
   }
   return { inputs, notes };
 }

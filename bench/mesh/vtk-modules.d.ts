@@ -10,7 +10,11 @@ declare module '@kitware/vtk.js/Filters/General/ImageMarchingCubes.js' {
   }
 
   const factory: {
-    newInstance(init?: { contourValue?: number; computeNormals?: boolean; mergePoints?: boolean }): vtkImageMarchingCubes;
+    newInstance(init?: {
+      contourValue?: number;
+      computeNormals?: boolean;
+      mergePoints?: boolean;
+    }): vtkImageMarchingCubes;
   };
   export default factory;
 }

@@ -50,5 +50,11 @@ export function vtkMeshLabel(labels: Volume, label: number): VtkLabelRun {
     Object.assign(console, { time, timeEnd });
   }
   const t2 = performance.now();
-  return { label, maskMs: t1 - t0, mcMs: t2 - t1, triangles: poly.getPolys().getNumberOfCells(), points: poly.getPoints().getNumberOfPoints() };
+  return {
+    label,
+    maskMs: t1 - t0,
+    mcMs: t2 - t1,
+    triangles: poly.getPolys().getNumberOfCells(),
+    points: poly.getPoints().getNumberOfPoints(),
+  };
 }

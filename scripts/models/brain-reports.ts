@@ -38,18 +38,46 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const gm = pveMask('labels/fsl-fast/pve_1_gm.nii.gz');
     const h = wm.volume.header;
     const labels = wm.mask.map((w, n) => (w ? 1 : gm.mask[n] ? 2 : 0));
-    const truth = createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, voxels: labels });
+    const truth = createVolume({
+      dims: [...h.dims] as Vec3,
+      spacing: [...h.spacing] as Vec3,
+      origin: [...h.origin] as Vec3,
+      direction: [...h.direction] as Mat3,
+      voxels: labels,
+    });
     const truthFile = join(dir, 'bet-fsl-fast.nii.gz');
     writeFileSync(truthFile, writeNifti(truth, { gzip: true, description: 'FSL FAST pve >= 0.5' }));
-    writeFileSync(join(dir, 'bet-fsl-fast.json'), JSON.stringify([{ value: 1, name: 'White Matter' }, { value: 2, name: 'Grey Matter' }]));
+    writeFileSync(
+      join(dir, 'bet-fsl-fast.json'),
+      JSON.stringify([
+        { value: 1, name: 'White Matter' },
+        { value: 2, name: 'Grey Matter' },
+      ]),
+    );
     const io = { out: (t: string) => void process.stdout.write(t), err: (t: string) => void process.stderr.write(t) };
     for (const id of TISSUE_REPORTS) {
       const out = join(root, 'static/models', id);
-      const code = await evaluateCommand.run([out, '--pair', join(shared, 'nifti/mr/bet.nii.gz'), truthFile, '-o', join(out, 'report.json'), '--markdown', join(out, 'report.md')], io);
+      const code = await evaluateCommand.run(
+        [
+          out,
+          '--pair',
+          join(shared, 'nifti/mr/bet.nii.gz'),
+          truthFile,
+          '-o',
+          join(out, 'report.json'),
+          '--markdown',
+          join(out, 'report.md'),
+        ],
+        io,
+      );
       if (code !== 0) process.exit(code);
       // Name the files as a reader finds them, not by this machine's paths.
       for (const f of ['report.json', 'report.md']) {
-        const text = readFileSync(join(out, f), 'utf8').split(join(shared, 'nifti/mr/bet.nii.gz')).join(PAIR_IMAGE).split(truthFile).join(PAIR_TRUTH);
+        const text = readFileSync(join(out, f), 'utf8')
+          .split(join(shared, 'nifti/mr/bet.nii.gz'))
+          .join(PAIR_IMAGE)
+          .split(truthFile)
+          .join(PAIR_TRUTH);
         writeFileSync(join(out, f), text);
       }
     }

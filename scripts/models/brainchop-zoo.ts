@@ -29,7 +29,8 @@ interface ZooEntry {
   data?: string;
 }
 
-const T1 = 'T1-weighted brain MRI, any orientation and voxel size (voxseg conforms it to 256^3 1 mm as brainchop does); adult heads.';
+const T1 =
+  'T1-weighted brain MRI, any orientation and voxel size (voxseg conforms it to 256^3 1 mm as brainchop does); adult heads.';
 const TRAINED =
   "brainchop's MeshNet (dilated 3-D convolutions, no pooling), trained by the brainchop authors on T1-weighted MRI conformed to 256^3 1 mm, with FreeSurfer-style labels (the label names are FreeSurfer's aseg/aparc names)";
 
@@ -38,7 +39,8 @@ export const BRAIN_MODELS: ZooEntry[] = [
     id: 'brainchop-tissue-light',
     settingsId: 1,
     name: 'Brain tissue: grey and white matter (light)',
-    description: 'Grey and white matter of a T1 brain MRI in one pass. The light model (5 filters per layer): fast on any machine, less exact at the cortex than the full model. Its report: Dice against FSL FAST (partial volume >= 0.5) on a real skull-stripped T1.',
+    description:
+      'Grey and white matter of a T1 brain MRI in one pass. The light model (5 filters per layer): fast on any machine, less exact at the cortex than the full model. Its report: Dice against FSL FAST (partial volume >= 0.5) on a real skull-stripped T1.',
     modality: ['MR'],
     notes: T1,
   },
@@ -46,7 +48,8 @@ export const BRAIN_MODELS: ZooEntry[] = [
     id: 'brainchop-tissue',
     settingsId: 2,
     name: 'Brain tissue: grey and white matter',
-    description: 'Grey and white matter of a T1 brain MRI in one pass: brainchop\'s most accurate tissue model (20 filters per layer). Crops to the head (intensity above 20% of the maximum) and normalizes by the 5%/95% quantiles. Its report: Dice against FSL FAST (partial volume >= 0.5) on a real skull-stripped T1.',
+    description:
+      "Grey and white matter of a T1 brain MRI in one pass: brainchop's most accurate tissue model (20 filters per layer). Crops to the head (intensity above 20% of the maximum) and normalizes by the 5%/95% quantiles. Its report: Dice against FSL FAST (partial volume >= 0.5) on a real skull-stripped T1.",
     modality: ['MR'],
     notes: T1,
   },
@@ -57,14 +60,16 @@ export const BRAIN_MODELS: ZooEntry[] = [
     description:
       'Removes skull, scalp and neck: gives a brain mask segment and the skull-stripped image as a new volume. brainchop\'s "omnimodal" MindGrab model, described by its authors as working on T1, T2, FLAIR, DWI, EPI, MRA, PD-weighted MRI, CT and PET.',
     modality: ['MR', 'CT', 'PT'],
-    notes: 'Head scans of any common contrast (brainchop: T1, T2, FLAIR, DWI, EPI, MRA, PDw, CT, PET); conformed to 256^3 1 mm inside.',
+    notes:
+      'Head scans of any common contrast (brainchop: T1, T2, FLAIR, DWI, EPI, MRA, PDw, CT, PET); conformed to 256^3 1 mm inside.',
     data: "brainchop's MindGrab: a MeshNet (dilated 3-D convolutions, each followed by a per-channel normalization over the volume), trained by the brainchop authors for skull stripping across MRI contrasts, CT and PET (their description)",
   },
   {
     id: 'brainchop-brain-mask',
     settingsId: 13,
     name: 'Brain mask',
-    description: 'A brain mask of a T1 brain MRI (11 filters per layer). For a skull-stripped image use Brain extraction.',
+    description:
+      'A brain mask of a T1 brain MRI (11 filters per layer). For a skull-stripped image use Brain extraction.',
     modality: ['MR'],
     notes: T1,
   },
@@ -72,7 +77,8 @@ export const BRAIN_MODELS: ZooEntry[] = [
     id: 'brainchop-parcellation-18',
     settingsId: 6,
     name: 'Brain parcellation: 17 regions',
-    description: 'Grey and white matter plus subcortical structures (thalamus, caudate, putamen, pallidum, hippocampus, amygdala, ventricles, cerebellum, brain stem): 17 regions of a T1 brain MRI.',
+    description:
+      'Grey and white matter plus subcortical structures (thalamus, caudate, putamen, pallidum, hippocampus, amygdala, ventricles, cerebellum, brain stem): 17 regions of a T1 brain MRI.',
     modality: ['MR'],
     notes: T1,
   },
@@ -80,7 +86,8 @@ export const BRAIN_MODELS: ZooEntry[] = [
     id: 'brainchop-parcellation-50',
     settingsId: 8,
     name: 'Brain parcellation: 49 regions (aparc+aseg)',
-    description: 'FreeSurfer aparc+aseg-style parcellation with left and right cortical homologues merged: 49 regions. First finds the brain with the light tissue model and crops to it.',
+    description:
+      'FreeSurfer aparc+aseg-style parcellation with left and right cortical homologues merged: 49 regions. First finds the brain with the light tissue model and crops to it.',
     modality: ['MR'],
     notes: T1,
   },
@@ -88,7 +95,8 @@ export const BRAIN_MODELS: ZooEntry[] = [
     id: 'brainchop-atlas-104',
     settingsId: 14,
     name: 'Brain atlas: 103 regions (Desikan-Killiany + subcortical)',
-    description: 'FreeSurfer aparc+aseg atlas: Desikan-Killiany cortical areas of each hemisphere and the subcortical structures, 103 regions. First finds the brain with the light tissue model and crops to it.',
+    description:
+      'FreeSurfer aparc+aseg atlas: Desikan-Killiany cortical areas of each hemisphere and the subcortical structures, 103 regions. First finds the brain with the light tissue model and crops to it.',
     modality: ['MR'],
     notes: T1,
   },
@@ -119,7 +127,13 @@ export async function brainModelFiles(zoo: string, out: string): Promise<Record<
       const ps = selectBrainchopSettings(list, '', 'model.json', settings.preModelId);
       preModel = { src: await loadBrainchopModel(folderOf(ps.path)), settings: ps };
     }
-    const r = convertBrainchop(src, { settings, preModel, id: e.id, name: e.name, postProcess: list.brainChopOpts?.isPostProcessEnable !== false });
+    const r = convertBrainchop(src, {
+      settings,
+      preModel,
+      id: e.id,
+      name: e.name,
+      postProcess: list.brainChopOpts?.isPostProcessEnable !== false,
+    });
     const m: ModelManifest = r.manifest;
     const pre = m.preprocessing.mode === 'whole-volume' ? m.preprocessing.crop?.preModel : undefined;
     if (r.preModel && pre) {
@@ -150,4 +164,3 @@ export async function brainModelFiles(zoo: string, out: string): Promise<Record<
 export function committedBrainModels(out: string): string[] {
   return BRAIN_MODELS.map((e) => e.id).filter((id) => existsSync(join(out, id, 'manifest.json')));
 }
-

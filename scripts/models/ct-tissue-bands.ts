@@ -24,17 +24,27 @@ export const BANDS = [
 /** Normalization the manifest declares: x = clip(HU, -1024, 3071) / 100. */
 const SCALE = 100;
 
-export function buildTissueBands(): { onnx: Uint8Array; manifest: Omit<ModelManifest, 'model'> & { model: Omit<ModelManifest['model'], 'sha256'> } } {
+export function buildTissueBands(): {
+  onnx: Uint8Array;
+  manifest: Omit<ModelManifest, 'model'> & { model: Omit<ModelManifest['model'], 'sha256'> };
+} {
   const C = BANDS.length;
   const g = new OnnxGraph('ct_tissue_bands');
   g.input('input', 'float32', ['batch', 1, 'd', 'h', 'w']);
   g.initializer('band_w', new Float32Array(C).fill(1), [C, 1, 1, 1, 1]);
-  g.initializer('band_b', Float32Array.from(BANDS, (b) => -b.hu / SCALE), [C]);
+  g.initializer(
+    'band_b',
+    Float32Array.from(BANDS, (b) => -b.hu / SCALE),
+    [C],
+  );
   g.node('Conv', ['input', 'band_w', 'band_b'], ['distance'], { kernel_shape: [1, 1, 1] });
   g.node('Mul', ['distance', 'distance'], ['squared']);
   g.node('Neg', ['squared'], ['output']);
   g.output('output', 'float32', ['batch', C, 'd', 'h', 'w']);
-  const onnx = g.toBytes({ producer: 'voxseg', docString: 'CT tissue classes by Hounsfield bands (hand-built, not trained)' });
+  const onnx = g.toBytes({
+    producer: 'voxseg',
+    docString: 'CT tissue classes by Hounsfield bands (hand-built, not trained)',
+  });
   return {
     onnx,
     manifest: {
@@ -46,10 +56,25 @@ export function buildTissueBands(): { onnx: Uint8Array; manifest: Omit<ModelMani
       description:
         'Classifies every voxel of a CT into air, lung, fat, soft tissue, enhanced tissue/vessels and bone by its Hounsfield value (nearest band). ' +
         'It is not a trained model and does not know organs: it demonstrates the whole auto-segmentation pipeline (resampling, sliding window, labels on the study grid) on any CT.',
-      provenance: { source: 'voxseg (scripts/models/ct-tissue-bands.ts)', data: 'none (fixed Hounsfield bands)', training: 'none' },
+      provenance: {
+        source: 'voxseg (scripts/models/ct-tissue-bands.ts)',
+        data: 'none (fixed Hounsfield bands)',
+        training: 'none',
+      },
       intended: { modality: ['CT'], bodyPart: 'any', notes: 'Any CT in Hounsfield units. Not for clinical use.' },
-      model: { file: 'model.onnx', input: 'input', output: 'output', layout: 'NCDHW', channels: C, expectedSeconds: 10 },
-      labels: BANDS.filter((b) => b.value > 0).map((b) => ({ value: b.value, name: b.name, color: [...b.color] as [number, number, number] })),
+      model: {
+        file: 'model.onnx',
+        input: 'input',
+        output: 'output',
+        layout: 'NCDHW',
+        channels: C,
+        expectedSeconds: 10,
+      },
+      labels: BANDS.filter((b) => b.value > 0).map((b) => ({
+        value: b.value,
+        name: b.name,
+        color: [...b.color] as [number, number, number],
+      })),
       preprocessing: {
         mode: 'sliding-window',
         spacing: [2, 2, 2],

@@ -90,9 +90,16 @@ export function sameStudy(rows: readonly SeriesRow[], a: Volume, b: Volume): boo
 }
 
 /** The row holding `v`: a NIfTI or derived row, the base row a derived row keeps, or the selected row when `v` is on screen. */
-export function rowOf(rows: readonly SeriesRow[], v: Volume, selected?: { id: string | null; volume: Volume | null }): SeriesRow | undefined {
-  for (const r of rows) if ((r.source.kind === 'nifti' || r.source.kind === 'derived') && r.source.volume === v) return r;
-  for (const r of rows) if (r.source.kind === 'derived' && r.source.base === v) return rows.find((x) => x.id === (r.source as DerivedSource).baseId);
+export function rowOf(
+  rows: readonly SeriesRow[],
+  v: Volume,
+  selected?: { id: string | null; volume: Volume | null },
+): SeriesRow | undefined {
+  for (const r of rows)
+    if ((r.source.kind === 'nifti' || r.source.kind === 'derived') && r.source.volume === v) return r;
+  for (const r of rows)
+    if (r.source.kind === 'derived' && r.source.base === v)
+      return rows.find((x) => x.id === (r.source as DerivedSource).baseId);
   if (selected?.volume === v) return rows.find((r) => r.id === selected.id);
   return undefined;
 }

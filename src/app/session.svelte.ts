@@ -50,7 +50,11 @@ export class Session {
    * Scan `files`, list their series, and load the largest one. Replaces what was open.
    * `demoTruth`: the true labels that come with the demo's files.
    */
-  async open(files: SourceFile[], label = `${files.length} file${files.length === 1 ? '' : 's'}`, demoTruth: DemoTruth | null = null): Promise<void> {
+  async open(
+    files: SourceFile[],
+    label = `${files.length} file${files.length === 1 ? '' : 's'}`,
+    demoTruth: DemoTruth | null = null,
+  ): Promise<void> {
     const signal = this.begin('scanning');
     this.notices.clear();
     this.rows = [];
@@ -99,14 +103,21 @@ export class Session {
     const signal = this.begin('loading');
     this.selectedId = id;
     try {
-      const { volume, warnings } = held ? { volume: held, warnings: [] } : await loadRow(row, { signal, onProgress: (p) => this.report(signal, p) });
+      const { volume, warnings } = held
+        ? { volume: held, warnings: [] }
+        : await loadRow(row, { signal, onProgress: (p) => this.report(signal, p) });
       if (signal.aborted) return;
       for (const w of warnings) this.notices.push({ level: 'warning', title: 'Loaded with a warning', message: w });
       this.enter(volume);
       this.end(signal);
       this.status = 'loading'; // until the viewer reports it on screen
     } catch (err) {
-      this.fail(signal, `Could not load ${row.description || 'series'}`, err, row.source.kind === 'nifti' ? row.source.file : undefined);
+      this.fail(
+        signal,
+        `Could not load ${row.description || 'series'}`,
+        err,
+        row.source.kind === 'nifti' ? row.source.file : undefined,
+      );
     }
   }
 
@@ -202,7 +213,13 @@ export class Session {
       title: `${n} file${n === 1 ? '' : 's'} skipped`,
       file: n === 1 ? rejected[0].file : undefined,
       message: n === 1 ? rejected[0].reason : 'not part of any image series',
-      details: n === 1 ? undefined : rejected.slice(0, 5).map((r) => `${r.file}: ${r.reason}`).concat(n > 5 ? [`… and ${n - 5} more (see the series panel)`] : []),
+      details:
+        n === 1
+          ? undefined
+          : rejected
+              .slice(0, 5)
+              .map((r) => `${r.file}: ${r.reason}`)
+              .concat(n > 5 ? [`… and ${n - 5} more (see the series panel)`] : []),
     });
   }
 }

@@ -22,7 +22,15 @@ export interface TestEditState {
   revision: number;
   tool: string;
   active: number | null;
-  segments: { value: number; name: string; layer: number; locked: boolean; visible: boolean; review?: string; algorithm: string }[];
+  segments: {
+    value: number;
+    name: string;
+    layer: number;
+    locked: boolean;
+    visible: boolean;
+    review?: string;
+    algorithm: string;
+  }[];
   /** Voxels per value, counted afresh over every layer (independent of the editor's own counts). */
   counts: Record<number, number>;
   /** FNV-1a hash of the layer bytes, per layer. */
@@ -57,7 +65,18 @@ export interface ViewerSource {
 /** What the hook reads of the editor (its segment list and tool settings). */
 export interface EditSource {
   list: {
-    seg: { layers: readonly Volume[]; segments: readonly { value: number; name: string; layer?: number; locked: boolean; visible: boolean; review?: string; algorithm: string }[] } | null;
+    seg: {
+      layers: readonly Volume[];
+      segments: readonly {
+        value: number;
+        name: string;
+        layer?: number;
+        locked: boolean;
+        visible: boolean;
+        review?: string;
+        algorithm: string;
+      }[];
+    } | null;
     revision: number;
     active: number | null;
     undoLabel: string | null;
@@ -86,7 +105,11 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 /** Install the hook; `read` gives the first label layer of the open study and its title. Returns the uninstaller. */
-export function installTestHook(read: () => { labels: Volume; title: string } | null, editor?: EditSource, viewer?: () => ViewerSource | null): () => void {
+export function installTestHook(
+  read: () => { labels: Volume; title: string } | null,
+  editor?: EditSource,
+  viewer?: () => ViewerSource | null,
+): () => void {
   const hook: TestHook = {
     onLabelsDrawn(cb) {
       const v = viewer?.();
@@ -97,12 +120,21 @@ export function installTestHook(read: () => { labels: Volume; title: string } | 
       const seg = list?.seg;
       if (!editor || !list || !seg) return null;
       const counts: Record<number, number> = {};
-      for (const l of seg.layers) for (let i = 0; i < l.voxels.length; i++) counts[l.voxels[i]] = (counts[l.voxels[i]] ?? 0) + 1;
+      for (const l of seg.layers)
+        for (let i = 0; i < l.voxels.length; i++) counts[l.voxels[i]] = (counts[l.voxels[i]] ?? 0) + 1;
       return {
         revision: list.revision,
         tool: editor.tools.tool,
         active: list.active,
-        segments: seg.segments.map((s) => ({ value: s.value, name: s.name, layer: s.layer ?? 0, locked: s.locked, visible: s.visible, review: s.review, algorithm: s.algorithm })),
+        segments: seg.segments.map((s) => ({
+          value: s.value,
+          name: s.name,
+          layer: s.layer ?? 0,
+          locked: s.locked,
+          visible: s.visible,
+          review: s.review,
+          algorithm: s.algorithm,
+        })),
         counts,
         hashes: seg.layers.map((l) => fnv(new Uint8Array(l.voxels.buffer, l.voxels.byteOffset, l.voxels.byteLength))),
         undo: list.undoLabel,
@@ -114,7 +146,12 @@ export function installTestHook(read: () => { labels: Volume; title: string } | 
       const v = viewer?.()?.current;
       if (!v) return null;
       const bytes = new Uint8Array(v.voxels.buffer, v.voxels.byteOffset, v.voxels.byteLength);
-      return { dims: [...v.header.dims], dtype: v.header.dtype, description: v.header.metadata.seriesDescription ?? '', base64: toBase64(bytes) };
+      return {
+        dims: [...v.header.dims],
+        dtype: v.header.dtype,
+        description: v.header.metadata.seriesDescription ?? '',
+        base64: toBase64(bytes),
+      };
     },
     labels() {
       const shown = read();

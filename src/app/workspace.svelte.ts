@@ -101,7 +101,8 @@ export class Workspace {
     // Labels on shared memory (a model's result on an isolated page, which nothing else holds) are
     // adopted as they are; any other caller's uint8/uint16 labels are copied (onto shared memory
     // where the page can share it); other dtypes are converted into new layers by the segmentation.
-    const own = (v: Volume['voxels']) => (isShared(v) || !(v instanceof Uint8Array || v instanceof Uint16Array) ? v : copyLabels(v));
+    const own = (v: Volume['voxels']) =>
+      isShared(v) || !(v instanceof Uint8Array || v instanceof Uint16Array) ? v : copyLabels(v);
     const layers = given.map((l) => ({ header: l.header, voxels: own(l.voxels) }) as Volume);
     return this.adopt(Segmentation.fromLabels(c.study, layers, meta), c.title, c.note);
   }

@@ -69,7 +69,10 @@ function niftiSeries(f: SourceFile, volume: Volume, warnings: string[], keep: bo
 }
 
 /** `keepNifti`: keep parsed NIfTI volumes for load() (convert) instead of re-reading (info drops them). */
-export async function collectSeries(paths: string[], opts: { keepNifti?: boolean } = {}): Promise<{ series: InputSeries[]; rejected: Rejected[] }> {
+export async function collectSeries(
+  paths: string[],
+  opts: { keepNifti?: boolean } = {},
+): Promise<{ series: InputSeries[]; rejected: Rejected[] }> {
   const all = await listFiles(paths);
   const nifti = all.filter((f) => isNiftiName(f.name));
   const others = all.filter((f) => !isNiftiName(f.name));
@@ -114,7 +117,9 @@ export async function collectSeries(paths: string[], opts: { keepNifti?: boolean
 export function chooseSeries(series: InputSeries[], sel: string | undefined, paths: string[]): InputSeries {
   if (sel === undefined) {
     if (series.length === 1) return series[0];
-    throw usage(`found ${series.length} series in ${paths.join(', ')}; choose one with --series INDEX|UID:\n${seriesTable(series, false)}`);
+    throw usage(
+      `found ${series.length} series in ${paths.join(', ')}; choose one with --series INDEX|UID:\n${seriesTable(series, false)}`,
+    );
   }
   const byUid = series.find((s) => s.uid === sel);
   if (byUid) return byUid;
@@ -126,16 +131,25 @@ export function chooseSeries(series: InputSeries[], sel: string | undefined, pat
  * Collect the series under `paths`, choose one (see chooseSeries) and load it. Warnings go to
  * `warn`; a missing or broken series is a VoxsegError naming the file.
  */
-export async function loadInput(paths: string[], sel: string | undefined, warn: (message: string) => void): Promise<{ volume: Volume; series: InputSeries }> {
+export async function loadInput(
+  paths: string[],
+  sel: string | undefined,
+  warn: (message: string) => void,
+): Promise<{ volume: Volume; series: InputSeries }> {
   const { series, rejected } = await collectSeries(paths, { keepNifti: true });
   if (!series.length) {
     for (const r of rejected) warn(`${r.file}: ${r.reason}`);
     const first = rejected[0];
-    throw new VoxsegError('not-image', first ? `no image series found (${first.file}: ${first.reason})` : `no files found in ${paths.join(', ')}`);
+    throw new VoxsegError(
+      'not-image',
+      first ? `no image series found (${first.file}: ${first.reason})` : `no files found in ${paths.join(', ')}`,
+    );
   }
   const chosen = chooseSeries(series, sel, paths);
   if (chosen.errors.length)
-    throw new VoxsegError('inconsistent-series', `series ${chosen.uid} cannot be loaded: ${chosen.errors.join('; ')}`, { file: chosen.firstFile });
+    throw new VoxsegError('inconsistent-series', `series ${chosen.uid} cannot be loaded: ${chosen.errors.join('; ')}`, {
+      file: chosen.firstFile,
+    });
   const { volume, warnings } = await chosen.load();
   for (const w of [...new Set([...chosen.warnings, ...warnings])]) warn(w);
   return { volume, series: chosen };

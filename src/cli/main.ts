@@ -17,7 +17,18 @@ import { segmentCommand } from './commands/segment';
 import { evaluateCommand } from './commands/evaluate';
 import { processIO, type CliIO, type Command } from './util';
 
-const COMMANDS: Command[] = [infoCommand, convertCommand, phantomCommand, datasetCommand, segmentCommand, evaluateCommand, meshCommand, exportSegCommand, importSegCommand, importModelCommand];
+const COMMANDS: Command[] = [
+  infoCommand,
+  convertCommand,
+  phantomCommand,
+  datasetCommand,
+  segmentCommand,
+  evaluateCommand,
+  meshCommand,
+  exportSegCommand,
+  importSegCommand,
+  importModelCommand,
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -34,7 +45,9 @@ function overview(): string {
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';

@@ -12,7 +12,11 @@ async function walk(dir: string, root: string, out: SourceFile[]): Promise<void>
     else if (entry.isFile()) {
       const size = (await stat(path)).size;
       // Paths keep the folder's own name, so a picked trainer folder still tells its configuration.
-      out.push({ path: relative(root, path).split(sep).join('/'), size, read: async () => new Uint8Array(await readFile(path)) });
+      out.push({
+        path: relative(root, path).split(sep).join('/'),
+        size,
+        read: async () => new Uint8Array(await readFile(path)),
+      });
     }
   }
 }

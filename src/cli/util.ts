@@ -29,7 +29,12 @@ export function usage(message: string): VoxsegError {
 /** node:util parseArgs with parse errors turned into usage errors. */
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
   try {
-    return parseArgs({ args, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args,
+      options: { help: { type: 'boolean', short: 'h' }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw usage(e instanceof Error ? e.message : String(e));
   }
@@ -40,7 +45,9 @@ export function parseTriple(text: string | undefined, what: string, int: boolean
   if (text === undefined) return undefined;
   const parts = text.split(/[,x]/).map((s) => Number(s.trim()));
   if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v) || v <= 0 || (int && !Number.isInteger(v))))
-    throw usage(`--${what} needs three positive ${int ? 'integers' : 'numbers'} like 512,512,100, got ${JSON.stringify(text)}`);
+    throw usage(
+      `--${what} needs three positive ${int ? 'integers' : 'numbers'} like 512,512,100, got ${JSON.stringify(text)}`,
+    );
   return parts as Vec3;
 }
 

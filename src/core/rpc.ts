@@ -49,7 +49,10 @@ interface WireError {
   reason: string;
   file?: string;
 }
-type ToWorker = { rpc: 'call'; id: number; method: string; arg: unknown } | { rpc: 'cancel'; id: number } | { rpc: 'notify'; method: string; arg: unknown };
+type ToWorker =
+  | { rpc: 'call'; id: number; method: string; arg: unknown }
+  | { rpc: 'cancel'; id: number }
+  | { rpc: 'notify'; method: string; arg: unknown };
 type FromWorker =
   | { rpc: 'ready' }
   | { rpc: 'event'; id: number; event: unknown }
@@ -83,7 +86,10 @@ export interface RpcContext<Event> {
 }
 
 export type RpcHandlers<Api extends RpcApi<Api>> = {
-  [K in keyof Api]: (arg: Api[K]['arg'], cx: RpcContext<Api[K]['event']>) => Api[K]['result'] | Transfer<Api[K]['result']> | Promise<Api[K]['result'] | Transfer<Api[K]['result']>>;
+  [K in keyof Api]: (
+    arg: Api[K]['arg'],
+    cx: RpcContext<Api[K]['event']>,
+  ) => Api[K]['result'] | Transfer<Api[K]['result']> | Promise<Api[K]['result'] | Transfer<Api[K]['result']>>;
 };
 
 /**
@@ -91,7 +97,11 @@ export type RpcHandlers<Api extends RpcApi<Api>> = {
  * `toError` turns what a handler throws into the error the caller gets (default: a VoxsegError
  * as it is, anything else as its message with the client's failure code).
  */
-export function serveRpc<Api extends RpcApi<Api>>(scope: RpcScope, handlers: RpcHandlers<Api>, toError?: (err: unknown, method: keyof Api) => VoxsegError): void {
+export function serveRpc<Api extends RpcApi<Api>>(
+  scope: RpcScope,
+  handlers: RpcHandlers<Api>,
+  toError?: (err: unknown, method: keyof Api) => VoxsegError,
+): void {
   const running = new Map<number, AbortController>();
   const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
   scope.onmessage = ({ data }) => {
@@ -99,19 +109,31 @@ export function serveRpc<Api extends RpcApi<Api>>(scope: RpcScope, handlers: Rpc
     if (m.rpc === 'cancel') return void running.get(m.id)?.abort();
     const handler = handlers[m.method as keyof Api] as ((arg: unknown, cx: RpcContext<unknown>) => unknown) | undefined;
     const ctl = new AbortController();
-    if (m.rpc === 'notify') return void new Promise((resolve) => resolve(handler?.(m.arg, { emit: () => {}, signal: ctl.signal }))).catch(() => {});
+    if (m.rpc === 'notify')
+      return void new Promise((resolve) => resolve(handler?.(m.arg, { emit: () => {}, signal: ctl.signal }))).catch(
+        () => {},
+      );
     const { id } = m;
     running.set(id, ctl);
-    const cx = { emit: (event: unknown, transfer?: Transferable[]) => void (running.has(id) && post({ rpc: 'event', id, event }, transfer)), signal: ctl.signal };
+    const cx = {
+      emit: (event: unknown, transfer?: Transferable[]) =>
+        void (running.has(id) && post({ rpc: 'event', id, event }, transfer)),
+      signal: ctl.signal,
+    };
     new Promise((resolve) => {
       if (!handler) throw new VoxsegError('usage', `the worker has no method "${m.method}"`);
       resolve(handler(m.arg, cx));
     })
       // (a result postMessage cannot clone or transfer becomes this call's error)
-      .then((out) => (out instanceof Transfer ? post({ rpc: 'result', id, value: out.value }, out.transfer) : post({ rpc: 'result', id, value: out })))
+      .then((out) =>
+        out instanceof Transfer
+          ? post({ rpc: 'result', id, value: out.value }, out.transfer)
+          : post({ rpc: 'result', id, value: out }),
+      )
       .catch((err: unknown) => {
         const e = toError && !(err instanceof VoxsegError) ? toError(err, m.method as keyof Api) : err;
-        const error: WireError = e instanceof VoxsegError ? { code: e.code, reason: e.reason, file: e.file } : { reason: errorMessage(e) };
+        const error: WireError =
+          e instanceof VoxsegError ? { code: e.code, reason: e.reason, file: e.file } : { reason: errorMessage(e) };
         post({ rpc: 'error', id, error });
       })
       .finally(() => running.delete(id));
@@ -166,7 +188,11 @@ export class RpcClient<Api extends RpcApi<Api>> {
   }
 
   /** Call `method` (starting the worker if needed). A throw from the worker factory rejects as it is. */
-  call<K extends keyof Api & string>(method: K, arg: Api[K]['arg'], opts: CallOptions<Api[K]['event']> = {}): Promise<Api[K]['result']> {
+  call<K extends keyof Api & string>(
+    method: K,
+    arg: Api[K]['arg'],
+    opts: CallOptions<Api[K]['event']> = {},
+  ): Promise<Api[K]['result']> {
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(this.cancelled(method));
     let worker: RpcWorker;

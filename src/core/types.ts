@@ -16,7 +16,8 @@ export interface IndexBox {
 /** Row-major 3x3 matrix; column c = LPS direction of index axis c. */
 export type Mat3 = [number, number, number, number, number, number, number, number, number];
 
-export type VoxelArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+export type VoxelArray =
+  Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
 export type DType = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
 

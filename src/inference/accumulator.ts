@@ -85,7 +85,12 @@ export function halfToFloat(h: number): number {
 // ---- accumulator ----------------------------------------------------------------------------
 
 /** Bytes of accumulation storage (values + float32 weight sums) for `slices` slices of an nx x ny grid. */
-export function accumulatorBytes(channels: number, dims: Readonly<Vec3>, slices: number, storage: AccumulatorStorage): number {
+export function accumulatorBytes(
+  channels: number,
+  dims: Readonly<Vec3>,
+  slices: number,
+  storage: AccumulatorStorage,
+): number {
   return slices * dims[0] * dims[1] * (channels * (storage === 'float32' ? 4 : 2) + 4);
 }
 

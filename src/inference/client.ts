@@ -44,14 +44,25 @@ export interface SegmentResult {
 }
 
 function rebuild(h: VolumeHeader, voxels: VoxelArray): Volume {
-  return createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, metadata: h.metadata, voxels });
+  return createVolume({
+    dims: [...h.dims] as Vec3,
+    spacing: [...h.spacing] as Vec3,
+    origin: [...h.origin] as Vec3,
+    direction: [...h.direction] as Mat3,
+    metadata: h.metadata,
+    voxels,
+  });
 }
 
 export class InferenceClient {
   private readonly rpc: RpcClient<InferenceApi>;
 
   constructor(createWorker: () => WorkerLike) {
-    this.rpc = new RpcClient(createWorker, { name: 'inference worker', failure: 'inference-failed', crashHint: 'too little memory?' });
+    this.rpc = new RpcClient(createWorker, {
+      name: 'inference worker',
+      failure: 'inference-failed',
+      crashHint: 'too little memory?',
+    });
   }
 
   /** Segment `volume`. Its voxels are copied (the caller keeps them); the copy goes to the worker. */
@@ -66,11 +77,18 @@ export class InferenceClient {
       {
         transfer: transferList(buffers),
         signal: req.signal,
-        onEvent: (e) => (e.type === 'device' ? req.onDevice?.(e.info) : req.onProgress?.({ stage: e.stage, done: e.done, total: e.total, etaSeconds: e.etaSeconds })),
+        onEvent: (e) =>
+          e.type === 'device'
+            ? req.onDevice?.(e.info)
+            : req.onProgress?.({ stage: e.stage, done: e.done, total: e.total, etaSeconds: e.etaSeconds }),
       },
     );
     const masked = reply.maskedImage;
-    return { labels: rebuild(reply.header, reply.labels), summary: reply.summary, maskedImage: masked && rebuild(masked.header, masked.voxels) };
+    return {
+      labels: rebuild(reply.header, reply.labels),
+      summary: reply.summary,
+      maskedImage: masked && rebuild(masked.header, masked.voxels),
+    };
   }
 
   /** Stop the running job at once (terminates the worker; the job rejects with 'cancelled'). */

@@ -105,12 +105,27 @@ function scaledMetadata(m: Readonly<VolumeMetadata>): VolumeMetadata {
 /** Conform `volume` to `spec` (see the module comment for the exact rules). */
 export function conformVolume(volume: Volume, spec: ConformSpec): Volume {
   const grid = conformGrid(volume.header, spec);
-  if (spec.dtype === 'float32') return resampleToGrid(volume, grid, { interpolation: 'linear', dtype: 'float32', fill: 0 });
-  if (spec.dtype !== 'uint8') throw new VoxsegError('usage', `conform dtype must be uint8 or float32, got ${JSON.stringify(spec.dtype)}`);
-  if (volume.header.dtype === 'uint8') return resampleToGrid(volume, grid, { interpolation: 'linear', dtype: 'uint8', fill: 0 });
+  if (spec.dtype === 'float32')
+    return resampleToGrid(volume, grid, { interpolation: 'linear', dtype: 'float32', fill: 0 });
+  if (spec.dtype !== 'uint8')
+    throw new VoxsegError('usage', `conform dtype must be uint8 or float32, got ${JSON.stringify(spec.dtype)}`);
+  if (volume.header.dtype === 'uint8')
+    return resampleToGrid(volume, grid, { interpolation: 'linear', dtype: 'uint8', fill: 0 });
   const { lower, upper } = uint8ScaleRange(volume.voxels);
   const scale = upper > lower ? 255 / (upper - lower) : 0;
-  const out = resampleToGrid(volume, grid, { interpolation: 'linear', dtype: 'uint8', fill: 0, valueMap: { scale, offset: -lower * scale } });
+  const out = resampleToGrid(volume, grid, {
+    interpolation: 'linear',
+    dtype: 'uint8',
+    fill: 0,
+    valueMap: { scale, offset: -lower * scale },
+  });
   const h = out.header;
-  return createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, voxels: out.voxels, metadata: scaledMetadata(h.metadata) });
+  return createVolume({
+    dims: [...h.dims] as Vec3,
+    spacing: [...h.spacing] as Vec3,
+    origin: [...h.origin] as Vec3,
+    direction: [...h.direction] as Mat3,
+    voxels: out.voxels,
+    metadata: scaledMetadata(h.metadata),
+  });
 }

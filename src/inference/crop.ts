@@ -26,7 +26,8 @@ export function nonZeroBox(voxels: ArrayLike<number>, dims: Readonly<Vec3>, padd
 
 /** `box` grown by `padding` voxels on every side, clamped to the volume (brainchop's crop margin). */
 export function growBox(box: Box, padding: number, dims: Readonly<Vec3>): Box {
-  if (!(padding >= 0) || !Number.isInteger(padding)) throw new VoxsegError('usage', `padding must be a non-negative integer, got ${padding}`);
+  if (!(padding >= 0) || !Number.isInteger(padding))
+    throw new VoxsegError('usage', `padding must be a non-negative integer, got ${padding}`);
   return {
     start: box.start.map((s) => Math.max(0, s - padding)) as Vec3,
     end: box.end.map((e, a) => Math.min(dims[a], e + padding)) as Vec3,
@@ -73,7 +74,8 @@ function boxWhere(voxels: ArrayLike<number>, dims: Readonly<Vec3>, inside: (v: n
 }
 
 /** Typed arrays a box can be cut from and pasted into. */
-export type BoxArray = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+export type BoxArray =
+  Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
 
 /** Copy of the voxels of `src` (dims `dims`) inside `box`, of the same array type. */
 export function cropArray<T extends BoxArray>(src: T, dims: Readonly<Vec3>, box: Box): T {
@@ -98,7 +100,10 @@ export function pasteArray<T extends BoxArray>(dst: T, dims: Readonly<Vec3>, box
   checkBox(box, dims);
   const [bx, by, bz] = boxDims(box);
   if (src.length !== bx * by * bz)
-    throw new VoxsegError('usage', `pasted array has ${src.length} voxels, the box ${bx}x${by}x${bz} needs ${bx * by * bz}`);
+    throw new VoxsegError(
+      'usage',
+      `pasted array has ${src.length} voxels, the box ${bx}x${by}x${bz} needs ${bx * by * bz}`,
+    );
   const [nx, ny] = dims;
   let o = 0;
   for (let k = box.start[2]; k < box.end[2]; k++) {
@@ -109,7 +114,11 @@ export function pasteArray<T extends BoxArray>(dst: T, dims: Readonly<Vec3>, box
 }
 
 function checkLength(n: number, dims: Readonly<Vec3>, what: string): void {
-  if (n !== dims[0] * dims[1] * dims[2]) throw new VoxsegError('usage', `${what} has ${n} voxels, dims ${dims.join('x')} need ${dims[0] * dims[1] * dims[2]}`);
+  if (n !== dims[0] * dims[1] * dims[2])
+    throw new VoxsegError(
+      'usage',
+      `${what} has ${n} voxels, dims ${dims.join('x')} need ${dims[0] * dims[1] * dims[2]}`,
+    );
 }
 
 function checkBox(box: Box, dims: Readonly<Vec3>): void {

@@ -16,7 +16,10 @@ import type { Postprocessing } from './manifest';
 export function channelLabels(post: Postprocessing, channels: number): number[] {
   if (post.channelLabels) {
     if (post.channelLabels.length !== channels)
-      throw new VoxsegError('invalid-model', `postprocessing.channelLabels lists ${post.channelLabels.length} labels for ${channels} output channels`);
+      throw new VoxsegError(
+        'invalid-model',
+        `postprocessing.channelLabels lists ${post.channelLabels.length} labels for ${channels} output channels`,
+      );
     return post.channelLabels;
   }
   const out: number[] = [];
@@ -37,23 +40,39 @@ export function decideSlab(
   outOffset: number,
 ): void {
   if (logits.length < channels * voxels)
-    throw new VoxsegError('inference-failed', `decision: ${logits.length} logits for ${channels} channels x ${voxels} voxels`);
+    throw new VoxsegError(
+      'inference-failed',
+      `decision: ${logits.length} logits for ${channels} channels x ${voxels} voxels`,
+    );
   if (outOffset < 0 || outOffset + voxels > out.length)
-    throw new VoxsegError('inference-failed', `decision: label range ${outOffset}..${outOffset + voxels} outside a map of ${out.length} voxels`);
+    throw new VoxsegError(
+      'inference-failed',
+      `decision: label range ${outOffset}..${outOffset + voxels} outside a map of ${out.length} voxels`,
+    );
   const labels = channelLabels(post, channels);
   const maxLabel = out instanceof Uint8Array ? 255 : 65535;
   const table = new Uint16Array(channels);
   for (let c = 0; c < channels; c++) {
     const v = labels[c];
     if (!Number.isInteger(v) || v < 0 || v > maxLabel)
-      throw new VoxsegError('invalid-model', `channel ${c} gives label ${v}, which does not fit the ${maxLabel === 255 ? 8 : 16}-bit label map`);
+      throw new VoxsegError(
+        'invalid-model',
+        `channel ${c} gives label ${v}, which does not fit the ${maxLabel === 255 ? 8 : 16}-bit label map`,
+      );
     table[c] = v;
   }
   if (post.decision === 'argmax') argmax(logits, channels, voxels, table, out, outOffset);
   else threshold(logits, channels, voxels, post, table, out, outOffset);
 }
 
-function argmax(logits: Float32Array, channels: number, voxels: number, table: Uint16Array, out: Uint8Array | Uint16Array, outOffset: number): void {
+function argmax(
+  logits: Float32Array,
+  channels: number,
+  voxels: number,
+  table: Uint16Array,
+  out: Uint8Array | Uint16Array,
+  outOffset: number,
+): void {
   if (channels === 1) {
     out.fill(table[0], outOffset, outOffset + voxels);
     return;

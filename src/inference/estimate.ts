@@ -87,7 +87,12 @@ function resampledDims(dims: Readonly<Vec3>, from: Readonly<Vec3>, spacing: Read
 }
 
 /** The estimate for sliding-window and nnU-Net models; null for whole-volume ones (their cost is fixed, see the manifest). */
-export function estimateRun(manifest: ModelManifest, study: Grid, cost: ModelCost = {}, opts: EstimateOptions = {}): RunEstimate | null {
+export function estimateRun(
+  manifest: ModelManifest,
+  study: Grid,
+  cost: ModelCost = {},
+  opts: EstimateOptions = {},
+): RunEstimate | null {
   const pre = manifest.preprocessing;
   if (pre.mode === 'whole-volume') return null;
   const oriented = pre.orientation ? reorientedGrid(study, pre.orientation) : study;
@@ -138,7 +143,10 @@ export function estimateRun(manifest: ModelManifest, study: Grid, cost: ModelCos
     const wasmRate = WASM_MACS_PER_THREAD * (1 + (threads - 1) * WASM_PARALLEL_EFFICIENCY);
     const dispatch = runs * (cost.nodes ?? 0) * SECONDS_PER_NODE_RUN;
     out.macs = macs;
-    out.seconds = { wasm: macs / wasmRate + dispatch + prepSeconds, webgpu: macs / WEBGPU_MACS + dispatch + prepSeconds };
+    out.seconds = {
+      wasm: macs / wasmRate + dispatch + prepSeconds,
+      webgpu: macs / WEBGPU_MACS + dispatch + prepSeconds,
+    };
   }
   return out;
 }

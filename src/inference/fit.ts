@@ -22,9 +22,24 @@
  */
 import { VoxsegError } from '../core/errors';
 import type { ModelManifest } from './manifest';
-import { ALL_REGIONS, TRUNK, normalizeModality, bodyPartRegions, type Confidence, type Region, type StudyFacts } from './study-facts';
+import {
+  ALL_REGIONS,
+  TRUNK,
+  normalizeModality,
+  bodyPartRegions,
+  type Confidence,
+  type Region,
+  type StudyFacts,
+} from './study-facts';
 
-export { bodyPartRegions, normalizeModality, studyFacts, type Confidence, type Region, type StudyFacts } from './study-facts';
+export {
+  bodyPartRegions,
+  normalizeModality,
+  studyFacts,
+  type Confidence,
+  type Region,
+  type StudyFacts,
+} from './study-facts';
 
 export interface ModelFit {
   /** False: the model is not meant for this study (a warning; only `blocked` stops a run). */
@@ -53,11 +68,19 @@ const T1_WORDS = /\b(t1w?|t1-weighted|mprage|mp-rage|spgr)\b/i;
 const MODALITY_NOUN: Record<string, string> = { CT: 'CT', MR: 'MRI', PT: 'PET', NM: 'SPECT', US: 'ultrasound' };
 const noun = (m: string) => MODALITY_NOUN[m] ?? m;
 /** "A", "A or B", "A, B or C". */
-const orList = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`);
+const orList = (items: string[]) =>
+  items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 const article = (w: string) => (/^([aeiou]|MRI|MR\b|X-?ray|NM|SPECT|8|11|18)/i.test(w) ? `an ${w}` : `a ${w}`);
 
 function regionAdjective(r: Region, mrOnly: boolean): string {
-  return { head: mrOnly ? 'brain' : 'head', neck: 'neck', chest: 'chest', abdomen: 'abdominal', pelvis: 'pelvic', limb: 'limb' }[r];
+  return {
+    head: mrOnly ? 'brain' : 'head',
+    neck: 'neck',
+    chest: 'chest',
+    abdomen: 'abdominal',
+    pelvis: 'pelvic',
+    limb: 'limb',
+  }[r];
 }
 
 /** "a T1 brain MRI", "an abdominal CT", "a CT of the chest and abdomen", "a CT of any body part". */
@@ -83,8 +106,10 @@ export function describeStudy(f: StudyFacts): string {
 
 /** Why the study cannot be segmented at all (2-D image, 4-D series), or null. */
 export function runnableProblem(f: StudyFacts): string | null {
-  if (f.is2D) return `this is a 2-D image (${f.dims.join(' x ')}: one slice); the models segment 3-D volumes, so use the whole series`;
-  if (f.volumes > 1) return `this is a 4-D series (${f.volumes} volumes; only the first was loaded); the models segment one 3-D volume, so extract the volume you want into a file of its own`;
+  if (f.is2D)
+    return `this is a 2-D image (${f.dims.join(' x ')}: one slice); the models segment 3-D volumes, so use the whole series`;
+  if (f.volumes > 1)
+    return `this is a 4-D series (${f.volumes} volumes; only the first was loaded); the models segment one 3-D volume, so extract the volume you want into a file of its own`;
   return null;
 }
 
@@ -130,12 +155,19 @@ export function modelFit(manifest: ModelManifest, f: StudyFacts): ModelFit {
   // modality
   const sm = f.modality.value;
   const how = f.modality.inferred ? ` (${f.modality.why})` : '';
-  if (!sm) cautions.push(`The study's modality is unknown (${f.modality.why}); this model is for ${orList(modalities.map(noun))}.`);
-  else if (!modalities.length || modalities.includes(sm)) score += f.modality.inferred ? CONFIDENCE_SCORE[f.modality.confidence] : 4;
+  if (!sm)
+    cautions.push(
+      `The study's modality is unknown (${f.modality.why}); this model is for ${orList(modalities.map(noun))}.`,
+    );
+  else if (!modalities.length || modalities.includes(sm))
+    score += f.modality.inferred ? CONFIDENCE_SCORE[f.modality.confidence] : 4;
   else if (f.modality.confidence === 'low') {
     score -= 1;
     cautions.push(`This model is for ${orList(modalities.map(noun))}; the study may be ${article(noun(sm))}${how}.`);
-  } else misfits.push(`This model is for ${orList(modalities.map(noun))}; the study ${f.modality.inferred ? 'looks like' : 'is'} ${article(noun(sm))}${how}.`);
+  } else
+    misfits.push(
+      `This model is for ${orList(modalities.map(noun))}; the study ${f.modality.inferred ? 'looks like' : 'is'} ${article(noun(sm))}${how}.`,
+    );
 
   // body region
   const sr = f.region.regions;
@@ -148,7 +180,10 @@ export function modelFit(manifest: ModelManifest, f: StudyFacts): ModelFit {
       score -= 1;
       cautions.push(regionReason(regions, f));
     } else misfits.push(regionReason(regions, f));
-  } else if (regions.length && !sr.length) cautions.push(`The body part could not be told (${f.region.why}); this model is for the ${describePlace(regions)}.`);
+  } else if (regions.length && !sr.length)
+    cautions.push(
+      `The body part could not be told (${f.region.why}); this model is for the ${describePlace(regions)}.`,
+    );
 
   // sequence
   if (t1 && sm === 'MR' && f.description && NON_T1_WORDS.test(f.description) && !T1_WORDS.test(f.description)) {
@@ -163,12 +198,16 @@ export function modelFit(manifest: ModelManifest, f: StudyFacts): ModelFit {
     const limit = Math.max(THICK_SLICE_MM, 2 * (ms ?? 0));
     if (slice > limit) {
       score -= 1;
-      cautions.push(`Voxels are ${+slice.toFixed(2)} mm apart along one axis, much coarser than the ${ms !== null ? `${+ms.toFixed(2)} mm the model works at` : 'model expects'}: detail between slices is guessed.`);
+      cautions.push(
+        `Voxels are ${+slice.toFixed(2)} mm apart along one axis, much coarser than the ${ms !== null ? `${+ms.toFixed(2)} mm the model works at` : 'model expects'}: detail between slices is guessed.`,
+      );
     }
     const thin = Math.min(...f.extentMm);
     if (thin < THIN_COVERAGE_MM) {
       score -= 1;
-      cautions.push(`The study covers only ${mm(thin)} along one axis: a 3-D model sees little context there, so expect poorer results.`);
+      cautions.push(
+        `The study covers only ${mm(thin)} along one axis: a 3-D model sees little context there, so expect poorer results.`,
+      );
     }
   }
 
@@ -200,7 +239,11 @@ export interface RankedModel<T> {
  * Models in the order to propose them for the study: fitting ones first, by score; equal ones
  * keep their given order.
  */
-export function rankModels<T>(items: readonly T[], f: StudyFacts, manifestOf: (item: T) => ModelManifest): RankedModel<T>[] {
+export function rankModels<T>(
+  items: readonly T[],
+  f: StudyFacts,
+  manifestOf: (item: T) => ModelManifest,
+): RankedModel<T>[] {
   return items
     .map((item, index) => ({ item, fit: modelFit(manifestOf(item), f), index }))
     .sort((a, b) => Number(b.fit.fits) - Number(a.fit.fits) || b.fit.score - a.fit.score || a.index - b.index)

@@ -256,18 +256,24 @@ class Checker {
     return v.map((x, n) => (int ? this.int(x, `${path}[${n}]`, min) : this.num(x, `${path}[${n}]`, min))) as Vec3;
   }
   oneOf<T extends string>(v: unknown, path: string, options: readonly T[]): T {
-    if (!options.includes(v as T)) this.fail(path, `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}, got ${JSON.stringify(v)}`);
+    if (!options.includes(v as T))
+      this.fail(path, `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}, got ${JSON.stringify(v)}`);
     return v as T;
   }
   orientation(v: unknown, path: string): string {
     const s = this.str(v, path).toUpperCase();
-    if (!ORIENT_RE.test(s)) this.fail(path, `must be an orientation code such as "RAS", "LPS" or "LIA", got ${JSON.stringify(v)}`);
+    if (!ORIENT_RE.test(s))
+      this.fail(path, `must be an orientation code such as "RAS", "LPS" or "LIA", got ${JSON.stringify(v)}`);
     return s;
   }
   concept(v: unknown, path: string): CodedConcept | undefined {
     if (v === undefined) return undefined;
     const o = this.obj(v, path);
-    return { code: this.str(o.code, `${path}.code`), scheme: this.str(o.scheme, `${path}.scheme`), meaning: this.str(o.meaning, `${path}.meaning`) };
+    return {
+      code: this.str(o.code, `${path}.code`),
+      scheme: this.str(o.scheme, `${path}.scheme`),
+      meaning: this.str(o.meaning, `${path}.meaning`),
+    };
   }
 }
 
@@ -305,10 +311,12 @@ function checkCrop(c: Checker, o: Record<string, unknown>): CropSpec {
   const padding = c.int(o.padding ?? 0, 'preprocessing.crop.padding', 0, 256);
   const threshold = o.threshold === undefined ? undefined : c.num(o.threshold, 'preprocessing.crop.threshold', 0, 1);
   if (o.preModel === undefined) return { padding, ...(threshold ? { threshold } : {}) };
-  if (threshold) c.fail('preprocessing.crop.threshold', 'a crop mask comes from the pre-model or from a threshold, not both');
+  if (threshold)
+    c.fail('preprocessing.crop.threshold', 'a crop mask comes from the pre-model or from a threshold, not both');
   const p = c.obj(o.preModel, 'preprocessing.crop.preModel');
   const sha = p.sha256 === undefined ? undefined : c.str(p.sha256, 'preprocessing.crop.preModel.sha256').toLowerCase();
-  if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha)) c.fail('preprocessing.crop.preModel.sha256', 'must be 64 hex digits');
+  if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha))
+    c.fail('preprocessing.crop.preModel.sha256', 'must be 64 hex digits');
   const preModel: PreModel = {
     file: c.str(p.file, 'preprocessing.crop.preModel.file'),
     sha256: sha,
@@ -322,7 +330,8 @@ function checkCrop(c: Checker, o: Record<string, unknown>): CropSpec {
 
 function checkResampling(c: Checker, v: unknown, path: string): NnunetResamplingSpec {
   const o = c.obj(v, path);
-  if (o.forceSeparateZ !== null && o.forceSeparateZ !== undefined && typeof o.forceSeparateZ !== 'boolean') c.fail(`${path}.forceSeparateZ`, 'must be true, false or null');
+  if (o.forceSeparateZ !== null && o.forceSeparateZ !== undefined && typeof o.forceSeparateZ !== 'boolean')
+    c.fail(`${path}.forceSeparateZ`, 'must be true, false or null');
   return {
     order: c.int(o.order, `${path}.order`, 0, 5),
     orderZ: c.int(o.orderZ ?? 0, `${path}.orderZ`, 0, 5),
@@ -339,13 +348,17 @@ function checkAxes(c: Checker, v: unknown, path: string): number[] {
 
 function checkNnunet(c: Checker, o: Record<string, unknown>, normalization: Normalization): NnunetPreprocessing {
   const t = o.transpose;
-  if (!Array.isArray(t) || t.length !== 3 || [...t].sort().join() !== '0,1,2') c.fail('preprocessing.transpose', 'must be a permutation of [0, 1, 2]');
+  if (!Array.isArray(t) || t.length !== 3 || [...t].sort().join() !== '0,1,2')
+    c.fail('preprocessing.transpose', 'must be a permutation of [0, 1, 2]');
   const pre = c.obj(o.presample ?? {}, 'preprocessing.presample');
   const res = c.obj(o.resampling, 'preprocessing.resampling');
   return {
     mode: 'nnunet',
     orientation: o.orientation === undefined ? undefined : c.orientation(o.orientation, 'preprocessing.orientation'),
-    presample: o.presample === undefined ? undefined : { spacing: c.vec3(pre.spacing, 'preprocessing.presample.spacing', false, 1e-6) },
+    presample:
+      o.presample === undefined
+        ? undefined
+        : { spacing: c.vec3(pre.spacing, 'preprocessing.presample.spacing', false, 1e-6) },
     transpose: t as [number, number, number],
     spacing: c.vec3(o.spacing, 'preprocessing.spacing', false, 1e-6),
     patch: c.vec3(o.patch, 'preprocessing.patch', true, 1),
@@ -356,7 +369,10 @@ function checkNnunet(c: Checker, o: Record<string, unknown>, normalization: Norm
     batch: c.int(o.batch ?? 1, 'preprocessing.batch', 1, 64),
     normalization,
     normalizeInMask: o.normalizeInMask === true,
-    resampling: { data: checkResampling(c, res.data, 'preprocessing.resampling.data'), probabilities: checkResampling(c, res.probabilities, 'preprocessing.resampling.probabilities') },
+    resampling: {
+      data: checkResampling(c, res.data, 'preprocessing.resampling.data'),
+      probabilities: checkResampling(c, res.probabilities, 'preprocessing.resampling.probabilities'),
+    },
   };
 }
 
@@ -408,7 +424,8 @@ export function parseManifest(json: unknown, source = 'manifest.json'): ModelMan
   if (!ID_RE.test(id)) c.fail('id', 'use lower-case letters, digits, ".", "_" or "-" (at most 64)');
   const prov = c.obj(o.provenance, 'provenance');
   const intended = c.obj(o.intended, 'intended');
-  if (!Array.isArray(intended.modality) || intended.modality.length === 0) c.fail('intended.modality', 'must be a non-empty array such as ["CT"]');
+  if (!Array.isArray(intended.modality) || intended.modality.length === 0)
+    c.fail('intended.modality', 'must be a non-empty array such as ["CT"]');
   const m = c.obj(o.model, 'model');
   const sha = m.sha256 === undefined ? undefined : c.str(m.sha256, 'model.sha256').toLowerCase();
   if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha)) c.fail('model.sha256', 'must be 64 hex digits');
@@ -435,7 +452,8 @@ export function parseManifest(json: unknown, source = 'manifest.json'): ModelMan
   const decision = c.oneOf(post.decision, 'postprocessing.decision', ['argmax', 'threshold'] as const);
   let thresholds: number[] | undefined;
   if (decision === 'threshold') {
-    if (!Array.isArray(post.thresholds) || post.thresholds.length !== channels) c.fail('postprocessing.thresholds', `must list one threshold per output channel (${channels})`);
+    if (!Array.isArray(post.thresholds) || post.thresholds.length !== channels)
+      c.fail('postprocessing.thresholds', `must list one threshold per output channel (${channels})`);
     thresholds = post.thresholds.map((t, n) => c.num(t, `postprocessing.thresholds[${n}]`));
   }
   let channelLabels: number[] | undefined;
@@ -445,12 +463,14 @@ export function parseManifest(json: unknown, source = 'manifest.json'): ModelMan
     channelLabels = post.channelLabels.map((t, n) => c.int(t, `postprocessing.channelLabels[${n}]`, 0, 65535));
   }
   const produced = channelLabels ?? Array.from({ length: channels }, (_, n) => (decision === 'threshold' ? n + 1 : n));
-  for (const v of produced) if (v !== 0 && !seen.has(v)) c.fail('labels', `output channel gives label ${v}, which has no entry in labels`);
+  for (const v of produced)
+    if (v !== 0 && !seen.has(v)) c.fail('labels', `output channel gives label ${v}, which has no entry in labels`);
   let largestComponent: number[] | undefined;
   if (post.largestComponent !== undefined) {
     if (!Array.isArray(post.largestComponent)) c.fail('postprocessing.largestComponent', 'must list label values');
     largestComponent = post.largestComponent.map((t, n) => c.int(t, `postprocessing.largestComponent[${n}]`, 1, 65535));
-    for (const v of largestComponent) if (!produced.includes(v)) c.fail('postprocessing.largestComponent', `label ${v} is not one the model outputs`);
+    for (const v of largestComponent)
+      if (!produced.includes(v)) c.fail('postprocessing.largestComponent', `label ${v} is not one the model outputs`);
   }
   return {
     schema: 'voxseg-model/1',
@@ -459,7 +479,11 @@ export function parseManifest(json: unknown, source = 'manifest.json'): ModelMan
     version: c.str(o.version, 'version'),
     license: c.str(o.license, 'license'),
     description: o.description === undefined ? undefined : c.str(o.description, 'description'),
-    provenance: { source: c.str(prov.source, 'provenance.source'), data: c.str(prov.data, 'provenance.data', true), training: c.str(prov.training, 'provenance.training', true) },
+    provenance: {
+      source: c.str(prov.source, 'provenance.source'),
+      data: c.str(prov.data, 'provenance.data', true),
+      training: c.str(prov.training, 'provenance.training', true),
+    },
     intended: {
       modality: intended.modality.map((x, n) => c.str(x, `intended.modality[${n}]`).toUpperCase()),
       bodyPart: c.str(intended.bodyPart, 'intended.bodyPart'),
@@ -472,19 +496,31 @@ export function parseManifest(json: unknown, source = 'manifest.json'): ModelMan
       output: c.str(m.output, 'model.output'),
       layout: c.oneOf(m.layout ?? 'NCDHW', 'model.layout', ['NCDHW', 'NCWHD'] as const),
       channels,
-      expectedSeconds: m.expectedSeconds === undefined ? undefined : c.num(m.expectedSeconds, 'model.expectedSeconds', 0),
+      expectedSeconds:
+        m.expectedSeconds === undefined ? undefined : c.num(m.expectedSeconds, 'model.expectedSeconds', 0),
     },
     labels,
     preprocessing: checkPreprocessing(c, o.preprocessing),
     postprocessing: {
-      activation: c.oneOf(post.activation ?? 'none', 'postprocessing.activation', ['softmax', 'sigmoid', 'none'] as const),
+      activation: c.oneOf(post.activation ?? 'none', 'postprocessing.activation', [
+        'softmax',
+        'sigmoid',
+        'none',
+      ] as const),
       decision,
       thresholds,
       channelLabels,
-      labelResampling: c.oneOf(post.labelResampling ?? 'nearest', 'postprocessing.labelResampling', ['nearest', 'linear'] as const),
+      labelResampling: c.oneOf(post.labelResampling ?? 'nearest', 'postprocessing.labelResampling', [
+        'nearest',
+        'linear',
+      ] as const),
       largestComponent,
-      largestForeground: post.largestForeground === undefined ? undefined : checkBool(c, post.largestForeground, 'postprocessing.largestForeground'),
-      maskedImage: post.maskedImage === undefined ? undefined : checkBool(c, post.maskedImage, 'postprocessing.maskedImage'),
+      largestForeground:
+        post.largestForeground === undefined
+          ? undefined
+          : checkBool(c, post.largestForeground, 'postprocessing.largestForeground'),
+      maskedImage:
+        post.maskedImage === undefined ? undefined : checkBool(c, post.maskedImage, 'postprocessing.maskedImage'),
     },
     validation: checkValidation(c, o.validation),
     report: o.report === undefined ? undefined : checkReportFile(c, o.report),
@@ -502,19 +538,26 @@ function checkValidation(c: Checker, v: unknown): ModelManifest['validation'] {
   const d = c.obj(o.dice, 'validation.dice');
   const dice: Record<string, number> = {};
   for (const [name, x] of Object.entries(d)) dice[name] = c.num(x, `validation.dice.${name}`, 0, 1);
-  return { cases: c.int(o.cases, 'validation.cases', 0), epoch: o.epoch === undefined ? undefined : c.int(o.epoch, 'validation.epoch', 0), dice };
+  return {
+    cases: c.int(o.cases, 'validation.cases', 0),
+    epoch: o.epoch === undefined ? undefined : c.int(o.epoch, 'validation.epoch', 0),
+    dice,
+  };
 }
 
 function checkReportFile(c: Checker, v: unknown): string {
   const s = c.str(v, 'report');
-  if (s.includes('/') || s.includes('\\') || s.startsWith('.')) c.fail('report', `must be a file name beside the manifest, got ${JSON.stringify(s)}`);
+  if (s.includes('/') || s.includes('\\') || s.startsWith('.'))
+    c.fail('report', `must be a file name beside the manifest, got ${JSON.stringify(s)}`);
   return s;
 }
 
 /** Label value produced by each output channel. */
 export function channelLabelValues(m: ModelManifest): number[] {
   const p = m.postprocessing;
-  return p.channelLabels ?? Array.from({ length: m.model.channels }, (_, n) => (p.decision === 'threshold' ? n + 1 : n));
+  return (
+    p.channelLabels ?? Array.from({ length: m.model.channels }, (_, n) => (p.decision === 'threshold' ? n + 1 : n))
+  );
 }
 
 /** Parse manifest text (JSON), with a clear error for bad JSON. */

@@ -16,8 +16,12 @@ import type { ModelShape } from './pipeline';
  */
 export function webgpuBlockers(info: OnnxInfo): string[] {
   const rank = info.inputs[0]?.dims.length ?? 0;
-  const blocked = info.convs.filter((c) => c.opType === 'ConvTranspose' && (c.kernelRank === 3 || (c.kernelRank === null && rank === 5)));
-  const out = blocked.length ? [`ConvTranspose with a 3-D kernel (${blocked.length} node${blocked.length > 1 ? 's' : ''})`] : [];
+  const blocked = info.convs.filter(
+    (c) => c.opType === 'ConvTranspose' && (c.kernelRank === 3 || (c.kernelRank === null && rank === 5)),
+  );
+  const out = blocked.length
+    ? [`ConvTranspose with a 3-D kernel (${blocked.length} node${blocked.length > 1 ? 's' : ''})`]
+    : [];
   // Its pooling kernels are 1-D/2-D only ("kernelShape.length > 2 is not supported").
   const opset = opsetVersion(info);
   for (const op of ['MaxPool', 'AveragePool', 'LpPool']) {
@@ -27,7 +31,10 @@ export function webgpuBlockers(info: OnnxInfo): string[] {
       continue;
     }
     const reasons = pools.map((p) => maxPoolRewriteRefusal(p, opset)).filter((r): r is string => r !== null);
-    if (reasons.length) out.push(`3-D MaxPool (${reasons.length} node${reasons.length > 1 ? 's' : ''}: ${[...new Set(reasons)].join('; ')})`);
+    if (reasons.length)
+      out.push(
+        `3-D MaxPool (${reasons.length} node${reasons.length > 1 ? 's' : ''}: ${[...new Set(reasons)].join('; ')})`,
+      );
   }
   return out;
 }
@@ -45,13 +52,29 @@ export function checkPreModel(info: OnnxInfo, spec: PreModel, file: string): Mod
 function checkGraph(info: OnnxInfo, io: { input: string; output: string }, file: string): ModelShape {
   const input = info.inputs.find((i) => i.name === io.input);
   if (!input)
-    throw new VoxsegError('invalid-model', `the manifest names input "${io.input}", but the model's inputs are ${info.inputs.map((i) => `"${i.name}"`).join(', ')}`, { file });
+    throw new VoxsegError(
+      'invalid-model',
+      `the manifest names input "${io.input}", but the model's inputs are ${info.inputs.map((i) => `"${i.name}"`).join(', ')}`,
+      { file },
+    );
   if (!info.outputs.some((o) => o.name === io.output))
-    throw new VoxsegError('invalid-model', `the manifest names output "${io.output}", but the model's outputs are ${info.outputs.map((o) => `"${o.name}"`).join(', ')}`, { file });
+    throw new VoxsegError(
+      'invalid-model',
+      `the manifest names output "${io.output}", but the model's outputs are ${info.outputs.map((o) => `"${o.name}"`).join(', ')}`,
+      { file },
+    );
   if (input.dims.length !== 5)
-    throw new VoxsegError('invalid-model', `input "${input.name}" has rank ${input.dims.length}; a 3-D segmentation model takes [batch, 1, d, h, w]`, { file });
+    throw new VoxsegError(
+      'invalid-model',
+      `input "${input.name}" has rank ${input.dims.length}; a 3-D segmentation model takes [batch, 1, d, h, w]`,
+      { file },
+    );
   if (typeof input.dims[1] === 'number' && input.dims[1] !== 1)
-    throw new VoxsegError('invalid-model', `input "${input.name}" has ${input.dims[1]} channels; voxseg feeds one image channel`, { file });
+    throw new VoxsegError(
+      'invalid-model',
+      `input "${input.name}" has ${input.dims[1]} channels; voxseg feeds one image channel`,
+      { file },
+    );
   const fixed = (d: number | string | null) => (typeof d === 'number' && d > 0 ? d : null);
   return { batch: fixed(input.dims[0]), spatial: input.dims.slice(2).map(fixed) };
 }

@@ -24,7 +24,8 @@ export interface ModelEntry {
 export async function listBundledModels(base = './'): Promise<ModelEntry[]> {
   const root = new URL('models/', new URL(base, globalThis.location?.href ?? 'http://localhost/'));
   const res = await fetch(new URL('index.json', root));
-  if (!res.ok) throw new VoxsegError('not-found', `model catalogue models/index.json could not be read (HTTP ${res.status})`);
+  if (!res.ok)
+    throw new VoxsegError('not-found', `model catalogue models/index.json could not be read (HTTP ${res.status})`);
   const index = (await res.json()) as { models?: string[] };
   const entries: ModelEntry[] = [];
   for (const id of index.models ?? []) {
@@ -73,18 +74,40 @@ export interface PickedFile {
 export async function modelFromFiles(files: readonly PickedFile[]): Promise<ModelEntry> {
   const manifests = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
   const onnx = files.filter((f) => f.name.toLowerCase().endsWith('.onnx'));
-  if (manifests.length === 0) throw new VoxsegError('invalid-model', 'no manifest.json among the picked files: pick the model folder, or the .onnx file together with its manifest.json');
-  const manifestFile = manifests.find((f) => f.name === 'manifest.json') ?? (manifests.filter((f) => !/report/i.test(f.name)).length === 1 ? manifests.find((f) => !/report/i.test(f.name)) : undefined);
-  if (!manifestFile) throw new VoxsegError('invalid-model', `several JSON files were picked (${manifests.map((f) => f.name).join(', ')}) and none is named manifest.json`);
+  if (manifests.length === 0)
+    throw new VoxsegError(
+      'invalid-model',
+      'no manifest.json among the picked files: pick the model folder, or the .onnx file together with its manifest.json',
+    );
+  const manifestFile =
+    manifests.find((f) => f.name === 'manifest.json') ??
+    (manifests.filter((f) => !/report/i.test(f.name)).length === 1
+      ? manifests.find((f) => !/report/i.test(f.name))
+      : undefined);
+  if (!manifestFile)
+    throw new VoxsegError(
+      'invalid-model',
+      `several JSON files were picked (${manifests.map((f) => f.name).join(', ')}) and none is named manifest.json`,
+    );
   const manifest = parseManifestText(await manifestFile.text(), manifestFile.name);
   const wanted = manifest.model.file.split('/').pop();
   const pre = preModelOf(manifest);
   const preName = pre?.file.split('/').pop();
   const main = onnx.filter((f) => f.name !== preName);
   const file = main.find((f) => f.name === wanted) ?? (main.length === 1 ? main[0] : undefined);
-  if (!file) throw new VoxsegError('not-found', `the manifest names ${manifest.model.file}, which is not among the picked files`, { file: manifestFile.name });
+  if (!file)
+    throw new VoxsegError(
+      'not-found',
+      `the manifest names ${manifest.model.file}, which is not among the picked files`,
+      { file: manifestFile.name },
+    );
   const preFile = pre ? onnx.find((f) => f.name === preName) : undefined;
-  if (pre && !preFile) throw new VoxsegError('not-found', `the manifest's crop needs the pre-model ${pre.file}, which is not among the picked files: pick the whole model folder`, { file: manifestFile.name });
+  if (pre && !preFile)
+    throw new VoxsegError(
+      'not-found',
+      `the manifest's crop needs the pre-model ${pre.file}, which is not among the picked files: pick the whole model folder`,
+      { file: manifestFile.name },
+    );
   const reportFile = manifest.report ? manifests.find((f) => f.name === manifest.report) : undefined;
   let report: EvalReport | undefined;
   if (reportFile) {
@@ -94,7 +117,13 @@ export async function modelFromFiles(files: readonly PickedFile[]): Promise<Mode
       console.warn(`${reportFile.name} could not be read: ${(err as Error).message}`);
     }
   }
-  return { manifest, model: { bytes: await file.arrayBuffer() }, ...(preFile ? { preModel: { bytes: await preFile.arrayBuffer() } } : {}), origin: 'user', report };
+  return {
+    manifest,
+    model: { bytes: await file.arrayBuffer() },
+    ...(preFile ? { preModel: { bytes: await preFile.arrayBuffer() } } : {}),
+    origin: 'user',
+    report,
+  };
 }
 
 function preModelOf(manifest: ModelManifest) {
@@ -105,7 +134,12 @@ function preModelOf(manifest: ModelManifest) {
 export async function checkSha256(bytes: Uint8Array, expected: string | undefined, file: string): Promise<void> {
   if (!expected) return;
   const sum = await sha256Hex(bytes);
-  if (sum !== expected) throw new VoxsegError('invalid-model', `sha256 ${sum} does not match the manifest's ${expected} (wrong or damaged file)`, { file });
+  if (sum !== expected)
+    throw new VoxsegError(
+      'invalid-model',
+      `sha256 ${sum} does not match the manifest's ${expected} (wrong or damaged file)`,
+      { file },
+    );
 }
 
 /** Hex sha256 of bytes (Web Crypto; available in browsers, workers and Node 20). */

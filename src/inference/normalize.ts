@@ -25,8 +25,13 @@ const MIN_STD = 1e-8;
  * `voxels` itself when that is a Float32Array the caller owns: every kind reads its statistics
  * first and then maps voxel by voxel, so in place is safe (and saves a volume-sized copy).
  */
-export function normalizeIntensity(voxels: ArrayLike<number>, spec: Normalization, out: Float32Array = new Float32Array(voxels.length)): Float32Array {
-  if (out.length !== voxels.length) throw new RangeError(`normalizeIntensity: out has ${out.length} values for ${voxels.length} voxels`);
+export function normalizeIntensity(
+  voxels: ArrayLike<number>,
+  spec: Normalization,
+  out: Float32Array = new Float32Array(voxels.length),
+): Float32Array {
+  if (out.length !== voxels.length)
+    throw new RangeError(`normalizeIntensity: out has ${out.length} values for ${voxels.length} voxels`);
   switch (spec.kind) {
     case 'none':
       return affine(voxels, out, 1, 0, -Infinity, Infinity);
@@ -48,15 +53,27 @@ export function normalizeIntensity(voxels: ArrayLike<number>, spec: Normalizatio
       return affine(voxels, out, 1 / (hi - lo), -lo / (hi - lo), -Infinity, Infinity);
     }
     case 'quantile': {
-      const [lo, hi] = spec.rule === 'brainchop' ? rankQuantiles(voxels, spec.lower, spec.upper) : quantiles(voxels, spec.lower, spec.upper);
+      const [lo, hi] =
+        spec.rule === 'brainchop'
+          ? rankQuantiles(voxels, spec.lower, spec.upper)
+          : quantiles(voxels, spec.lower, spec.upper);
       if (!(hi > lo)) return out.fill(0);
-      return spec.clip === false ? affine(voxels, out, 1 / (hi - lo), -lo / (hi - lo), -Infinity, Infinity) : affine(voxels, out, 1 / (hi - lo), -lo / (hi - lo), lo, hi);
+      return spec.clip === false
+        ? affine(voxels, out, 1 / (hi - lo), -lo / (hi - lo), -Infinity, Infinity)
+        : affine(voxels, out, 1 / (hi - lo), -lo / (hi - lo), lo, hi);
     }
   }
 }
 
 /** out = clamp(v, lo, hi) * scale + offset; NaN -> 0. */
-function affine(voxels: ArrayLike<number>, out: Float32Array, scale: number, offset: number, lo: number, hi: number): Float32Array {
+function affine(
+  voxels: ArrayLike<number>,
+  out: Float32Array,
+  scale: number,
+  offset: number,
+  lo: number,
+  hi: number,
+): Float32Array {
   const n = voxels.length;
   if (scale === 1 && offset === 0 && lo === -Infinity && hi === Infinity) {
     for (let i = 0; i < n; i++) {
@@ -97,7 +114,6 @@ export function meanStd(voxels: ArrayLike<number>, threshold: number): { mean: n
   return { mean: shift + m, std: Math.sqrt(Math.max(0, sum2 / count - m * m)), count };
 }
 
-
 /** Exact quantiles q1 <= q2 (numpy 'linear') of the non-NaN voxels. */
 export function quantiles(voxels: ArrayLike<number>, q1: number, q2: number): [number, number] {
   const order = orderOf(voxels);
@@ -133,7 +149,11 @@ export function rankQuantiles(voxels: ArrayLike<number>, q1: number, q2: number)
 }
 
 function orderOf(voxels: ArrayLike<number>): Order {
-  const small = voxels instanceof Uint8Array || voxels instanceof Int8Array || voxels instanceof Uint16Array || voxels instanceof Int16Array;
+  const small =
+    voxels instanceof Uint8Array ||
+    voxels instanceof Int8Array ||
+    voxels instanceof Uint16Array ||
+    voxels instanceof Int16Array;
   return small ? countingOrder(voxels) : selectionOrder(voxels);
 }
 
@@ -161,7 +181,13 @@ function countingOrder(voxels: Uint8Array | Int8Array | Uint16Array | Int16Array
 }
 
 function selectionOrder(voxels: ArrayLike<number>): Order {
-  const wide = !(voxels instanceof Float32Array || voxels instanceof Uint8Array || voxels instanceof Int8Array || voxels instanceof Uint16Array || voxels instanceof Int16Array);
+  const wide = !(
+    voxels instanceof Float32Array ||
+    voxels instanceof Uint8Array ||
+    voxels instanceof Int8Array ||
+    voxels instanceof Uint16Array ||
+    voxels instanceof Int16Array
+  );
   const a = wide ? new Float64Array(voxels.length) : new Float32Array(voxels.length);
   let n = 0;
   for (let i = 0; i < voxels.length; i++) {

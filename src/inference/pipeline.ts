@@ -64,12 +64,21 @@ export function checkFixedDims(shape: ModelShape, patch: Vec3, layout: 'NCDHW' |
   const want = tensorSpatial(patch, layout);
   shape.spatial.forEach((d, n) => {
     if (d !== null && d !== want[n])
-      throw new VoxsegError('invalid-model', `the ONNX input has fixed spatial size ${shape.spatial.join('x')}, but the ${what} needs ${want.join('x')} (tensor order)`);
+      throw new VoxsegError(
+        'invalid-model',
+        `the ONNX input has fixed spatial size ${shape.spatial.join('x')}, but the ${what} needs ${want.join('x')} (tensor order)`,
+      );
   });
 }
 
 /** Run the model over `volume` and return labels on the volume's own grid. */
-export async function runPipeline(volume: Volume, manifest: ModelManifest, predictor: Predictor, shape: ModelShape, opts: PipelineOptions = {}): Promise<PipelineResult> {
+export async function runPipeline(
+  volume: Volume,
+  manifest: ModelManifest,
+  predictor: Predictor,
+  shape: ModelShape,
+  opts: PipelineOptions = {},
+): Promise<PipelineResult> {
   if (manifest.preprocessing.mode === 'nnunet') return runNnunetPipeline(volume, manifest, predictor, shape, opts);
   const pre = manifest.preprocessing;
   const post = manifest.postprocessing;
@@ -132,7 +141,15 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
       notes.push('the model has a fixed input size, so the head crop was skipped');
     }
     checkFixedDims(shape, dims, manifest.model.layout, 'conformed grid');
-    window = { patch: dims, overlap: 0, blending: 'constant', batch: 1, channels, layout: manifest.model.layout, memoryBudget: opts.memoryBudget };
+    window = {
+      patch: dims,
+      overlap: 0,
+      blending: 'constant',
+      batch: 1,
+      channels,
+      layout: manifest.model.layout,
+      memoryBudget: opts.memoryBudget,
+    };
   }
   checkAborted(opts.signal);
 
@@ -169,15 +186,27 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
   const target = gridOf(volume.header);
   const interpolation = post.labelResampling === 'linear' ? 'label-linear' : 'nearest';
   // Resampling is skipped only when it would copy the voxels (SNAP tolerance, as above).
-  const native = gridMismatch(grid, target, SNAP) === null ? onModelGrid : resampleToGrid(onModelGrid, target, { interpolation, fill: 0 });
-  const labels = createVolume({ ...target, metadata: { ...volume.header.metadata, unit: undefined, valueRange: undefined }, voxels: native.voxels });
+  const native =
+    gridMismatch(grid, target, SNAP) === null
+      ? onModelGrid
+      : resampleToGrid(onModelGrid, target, { interpolation, fill: 0 });
+  const labels = createVolume({
+    ...target,
+    metadata: { ...volume.header.metadata, unit: undefined, valueRange: undefined },
+    voxels: native.voxels,
+  });
   const maskedImage = post.maskedImage ? maskOutside(volume, labels.voxels) : undefined;
   return {
     labels,
     modelGrid: [...grid.dims] as Vec3,
     patches: result.patches,
     inferenceSeconds: result.inferenceSeconds,
-    peakBytes: result.peakBytes + image.byteLength + runLabels.byteLength + labels.voxels.byteLength + (maskedImage?.voxels.byteLength ?? 0),
+    peakBytes:
+      result.peakBytes +
+      image.byteLength +
+      runLabels.byteLength +
+      labels.voxels.byteLength +
+      (maskedImage?.voxels.byteLength ?? 0),
     notes,
     maskedImage,
   };
@@ -188,7 +217,14 @@ export async function runPipeline(volume: Volume, manifest: ModelManifest, predi
  * (run on the whole conformed volume with its own normalization), else the normalized image above
  * `threshold` times its maximum (compared in float32, as brainchop's tensors), else above 0.
  */
-async function cropBox(conformed: ArrayLike<number>, normalized: Float32Array, dims: Readonly<Vec3>, crop: CropSpec, manifest: ModelManifest, opts: PipelineOptions): Promise<Box | null> {
+async function cropBox(
+  conformed: ArrayLike<number>,
+  normalized: Float32Array,
+  dims: Readonly<Vec3>,
+  crop: CropSpec,
+  manifest: ModelManifest,
+  opts: PipelineOptions,
+): Promise<Box | null> {
   const spec = crop.preModel;
   if (!spec) {
     if (!crop.threshold) return boxAbove(normalized, dims, 0);
@@ -197,7 +233,10 @@ async function cropBox(conformed: ArrayLike<number>, normalized: Float32Array, d
     return boxAbove(normalized, dims, Math.fround(max * crop.threshold));
   }
   const pm = opts.preModel;
-  if (!pm) throw new VoxsegError('invalid-model', `the crop needs the pre-model ${spec.file}, which was not loaded`, { file: spec.file });
+  if (!pm)
+    throw new VoxsegError('invalid-model', `the crop needs the pre-model ${spec.file}, which was not loaded`, {
+      file: spec.file,
+    });
   checkFixedDims(pm.shape, [...dims] as Vec3, manifest.model.layout, 'conformed grid (pre-model)');
   const input = normalizeIntensity(conformed, spec.normalization);
   const slice = dims[0] * dims[1];
@@ -207,9 +246,25 @@ async function cropBox(conformed: ArrayLike<number>, normalized: Float32Array, d
   await slidingWindow(
     input,
     [...dims] as Vec3,
-    { patch: [...dims] as Vec3, overlap: 0, blending: 'constant', batch: 1, channels: spec.channels, layout: manifest.model.layout, memoryBudget: opts.memoryBudget },
+    {
+      patch: [...dims] as Vec3,
+      overlap: 0,
+      blending: 'constant',
+      batch: 1,
+      channels: spec.channels,
+      layout: manifest.model.layout,
+      memoryBudget: opts.memoryBudget,
+    },
     pm.predictor,
-    (k0, k1, logits) => decideSlab(logits, spec.channels, (k1 - k0) * slice, { activation: 'none', decision: 'argmax' }, labels, k0 * slice),
+    (k0, k1, logits) =>
+      decideSlab(
+        logits,
+        spec.channels,
+        (k1 - k0) * slice,
+        { activation: 'none', decision: 'argmax' },
+        labels,
+        k0 * slice,
+      ),
     { signal: opts.signal },
   );
   checkAborted(opts.signal);
@@ -224,5 +279,12 @@ function maskOutside(volume: Volume, labels: ArrayLike<number>): Volume {
   const min = Math.min(0, (h.metadata.valueRange ?? valueRange(src))[0]);
   for (let i = 0; i < src.length; i++) out[i] = labels[i] !== 0 ? src[i] : min;
   const description = [h.metadata.seriesDescription, 'brain extracted'].filter(Boolean).join(' — ');
-  return createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, metadata: { ...h.metadata, seriesDescription: description }, voxels: out });
+  return createVolume({
+    dims: [...h.dims] as Vec3,
+    spacing: [...h.spacing] as Vec3,
+    origin: [...h.origin] as Vec3,
+    direction: [...h.direction] as Mat3,
+    metadata: { ...h.metadata, seriesDescription: description },
+    voxels: out,
+  });
 }

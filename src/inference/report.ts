@@ -62,7 +62,8 @@ export function parseReport(json: unknown, source = 'report.json'): EvalReport {
   if (!Array.isArray(r.cases)) fail('cases must be an array');
   if (typeof r.summary !== 'object' || r.summary === null) fail('summary missing');
   for (const [name, s] of Object.entries(r.summary!)) {
-    if (typeof s?.meanDice !== 'number' || typeof s.minDice !== 'number') fail(`summary.${name} needs meanDice and minDice`);
+    if (typeof s?.meanDice !== 'number' || typeof s.minDice !== 'number')
+      fail(`summary.${name} needs meanDice and minDice`);
   }
   return r as EvalReport;
 }

@@ -76,7 +76,8 @@ function stepsAlong(size: number, patch: number, overlap: number): number[] {
  * starts evenly spaced from 0 to size - patch, rounded half to even; a single start 0 when patch >= size.
  */
 export function tilePositions(dims: Readonly<Vec3>, patch: Readonly<Vec3>, overlap: number): Vec3[] {
-  if (!(overlap >= 0 && overlap < 1)) throw new VoxsegError('invalid-model', `sliding-window overlap must be in [0, 1), got ${overlap}`);
+  if (!(overlap >= 0 && overlap < 1))
+    throw new VoxsegError('invalid-model', `sliding-window overlap must be in [0, 1), got ${overlap}`);
   const si = stepsAlong(dims[0], patch[0], overlap);
   const sj = stepsAlong(dims[1], patch[1], overlap);
   const sk = stepsAlong(dims[2], patch[2], overlap);
@@ -92,7 +93,8 @@ export function tilePositions(dims: Readonly<Vec3>, patch: Readonly<Vec3>, overl
  * map, so every voxel has a weight > 0.
  */
 export function gaussianWeights(patch: Readonly<Vec3>, sigmaScale: number): Float32Array {
-  if (!(sigmaScale > 0 && Number.isFinite(sigmaScale))) throw new VoxsegError('invalid-model', `Gaussian sigmaScale must be > 0, got ${sigmaScale}`);
+  if (!(sigmaScale > 0 && Number.isFinite(sigmaScale)))
+    throw new VoxsegError('invalid-model', `Gaussian sigmaScale must be > 0, got ${sigmaScale}`);
   const axis = (a: number): Float64Array => {
     const n = patch[a];
     const c = Math.floor(n / 2);
@@ -127,7 +129,8 @@ export function gaussianWeights(patch: Readonly<Vec3>, sigmaScale: number): Floa
 export function mirrorMasks(axes: readonly number[] | undefined): number[] {
   const uniq: number[] = [];
   for (const a of axes ?? []) {
-    if (a !== 0 && a !== 1 && a !== 2) throw new VoxsegError('invalid-model', `mirror axis must be 0, 1 or 2, got ${a}`);
+    if (a !== 0 && a !== 1 && a !== 2)
+      throw new VoxsegError('invalid-model', `mirror axis must be 0, 1 or 2, got ${a}`);
     if (!uniq.includes(a)) uniq.push(a);
   }
   const masks: number[] = [];
@@ -150,17 +153,34 @@ function mib(bytes: number): string {
 
 function validate(image: Float32Array, dims: Readonly<Vec3>, o: WindowOptions): void {
   const posInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
-  if (dims.length !== 3 || !dims.every(posInt)) throw new VoxsegError('invalid-volume', `sliding window: bad grid dims [${dims.join(', ')}]`);
+  if (dims.length !== 3 || !dims.every(posInt))
+    throw new VoxsegError('invalid-volume', `sliding window: bad grid dims [${dims.join(', ')}]`);
   if (image.length !== dims[0] * dims[1] * dims[2])
-    throw new VoxsegError('invalid-volume', `sliding window: image has ${image.length} voxels, grid ${dims.join('x')} needs ${dims[0] * dims[1] * dims[2]}`);
-  if (o.patch.length !== 3 || !o.patch.every(posInt)) throw new VoxsegError('invalid-model', `sliding-window patch must be 3 positive integers, got [${o.patch.join(', ')}]`);
-  if (!posInt(o.batch)) throw new VoxsegError('invalid-model', `sliding-window batch must be a positive integer, got ${o.batch}`);
-  if (!posInt(o.channels)) throw new VoxsegError('invalid-model', `model channels must be a positive integer, got ${o.channels}`);
-  if (o.layout !== 'NCDHW' && o.layout !== 'NCWHD') throw new VoxsegError('invalid-model', `tensor layout must be NCDHW or NCWHD, got ${String(o.layout)}`);
-  if (o.memoryBudget !== undefined && !(o.memoryBudget >= 0)) throw new VoxsegError('invalid-model', `memory budget must be >= 0 bytes, got ${o.memoryBudget}`);
+    throw new VoxsegError(
+      'invalid-volume',
+      `sliding window: image has ${image.length} voxels, grid ${dims.join('x')} needs ${dims[0] * dims[1] * dims[2]}`,
+    );
+  if (o.patch.length !== 3 || !o.patch.every(posInt))
+    throw new VoxsegError(
+      'invalid-model',
+      `sliding-window patch must be 3 positive integers, got [${o.patch.join(', ')}]`,
+    );
+  if (!posInt(o.batch))
+    throw new VoxsegError('invalid-model', `sliding-window batch must be a positive integer, got ${o.batch}`);
+  if (!posInt(o.channels))
+    throw new VoxsegError('invalid-model', `model channels must be a positive integer, got ${o.channels}`);
+  if (o.layout !== 'NCDHW' && o.layout !== 'NCWHD')
+    throw new VoxsegError('invalid-model', `tensor layout must be NCDHW or NCWHD, got ${String(o.layout)}`);
+  if (o.memoryBudget !== undefined && !(o.memoryBudget >= 0))
+    throw new VoxsegError('invalid-model', `memory budget must be >= 0 bytes, got ${o.memoryBudget}`);
 }
 
-function chooseStorage(channels: number, dims: Readonly<Vec3>, slices: number, budget: number | undefined): AccumulatorStorage {
+function chooseStorage(
+  channels: number,
+  dims: Readonly<Vec3>,
+  slices: number,
+  budget: number | undefined,
+): AccumulatorStorage {
   const need32 = accumulatorBytes(channels, dims, slices, 'float32');
   if (budget === undefined || need32 <= budget) return 'float32';
   const need16 = accumulatorBytes(channels, dims, slices, 'float16');
@@ -196,7 +216,10 @@ export async function slidingWindow(
   const pad = padBefore(dims, patch);
   const padded: Vec3 = [Math.max(dims[0], patch[0]), Math.max(dims[1], patch[1]), Math.max(dims[2], patch[2])];
   const positions = tilePositions(padded, patch, opts.overlap);
-  const weights = opts.blending === 'gaussian' ? gaussianWeights(patch, opts.sigmaScale ?? 0.125) : new Float32Array(patch[0] * patch[1] * patch[2]).fill(1);
+  const weights =
+    opts.blending === 'gaussian'
+      ? gaussianWeights(patch, opts.sigmaScale ?? 0.125)
+      : new Float32Array(patch[0] * patch[1] * patch[2]).fill(1);
   const masks = mirrorMasks(opts.mirrorAxes);
   const variants = masks.length;
   const totalItems = positions.length * variants;
@@ -218,12 +241,20 @@ export async function slidingWindow(
   } catch (err) {
     if (err instanceof RangeError) {
       const need = accumulatorBytes(channels, dims, Math.min(patch[2], dims[2]), storage) + 4 * batch * patchVoxels;
-      throw new VoxsegError('out-of-memory', `cannot allocate ${mib(need)} for sliding-window inference (${errorMessage(err)})`, { cause: err });
+      throw new VoxsegError(
+        'out-of-memory',
+        `cannot allocate ${mib(need)} for sliding-window inference (${errorMessage(err)})`,
+        { cause: err },
+      );
     }
     throw err;
   }
   const peakBytes =
-    acc.bytes + acc.scratchBytes + 4 * batch * patchVoxels * (1 + channels) + 4 * patchVoxels * (chanPatch ? 2 : 1) + 4 * weights.length;
+    acc.bytes +
+    acc.scratchBytes +
+    4 * batch * patchVoxels * (1 + channels) +
+    4 * patchVoxels * (chanPatch ? 2 : 1) +
+    4 * weights.length;
 
   let predictorCalls = 0;
   let inferenceSeconds = 0;
@@ -241,7 +272,10 @@ export async function slidingWindow(
       packPatch(gridPatch, 0, patch, layout, masks[(item + b) % variants], input, b * patchVoxels);
     }
     const expected = [n, channels, spatial[0], spatial[1], spatial[2]];
-    const tensor: Tensor = { data: n === batch ? input : input.subarray(0, n * patchVoxels), dims: [n, 1, spatial[0], spatial[1], spatial[2]] };
+    const tensor: Tensor = {
+      data: n === batch ? input : input.subarray(0, n * patchVoxels),
+      dims: [n, 1, spatial[0], spatial[1], spatial[2]],
+    };
     const t0 = performance.now();
     let out: Tensor;
     try {
@@ -249,13 +283,21 @@ export async function slidingWindow(
     } catch (err) {
       if (signal?.aborted) throw cancelled(err);
       if (err instanceof VoxsegError) throw err;
-      throw new VoxsegError('inference-failed', `model run failed on a batch of ${n} patch(es): ${errorMessage(err)}`, { cause: err });
+      throw new VoxsegError('inference-failed', `model run failed on a batch of ${n} patch(es): ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     inferenceSeconds += (performance.now() - t0) / 1000;
     predictorCalls++;
     if (signal?.aborted) throw cancelled(signal.reason);
     const got = out?.dims;
-    if (!Array.isArray(got) || got.length !== 5 || got.some((d, a) => d !== expected[a]) || !(out.data instanceof Float32Array) || out.data.length !== n * channels * patchVoxels) {
+    if (
+      !Array.isArray(got) ||
+      got.length !== 5 ||
+      got.some((d, a) => d !== expected[a]) ||
+      !(out.data instanceof Float32Array) ||
+      out.data.length !== n * channels * patchVoxels
+    ) {
       throw new VoxsegError(
         'invalid-model',
         `model output has dims [${Array.isArray(got) ? got.join(', ') : String(got)}] (${out?.data?.length ?? 0} float32 values), ` +

@@ -92,7 +92,8 @@ const CHEST_SECTION_LUNG = 0.1;
 const CHEST_MIN_CHEST = 0.75;
 const ABDOMEN_MAX_CHEST = 0.2;
 
-const MR_WORDS = /\b(t1w?|t2w?|t1-weighted|t2-weighted|flair|mprage|mp-rage|spgr|bravo|dwi|dti|adc|bold|fmri|pd|swi|tse|fse|mri?)\b/i;
+const MR_WORDS =
+  /\b(t1w?|t2w?|t1-weighted|t2-weighted|flair|mprage|mp-rage|spgr|bravo|dwi|dti|adc|bold|fmri|pd|swi|tse|fse|mri?)\b/i;
 
 /** Region keywords; DICOM's concatenated codes (CHESTABDOMEN, ABDOMENPELVIS) match as substrings. */
 const REGION_WORDS: [Region, RegExp][] = [
@@ -122,7 +123,14 @@ export function normalizeModality(m: string): string {
 
 /** Patient axis (0 L-R, 1 A-P, 2 S-I) of each index axis: the permutation closest to the direction. */
 function patientAxes(d: Readonly<Mat3>): [number, number, number] {
-  const perms: [number, number, number][] = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+  const perms: [number, number, number][] = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ];
   let best = perms[0];
   let bestSum = -1;
   for (const p of perms) {
@@ -179,26 +187,53 @@ function inferModality(volume: Volume, sample: Sample, description: string): Stu
   const m = volume.header.metadata;
   if (m.modality && m.modality.trim() && m.modality.toUpperCase() !== 'OT')
     return { value: normalizeModality(m.modality), inferred: false, confidence: 'high', why: 'DICOM Modality' };
-  if (m.unit === 'HU') return { value: 'CT', inferred: true, confidence: 'high', why: 'inferred: the values are in Hounsfield units' };
+  if (m.unit === 'HU')
+    return { value: 'CT', inferred: true, confidence: 'high', why: 'inferred: the values are in Hounsfield units' };
   const word = MR_WORDS.exec(description);
-  if (word) return { value: 'MR', inferred: true, confidence: 'medium', why: `inferred from the description "${description}"` };
+  if (word)
+    return { value: 'MR', inferred: true, confidence: 'medium', why: `inferred from the description "${description}"` };
   const v = sample.values;
   if (!v.length) return { value: null, inferred: true, confidence: 'low', why: 'no voxels' };
   const [p001, p01, p99] = quantiles(sample, [0.001, 0.01, 0.99]);
   const air = fraction(v, AIR_HU[0], AIR_HU[1]);
   const soft = fraction(v, SOFT_HU[0], SOFT_HU[1]);
   if (air >= 0.02 && soft >= 0.05)
-    return { value: 'CT', inferred: true, confidence: 'high', why: `inferred from intensities: ${pct(air)} of the voxels at air density (-1100 to -900) and ${pct(soft)} at soft-tissue values, as in a CT in Hounsfield units` };
+    return {
+      value: 'CT',
+      inferred: true,
+      confidence: 'high',
+      why: `inferred from intensities: ${pct(air)} of the voxels at air density (-1100 to -900) and ${pct(soft)} at soft-tissue values, as in a CT in Hounsfield units`,
+    };
   if (p01 < CT_BODY_HU && soft >= 0.05)
-    return { value: 'CT', inferred: true, confidence: 'medium', why: `inferred from intensities: values down to ${Math.round(p01)} (air or lung in Hounsfield units) with ${pct(soft)} at soft-tissue values` };
+    return {
+      value: 'CT',
+      inferred: true,
+      confidence: 'medium',
+      why: `inferred from intensities: values down to ${Math.round(p01)} (air or lung in Hounsfield units) with ${pct(soft)} at soft-tissue values`,
+    };
   if (p99 > 0 && p001 >= -MR_NOISE * p99) {
     const integer = !volume.header.dtype.startsWith('float') || isIntegerValued(v);
     const what = p001 >= 0 ? 'non-negative' : 'essentially non-negative';
     return integer
-      ? { value: 'MR', inferred: true, confidence: 'medium', why: `inferred from intensities: ${what} integer values, as in MR; a CT in Hounsfield units has air at -1000` }
-      : { value: 'MR', inferred: true, confidence: 'low', why: `inferred from intensities: ${what} values, as in MR, but also in PET or a derived map` };
+      ? {
+          value: 'MR',
+          inferred: true,
+          confidence: 'medium',
+          why: `inferred from intensities: ${what} integer values, as in MR; a CT in Hounsfield units has air at -1000`,
+        }
+      : {
+          value: 'MR',
+          inferred: true,
+          confidence: 'low',
+          why: `inferred from intensities: ${what} values, as in MR, but also in PET or a derived map`,
+        };
   }
-  return { value: null, inferred: true, confidence: 'low', why: 'not recorded, and the intensities look like neither a CT in Hounsfield units nor an MR' };
+  return {
+    value: null,
+    inferred: true,
+    confidence: 'low',
+    why: 'not recorded, and the intensities look like neither a CT in Hounsfield units nor an MR',
+  };
 }
 
 function isIntegerValued(v: Float32Array): boolean {
@@ -333,11 +368,17 @@ function regionFromBody(body: Body | null, isCT: boolean): StudyFacts['region'] 
   const [lr, ap, si] = body.size;
   const dims = `${mm(lr)} wide, ${mm(ap)} front to back, ${mm(si)} head to foot`;
   if (body.cutLR) {
-    if (body.imageLR >= TRUNK_MIN_LR) return trunk(body, isCT, `the image cuts off a body at least ${mm(body.imageLR)} wide`);
-    return { regions: [], source: 'none', why: `the image, ${mm(body.imageLR)} wide, cuts off the body at its side, so its size is unknown` };
+    if (body.imageLR >= TRUNK_MIN_LR)
+      return trunk(body, isCT, `the image cuts off a body at least ${mm(body.imageLR)} wide`);
+    return {
+      regions: [],
+      source: 'none',
+      why: `the image, ${mm(body.imageLR)} wide, cuts off the body at its side, so its size is unknown`,
+    };
   }
   if (lr <= HEAD_MAX_LR && ap <= HEAD_MAX_AP) {
-    if (ap >= HEAD_MIN_AP_OVER_LR * lr) return { regions: ['head'], source: 'field-of-view', why: `a head-sized body, ${dims}` };
+    if (ap >= HEAD_MIN_AP_OVER_LR * lr)
+      return { regions: ['head'], source: 'field-of-view', why: `a head-sized body, ${dims}` };
     return { regions: [], source: 'none', why: `a small body part not shaped like a head, ${dims}` };
   }
   if (lr >= TRUNK_MIN_LR) {
@@ -373,8 +414,10 @@ export function studyFacts(volume: Volume, opts: { volumes?: number } = {}): Stu
   let region: StudyFacts['region'];
   const examined = bodyPartRegions(meta.bodyPartExamined);
   const described = bodyPartRegions(description);
-  if (Array.isArray(examined) && examined.length) region = { regions: examined, source: 'dicom', why: `DICOM BodyPartExamined "${meta.bodyPartExamined}"` };
-  else if (Array.isArray(described) && described.length) region = { regions: described, source: 'description', why: `the description "${description}"` };
+  if (Array.isArray(examined) && examined.length)
+    region = { regions: examined, source: 'dicom', why: `DICOM BodyPartExamined "${meta.bodyPartExamined}"` };
+  else if (Array.isArray(described) && described.length)
+    region = { regions: described, source: 'description', why: `the description "${description}"` };
   else region = regionFromBody(body, isCT);
   return {
     dims,

@@ -20,7 +20,15 @@ import { checkModel, checkPreModel, webgpuBlockers } from './model-check';
 import { inspectOnnx, type OnnxInfo } from './onnx/reader';
 import { rewriteForWebgpu, rewriteNote } from './onnx/webgpu-rewrite';
 import { runPipeline, type ModelShape } from './pipeline';
-import type { DeviceInfo, DeviceRequest, InferenceApi, ModelBytes, SegmentArg, SegmentEvent, SegmentReply } from './protocol';
+import type {
+  DeviceInfo,
+  DeviceRequest,
+  InferenceApi,
+  ModelBytes,
+  SegmentArg,
+  SegmentEvent,
+  SegmentReply,
+} from './protocol';
 import type { Predictor, Tensor } from './tensor';
 
 async function modelBytes(model: ModelBytes, file: string): Promise<Uint8Array> {
@@ -47,17 +55,25 @@ async function pickDevice(request: DeviceRequest, info: OnnxInfo, wantThreads?: 
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 2;
   let threads = wantThreads ?? (isolated ? Math.max(1, Math.min(cores, 8)) : 1);
-  if (wantThreads === undefined && !isolated) notes.push('the page is not cross-origin isolated, so WASM runs on one thread');
+  if (wantThreads === undefined && !isolated)
+    notes.push('the page is not cross-origin isolated, so WASM runs on one thread');
   threads = Math.max(1, Math.floor(threads));
   const wasm: DeviceInfo = { device: 'wasm', threads, notes };
   if (request === 'wasm') return wasm;
   const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }) | undefined)?.gpu;
   const adapter = (await gpu?.requestAdapter().catch(() => null)) as
-    | { info?: { vendor?: string; architecture?: string; description?: string }; limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number } }
+    | {
+        info?: { vendor?: string; architecture?: string; description?: string };
+        limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number };
+      }
     | null
     | undefined;
   if (!adapter) {
-    notes.push(request === 'webgpu' ? 'WebGPU was requested but no GPU adapter is available; using WASM' : 'no WebGPU adapter; using WASM');
+    notes.push(
+      request === 'webgpu'
+        ? 'WebGPU was requested but no GPU adapter is available; using WASM'
+        : 'no WebGPU adapter; using WASM',
+    );
     return wasm;
   }
   const blockers = webgpuBlockers(info);
@@ -67,7 +83,10 @@ async function pickDevice(request: DeviceRequest, info: OnnxInfo, wantThreads?: 
   }
   const desc = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ');
   const limits = adapter.limits;
-  const maxBuffer = Math.min(limits?.maxStorageBufferBindingSize ?? 128 * 2 ** 20, limits?.maxBufferSize ?? 256 * 2 ** 20);
+  const maxBuffer = Math.min(
+    limits?.maxStorageBufferBindingSize ?? 128 * 2 ** 20,
+    limits?.maxBufferSize ?? 256 * 2 ** 20,
+  );
   return { device: 'webgpu', threads, adapter: desc || 'WebGPU adapter', notes, maxBufferBytes: maxBuffer };
 }
 
@@ -88,7 +107,10 @@ export function maxBatchFor(device: DeviceInfo, manifest: ModelManifest): number
   const perPatch = voxels * 4 * (device.device === 'webgpu' ? manifest.model.channels : manifest.model.channels + 1);
   const limit = device.device === 'webgpu' ? (device.maxBufferBytes ?? 128 * 2 ** 20) : 512 * 2 ** 20;
   const fit = Math.max(1, Math.floor(limit / perPatch));
-  if (fit < (pre.batch ?? 1)) device.notes.push(`batch lowered from ${pre.batch} to ${fit} patches to fit ${device.device === 'webgpu' ? 'the GPU buffer limit' : 'WASM memory'}`);
+  if (fit < (pre.batch ?? 1))
+    device.notes.push(
+      `batch lowered from ${pre.batch} to ${fit} patches to fit ${device.device === 'webgpu' ? 'the GPU buffer limit' : 'WASM memory'}`,
+    );
   return fit;
 }
 
@@ -109,7 +131,10 @@ function webgpuModel(bytes: Uint8Array, device: DeviceInfo): { bytes: Uint8Array
 
 async function createSession(bytes: Uint8Array, device: DeviceInfo): Promise<ort.InferenceSession> {
   ort.env.wasm.numThreads = device.threads;
-  const options: ort.InferenceSession.SessionOptions = { executionProviders: [device.device === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: [device.device === 'webgpu' ? 'webgpu' : 'wasm'],
+    graphOptimizationLevel: 'all',
+  };
   // WASM keeps the original bytes (its MaxPool kernel is fine); only a WebGPU session gets the rewrite.
   const gpu = device.device === 'webgpu' ? webgpuModel(bytes, device) : { bytes };
   try {
@@ -139,7 +164,10 @@ function asVoxsegError(err: unknown): VoxsegError {
   if (err instanceof VoxsegError) return err;
   const msg = errorMessage(err);
   if (err instanceof RangeError || /memory|allocat|bad_alloc/i.test(msg))
-    return new VoxsegError('out-of-memory', `not enough memory to run the model (${msg}); try a smaller model, the WASM device, or close other tabs`);
+    return new VoxsegError(
+      'out-of-memory',
+      `not enough memory to run the model (${msg}); try a smaller model, the WASM device, or close other tabs`,
+    );
   return new VoxsegError('inference-failed', msg);
 }
 
@@ -147,7 +175,8 @@ async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEven
   const { manifest } = msg;
   const t0 = performance.now();
   const file = manifest.model.file;
-  const progress = (stage: string, done: number, total: number, etaSeconds?: number) => emit({ type: 'progress', stage, done, total, etaSeconds });
+  const progress = (stage: string, done: number, total: number, etaSeconds?: number) =>
+    emit({ type: 'progress', stage, done, total, etaSeconds });
   progress('Loading the model', 0, 1);
   const bytes = await checkedBytes(msg.model, file, manifest.model.sha256);
   const info = inspectOnnx(bytes, file);
@@ -155,7 +184,12 @@ async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEven
   const preSpec = manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.crop?.preModel : undefined;
   let pre: { bytes: Uint8Array; shape: ModelShape; session?: ort.InferenceSession } | undefined;
   if (preSpec) {
-    if (!msg.preModel) throw new VoxsegError('invalid-model', `the manifest's crop needs the pre-model ${preSpec.file}, which was not given`, { file: preSpec.file });
+    if (!msg.preModel)
+      throw new VoxsegError(
+        'invalid-model',
+        `the manifest's crop needs the pre-model ${preSpec.file}, which was not given`,
+        { file: preSpec.file },
+      );
     const preBytes = await checkedBytes(msg.preModel, preSpec.file, preSpec.sha256);
     pre = { bytes: preBytes, shape: checkPreModel(inspectOnnx(preBytes, preSpec.file), preSpec, preSpec.file) };
   }
@@ -164,7 +198,14 @@ async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEven
   if (pre) pre.session = await createSession(pre.bytes, { ...device, notes: [] });
   emit({ type: 'device', info: device });
   const h = msg.header;
-  const volume = createVolume({ dims: [...h.dims] as Vec3, spacing: [...h.spacing] as Vec3, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, metadata: h.metadata, voxels: msg.voxels });
+  const volume = createVolume({
+    dims: [...h.dims] as Vec3,
+    spacing: [...h.spacing] as Vec3,
+    origin: [...h.origin] as Vec3,
+    direction: [...h.direction] as Mat3,
+    metadata: h.metadata,
+    voxels: msg.voxels,
+  });
   const run = () => {
     let runStart = 0;
     return runPipeline(volume, manifest, makePredictor(session, manifest.model), shape, {
@@ -174,7 +215,10 @@ async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEven
       maxBatch: maxBatchFor(device, manifest),
       onProgress: (stage, done, total) => {
         if (stage === 'Running the model' && done === 0) runStart = performance.now();
-        const eta = stage === 'Running the model' && done > 0 ? ((performance.now() - runStart) / 1000 / done) * (total - done) : undefined;
+        const eta =
+          stage === 'Running the model' && done > 0
+            ? ((performance.now() - runStart) / 1000 / done) * (total - done)
+            : undefined;
         progress(stage, done, total, eta);
       },
     });
@@ -185,7 +229,12 @@ async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEven
       result = await run();
     } catch (err) {
       // A kernel the WebGPU EP only rejects when it runs: start again on WASM, and say so.
-      if (device.device !== 'webgpu' || signal.aborted || (err instanceof VoxsegError && err.code !== 'inference-failed')) throw err;
+      if (
+        device.device !== 'webgpu' ||
+        signal.aborted ||
+        (err instanceof VoxsegError && err.code !== 'inference-failed')
+      )
+        throw err;
       device.notes.push(`WebGPU failed while running (${errorMessage(err).slice(0, 160)}); ran on WASM instead`);
       device.device = 'wasm';
       delete device.adapter;
@@ -235,4 +284,5 @@ export function serve(scope: RpcScope): void {
 // In a dedicated browser worker, serve `self` — but not in onnxruntime's WASM helper threads,
 // which load this same bundle as workers named 'em-pthread…' and need `onmessage` for themselves.
 const scope = globalThis as unknown as { WorkerGlobalScope?: unknown; name?: string };
-if (typeof scope.WorkerGlobalScope !== 'undefined' && !scope.name?.startsWith('em-pthread')) serve(self as DedicatedWorkerGlobalScope);
+if (typeof scope.WorkerGlobalScope !== 'undefined' && !scope.name?.startsWith('em-pthread'))
+  serve(self as DedicatedWorkerGlobalScope);

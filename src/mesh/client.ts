@@ -39,7 +39,11 @@ export class MeshClient {
   private shared = false;
 
   constructor(createWorker: () => MeshWorkerLike) {
-    this.rpc = new RpcClient<MeshApi>(createWorker, { name: 'mesh worker', failure: 'mesh-failed', onCrash: () => (this.holds = null) });
+    this.rpc = new RpcClient<MeshApi>(createWorker, {
+      name: 'mesh worker',
+      failure: 'mesh-failed',
+      onCrash: () => (this.holds = null),
+    });
   }
 
   /** Mesh all labels of `labels` (or `opts.labels`). A running job is stopped first. */
@@ -50,7 +54,13 @@ export class MeshClient {
     const voxels = shared ? labels.voxels : labels.voxels.slice();
     this.holds = labels;
     this.shared = shared;
-    const grid = { dims: [...dims] as Vec3, spacing: [...spacing] as Vec3, origin: [...origin] as Vec3, direction: [...direction] as Mat3, dtype };
+    const grid = {
+      dims: [...dims] as Vec3,
+      spacing: [...spacing] as Vec3,
+      origin: [...origin] as Vec3,
+      direction: [...direction] as Mat3,
+      dtype,
+    };
     return this.run('mesh', { grid, voxels, opts }, transferList([voxels.buffer]), job);
   }
 
@@ -61,14 +71,17 @@ export class MeshClient {
    * shared labels they spare the worker from re-meshing every label whose box reaches the edit.
    */
   update(labels: Volume, lo: Vec3, hi: Vec3, job: MeshJob = {}, values?: Iterable<number>): Promise<MeshResult> {
-    if (this.holds !== labels) return Promise.reject(new VoxsegError('usage', 'update() needs the label map last given to mesh()'));
+    if (this.holds !== labels)
+      return Promise.reject(new VoxsegError('usage', 'update() needs the label map last given to mesh()'));
     if (this.active) return Promise.reject(new VoxsegError('usage', 'meshing is still running'));
     const [nx, ny, nz] = labels.header.dims;
     const a = lo.map((v) => Math.max(0, Math.floor(v))) as Vec3;
     const b = hi.map((v, i) => Math.min([nx, ny, nz][i], Math.ceil(v))) as Vec3;
     if (b.some((v, i) => v <= a[i])) return Promise.resolve({ meshes: [], ms: 0 });
-    if (this.shared) return this.run('update', { lo: a, hi: b, values: values ? [...new Set(values)] : undefined }, [], job);
-    const w = b[0] - a[0], h = b[1] - a[1];
+    if (this.shared)
+      return this.run('update', { lo: a, hi: b, values: values ? [...new Set(values)] : undefined }, [], job);
+    const w = b[0] - a[0],
+      h = b[1] - a[1];
     const box = new (labels.voxels.constructor as new (n: number) => Volume['voxels'])(w * h * (b[2] - a[2]));
     for (let z = a[2]; z < b[2]; z++)
       for (let y = a[1]; y < b[1]; y++) {
@@ -92,7 +105,12 @@ export class MeshClient {
     this.holds = null;
   }
 
-  private async run<K extends 'mesh' | 'update'>(method: K, arg: MeshApi[K]['arg'], transfer: Transferable[], cb: MeshJob): Promise<MeshResult> {
+  private async run<K extends 'mesh' | 'update'>(
+    method: K,
+    arg: MeshApi[K]['arg'],
+    transfer: Transferable[],
+    cb: MeshJob,
+  ): Promise<MeshResult> {
     const ctl = new AbortController();
     this.active = ctl;
     const meshes: LabelMesh[] = [];

@@ -131,20 +131,36 @@ class Collapser {
   planeQuadrics(): void {
     const { pos, tri, q } = this;
     for (let t = 0; t < tri.length; t += 3) {
-      const a = 3 * tri[t], b = 3 * tri[t + 1], c = 3 * tri[t + 2];
-      const ux = pos[b] - pos[a], uy = pos[b + 1] - pos[a + 1], uz = pos[b + 2] - pos[a + 2];
-      const vx = pos[c] - pos[a], vy = pos[c + 1] - pos[a + 1], vz = pos[c + 2] - pos[a + 2];
-      let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+      const a = 3 * tri[t],
+        b = 3 * tri[t + 1],
+        c = 3 * tri[t + 2];
+      const ux = pos[b] - pos[a],
+        uy = pos[b + 1] - pos[a + 1],
+        uz = pos[b + 2] - pos[a + 2];
+      const vx = pos[c] - pos[a],
+        vy = pos[c + 1] - pos[a + 1],
+        vz = pos[c + 2] - pos[a + 2];
+      let nx = uy * vz - uz * vy,
+        ny = uz * vx - ux * vz,
+        nz = ux * vy - uy * vx;
       const len = Math.sqrt(nx * nx + ny * ny + nz * nz);
       if (len === 0) continue;
       const w = 0.5 * len; // triangle area
-      nx /= len; ny /= len; nz /= len;
+      nx /= len;
+      ny /= len;
+      nz /= len;
       const dd = -(nx * pos[a] + ny * pos[a + 1] + nz * pos[a + 2]);
       for (let k = 0; k < 3; k++) {
         const o = QS * tri[t + k];
-        q[o] += w * nx * nx; q[o + 1] += w * nx * ny; q[o + 2] += w * nx * nz;
-        q[o + 3] += w * ny * ny; q[o + 4] += w * ny * nz; q[o + 5] += w * nz * nz;
-        q[o + 6] += w * nx * dd; q[o + 7] += w * ny * dd; q[o + 8] += w * nz * dd;
+        q[o] += w * nx * nx;
+        q[o + 1] += w * nx * ny;
+        q[o + 2] += w * nx * nz;
+        q[o + 3] += w * ny * ny;
+        q[o + 4] += w * ny * nz;
+        q[o + 5] += w * nz * nz;
+        q[o + 6] += w * nx * dd;
+        q[o + 7] += w * ny * dd;
+        q[o + 8] += w * nz * dd;
         q[o + 9] += w * dd * dd;
       }
     }
@@ -157,7 +173,8 @@ class Collapser {
       let collapsed = false;
       while (this.heapSize > 0 && this.liveTris > target) {
         const id = this.pop();
-        const u = this.poolU[id], v = this.poolV[id];
+        const u = this.poolU[id],
+          v = this.poolV[id];
         if (this.removed[u] || this.removed[v]) continue;
         if (this.version[u] !== this.poolVerU[id] || this.version[v] !== this.poolVerV[id]) continue;
         if (this.collapse(u, v)) collapsed = true;
@@ -168,52 +185,90 @@ class Collapser {
 
   /** Summed-quadric cost of collapsing (u, v); leaves the optimal position in tx, ty, tz. */
   edgeCost(u: number, v: number): number {
-    const q = this.q, p = this.pos;
-    const ou = QS * u, ov = QS * v;
-    const a11 = q[ou] + q[ov], a12 = q[ou + 1] + q[ov + 1], a13 = q[ou + 2] + q[ov + 2];
-    const a22 = q[ou + 3] + q[ov + 3], a23 = q[ou + 4] + q[ov + 4], a33 = q[ou + 5] + q[ov + 5];
-    const b1 = q[ou + 6] + q[ov + 6], b2 = q[ou + 7] + q[ov + 7], b3 = q[ou + 8] + q[ov + 8];
+    const q = this.q,
+      p = this.pos;
+    const ou = QS * u,
+      ov = QS * v;
+    const a11 = q[ou] + q[ov],
+      a12 = q[ou + 1] + q[ov + 1],
+      a13 = q[ou + 2] + q[ov + 2];
+    const a22 = q[ou + 3] + q[ov + 3],
+      a23 = q[ou + 4] + q[ov + 4],
+      a33 = q[ou + 5] + q[ov + 5];
+    const b1 = q[ou + 6] + q[ov + 6],
+      b2 = q[ou + 7] + q[ov + 7],
+      b3 = q[ou + 8] + q[ov + 8];
     const c = q[ou + 9] + q[ov + 9];
     const err = (x: number, y: number, z: number): number =>
       x * (a11 * x + 2 * (a12 * y + a13 * z + b1)) + y * (a22 * y + 2 * (a23 * z + b2)) + z * (a33 * z + 2 * b3) + c;
 
-    const ux = p[3 * u], uy = p[3 * u + 1], uz = p[3 * u + 2];
-    const vx = p[3 * v], vy = p[3 * v + 1], vz = p[3 * v + 2];
-    const mx = 0.5 * (ux + vx), my = 0.5 * (uy + vy), mz = 0.5 * (uz + vz);
-    const ex = vx - ux, ey = vy - uy, ez = vz - uz;
+    const ux = p[3 * u],
+      uy = p[3 * u + 1],
+      uz = p[3 * u + 2];
+    const vx = p[3 * v],
+      vy = p[3 * v + 1],
+      vz = p[3 * v + 2];
+    const mx = 0.5 * (ux + vx),
+      my = 0.5 * (uy + vy),
+      mz = 0.5 * (uz + vz);
+    const ex = vx - ux,
+      ey = vy - uy,
+      ez = vz - uz;
     const edge2 = ex * ex + ey * ey + ez * ez;
 
     // Cofactors of the symmetric A; solve A x = −b by Cramer's rule.
-    const c11 = a22 * a33 - a23 * a23, c12 = a13 * a23 - a12 * a33, c13 = a12 * a23 - a13 * a22;
+    const c11 = a22 * a33 - a23 * a23,
+      c12 = a13 * a23 - a12 * a33,
+      c13 = a12 * a23 - a13 * a22;
     const det = a11 * c11 + a12 * c12 + a13 * c13;
     const tr = a11 + a22 + a33;
     if (Math.abs(det) > SINGULAR * tr * tr * tr) {
-      const c22 = a11 * a33 - a13 * a13, c23 = a12 * a13 - a11 * a23, c33 = a11 * a22 - a12 * a12;
+      const c22 = a11 * a33 - a13 * a13,
+        c23 = a12 * a13 - a11 * a23,
+        c33 = a11 * a22 - a12 * a12;
       const x = -(c11 * b1 + c12 * b2 + c13 * b3) / det;
       const y = -(c12 * b1 + c22 * b2 + c23 * b3) / det;
       const z = -(c13 * b1 + c23 * b2 + c33 * b3) / det;
       // A nearly flat neighbourhood leaves the optimum poorly pinned along the surface; only
       // trust it close to the edge.
-      const dx = x - mx, dy = y - my, dz = z - mz;
+      const dx = x - mx,
+        dy = y - my,
+        dz = z - mz;
       if (dx * dx + dy * dy + dz * dz <= edge2) {
-        this.tx = x; this.ty = y; this.tz = z;
+        this.tx = x;
+        this.ty = y;
+        this.tz = z;
         return Math.max(0, err(x, y, z));
       }
     }
     let best = err(mx, my, mz);
-    this.tx = mx; this.ty = my; this.tz = mz;
+    this.tx = mx;
+    this.ty = my;
+    this.tz = mz;
     const eu = err(ux, uy, uz);
-    if (eu < best) { best = eu; this.tx = ux; this.ty = uy; this.tz = uz; }
+    if (eu < best) {
+      best = eu;
+      this.tx = ux;
+      this.ty = uy;
+      this.tz = uz;
+    }
     const ev = err(vx, vy, vz);
-    if (ev < best) { best = ev; this.tx = vx; this.ty = vy; this.tz = vz; }
+    if (ev < best) {
+      best = ev;
+      this.tx = vx;
+      this.ty = vy;
+      this.tz = vz;
+    }
     return Math.max(0, best);
   }
 
   /** Collapse v into u if allowed; returns whether it happened. */
   collapse(u: number, v: number): boolean {
     const { tri, refs, mark } = this;
-    const su = this.start[u], nu = this.count[u];
-    const sv = this.start[v], nv = this.count[v];
+    const su = this.start[u],
+      nu = this.count[u];
+    const sv = this.start[v],
+      nv = this.count[v];
 
     // Link condition: u and v share exactly two neighbours.
     const stamp = ++this.markStamp;
@@ -223,7 +278,8 @@ class Collapser {
     if (common !== 2) return false;
 
     // The two triangles on the edge, and their apexes.
-    let t0 = -1, t1 = -1;
+    let t0 = -1,
+      t1 = -1;
     for (let i = su; i < su + nu; i++) {
       const t = refs[i];
       if (tri[3 * t] === v || tri[3 * t + 1] === v || tri[3 * t + 2] === v) {
@@ -233,13 +289,16 @@ class Collapser {
       }
     }
     if (t1 < 0) return false;
-    const a = apex(tri, t0, u, v), b = apex(tri, t1, u, v);
+    const a = apex(tri, t0, u, v),
+      b = apex(tri, t1, u, v);
     if (a === b) return false;
     // Keep every vertex at valence ≥ 3: no component below a tetrahedron.
     if (nu + nv - 4 < 3 || this.count[a] - 1 < 3 || this.count[b] - 1 < 3) return false;
 
     this.edgeCost(u, v);
-    const x = this.tx, y = this.ty, z = this.tz;
+    const x = this.tx,
+      y = this.ty,
+      z = this.tz;
     for (let i = su; i < su + nu; i++) {
       const t = refs[i];
       if (t !== t0 && t !== t1 && !this.moveKeepsShape(t, u, x, y, z)) return false;
@@ -275,8 +334,11 @@ class Collapser {
     this.removed[v] = 1;
     this.setList(u, list, k);
 
-    const p = this.pos, q = this.q;
-    p[3 * u] = x; p[3 * u + 1] = y; p[3 * u + 2] = z;
+    const p = this.pos,
+      q = this.q;
+    p[3 * u] = x;
+    p[3 * u + 1] = y;
+    p[3 * u + 2] = z;
     for (let j = 0; j < QS; j++) q[QS * u + j] += q[QS * v + j];
     this.version[u]++;
 
@@ -291,18 +353,33 @@ class Collapser {
    * the old one and does not make a (more) degenerate triangle.
    */
   moveKeepsShape(t: number, moved: number, x: number, y: number, z: number): boolean {
-    const tri = this.tri, p = this.pos;
+    const tri = this.tri,
+      p = this.pos;
     const o = 3 * t;
     // Rotate so that the moved vertex comes first; the winding is unchanged.
     const k = tri[o] === moved ? 0 : tri[o + 1] === moved ? 1 : 2;
-    const b = 3 * tri[o + ((k + 1) % 3)], c = 3 * tri[o + ((k + 2) % 3)], a = 3 * moved;
-    const bx = p[b], by = p[b + 1], bz = p[b + 2];
-    const cx = p[c] - bx, cy = p[c + 1] - by, cz = p[c + 2] - bz;
+    const b = 3 * tri[o + ((k + 1) % 3)],
+      c = 3 * tri[o + ((k + 2) % 3)],
+      a = 3 * moved;
+    const bx = p[b],
+      by = p[b + 1],
+      bz = p[b + 2];
+    const cx = p[c] - bx,
+      cy = p[c + 1] - by,
+      cz = p[c + 2] - bz;
     // Old and new normals share the edge b→c: n = (b − a) × (c − b).
-    const ox = bx - p[a], oy = by - p[a + 1], oz = bz - p[a + 2];
-    const nx = bx - x, ny = by - y, nz = bz - z;
-    const onx = oy * cz - oz * cy, ony = oz * cx - ox * cz, onz = ox * cy - oy * cx;
-    const nnx = ny * cz - nz * cy, nny = nz * cx - nx * cz, nnz = nx * cy - ny * cx;
+    const ox = bx - p[a],
+      oy = by - p[a + 1],
+      oz = bz - p[a + 2];
+    const nx = bx - x,
+      ny = by - y,
+      nz = bz - z;
+    const onx = oy * cz - oz * cy,
+      ony = oz * cx - ox * cz,
+      onz = ox * cy - oy * cx;
+    const nnx = ny * cz - nz * cy,
+      nny = nz * cx - nx * cz,
+      nnz = nx * cy - ny * cx;
     const oldLen = Math.sqrt(onx * onx + ony * ony + onz * onz);
     const newLen = Math.sqrt(nnx * nnx + nny * nny + nnz * nnz);
     if (onx * nnx + ony * nny + onz * nnz < MIN_NORMAL_DOT * oldLen * newLen) return false;
@@ -317,7 +394,8 @@ class Collapser {
 
   /** Remove triangle t from the list of vertex v (order within a list does not matter). */
   dropRef(v: number, t: number): void {
-    const s = this.start[v], last = s + this.count[v] - 1;
+    const s = this.start[v],
+      last = s + this.count[v] - 1;
     for (let i = s; i <= last; i++) {
       if (this.refs[i] === t) {
         this.refs[i] = this.refs[last];
@@ -395,7 +473,8 @@ class Collapser {
     for (let t = 0; t < this.triAlive.length; t++) {
       if (!this.triAlive[t]) continue;
       for (let k = 0; k < 3; k++) {
-        const a = tri[3 * t + k], b = tri[3 * t + ((k + 1) % 3)];
+        const a = tri[3 * t + k],
+          b = tri[3 * t + ((k + 1) % 3)];
         if (a >= b) continue;
         const cost = this.edgeCost(a, b);
         const id = this.newEntry(a, b);
@@ -409,7 +488,8 @@ class Collapser {
   pushEdge(u: number, v: number): void {
     const cost = this.edgeCost(u, v);
     const id = this.newEntry(u, v);
-    const hc = this.heapCost, hi = this.heapId;
+    const hc = this.heapCost,
+      hi = this.heapId;
     let i = this.heapSize++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
@@ -432,7 +512,9 @@ class Collapser {
   }
 
   siftDown(i: number, cost: number, id: number): void {
-    const hc = this.heapCost, hi = this.heapId, n = this.heapSize;
+    const hc = this.heapCost,
+      hi = this.heapId,
+      n = this.heapSize;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;

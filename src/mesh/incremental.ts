@@ -73,7 +73,8 @@ export class IncrementalMesher {
     for (let z = lo[2]; z < hi[2]; z++) {
       for (let y = lo[1]; y < hi[1]; y++) {
         for (let x = lo[0], i = lo[0] + y * nx + z * nx * ny; x < hi[0]; x++, i++) {
-          const before = seen[i], after = now[i];
+          const before = seen[i],
+            after = now[i];
           if (before === after) continue;
           seen[i] = after;
           if (before !== 0) {
@@ -106,10 +107,12 @@ export class IncrementalMesher {
     if (values) changed = new Set([...values].filter((x) => x !== 0));
     else {
       changed = new Set();
-      for (const [label, e] of this.extents) if (e.lo.every((l, a) => l < hi[a] && e.hi[a] >= lo[a])) changed.add(label);
+      for (const [label, e] of this.extents)
+        if (e.lo.every((l, a) => l < hi[a] && e.hi[a] >= lo[a])) changed.add(label);
       for (let z = lo[2]; z < hi[2]; z++)
         for (let y = lo[1]; y < hi[1]; y++)
-          for (let i = lo[0] + y * nx + z * nx * ny, end = i + hi[0] - lo[0]; i < end; i++) if (v[i] !== 0) changed.add(v[i]);
+          for (let i = lo[0] + y * nx + z * nx * ny, end = i + hi[0] - lo[0]; i < end; i++)
+            if (v[i] !== 0) changed.add(v[i]);
     }
     for (const label of changed) {
       const old = this.extents.get(label);

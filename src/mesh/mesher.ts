@@ -54,7 +54,11 @@ export function labelExtents(labels: Volume): Map<number, LabelExtent> {
         if (l === 0) continue;
         let e = extents.get(l);
         if (!e) {
-          if (!Number.isInteger(l) || l < 0) throw new VoxsegError('invalid-volume', `label maps hold whole non-negative numbers; found ${l} at voxel (${x}, ${y}, ${z})`);
+          if (!Number.isInteger(l) || l < 0)
+            throw new VoxsegError(
+              'invalid-volume',
+              `label maps hold whole non-negative numbers; found ${l} at voxel (${x}, ${y}, ${z})`,
+            );
           extents.set(l, (e = { lo: [x, y, z], hi: [x, y, z], count: 0 }));
         }
         e.count++;
@@ -87,9 +91,13 @@ export function labelMask(labels: Volume, label: number, lo: Readonly<Vec3>, hi:
 
 function triangulate(quads: Uint32Array, p: Float64Array): Uint32Array {
   const tris = new Uint32Array((quads.length / 4) * 6);
-  const d2 = (a: number, b: number) => (p[3 * a] - p[3 * b]) ** 2 + (p[3 * a + 1] - p[3 * b + 1]) ** 2 + (p[3 * a + 2] - p[3 * b + 2]) ** 2;
+  const d2 = (a: number, b: number) =>
+    (p[3 * a] - p[3 * b]) ** 2 + (p[3 * a + 1] - p[3 * b + 1]) ** 2 + (p[3 * a + 2] - p[3 * b + 2]) ** 2;
   for (let q = 0, t = 0; q < quads.length; q += 4, t += 6) {
-    const a = quads[q], b = quads[q + 1], c = quads[q + 2], d = quads[q + 3];
+    const a = quads[q],
+      b = quads[q + 1],
+      c = quads[q + 2],
+      d = quads[q + 3];
     if (d2(a, c) <= d2(b, d)) tris.set([a, b, c, a, c, d], t);
     else tris.set([a, b, d, b, c, d], t);
   }
@@ -122,7 +130,9 @@ export function meshLabel(labels: Volume, label: number, extent: LabelExtent, op
     pos = windowedSinc(p, neighbours(p.length / 3, raw.quads, 4), smoothing, opts.passBand ?? auto.passBand);
     // Keep each vertex inside its cell: the surface stays between inside and outside voxel centres.
     for (let a = 0; a < 3; a++) {
-      const s = spacing[a], off = shift[a], cells = raw.cells;
+      const s = spacing[a],
+        off = shift[a],
+        cells = raw.cells;
       for (let k = a; k < pos.length; k += 3) {
         const lo = (cells[k] + off) * s;
         if (pos[k] < lo) pos[k] = lo;
@@ -131,9 +141,11 @@ export function meshLabel(labels: Volume, label: number, extent: LabelExtent, op
     }
   }
   let tris = triangulate(raw.quads, pos);
-  if (smoothing > 0 && (opts.preserveVolume ?? true)) restoreVolume(pos, tris, extent.count * spacing[0] * spacing[1] * spacing[2], p, Math.min(...spacing));
+  if (smoothing > 0 && (opts.preserveVolume ?? true))
+    restoreVolume(pos, tris, extent.count * spacing[0] * spacing[1] * spacing[2], p, Math.min(...spacing));
   // Tiny surfaces (a few voxels) are left whole: collapsing them changes their shape outright.
-  if (opts.decimate && opts.decimate > 0 && tris.length / 3 > 200) ({ positions: pos, indices: tris } = decimate(pos, tris, Math.min(opts.decimate, 0.95)));
+  if (opts.decimate && opts.decimate > 0 && tris.length / 3 > 200)
+    ({ positions: pos, indices: tris } = decimate(pos, tris, Math.min(opts.decimate, 0.95)));
   return toWorld(label, pos, tris, labels.header);
 }
 
@@ -142,12 +154,15 @@ function toWorld(label: number, pos: Float64Array, tris: Uint32Array, header: Vo
   const { origin, direction: d } = header;
   const world = new Float64Array(pos.length);
   for (let k = 0; k < pos.length; k += 3) {
-    const x = pos[k], y = pos[k + 1], z = pos[k + 2];
+    const x = pos[k],
+      y = pos[k + 1],
+      z = pos[k + 2];
     world[k] = origin[0] + d[0] * x + d[1] * y + d[2] * z;
     world[k + 1] = origin[1] + d[3] * x + d[4] * y + d[5] * z;
     world[k + 2] = origin[2] + d[6] * x + d[7] * y + d[8] * z;
   }
-  const det = d[0] * (d[4] * d[8] - d[5] * d[7]) - d[1] * (d[3] * d[8] - d[5] * d[6]) + d[2] * (d[3] * d[7] - d[4] * d[6]);
+  const det =
+    d[0] * (d[4] * d[8] - d[5] * d[7]) - d[1] * (d[3] * d[8] - d[5] * d[6]) + d[2] * (d[3] * d[7] - d[4] * d[6]);
   if (det < 0) {
     // A mirroring direction matrix turns the winding inside out: swap two corners of each triangle.
     for (let t = 0; t < tris.length; t += 3) [tris[t + 1], tris[t + 2]] = [tris[t + 2], tris[t + 1]];
@@ -158,7 +173,13 @@ function toWorld(label: number, pos: Float64Array, tris: Uint32Array, header: Vo
     positions: Float32Array.from(world),
     normals: Float32Array.from(vertexNormals(world, tris)),
     indices: tris,
-    stats: { triangles: tris.length / 3, vertices: world.length / 3, areaMm2: m.area, volumeMl: m.volume / 1000, centroid: m.centroid },
+    stats: {
+      triangles: tris.length / 3,
+      vertices: world.length / 3,
+      areaMm2: m.area,
+      volumeMl: m.volume / 1000,
+      centroid: m.centroid,
+    },
   };
 }
 
@@ -173,7 +194,13 @@ export function meshLabels(labels: Volume, opts: MeshOptions = {}, onProgress?: 
   return meshExtents(labels, extents, chosenLabels(extents, opts), opts, onProgress);
 }
 
-export function meshExtents(labels: Volume, extents: Map<number, LabelExtent>, which: number[], opts: MeshOptions, onProgress?: ProgressCallback): LabelMesh[] {
+export function meshExtents(
+  labels: Volume,
+  extents: Map<number, LabelExtent>,
+  which: number[],
+  opts: MeshOptions,
+  onProgress?: ProgressCallback,
+): LabelMesh[] {
   // Progress in voxels of bounding boxes visited, the measure of the work.
   const work = (l: number) => {
     const e = extents.get(l);

@@ -18,7 +18,8 @@ export interface LabelGrid {
 }
 
 /** What a call streams before its result: progress, and each label's surface when it is done. */
-export type MeshEvent = { type: 'progress'; done: number; total: number; stage: string } | { type: 'mesh'; mesh: LabelMesh };
+export type MeshEvent =
+  { type: 'progress'; done: number; total: number; stage: string } | { type: 'mesh'; mesh: LabelMesh };
 
 export interface MeshDone {
   /** Labels meshed (an emptied label came back with an empty mesh). */

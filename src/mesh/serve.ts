@@ -19,7 +19,8 @@ function send(cx: RpcContext<MeshEvent>, mesh: LabelMesh): void {
 /** Paste `voxels` (box [lo, hi), x fastest) into the held map. */
 function paste(target: Volume, lo: readonly number[], hi: readonly number[], voxels: Volume['voxels']): void {
   const [nx, ny] = target.header.dims;
-  const w = hi[0] - lo[0], h = hi[1] - lo[1];
+  const w = hi[0] - lo[0],
+    h = hi[1] - lo[1];
   for (let z = lo[2]; z < hi[2]; z++)
     for (let y = lo[1]; y < hi[1]; y++) {
       const src = (y - lo[1]) * w + (z - lo[2]) * w * h;
@@ -56,7 +57,8 @@ export function meshService(): RpcHandlers<MeshApi> {
     if (!mesher) throw new VoxsegError('usage', 'no label map to update: mesh one first');
     const { lo, hi, voxels, values } = arg;
     if (mesher.live && voxels) throw new VoxsegError('usage', 'the label map is shared: an update sends only its box');
-    if (!mesher.live && !voxels) throw new VoxsegError('usage', 'the label map is not shared: an update must carry the box voxels');
+    if (!mesher.live && !voxels)
+      throw new VoxsegError('usage', 'the label map is not shared: an update must carry the box voxels');
     if (voxels) paste(mesher.labels, lo, hi, voxels);
     const meshes = mesher.update({ lo, hi }, mesher.live ? values : undefined);
     for (const m of meshes) send(cx, m);

@@ -23,7 +23,8 @@ export function neighbours(vertexCount: number, polys: Uint32Array, size: number
   const list = new Uint32Array(polys.length);
   for (let p = 0; p < polys.length; p += size) {
     for (let k = 0; k < size; k++) {
-      const a = polys[p + k], b = polys[p + ((k + 1) % size)];
+      const a = polys[p + k],
+        b = polys[p + ((k + 1) % size)];
       list[fill[a]++] = b;
     }
   }
@@ -51,16 +52,23 @@ function umbrella(x: Float64Array, nb: Neighbours, scale: number, out: Float64Ar
   const { offsets, list } = nb;
   const n = offsets.length - 1;
   for (let v = 0; v < n; v++) {
-    const start = offsets[v], end = offsets[v + 1];
+    const start = offsets[v],
+      end = offsets[v + 1];
     const p = 3 * v;
     if (end === start) {
-      out[p] = x[p]; out[p + 1] = x[p + 1]; out[p + 2] = x[p + 2];
+      out[p] = x[p];
+      out[p + 1] = x[p + 1];
+      out[p + 2] = x[p + 2];
       continue;
     }
-    let sx = 0, sy = 0, sz = 0;
+    let sx = 0,
+      sy = 0,
+      sz = 0;
     for (let j = start; j < end; j++) {
       const q = 3 * list[j];
-      sx += x[q]; sy += x[q + 1]; sz += x[q + 2];
+      sx += x[q];
+      sy += x[q + 1];
+      sz += x[q + 2];
     }
     const inv = 1 / (end - start);
     out[p] = x[p] + scale * (sx * inv - x[p]);
@@ -70,7 +78,12 @@ function umbrella(x: Float64Array, nb: Neighbours, scale: number, out: Float64Ar
 }
 
 /** Smoothed copy of `positions` (xyz per vertex). */
-export function windowedSinc(positions: Float64Array, nb: Neighbours, iterations: number, passBand: number): Float64Array {
+export function windowedSinc(
+  positions: Float64Array,
+  nb: Neighbours,
+  iterations: number,
+  passBand: number,
+): Float64Array {
   const weights = sincWeights(iterations, passBand);
   const n = positions.length;
   const result = new Float64Array(n);

@@ -43,9 +43,12 @@ export function surfaceNets(mask: Mask): RawSurface {
   const [nx, ny, nz] = mask.dims;
   const m = mask.data;
   // Local references: module bindings read through getters in some loaders.
-  const EDGE_SHEET = tables.EDGE_SHEET, SHEET_CENTROID = tables.SHEET_CENTROID, SHEET_COUNT = tables.SHEET_COUNT;
+  const EDGE_SHEET = tables.EDGE_SHEET,
+    SHEET_CENTROID = tables.SHEET_CENTROID,
+    SHEET_COUNT = tables.SHEET_COUNT;
   const sz = nx * ny;
-  const cx = nx - 1, cy = ny - 1; // cells per row / column
+  const cx = nx - 1,
+    cy = ny - 1; // cells per row / column
   const positions = new Growable(new Float64Array(3 * 4096));
   const cells = new Growable(new Int32Array(3 * 4096));
   const quads = new Growable(new Uint32Array(4 * 4096));
@@ -59,16 +62,24 @@ export function surfaceNets(mask: Mask): RawSurface {
 
   const quad = (a: number, b: number, c: number, d: number, flip: boolean) => {
     quads.reserve(4);
-    const q = quads.data, o = quads.length;
+    const q = quads.data,
+      o = quads.length;
     if (flip) {
-      q[o] = a; q[o + 1] = d; q[o + 2] = c; q[o + 3] = b;
+      q[o] = a;
+      q[o + 1] = d;
+      q[o + 2] = c;
+      q[o + 3] = b;
     } else {
-      q[o] = a; q[o + 1] = b; q[o + 2] = c; q[o + 3] = d;
+      q[o] = a;
+      q[o + 1] = b;
+      q[o + 2] = c;
+      q[o + 3] = d;
     }
     quads.length += 4;
   };
   // Vertex of `cell` (in a layer array) holding edge `e`.
-  const vtx = (base: Int32Array, cases: Uint8Array, cell: number, e: number) => base[cell] + EDGE_SHEET[cases[cell] * 12 + e];
+  const vtx = (base: Int32Array, cases: Uint8Array, cell: number, e: number) =>
+    base[cell] + EDGE_SHEET[cases[cell] * 12 + e];
 
   for (let z = 0; z < nz - 1; z++) {
     // Column codes: bit 0 = voxel (x, y, z), bit 4 = voxel (x, y, z + 1).
@@ -92,7 +103,8 @@ export function surfaceNets(mask: Mask): RawSurface {
         positions.reserve(3 * n);
         cells.reserve(3 * n);
         for (let s = 0; s < n; s++) {
-          const t = (c * 4 + s) * 3, p = positions.length;
+          const t = (c * 4 + s) * 3,
+            p = positions.length;
           positions.data[p] = x + SHEET_CENTROID[t];
           positions.data[p + 1] = y + SHEET_CENTROID[t + 1];
           positions.data[p + 2] = z + SHEET_CENTROID[t + 2];
@@ -119,7 +131,10 @@ export function surfaceNets(mask: Mask): RawSurface {
         if ((a === 0 || a === 17) && col[i + 1] === a && col[i + nx] === a) continue;
         const v = a & 1;
         if (y > 0 && x > 0 && v !== a >> 4) {
-          const c00 = x - 1 + (y - 1) * cx, c10 = c00 + 1, c01 = c00 + cx, c11 = c01 + 1;
+          const c00 = x - 1 + (y - 1) * cx,
+            c10 = c00 + 1,
+            c01 = c00 + cx,
+            c11 = c01 + 1;
           // Edge z of the cell: 8 + bx + 2*by where (bx, by) locates the voxel within the cell.
           quad(
             vtx(curBase, curCase, c00, 8 + 1 + 2),
@@ -132,7 +147,8 @@ export function surfaceNets(mask: Mask): RawSurface {
         if (!xyFaces) continue;
         if (y > 0 && v !== (col[i + 1] & 1)) {
           // cells (x, y-1, z-1) (x, y, z-1) (x, y, z) (x, y-1, z); edge index by + 2*bz.
-          const cA = x + (y - 1) * cx, cB = cA + cx;
+          const cA = x + (y - 1) * cx,
+            cB = cA + cx;
           quad(
             vtx(prevBase, prevCase, cA, 1 + 2),
             vtx(prevBase, prevCase, cB, 0 + 2),
@@ -143,7 +159,8 @@ export function surfaceNets(mask: Mask): RawSurface {
         }
         if (x > 0 && v !== (col[i + nx] & 1)) {
           // cells (x-1, y, z-1) (x-1, y, z) (x, y, z) (x, y, z-1); edge index 4 + bx + 2*bz.
-          const cA = x - 1 + y * cx, cB = cA + 1;
+          const cA = x - 1 + y * cx,
+            cB = cA + 1;
           quad(
             vtx(prevBase, prevCase, cA, 4 + 1 + 2),
             vtx(curBase, curCase, cA, 4 + 1 + 0),

@@ -33,25 +33,37 @@ function faces(): { corners: number[]; edges: number[] }[] {
   const out: { corners: number[]; edges: number[] }[] = [];
   for (const f of [0, 1]) {
     // x = f: (by, bz) cycle; edges y(bz=0), z(by=1), y(bz=1), z(by=0).
-    out.push({ corners: [corner(f, 0, 0), corner(f, 1, 0), corner(f, 1, 1), corner(f, 0, 1)], edges: [4 + f, 8 + f + 2, 4 + f + 2, 8 + f] });
+    out.push({
+      corners: [corner(f, 0, 0), corner(f, 1, 0), corner(f, 1, 1), corner(f, 0, 1)],
+      edges: [4 + f, 8 + f + 2, 4 + f + 2, 8 + f],
+    });
     // y = f: (bx, bz) cycle; edges x(bz=0), z(bx=1), x(bz=1), z(bx=0).
-    out.push({ corners: [corner(0, f, 0), corner(1, f, 0), corner(1, f, 1), corner(0, f, 1)], edges: [f, 8 + 1 + 2 * f, f + 2, 8 + 2 * f] });
+    out.push({
+      corners: [corner(0, f, 0), corner(1, f, 0), corner(1, f, 1), corner(0, f, 1)],
+      edges: [f, 8 + 1 + 2 * f, f + 2, 8 + 2 * f],
+    });
     // z = f: (bx, by) cycle; edges x(by=0), y(bx=1), x(by=1), y(bx=0).
-    out.push({ corners: [corner(0, 0, f), corner(1, 0, f), corner(1, 1, f), corner(0, 1, f)], edges: [2 * f, 4 + 1 + 2 * f, 1 + 2 * f, 4 + 2 * f] });
+    out.push({
+      corners: [corner(0, 0, f), corner(1, 0, f), corner(1, 1, f), corner(0, 1, f)],
+      edges: [2 * f, 4 + 1 + 2 * f, 1 + 2 * f, 4 + 2 * f],
+    });
   }
   return out;
 }
 
 function edgeCorners(e: number): [number, number] {
   if (e < 4) {
-    const by = e & 1, bz = e >> 1;
+    const by = e & 1,
+      bz = e >> 1;
     return [corner(0, by, bz), corner(1, by, bz)];
   }
   if (e < 8) {
-    const bx = (e - 4) & 1, bz = (e - 4) >> 1;
+    const bx = (e - 4) & 1,
+      bz = (e - 4) >> 1;
     return [corner(bx, 0, bz), corner(bx, 1, bz)];
   }
-  const bx = (e - 8) & 1, by = (e - 8) >> 1;
+  const bx = (e - 8) & 1,
+    by = (e - 8) >> 1;
   return [corner(bx, by, 0), corner(bx, by, 1)];
 }
 

@@ -32,7 +32,18 @@ export interface Anatomy {
   muscle: number;
   spine: { dx: number; depth: number; va: number; vb: number; period: number; disc: number; offset: number };
   aorta: { dx: number; r: number; tBif: number };
-  liver: { tc: number; down: number; up: number; dx: number; dy: number; a: number; b: number; rot: number; phase: number; left: number };
+  liver: {
+    tc: number;
+    down: number;
+    up: number;
+    dx: number;
+    dy: number;
+    a: number;
+    b: number;
+    rot: number;
+    phase: number;
+    left: number;
+  };
   spleen: { tc: number; h: number; dx: number; dy: number; a: number; b: number; rot: number };
   kidneys: { tc: number; h: number; dx: number; dy: number; a: number; b: number; rot: number }[];
   tDia: number;

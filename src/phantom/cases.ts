@@ -12,8 +12,12 @@ export const DEMO_CASE = { dims: [256, 256, 100] as Vec3, spacing: [1.35, 1.35, 
 
 export type CaseKind = 'demo' | 'varied';
 
-export function phantomCase(seed: number, kind: CaseKind): PhantomOptions & { seed: number; dims: Vec3; spacing: Vec3 } {
-  if (kind === 'demo') return { seed, dims: [...DEMO_CASE.dims], spacing: [...DEMO_CASE.spacing], noise: DEMO_CASE.noise };
+export function phantomCase(
+  seed: number,
+  kind: CaseKind,
+): PhantomOptions & { seed: number; dims: Vec3; spacing: Vec3 } {
+  if (kind === 'demo')
+    return { seed, dims: [...DEMO_CASE.dims], spacing: [...DEMO_CASE.spacing], noise: DEMO_CASE.noise };
   const { range } = sampler(hashSeed(seed, 11));
   const inPlane = range(0.9, 1.6);
   const slice = [1.5, 2, 2.5, 3, 4, 5][Math.floor(range(0, 6))];
@@ -33,7 +37,10 @@ export function phantomCase(seed: number, kind: CaseKind): PhantomOptions & { se
 /** "1-40,50,60-62" → [1..40, 50, 60, 61, 62]. */
 export function parseSeeds(text: string): number[] {
   const out: number[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(-?\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new Error(`seeds: "${part}" is not N or N-M`);
     const a = Number(m[1]);

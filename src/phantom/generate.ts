@@ -81,16 +81,28 @@ export function generatePhantom(opts: PhantomOptions = {}): Phantom {
     } else {
       for (let i = 0; i < nxy; i++) out[i] = Math.round(img[i]);
     }
-    if (opts.onProgress && (k % 16 === 15 || k === nz - 1)) opts.onProgress({ done: k + 1, total: nz, stage: 'Generating phantom' });
+    if (opts.onProgress && (k % 16 === 15 || k === nz - 1))
+      opts.onProgress({ done: k + 1, total: nz, stage: 'Generating phantom' });
   }
 
   const geom = { dims, spacing, origin };
-  const common = { patientName: 'voxseg^phantom', patientId: `VOXSEG-PHANTOM-${seed}`, studyDescription: 'voxseg phantom' };
+  const common = {
+    patientName: 'voxseg^phantom',
+    patientId: `VOXSEG-PHANTOM-${seed}`,
+    studyDescription: 'voxseg phantom',
+  };
   return {
     ct: createVolume({
       ...geom,
       voxels: ct,
-      metadata: { ...common, modality: 'CT', seriesDescription: anat.phase === 'default' ? 'voxseg phantom' : `voxseg phantom (${anat.phase} phase)`, windowCenter: 40, windowWidth: 400, unit: 'HU' },
+      metadata: {
+        ...common,
+        modality: 'CT',
+        seriesDescription: anat.phase === 'default' ? 'voxseg phantom' : `voxseg phantom (${anat.phase} phase)`,
+        windowCenter: 40,
+        windowWidth: 400,
+        unit: 'HU',
+      },
     }),
     labels: createVolume({ ...geom, voxels: lab, metadata: { ...common, seriesDescription: 'voxseg phantom labels' } }),
     labelTable: PHANTOM_LABELS.map((l) => ({ ...l, color: [...l.color] as [number, number, number] })),

@@ -40,7 +40,14 @@ export function inset(e: Ellipse, d: number): Ellipse | null {
 }
 
 /** Fill the ellipse with value `hu` in `img` and `label` in `lab` (both nx*ny, row-major). */
-export function paint(img: Float32Array, lab: Uint8Array, g: SliceGrid, e: Ellipse | null, hu: number, label: number): void {
+export function paint(
+  img: Float32Array,
+  lab: Uint8Array,
+  g: SliceGrid,
+  e: Ellipse | null,
+  hu: number,
+  label: number,
+): void {
   if (!e || !(e.a > 0) || !(e.b > 0)) return;
   const c = Math.cos(e.rot ?? 0);
   const s = Math.sin(e.rot ?? 0);

@@ -7,7 +7,6 @@ import { ellipse, inset, type Ellipse } from './raster';
 
 export { HU } from './hu';
 
-
 export const LABEL = { liver: 1, spleen: 2, kidney_right: 3, kidney_left: 4, aorta: 5, spine: 6, lungs: 7 } as const;
 
 export interface Shape {
@@ -62,7 +61,15 @@ export function sliceShapes(an: Anatomy, t: number, zmm: number): Shape[] {
   const w = clamp01((0.6 - t) / 0.3);
   if (w > 0) {
     for (const side of [-1, 1])
-      add(ellipse(vcx + side * (s.va + 0.06 * A * (0.5 + w)), vcy - 0.02 * B, (0.03 + 0.05 * w) * A, (0.04 + 0.05 * w) * B), hu.muscle);
+      add(
+        ellipse(
+          vcx + side * (s.va + 0.06 * A * (0.5 + w)),
+          vcy - 0.02 * B,
+          (0.03 + 0.05 * w) * A,
+          (0.04 + 0.05 * w) * B,
+        ),
+        hu.muscle,
+      );
   }
 
   for (const b of an.bowel) {
@@ -77,7 +84,11 @@ export function sliceShapes(an: Anatomy, t: number, zmm: number): Shape[] {
   for (const side of [-1, 1]) {
     const f = Math.sqrt(clamp01((t - an.tDia - (side < 0 ? 0.03 : 0)) / 0.3));
     if (f > 0)
-      add(ellipse(cx + side * l.dx, cy + l.dy + (1 - f) * 0.25 * B, l.a * f, l.b * f, 0, 0.03, TWO_PI / 50, side), hu.lung, LABEL.lungs);
+      add(
+        ellipse(cx + side * l.dx, cy + l.dy + (1 - f) * 0.25 * B, l.a * f, l.b * f, 0, 0.03, TWO_PI / 50, side),
+        hu.lung,
+        LABEL.lungs,
+      );
   }
   const h = clamp01((t - 0.86) / 0.14);
   if (h > 0) add(ellipse(cx + 0.12 * A, cy - 0.25 * B, 0.3 * A * Math.sqrt(h), 0.3 * B * Math.sqrt(h), 0.5), hu.heart);
@@ -85,14 +96,23 @@ export function sliceShapes(an: Anatomy, t: number, zmm: number): Shape[] {
   const L = an.liver;
   const g = profile(t, L.tc, L.down, L.up) ** 0.6;
   if (g > 0)
-    add(ellipse(cx + L.dx * (0.9 + 0.1 * g), cy + L.dy, L.a * g, L.b * g, L.rot, 0.05, TWO_PI / 70, L.phase + 3 * t), hu.liver, LABEL.liver);
+    add(
+      ellipse(cx + L.dx * (0.9 + 0.1 * g), cy + L.dy, L.a * g, L.b * g, L.rot, 0.05, TWO_PI / 70, L.phase + 3 * t),
+      hu.liver,
+      LABEL.liver,
+    );
   const gl = profile(t, L.tc + 0.04, 0.12 * L.left, L.up * 0.9);
   if (gl > 0)
-    add(ellipse(cx - 0.05 * A, cy - 0.33 * B, 0.3 * A * gl * L.left, 0.17 * B * gl, 0.2, 0.05, TWO_PI / 40, L.phase), hu.liver, LABEL.liver);
+    add(
+      ellipse(cx - 0.05 * A, cy - 0.33 * B, 0.3 * A * gl * L.left, 0.17 * B * gl, 0.2, 0.05, TWO_PI / 40, L.phase),
+      hu.liver,
+      LABEL.liver,
+    );
 
   const S = an.spleen;
   const gs = profile(t, S.tc, S.h, S.h) ** 0.6;
-  if (gs > 0) add(ellipse(cx + S.dx, cy + S.dy, S.a * gs, S.b * gs, S.rot, 0.04, TWO_PI / 35, 1), hu.spleen, LABEL.spleen);
+  if (gs > 0)
+    add(ellipse(cx + S.dx, cy + S.dy, S.a * gs, S.b * gs, S.rot, 0.04, TWO_PI / 35, 1), hu.spleen, LABEL.spleen);
 
   an.kidneys.forEach((K, side) => {
     const gk = profile(t, K.tc, K.h, K.h);
@@ -102,7 +122,8 @@ export function sliceShapes(an: Anatomy, t: number, zmm: number): Shape[] {
     add(ke, hu.kidneyCortex, label);
     add(inset(ke, 5 * sc), hu.kidneyMedulla, label);
     const medial = side ? -1 : 1;
-    if (gk > 0.6) add(ellipse(ke.cx + medial * 0.45 * ke.a, ke.cy - 0.3 * ke.b, 0.45 * ke.a, 0.35 * ke.b, K.rot), hu.sinus);
+    if (gk > 0.6)
+      add(ellipse(ke.cx + medial * 0.45 * ke.a, ke.cy - 0.3 * ke.b, 0.45 * ke.a, 0.35 * ke.b, K.rot), hu.sinus);
   });
 
   if (t < L.tc + 0.05) add(ellipse(vcx - 0.1 * A, vcy - s.vb - 12 * sc, 12.5 * sc, 9 * sc), hu.ivc);
@@ -113,7 +134,8 @@ export function sliceShapes(an: Anatomy, t: number, zmm: number): Shape[] {
   if (t >= ao.tBif) add(ellipse(ax, ay, ao.r, ao.r), hu.aorta, LABEL.aorta);
   else {
     const d = (ao.tBif - t) / ao.tBif;
-    for (const side of [-1, 1]) add(ellipse(ax + side * (0.6 * ao.r + d * 0.25 * A), ay, 0.7 * ao.r, 0.7 * ao.r), hu.aorta);
+    for (const side of [-1, 1])
+      add(ellipse(ax + side * (0.6 * ao.r + d * 0.25 * A), ay, 0.7 * ao.r, 0.7 * ao.r), hu.aorta);
   }
 
   const ph = (((zmm + s.offset) % s.period) + s.period) % s.period;
@@ -125,7 +147,8 @@ export function sliceShapes(an: Anatomy, t: number, zmm: number): Shape[] {
     add(vb, hu.cortical, LABEL.spine);
     add(inset(vb, 1.8), hu.cancellous, LABEL.spine);
     add(ellipse(vcx, ccy, rc + 5 * sc, rc + 5 * sc), hu.arch, LABEL.spine);
-    for (const side of [-1, 1]) add(ellipse(vcx + side * (rc + 14 * sc), ccy - 3 * sc, 14 * sc, 4 * sc), hu.arch, LABEL.spine);
+    for (const side of [-1, 1])
+      add(ellipse(vcx + side * (rc + 14 * sc), ccy - 3 * sc, 14 * sc, 4 * sc), hu.arch, LABEL.spine);
     add(ellipse(vcx, ccy + rc + 14 * sc, 4 * sc, 14 * sc), hu.arch, LABEL.spine);
   }
   add(ellipse(vcx, ccy, rc, rc), hu.csf);

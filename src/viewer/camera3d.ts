@@ -20,7 +20,14 @@ import type { Vec3 } from '../core/types';
 
 export type CameraPresetName = 'anterior' | 'posterior' | 'left' | 'right' | 'superior' | 'inferior';
 
-export const CAMERA_PRESETS: readonly CameraPresetName[] = ['anterior', 'posterior', 'left', 'right', 'superior', 'inferior'];
+export const CAMERA_PRESETS: readonly CameraPresetName[] = [
+  'anterior',
+  'posterior',
+  'left',
+  'right',
+  'superior',
+  'inferior',
+];
 
 /** Axis-aligned box, vtk order: [xmin, xmax, ymin, ymax, zmin, zmax] (LPS mm). */
 export type Bounds = [number, number, number, number, number, number];
@@ -60,10 +67,11 @@ export function unionBounds(boxes: readonly Readonly<Bounds>[]): Bounds | null {
   for (const b of boxes) {
     if (!isValidBounds(b)) continue;
     if (!out) out = [...b] as Bounds;
-    else for (let i = 0; i < 6; i += 2) {
-      out[i] = Math.min(out[i], b[i]);
-      out[i + 1] = Math.max(out[i + 1], b[i + 1]);
-    }
+    else
+      for (let i = 0; i < 6; i += 2) {
+        out[i] = Math.min(out[i], b[i]);
+        out[i + 1] = Math.max(out[i + 1], b[i + 1]);
+      }
   }
   return out;
 }
@@ -89,7 +97,8 @@ export function presetCamera(name: CameraPresetName, bounds: Readonly<Bounds>, a
   const center: Vec3 = [(bounds[0] + bounds[1]) / 2, (bounds[2] + bounds[3]) / 2, (bounds[4] + bounds[5]) / 2];
   const half: Vec3 = [(bounds[1] - bounds[0]) / 2, (bounds[3] - bounds[2]) / 2, (bounds[5] - bounds[4]) / 2];
   // Half extent of the box along a unit axis: its projection is the sum over the box's half sides.
-  const extent = (axis: Vec3) => Math.abs(axis[0]) * half[0] + Math.abs(axis[1]) * half[1] + Math.abs(axis[2]) * half[2];
+  const extent = (axis: Vec3) =>
+    Math.abs(axis[0]) * half[0] + Math.abs(axis[1]) * half[1] + Math.abs(axis[2]) * half[2];
   const fit = Math.max(extent(up), extent(right) / safeAspect);
   // A flat or point-like box still gets a usable view.
   const parallelScale = Math.max(fit * margin, 1);

@@ -25,7 +25,8 @@ export type ColorTable = [number, number, number, number][];
  */
 export function colorTable(segments: readonly SegmentInfo[]): ColorTable {
   for (const s of segments) {
-    if (!Number.isInteger(s.value) || s.value < 1 || s.value > 65535) throw new Error(`segment ${JSON.stringify(s.name)}: label value must be an integer in 1..65535, got ${s.value}`);
+    if (!Number.isInteger(s.value) || s.value < 1 || s.value > 65535)
+      throw new Error(`segment ${JSON.stringify(s.name)}: label value must be an integer in 1..65535, got ${s.value}`);
   }
   const max = segments.reduce((m, s) => Math.max(m, s.value), 0);
   const table: ColorTable = Array.from({ length: max + 1 }, () => [0, 0, 0, 0]);

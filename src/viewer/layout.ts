@@ -37,7 +37,10 @@ export function createViewports(engine: RenderingEngine, prefix: string, element
       type: Enums.ViewportType.VOLUME_3D,
       element: elements.volume3d,
       // Seen from the front, head up: the familiar anterior view.
-      defaultOptions: { orientation: Enums.OrientationAxis.CORONAL, background: [0.08, 0.09, 0.11] as [number, number, number] },
+      defaultOptions: {
+        orientation: Enums.OrientationAxis.CORONAL,
+        background: [0.08, 0.09, 0.11] as [number, number, number],
+      },
     },
   ]);
 }

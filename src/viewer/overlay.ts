@@ -70,27 +70,38 @@ export class LabelOverlay {
       const mine = segments.filter((s) => (s.layer ?? 0) === layer);
       // The study's header: the label map is on its grid, and Cornerstone wants one frame of
       // reference (and bit-identical geometry) for volumes shown together.
-      createCornerstoneVolume(volumeId, { header: ref.volume.header, voxels: labels.voxels }, {
-        frameOfReferenceUID: ref.volume.header.metadata.frameOfReferenceUid ?? ref.volumeId,
-        modality: 'SEG',
-        referencedVolumeId: ref.volumeId,
-      });
+      createCornerstoneVolume(
+        volumeId,
+        { header: ref.volume.header, voxels: labels.voxels },
+        {
+          frameOfReferenceUID: ref.volume.header.metadata.frameOfReferenceUid ?? ref.volumeId,
+          modality: 'SEG',
+          referencedVolumeId: ref.volumeId,
+        },
+      );
       const lutIndex = segmentation.state.addColorLUT(colorTable(mine));
       shown.push({ segmentationId, volumeId, lutIndex, values: mine.map((s) => s.value) });
       segmentation.addSegmentations([
         {
           segmentationId,
           representation: { type: LABELMAP, data: { volumeId, referencedVolumeId: ref.volumeId } },
-          config: { label: `Labels ${layer + 1}`, segments: Object.fromEntries(mine.map((s) => [s.value, { label: s.name }])) },
+          config: {
+            label: `Labels ${layer + 1}`,
+            segments: Object.fromEntries(mine.map((s) => [s.value, { label: s.name }])),
+          },
         },
       ]);
       drawn.push(this.waitRendered(segmentationId, 60_000));
       segmentation.addLabelmapRepresentationToViewportMap(
-        Object.fromEntries(this.viewportIds.map((id) => [id, [{ segmentationId, config: { colorLUTOrIndex: lutIndex } }]])),
+        Object.fromEntries(
+          this.viewportIds.map((id) => [id, [{ segmentationId, config: { colorLUTOrIndex: lutIndex } }]]),
+        ),
       );
     });
     this.applyStyle();
-    if (shown.length > 0) for (const id of this.viewportIds) segmentation.activeSegmentation.setActiveSegmentation(id, shown[0].segmentationId);
+    if (shown.length > 0)
+      for (const id of this.viewportIds)
+        segmentation.activeSegmentation.setActiveSegmentation(id, shown[0].segmentationId);
     await Promise.all(drawn);
     // Render once more after the first frame: late texture uploads land in it.
     if (this.shown === shown) await this.renderAgain();
@@ -106,7 +117,8 @@ export class LabelOverlay {
     if (onlyViewportId) {
       // Mid-stroke: upload the slices and redraw only the view being drawn in (the texture is
       // shared, so the other views show the change on their next draw, at the stroke's end).
-      const volume = cache.getVolume(s.volumeId) as (Types.IImageVolume & { vtkOpenGLTexture?: { setUpdatedFrame?(i: number): void } }) | undefined;
+      const volume = cache.getVolume(s.volumeId) as
+        (Types.IImageVolume & { vtkOpenGLTexture?: { setUpdatedFrame?(i: number): void } }) | undefined;
       if (volume?.vtkOpenGLTexture?.setUpdatedFrame) {
         const drawn = this.waitRendered(s.segmentationId, 10_000, [onlyViewportId]);
         for (const k of slices) volume.vtkOpenGLTexture.setUpdatedFrame(k);
@@ -221,7 +233,11 @@ export class LabelOverlay {
    * Resolves when every MPR view has drawn segmentation `id` (Cornerstone's segmentation render
    * loop runs on the next animation frame), or after `timeoutMs`.
    */
-  private waitRendered(id: string, timeoutMs = 10_000, viewportIds: readonly string[] = this.viewportIds): Promise<void> {
+  private waitRendered(
+    id: string,
+    timeoutMs = 10_000,
+    viewportIds: readonly string[] = this.viewportIds,
+  ): Promise<void> {
     return new Promise((resolve) => {
       const pending = new Set(viewportIds);
       const done = () => {

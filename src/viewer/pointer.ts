@@ -95,6 +95,17 @@ export class PointerInput {
     const cam = vp.getCamera();
     const normal = (cam.viewPlaneNormal ?? [0, 0, 1]) as Vec3;
     const mmPerPixel = Math.hypot(next[0] - world[0], next[1] - world[1], next[2] - world[2]);
-    this.emit({ phase, view, world: [world[0], world[1], world[2]], normal: [normal[0], normal[1], normal[2]], x, y, mmPerPixel, shift: e.shiftKey, ctrl: e.ctrlKey || e.metaKey, alt: e.altKey });
+    this.emit({
+      phase,
+      view,
+      world: [world[0], world[1], world[2]],
+      normal: [normal[0], normal[1], normal[2]],
+      x,
+      y,
+      mmPerPixel,
+      shift: e.shiftKey,
+      ctrl: e.ctrlKey || e.metaKey,
+      alt: e.altKey,
+    });
   }
 }

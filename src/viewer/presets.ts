@@ -126,8 +126,19 @@ export function renderPresetFor(volume: Volume): string | RenderPreset {
   const lo = p2;
   const hi = p995 > lo ? p995 : lo + 1;
   const at = (f: number) => +(lo + f * (hi - lo)).toPrecision(6);
-  const opacity = [[at(0), 0], [at(0.12), 0], [at(0.3), 0.15], [at(0.6), 0.35], [at(1), 0.6]];
-  const color = [[at(0), 0, 0, 0], [at(0.12), 0.35, 0.1, 0.05], [at(0.4), 0.8, 0.6, 0.4], [at(1), 1, 1, 1]];
+  const opacity = [
+    [at(0), 0],
+    [at(0.12), 0],
+    [at(0.3), 0.15],
+    [at(0.6), 0.35],
+    [at(1), 0.6],
+  ];
+  const color = [
+    [at(0), 0, 0, 0],
+    [at(0.12), 0.35, 0.1, 0.05],
+    [at(0.4), 0.8, 0.6, 0.4],
+    [at(1), 1, 1, 1],
+  ];
   return {
     name: 'voxseg-auto',
     gradientOpacity: '4 0 1 255 1',

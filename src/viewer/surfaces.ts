@@ -42,11 +42,13 @@ export function checkSurface(s: SurfaceInput): number {
   const what = `surface ${JSON.stringify(s.name)} (label ${s.value})`;
   const vertices = s.positions.length / 3;
   if (!Number.isInteger(vertices)) throw new Error(`${what}: positions must hold x, y, z per vertex`);
-  if (s.normals.length !== 0 && s.normals.length !== s.positions.length) throw new Error(`${what}: one normal per vertex expected`);
+  if (s.normals.length !== 0 && s.normals.length !== s.positions.length)
+    throw new Error(`${what}: one normal per vertex expected`);
   if (s.indices.length % 3 !== 0) throw new Error(`${what}: indices must hold three vertices per triangle`);
   let max = 0;
   for (let i = 0; i < s.indices.length; i++) if (s.indices[i] > max) max = s.indices[i];
-  if (s.indices.length > 0 && max >= vertices) throw new Error(`${what}: vertex index ${max} out of range (${vertices} vertices)`);
+  if (s.indices.length > 0 && max >= vertices)
+    throw new Error(`${what}: vertex index ${max} out of range (${vertices} vertices)`);
   return s.indices.length / 3;
 }
 
@@ -68,7 +70,9 @@ function makeActor(s: SurfaceInput): vtkActor {
   polyData.getPoints().setData(s.positions, 3);
   polyData.getPolys().setData(triangleCells(s.indices));
   if (s.normals.length) {
-    polyData.getPointData().setNormals(vtkDataArray.newInstance({ name: 'Normals', numberOfComponents: 3, values: s.normals }));
+    polyData
+      .getPointData()
+      .setNormals(vtkDataArray.newInstance({ name: 'Normals', numberOfComponents: 3, values: s.normals }));
   }
   const mapper = vtkMapper.newInstance();
   mapper.setScalarVisibility(false);

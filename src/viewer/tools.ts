@@ -27,7 +27,12 @@ export interface ToolGroups {
   destroy(): void;
 }
 
-export function createToolGroups(prefix: string, renderingEngineId: string, mprIds: string[], volume3dId: string): ToolGroups {
+export function createToolGroups(
+  prefix: string,
+  renderingEngineId: string,
+  mprIds: string[],
+  volume3dId: string,
+): ToolGroups {
   const mpr = ToolGroupManager.createToolGroup(`${prefix}-mpr`);
   const volume3d = ToolGroupManager.createToolGroup(`${prefix}-3d`);
   if (!mpr || !volume3d) throw new Error(`tool groups ${prefix}-* already exist`);
@@ -38,7 +43,8 @@ export function createToolGroups(prefix: string, renderingEngineId: string, mprI
   mpr.addTool(StackScrollTool.toolName);
   mpr.addTool(CrosshairsTool.toolName, {
     // Viewport ids end in the view name (layout.ts `viewportId`).
-    getReferenceLineColor: (viewportId: string) => VIEW_COLORS[viewportId.split('-').pop() as keyof typeof VIEW_COLORS] ?? 'rgb(200, 200, 0)',
+    getReferenceLineColor: (viewportId: string) =>
+      VIEW_COLORS[viewportId.split('-').pop() as keyof typeof VIEW_COLORS] ?? 'rgb(200, 200, 0)',
     getReferenceLineControllable: () => true,
     getReferenceLineDraggableRotatable: () => true,
     getReferenceLineSlabThicknessControlsOn: () => false,

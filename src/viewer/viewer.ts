@@ -9,13 +9,28 @@ import { Emitter } from '../core/events';
 import type { Vec3, Volume } from '../core/types';
 import { gridMismatch } from '../volume/grid';
 import { initCornerstone, isSoftwareRenderer } from './init';
-import { createViewports, MPR_VIEWS, VIEW_NAMES, viewportId, type MprView, type ViewerElements, type ViewName } from './layout';
+import {
+  createViewports,
+  MPR_VIEWS,
+  VIEW_NAMES,
+  viewportId,
+  type MprView,
+  type ViewerElements,
+  type ViewName,
+} from './layout';
 import { createToolGroups, enableCrosshairs, type ToolGroups } from './tools';
 import { createCornerstoneVolume, removeCornerstoneVolume } from './volume';
 import type { SegmentInfo } from './labelmap';
 import { LabelOverlay } from './overlay';
 import { edgeLabels, type EdgeLabels } from './orientation';
-import { initialWindow, presetWindow, renderPresetFor, windowToRange, type PresetName, type WindowLevel } from './presets';
+import {
+  initialWindow,
+  presetWindow,
+  renderPresetFor,
+  windowToRange,
+  type PresetName,
+  type WindowLevel,
+} from './presets';
 import { SurfaceLayer, type SurfaceInput } from './surfaces';
 import { isCameraPreset, presetCamera, type CameraPresetName } from './camera3d';
 import { PointerInput, type ViewPointer } from './pointer';
@@ -142,13 +157,18 @@ export class Viewer {
     createCornerstoneVolume(volumeId, volume);
     this.volume = volume;
     this.volumeId = volumeId;
-    await setVolumesForViewports(this.engine, [{ volumeId }], VIEW_NAMES.map((v) => this.id(v)));
+    await setVolumesForViewports(
+      this.engine,
+      [{ volumeId }],
+      VIEW_NAMES.map((v) => this.id(v)),
+    );
     if (previous) removeCornerstoneVolume(previous);
     this.surfaces.setVolumeVisible(true);
 
     // setProperties types `preset` as a name, but setPreset also takes a full preset object.
     this.viewport3d().setProperties({ preset: renderPresetFor(volume) as string });
-    if (isSoftwareRenderer()) this.viewport3d().setProperties({ sampleDistanceMultiplier: softwareSampleMultiplier(volume) });
+    if (isSoftwareRenderer())
+      this.viewport3d().setProperties({ sampleDistanceMultiplier: softwareSampleMultiplier(volume) });
     this.applyWindow(initialWindow(volume), false);
     enableCrosshairs(this.tools);
     for (const view of VIEW_NAMES) this.engine.getViewport(this.id(view))?.resetCamera();
@@ -296,7 +316,11 @@ export class Viewer {
       if (!bounds) return;
       const vp = this.viewport3d();
       const { width, height } = vp.getCanvas();
-      const { position, focalPoint, viewUp, parallelScale } = presetCamera(name, bounds, height > 0 ? width / height : 1);
+      const { position, focalPoint, viewUp, parallelScale } = presetCamera(
+        name,
+        bounds,
+        height > 0 ? width / height : 1,
+      );
       vp.setCamera({ position, focalPoint, viewUp, parallelScale });
       return this.redraw3d();
     });
@@ -399,7 +423,8 @@ export class Viewer {
     const onCamera = () => this.emitViewState(view);
     const onVoi = (e: Event) => {
       const range = (e as CustomEvent<{ range?: { lower: number; upper: number } }>).detail?.range;
-      if (view === 'axial' && range) this.events.emit('window', { width: range.upper - range.lower, center: (range.upper + range.lower) / 2 });
+      if (view === 'axial' && range)
+        this.events.emit('window', { width: range.upper - range.lower, center: (range.upper + range.lower) / 2 });
     };
     el.addEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
     el.addEventListener(Enums.Events.VOI_MODIFIED, onVoi);

@@ -22,7 +22,8 @@ export function toCornerstoneDirection(d: Readonly<Mat3>): Types.Mat3 {
  * value is an integer in range (common for NIfTI int32 CT) and float32 otherwise.
  */
 export function toCornerstonePixels(v: VoxelArray): CsPixels {
-  if (v instanceof Uint8Array || v instanceof Int16Array || v instanceof Uint16Array || v instanceof Float32Array) return v;
+  if (v instanceof Uint8Array || v instanceof Int16Array || v instanceof Uint16Array || v instanceof Float32Array)
+    return v;
   if (v instanceof Int8Array) return Int16Array.from(v);
   if (v instanceof Int32Array || v instanceof Uint32Array) {
     const [lo, hi] = valueRange(v);
@@ -49,7 +50,11 @@ export interface CornerstoneVolumeOptions {
  * Create (and cache) the Cornerstone volume. `volumeId` must not contain ':' (loader scheme).
  * The voxels are not copied when they are uint8/int16/uint16/float32: each slice image is a view.
  */
-export function createCornerstoneVolume(volumeId: string, volume: Volume, options: CornerstoneVolumeOptions = {}): Types.IImageVolume {
+export function createCornerstoneVolume(
+  volumeId: string,
+  volume: Volume,
+  options: CornerstoneVolumeOptions = {},
+): Types.IImageVolume {
   if (volumeId.includes(':')) throw new Error(`volume id ${JSON.stringify(volumeId)} must not contain ':'`);
   const { dims, spacing, origin, direction, metadata } = volume.header;
   const frameOfReferenceUID = options.frameOfReferenceUID ?? metadata.frameOfReferenceUid ?? volumeId;
@@ -92,7 +97,12 @@ export function createCornerstoneVolume(volumeId: string, volume: Volume, option
  * createLocalVolume gives every slice image the volume origin as its position; tools that look
  * up "the image at this point" then find none. Give slice k its real position.
  */
-function fixSlicePositions(csVolume: Types.IImageVolume, volume: Volume, csDirection: Types.Mat3, frameOfReferenceUID: string): void {
+function fixSlicePositions(
+  csVolume: Types.IImageVolume,
+  volume: Volume,
+  csDirection: Types.Mat3,
+  frameOfReferenceUID: string,
+): void {
   const { origin, spacing } = volume.header;
   const normal = [csDirection[6], csDirection[7], csDirection[8]];
   const provider = utilities.genericMetadataProvider;
@@ -106,7 +116,11 @@ function fixSlicePositions(csVolume: Types.IImageVolume, volume: Volume, csDirec
         ...plane,
         frameOfReferenceUID,
         imageOrientationPatient: Array.from(csDirection.slice(0, 6)),
-        imagePositionPatient: [origin[0] + step * normal[0], origin[1] + step * normal[1], origin[2] + step * normal[2]],
+        imagePositionPatient: [
+          origin[0] + step * normal[0],
+          origin[1] + step * normal[1],
+          origin[2] + step * normal[2],
+        ],
         sliceThickness: spacing[2],
       },
     });

@@ -16,7 +16,10 @@ export type LabelCtor = Uint8ArrayConstructor | Uint16ArrayConstructor;
 
 /** Whether new label arrays go on shared memory here (a cross-origin isolated page or worker). */
 export function canShareLabels(): boolean {
-  return typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  return (
+    typeof SharedArrayBuffer === 'function' &&
+    (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true
+  );
 }
 
 /** Whether `a` lives on a SharedArrayBuffer. */
@@ -35,7 +38,10 @@ export function allocLabels(ctor: LabelCtor, n: number, share = canShareLabels()
 
 /** A copy of `labels`, on shared memory when `share` (default: `canShareLabels()`). */
 export function copyLabels<T extends Uint8Array | Uint16Array>(labels: T, share = canShareLabels()): T {
-  const out = labels instanceof Uint8Array ? allocLabels(Uint8Array, labels.length, share) : allocLabels(Uint16Array, labels.length, share);
+  const out =
+    labels instanceof Uint8Array
+      ? allocLabels(Uint8Array, labels.length, share)
+      : allocLabels(Uint16Array, labels.length, share);
   out.set(labels);
   return out as T;
 }

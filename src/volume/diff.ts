@@ -74,7 +74,10 @@ export class RunBuilder {
 
   private grow(): void {
     const cap = this.start.length * 2;
-    const s = new Uint32Array(cap), l = new Uint32Array(cap), b = new Uint16Array(cap), a = new Uint16Array(cap);
+    const s = new Uint32Array(cap),
+      l = new Uint32Array(cap),
+      b = new Uint16Array(cap),
+      a = new Uint16Array(cap);
     s.set(this.start);
     l.set(this.length);
     b.set(this.before);
@@ -84,7 +87,14 @@ export class RunBuilder {
 }
 
 export function emptyDiff(): VoxelDiff {
-  return { start: new Uint32Array(0), length: new Uint32Array(0), before: new Uint16Array(0), after: new Uint16Array(0), box: emptyBox(), voxels: 0 };
+  return {
+    start: new Uint32Array(0),
+    length: new Uint32Array(0),
+    before: new Uint16Array(0),
+    after: new Uint16Array(0),
+    box: emptyBox(),
+    voxels: 0,
+  };
 }
 
 /** Bounding box of runs; a run crossing rows widens x (and y) to the whole row (slice), then `clip` applies. */
@@ -92,18 +102,26 @@ export function runsBox(start: Uint32Array, length: Uint32Array, dims: Readonly<
   if (start.length === 0) return emptyBox();
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
-  let x0 = nx, y0 = ny, z0 = nz, x1 = 0, y1 = 0, z1 = 0;
+  let x0 = nx,
+    y0 = ny,
+    z0 = nz,
+    x1 = 0,
+    y1 = 0,
+    z1 = 0;
   for (let r = 0; r < start.length; r++) {
-    const s = start[r], e = s + length[r] - 1;
-    const zs = Math.floor(s / nxy), ze = Math.floor(e / nxy);
-    const ys = Math.floor((s - zs * nxy) / nx), ye = Math.floor((e - ze * nxy) / nx);
+    const s = start[r],
+      e = s + length[r] - 1;
+    const zs = Math.floor(s / nxy),
+      ze = Math.floor(e / nxy);
+    const ys = Math.floor((s - zs * nxy) / nx),
+      ye = Math.floor((e - ze * nxy) / nx);
     if (zs < z0) z0 = zs;
     if (ze + 1 > z1) z1 = ze + 1;
-    if (zs !== ze) (y0 = 0), (y1 = ny), (x0 = 0), (x1 = nx);
+    if (zs !== ze) ((y0 = 0), (y1 = ny), (x0 = 0), (x1 = nx));
     else {
       if (ys < y0) y0 = ys;
       if (ye + 1 > y1) y1 = ye + 1;
-      if (ys !== ye) (x0 = 0), (x1 = nx);
+      if (ys !== ye) ((x0 = 0), (x1 = nx));
       else {
         const xs = s - zs * nxy - ys * nx;
         if (xs < x0) x0 = xs;
@@ -112,14 +130,21 @@ export function runsBox(start: Uint32Array, length: Uint32Array, dims: Readonly<
     }
   }
   const box: IndexBox = { lo: [x0, y0, z0], hi: [x1, y1, z1] };
-  if (clip) for (let a = 0; a < 3; a++) (box.lo[a] = Math.max(box.lo[a], clip.lo[a])), (box.hi[a] = Math.min(box.hi[a], clip.hi[a]));
+  if (clip)
+    for (let a = 0; a < 3; a++)
+      ((box.lo[a] = Math.max(box.lo[a], clip.lo[a])), (box.hi[a] = Math.min(box.hi[a], clip.hi[a])));
   return box;
 }
 
 /** Copy the voxels of `box` (row-major within the box) into `out` when it is big enough and of the same type, else a new array. */
 export function snapshotBox(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox, out?: LabelArray): LabelArray {
   const n = boxVoxels(box);
-  const dst = out && out.length >= n && out.constructor === labels.constructor ? out.subarray(0, n) : labels instanceof Uint8Array ? new Uint8Array(n) : new Uint16Array(n);
+  const dst =
+    out && out.length >= n && out.constructor === labels.constructor
+      ? out.subarray(0, n)
+      : labels instanceof Uint8Array
+        ? new Uint8Array(n)
+        : new Uint16Array(n);
   const [nx, ny] = dims;
   const w = box.hi[0] - box.lo[0];
   let s = 0;
@@ -139,16 +164,21 @@ export function diffBox(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox,
   const [x1, y1, z1] = box.hi;
   const w = x1 - x0;
   const out = new RunBuilder();
-  let s = 0, cs = -1, ce = -1, cb = 0, ca = 0;
+  let s = 0,
+    cs = -1,
+    ce = -1,
+    cb = 0,
+    ca = 0;
   for (let z = z0; z < z1; z++)
     for (let y = y0; y < y1; y++) {
       for (let i = x0 + y * nx + z * nxy, end = i + w; i < end; i++, s++) {
-        const b = snapshot[s], a = labels[i];
+        const b = snapshot[s],
+          a = labels[i];
         if (b === a) continue;
         if (i === ce && b === cb && a === ca) ce++;
         else {
           if (cs >= 0) out.push(cs, ce - cs, cb, ca);
-          (cs = i), (ce = i + 1), (cb = b), (ca = a);
+          ((cs = i), (ce = i + 1), (cb = b), (ca = a));
         }
       }
     }
@@ -157,17 +187,25 @@ export function diffBox(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox,
 }
 
 /** Runs where `after` differs from `before` over the whole map (null = all zeros). No copy is made. */
-export function diffArrays(before: ArrayLike<number> | null, after: ArrayLike<number> | null, dims: Readonly<Vec3>): VoxelDiff {
+export function diffArrays(
+  before: ArrayLike<number> | null,
+  after: ArrayLike<number> | null,
+  dims: Readonly<Vec3>,
+): VoxelDiff {
   const out = new RunBuilder();
   const n = dims[0] * dims[1] * dims[2];
-  let cs = -1, ce = -1, cb = 0, ca = 0;
+  let cs = -1,
+    ce = -1,
+    cb = 0,
+    ca = 0;
   for (let i = 0; i < n; i++) {
-    const b = before === null ? 0 : before[i], a = after === null ? 0 : after[i];
+    const b = before === null ? 0 : before[i],
+      a = after === null ? 0 : after[i];
     if (b === a) continue;
     if (i === ce && b === cb && a === ca) ce++;
     else {
       if (cs >= 0) out.push(cs, ce - cs, cb, ca);
-      (cs = i), (ce = i + 1), (cb = b), (ca = a);
+      ((cs = i), (ce = i + 1), (cb = b), (ca = a));
     }
   }
   if (cs >= 0) out.push(cs, ce - cs, cb, ca);
@@ -184,13 +222,18 @@ export function applyDiff(labels: LabelArray, diff: VoxelDiff, which: 'before' |
 /** Two sequential diffs as one, in one merge pass over their runs. */
 function compose2(a: VoxelDiff, b: VoxelDiff, dims: Readonly<Vec3>): VoxelDiff {
   const out = new RunBuilder();
-  const na = a.start.length, nb = b.start.length;
-  let i = 0, j = 0;
+  const na = a.start.length,
+    nb = b.start.length;
+  let i = 0,
+    j = 0;
   let p = Math.min(na ? a.start[0] : Infinity, nb ? b.start[0] : Infinity);
   while (i < na || j < nb) {
-    const sa = i < na ? a.start[i] : Infinity, ea = i < na ? sa + a.length[i] : Infinity;
-    const sb = j < nb ? b.start[j] : Infinity, eb = j < nb ? sb + b.length[j] : Infinity;
-    const inA = sa <= p, inB = sb <= p;
+    const sa = i < na ? a.start[i] : Infinity,
+      ea = i < na ? sa + a.length[i] : Infinity;
+    const sb = j < nb ? b.start[j] : Infinity,
+      eb = j < nb ? sb + b.length[j] : Infinity;
+    const inA = sa <= p,
+      inB = sb <= p;
     if (!inA && !inB) {
       p = Math.min(sa, sb);
       continue;
@@ -216,7 +259,8 @@ export function composeDiffs(diffs: readonly VoxelDiff[], dims: Readonly<Vec3>):
   if (list.length === 0) return emptyDiff();
   while (list.length > 1) {
     const next: VoxelDiff[] = [];
-    for (let k = 0; k < list.length; k += 2) next.push(k + 1 < list.length ? compose2(list[k], list[k + 1], dims) : list[k]);
+    for (let k = 0; k < list.length; k += 2)
+      next.push(k + 1 < list.length ? compose2(list[k], list[k + 1], dims) : list[k]);
     list = next;
   }
   return list[0];
@@ -258,10 +302,12 @@ export function encodeDiff(d: VoxelDiff): Uint8Array {
 }
 
 export function decodeDiff(bytes: Uint8Array): VoxelDiff {
-  if (bytes.length < 4 || MAGIC.some((m, k) => bytes[k] !== m)) throw new VoxsegError('unreadable', 'not an encoded voxel diff (bad magic)');
+  if (bytes.length < 4 || MAGIC.some((m, k) => bytes[k] !== m))
+    throw new VoxsegError('unreadable', 'not an encoded voxel diff (bad magic)');
   let p = 4;
   const get = (): number => {
-    let v = 0, scale = 1;
+    let v = 0,
+      scale = 1;
     for (;;) {
       if (p >= bytes.length) throw new VoxsegError('truncated', 'encoded voxel diff ends early');
       const b = bytes[p++];
@@ -273,8 +319,16 @@ export function decodeDiff(bytes: Uint8Array): VoxelDiff {
   const lo: Vec3 = [get(), get(), get()];
   const hi: Vec3 = [get(), get(), get()];
   const n = get();
-  if (n > bytes.length) throw new VoxsegError('unreadable', `encoded voxel diff claims ${n} runs in ${bytes.length} bytes`);
-  const d: VoxelDiff = { start: new Uint32Array(n), length: new Uint32Array(n), before: new Uint16Array(n), after: new Uint16Array(n), box: { lo, hi }, voxels: 0 };
+  if (n > bytes.length)
+    throw new VoxsegError('unreadable', `encoded voxel diff claims ${n} runs in ${bytes.length} bytes`);
+  const d: VoxelDiff = {
+    start: new Uint32Array(n),
+    length: new Uint32Array(n),
+    before: new Uint16Array(n),
+    after: new Uint16Array(n),
+    box: { lo, hi },
+    voxels: 0,
+  };
   let end = 0;
   for (let r = 0; r < n; r++) {
     d.start[r] = end + get();

@@ -17,7 +17,14 @@ export const EDT_FAR = 1e20;
  * One line of the squared distance transform: d[q] = min_p w·(q−p)² + f[p] for q < n.
  * Scratch: v (n ints) and z (n + 1 numbers); d must not alias f.
  */
-export function edt1d(f: ArrayLike<number>, n: number, w: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+export function edt1d(
+  f: ArrayLike<number>,
+  n: number,
+  w: number,
+  d: Float64Array,
+  v: Int32Array,
+  z: Float64Array,
+): void {
   let k = 0;
   v[0] = 0;
   z[0] = -Infinity;
@@ -49,7 +56,14 @@ export function edt1d(f: ArrayLike<number>, n: number, w: number, d: Float64Arra
  * for every line of that axis; `w` = spacing² of the axis. `skipEmpty`: leave lines without a
  * feature (all ≥ EDT_FAR) as they are (right for the first pass, where they stay "far").
  */
-function pass(g: Float64Array, dims: readonly number[], axis: number, w: number, skipEmpty: boolean, buf: { f: Float64Array; d: Float64Array; v: Int32Array; z: Float64Array }): void {
+function pass(
+  g: Float64Array,
+  dims: readonly number[],
+  axis: number,
+  w: number,
+  skipEmpty: boolean,
+  buf: { f: Float64Array; d: Float64Array; v: Int32Array; z: Float64Array },
+): void {
   const n = dims[axis];
   if (n <= 1) return;
   const strides = [1, dims[0], dims[0] * dims[1]];
@@ -94,7 +108,11 @@ export function squaredDistance2D(g: Float64Array, w: number, h: number, su: num
  * EDT_FAR elsewhere; on return the squared distance (mm²) to the nearest feature with voxels of
  * `spacing` mm. Exact (not an approximation such as chamfer distances).
  */
-export function edt3d(g: Float64Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): void {
+export function edt3d(
+  g: Float64Array,
+  dims: readonly [number, number, number],
+  spacing: readonly [number, number, number],
+): void {
   if (g.length !== dims[0] * dims[1] * dims[2]) throw new Error(`edt3d: ${g.length} values for dims ${dims.join('x')}`);
   const buf = scratch(Math.max(dims[0], dims[1], dims[2]));
   pass(g, dims, 0, spacing[0] * spacing[0], true, buf);

@@ -37,10 +37,22 @@ export function directionFromAxes(i: Readonly<Vec3>, j: Readonly<Vec3>, k: Reado
 export function indexToWorldAffine(h: Pick<VolumeHeader, 'spacing' | 'origin' | 'direction'>): Affine {
   const { spacing: s, origin: o, direction: d } = h;
   return [
-    d[0] * s[0], d[1] * s[1], d[2] * s[2], o[0],
-    d[3] * s[0], d[4] * s[1], d[5] * s[2], o[1],
-    d[6] * s[0], d[7] * s[1], d[8] * s[2], o[2],
-    0, 0, 0, 1,
+    d[0] * s[0],
+    d[1] * s[1],
+    d[2] * s[2],
+    o[0],
+    d[3] * s[0],
+    d[4] * s[1],
+    d[5] * s[2],
+    o[1],
+    d[6] * s[0],
+    d[7] * s[1],
+    d[8] * s[2],
+    o[2],
+    0,
+    0,
+    0,
+    1,
   ];
 }
 
@@ -76,9 +88,15 @@ export function invert3(m: Readonly<Mat3>): Mat3 {
   const det = a * A + b * B + c * C;
   if (!det || !Number.isFinite(det)) throw new Error(`singular matrix ${JSON.stringify(m)}`);
   return [
-    A / det, -(b * i - c * h) / det, (b * f - c * e) / det,
-    B / det, (a * i - c * g) / det, -(a * f - c * d) / det,
-    C / det, -(a * h - b * g) / det, (a * e - b * d) / det,
+    A / det,
+    -(b * i - c * h) / det,
+    (b * f - c * e) / det,
+    B / det,
+    (a * i - c * g) / det,
+    -(a * f - c * d) / det,
+    C / det,
+    -(a * h - b * g) / det,
+    (a * e - b * d) / det,
   ];
 }
 

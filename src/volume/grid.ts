@@ -61,36 +61,52 @@ export function gridMismatch(a: Grid, b: Grid, tolVoxels: number = GRID_TOLERANC
   // Direction alone (both grids at b's spacing and origin), first: a flipped or permuted axis
   // also moves the origin, and its orientation is the clearer reason. An axis turned by 45° or
   // more points along another world axis: another grid at any tolerance.
-  const turn = (ijk: number[]) => [0, 1, 2].map((r) => [0, 1, 2].reduce((s, c) => s + (da[3 * r + c] - db[3 * r + c]) * b.spacing[c] * ijk[c], 0)) as Vec3;
+  const turn = (ijk: number[]) =>
+    [0, 1, 2].map((r) =>
+      [0, 1, 2].reduce((s, c) => s + (da[3 * r + c] - db[3 * r + c]) * b.spacing[c] * ijk[c], 0),
+    ) as Vec3;
   const directionErr = Math.max(...corners.map((ijk) => inVoxels(turn(ijk))));
-  const angle = Math.max(...[0, 1, 2].map((c) => {
-    const dot = da[c] * db[c] + da[3 + c] * db[3 + c] + da[6 + c] * db[6 + c];
-    const len = Math.hypot(da[c], da[3 + c], da[6 + c]) * Math.hypot(db[c], db[3 + c], db[6 + c]);
-    return (Math.acos(Math.min(1, Math.max(-1, dot / len))) * 180) / Math.PI;
-  }));
+  const angle = Math.max(
+    ...[0, 1, 2].map((c) => {
+      const dot = da[c] * db[c] + da[3 + c] * db[3 + c] + da[6 + c] * db[6 + c];
+      const len = Math.hypot(da[c], da[3 + c], da[6 + c]) * Math.hypot(db[c], db[3 + c], db[6 + c]);
+      return (Math.acos(Math.min(1, Math.max(-1, dot / len))) * 180) / Math.PI;
+    }),
+  );
   if (!(directionErr <= tolVoxels) || !(angle < 45)) {
     const codeA = orientationCode(da);
     const codeB = orientationCode(db);
     if (codeA !== codeB) return `orientation ${codeA} vs ${codeB} (axes permuted or flipped)`;
-    const moved = directionErr <= tolVoxels ? 'an axis turned by 45° or more' : `the far corner moves ${voxels(directionErr)}, ${more}`;
+    const moved =
+      directionErr <= tolVoxels
+        ? 'an axis turned by 45° or more'
+        : `the far corner moves ${voxels(directionErr)}, ${more}`;
     return `direction differs by up to ${num(angle)}° per axis (${moved})`;
   }
 
   const spacingErr = Math.max(...[0, 1, 2].map((c) => (Math.abs(a.spacing[c] - b.spacing[c]) * ext[c]) / b.spacing[c]));
-  if (!(spacingErr <= tolVoxels)) return `spacing ${vec(a.spacing)} vs ${vec(b.spacing)} mm (the far voxel moves ${voxels(spacingErr)}, ${more})`;
+  if (!(spacingErr <= tolVoxels))
+    return `spacing ${vec(a.spacing)} vs ${vec(b.spacing)} mm (the far voxel moves ${voxels(spacingErr)}, ${more})`;
 
   const shift = [0, 1, 2].map((r) => a.origin[r] - b.origin[r]) as Vec3;
   const originErr = inVoxels(shift);
-  if (!(originErr <= tolVoxels)) return `origin differs by ${num(Math.hypot(...shift))} mm (${voxels(originErr)}, ${more})`;
+  if (!(originErr <= tolVoxels))
+    return `origin differs by ${num(Math.hypot(...shift))} mm (${voxels(originErr)}, ${more})`;
 
   // All together: the world position of every corner voxel.
-  const at = (g: Grid, ijk: number[]) => [0, 1, 2].map((r) => g.origin[r] + [0, 1, 2].reduce((s, c) => s + g.direction[3 * r + c] * g.spacing[c] * ijk[c], 0));
-  const worst = Math.max(...corners.map((ijk) => {
-    const p = at(a, ijk);
-    const q = at(b, ijk);
-    return inVoxels([p[0] - q[0], p[1] - q[1], p[2] - q[2]]);
-  }));
-  if (!(worst <= tolVoxels)) return `voxel centres differ by up to ${voxels(worst)} (spacing, origin and direction together; ${more})`;
+  const at = (g: Grid, ijk: number[]) =>
+    [0, 1, 2].map(
+      (r) => g.origin[r] + [0, 1, 2].reduce((s, c) => s + g.direction[3 * r + c] * g.spacing[c] * ijk[c], 0),
+    );
+  const worst = Math.max(
+    ...corners.map((ijk) => {
+      const p = at(a, ijk);
+      const q = at(b, ijk);
+      return inVoxels([p[0] - q[0], p[1] - q[1], p[2] - q[2]]);
+    }),
+  );
+  if (!(worst <= tolVoxels))
+    return `voxel centres differ by up to ${voxels(worst)} (spacing, origin and direction together; ${more})`;
   return null;
 }
 
@@ -103,7 +119,13 @@ export function withGrid(v: Volume, grid: Grid, tolVoxels: number = GRID_TOLERAN
   if (why) throw new VoxsegError('invalid-volume', `the volume is not on the grid: ${why}`);
   const h = v.header;
   const same = (x: readonly number[], y: readonly number[]) => x.every((e, n) => Object.is(e, y[n]));
-  if (same(h.dims, grid.dims) && same(h.spacing, grid.spacing) && same(h.origin, grid.origin) && same(h.direction, grid.direction)) return v;
+  if (
+    same(h.dims, grid.dims) &&
+    same(h.spacing, grid.spacing) &&
+    same(h.origin, grid.origin) &&
+    same(h.direction, grid.direction)
+  )
+    return v;
   return createVolume({
     dims: [...grid.dims] as Vec3,
     spacing: [...grid.spacing] as Vec3,

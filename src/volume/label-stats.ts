@@ -7,13 +7,17 @@ import { fullBox } from './box';
 import type { LabelArray } from './diff';
 
 /** Bounding box of every non-zero value inside `box`. */
-export function valueBoxes(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox = fullBox(dims)): Map<number, IndexBox> {
+export function valueBoxes(
+  labels: LabelArray,
+  dims: Readonly<Vec3>,
+  box: IndexBox = fullBox(dims),
+): Map<number, IndexBox> {
   const [nx, ny] = dims;
   const out = new Map<number, IndexBox>();
   for (let z = box.lo[2]; z < box.hi[2]; z++)
     for (let y = box.lo[1]; y < box.hi[1]; y++) {
       const base = y * nx + z * nx * ny;
-      for (let x = box.lo[0]; x < box.hi[0]; ) {
+      for (let x = box.lo[0]; x < box.hi[0];) {
         const v = labels[base + x];
         const s = x++;
         while (x < box.hi[0] && labels[base + x] === v) x++;
@@ -46,11 +50,24 @@ export interface SegmentStatistics {
 }
 
 /** Voxels, volume and (with `image` on the same grid) intensity statistics of `value` inside `box`. */
-export function valueStatistics(labels: LabelArray, dims: Readonly<Vec3>, spacing: Readonly<Vec3>, box: IndexBox, value: number, image?: VoxelArray): SegmentStatistics {
+export function valueStatistics(
+  labels: LabelArray,
+  dims: Readonly<Vec3>,
+  spacing: Readonly<Vec3>,
+  box: IndexBox,
+  value: number,
+  image?: VoxelArray,
+): SegmentStatistics {
   const [nx, ny] = dims;
   // Sums are taken about the first value seen (`ref`) so the variance keeps its precision.
-  let n = 0, sum = 0, sum2 = 0, min = Infinity, max = -Infinity, ref = NaN;
-  const lo: Vec3 = [Infinity, Infinity, Infinity], hi: Vec3 = [-Infinity, -Infinity, -Infinity];
+  let n = 0,
+    sum = 0,
+    sum2 = 0,
+    min = Infinity,
+    max = -Infinity,
+    ref = NaN;
+  const lo: Vec3 = [Infinity, Infinity, Infinity],
+    hi: Vec3 = [-Infinity, -Infinity, -Infinity];
   for (let z = box.lo[2]; z < box.hi[2]; z++)
     for (let y = box.lo[1]; y < box.hi[1]; y++) {
       const base = y * nx + z * nx * ny;

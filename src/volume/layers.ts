@@ -25,7 +25,9 @@ export function sameKinds(a: readonly LayerKind[], b: readonly LayerKind[]): boo
 
 /** Enough layers for both, each as wide as the wider of the two. */
 export function unionKinds(a: readonly LayerKind[], b: readonly LayerKind[]): LayerKind[] {
-  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] === 'uint16' || b[i] === 'uint16' ? 'uint16' : 'uint8'));
+  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) =>
+    a[i] === 'uint16' || b[i] === 'uint16' ? 'uint16' : 'uint8',
+  );
 }
 
 /** A layer volume on the study grid holding `voxels` (zeros when omitted; no copy). */
@@ -81,14 +83,22 @@ export interface PreparedLabels {
  * Validate label layers and segments against the study: same grid, integer labels, valid
  * segments. A segment without `layer` goes to the first layer holding its value (else layer 0).
  */
-export function prepareLabels(study: Volume, layers: readonly Volume[], segments: readonly (Segment & { layer?: number })[]): PreparedLabels {
+export function prepareLabels(
+  study: Volume,
+  layers: readonly Volume[],
+  segments: readonly (Segment & { layer?: number })[],
+): PreparedLabels {
   if (layers.length === 0) throw new VoxsegError('invalid-volume', 'a segmentation needs at least one label layer');
   layers.forEach((v, k) => {
     const why = gridMismatch(v.header, study.header);
     if (why) throw new VoxsegError('invalid-volume', `label layer ${k} is not on the study grid: ${why}`);
   });
   const problems = validateSegments(segments);
-  if (problems.length) throw new VoxsegError('usage', `invalid segments: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`);
+  if (problems.length)
+    throw new VoxsegError(
+      'usage',
+      `invalid segments: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
+    );
   const labels = layers.map(toLabels);
   const kinds = labels.map(kindOf);
   const dims = study.header.dims;
@@ -96,9 +106,16 @@ export function prepareLabels(study: Volume, layers: readonly Volume[], segments
   const boxes = new Map<number, IndexBox>();
   const out = segments.map((s) => {
     let layer = s.layer;
-    if (layer === undefined) layer = Math.max(0, found.findIndex((m) => m.has(s.value)));
+    if (layer === undefined)
+      layer = Math.max(
+        0,
+        found.findIndex((m) => m.has(s.value)),
+      );
     else if (!Number.isInteger(layer) || layer < 0 || layer >= labels.length)
-      throw new VoxsegError('usage', `segment ${s.value} (${JSON.stringify(s.name)}) names layer ${layer}; there are ${labels.length}`);
+      throw new VoxsegError(
+        'usage',
+        `segment ${s.value} (${JSON.stringify(s.name)}) names layer ${layer}; there are ${labels.length}`,
+      );
     if (s.value > 255) kinds[layer] = 'uint16';
     const box = found[layer].get(s.value);
     if (box) boxes.set(s.value, box);

@@ -85,10 +85,18 @@ function surfaceMask(labels: ArrayLike<number>, value: number, dims: Dims, lo: D
       for (let x = 0; x < bx; x++, p++, i++) {
         if (labels[i] !== value) continue;
         out[p] =
-          x === 0 || x === bx - 1 || y === 0 || y === by - 1 || z === 0 || z === bz - 1 ||
-          labels[i - 1] !== value || labels[i + 1] !== value ||
-          labels[i - sy] !== value || labels[i + sy] !== value ||
-          labels[i - sz] !== value || labels[i + sz] !== value
+          x === 0 ||
+          x === bx - 1 ||
+          y === 0 ||
+          y === by - 1 ||
+          z === 0 ||
+          z === bz - 1 ||
+          labels[i - 1] !== value ||
+          labels[i + 1] !== value ||
+          labels[i - sy] !== value ||
+          labels[i + sy] !== value ||
+          labels[i - sz] !== value ||
+          labels[i + sz] !== value
             ? 1
             : 0;
       }
@@ -126,7 +134,15 @@ export function surfaceDistances(
   return surfaceDistancesOf(scanPair(a, aValue, b, bValue, dims), a, aValue, b, bValue, dims, spacing);
 }
 
-function surfaceDistancesOf(s: PairScan, a: ArrayLike<number>, aValue: number, b: ArrayLike<number>, bValue: number, dims: Dims, spacing: Dims) {
+function surfaceDistancesOf(
+  s: PairScan,
+  a: ArrayLike<number>,
+  aValue: number,
+  b: ArrayLike<number>,
+  bValue: number,
+  dims: Dims,
+  spacing: Dims,
+) {
   if (s.na === 0 && s.nb === 0) return { aToB: new Float64Array(0), bToA: new Float64Array(0) };
   const bd: [number, number, number] = [s.hi[0] - s.lo[0], s.hi[1] - s.lo[1], s.hi[2] - s.lo[2]];
   const sa = surfaceMask(a, aValue, dims, s.lo, bd);
@@ -150,7 +166,15 @@ export function percentile(values: ArrayLike<number>, q: number): number {
   return k + 1 < n && t > 0 ? s[k] + (s[k + 1] - s[k]) * t : s[k];
 }
 
-function hd95Of(s: PairScan, a: ArrayLike<number>, aValue: number, b: ArrayLike<number>, bValue: number, dims: Dims, spacing: Dims): number {
+function hd95Of(
+  s: PairScan,
+  a: ArrayLike<number>,
+  aValue: number,
+  b: ArrayLike<number>,
+  bValue: number,
+  dims: Dims,
+  spacing: Dims,
+): number {
   if (s.na === 0 && s.nb === 0) return 0;
   if (s.na === 0 || s.nb === 0) return Infinity;
   const { aToB, bToA } = surfaceDistancesOf(s, a, aValue, b, bValue, dims, spacing);
@@ -162,7 +186,14 @@ function hd95Of(s: PairScan, a: ArrayLike<number>, aValue: number, b: ArrayLike<
  * of the 95th percentiles of the two directed surface distances (see `surfaceDistances`).
  * Both empty: 0. Exactly one empty: Infinity (callers report it as undefined / null).
  */
-export function hausdorff95(a: ArrayLike<number>, aValue: number, b: ArrayLike<number>, bValue: number, dims: Dims, spacing: Dims): number {
+export function hausdorff95(
+  a: ArrayLike<number>,
+  aValue: number,
+  b: ArrayLike<number>,
+  bValue: number,
+  dims: Dims,
+  spacing: Dims,
+): number {
   return hd95Of(scanPair(a, aValue, b, bValue, dims), a, aValue, b, bValue, dims, spacing);
 }
 
@@ -188,7 +219,13 @@ export interface LabelMetrics {
  * Dice and HD95 of each label pair between a truth and a predicted label map on the same grid
  * (one scan of the volume per pair, surface distances on the pair's bounding box). In pair order.
  */
-export function labelMetrics(truth: ArrayLike<number>, pred: ArrayLike<number>, pairs: readonly LabelPair[], dims: Dims, spacing: Dims): LabelMetrics[] {
+export function labelMetrics(
+  truth: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  pairs: readonly LabelPair[],
+  dims: Dims,
+  spacing: Dims,
+): LabelMetrics[] {
   return pairs.map((pair) => {
     const s = scanPair(truth, pair.truth, pred, pair.pred, dims);
     const hd = hd95Of(s, truth, pair.truth, pred, pair.pred, dims, spacing);

@@ -11,7 +11,12 @@ import { indexToWorld } from './geometry';
 import { allocateVoxels, createVolume } from './volume';
 
 const LETTERS: Record<string, [axis: number, sign: 1 | -1]> = {
-  L: [0, 1], R: [0, -1], P: [1, 1], A: [1, -1], S: [2, 1], I: [2, -1],
+  L: [0, 1],
+  R: [0, -1],
+  P: [1, 1],
+  A: [1, -1],
+  S: [2, 1],
+  I: [2, -1],
 };
 
 /** Parse and validate an orientation code such as 'RAS' (case-insensitive). */
@@ -19,7 +24,10 @@ export function parseOrientationCode(code: string): { axis: number[]; sign: (1 |
   const up = code.toUpperCase();
   const parts = [...up].map((ch) => LETTERS[ch]);
   if (up.length !== 3 || parts.some((p) => !p) || new Set(parts.map((p) => p[0])).size !== 3)
-    throw new VoxsegError('usage', `bad orientation code ${JSON.stringify(code)}: use one letter of each pair L/R, P/A, S/I, e.g. LPS or RAS`);
+    throw new VoxsegError(
+      'usage',
+      `bad orientation code ${JSON.stringify(code)}: use one letter of each pair L/R, P/A, S/I, e.g. LPS or RAS`,
+    );
   return { axis: parts.map((p) => p[0]), sign: parts.map((p) => p[1]) };
 }
 
@@ -76,7 +84,11 @@ export function reorientedGrid(header: Grid, code: string): Grid {
 }
 
 /** Geometry after permuting/flipping axes, and the source voxel that becomes the new first one. */
-function permutedGrid(h: Grid, perm: number[], flip: boolean[]): { grid: { dims: Vec3; spacing: Vec3; origin: Vec3; direction: Mat3 }; first: Vec3 } {
+function permutedGrid(
+  h: Grid,
+  perm: number[],
+  flip: boolean[],
+): { grid: { dims: Vec3; spacing: Vec3; origin: Vec3; direction: Mat3 }; first: Vec3 } {
   const dims = perm.map((c) => h.dims[c]) as Vec3;
   const spacing = perm.map((c) => h.spacing[c]) as Vec3;
   const direction = [0, 0, 0, 0, 0, 0, 0, 0, 0] as Mat3;
@@ -94,7 +106,8 @@ function permutedGrid(h: Grid, perm: number[], flip: boolean[]): { grid: { dims:
 export function permuteAxes(volume: Volume, perm: number[], flip: boolean[]): Volume {
   const h = volume.header;
   if (perm.every((p, t) => p === t) && flip.every((f) => !f)) return volume;
-  if ([...perm].sort().join() !== '0,1,2') throw new VoxsegError('usage', `bad axis permutation ${JSON.stringify(perm)}`);
+  if ([...perm].sort().join() !== '0,1,2')
+    throw new VoxsegError('usage', `bad axis permutation ${JSON.stringify(perm)}`);
   const { grid, first } = permutedGrid(h, perm, flip);
   const { dims, spacing, origin, direction } = grid;
 

@@ -84,7 +84,9 @@ export function gridWithSpacing(header: Grid, spacing: Vec3): Grid {
     return Math.abs(exact - dims[c]) < 1e-9 * dims[c] ? spacing[c] : (old[c] * n[c]) / dims[c];
   }) as Vec3;
   // First voxel edge stays put: origin - d*old/2 = newOrigin - d*sp/2.
-  const origin = [0, 1, 2].map((r) => o[r] + [0, 1, 2].reduce((acc, c) => acc + (d[3 * r + c] * (sp[c] - old[c])) / 2, 0)) as Vec3;
+  const origin = [0, 1, 2].map(
+    (r) => o[r] + [0, 1, 2].reduce((acc, c) => acc + (d[3 * r + c] * (sp[c] - old[c])) / 2, 0),
+  ) as Vec3;
   return { dims, spacing: sp, origin, direction: [...d] as Mat3 };
 }
 
@@ -112,7 +114,8 @@ function separableAxes(A: number[], target: Readonly<Vec3>): number[] | null {
   for (let c = 0; c < 3; c++) {
     let best = 0;
     for (let r = 1; r < 3; r++) if (Math.abs(A[3 * r + c]) > Math.abs(A[3 * best + c])) best = r;
-    for (let r = 0; r < 3; r++) if (r !== best && Math.abs(A[3 * r + c]) * Math.max(1, target[c] - 1) > 1e-7) return null;
+    for (let r = 0; r < 3; r++)
+      if (r !== best && Math.abs(A[3 * r + c]) * Math.max(1, target[c] - 1) > 1e-7) return null;
     if (rows.includes(best)) return null;
     rows.push(best);
   }
@@ -128,7 +131,12 @@ interface AxisTable {
 }
 
 function axisTable(a: number, b: number, m: number, n: number, stride: number, linear: boolean): AxisTable {
-  const t: AxisTable = { inside: new Uint8Array(m), o0: new Int32Array(m), o1: new Int32Array(m), w: new Float64Array(m) };
+  const t: AxisTable = {
+    inside: new Uint8Array(m),
+    o0: new Int32Array(m),
+    o1: new Int32Array(m),
+    w: new Float64Array(m),
+  };
   const lo = -0.5 - SNAP;
   const hi = n - 0.5 + SNAP;
   for (let q = 0; q < m; q++) {
@@ -172,7 +180,10 @@ export function resampleToGrid(volume: Volume, grid: Grid, opts: ResampleOptions
   const dtype = opts.dtype ?? h.dtype;
   const labels = opts.interpolation === 'label-linear';
   if (labels && (dtype !== h.dtype || opts.valueMap))
-    throw new VoxsegError('usage', `label-linear resampling keeps the labels as they are: no dtype change (${h.dtype} -> ${dtype}) or valueMap`);
+    throw new VoxsegError(
+      'usage',
+      `label-linear resampling keeps the labels as they are: no dtype change (${h.dtype} -> ${dtype}) or valueMap`,
+    );
   // Both linear modes need the two neighbours and weights per axis.
   const linear = opts.interpolation !== 'nearest';
   const out = allocateVoxels(dtype, dims[0] * dims[1] * dims[2]);
@@ -192,7 +203,9 @@ export function resampleToGrid(volume: Volume, grid: Grid, opts: ResampleOptions
   const strides = [1, nx, nx * ny];
   const ctx = { src, out: clampedView ?? out, dims, fill, scale, offset, ...conv };
   if (rows) {
-    const t = [0, 1, 2].map((c) => axisTable(A[3 * rows[c] + c], b[rows[c]], dims[c], h.dims[rows[c]], strides[rows[c]], linear));
+    const t = [0, 1, 2].map((c) =>
+      axisTable(A[3 * rows[c] + c], b[rows[c]], dims[c], h.dims[rows[c]], strides[rows[c]], linear),
+    );
     const allExact = t.every((tab) => tab.w.every((w) => w === 0));
     if (linear && !allExact) (labels ? tabulatedLabels : tabulatedLinear)(ctx, t[0], t[1], t[2]);
     else tabulatedGather(ctx, t[0], t[1], t[2]);
@@ -200,7 +213,14 @@ export function resampleToGrid(volume: Volume, grid: Grid, opts: ResampleOptions
     general(ctx, A, b, [nx, ny, nz], labels ? 'labels' : linear ? 'linear' : 'nearest');
   }
   const { valueRange: _dropped, ...metadata } = h.metadata;
-  return createVolume({ dims: [...dims] as Vec3, spacing: [...grid.spacing] as Vec3, origin: [...grid.origin] as Vec3, direction: [...grid.direction] as Mat3, voxels: out, metadata });
+  return createVolume({
+    dims: [...dims] as Vec3,
+    spacing: [...grid.spacing] as Vec3,
+    origin: [...grid.origin] as Vec3,
+    direction: [...grid.direction] as Mat3,
+    voxels: out,
+    metadata,
+  });
 }
 
 interface LoopContext {
@@ -312,7 +332,17 @@ const TIE = 1e-9;
  * toward the second neighbour: the largest summed trilinear weight; on a tie, the nearest voxel's
  * label (the one 'nearest' picks), else the first tied label in memory order.
  */
-function labelVote(src: ArrayLike<number>, p: number, dx: number, dy: number, dz: number, fx: number, fy: number, fz: number, v: Votes): number {
+function labelVote(
+  src: ArrayLike<number>,
+  p: number,
+  dx: number,
+  dy: number,
+  dz: number,
+  fx: number,
+  fy: number,
+  fz: number,
+  v: Votes,
+): number {
   const s000 = src[p];
   const s100 = src[p + dx];
   const s010 = src[p + dy];
@@ -321,7 +351,16 @@ function labelVote(src: ArrayLike<number>, p: number, dx: number, dy: number, dz
   const s101 = src[p + dz + dx];
   const s011 = src[p + dz + dy];
   const s111 = src[p + dz + dy + dx];
-  if (s100 === s000 && s010 === s000 && s110 === s000 && s001 === s000 && s101 === s000 && s011 === s000 && s111 === s000) return s000;
+  if (
+    s100 === s000 &&
+    s010 === s000 &&
+    s110 === s000 &&
+    s001 === s000 &&
+    s101 === s000 &&
+    s011 === s000 &&
+    s111 === s000
+  )
+    return s000;
   const { label: L, weight: W } = v;
   const gx = 1 - fx;
   const gy = 1 - fy;

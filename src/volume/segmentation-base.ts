@@ -99,7 +99,8 @@ export class SegmentationBase {
   }
 
   protected setSegments(list: readonly LayeredSegment[]): void {
-    this._segments = Object.isFrozen(list) && list.every((s) => Object.isFrozen(s)) ? list : Object.freeze(list.map(freeze));
+    this._segments =
+      Object.isFrozen(list) && list.every((s) => Object.isFrozen(s)) ? list : Object.freeze(list.map(freeze));
     this.byValue = new Map(this._segments.map((s) => [s.value, s]));
     this.locked.fill(0);
     for (const s of this._segments) if (s.locked) this.locked[s.value] = 1;
@@ -125,7 +126,12 @@ export class SegmentationBase {
     const u8 = labels instanceof Uint8Array;
     let out: LabelArray | undefined = u8 ? this.scratch8 : this.scratch16;
     if (out.length < n) {
-      out = n > SCRATCH_MAX ? undefined : u8 ? new Uint8Array(Math.min(SCRATCH_MAX, Math.max(n, 2 * out.length))) : new Uint16Array(Math.min(SCRATCH_MAX, Math.max(n, 2 * out.length)));
+      out =
+        n > SCRATCH_MAX
+          ? undefined
+          : u8
+            ? new Uint8Array(Math.min(SCRATCH_MAX, Math.max(n, 2 * out.length)))
+            : new Uint16Array(Math.min(SCRATCH_MAX, Math.max(n, 2 * out.length)));
       if (out instanceof Uint8Array) this.scratch8 = out;
       else if (out) this.scratch16 = out;
     }
@@ -173,7 +179,12 @@ export class SegmentationBase {
         if (list) list.push(d.diff);
         else this.stroke.diffs.set(d.layer, [d.diff]);
       }
-    } else this.history.push({ label, voxels: live, ...(segments ? { segmentsBefore: before, segmentsAfter: this._segments } : {}) });
+    } else
+      this.history.push({
+        label,
+        voxels: live,
+        ...(segments ? { segmentsBefore: before, segmentsAfter: this._segments } : {}),
+      });
     this.emit('edit', this.stroke?.label ?? label, live, segments, false);
     let box: IndexBox | null = null;
     for (const d of live) box = unionBox(box, d.diff.box);
@@ -181,9 +192,14 @@ export class SegmentationBase {
   }
 
   /** Run a metadata change (which may also change voxels and layers) as one undoable entry. */
-  protected recordMeta(label: string, mutate: () => LayerDiff[] | void, kind: SegmentationChange['kind'] = 'edit'): void {
+  protected recordMeta(
+    label: string,
+    mutate: () => LayerDiff[] | void,
+    kind: SegmentationChange['kind'] = 'edit',
+  ): void {
     this.endStroke();
-    const segmentsBefore = this._segments, layersBefore = this.kinds();
+    const segmentsBefore = this._segments,
+      layersBefore = this.kinds();
     const voxels = (mutate() ?? []).filter((d) => d.diff.voxels > 0);
     const layersAfter = this.kinds();
     const structure = !sameKinds(layersBefore, layersAfter);
@@ -203,7 +219,13 @@ export class SegmentationBase {
     return [...by].map(([layer, list]) => ({ layer, diff: composeDiffs(list, this.dims) }));
   }
 
-  protected emit(kind: SegmentationChange['kind'], label: string, changed: readonly (LayerDiff | { layer: number; box: IndexBox })[], segments: boolean, structure: boolean): SegmentationChange {
+  protected emit(
+    kind: SegmentationChange['kind'],
+    label: string,
+    changed: readonly (LayerDiff | { layer: number; box: IndexBox })[],
+    segments: boolean,
+    structure: boolean,
+  ): SegmentationChange {
     const layers = changed.map((d) => ({ layer: d.layer, box: cloneBox('diff' in d ? d.diff.box : d.box) }));
     const change: SegmentationChange = { kind, label, layers, segments, structure };
     this.events.emit('change', change);
@@ -220,10 +242,16 @@ export class SegmentationBase {
     const s = this.stroke;
     if (!s) return;
     this.stroke = null;
-    const voxels = [...s.diffs].map(([layer, list]) => ({ layer, diff: composeDiffs(list, this.dims) })).filter((d) => d.diff.voxels > 0);
+    const voxels = [...s.diffs]
+      .map(([layer, list]) => ({ layer, diff: composeDiffs(list, this.dims) }))
+      .filter((d) => d.diff.voxels > 0);
     const segments = s.segmentsBefore !== this._segments;
     if (!voxels.length && !segments) return;
-    this.history.push({ label: s.label, voxels, ...(segments ? { segmentsBefore: s.segmentsBefore, segmentsAfter: this._segments } : {}) });
+    this.history.push({
+      label: s.label,
+      voxels,
+      ...(segments ? { segmentsBefore: s.segmentsBefore, segmentsAfter: this._segments } : {}),
+    });
   }
 
   undo(): SegmentationChange | null {

@@ -53,7 +53,12 @@ export class Segmentation extends SegmentationBase {
    * Label layers (uint8/uint16 arrays are adopted and edited in place; other integer dtypes are
    * converted) and their segments; a segment without `layer` lives on the first layer holding its value.
    */
-  static fromLabels(study: Volume, layers: readonly Volume[], segments: readonly (Segment & { layer?: number })[], history?: HistoryOptions): Segmentation {
+  static fromLabels(
+    study: Volume,
+    layers: readonly Volume[],
+    segments: readonly (Segment & { layer?: number })[],
+    history?: HistoryOptions,
+  ): Segmentation {
     const s = new Segmentation(study, history);
     s.load(layers, segments);
     return s;
@@ -72,13 +77,27 @@ export class Segmentation extends SegmentationBase {
     this.endStroke();
     this.load(state.layers, state.segments);
     this.history.clear();
-    this.emit('restore', 'Restore', this._layers.map((_, layer) => ({ layer, box: fullBox(this.dims) })), true, true);
+    this.emit(
+      'restore',
+      'Restore',
+      this._layers.map((_, layer) => ({ layer, box: fullBox(this.dims) })),
+      true,
+      true,
+    );
   }
 
   /** Copies of the layers and segments (with their layer), e.g. for an autosave base. */
   snapshot(): SegmentationState {
     const h = this.study.header;
-    const layers = this._layers.map((l) => createVolume({ dims: [...h.dims], spacing: [...h.spacing], origin: [...h.origin], direction: [...h.direction], voxels: l.voxels.slice() }));
+    const layers = this._layers.map((l) =>
+      createVolume({
+        dims: [...h.dims],
+        spacing: [...h.spacing],
+        origin: [...h.origin],
+        direction: [...h.direction],
+        voxels: l.voxels.slice(),
+      }),
+    );
     return { layers, segments: this._segments.map((s) => ({ ...s, color: [...s.color] })) };
   }
 
@@ -88,9 +107,12 @@ export class Segmentation extends SegmentationBase {
   addSegment(init: Partial<Segment> & { layer?: number } = {}): Segment {
     const { layer = 0, ...rest } = init;
     const value = rest.value ?? nextFreeValue(this._segments);
-    if (!Number.isInteger(value) || value < 1 || value > 65535) throw new VoxsegError('usage', `segment value must be an integer 1..65535, got ${value}`);
-    if (this.byValue.has(value)) throw new VoxsegError('usage', `value ${value} is already segment ${JSON.stringify(this.need(value).name)}`);
-    if (!Number.isInteger(layer) || layer < 0 || layer > this._layers.length) throw new VoxsegError('usage', `layer ${layer} does not exist (there are ${this._layers.length})`);
+    if (!Number.isInteger(value) || value < 1 || value > 65535)
+      throw new VoxsegError('usage', `segment value must be an integer 1..65535, got ${value}`);
+    if (this.byValue.has(value))
+      throw new VoxsegError('usage', `value ${value} is already segment ${JSON.stringify(this.need(value).name)}`);
+    if (!Number.isInteger(layer) || layer < 0 || layer > this._layers.length)
+      throw new VoxsegError('usage', `layer ${layer} does not exist (there are ${this._layers.length})`);
     const seg: LayeredSegment = { ...makeSegment(value, this._segments, rest), layer };
     const problems = validateSegments([seg]);
     if (problems.length) throw new VoxsegError('usage', problems.join('; '));
@@ -110,7 +132,9 @@ export class Segmentation extends SegmentationBase {
     const next: LayeredSegment = { ...seg, ...patch, value, layer: seg.layer };
     const problems = validateSegments([next]);
     if (problems.length) throw new VoxsegError('usage', problems.join('; '));
-    this.recordMeta(label ?? `Edit ${seg.name}`, () => this.setSegments(this._segments.map((s) => (s.value === value ? next : s))));
+    this.recordMeta(label ?? `Edit ${seg.name}`, () =>
+      this.setSegments(this._segments.map((s) => (s.value === value ? next : s))),
+    );
   }
 
   /** Remove a segment and clear its voxels. */
@@ -118,7 +142,9 @@ export class Segmentation extends SegmentationBase {
     const seg = this.unlocked(value);
     this.recordMeta(label ?? `Remove ${seg.name}`, () => {
       const box = this.boxes.get(value);
-      const voxels = box ? [{ layer: seg.layer, diff: this.boxEdit(seg.layer, box, (l) => replaceValue(l, this.dims, box, value, 0)) }] : [];
+      const voxels = box
+        ? [{ layer: seg.layer, diff: this.boxEdit(seg.layer, box, (l) => replaceValue(l, this.dims, box, value, 0)) }]
+        : [];
       this.boxes.delete(value);
       this.setSegments(this._segments.filter((s) => s.value !== value));
       return voxels;
@@ -135,13 +161,19 @@ export class Segmentation extends SegmentationBase {
       for (const src of sources) {
         const box = this.boxes.get(src.value);
         if (!box) continue;
-        if (src.layer === target.layer) diffs.push({ layer: src.layer, diff: this.boxEdit(src.layer, box, (l) => replaceValue(l, this.dims, box, src.value, into)) });
+        if (src.layer === target.layer)
+          diffs.push({
+            layer: src.layer,
+            diff: this.boxEdit(src.layer, box, (l) => replaceValue(l, this.dims, box, src.value, into)),
+          });
         else diffs.push(...this.moveBetweenLayers(src.layer, target.layer, box, src.value, into));
         this.boxes.set(into, unionBox(this.boxes.get(into), box)!);
         this.boxes.delete(src.value);
       }
       const gone = new Set(sources.map((s) => s.value));
-      this.setSegments(this._segments.filter((s) => !gone.has(s.value)).map((s) => (s.value === into ? { ...s, edited: true } : s)));
+      this.setSegments(
+        this._segments.filter((s) => !gone.has(s.value)).map((s) => (s.value === into ? { ...s, edited: true } : s)),
+      );
       return this.groupByLayer(diffs);
     });
   }
@@ -160,10 +192,15 @@ export class Segmentation extends SegmentationBase {
   }
 
   private moveBetweenLayers(src: number, dst: number, box: IndexBox, from: number, to: number): LayerDiff[] {
-    const a = this.labelsOf(src), b = this.labelsOf(dst);
-    const sa = snapshotBox(a, this.dims, box), sb = snapshotBox(b, this.dims, box);
+    const a = this.labelsOf(src),
+      b = this.labelsOf(dst);
+    const sa = snapshotBox(a, this.dims, box),
+      sb = snapshotBox(b, this.dims, box);
     moveValue(a, b, this.dims, box, from, to, this.locked);
-    return [{ layer: src, diff: diffBox(a, this.dims, box, sa) }, { layer: dst, diff: diffBox(b, this.dims, box, sb) }];
+    return [
+      { layer: src, diff: diffBox(a, this.dims, box, sa) },
+      { layer: dst, diff: diffBox(b, this.dims, box, sb) },
+    ];
   }
 
   // ---- voxel tools ---------------------------------------------------------------------------
@@ -189,19 +226,30 @@ export class Segmentation extends SegmentationBase {
     if (!spans) return null;
     const rule = this.rule(0, { only: only?.value });
     const layers = only ? [only.layer] : this._layers.map((_, i) => i);
-    const diffs = layers.map((layer) => ({ layer, diff: this.boxEdit(layer, spans.box, (l) => writeSpans(l, this.dims, spans, rule)) }));
+    const diffs = layers.map((layer) => ({
+      layer,
+      diff: this.boxEdit(layer, spans.box, (l) => writeSpans(l, this.dims, spans, rule)),
+    }));
     return this.recordVoxels(only ? `Erase ${only.name}` : 'Erase', diffs);
   }
 
   /** Flood fill from `seed` (rounded ijk): its connected region of equal label (6-/4-connected) becomes `value`. */
-  fill(seed: Vec3, value: number, opts: { plane?: 0 | 1 | 2; threshold?: readonly [number, number] } = {}): IndexBox | null {
+  fill(
+    seed: Vec3,
+    value: number,
+    opts: { plane?: 0 | 1 | 2; threshold?: readonly [number, number] } = {},
+  ): IndexBox | null {
     const seg = this.need(value);
     const s = seed.map(Math.round) as Vec3;
     const labels = this.labelsOf(seg.layer);
     const [nx, ny, nz] = this.dims;
     if (seg.locked || !(s[0] >= 0 && s[1] >= 0 && s[2] >= 0 && s[0] < nx && s[1] < ny && s[2] < nz)) return null;
     if (this.locked[labels[s[0] + s[1] * nx + s[2] * nx * ny]]) return null;
-    const diff = floodFill(labels, this.dims, s, value, { plane: opts.plane, intensity: this.study.voxels, threshold: opts.threshold });
+    const diff = floodFill(labels, this.dims, s, value, {
+      plane: opts.plane,
+      intensity: this.study.voxels,
+      threshold: opts.threshold,
+    });
     return diff ? this.recordVoxels(`Fill ${seg.name}`, [{ layer: seg.layer, diff }]) : null;
   }
 
@@ -212,7 +260,9 @@ export class Segmentation extends SegmentationBase {
     if (!spans) return null;
     const rule = mode === 'fill' ? this.rule(value) : this.rule(0, { only: value });
     const diff = this.boxEdit(seg.layer, spans.box, (l) => writeSpans(l, this.dims, spans, rule));
-    return this.recordVoxels(`Scissors ${mode === 'fill' ? 'fill' : 'erase'} ${seg.name}`, [{ layer: seg.layer, diff }]);
+    return this.recordVoxels(`Scissors ${mode === 'fill' ? 'fill' : 'erase'} ${seg.name}`, [
+      { layer: seg.layer, diff },
+    ]);
   }
 
   /** Run `op` over the segment's bounding box (nothing when it is locked or empty). */
@@ -220,7 +270,9 @@ export class Segmentation extends SegmentationBase {
     const seg = this.need(value);
     const box = this.boxes.get(value);
     if (seg.locked || !box) return null;
-    return this.recordVoxels(`${label} ${seg.name}`, [{ layer: seg.layer, diff: this.boxEdit(seg.layer, box, (l) => op(l, box)) }]);
+    return this.recordVoxels(`${label} ${seg.name}`, [
+      { layer: seg.layer, diff: this.boxEdit(seg.layer, box, (l) => op(l, box)) },
+    ]);
   }
 
   /** Keep the largest 3D 6-connected component of the segment, erase the rest. */
@@ -230,13 +282,18 @@ export class Segmentation extends SegmentationBase {
 
   /** Erase the segment's 3D 6-connected components smaller than `minVoxels`. */
   removeIslands(value: number, minVoxels: number): IndexBox | null {
-    if (!(minVoxels >= 0)) throw new VoxsegError('usage', `minimum island size must be a number >= 0, got ${minVoxels}`);
-    return this.segmentOp(value, 'Remove islands of', (l, box) => removeSmallComponents(l, this.dims, box, value, minVoxels));
+    if (!(minVoxels >= 0))
+      throw new VoxsegError('usage', `minimum island size must be a number >= 0, got ${minVoxels}`);
+    return this.segmentOp(value, 'Remove islands of', (l, box) =>
+      removeSmallComponents(l, this.dims, box, value, minVoxels),
+    );
   }
 
   /** Fill the unlabelled slices between labelled slices of the segment along `axis` (background voxels only). */
   interpolate(value: number, axis: 0 | 1 | 2): IndexBox | null {
-    return this.segmentOp(value, 'Interpolate', (l, box) => interpolateSlices(l, this.dims, this.study.header.spacing, box, value, axis));
+    return this.segmentOp(value, 'Interpolate', (l, box) =>
+      interpolateSlices(l, this.dims, this.study.header.spacing, box, value, axis),
+    );
   }
 
   // ---- AI results, statistics ----------------------------------------------------------------
@@ -255,7 +312,8 @@ export class Segmentation extends SegmentationBase {
         this.reshape(unionKinds(before, after));
         const diffs: LayerDiff[] = [];
         this._layers.forEach((_, i) => {
-          const cur = this.labelsOf(i), next = p.labels[i] ?? null;
+          const cur = this.labelsOf(i),
+            next = p.labels[i] ?? null;
           diffs.push({ layer: i, diff: diffArrays(cur, next, this.dims) });
           if (next) cur.set(next);
         });
@@ -277,7 +335,14 @@ export class Segmentation extends SegmentationBase {
     }
     const box = this.boxes.get(value);
     if (!box) return { voxels: 0, ml: 0, box: null };
-    const st = valueStatistics(this.labelsOf(seg.layer), this.dims, this.study.header.spacing, box, value, image?.voxels);
+    const st = valueStatistics(
+      this.labelsOf(seg.layer),
+      this.dims,
+      this.study.header.spacing,
+      box,
+      value,
+      image?.voxels,
+    );
     if (st.box) this.boxes.set(value, cloneBox(st.box));
     else this.boxes.delete(value);
     return st;

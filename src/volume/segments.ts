@@ -48,19 +48,39 @@ export const MAX_SEGMENT_VALUE = 65535;
  * (after Kelly's colours of maximum contrast, without white, black and greys).
  */
 export const SEGMENT_PALETTE: readonly (readonly [number, number, number])[] = Object.freeze([
-  [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48], [145, 30, 180],
-  [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212], [0, 128, 128], [220, 190, 255],
-  [170, 110, 40], [255, 250, 200], [128, 0, 0], [170, 255, 195], [128, 128, 0], [255, 215, 180],
-  [0, 0, 128], [255, 160, 0],
+  [230, 25, 75],
+  [60, 180, 75],
+  [255, 225, 25],
+  [0, 130, 200],
+  [245, 130, 48],
+  [145, 30, 180],
+  [70, 240, 240],
+  [240, 50, 230],
+  [210, 245, 60],
+  [250, 190, 212],
+  [0, 128, 128],
+  [220, 190, 255],
+  [170, 110, 40],
+  [255, 250, 200],
+  [128, 0, 0],
+  [170, 255, 195],
+  [128, 128, 0],
+  [255, 215, 180],
+  [0, 0, 128],
+  [255, 160, 0],
 ] as const);
 
 /** Colour for the n-th segment (0-based): the palette, then golden-angle hues. */
 export function segmentColor(n: number): [number, number, number] {
   if (n < SEGMENT_PALETTE.length) return [...SEGMENT_PALETTE[n]] as [number, number, number];
   const h = ((n * 137.508) % 360) / 60;
-  const l = n % 2 ? 0.45 : 0.6, s = 0.75;
-  const c = (1 - Math.abs(2 * l - 1)) * s, x = c * (1 - Math.abs((h % 2) - 1)), m = l - c / 2;
-  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
+  const l = n % 2 ? 0.45 : 0.6,
+    s = 0.75;
+  const c = (1 - Math.abs(2 * l - 1)) * s,
+    x = c * (1 - Math.abs((h % 2) - 1)),
+    m = l - c / 2;
+  const [r, g, b] =
+    h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
   return [Math.round((r + m) * 255), Math.round((g + m) * 255), Math.round((b + m) * 255)];
 }
 
@@ -85,7 +105,13 @@ const ALGORITHMS: readonly string[] = ['AUTOMATIC', 'SEMIAUTOMATIC', 'MANUAL'];
 function codeProblem(c: unknown): string | null {
   if (c === undefined) return null;
   const o = c as Code;
-  if (typeof o !== 'object' || o === null || typeof o.scheme !== 'string' || typeof o.value !== 'string' || typeof o.meaning !== 'string')
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    typeof o.scheme !== 'string' ||
+    typeof o.value !== 'string' ||
+    typeof o.meaning !== 'string'
+  )
     return 'must be { scheme, value, meaning } strings';
   return null;
 }
@@ -97,16 +123,25 @@ export function validateSegments(segments: readonly Segment[]): string[] {
   segments.forEach((s, k) => {
     const at = `segment ${k} (${JSON.stringify(s?.name ?? '')})`;
     if (typeof s !== 'object' || s === null) return void problems.push(`segment ${k} is not an object`);
-    if (!Number.isInteger(s.value) || s.value < 1 || s.value > MAX_SEGMENT_VALUE) problems.push(`${at}: value must be an integer 1..65535, got ${s.value}`);
+    if (!Number.isInteger(s.value) || s.value < 1 || s.value > MAX_SEGMENT_VALUE)
+      problems.push(`${at}: value must be an integer 1..65535, got ${s.value}`);
     else if (seen.has(s.value)) problems.push(`${at}: value ${s.value} is used twice`);
     seen.add(s.value);
     if (typeof s.name !== 'string' || !s.name.trim()) problems.push(`${at}: name must be a non-empty string`);
-    if (!Array.isArray(s.color) || s.color.length !== 3 || s.color.some((c) => !Number.isInteger(c) || c < 0 || c > 255))
+    if (
+      !Array.isArray(s.color) ||
+      s.color.length !== 3 ||
+      s.color.some((c) => !Number.isInteger(c) || c < 0 || c > 255)
+    )
       problems.push(`${at}: color must be 3 integers 0..255, got ${JSON.stringify(s.color)}`);
-    if (!ALGORITHMS.includes(s.algorithm)) problems.push(`${at}: algorithm must be one of ${ALGORITHMS.join(', ')}, got ${JSON.stringify(s.algorithm)}`);
-    if (typeof s.createdAt !== 'string' || Number.isNaN(Date.parse(s.createdAt))) problems.push(`${at}: createdAt must be an ISO date, got ${JSON.stringify(s.createdAt)}`);
-    for (const f of ['edited', 'visible', 'locked'] as const) if (typeof s[f] !== 'boolean') problems.push(`${at}: ${f} must be true or false`);
-    if (s.review !== undefined && s.review !== 'proposed' && s.review !== 'accepted') problems.push(`${at}: review must be 'proposed' or 'accepted'`);
+    if (!ALGORITHMS.includes(s.algorithm))
+      problems.push(`${at}: algorithm must be one of ${ALGORITHMS.join(', ')}, got ${JSON.stringify(s.algorithm)}`);
+    if (typeof s.createdAt !== 'string' || Number.isNaN(Date.parse(s.createdAt)))
+      problems.push(`${at}: createdAt must be an ISO date, got ${JSON.stringify(s.createdAt)}`);
+    for (const f of ['edited', 'visible', 'locked'] as const)
+      if (typeof s[f] !== 'boolean') problems.push(`${at}: ${f} must be true or false`);
+    if (s.review !== undefined && s.review !== 'proposed' && s.review !== 'accepted')
+      problems.push(`${at}: review must be 'proposed' or 'accepted'`);
     for (const f of ['category', 'type'] as const) {
       const p = codeProblem(s[f]);
       if (p) problems.push(`${at}: ${f} ${p}`);

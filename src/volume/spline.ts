@@ -155,18 +155,22 @@ export function resampleAxes<T extends OutputArray = Float32Array>(
 ): T {
   checkShape(shape, 'shape');
   const n = shape[0] * shape[1] * shape[2];
-  if (src.length !== n) throw new VoxsegError('usage', `array has ${src.length} values, shape ${shape.join('x')} needs ${n}`);
+  if (src.length !== n)
+    throw new VoxsegError('usage', `array has ${src.length} values, shape ${shape.join('x')} needs ${n}`);
   const { order, mode } = opts;
-  if (order !== 0 && order !== 1 && order !== 3) throw new VoxsegError('unsupported', `spline order ${order} (0, 1 or 3 are supported)`);
+  if (order !== 0 && order !== 1 && order !== 3)
+    throw new VoxsegError('unsupported', `spline order ${order} (0, 1 or 3 are supported)`);
   if (mode !== 'nearest' && mode !== 'constant') throw new VoxsegError('unsupported', `boundary mode '${mode}'`);
   const tables = [0, 1, 2].map((a) => (coords[a] ? buildAxisTable(shape[a], coords[a]!, order, mode) : null));
   const outShape = [0, 1, 2].map((a) => (tables[a] ? tables[a]!.nOut : shape[a])) as [number, number, number];
   const m = outShape[0] * outShape[1] * outShape[2];
   const out = (opts.out ?? new Float32Array(m)) as T;
-  if (out.length !== m) throw new VoxsegError('usage', `output has ${out.length} values, shape ${outShape.join('x')} needs ${m}`);
+  if (out.length !== m)
+    throw new VoxsegError('usage', `output has ${out.length} values, shape ${outShape.join('x')} needs ${m}`);
   const store = makeStore(opts);
   const perm = opts.axisOrder ?? [0, 1, 2];
-  if ([...perm].sort().join() !== '0,1,2') throw new VoxsegError('usage', `axisOrder must be a permutation of 0, 1, 2, got [${perm.join(', ')}]`);
+  if ([...perm].sort().join() !== '0,1,2')
+    throw new VoxsegError('usage', `axisOrder must be a permutation of 0, 1, 2, got [${perm.join(', ')}]`);
   if (order === 3 && opts.exact) scipyOrder(src, shape, tables, out, opts.cval ?? 0, store, perm);
   else if (order === 3) separable(src, shape, tables, out, opts.cval ?? 0, store);
   else tensorProduct(src, shape, tables, out, opts.cval ?? 0, store, perm);
@@ -355,7 +359,11 @@ function tapSum(
 }
 
 function outSize(shape: Shape3, tables: (AxisTable | null)[]): Shape3 {
-  return [tables[0] ? tables[0].nOut : shape[0], tables[1] ? tables[1].nOut : shape[1], tables[2] ? tables[2].nOut : shape[2]];
+  return [
+    tables[0] ? tables[0].nOut : shape[0],
+    tables[1] ? tables[1].nOut : shape[1],
+    tables[2] ? tables[2].nOut : shape[2],
+  ];
 }
 
 interface Taps {
@@ -546,7 +554,19 @@ class LineKernel {
   ): void {
     // Lanes in blocks, so that the tile stays in cache.
     for (let w0 = 0; w0 < W; w0 += LANES) {
-      this.block(src, base + w0 * strideW, strideL, strideW, table, Math.min(LANES, W - w0), dst, dstBase + w0 * dstStrideW, dstStrideL, dstStrideW, store);
+      this.block(
+        src,
+        base + w0 * strideW,
+        strideL,
+        strideW,
+        table,
+        Math.min(LANES, W - w0),
+        dst,
+        dstBase + w0 * dstStrideW,
+        dstStrideL,
+        dstStrideW,
+        store,
+      );
     }
   }
 
@@ -619,9 +639,11 @@ class LineKernel {
       if (this.tile.length < len * lanes) this.tile = new Float64Array(len * lanes);
       if (this.acc.length < lanes) this.acc = new Float64Array(lanes);
       const c = this.tile;
-      for (let l = 0; l < len; l++) for (let w = 0; w < lanes; w++) c[l * lanes + w] = arr[b + l * strideL + w * strideW];
+      for (let l = 0; l < len; l++)
+        for (let w = 0; w < lanes; w++) c[l * lanes + w] = arr[b + l * strideL + w * strideW];
       prefilter(c, len, lanes, boundary, this.acc);
-      for (let l = 0; l < len; l++) for (let w = 0; w < lanes; w++) arr[b + l * strideL + w * strideW] = c[l * lanes + w];
+      for (let l = 0; l < len; l++)
+        for (let w = 0; w < lanes; w++) arr[b + l * strideL + w * strideW] = c[l * lanes + w];
     }
   }
 

@@ -61,14 +61,31 @@ function put(name: string, terms: StructureTerms): void {
 
 /** An anatomical structure; `side` becomes the type modifier. */
 function row(name: string, color: Rgb, code: string, meaning: string, side?: Side): void {
-  put(name, { category: ANATOMICAL_STRUCTURE, type: sct(code, meaning), ...(side ? { typeModifier: SIDE[side] } : {}), color });
+  put(name, {
+    category: ANATOMICAL_STRUCTURE,
+    type: sct(code, meaning),
+    ...(side ? { typeModifier: SIDE[side] } : {}),
+    color,
+  });
 }
 
 /** A structure described by its category, type and anatomic region (lesions, tissues, groups). */
-function regional(name: string, color: Rgb, category: Code, type: Code, region: Code, regionSide?: Side, typeModifier?: Code): void {
+function regional(
+  name: string,
+  color: Rgb,
+  category: Code,
+  type: Code,
+  region: Code,
+  regionSide?: Side,
+  typeModifier?: Code,
+): void {
   put(name, {
-    category, type, ...(typeModifier ? { typeModifier } : {}), anatomicRegion: region,
-    ...(regionSide ? { anatomicRegionModifier: SIDE[regionSide] } : {}), color,
+    category,
+    type,
+    ...(typeModifier ? { typeModifier } : {}),
+    anatomicRegion: region,
+    ...(regionSide ? { anatomicRegionModifier: SIDE[regionSide] } : {}),
+    color,
   });
 }
 
@@ -103,18 +120,34 @@ row('sacrum', [224, 188, 133], '54735007', 'Sacrum');
 
 /** Vertebrae from the top; TotalSegmentator's class map lists them from S1 upwards. */
 const VERTEBRAE: [level: string, code: string, color: Rgb][] = [
-  ['C1', '14806007', [54, 226, 54]], ['C2', '39976000', [71, 209, 108]], ['C3', '113205007', [132, 201, 29]],
-  ['C4', '5329002', [29, 29, 201]], ['C5', '36978003', [144, 192, 89]], ['C6', '36054005', [166, 63, 139]],
+  ['C1', '14806007', [54, 226, 54]],
+  ['C2', '39976000', [71, 209, 108]],
+  ['C3', '113205007', [132, 201, 29]],
+  ['C4', '5329002', [29, 29, 201]],
+  ['C5', '36978003', [144, 192, 89]],
+  ['C6', '36054005', [166, 63, 139]],
   ['C7', '87391001', [216, 163, 220]],
-  ['T1', '64864005', [189, 201, 29]], ['T2', '53733008', [64, 184, 46]], ['T3', '1626008', [150, 143, 239]],
-  ['T4', '73071006', [233, 99, 206]], ['T5', '56401006', [146, 63, 166]], ['T6', '45296009', [184, 46, 184]],
-  ['T7', '62487009', [77, 166, 63]], ['T8', '11068009', [89, 95, 192]], ['T9', '82687006', [226, 54, 146]],
-  ['T10', '7610001', [206, 126, 174]], ['T11', '12989004', [147, 184, 46]], ['T12', '23215003', [126, 206, 179]],
-  ['L1', '66794005', [179, 206, 126]], ['L2', '14293000', [54, 77, 226]], ['L3', '36470004', [54, 226, 100]],
-  ['L4', '11994002', [239, 143, 226]], ['L5', '49668003', [166, 125, 63]],
+  ['T1', '64864005', [189, 201, 29]],
+  ['T2', '53733008', [64, 184, 46]],
+  ['T3', '1626008', [150, 143, 239]],
+  ['T4', '73071006', [233, 99, 206]],
+  ['T5', '56401006', [146, 63, 166]],
+  ['T6', '45296009', [184, 46, 184]],
+  ['T7', '62487009', [77, 166, 63]],
+  ['T8', '11068009', [89, 95, 192]],
+  ['T9', '82687006', [226, 54, 146]],
+  ['T10', '7610001', [206, 126, 174]],
+  ['T11', '12989004', [147, 184, 46]],
+  ['T12', '23215003', [126, 206, 179]],
+  ['L1', '66794005', [179, 206, 126]],
+  ['L2', '14293000', [54, 77, 226]],
+  ['L3', '36470004', [54, 226, 100]],
+  ['L4', '11994002', [239, 143, 226]],
+  ['L5', '49668003', [166, 125, 63]],
   ['S1', '65985001', [123, 226, 54]],
 ];
-for (const [level, code, color] of [...VERTEBRAE].reverse()) row(`vertebrae_${level}`, color, code, `${level} vertebra`);
+for (const [level, code, color] of [...VERTEBRAE].reverse())
+  row(`vertebrae_${level}`, color, code, `${level} vertebra`);
 
 row('heart', [180, 40, 80], '80891009', 'Heart');
 row('aorta', [230, 40, 40], '15825003', 'Aorta');
@@ -205,13 +238,31 @@ row('carpal', [246, 241, 193], '83936004', 'Carpus');
 row('metacarpal', [192, 151, 89], '36455000', 'Metacarpal bones');
 row('phalanges_hand', [236, 178, 121], '28641004', 'Phalanx structure');
 row('skeletal_muscle', [192, 104, 88], '127954009', 'Skeletal muscle');
-put('subcutaneous_fat', { category: TISSUE, type: sct('67769002', 'Subcutaneous fatty tissue'), color: [230, 210, 120] });
+put('subcutaneous_fat', {
+  category: TISSUE,
+  type: sct('67769002', 'Subcutaneous fatty tissue'),
+  color: [230, 210, 120],
+});
 regional('torso_fat', [250, 180, 80], TISSUE, sct('55603005', 'Fat'), sct('22943007', 'Trunk'));
 const LUNG = sct('39607008', 'Lung');
 const LIVER = sct('10200004', 'Liver');
 const BLOOD_VESSEL = sct('59820001', 'Blood vessel');
-regional('lung_covid_infiltrate', [255, 160, 60], MORPHOLOGICALLY_ALTERED, sct('47351003', 'Infiltrate'), LUNG, undefined, sct('840539006', 'COVID-19'));
-regional('intracerebral_hemorrhage', [190, 20, 20], MORPHOLOGICALLY_ALTERED, sct('50960005', 'Hemorrhage'), sct('12738006', 'Brain'));
+regional(
+  'lung_covid_infiltrate',
+  [255, 160, 60],
+  MORPHOLOGICALLY_ALTERED,
+  sct('47351003', 'Infiltrate'),
+  LUNG,
+  undefined,
+  sct('840539006', 'COVID-19'),
+);
+regional(
+  'intracerebral_hemorrhage',
+  [190, 20, 20],
+  MORPHOLOGICALLY_ALTERED,
+  sct('50960005', 'Hemorrhage'),
+  sct('12738006', 'Brain'),
+);
 regional('hip_implant', [180, 180, 200], PHYSICAL_OBJECT, sct('40388003', 'Implant'), sct('24136001', 'Hip joint'));
 row('kidney', [120, 60, 50], '64033007', 'Kidney');
 row('adrenal_gland', [190, 160, 20], '23451007', 'Adrenal gland');
@@ -238,7 +289,13 @@ row('vertebrae_body', [224, 188, 133], '3572006', 'Vertebral body');
 row('lung_pleural', [200, 200, 160], '3120008', 'Pleural membrane');
 const EFFUSION = sct('41699000', 'Effusion');
 regional('pleural_effusion', [100, 190, 255], MORPHOLOGICALLY_ALTERED, EFFUSION, sct('91381003', 'Pleural cavity'));
-regional('pericardial_effusion', [255, 170, 120], MORPHOLOGICALLY_ALTERED, EFFUSION, sct('25489000', 'Pericardial cavity'));
+regional(
+  'pericardial_effusion',
+  [255, 170, 120],
+  MORPHOLOGICALLY_ALTERED,
+  EFFUSION,
+  sct('25489000', 'Pericardial cavity'),
+);
 regional('liver_vessels', [0, 151, 206], ANATOMICAL_STRUCTURE, BLOOD_VESSEL, LIVER);
 regional('liver_tumor', [150, 220, 90], MORPHOLOGICALLY_ALTERED, sct('108369006', 'Neoplasm'), LIVER);
 

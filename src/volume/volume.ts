@@ -53,7 +53,10 @@ export function createVolume(init: VolumeInit): Volume {
     throw new VoxsegError('invalid-volume', `direction must be 9 finite numbers, got ${JSON.stringify(direction)}`);
   const n = dims[0] * dims[1] * dims[2];
   if (voxels.length !== n)
-    throw new VoxsegError('invalid-volume', `voxel count ${voxels.length} does not match dims ${dims.join('x')} (${n})`);
+    throw new VoxsegError(
+      'invalid-volume',
+      `voxel count ${voxels.length} does not match dims ${dims.join('x')} (${n})`,
+    );
   const header: VolumeHeader = Object.freeze({
     dims: Object.freeze([...dims]) as unknown as Vec3,
     spacing: Object.freeze([...spacing]) as unknown as Vec3,

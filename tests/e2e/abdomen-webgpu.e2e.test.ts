@@ -24,7 +24,15 @@ import type { Vec3 } from '../../src/core/types';
 import { writeNifti } from '../../src/io/nifti/index';
 import { rewriteForWebgpu } from '../../src/inference/onnx/webgpu-rewrite';
 import { DEMO_CASE, generatePhantom, PHANTOM_LABELS } from '../../src/phantom/index';
-import { describeBrowser, launchBrowser, openApp, repoRoot, saveLog, screenshotPage, waitShown } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  repoRoot,
+  saveLog,
+  screenshotPage,
+  waitShown,
+} from './helpers/browser';
 import { blockOf, modelFiles, pageLabels, runModel } from './helpers/models';
 
 const tmp = mkdtempSync(join(tmpdir(), 'voxseg-e2e-abdomen-gpu-'));
@@ -39,7 +47,12 @@ describeBrowser('bundled abdomen-phantom on WebGPU', [], () => {
     const files = modelFiles(manifest, readFileSync(join(modelDir, 'model.onnx')));
     // The demo study (seed 1, as the app generates it); a 142 x 142 x 16 block at 1.35 x 1.35 x 3 mm
     // is 192 x 192 x 48 mm: one patch on the model's grid.
-    const { ct } = generatePhantom({ seed: 1, dims: [...DEMO_CASE.dims], spacing: [...DEMO_CASE.spacing], noise: DEMO_CASE.noise });
+    const { ct } = generatePhantom({
+      seed: 1,
+      dims: [...DEMO_CASE.dims],
+      spacing: [...DEMO_CASE.spacing],
+      noise: DEMO_CASE.noise,
+    });
     const size: Vec3 = [142, 142, 16];
     const block = blockOf(ct, [57, 70, 42], size);
     const input = join(tmp, 'demo-block.nii.gz');
@@ -48,7 +61,10 @@ describeBrowser('bundled abdomen-phantom on WebGPU', [], () => {
     const browser = await launchBrowser(['--enable-unsafe-webgpu', '--enable-features=Vulkan']);
     const { page, log } = await openApp(browser.context, inject('baseUrl'));
     try {
-      const hasAdapter = await page.evaluate(async () => !!(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
+      const hasAdapter = await page.evaluate(
+        async () =>
+          !!(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()),
+      );
       expect(hasAdapter, 'Chromium exposes a WebGPU adapter with --enable-unsafe-webgpu').toBe(true);
       await page.setInputFiles('[data-testid="file-input"]', input);
       await waitShown(page);
@@ -114,11 +130,23 @@ describeBrowser('bundled abdomen-phantom on WebGPU', [], () => {
         return Array.from(out.output.data);
       };
     </script>`;
-    const types: Record<string, string> = { html: 'text/html', mjs: 'text/javascript', wasm: 'application/wasm', onnx: 'application/octet-stream' };
+    const types: Record<string, string> = {
+      html: 'text/html',
+      mjs: 'text/javascript',
+      wasm: 'application/wasm',
+      onnx: 'application/octet-stream',
+    };
     const server = createServer((req, res) => {
       const name = (req.url ?? '/').split('?')[0].slice(1) || 'index.html';
       try {
-        const body = name === 'index.html' ? page : name === 'model.onnx' ? rewritten : /^[\w.-]+$/.test(name) ? readFileSync(join(dist, name)) : null;
+        const body =
+          name === 'index.html'
+            ? page
+            : name === 'model.onnx'
+              ? rewritten
+              : /^[\w.-]+$/.test(name)
+                ? readFileSync(join(dist, name))
+                : null;
         if (body === null) throw new Error('not found');
         res.writeHead(200, { 'content-type': types[name.split('.').pop()!] ?? 'application/octet-stream' });
         res.end(body);
@@ -135,10 +163,15 @@ describeBrowser('bundled abdomen-phantom on WebGPU', [], () => {
       p.on('console', (m) => lines.push(m.text()));
       await p.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`);
       await p.waitForFunction(() => typeof (window as unknown as { run?: unknown }).run === 'function');
-      const got = await p.evaluate(([d, v]) => (window as unknown as { run(d: number[], v: number[]): Promise<number[]> }).run(d, v), [dims, Array.from(x)] as const);
+      const got = await p.evaluate(
+        ([d, v]) => (window as unknown as { run(d: number[], v: number[]): Promise<number[]> }).run(d, v),
+        [dims, Array.from(x)] as const,
+      );
       const placement = lines.filter((l) => /placed on|Node placements|not assigned/i.test(l));
       console.log(placement.map((l) => l.replace(/^.*VerifyEachNodeIsAssignedToAnEp\]\s*/, '')).join('\n'));
-      expect(placement.join('\n'), 'ORT node placement').toMatch(/All nodes placed on \[JsExecutionProvider\]\. Number of nodes: \d+/);
+      expect(placement.join('\n'), 'ORT node placement').toMatch(
+        /All nodes placed on \[JsExecutionProvider\]\. Number of nodes: \d+/,
+      );
       expect(got.length).toBe(want.length);
       let maxDiff = 0;
       let scale = 0;
@@ -146,7 +179,9 @@ describeBrowser('bundled abdomen-phantom on WebGPU', [], () => {
         maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
         scale = Math.max(scale, Math.abs(want[i]));
       }
-      console.log(`rewritten model on WebGPU vs the original on onnxruntime-node: max |diff| ${maxDiff.toExponential(2)} (logits up to ${scale.toFixed(1)})`);
+      console.log(
+        `rewritten model on WebGPU vs the original on onnxruntime-node: max |diff| ${maxDiff.toExponential(2)} (logits up to ${scale.toFixed(1)})`,
+      );
       // Different float kernels (GPU convolutions, instance norm): close, not bit-identical.
       expect(maxDiff / scale, `max |WebGPU - CPU| ${maxDiff} of logits up to ${scale}`).toBeLessThan(1e-3);
     } finally {

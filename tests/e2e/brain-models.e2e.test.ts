@@ -19,7 +19,16 @@ import type { Volume } from '../../src/core/types';
 import { readNifti } from '../../src/io/nifti';
 import { brainchopReference, hasReferencePython, referencePythonMissing } from '../unit/helpers/brainchop-reference';
 import { sharedPath } from '../unit/helpers/shared';
-import { describeBrowser, launchBrowser, openApp, repoRoot, resultsDir, saveLog, waitShown, type Browser } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  repoRoot,
+  resultsDir,
+  saveLog,
+  waitShown,
+  type Browser,
+} from './helpers/browser';
 import { pageLabels } from './helpers/models';
 
 const T1 = 'nifti/mr/t1_crop.nii.gz';
@@ -50,7 +59,8 @@ function counts(labels: Uint8Array): Map<number, number> {
 
 /** Where `image` differs from "the T1 inside the mask, 0 outside": [voxels inside that differ, voxels outside that are not 0]. */
 function maskedMismatch(image: ArrayLike<number>, t1: ArrayLike<number>, mask: ArrayLike<number>): [number, number] {
-  let inside = 0, outside = 0;
+  let inside = 0,
+    outside = 0;
   for (let i = 0; i < t1.length; i++) {
     if (mask[i] !== 0) inside += image[i] === t1[i] ? 0 : 1;
     else outside += image[i] === 0 ? 0 : 1;
@@ -61,14 +71,19 @@ function maskedMismatch(image: ArrayLike<number>, t1: ArrayLike<number>, mask: A
 /** Pick a bundled model (its option carries the manifest's name), run it on WASM, wait for its labels; seconds taken. */
 async function runBundled(page: Page, id: string, name: string): Promise<number> {
   const select = page.locator('[data-testid="model-select"]');
-  await page.waitForSelector(`[data-testid="model-select"] option[value="bundled/${id}"]`, { state: 'attached', timeout: 60_000 });
+  await page.waitForSelector(`[data-testid="model-select"] option[value="bundled/${id}"]`, {
+    state: 'attached',
+    timeout: 60_000,
+  });
   expect(await select.locator(`option[value="bundled/${id}"]`).textContent()).toContain(name);
   await select.selectOption(`bundled/${id}`);
   await page.locator('[data-testid="device-select"]').selectOption('wasm');
   const panel = page.locator('[data-testid="segment-panel"]');
   const t0 = Date.now();
   await page.locator('[data-testid="segment-run"]').click();
-  await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout: 1_500_000 });
+  await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', {
+    timeout: 1_500_000,
+  });
   const seconds = (Date.now() - t0) / 1000;
   const banner = await page.locator('[data-testid="notices"] .notice.error').allTextContents();
   expect(await panel.getAttribute('data-run'), `run status; banner: ${banner}`).toBe('done');
@@ -92,13 +107,17 @@ const segmentRows = (page: Page): Promise<Label[]> =>
 
 /** The series list: description and whether it is selected. */
 const seriesRows = (page: Page) =>
-  page.locator('[data-testid="series-row"]').evaluateAll((rows) => rows.map((r) => ({ text: r.textContent ?? '', selected: r.getAttribute('aria-selected') === 'true' })));
+  page
+    .locator('[data-testid="series-row"]')
+    .evaluateAll((rows) =>
+      rows.map((r) => ({ text: r.textContent ?? '', selected: r.getAttribute('aria-selected') === 'true' })),
+    );
 
 /** Wait until the page paints quickly again (three frames in a row under 100 ms, at most 2 minutes). */
 const settle = (page: Page) =>
   page.evaluate(async () => {
     let quick = 0;
-    for (let last = performance.now(), t0 = last; quick < 3 && last - t0 < 120_000; ) {
+    for (let last = performance.now(), t0 = last; quick < 3 && last - t0 < 120_000;) {
       await new Promise((r) => requestAnimationFrame(r));
       const now = performance.now();
       quick = now - last < 100 ? quick + 1 : 0;
@@ -120,7 +139,10 @@ async function shot(page: Page, name: string): Promise<void> {
 const suite = (fn: () => void) =>
   bundled
     ? describeBrowser('brain models in the app: extraction, skull-stripped image, parcellation', [T1], fn)
-    : describe.skip(`brain models in the app [skipped: the bundled brain models (static/models/${EXTRACTION}, ${PARCELLATION}) are missing: npm run models]`, fn);
+    : describe.skip(
+        `brain models in the app [skipped: the bundled brain models (static/models/${EXTRACTION}, ${PARCELLATION}) are missing: npm run models]`,
+        fn,
+      );
 
 suite(() => {
   let browser: Browser;
@@ -175,7 +197,9 @@ suite(() => {
       const ref = await brainchopReference({ id: 16, input: sharedPath(T1) });
       let same = 0;
       for (let i = 0; i < mask.length; i++) if (mask[i] === ref.labels[i]) same++;
-      console.log(`brain extraction in the app vs the Python reference: ${((100 * same) / mask.length).toFixed(4)}% of voxels (${mask.length - same} differ)`);
+      console.log(
+        `brain extraction in the app vs the Python reference: ${((100 * same) / mask.length).toFixed(4)}% of voxels (${mask.length - same} differ)`,
+      );
       expect(same / mask.length).toBeGreaterThanOrEqual(0.9999);
     } else console.warn(`brain extraction not compared with the reference ${referencePythonMissing}`);
   }, 1_800_000);
@@ -211,7 +235,10 @@ suite(() => {
 
   it('the skull-stripped image is saved as .nii.gz: the T1 inside the mask, 0 outside, on the T1 grid', async () => {
     expect(mask, 'the extraction ran').toBeDefined();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="masked-save"]').click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid="masked-save"]').click(),
+    ]);
     expect(download.suggestedFilename()).toBe('t1_crop_brain.nii.gz');
     const saved = readNifti(new Uint8Array(readFileSync((await download.path())!)), download.suggestedFilename());
     expect(saved.header.dims).toEqual([256, 256, 256]);
@@ -237,7 +264,11 @@ suite(() => {
     console.log(`parcellation voxels per region: ${JSON.stringify(sizes)}`);
     // every region found; the cerebral white matter and cortex are the two largest
     for (const l of manifest.labels) expect(size(l.name), l.name).toBeGreaterThan(50);
-    const largest = manifest.labels.map((l) => l.name).sort((a, b) => size(b) - size(a)).slice(0, 2).sort();
+    const largest = manifest.labels
+      .map((l) => l.name)
+      .sort((a, b) => size(b) - size(a))
+      .slice(0, 2)
+      .sort();
     expect(largest).toEqual(['Cerebral-Cortex', 'Cerebral-White-Matter']);
     for (const name of ['Cerebral-Cortex', 'Cerebral-White-Matter']) {
       expect(size(name), name).toBeGreaterThan(200_000);
@@ -246,7 +277,8 @@ suite(() => {
     expect(size('Lateral-Ventricle')).toBeGreaterThan(2_000);
     expect(size('Lateral-Ventricle')).toBeLessThan(100_000);
     // the regions lie in the brain: inside the mask the image was cut to
-    let labelled = 0, outside = 0;
+    let labelled = 0,
+      outside = 0;
     for (let i = 0; i < labels.length; i++) {
       if (!labels[i]) continue;
       labelled++;
@@ -267,7 +299,9 @@ suite(() => {
     await page.waitForSelector('[data-testid="segment-summary"][data-overlay="shown"]', { timeout: 120_000 });
     expect((await seriesRows(page)).map((r) => r.selected)).toEqual([true, false]);
     const shown = await pageVolume(page);
-    expect(Buffer.compare(shown.voxels, Buffer.from(t1.voxels.buffer, t1.voxels.byteOffset, t1.voxels.byteLength))).toBe(0);
+    expect(
+      Buffer.compare(shown.voxels, Buffer.from(t1.voxels.buffer, t1.voxels.byteOffset, t1.voxels.byteLength)),
+    ).toBe(0);
     expect(Buffer.compare(await pageLabels(page), before)).toBe(0);
     expect(await segmentRows(page)).toEqual(rows);
     await shot(page, 'brain-parcellation-original');

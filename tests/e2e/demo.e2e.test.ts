@@ -3,7 +3,17 @@
  * loaded through the real loader, is shown in all four views.
  */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { describeBrowser, launchBrowser, openApp, saveLog, screenshotPage, viewStats, waitShown, VIEWS, type Browser } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  saveLog,
+  screenshotPage,
+  viewStats,
+  waitShown,
+  VIEWS,
+  type Browser,
+} from './helpers/browser';
 
 describeBrowser('demo phantom', [], () => {
   let browser: Browser;
@@ -22,7 +32,9 @@ describeBrowser('demo phantom', [], () => {
       // The progress bar shows while the demo is generated / scanned / decoded.
       await page.waitForSelector('[data-testid="progress"]', { timeout: 30_000 });
       // For people reviewing the run; a software-rendered page can be too busy to paint in time.
-      await screenshotPage(page, 'demo-progress').catch((e) => console.warn(`demo-progress screenshot skipped: ${e.message.split('\n')[0]}`));
+      await screenshotPage(page, 'demo-progress').catch((e) =>
+        console.warn(`demo-progress screenshot skipped: ${e.message.split('\n')[0]}`),
+      );
       await waitShown(page);
       await screenshotPage(page, 'demo');
       const rows = page.locator('[data-testid="series-row"]');

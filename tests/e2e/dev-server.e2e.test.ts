@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer, type ViteDevServer } from 'vite';
 import { sharedPath } from '../unit/helpers/shared';
-import { describeBrowser, launchBrowser, openApp, repoRoot, saveLog, viewStats, waitShown, type Browser } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  repoRoot,
+  saveLog,
+  viewStats,
+  waitShown,
+  type Browser,
+} from './helpers/browser';
 
 const J2K = 'dicom/ct-abdomen-j2k';
 describeBrowser('vite dev server', [J2K], () => {
@@ -47,9 +56,14 @@ describeBrowser('vite dev server', [J2K], () => {
       await page.locator('[data-testid="model-select"]').selectOption('bundled/ct-tissue-bands');
       await page.locator('[data-testid="device-select"]').selectOption('wasm');
       await page.locator('[data-testid="segment-run"]').click();
-      await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout: 240_000 });
+      await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', {
+        timeout: 240_000,
+      });
       const banner = await page.locator('[data-testid="notices"] .notice.error').allTextContents();
-      expect(await page.locator('[data-testid="segment-panel"]').getAttribute('data-run'), `run; banner: ${banner}`).toBe('done');
+      expect(
+        await page.locator('[data-testid="segment-panel"]').getAttribute('data-run'),
+        `run; banner: ${banner}`,
+      ).toBe('done');
       const labels = await page.evaluate(() => window.__voxsegTest?.labels() ?? null);
       expect(labels?.dims).toEqual([512, 512, 20]);
       const voxels = Buffer.from(labels!.base64, 'base64');

@@ -4,7 +4,17 @@
  */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { sharedPath } from '../unit/helpers/shared';
-import { describeBrowser, launchBrowser, openApp, saveLog, screenshotPage, viewStats, waitShown, VIEWS, type Browser } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  saveLog,
+  screenshotPage,
+  viewStats,
+  waitShown,
+  VIEWS,
+  type Browser,
+} from './helpers/browser';
 import { dropFiles, filesIn, garbageFile } from './helpers/files';
 
 const J2K = 'dicom/ct-abdomen-j2k';
@@ -30,7 +40,9 @@ describeBrowser('DICOM in the browser', [J2K, GE], () => {
       expect(await rows.first().locator('[data-testid="series-dims"]').textContent()).toBe('512×512×20');
       expect(await rows.first().textContent()).toContain('CT');
       // Voxel values decoded by the load workers: HU range and spacing of the reference series.
-      expect(await page.locator('[data-testid="sagittal-info"]').textContent()).toBe('-1024 … 1839 HU · 0.977 × 0.977 × 2 mm');
+      expect(await page.locator('[data-testid="sagittal-info"]').textContent()).toBe(
+        '-1024 … 1839 HU · 0.977 × 0.977 × 2 mm',
+      );
       for (const view of VIEWS) {
         const s = await viewStats(page, view, 'j2k');
         expect.soft(s.foreground, `${view} foreground fraction`).toBeGreaterThan(0.05);
@@ -43,7 +55,9 @@ describeBrowser('DICOM in the browser', [J2K, GE], () => {
       await expect.poll(() => page.locator('[data-testid="view-axial"] .info').textContent()).toBe('W 1500  L -600');
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       const lung = await viewStats(page, 'axial', 'j2k-lung');
-      expect(Math.abs(lung.lumaStd - before.lumaStd) + Math.abs(lung.foreground - before.foreground) * 100).toBeGreaterThan(1);
+      expect(
+        Math.abs(lung.lumaStd - before.lumaStd) + Math.abs(lung.foreground - before.foreground) * 100,
+      ).toBeGreaterThan(1);
     } finally {
       saveLog('j2k', log);
     }
@@ -71,7 +85,10 @@ describeBrowser('DICOM in the browser', [J2K, GE], () => {
     const { page, log } = await openApp(browser.context, inject('baseUrl'));
     try {
       const garbage = garbageFile('garbage-not-dicom.dcm');
-      await page.setInputFiles('[data-testid="file-input"]', [...filesIn(sharedPath(GE), (n) => n.endsWith('.dcm')), garbage]);
+      await page.setInputFiles('[data-testid="file-input"]', [
+        ...filesIn(sharedPath(GE), (n) => n.endsWith('.dcm')),
+        garbage,
+      ]);
       await waitShown(page);
       await screenshotPage(page, 'garbage');
       const banner = page.locator('[data-testid="notices"]');

@@ -8,7 +8,15 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { readSeg } from '../../src/io/seg/index';
 import type { Page } from 'playwright-core';
 import { sharedPath } from '../unit/helpers/shared';
-import { describeBrowser, launchBrowser, openApp, saveLog, screenshotPage, waitShown, type Browser } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  saveLog,
+  screenshotPage,
+  waitShown,
+  type Browser,
+} from './helpers/browser';
 import { filesIn } from './helpers/files';
 import { loadSeriesInNode } from './helpers/series';
 
@@ -36,7 +44,9 @@ async function labels(page: Page): Promise<Uint8Array> {
 
 /** Wait until the editor finished `n` more changes than `before`. */
 async function settled(page: Page, before: number, n = 1): Promise<EditState> {
-  await expect.poll(async () => (await editState(page))?.revision ?? -1, { timeout: 30_000 }).toBeGreaterThanOrEqual(before + n);
+  await expect
+    .poll(async () => (await editState(page))?.revision ?? -1, { timeout: 30_000 })
+    .toBeGreaterThanOrEqual(before + n);
   return (await editState(page))!;
 }
 
@@ -82,7 +92,11 @@ describeBrowser('Editing label maps', [J2K], () => {
     try {
       await page.setInputFiles('[data-testid="folder-input"]', sharedPath(J2K));
       await waitShown(page);
-      await page.locator('[data-testid="segment-add"]').or(page.locator('[data-testid="tool-brush"]')).first().waitFor();
+      await page
+        .locator('[data-testid="segment-add"]')
+        .or(page.locator('[data-testid="tool-brush"]'))
+        .first()
+        .waitFor();
       // No segmentation yet: the brush's first press makes one, with a first segment.
       await page.keyboard.press('b');
       expect(await page.locator('[data-testid="edit-panel"]').getAttribute('data-tool')).toBe('brush');
@@ -92,7 +106,10 @@ describeBrowser('Editing label maps', [J2K], () => {
       const cy = box.y + box.height / 2;
 
       // 1. Brush: a horizontal stroke, 2D circle of radius 10 mm, on the slice shown only.
-      await drag(page, [[cx - 60, cy - 40], [cx + 60, cy - 40]]);
+      await drag(page, [
+        [cx - 60, cy - 40],
+        [cx + 60, cy - 40],
+      ]);
       let s = await settled(page, 0);
       const afterBrush = await labels(page);
       const painted = changed(new Uint8Array(afterBrush.length), afterBrush);
@@ -111,7 +128,10 @@ describeBrowser('Editing label maps', [J2K], () => {
       // 2. Eraser across the middle of the stroke: only removes, only segment 1.
       await page.keyboard.press('e');
       await page.locator('[data-testid="brush-size"]').fill('3');
-      await drag(page, [[cx, cy - 80], [cx, cy]]);
+      await drag(page, [
+        [cx, cy - 80],
+        [cx, cy],
+      ]);
       s = await settled(page, s.revision);
       const afterErase = await labels(page);
       const erased = changed(afterBrush, afterErase);
@@ -128,13 +148,20 @@ describeBrowser('Editing label maps', [J2K], () => {
       await page.locator('[data-testid="threshold-hi"]').fill('3000');
       await page.locator('[data-testid="threshold-hi"]').press('Enter');
       await page.locator('[data-testid="brush-size"]').fill('30');
-      await drag(page, [[cx - 30, cy + 60], [cx + 30, cy + 90], [cx, cy + 120]]);
+      await drag(page, [
+        [cx - 30, cy + 60],
+        [cx + 30, cy + 90],
+        [cx, cy + 120],
+      ]);
       s = await settled(page, s.revision);
       const afterThreshold = await labels(page);
       const thr = changed(afterErase, afterThreshold);
       expect(thr.length, 'voxels in range under the brush').toBeGreaterThan(10);
       const hu = ct.voxels;
-      expect(thr.every((i) => afterThreshold[i] === 2 && hu[i] >= 150 && hu[i] <= 3000), 'threshold brush stays in range').toBe(true);
+      expect(
+        thr.every((i) => afterThreshold[i] === 2 && hu[i] >= 150 && hu[i] <= 3000),
+        'threshold brush stays in range',
+      ).toBe(true);
       // The brush covered voxels out of range too: they stay background.
       expect(s.counts[2]).toBe(thr.length);
 
@@ -181,7 +208,10 @@ describeBrowser('Editing label maps', [J2K], () => {
       await screenshotPage(page, 'edit-redo');
 
       // 6. Export as DICOM SEG: it reads back (in Node, onto the same series) to the same voxels.
-      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="export-seg"]').click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('[data-testid="export-seg"]').click(),
+      ]);
       expect(download.suggestedFilename()).toMatch(/\.seg\.dcm$/);
       const segBytes = new Uint8Array(readFileSync((await download.path())!));
       const seg = readSeg(segBytes, ct, download.suggestedFilename());
@@ -238,12 +268,18 @@ describeBrowser('Editing label maps', [J2K], () => {
       await page.locator('[data-testid="segment-row"][data-value="1"] td.num').first().click();
       await page.keyboard.press('b');
       const box = await axialBox(page);
-      await drag(page, [[box.x + box.width * 0.3, box.y + box.height * 0.3], [box.x + box.width * 0.7, box.y + box.height * 0.35]]);
+      await drag(page, [
+        [box.x + box.width * 0.3, box.y + box.height * 0.3],
+        [box.x + box.width * 0.7, box.y + box.height * 0.35],
+      ]);
       s = await settled(page, s.revision);
       const beforeLast = s;
       await page.locator('[data-testid="segment-add"]').click();
       s = await settled(page, s.revision);
-      await drag(page, [[box.x + box.width * 0.4, box.y + box.height * 0.6], [box.x + box.width * 0.6, box.y + box.height * 0.6]]);
+      await drag(page, [
+        [box.x + box.width * 0.4, box.y + box.height * 0.6],
+        [box.x + box.width * 0.6, box.y + box.height * 0.6],
+      ]);
       s = await settled(page, s.revision);
       const last = s;
       await screenshotPage(page, 'edit-before-reload');
@@ -258,7 +294,9 @@ describeBrowser('Editing label maps', [J2K], () => {
       // At most the last change may be lost.
       const match = [last, beforeLast].find((x) => x.hashes[0] === restored.hashes[0]);
       expect(match, 'restored voxels equal the last or second-to-last saved state').toBeTruthy();
-      expect(restored.segments.map((x) => [x.value, x.name, x.locked, x.review ?? ''])).toEqual(match!.segments.map((x) => [x.value, x.name, x.locked, x.review ?? '']));
+      expect(restored.segments.map((x) => [x.value, x.name, x.locked, x.review ?? ''])).toEqual(
+        match!.segments.map((x) => [x.value, x.name, x.locked, x.review ?? '']),
+      );
       expect(restored.segments.find((x) => x.value === 4)?.name).toBe('Vessels (checked)');
       expect(restored.segments.find((x) => x.value === 3)?.review).toBe('accepted');
       expect(restored.segments.find((x) => x.value === 2)?.locked).toBe(true);
@@ -282,7 +320,12 @@ function component(labels: Uint8Array, seed: number, value: number): Set<number>
     const i = stack.pop()!;
     const x = i % NX;
     const y = Math.floor((i % NXY) / NX);
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+    for (const [dx, dy] of [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0, -1],
+    ]) {
       const nx = x + dx;
       const ny = y + dy;
       if (nx < 0 || ny < 0 || nx >= NX || ny >= NY) continue;

@@ -46,7 +46,12 @@ export async function setup(project: TestProject): Promise<void> {
     await build({ root, mode: 'e2e', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   }
   const port = await freePort();
-  server = await preview({ root, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
+  server = await preview({
+    root,
+    logLevel: 'warn',
+    build: { outDir },
+    preview: { host: '127.0.0.1', port, strictPort: true, open: false },
+  });
   project.provide('baseUrl', `http://127.0.0.1:${port}/`);
 }
 

@@ -12,7 +12,16 @@ import { afterAll, expect, inject, it } from 'vitest';
 import { importBrainchop } from '../../src/cli/commands/import-model';
 import { readNifti, writeNifti } from '../../src/io/nifti/index';
 import { sharedPath } from '../unit/helpers/shared';
-import { describeBrowser, launchBrowser, openApp, repoRoot, saveLog, screenshotPage, waitShown, type Browser } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  repoRoot,
+  saveLog,
+  screenshotPage,
+  waitShown,
+  type Browser,
+} from './helpers/browser';
 import { blockOf, labelsOnWebgpuAndWasm, modelFiles, pageLabels, runModel } from './helpers/models';
 
 const tmp = mkdtempSync(join(tmpdir(), 'voxseg-e2e-inference-'));
@@ -25,7 +34,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const pageStall = (page: Page, ms: number) =>
   page.evaluate(async (span) => {
     let worst = 0;
-    for (const end = performance.now() + span; performance.now() < end; ) {
+    for (const end = performance.now() + span; performance.now() < end;) {
       const t0 = performance.now();
       await new Promise((r) => setTimeout(r, 0));
       worst = Math.max(worst, performance.now() - t0);
@@ -52,7 +61,9 @@ describeBrowser('inference worker on real data', ['models/meshnet-gwm/model.onnx
         400_000,
         async () => {
           // While the model itself runs (a 256^3 job of many seconds), the page thread stays free.
-          await page.waitForSelector('[data-testid="segment-progress"][aria-label="Running the model"]', { timeout: 120_000 });
+          await page.waitForSelector('[data-testid="segment-progress"][aria-label="Running the model"]', {
+            timeout: 120_000,
+          });
           stall = await pageStall(page, 3000);
         },
       );

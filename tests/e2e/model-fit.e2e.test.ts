@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { hasShared, sharedPath } from '../unit/helpers/shared';
-import { describeBrowser, launchBrowser, openApp, resultsDir, saveLog, screenshotPage, waitShown, type Browser } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  resultsDir,
+  saveLog,
+  screenshotPage,
+  waitShown,
+  type Browser,
+} from './helpers/browser';
 
 const T1 = 'nifti/mr/t1_crop.nii.gz';
 const SLICE = 'dicom/debian/pydicom_test_files/CT_small.dcm';
@@ -19,7 +28,8 @@ const SLICE = 'dicom/debian/pydicom_test_files/CT_small.dcm';
 async function groups(page: Page): Promise<Record<string, string[]>> {
   return page.locator('[data-testid="model-select"]').evaluate((select) => {
     const out: Record<string, string[]> = {};
-    for (const g of Array.from(select.querySelectorAll('optgroup'))) out[g.label] = Array.from(g.querySelectorAll('option')).map((o) => o.value);
+    for (const g of Array.from(select.querySelectorAll('optgroup')))
+      out[g.label] = Array.from(g.querySelectorAll('option')).map((o) => o.value);
     return out;
   });
 }
@@ -57,7 +67,9 @@ describeBrowser('models matched to the study', [], () => {
       expect(await fit.textContent()).toContain('For an abdominal CT; this is an abdominal CT.');
       // the brain models, with why not
       const unsuited = page.locator('[data-testid="model-unsuited"]');
-      expect(await unsuited.locator('summary').textContent()).toBe(`${brain.length} models are not meant for this study`);
+      expect(await unsuited.locator('summary').textContent()).toBe(
+        `${brain.length} models are not meant for this study`,
+      );
       await unsuited.locator('summary').click({ timeout: 120_000 });
       const reasons = await unsuited.locator('[data-testid="unsuited-reason"]').allTextContents();
       expect(reasons).toContain('Expects a T1 brain MRI; this is an abdominal CT.');
@@ -101,18 +113,23 @@ describeBrowser('models matched to the study', [], () => {
     }
   });
 
-  it.skipIf(!hasShared(SLICE))('a single CT slice: Run is off and the panel says why, before anything runs', async () => {
-    const { page, log } = await openApp(browser.context, inject('baseUrl'));
-    try {
-      await page.setInputFiles('[data-testid="file-input"]', [sharedPath(SLICE)]);
-      await waitShown(page);
-      const fit = page.locator('[data-testid="model-fit"]');
-      await expect.poll(() => fit.getAttribute('data-fits'), { timeout: 60_000 }).toBe('false');
-      expect(await fit.textContent()).toBe('This is a 2-D image (128 x 128 x 1: one slice); the models segment 3-D volumes, so use the whole series.');
-      expect(await page.locator('[data-testid="segment-run"]').isDisabled()).toBe(true);
-      await shotPanel(page, 'model-fit-2d');
-    } finally {
-      saveLog('model-fit-2d', log);
-    }
-  });
+  it.skipIf(!hasShared(SLICE))(
+    'a single CT slice: Run is off and the panel says why, before anything runs',
+    async () => {
+      const { page, log } = await openApp(browser.context, inject('baseUrl'));
+      try {
+        await page.setInputFiles('[data-testid="file-input"]', [sharedPath(SLICE)]);
+        await waitShown(page);
+        const fit = page.locator('[data-testid="model-fit"]');
+        await expect.poll(() => fit.getAttribute('data-fits'), { timeout: 60_000 }).toBe('false');
+        expect(await fit.textContent()).toBe(
+          'This is a 2-D image (128 x 128 x 1: one slice); the models segment 3-D volumes, so use the whole series.',
+        );
+        expect(await page.locator('[data-testid="segment-run"]').isDisabled()).toBe(true);
+        await shotPanel(page, 'model-fit-2d');
+      } finally {
+        saveLog('model-fit-2d', log);
+      }
+    },
+  );
 });

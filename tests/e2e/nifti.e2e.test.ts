@@ -4,7 +4,17 @@
  */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { sharedPath } from '../unit/helpers/shared';
-import { describeBrowser, launchBrowser, openApp, saveLog, screenshotPage, viewStats, waitShown, VIEWS, type Browser } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  saveLog,
+  screenshotPage,
+  viewStats,
+  waitShown,
+  VIEWS,
+  type Browser,
+} from './helpers/browser';
 
 const CT = 'nifti/ct/example_ct.nii.gz';
 const MR = 'nifti/mr/example_mr_sm.nii.gz';

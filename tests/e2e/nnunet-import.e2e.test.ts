@@ -14,11 +14,21 @@ import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sharedPath } from '../unit/helpers/shared';
-import { describeBrowser, launchBrowser, openApp, repoRoot, resultsDir, saveLog, waitShown, type Browser } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  repoRoot,
+  resultsDir,
+  saveLog,
+  waitShown,
+  type Browser,
+} from './helpers/browser';
 
 const J2K = 'dicom/ct-abdomen-j2k';
 const python = '/usr/bin/python3';
-const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
+const hasTorch =
+  existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
 /** The label names of the generated model (TotalSegmentator's first seven classes). */
 const NAMES = ['spleen', 'kidney_right', 'kidney_left', 'gallbladder', 'liver', 'stomach', 'pancreas'];
 const DATASET = 'Dataset297_TotalSegmentator_total_3mm_1559subj';
@@ -29,10 +39,13 @@ const storedIds = (page: Page) =>
     const root = await navigator.storage.getDirectory();
     const dir = await root.getDirectoryHandle('models', { create: true });
     const out: { id: string; files: string[] }[] = [];
-    for await (const [name, h] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+    for await (const [name, h] of (
+      dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
+    ).entries()) {
       if (h.kind !== 'directory') continue;
       const files: string[] = [];
-      for await (const [f] of (h as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) files.push(f);
+      for await (const [f] of (h as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries())
+        files.push(f);
       out.push({ id: name, files: files.sort() });
     }
     return out;
@@ -50,19 +63,27 @@ const watchImportProgress = (page: Page) =>
     };
     new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true });
   });
-const importStages = (page: Page) => page.evaluate(() => (window as unknown as { __importStages: string[] }).__importStages);
+const importStages = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __importStages: string[] }).__importStages);
 
 async function openJ2k(page: Page): Promise<void> {
   await page.setInputFiles('[data-testid="folder-input"]', sharedPath(J2K));
   await waitShown(page);
 }
 
-async function runWasm(page: Page): Promise<{ labels: Buffer; dims: number[]; segments: { value: number; name: string }[] }> {
+async function runWasm(
+  page: Page,
+): Promise<{ labels: Buffer; dims: number[]; segments: { value: number; name: string }[] }> {
   await page.locator('[data-testid="device-select"]').selectOption('wasm');
   await page.locator('[data-testid="segment-run"]').click();
-  await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout: 240_000 });
+  await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', {
+    timeout: 240_000,
+  });
   const banner = await page.locator('[data-testid="notices"] .notice').allTextContents();
-  expect(await page.locator('[data-testid="segment-panel"]').getAttribute('data-run'), `run status; banner: ${banner}`).toBe('done');
+  expect(
+    await page.locator('[data-testid="segment-panel"]').getAttribute('data-run'),
+    `run status; banner: ${banner}`,
+  ).toBe('done');
   await page.waitForSelector('[data-testid="segment-summary"][data-overlay="shown"]', { timeout: 60_000 });
   const labels = await page.evaluate(() => window.__voxsegTest?.labels() ?? null);
   const edit = await page.evaluate(() => window.__voxsegTest?.edit() ?? null);
@@ -83,7 +104,12 @@ async function shot(page: Page, selector: string | null, name: string): Promise<
     if (selector) {
       await page.locator(selector).scrollIntoViewIfNeeded();
       const box = (await page.locator(selector).boundingBox())!;
-      clip = { x: Math.max(0, box.x), y: Math.max(0, box.y), width: Math.min(box.width, 1400 - box.x), height: Math.min(box.height, 900 - Math.max(0, box.y)) };
+      clip = {
+        x: Math.max(0, box.x),
+        y: Math.max(0, box.y),
+        width: Math.min(box.width, 1400 - box.x),
+        height: Math.min(box.height, 900 - Math.max(0, box.y)),
+      };
     }
     await page.screenshot({ path, clip, timeout: 120_000 });
   } catch (err) {
@@ -97,7 +123,7 @@ async function shot(page: Page, selector: string | null, name: string): Promise<
 const settle = (page: Page) =>
   page.evaluate(async () => {
     let quick = 0;
-    for (let last = performance.now(), t0 = last; quick < 3 && last - t0 < 120_000; ) {
+    for (let last = performance.now(), t0 = last; quick < 3 && last - t0 < 120_000;) {
       await new Promise((r) => requestAnimationFrame(r));
       const now = performance.now();
       quick = now - last < 100 ? quick + 1 : 0;
@@ -106,12 +132,16 @@ const settle = (page: Page) =>
   });
 
 /** Wait until the models kept by earlier visits are listed. */
-const storedListed = (page: Page) => page.waitForSelector('[data-testid="segment-panel"][data-stored="listed"]', { timeout: 90_000 });
+const storedListed = (page: Page) =>
+  page.waitForSelector('[data-testid="segment-panel"][data-stored="listed"]', { timeout: 90_000 });
 
 const suite = (fn: () => void) =>
   hasTorch
     ? describeBrowser('nnU-Net import in the browser', [J2K], fn)
-    : describe.skip('nnU-Net import in the browser [skipped: /usr/bin/python3 with torch (Debian python3-torch) not found, needed to write the test model]', fn);
+    : describe.skip(
+        'nnU-Net import in the browser [skipped: /usr/bin/python3 with torch (Debian python3-torch) not found, needed to write the test model]',
+        fn,
+      );
 
 suite(() => {
   let browser: Browser;
@@ -121,7 +151,11 @@ suite(() => {
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'voxseg-nnunet-e2e-'));
-    const r = spawnSync(python, ['training/nnunet_reference.py', 'make', '--case', 'tiny-totalseg', '--schema', 'new', '--out', tmp, '--zip'], { cwd: repoRoot, encoding: 'utf8' });
+    const r = spawnSync(
+      python,
+      ['training/nnunet_reference.py', 'make', '--case', 'tiny-totalseg', '--schema', 'new', '--out', tmp, '--zip'],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`nnunet_reference.py make failed (${r.status}):\n${r.stderr}`);
     const made = JSON.parse(r.stdout.trim().split('\n').pop()!) as { folder: string; zip: string };
     zip = made.zip;
@@ -165,7 +199,9 @@ suite(() => {
 
       // The same page converts the next time (a fresh worker), and Remove deletes it again.
       await page.setInputFiles('[data-testid="model-files-input"]', zip);
-      await page.waitForSelector('[data-testid="segment-panel"]:is([data-import="done"], [data-import="failed"])', { timeout: 120_000 });
+      await page.waitForSelector('[data-testid="segment-panel"]:is([data-import="done"], [data-import="failed"])', {
+        timeout: 120_000,
+      });
       expect(await panel.getAttribute('data-import')).toBe('done');
       expect(await storedIds(page)).toHaveLength(1);
       await page.locator('[data-testid="model-remove"]').click();
@@ -186,7 +222,9 @@ suite(() => {
       // (c) Add model… with the zip; the conversion reports its stages.
       await watchImportProgress(page);
       await page.setInputFiles('[data-testid="model-files-input"]', zip);
-      await page.waitForSelector('[data-testid="segment-panel"]:is([data-import="done"], [data-import="failed"])', { timeout: 120_000 });
+      await page.waitForSelector('[data-testid="segment-panel"]:is([data-import="done"], [data-import="failed"])', {
+        timeout: 120_000,
+      });
       const banner = await page.locator('[data-testid="notices"] .notice').allTextContents();
       expect(await panel.getAttribute('data-import'), `import status; banner: ${banner}`).toBe('done');
       const stages = await importStages(page);
@@ -204,7 +242,9 @@ suite(() => {
       const labelNames = await page.locator('[data-testid="model-labels"] .label').allTextContents();
       expect(labelNames.map((s) => s.trim())).toEqual(NAMES);
       expect(await page.locator('[data-testid="model-labels"] .swatch').count()).toBe(7);
-      expect(await page.locator('[data-testid="model-grid"]').textContent()).toContain('3 × 3 × 3 mm; patch 32 × 32 × 32');
+      expect(await page.locator('[data-testid="model-grid"]').textContent()).toContain(
+        '3 × 3 × 3 mm; patch 32 × 32 × 32',
+      );
       expect(await page.locator('[data-testid="model-folds"]').textContent()).toContain('1 (fold 0)');
       expect(await page.locator('[data-testid="model-device"]').textContent()).toContain('WebGPU or WASM');
       const stored = page.locator('[data-testid="model-stored"]');
@@ -262,7 +302,9 @@ suite(() => {
       const before = await storedIds(page);
       const optionsBefore = await page.locator('[data-testid="model-select"] option').count();
       await page.setInputFiles('[data-testid="model-files-input"]', truncated);
-      await page.waitForSelector('[data-testid="segment-panel"]:is([data-import="done"], [data-import="failed"])', { timeout: 60_000 });
+      await page.waitForSelector('[data-testid="segment-panel"]:is([data-import="done"], [data-import="failed"])', {
+        timeout: 60_000,
+      });
       expect(await page.locator('[data-testid="segment-panel"]').getAttribute('data-import')).toBe('failed');
       const notice = page.locator('[data-testid="notices"] .notice.error');
       await expect.poll(() => notice.count()).toBe(1);
@@ -284,7 +326,12 @@ suite(() => {
     try {
       const dropOnPanel = async (paths: string[]) => {
         await page.evaluate(() => {
-          const input = Object.assign(document.createElement('input'), { type: 'file', multiple: true, id: 'e2e-panel-drop', hidden: true });
+          const input = Object.assign(document.createElement('input'), {
+            type: 'file',
+            multiple: true,
+            id: 'e2e-panel-drop',
+            hidden: true,
+          });
           document.body.append(input);
         });
         await page.setInputFiles('#e2e-panel-drop', paths);
@@ -300,7 +347,9 @@ suite(() => {
         });
       };
       await dropOnPanel([zip]);
-      await page.waitForSelector('[data-testid="segment-panel"]:is([data-import="done"], [data-import="failed"])', { timeout: 120_000 });
+      await page.waitForSelector('[data-testid="segment-panel"]:is([data-import="done"], [data-import="failed"])', {
+        timeout: 120_000,
+      });
       expect(await page.locator('[data-testid="segment-panel"]').getAttribute('data-import')).toBe('done');
       // The page's drop zone did not take it as a study, and its overlay is gone.
       expect(await page.locator('.app').getAttribute('data-status')).toBe('idle');
@@ -308,7 +357,9 @@ suite(() => {
       expect(await page.locator('[data-testid="model-card"]').getAttribute('data-origin')).toBe('imported');
       expect((await storedIds(page)).map((s) => s.id)).toHaveLength(1);
 
-      const dicom = readdirSync(sharedPath(J2K)).filter((n) => n.startsWith('CT.')).map((n) => join(sharedPath(J2K), n));
+      const dicom = readdirSync(sharedPath(J2K))
+        .filter((n) => n.startsWith('CT.'))
+        .map((n) => join(sharedPath(J2K), n));
       await dropOnPanel(dicom);
       await waitShown(page);
       expect(await page.locator('[data-testid="series-row"]').count()).toBe(1);

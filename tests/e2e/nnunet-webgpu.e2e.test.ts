@@ -17,15 +17,34 @@ import { describeBrowser, repoRoot } from './helpers/browser';
 import { blockOf, labelsOnWebgpuAndWasm, modelFiles } from './helpers/models';
 
 const python = '/usr/bin/python3';
-const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
+const hasTorch =
+  existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
 const tmp = mkdtempSync(join(tmpdir(), 'voxseg-e2e-nnunet-gpu-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const run = hasTorch ? describeBrowser : (name: string, _shared: string[], fn: () => void) => describe.skip(`${name} [skipped: /usr/bin/python3 with torch (Debian python3-torch) not found]`, fn);
+const run = hasTorch
+  ? describeBrowser
+  : (name: string, _shared: string[], fn: () => void) =>
+      describe.skip(`${name} [skipped: /usr/bin/python3 with torch (Debian python3-torch) not found]`, fn);
 
 run('nnU-Net network on WebGPU', ['nifti/ct/example_ct.nii.gz'], () => {
   it('an imported nnU-Net model runs on WebGPU (no WASM fallback) and agrees with WASM', async () => {
-    const made = spawnSync(python, ['training/nnunet_reference.py', 'make', '--case', 'tiny', '--schema', 'new', '--out', join(tmp, 'model'), '--seed', '11'], { cwd: repoRoot, encoding: 'utf8' });
+    const made = spawnSync(
+      python,
+      [
+        'training/nnunet_reference.py',
+        'make',
+        '--case',
+        'tiny',
+        '--schema',
+        'new',
+        '--out',
+        join(tmp, 'model'),
+        '--seed',
+        '11',
+      ],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
     expect(made.status, made.stderr).toBe(0);
     const folder = JSON.parse(made.stdout.trim().split('\n').pop()!).folder as string;
     const conv = await importNnunet(await nnunetSourceFiles(folder), folder);

@@ -12,7 +12,18 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { OnnxGraph } from '../../src/inference/onnx/writer';
 import { PHANTOM_LABELS } from '../../src/phantom/labels';
 import { dice } from '../../src/volume/metrics';
-import { describeBrowser, launchBrowser, openApp, repoRoot, resultsDir, saveLog, screenshotPage, viewStats, waitShown, type Browser } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  repoRoot,
+  resultsDir,
+  saveLog,
+  screenshotPage,
+  viewStats,
+  waitShown,
+  type Browser,
+} from './helpers/browser';
 import { decodePng, type Rgba } from './helpers/png';
 
 /** The trained phantom model is shipped (training/README.md); the first model of the catalogue. */
@@ -22,7 +33,9 @@ const color = (name: string) => PHANTOM_LABELS.find((l) => l.name === name)!.col
 /** Screenshot the axial view (test-results/<name>-axial.png) and decode it. */
 async function axialImage(page: Page, name: string): Promise<Rgba> {
   mkdirSync(resultsDir, { recursive: true });
-  const png = await page.locator('[data-testid="view-axial"] .viewport').screenshot({ path: join(resultsDir, `${name}-axial.png`) });
+  const png = await page
+    .locator('[data-testid="view-axial"] .viewport')
+    .screenshot({ path: join(resultsDir, `${name}-axial.png`) });
   return decodePng(png);
 }
 
@@ -30,8 +43,15 @@ async function axialImage(page: Page, name: string): Promise<Rgba> {
  * Pixels showing `rgb` blended at `alpha` over some grey (the CT): p = alpha*c + (1-alpha)*g for
  * one g in every channel. Returns how many and their mean position as fractions of the view.
  */
-function blendedPixels(img: Rgba, rgb: readonly number[], alpha: number, tol = 10): { count: number; x: number; y: number } {
-  let count = 0, sx = 0, sy = 0;
+function blendedPixels(
+  img: Rgba,
+  rgb: readonly number[],
+  alpha: number,
+  tol = 10,
+): { count: number; x: number; y: number } {
+  let count = 0,
+    sx = 0,
+    sy = 0;
   const d = img.data;
   for (let i = 0; i < img.width * img.height; i++) {
     const g0 = (d[4 * i] - alpha * rgb[0]) / (1 - alpha);
@@ -47,10 +67,17 @@ function blendedPixels(img: Rgba, rgb: readonly number[], alpha: number, tol = 1
 
 /** Pixels within `tol` of `rgb` in every channel (an opaque overlay). */
 function exactPixels(img: Rgba, rgb: readonly number[], tol = 12): { count: number; x: number; y: number } {
-  let count = 0, sx = 0, sy = 0;
+  let count = 0,
+    sx = 0,
+    sy = 0;
   const d = img.data;
   for (let i = 0; i < img.width * img.height; i++) {
-    if (Math.abs(d[4 * i] - rgb[0]) > tol || Math.abs(d[4 * i + 1] - rgb[1]) > tol || Math.abs(d[4 * i + 2] - rgb[2]) > tol) continue;
+    if (
+      Math.abs(d[4 * i] - rgb[0]) > tol ||
+      Math.abs(d[4 * i + 1] - rgb[1]) > tol ||
+      Math.abs(d[4 * i + 2] - rgb[2]) > tol
+    )
+      continue;
     count++;
     sx += i % img.width;
     sy += Math.floor(i / img.width);
@@ -100,7 +127,8 @@ function bandsModel(): { manifest: object; onnx: Buffer } {
 
 /** Fraction of the voxels labelled `truthValue` in `truth` that `result` labels `value`. */
 function agreement(truth: Buffer, truthValue: number, result: Buffer, value: number): number {
-  let n = 0, hit = 0;
+  let n = 0,
+    hit = 0;
   for (let i = 0; i < truth.length; i++) {
     if (truth[i] !== truthValue) continue;
     n++;
@@ -109,9 +137,11 @@ function agreement(truth: Buffer, truthValue: number, result: Buffer, value: num
   return hit / n;
 }
 
-const pageLabels = async (page: Page) => Buffer.from((await page.evaluate(() => window.__voxsegTest?.labels()?.base64 ?? '')), 'base64');
+const pageLabels = async (page: Page) =>
+  Buffer.from(await page.evaluate(() => window.__voxsegTest?.labels()?.base64 ?? ''), 'base64');
 const overlayState = (page: Page) => page.locator('[data-testid="segment-summary"]').getAttribute('data-overlay');
-const frames = (page: Page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+const frames = (page: Page) =>
+  page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
 /**
  * Wait until the page paints quickly again (three frames in a row under 100 ms). A banner
@@ -120,7 +150,7 @@ const frames = (page: Page) => page.evaluate(() => new Promise((r) => requestAni
 const settle = (page: Page) =>
   page.evaluate(async () => {
     let quick = 0;
-    for (let last = performance.now(), t0 = last; quick < 3 && last - t0 < 120_000; ) {
+    for (let last = performance.now(), t0 = last; quick < 3 && last - t0 < 120_000;) {
       await new Promise((r) => requestAnimationFrame(r));
       const now = performance.now();
       quick = now - last < 100 ? quick + 1 : 0;
@@ -175,7 +205,11 @@ describeBrowser('auto-segment panel and label overlay', [], () => {
 
       // Opaque fill: the exact segment colours.
       await page.locator('[data-testid="overlay-opacity"]').fill('1');
-      await expect.poll(async () => exactPixels(await axialImage(page, 'segment-opaque'), color('liver')).count, { timeout: 30_000 }).toBeGreaterThan(500);
+      await expect
+        .poll(async () => exactPixels(await axialImage(page, 'segment-opaque'), color('liver')).count, {
+          timeout: 30_000,
+        })
+        .toBeGreaterThan(500);
       const opaque = await axialImage(page, 'segment-opaque');
       expect(exactPixels(opaque, color('aorta')).count, 'aorta colour').toBeGreaterThan(20);
       expect(exactPixels(opaque, color('spine')).count, 'spine colour').toBeGreaterThan(100);
@@ -183,8 +217,15 @@ describeBrowser('auto-segment panel and label overlay', [], () => {
 
       // Hide one segment, then the whole overlay.
       await liverRow.locator('input[type="checkbox"]').uncheck();
-      await expect.poll(async () => blendedPixels(await axialImage(page, 'segment-no-liver'), color('liver'), 0.5).count, { timeout: 30_000 }).toBeLessThan(50);
-      expect(blendedPixels(await axialImage(page, 'segment-no-liver'), color('spine'), 0.5).count, 'spine still shown').toBeGreaterThan(100);
+      await expect
+        .poll(async () => blendedPixels(await axialImage(page, 'segment-no-liver'), color('liver'), 0.5).count, {
+          timeout: 30_000,
+        })
+        .toBeLessThan(50);
+      expect(
+        blendedPixels(await axialImage(page, 'segment-no-liver'), color('spine'), 0.5).count,
+        'spine still shown',
+      ).toBeGreaterThan(100);
       await liverRow.locator('input[type="checkbox"]').check();
 
       await page.locator('[data-testid="overlay-toggle"]').uncheck();
@@ -197,7 +238,11 @@ describeBrowser('auto-segment panel and label overlay', [], () => {
 
       await page.locator('[data-testid="overlay-toggle"]').check();
       await expect.poll(() => overlayState(page)).toBe('shown');
-      await expect.poll(async () => blendedPixels(await axialImage(page, 'segment-reshown'), color('liver'), 0.5).count, { timeout: 30_000 }).toBeGreaterThan(500);
+      await expect
+        .poll(async () => blendedPixels(await axialImage(page, 'segment-reshown'), color('liver'), 0.5).count, {
+          timeout: 30_000,
+        })
+        .toBeGreaterThan(500);
       expect(await page.locator('[data-testid="notices"] .notice.error').count()).toBe(0);
 
       // A new study drops the overlay of the old one.
@@ -205,7 +250,10 @@ describeBrowser('auto-segment panel and label overlay', [], () => {
       await waitShown(page, 2);
       expect(await page.locator('[data-testid="segment-summary"]').count()).toBe(0);
       expect(await page.evaluate(() => window.__voxsegTest?.labels() ?? null)).toBeNull();
-      expect(blendedPixels(await axialImage(page, 'segment-new-study'), color('liver'), 0.5).count, 'liver colour on the new study').toBeLessThan(50);
+      expect(
+        blendedPixels(await axialImage(page, 'segment-new-study'), color('liver'), 0.5).count,
+        'liver colour on the new study',
+      ).toBeLessThan(50);
       expect(await page.locator('[data-testid="notices"] .notice.error').count()).toBe(0);
     } finally {
       saveLog('segment', log);
@@ -226,7 +274,13 @@ describeBrowser('auto-segment panel and label overlay', [], () => {
         intended: { modality: ['CT'], bodyPart: 'abdomen' },
         model: { file: 'model.onnx', input: 'input', output: 'output', layout: 'NCDHW', channels: 2 },
         labels: [{ value: 1, name: 'liver', color: [300, 0, 0] }],
-        preprocessing: { mode: 'sliding-window', spacing: [1, 1, 1], orientation: 'LPS', patch: [32, 32, 32], normalization: { kind: 'none' } },
+        preprocessing: {
+          mode: 'sliding-window',
+          spacing: [1, 1, 1],
+          orientation: 'LPS',
+          patch: [32, 32, 32],
+          normalization: { kind: 'none' },
+        },
         postprocessing: { activation: 'softmax', decision: 'argmax' },
       };
       await page.setInputFiles('[data-testid="model-files-input"]', [
@@ -243,7 +297,9 @@ describeBrowser('auto-segment panel and label overlay', [], () => {
       await screenshotPage(page, 'segment-bad-manifest');
 
       // Not valid JSON at all.
-      await page.setInputFiles('[data-testid="model-files-input"]', [{ name: 'manifest.json', mimeType: 'application/json', buffer: Buffer.from('{ "schema": ') }]);
+      await page.setInputFiles('[data-testid="model-files-input"]', [
+        { name: 'manifest.json', mimeType: 'application/json', buffer: Buffer.from('{ "schema": ') },
+      ]);
       await expect.poll(() => notice.count()).toBe(2);
       expect(await notice.nth(1).textContent()).toContain('not valid JSON');
       await settle(page);
@@ -290,11 +346,17 @@ describeBrowser('auto-segment panel and label overlay', [], () => {
       expect(await fit.textContent()).toContain('This model is for MRI; the study is a CT.');
       await page.locator('[data-testid="device-select"]').selectOption('wasm');
       await page.locator('[data-testid="segment-run"]').click();
-      await screenshotPage(page, 'segment-user-model-running').catch((e) => console.warn(`running screenshot skipped: ${e.message.split('\n')[0]}`));
+      await screenshotPage(page, 'segment-user-model-running').catch((e) =>
+        console.warn(`running screenshot skipped: ${e.message.split('\n')[0]}`),
+      );
       // The model itself takes seconds; most of the wait is the engine starting on a busy machine.
-      await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout: 120_000 });
+      await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', {
+        timeout: 120_000,
+      });
       const notices = page.locator('[data-testid="notices"] .notice.error');
-      expect(await panel.getAttribute('data-run'), `run status; banner: ${await notices.allTextContents()}`).toBe('done');
+      expect(await panel.getAttribute('data-run'), `run status; banner: ${await notices.allTextContents()}`).toBe(
+        'done',
+      );
       expect(await page.locator('[data-testid="segment-device"]').textContent()).toContain('WASM');
       await page.waitForSelector('[data-testid="segment-summary"][data-overlay="shown"]', { timeout: 60_000 });
       const summary = await page.locator('[data-testid="segment-summary"]').textContent();
@@ -321,73 +383,83 @@ describeBrowser('auto-segment panel and label overlay', [], () => {
       expect(await overlayState(page)).toBe('shown');
       // A run after a cancel gets a fresh worker (and the model bytes again).
       await page.locator('[data-testid="segment-run"]').click();
-      await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout: 120_000 });
-      expect(await panel.getAttribute('data-run'), `second run; banner: ${await notices.allTextContents()}`).toBe('done');
+      await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', {
+        timeout: 120_000,
+      });
+      expect(await panel.getAttribute('data-run'), `second run; banner: ${await notices.allTextContents()}`).toBe(
+        'done',
+      );
       expect(await notices.count()).toBe(0);
     } finally {
       saveLog('segment-user-model', log);
     }
   });
 
-  it.skipIf(!BUNDLED)('runs the bundled model on the demo (Dice >= 0.90 per organ), shows the result, and cancels a second run', async () => {
-    const { page, log } = await openApp(browser.context, inject('baseUrl'), '');
-    try {
-      await waitShown(page);
-      const panel = page.locator('[data-testid="segment-panel"]');
-      // The true labels first, to score the model's output against.
-      await page.locator('[data-testid="show-truth"]').click();
-      await page.waitForSelector('[data-testid="segment-summary"][data-overlay="shown"]', { timeout: 120_000 });
-      const truth = await pageLabels(page);
-      await expect.poll(() => page.locator('[data-testid="model-select"] option').count()).toBeGreaterThan(0);
-      const card = page.locator('[data-testid="model-card"]');
-      await expect.poll(() => card.isVisible()).toBe(true);
-      // The first model of the catalogue is the trained phantom model; its card says what it is
-      // for and shows its report, a row per organ.
-      const cardText = (await card.textContent()) ?? '';
-      expect(cardText).toContain('Abdominal organs');
-      expect(cardText).toContain('synthetic');
-      await expect.poll(() => page.locator('[data-testid="model-report-row"]').count()).toBe(PHANTOM_LABELS.length);
-      await page.locator('[data-testid="device-select"]').selectOption('wasm');
-      await page.locator('[data-testid="segment-run"]').click();
-      await page.waitForSelector('[data-testid="segment-progress"]', { timeout: 30_000 });
-      await screenshotPage(page, 'segment-running');
-      await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', { timeout: 240_000 });
-      expect(await panel.getAttribute('data-run'), 'run status').toBe('done');
-      expect(await page.locator('[data-testid="segment-device"]').textContent()).toContain('WASM');
-      await page.waitForSelector('[data-testid="segment-summary"][data-overlay="shown"]', { timeout: 60_000 });
-      await frames(page);
-      await screenshotPage(page, 'segment-model');
-      await axialImage(page, 'segment-model');
-      expect(await page.locator('[data-testid="segment-summary"]').textContent()).toMatch(/ s on WASM/);
-      const labels = await page.evaluate(() => window.__voxsegTest?.labels() ?? null);
-      expect(labels?.dims).toEqual([256, 256, 100]);
-      // What the user gets in the browser is as good as what Node measures (tests/unit/inference/bundled-abdomen).
-      const result = Buffer.from(labels!.base64, 'base64');
-      expect(result.length).toBe(truth.length);
-      for (const l of PHANTOM_LABELS) expect(dice(truth, l.value, result, l.value), `Dice of ${l.name}`).toBeGreaterThanOrEqual(0.9);
+  it.skipIf(!BUNDLED)(
+    'runs the bundled model on the demo (Dice >= 0.90 per organ), shows the result, and cancels a second run',
+    async () => {
+      const { page, log } = await openApp(browser.context, inject('baseUrl'), '');
+      try {
+        await waitShown(page);
+        const panel = page.locator('[data-testid="segment-panel"]');
+        // The true labels first, to score the model's output against.
+        await page.locator('[data-testid="show-truth"]').click();
+        await page.waitForSelector('[data-testid="segment-summary"][data-overlay="shown"]', { timeout: 120_000 });
+        const truth = await pageLabels(page);
+        await expect.poll(() => page.locator('[data-testid="model-select"] option').count()).toBeGreaterThan(0);
+        const card = page.locator('[data-testid="model-card"]');
+        await expect.poll(() => card.isVisible()).toBe(true);
+        // The first model of the catalogue is the trained phantom model; its card says what it is
+        // for and shows its report, a row per organ.
+        const cardText = (await card.textContent()) ?? '';
+        expect(cardText).toContain('Abdominal organs');
+        expect(cardText).toContain('synthetic');
+        await expect.poll(() => page.locator('[data-testid="model-report-row"]').count()).toBe(PHANTOM_LABELS.length);
+        await page.locator('[data-testid="device-select"]').selectOption('wasm');
+        await page.locator('[data-testid="segment-run"]').click();
+        await page.waitForSelector('[data-testid="segment-progress"]', { timeout: 30_000 });
+        await screenshotPage(page, 'segment-running');
+        await page.waitForSelector('[data-testid="segment-panel"]:is([data-run="done"], [data-run="failed"])', {
+          timeout: 240_000,
+        });
+        expect(await panel.getAttribute('data-run'), 'run status').toBe('done');
+        expect(await page.locator('[data-testid="segment-device"]').textContent()).toContain('WASM');
+        await page.waitForSelector('[data-testid="segment-summary"][data-overlay="shown"]', { timeout: 60_000 });
+        await frames(page);
+        await screenshotPage(page, 'segment-model');
+        await axialImage(page, 'segment-model');
+        expect(await page.locator('[data-testid="segment-summary"]').textContent()).toMatch(/ s on WASM/);
+        const labels = await page.evaluate(() => window.__voxsegTest?.labels() ?? null);
+        expect(labels?.dims).toEqual([256, 256, 100]);
+        // What the user gets in the browser is as good as what Node measures (tests/unit/inference/bundled-abdomen).
+        const result = Buffer.from(labels!.base64, 'base64');
+        expect(result.length).toBe(truth.length);
+        for (const l of PHANTOM_LABELS)
+          expect(dice(truth, l.value, result, l.value), `Dice of ${l.name}`).toBeGreaterThanOrEqual(0.9);
 
-      // A second run, cancelled: the worker stops, the panel says so, the overlay stays.
-      // Run and cancel from inside the page: a second run reuses the compiled model and can finish
-      // before an outside click on Cancel lands (the button is gone then).
-      const cancelled = await page.evaluate(async () => {
-        document.querySelector<HTMLButtonElement>('[data-testid="segment-run"]')!.click();
-        for (let i = 0; i < 200; i++) {
-          const cancel = document.querySelector<HTMLButtonElement>('[data-testid="segment-cancel"]');
-          if (cancel) {
-            cancel.click();
-            return true;
+        // A second run, cancelled: the worker stops, the panel says so, the overlay stays.
+        // Run and cancel from inside the page: a second run reuses the compiled model and can finish
+        // before an outside click on Cancel lands (the button is gone then).
+        const cancelled = await page.evaluate(async () => {
+          document.querySelector<HTMLButtonElement>('[data-testid="segment-run"]')!.click();
+          for (let i = 0; i < 200; i++) {
+            const cancel = document.querySelector<HTMLButtonElement>('[data-testid="segment-cancel"]');
+            if (cancel) {
+              cancel.click();
+              return true;
+            }
+            await new Promise((r) => setTimeout(r, 5));
           }
-          await new Promise((r) => setTimeout(r, 5));
-        }
-        return false;
-      });
-      expect(cancelled, 'the Cancel button showed while the run started').toBe(true);
-      await expect.poll(() => panel.getAttribute('data-run')).toBe('cancelled');
-      expect(await page.locator('[data-testid="segment-progress"]').count()).toBe(0);
-      expect(await overlayState(page)).toBe('shown');
-      expect(await page.locator('[data-testid="notices"] .notice.error').count()).toBe(0);
-    } finally {
-      saveLog('segment-model', log);
-    }
-  });
+          return false;
+        });
+        expect(cancelled, 'the Cancel button showed while the run started').toBe(true);
+        await expect.poll(() => panel.getAttribute('data-run')).toBe('cancelled');
+        expect(await page.locator('[data-testid="segment-progress"]').count()).toBe(0);
+        expect(await overlayState(page)).toBe('shown');
+        expect(await page.locator('[data-testid="notices"] .notice.error').count()).toBe(0);
+      } finally {
+        saveLog('segment-model', log);
+      }
+    },
+  );
 });

@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { PHANTOM_LABELS } from '../../src/phantom/labels';
-import { describeBrowser, launchBrowser, openApp, resultsDir, saveLog, screenshotPage, waitShown, type Browser } from './helpers/browser';
+import {
+  describeBrowser,
+  launchBrowser,
+  openApp,
+  resultsDir,
+  saveLog,
+  screenshotPage,
+  waitShown,
+  type Browser,
+} from './helpers/browser';
 import { decodePng, type Rgba } from './helpers/png';
 
 /**
@@ -22,10 +31,13 @@ function organPixels(img: Rgba): Map<string, { count: number; x: number; y: numb
   const acc = new Map<string, { count: number; sx: number; sy: number }>();
   const d = img.data;
   for (let i = 0; i < img.width * img.height; i++) {
-    const r = d[4 * i], g = d[4 * i + 1], b = d[4 * i + 2];
+    const r = d[4 * i],
+      g = d[4 * i + 1],
+      b = d[4 * i + 2];
     if (r + g + b < 90) continue; // background and deep shadow
     const c = chroma(r, g, b);
-    let best = '', bestD = 0.035;
+    let best = '',
+      bestD = 0.035;
     for (const ref of refs) {
       const dist = Math.hypot(c[0] - ref.c[0], c[1] - ref.c[1], c[2] - ref.c[2]);
       if (dist < bestD) [best, bestD] = [ref.name, dist];
@@ -38,17 +50,21 @@ function organPixels(img: Rgba): Map<string, { count: number; x: number; y: numb
     acc.set(best, a);
   }
   const out = new Map<string, { count: number; x: number; y: number }>();
-  for (const [name, a] of acc) out.set(name, { count: a.count, x: a.sx / a.count / img.width, y: a.sy / a.count / img.height });
+  for (const [name, a] of acc)
+    out.set(name, { count: a.count, x: a.sx / a.count / img.width, y: a.sy / a.count / img.height });
   return out;
 }
 
 async function view3d(page: Page, name: string): Promise<Rgba> {
   mkdirSync(resultsDir, { recursive: true });
-  const png = await page.locator('[data-testid="view-volume3d"] .viewport').screenshot({ path: join(resultsDir, `${name}-volume3d.png`) });
+  const png = await page
+    .locator('[data-testid="view-volume3d"] .viewport')
+    .screenshot({ path: join(resultsDir, `${name}-volume3d.png`) });
   return decodePng(png);
 }
 
-const frames = (page: Page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+const frames = (page: Page) =>
+  page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
 describeBrowser('3D surfaces of a label map', [], () => {
   let browser: Browser;
@@ -75,7 +91,8 @@ describeBrowser('3D surfaces of a label map', [], () => {
       await page.locator('[data-testid="camera-posterior"]').click();
       await frames(page);
       const top = organPixels(await view3d(page, 'surfaces-posterior'));
-      const summary = (m: Map<string, { count: number; x: number }>) => [...m].map(([n, v]) => `${n}:${v.count}@${v.x.toFixed(2)}`).join(' ');
+      const summary = (m: Map<string, { count: number; x: number }>) =>
+        [...m].map(([n, v]) => `${n}:${v.count}@${v.x.toFixed(2)}`).join(' ');
       const visible = (m: Map<string, { count: number }>) => [...m].filter(([, v]) => v.count > 300).map(([n]) => n);
       // Several organs, each in its own colour, from both sides.
       expect(visible(front).length, summary(front)).toBeGreaterThanOrEqual(4);
@@ -90,17 +107,27 @@ describeBrowser('3D surfaces of a label map', [], () => {
       expect(top.get('liver')!.x).toBeGreaterThan(top.get('spleen')!.x);
 
       // PNG screenshot of the 3D view, through the browser's download.
-      const [png] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="surface-screenshot"]').click()]);
+      const [png] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('[data-testid="surface-screenshot"]').click(),
+      ]);
       expect(png.suggestedFilename()).toBe('voxseg-3d.png');
       const pngBytes = readFileSync((await png.path())!);
       expect([...pngBytes.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
       expect(decodePng(pngBytes).width).toBeGreaterThan(100);
 
       // One binary STL with every segment: its triangle count is the panel's total.
-      const total = Number(((await page.locator('[data-testid="surface-summary"]').textContent()) ?? '').match(/([\d,]+) triangles/)![1].replace(/,/g, ''));
+      const total = Number(
+        ((await page.locator('[data-testid="surface-summary"]').textContent()) ?? '')
+          .match(/([\d,]+) triangles/)![1]
+          .replace(/,/g, ''),
+      );
       await page.locator('[data-testid="surface-format"]').selectOption('stl');
       await page.getByLabel('One file').check();
-      const [stl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="surface-export"]').click()]);
+      const [stl] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('[data-testid="surface-export"]').click(),
+      ]);
       expect(stl.suggestedFilename()).toBe('labels.stl');
       const stlBytes = readFileSync((await stl.path())!);
       const triangles = stlBytes.readUInt32LE(80);

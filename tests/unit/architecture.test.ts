@@ -20,7 +20,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkImports, isNodeBuiltin, listSources, type Exception, type Rules, type SourceFile } from './helpers/architecture';
+import {
+  checkImports,
+  isNodeBuiltin,
+  listSources,
+  type Exception,
+  type Rules,
+  type SourceFile,
+} from './helpers/architecture';
 import { scanImports } from './helpers/imports';
 import { repoRoot } from './helpers/shared';
 
@@ -38,7 +45,11 @@ const LAYERS: Rules['layers'] = {
 };
 
 const PACKAGES: Rules['packages'] = [
-  { what: 'Cornerstone3D', matches: (s) => /^@cornerstonejs\/(?!codec-|jpeg-lossless-decoder)/.test(s), only: ['src/viewer/'] },
+  {
+    what: 'Cornerstone3D',
+    matches: (s) => /^@cornerstonejs\/(?!codec-|jpeg-lossless-decoder)/.test(s),
+    only: ['src/viewer/'],
+  },
   { what: 'vtk.js', matches: (s) => /^@kitware\/vtk\.js(\/|$)/.test(s), only: ['src/viewer/'] },
   { what: 'onnxruntime-web', matches: (s) => /^onnxruntime-web(\/|$)/.test(s), only: ['src/inference/worker.ts'] },
   { what: 'onnxruntime-node', matches: (s) => /^onnxruntime-node(\/|$)/.test(s), only: ['src/cli/'] },
@@ -84,9 +95,9 @@ describe('architecture of src/', () => {
 describe('scanImports', () => {
   it('reads multi-line, type-only, re-exported, dynamic and URL references, with lines', () => {
     const text = [
-      "import {",
-      "  a,",
-      "  b,",
+      'import {',
+      '  a,',
+      '  b,',
       "} from './multi';",
       "import type { T } from '../core/types';",
       "import './side-effect.css';",
@@ -96,7 +107,7 @@ describe('scanImports', () => {
       "const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });",
       "const lazy = () => import('./lazy');",
       "const notAModule = new URL('index.json', base);",
-      "const hidden = (id: string) => import(id);",
+      'const hidden = (id: string) => import(id);',
     ].join('\n');
     expect(scanImports('src/x.ts', text)).toEqual([
       { specifier: './multi', kind: 'import', line: 4 },
@@ -111,11 +122,15 @@ describe('scanImports', () => {
   });
 
   it('ignores look-alikes in comments and strings, and reads Svelte scripts only', () => {
-    const ts = ["// import x from 'commented';", "/* export * from 'block'; */", "const s = \"import y from 'quoted'\";"].join('\n');
+    const ts = [
+      "// import x from 'commented';",
+      "/* export * from 'block'; */",
+      'const s = "import y from \'quoted\'";',
+    ].join('\n');
     expect(scanImports('src/y.ts', ts)).toEqual([]);
     const svelte = [
       '<script module lang="ts">',
-      "  export const x = 1;",
+      '  export const x = 1;',
       '</script>',
       '<script lang="ts">',
       "  import { Viewer } from '../viewer';",
@@ -132,10 +147,25 @@ describe('checkImports', () => {
   it('passes files that keep the rules', () => {
     const files = [
       fake('src/volume/a.ts', "import type { Volume } from '../core/types';"),
-      fake('src/viewer/b.ts', "import { RenderingEngine } from '@cornerstonejs/core';", "import { x } from '../volume/a';"),
+      fake(
+        'src/viewer/b.ts',
+        "import { RenderingEngine } from '@cornerstonejs/core';",
+        "import { x } from '../volume/a';",
+      ),
       fake('src/io/dicom/decode/c.ts', "import { decode } from '@cornerstonejs/codec-openjpeg/decodewasmjs';"),
-      fake('src/app/d.svelte', '<script lang="ts">', "  import { Viewer } from '../viewer';", "  import { load } from '../io/dicom';", '</script>'),
-      fake('src/cli/e.ts', "import { readFile } from 'node:fs/promises';", "import * as ort from 'onnxruntime-node';", "import pkg from '../../package.json';"),
+      fake(
+        'src/app/d.svelte',
+        '<script lang="ts">',
+        "  import { Viewer } from '../viewer';",
+        "  import { load } from '../io/dicom';",
+        '</script>',
+      ),
+      fake(
+        'src/cli/e.ts',
+        "import { readFile } from 'node:fs/promises';",
+        "import * as ort from 'onnxruntime-node';",
+        "import pkg from '../../package.json';",
+      ),
       fake('src/inference/worker.ts', "import * as ort from 'onnxruntime-web';"),
       fake('src/main.ts', "import App from './app/App.svelte';"),
     ];
@@ -152,7 +182,11 @@ describe('checkImports', () => {
       fake('src/volume/f.ts', "import { readFileSync } from 'fs';"),
       fake('src/app/g.ts', "const cs = await import('@cornerstonejs/tools');"),
       fake('src/inference/nnunet/convert-worker.ts', "import * as ort from 'onnxruntime-web';"),
-      fake('src/app/h.ts', "import * as ort from 'onnxruntime-node';", "import vtk from '@kitware/vtk.js/Rendering/Core/Actor';"),
+      fake(
+        'src/app/h.ts',
+        "import * as ort from 'onnxruntime-node';",
+        "import vtk from '@kitware/vtk.js/Rendering/Core/Actor';",
+      ),
       fake('src/cli/i.ts', "import { Viewer } from '../viewer/viewer';", "import { x } from '../../bench/lib/table';"),
       fake('src/widgets/j.ts', "import { x } from '../core/types';"),
     ];
@@ -180,6 +214,9 @@ describe('checkImports', () => {
     const exception = { file: 'src/io/b.ts', specifier: '../inference/manifest', reason: 'test' };
     const stale = { file: 'src/io/gone.ts', specifier: '../viewer', reason: 'test' };
     const files = [fake('src/io/b.ts', "import type { Manifest } from '../inference/manifest';")];
-    expect(checkImports(files, { ...RULES, exceptions: [exception, stale] })).toEqual({ violations: [], unusedExceptions: [stale] });
+    expect(checkImports(files, { ...RULES, exceptions: [exception, stale] })).toEqual({
+      violations: [],
+      unusedExceptions: [stale],
+    });
   });
 });

@@ -44,7 +44,11 @@ const loader: BrowserLoader = {
         }
       });
     });
-    const phases = { 'read+metadata': t1 - t0, createAndCacheVolume: t2 - t1, 'load (decode+copy)': performance.now() - t2 };
+    const phases = {
+      'read+metadata': t1 - t0,
+      createAndCacheVolume: t2 - t1,
+      'load (decode+copy)': performance.now() - t2,
+    };
     const dims = [...volume.dimensions] as [number, number, number];
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const vm = (volume as any).voxelManager;

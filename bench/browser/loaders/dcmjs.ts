@@ -23,7 +23,9 @@ let j2kDecoder: any;
 
 async function decoder() {
   if (!j2kDecoder) {
-    const mod = (await openJpegFactory({ locateFile: (f: string) => (f.endsWith('.wasm') ? openJpegWasmUrl : f) })) as any;
+    const mod = (await openJpegFactory({
+      locateFile: (f: string) => (f.endsWith('.wasm') ? openJpegWasmUrl : f),
+    })) as any;
     j2kDecoder = new mod.J2KDecoder();
   }
   return j2kDecoder;
@@ -66,7 +68,8 @@ async function pixelsOf(ts: string, ds: Record<string, any>): Promise<Slice['pix
     const info = dec.getFrameInfo();
     const out: Uint8Array = dec.getDecodedBuffer();
     const copy = out.slice(); // the wasm buffer is reused by the next decode
-    if (info.bitsPerSample > 8) return info.isSigned ? new Int16Array(copy.buffer, 0, n) : new Uint16Array(copy.buffer, 0, n);
+    if (info.bitsPerSample > 8)
+      return info.isSigned ? new Int16Array(copy.buffer, 0, n) : new Uint16Array(copy.buffer, 0, n);
     return info.isSigned ? new Int8Array(copy.buffer, 0, n) : new Uint8Array(copy.buffer, 0, n);
   }
   throw new Error(`dcmjs baseline: transfer syntax ${ts} not handled`);
@@ -120,14 +123,15 @@ const loader: BrowserLoader = {
     let hi = -Infinity;
     for (const s of slices) {
       if (!Number.isInteger(s.slope) || !Number.isInteger(s.intercept)) integral = false;
-      const range = s.pixels instanceof Int16Array ? [-32768, 32767] : s.pixels instanceof Uint16Array ? [0, 65535] : [-128, 255];
+      const range =
+        s.pixels instanceof Int16Array ? [-32768, 32767] : s.pixels instanceof Uint16Array ? [0, 65535] : [-128, 255];
       const a = range[0] * s.slope + s.intercept;
       const b = range[1] * s.slope + s.intercept;
       lo = Math.min(lo, a, b);
       hi = Math.max(hi, a, b);
     }
     // Int16 when the stored range, after rescale, fits (typical CT: 12-bit + intercept -1024).
-    const fitsInt16 = integral && (lo >= -32768 && hi <= 32767 || slices.every((s) => fitsAfterScan(s)));
+    const fitsInt16 = integral && ((lo >= -32768 && hi <= 32767) || slices.every((s) => fitsAfterScan(s)));
     const out = fitsInt16 ? new Int16Array(n * slices.length) : new Float32Array(n * slices.length);
     slices.forEach((s, k) => {
       const base = k * n;

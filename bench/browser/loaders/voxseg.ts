@@ -17,11 +17,23 @@ const loader: BrowserLoader = {
     const t0 = performance.now();
     const scan = await scanFiles(files.map((f) => blobSource(f)));
     const t1 = performance.now();
-    if (scan.series.length === 0) throw new Error(`no series: ${scan.rejected.slice(0, 3).map((r) => `${r.file}: ${r.reason}`).join('; ')}`);
+    if (scan.series.length === 0)
+      throw new Error(
+        `no series: ${scan.rejected
+          .slice(0, 3)
+          .map((r) => `${r.file}: ${r.reason}`)
+          .join('; ')}`,
+      );
     const { volume, warnings } = await loadSeries(scan.series[0]);
     const t2 = performance.now();
     const { dims, dtype } = volume.header;
-    return { dims: [dims[0], dims[1], dims[2]], dtype, voxels: () => volume.voxels, warnings, phases: { scanFiles: t1 - t0, loadSeries: t2 - t1 } };
+    return {
+      dims: [dims[0], dims[1], dims[2]],
+      dtype,
+      voxels: () => volume.voxels,
+      warnings,
+      phases: { scanFiles: t1 - t0, loadSeries: t2 - t1 },
+    };
   },
 };
 

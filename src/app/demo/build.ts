@@ -30,7 +30,8 @@ export function buildDemoFiles(options: DemoOptions, onProgress: (p: Progress) =
     studyDescription: 'voxseg demo',
     windowCenter: 40,
     windowWidth: 400,
-    onProgress: (p) => onProgress({ done: 0.8 + (0.2 * p.done) / p.total, total: 1, stage: 'Writing demo DICOM files' }),
+    onProgress: (p) =>
+      onProgress({ done: 0.8 + (0.2 * p.done) / p.total, total: 1, stage: 'Writing demo DICOM files' }),
   });
   const voxels = labels.voxels as Uint8Array;
   return { files, truth: { header: labels.header, voxels, table: labelTable, voxelsPerLabel: countLabels(voxels) } };

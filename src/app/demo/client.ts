@@ -24,18 +24,34 @@ export interface DemoStudy {
 
 function toTruth(t: DemoTruthMessage): DemoTruth {
   const { dims, spacing, origin, direction, metadata } = t.header;
-  const labels = createVolume({ dims: [...dims], spacing: [...spacing], origin: [...origin], direction: [...direction], metadata, voxels: t.voxels });
+  const labels = createVolume({
+    dims: [...dims],
+    spacing: [...spacing],
+    origin: [...origin],
+    direction: [...direction],
+    metadata,
+    voxels: t.voxels,
+  });
   return { labels, table: t.table, voxelsPerLabel: t.voxelsPerLabel };
 }
 
 let rpc: RpcClient<DemoApi> | undefined;
 
 /** Generate the demo phantom as DICOM files and its true labels (in a worker, so the page stays responsive). */
-export async function generateDemo(onProgress?: (p: Progress) => void, options: DemoOptions = DEMO_OPTIONS): Promise<DemoStudy> {
-  rpc ??= new RpcClient(() => new Worker(new URL('./demo.worker.ts', import.meta.url), { type: 'module', name: 'voxseg-demo' }), {
-    name: 'demo worker',
-    failure: 'invalid-volume',
-  });
+export async function generateDemo(
+  onProgress?: (p: Progress) => void,
+  options: DemoOptions = DEMO_OPTIONS,
+): Promise<DemoStudy> {
+  rpc ??= new RpcClient(
+    () => new Worker(new URL('./demo.worker.ts', import.meta.url), { type: 'module', name: 'voxseg-demo' }),
+    {
+      name: 'demo worker',
+      failure: 'invalid-volume',
+    },
+  );
   const { files, truth } = await rpc.call('generate', options, { onEvent: onProgress });
-  return { files: files.map((f) => blobSource(new Blob([f.bytes as Uint8Array<ArrayBuffer>]), f.name)), truth: toTruth(truth) };
+  return {
+    files: files.map((f) => blobSource(new Blob([f.bytes as Uint8Array<ArrayBuffer>]), f.name)),
+    truth: toTruth(truth),
+  };
 }

@@ -30,7 +30,12 @@ export function linkAutosave(journal: Journal, source: WorkspaceSource, notices:
       ws.events.on('segmentation', (seg) => seg && journal.start(seg)),
       ws.events.on('committed', ({ entry, dir, structure }) => {
         const seg = ws.seg;
-        if (seg) journal.append(seg, entry.voxels.map((v) => ({ layer: v.layer, diff: v.diff, dir })), structure);
+        if (seg)
+          journal.append(
+            seg,
+            entry.voxels.map((v) => ({ layer: v.layer, diff: v.diff, dir })),
+            structure,
+          );
       }),
     ];
     if (ws.seg) journal.start(ws.seg);

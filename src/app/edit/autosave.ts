@@ -86,7 +86,10 @@ function openDb(): Promise<IDBDatabase> {
 
 function encodeLayer(layer: Volume): LayerRecord {
   const v = layer.voxels as LabelArray;
-  return { dtype: v instanceof Uint16Array ? 'uint16' : 'uint8', bytes: encodeDiff(diffArrays(null, v, layer.header.dims as [number, number, number])) };
+  return {
+    dtype: v instanceof Uint16Array ? 'uint16' : 'uint8',
+    bytes: encodeDiff(diffArrays(null, v, layer.header.dims as [number, number, number])),
+  };
 }
 
 function plainSegments(segments: readonly Segment[]): Segment[] {
@@ -148,14 +151,19 @@ export class Autosave {
   async find(study: Volume): Promise<SavedSession | null> {
     if (!Autosave.available()) return null;
     const db = await this.open();
-    return ((await request(db.transaction('sessions').objectStore('sessions').get(studyKey(study)))) as SavedSession | undefined) ?? null;
+    return (
+      ((await request(db.transaction('sessions').objectStore('sessions').get(studyKey(study)))) as
+        SavedSession | undefined) ?? null
+    );
   }
 
   /** Rebuild the saved segmentation of `study` (base + journal). */
   async load(study: Volume): Promise<Segmentation | null> {
     const db = await this.open();
     const key = studyKey(study);
-    const records = (await request(db.transaction('records').objectStore('records').index('key').getAll(key))) as JournalRecord[];
+    const records = (await request(
+      db.transaction('records').objectStore('records').index('key').getAll(key),
+    )) as JournalRecord[];
     records.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
     let baseAt = -1;
     records.forEach((r, i) => r.base && (baseAt = i));
@@ -171,7 +179,13 @@ export class Autosave {
       for (const s of r.steps ?? []) if (layers[s.layer]) applyDiff(layers[s.layer], decodeDiff(s.bytes), s.dir);
       segments = r.segments;
     }
-    const volumes = layers.map((voxels) => ({ header: { ...study.header, dtype: voxels instanceof Uint16Array ? 'uint16' : 'uint8', metadata: {} }, voxels }) as Volume);
+    const volumes = layers.map(
+      (voxels) =>
+        ({
+          header: { ...study.header, dtype: voxels instanceof Uint16Array ? 'uint16' : 'uint8', metadata: {} },
+          voxels,
+        }) as Volume,
+    );
     return Segmentation.fromLabels(study, volumes, segments);
   }
 

@@ -83,7 +83,12 @@ export class Overlay {
    * Show label layers over the image on screen (replacing what was there); errors go to the
    * banner. The layers are shown in place: edits to their voxels show after `modified`.
    */
-  private async display(layers: readonly Volume[], segments: readonly SegmentInfo[], title: string, note: string): Promise<boolean> {
+  private async display(
+    layers: readonly Volume[],
+    segments: readonly SegmentInfo[],
+    title: string,
+    note: string,
+  ): Promise<boolean> {
     const viewer = this.view.viewer;
     if (!viewer || layers.length === 0) return false;
     const gen = ++this.generation;
@@ -95,7 +100,10 @@ export class Overlay {
     this.status = 'rendering';
     try {
       void viewer.setLabelOpacity(this.opacity);
-      await viewer.showLabels(layers, segments.map(({ value, name, color, layer }) => ({ value, name, color, layer })));
+      await viewer.showLabels(
+        layers,
+        segments.map(({ value, name, color, layer }) => ({ value, name, color, layer })),
+      );
       if (gen !== this.generation) return false;
       this.status = 'shown';
       return true;
@@ -118,7 +126,11 @@ export class Overlay {
       const hidden = (s as { visible?: boolean }).visible === false;
       if (hidden !== this.hidden.has(s.value)) this.setSegmentVisible(s.value, !hidden);
     }
-    return this.view.viewer?.recolorLabels(segments.map(({ value, name, color, layer }) => ({ value, name, color, layer }))) ?? Promise.resolve();
+    return (
+      this.view.viewer?.recolorLabels(
+        segments.map(({ value, name, color, layer }) => ({ value, name, color, layer })),
+      ) ?? Promise.resolve()
+    );
   }
 
   /** Remove the overlay. */

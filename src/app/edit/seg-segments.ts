@@ -10,7 +10,10 @@ import { countLabels } from '../../volume/labels';
 import { segmentColor, type LayeredSegment } from '../../volume/segments';
 
 /** SEG segments numbered 1..n in list order, and where each one's voxels are. */
-export function toSegSegments(segments: readonly LayeredSegment[]): { segSegments: SegSegment[]; entries: SegLayerEntry[] } {
+export function toSegSegments(segments: readonly LayeredSegment[]): {
+  segSegments: SegSegment[];
+  entries: SegLayerEntry[];
+} {
   const segSegments: SegSegment[] = [];
   const entries: SegLayerEntry[] = [];
   segments.forEach((s, i) => {
@@ -23,7 +26,9 @@ export function toSegSegments(segments: readonly LayeredSegment[]): { segSegment
       category: s.category ?? codes.category,
       type: s.type ?? codes.type,
       // A segment's own type keeps its own modifier (or none); a guessed type brings the guess's.
-      ...((s.type ? s.typeModifier : codes.typeModifier) ? { typeModifier: s.type ? s.typeModifier : codes.typeModifier } : {}),
+      ...((s.type ? s.typeModifier : codes.typeModifier)
+        ? { typeModifier: s.type ? s.typeModifier : codes.typeModifier }
+        : {}),
       algorithmType: s.algorithm === 'AUTOMATIC' && s.edited ? 'SEMIAUTOMATIC' : s.algorithm,
       algorithmName: s.algorithm === 'MANUAL' ? undefined : (s.algorithmName ?? 'voxseg'),
     });
@@ -38,21 +43,23 @@ export function fromSegSegments(segments: readonly SegSegment[], where: readonly
   return segments.flatMap((s, i) => {
     const at = where.find((w) => w.number === s.number);
     if (!at) return [];
-    return [{
-      value: at.value,
-      layer: at.layer,
-      name: s.label || `Segment ${s.number}`,
-      color: s.color ? ([...s.color] as [number, number, number]) : segmentColor(i),
-      category: s.category,
-      type: s.type,
-      ...(s.typeModifier ? { typeModifier: s.typeModifier } : {}),
-      algorithm: s.algorithmType,
-      algorithmName: s.algorithmName,
-      createdAt: now,
-      edited: false,
-      visible: true,
-      locked: false,
-    }];
+    return [
+      {
+        value: at.value,
+        layer: at.layer,
+        name: s.label || `Segment ${s.number}`,
+        color: s.color ? ([...s.color] as [number, number, number]) : segmentColor(i),
+        category: s.category,
+        type: s.type,
+        ...(s.typeModifier ? { typeModifier: s.typeModifier } : {}),
+        algorithm: s.algorithmType,
+        algorithmName: s.algorithmName,
+        createdAt: now,
+        edited: false,
+        visible: true,
+        locked: false,
+      },
+    ];
   });
 }
 
@@ -66,7 +73,9 @@ export function labelTableJson(segments: readonly LayeredSegment[]): string {
       color: [...s.color] as [number, number, number],
       category: s.category ?? codes.category,
       type: s.type ?? codes.type,
-      ...((s.type ? s.typeModifier : codes.typeModifier) ? { typeModifier: s.type ? s.typeModifier : codes.typeModifier } : {}),
+      ...((s.type ? s.typeModifier : codes.typeModifier)
+        ? { typeModifier: s.type ? s.typeModifier : codes.typeModifier }
+        : {}),
       algorithmType: s.algorithm,
       algorithmName: s.algorithmName,
       layer: s.layer ?? 0,
@@ -98,7 +107,9 @@ export async function segmentsFromTable(labels: Volume, json: string | null, nam
       locked: false,
     }));
   }
-  const values = Object.keys(countLabels(labels.voxels)).map(Number).filter((v) => v > 0);
+  const values = Object.keys(countLabels(labels.voxels))
+    .map(Number)
+    .filter((v) => v > 0);
   return values.map((v, i) => ({
     value: v,
     layer: 0,

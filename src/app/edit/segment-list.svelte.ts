@@ -154,7 +154,8 @@ export class SegmentList {
 
   private refreshSegments(): void {
     this.segments = this.seg ? [...this.seg.segments] : [];
-    if (this.active !== null && !this.segments.some((s) => s.value === this.active)) this.active = this.segments[0]?.value ?? null;
+    if (this.active !== null && !this.segments.some((s) => s.value === this.active))
+      this.active = this.segments[0]?.value ?? null;
   }
 
   private refreshHistory(): void {
@@ -173,7 +174,8 @@ export class SegmentList {
     this.statsTimer = setTimeout(() => {
       const seg = this.seg;
       const value = this.active;
-      this.stats = seg && value !== null && seg.segments.some((x) => x.value === value) ? seg.statistics(value, seg.study) : null;
+      this.stats =
+        seg && value !== null && seg.segments.some((x) => x.value === value) ? seg.statistics(value, seg.study) : null;
     }, 150);
   }
 }

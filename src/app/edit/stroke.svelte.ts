@@ -102,20 +102,39 @@ export class StrokeController {
     this.lastAxis = axis;
     const erase = t.tool === 'eraser' || p.alt;
     if (value === null && !(erase && t.tool !== 'scissors')) {
-      this.notices.push({ level: 'warning', title: 'No segment selected', message: 'Add a segment or pick one in the list before drawing.' });
+      this.notices.push({
+        level: 'warning',
+        title: 'No segment selected',
+        message: 'Add a segment or pick one in the list before drawing.',
+      });
       return;
     }
     const target = value === null ? undefined : seg.segment(value);
     if (target?.locked && !(t.tool === 'eraser' && p.alt)) {
-      this.notices.push({ level: 'warning', title: `${target.name} is locked`, message: 'Unlock it in the segment list (or press L) to edit it.' });
+      this.notices.push({
+        level: 'warning',
+        title: `${target.name} is locked`,
+        message: 'Unlock it in the segment list (or press L) to edit it.',
+      });
       return;
     }
     if (t.tool === 'fill') {
       const threshold = t.fillInRange ? ([...t.threshold] as [number, number]) : undefined;
-      this.list.apply('Fill', (s) => s.fill(ijk.map(Math.round) as Vec3, erase ? 0 : value!, { plane: t.mode3d ? undefined : axis, threshold }));
+      this.list.apply('Fill', (s) =>
+        s.fill(ijk.map(Math.round) as Vec3, erase ? 0 : value!, { plane: t.mode3d ? undefined : axis, threshold }),
+      );
       return;
     }
-    this.drag = { tool: t.tool, view: p.view, axis, erase, eraseAny: t.tool === 'eraser' && p.alt, last: ijk, start: ijk, startPx: { x: p.x, y: p.y } };
+    this.drag = {
+      tool: t.tool,
+      view: p.view,
+      axis,
+      erase,
+      eraseAny: t.tool === 'eraser' && p.alt,
+      last: ijk,
+      start: ijk,
+      startPx: { x: p.x, y: p.y },
+    };
     if (t.tool === 'scissors') return;
     this.source.workspace?.beginStroke(erase ? 'Erase' : t.tool === 'threshold' ? 'Threshold brush' : 'Brush', p.view);
     this.dab(seg, ijk);
@@ -141,7 +160,9 @@ export class StrokeController {
       this.pointerCursor = { view: p.view, x: p.x, y: p.y, r: 0 };
       const value = this.list.active ?? 0;
       const shape = this.scissorsShape(seg, d, ijk);
-      this.list.apply(d.erase ? 'Scissors (erase)' : 'Scissors', (s) => s.scissors(shape, d.erase ? 'erase' : 'fill', value));
+      this.list.apply(d.erase ? 'Scissors (erase)' : 'Scissors', (s) =>
+        s.scissors(shape, d.erase ? 'erase' : 'fill', value),
+      );
       return;
     }
     this.move(seg, ijk);
@@ -154,9 +175,10 @@ export class StrokeController {
     const t = this.tools;
     const active = this.list.active;
     try {
-      const shape = t.mode3d ? ({ kind: 'sphere', center, radiusMm: t.radiusMm } as const) : ({ kind: 'circle', center, radiusMm: t.radiusMm, axis: d.axis } as const);
-      if (d.erase)
-        seg.erase(shape, d.eraseAny || active === null ? {} : { only: active });
+      const shape = t.mode3d
+        ? ({ kind: 'sphere', center, radiusMm: t.radiusMm } as const)
+        : ({ kind: 'circle', center, radiusMm: t.radiusMm, axis: d.axis } as const);
+      if (d.erase) seg.erase(shape, d.eraseAny || active === null ? {} : { only: active });
       else seg.paint(shape, active!, d.tool === 'threshold' ? { threshold: [...t.threshold] as [number, number] } : {});
     } catch (err) {
       this.drag = null;

@@ -26,7 +26,11 @@ export function nearestAxis(study: Pick<Volume['header'], 'direction'>, normal: 
  * radius apart in millimetres, so that a fast drag still paints a continuous stroke.
  */
 export function dabsAlong(from: Readonly<Vec3>, to: Readonly<Vec3>, spacing: Readonly<Vec3>, radiusMm: number): Vec3[] {
-  const dist = Math.hypot((to[0] - from[0]) * spacing[0], (to[1] - from[1]) * spacing[1], (to[2] - from[2]) * spacing[2]);
+  const dist = Math.hypot(
+    (to[0] - from[0]) * spacing[0],
+    (to[1] - from[1]) * spacing[1],
+    (to[2] - from[2]) * spacing[2],
+  );
   const steps = Math.max(1, Math.ceil(dist / Math.max(0.25, radiusMm / 2)));
   const out: Vec3[] = [];
   for (let s = 1; s <= steps; s++) {
@@ -48,7 +52,8 @@ export function unionBox(a: IndexBox | null, b: IndexBox | null): IndexBox | nul
 /** Voxels per label value over every layer (one pass). */
 export function countAll(layers: readonly Volume[]): Map<number, number> {
   const out = new Map<number, number>();
-  for (const l of layers) for (const [v, n] of Object.entries(countLabels(l.voxels))) out.set(Number(v), (out.get(Number(v)) ?? 0) + n);
+  for (const l of layers)
+    for (const [v, n] of Object.entries(countLabels(l.voxels))) out.set(Number(v), (out.get(Number(v)) ?? 0) + n);
   return out;
 }
 
@@ -56,7 +61,11 @@ export function countAll(layers: readonly Volume[]): Map<number, number> {
  * `counts` after `entry` was applied (`dir` 'after') or undone ('before'): each run moves its
  * length from one value to the other. Cost: the number of runs, not voxels.
  */
-export function countsAfter(counts: ReadonlyMap<number, number>, entry: HistoryEntry, dir: 'before' | 'after'): Map<number, number> {
+export function countsAfter(
+  counts: ReadonlyMap<number, number>,
+  entry: HistoryEntry,
+  dir: 'before' | 'after',
+): Map<number, number> {
   const out = new Map(counts);
   for (const { diff } of entry.voxels) {
     const from = dir === 'after' ? diff.before : diff.after;

@@ -20,7 +20,8 @@ export class ToolSettings {
 
   /** Pick a tool (scissors again toggles rectangle / circle); the views edit unless it is Navigate. */
   setTool(tool: ToolName): void {
-    if (tool === 'scissors' && this.tool === 'scissors') this.scissorsShape = this.scissorsShape === 'rect' ? 'circle' : 'rect';
+    if (tool === 'scissors' && this.tool === 'scissors')
+      this.scissorsShape = this.scissorsShape === 'rect' ? 'circle' : 'rect';
     this.tool = tool;
     this.view.viewer?.setEditing(tool !== 'navigate');
   }

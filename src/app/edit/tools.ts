@@ -17,7 +17,12 @@ export const TOOLS: readonly ToolInfo[] = [
   { name: 'eraser', label: 'Eraser', key: 'E', hint: 'Erase the active segment (Alt: any unlocked)' },
   { name: 'threshold', label: 'Threshold', key: 'T', hint: 'Paint only voxels inside the intensity range' },
   { name: 'fill', label: 'Fill', key: 'F', hint: 'Fill the connected region under the click' },
-  { name: 'scissors', label: 'Scissors', key: 'X', hint: 'Drag a shape: fill it (Alt: erase); X again: rectangle/circle' },
+  {
+    name: 'scissors',
+    label: 'Scissors',
+    key: 'X',
+    hint: 'Drag a shape: fill it (Alt: erase); X again: rectangle/circle',
+  },
 ];
 
 /** Commands with a shortcut besides the tools. */

@@ -74,7 +74,11 @@ export class Transfer {
       at.ws.restore(seg, offer.savedAt);
       this.message = `Restored ${seg.segments.length} segments saved ${new Date(offer.savedAt).toLocaleString()}`;
     } catch (err) {
-      this.notices.push({ level: 'error', title: 'Could not restore the saved segmentation', message: errorMessage(err) });
+      this.notices.push({
+        level: 'error',
+        title: 'Could not restore the saved segmentation',
+        message: errorMessage(err),
+      });
     }
   }
 
@@ -117,7 +121,10 @@ export class Transfer {
         names.push(name);
       });
       const table = `${base}-labels.json`;
-      downloadBlob(new Blob([labelTableJson(seg.segments as readonly LayeredSegment[])], { type: 'application/json' }), table);
+      downloadBlob(
+        new Blob([labelTableJson(seg.segments as readonly LayeredSegment[])], { type: 'application/json' }),
+        table,
+      );
       this.message = `Saved ${[...names, table].join(', ')}`;
     });
   }
@@ -133,13 +140,36 @@ export class Transfer {
         const { alignToGrid } = await import('../../io/seg/index');
         const labels = alignToGrid(readNifti(new Uint8Array(await nifti.arrayBuffer()), nifti.name), study, nifti.name);
         const meta = await segmentsFromTable(labels, json ? await json.text() : null, json?.name);
-        if (!this.editor.show({ study, labels, segments: meta, voxelsPerLabel: {}, title: nifti.name, note: 'Imported NIfTI label map', meta })) return;
+        if (
+          !this.editor.show({
+            study,
+            labels,
+            segments: meta,
+            voxelsPerLabel: {},
+            title: nifti.name,
+            note: 'Imported NIfTI label map',
+            meta,
+          })
+        )
+          return;
         this.message = `Imported ${nifti.name}: ${meta.length} segments`;
       } else if (dicom) {
         const { readSeg } = await import('../../io/seg/index');
         const result = readSeg(new Uint8Array(await dicom.arrayBuffer()), study, dicom.name);
         const meta = fromSegSegments(result.segments, result.segmentLayer);
-        if (!this.editor.show({ study, labels: result.layers[0], layers: result.layers, segments: meta, voxelsPerLabel: {}, title: dicom.name, note: 'Imported DICOM SEG', meta })) return;
+        if (
+          !this.editor.show({
+            study,
+            labels: result.layers[0],
+            layers: result.layers,
+            segments: meta,
+            voxelsPerLabel: {},
+            title: dicom.name,
+            note: 'Imported DICOM SEG',
+            meta,
+          })
+        )
+          return;
         this.message = `Imported ${dicom.name}: ${meta.length} segments in ${result.layers.length} layer(s)${result.warnings.length ? ` — ${result.warnings.join('; ')}` : ''}`;
       } else throw new VoxsegError('usage', 'pick a DICOM SEG file or a .nii/.nii.gz label map');
     });

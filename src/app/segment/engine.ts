@@ -7,9 +7,18 @@ import { InferenceClient } from '../../inference/client';
 import { NnunetConverter } from '../../inference/nnunet/convert-client';
 
 export function createInferenceClient(): InferenceClient {
-  return new InferenceClient(() => new Worker(new URL('../../inference/worker.ts', import.meta.url), { type: 'module', name: 'voxseg-inference' }));
+  return new InferenceClient(
+    () =>
+      new Worker(new URL('../../inference/worker.ts', import.meta.url), { type: 'module', name: 'voxseg-inference' }),
+  );
 }
 
 export function createConverter(): NnunetConverter {
-  return new NnunetConverter(() => new Worker(new URL('../../inference/nnunet/convert-worker.ts', import.meta.url), { type: 'module', name: 'voxseg-nnunet-import' }));
+  return new NnunetConverter(
+    () =>
+      new Worker(new URL('../../inference/nnunet/convert-worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'voxseg-nnunet-import',
+      }),
+  );
 }

@@ -42,7 +42,10 @@ export class Importer {
   constructor(
     private readonly notices: Notices,
     private readonly segmenter: Segmenter,
-    private readonly deps: { openStore?: () => Promise<ModelStore | null>; createConverter?: () => NnunetConverter } = {},
+    private readonly deps: {
+      openStore?: () => Promise<ModelStore | null>;
+      createConverter?: () => NnunetConverter;
+    } = {},
   ) {}
 
   get busy(): boolean {
@@ -67,8 +70,15 @@ export class Importer {
     try {
       const { models, problems } = await store.list();
       this.segmenter.add(models.map((m) => this.choiceOf(m, store.kind)));
-      for (const p of problems) this.notices.push({ level: 'warning', title: 'A stored model could not be listed', file: p.id, message: p.message });
-      if (models.length && typeof globalThis.navigator?.storage?.persisted === 'function') this.persisted = await navigator.storage.persisted().catch(() => null);
+      for (const p of problems)
+        this.notices.push({
+          level: 'warning',
+          title: 'A stored model could not be listed',
+          file: p.id,
+          message: p.message,
+        });
+      if (models.length && typeof globalThis.navigator?.storage?.persisted === 'function')
+        this.persisted = await navigator.storage.persisted().catch(() => null);
     } catch (err) {
       console.warn(`stored models could not be listed: ${errorMessage(err)}`);
     }
@@ -101,15 +111,28 @@ export class Importer {
       if (abort.signal.aborted) return;
       this.status = 'saving';
       this.progress = { stage: 'Keeping the model in this browser', done: 0, total: 0 };
-      const info: Omit<ImportInfo, 'onnxBytes'> = { source: source.name, importedAt: new Date().toISOString(), notes: out.notes, cost: out.cost, webgpuBlockers: out.webgpuBlockers };
+      const info: Omit<ImportInfo, 'onnxBytes'> = {
+        source: source.name,
+        importedAt: new Date().toISOString(),
+        notes: out.notes,
+        cost: out.cost,
+        webgpuBlockers: out.webgpuBlockers,
+      };
       const store = await this.openStore();
       let choice: ModelChoice | null = null;
       if (store) {
         await this.askPersistence();
         try {
-          choice = this.choiceOf(await store.save({ manifest: out.manifest, onnx: out.onnx, license: out.license, info }), store.kind);
+          choice = this.choiceOf(
+            await store.save({ manifest: out.manifest, onnx: out.onnx, license: out.license, info }),
+            store.kind,
+          );
         } catch (err) {
-          this.report('warning', `${out.manifest.name} was converted but could not be kept in this browser; it works until you close the tab`, err);
+          this.report(
+            'warning',
+            `${out.manifest.name} was converted but could not be kept in this browser; it works until you close the tab`,
+            err,
+          );
         }
       } else {
         this.notices.push({
@@ -137,7 +160,10 @@ export class Importer {
 
   /** Picked files that are no model at all: say what a model looks like. */
   notAModel(names: readonly string[]): void {
-    const shown = names.slice(0, 3).map((n) => n.slice(n.lastIndexOf('/') + 1)).join(', ');
+    const shown = names
+      .slice(0, 3)
+      .map((n) => n.slice(n.lastIndexOf('/') + 1))
+      .join(', ');
     this.notices.push({
       level: 'error',
       title: 'Not a model',
@@ -198,11 +224,23 @@ export class Importer {
     return { key, entry, imported };
   }
 
-  private sessionChoice(manifest: ModelEntry['manifest'], onnx: Uint8Array, license: string | undefined, info: ImportInfo): ModelChoice {
+  private sessionChoice(
+    manifest: ModelEntry['manifest'],
+    onnx: Uint8Array,
+    license: string | undefined,
+    info: ImportInfo,
+  ): ModelChoice {
     const key = `imported/${manifest.id}`;
     this.revoke(key);
-    const bytes = onnx.byteOffset === 0 && onnx.byteLength === onnx.buffer.byteLength ? (onnx.buffer as ArrayBuffer) : onnx.slice().buffer;
-    return { key, entry: { manifest, model: { bytes }, origin: 'imported' }, imported: { info, license, bytes: onnx.byteLength, storage: null } };
+    const bytes =
+      onnx.byteOffset === 0 && onnx.byteLength === onnx.buffer.byteLength
+        ? (onnx.buffer as ArrayBuffer)
+        : onnx.slice().buffer;
+    return {
+      key,
+      entry: { manifest, model: { bytes }, origin: 'imported' },
+      imported: { info, license, bytes: onnx.byteLength, storage: null },
+    };
   }
 
   private revoke(key: string): void {

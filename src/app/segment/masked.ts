@@ -23,7 +23,10 @@ export interface MaskedImage {
  * "t1_crop.nii.gz" -> "t1_crop_brain.nii.gz"; any character a file system may refuse becomes "_".
  */
 export function maskedFileName(series: string): string {
-  const stem = series.replace(/\.nii(\.gz)?$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[_.]+|[_.]+$/g, '');
+  const stem = series
+    .replace(/\.nii(\.gz)?$/i, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[_.]+|[_.]+$/g, '');
   return `${stem || 'image'}_brain.nii.gz`;
 }
 

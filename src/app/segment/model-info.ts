@@ -40,7 +40,8 @@ const times = (v: Readonly<Vec3>, f: (x: number) => string) => v.map(f).join(' �
 
 export function modelFacts(m: ModelManifest): ModelFacts {
   const pre = m.preprocessing;
-  if (pre.mode === 'whole-volume') return { spacing: `${times(pre.conform.spacing, mm)} mm`, patch: `${times(pre.conform.dims, String)} (conformed)` };
+  if (pre.mode === 'whole-volume')
+    return { spacing: `${times(pre.conform.spacing, mm)} mm`, patch: `${times(pre.conform.dims, String)} (conformed)` };
   const facts: ModelFacts = {
     spacing: `${times(pre.spacing, mm)} mm`,
     patch: times(pre.patch, String),
@@ -48,7 +49,11 @@ export function modelFacts(m: ModelManifest): ModelFacts {
   };
   const on = pre.mirrorAxes ?? [];
   const allowed = pre.mode === 'nnunet' ? pre.allowedMirrorAxes : [];
-  facts.mirroring = on.length ? `on: ${on.map((a) => AXES[a]).join(', ')} (${2 ** on.length}× the time)` : allowed.length ? `off (the model allows ${allowed.map((a) => AXES[a]).join(', ')})` : 'off';
+  facts.mirroring = on.length
+    ? `on: ${on.map((a) => AXES[a]).join(', ')} (${2 ** on.length}× the time)`
+    : allowed.length
+      ? `off (the model allows ${allowed.map((a) => AXES[a]).join(', ')})`
+      : 'off';
   // The importer names the folds in the provenance: "... (fold 0, fold 1, checkpoint_final.pth)".
   const folds = /\(((?:fold \d+|all)(?:, (?:fold \d+|all))*), checkpoint_\w+\.pth\)/.exec(m.provenance.source);
   if (folds) {
@@ -64,13 +69,19 @@ export function modelFacts(m: ModelManifest): ModelFacts {
  * about 1.2 GB".
  */
 export function estimateText(e: RunEstimate, threads: number, webgpu: boolean): string {
-  const parts = [`model grid ${e.modelGrid.join(' × ')}, ${e.tiles} tile${e.tiles === 1 ? '' : 's'}${e.passes > 1 ? ` × ${e.passes} mirrored passes` : ''}`];
+  const parts = [
+    `model grid ${e.modelGrid.join(' × ')}, ${e.tiles} tile${e.tiles === 1 ? '' : 's'}${e.passes > 1 ? ` × ${e.passes} mirrored passes` : ''}`,
+  ];
   if (e.seconds) {
     const wasm = `about ${formatSeconds(e.seconds.wasm)} on WASM (${threads} thread${threads === 1 ? '' : 's'})`;
-    const prep = e.prepSeconds >= 1 ? ` (each with about ${formatSeconds(e.prepSeconds)} of resampling before and after)` : '';
+    const prep =
+      e.prepSeconds >= 1 ? ` (each with about ${formatSeconds(e.prepSeconds)} of resampling before and after)` : '';
     parts.push(`${webgpu ? `${wasm}, ${formatSeconds(e.seconds.webgpu)} on WebGPU` : wasm}${prep}`);
   }
-  const heap = e.sessionBytes > 2 ** 32 ? ' (the model and one patch need more than the 4 GiB WASM can address: use WebGPU or the command line)' : '';
+  const heap =
+    e.sessionBytes > 2 ** 32
+      ? ' (the model and one patch need more than the 4 GiB WASM can address: use WebGPU or the command line)'
+      : '';
   parts.push(`memory about ${formatBytes(e.peakBytes)}${heap}`);
   return parts.join('; ');
 }
@@ -78,6 +89,11 @@ export function estimateText(e: RunEstimate, threads: number, webgpu: boolean): 
 /** "950", "21.6 k", "31.2 M", "1.4 G" (model sizes and operation counts). */
 export function quantity(n: number): string {
   if (!Number.isFinite(n)) return '—';
-  for (const [unit, f] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) if (n >= f) return `${(n / f).toFixed(n >= 100 * f ? 0 : 1)} ${unit}`;
+  for (const [unit, f] of [
+    ['G', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ] as const)
+    if (n >= f) return `${(n / f).toFixed(n >= 100 * f ? 0 : 1)} ${unit}`;
   return String(Math.round(n));
 }

@@ -36,7 +36,11 @@ export interface DirectoryLike {
 export interface FileHandleLike {
   readonly kind: 'file';
   getFile(): Promise<Blob & { lastModified?: number }>;
-  createWritable(): Promise<{ write(data: Blob | Uint8Array | string): Promise<void>; close(): Promise<void>; abort?(): Promise<void> }>;
+  createWritable(): Promise<{
+    write(data: Blob | Uint8Array | string): Promise<void>;
+    close(): Promise<void>;
+    abort?(): Promise<void>;
+  }>;
 }
 
 /** The subset of a Cache the fallback uses. */
@@ -130,7 +134,10 @@ export class ModelStore {
         const onnx = files.get(MODEL);
         if (!onnx || !info || onnx.size !== info.onnxBytes) {
           await this.backend.remove(id);
-          out.problems.push({ id, message: `the stored model was incomplete (${!onnx ? `no ${MODEL}` : !info ? `no ${INFO}` : `${MODEL} has ${onnx.size} bytes, ${info.onnxBytes} were written`}) and was removed` });
+          out.problems.push({
+            id,
+            message: `the stored model was incomplete (${!onnx ? `no ${MODEL}` : !info ? `no ${INFO}` : `${MODEL} has ${onnx.size} bytes, ${info.onnxBytes} were written`}) and was removed`,
+          });
           continue;
         }
         const licenseFile = files.get(LICENSE);
@@ -149,7 +156,12 @@ export class ModelStore {
    * Store a finished conversion under its manifest id (replacing a model with the same id).
    * On any failure nothing of it is left; quota errors say how much space there is.
    */
-  async save(model: { manifest: ModelManifest; onnx: Uint8Array; license?: string; info: Omit<ImportInfo, 'onnxBytes'> }): Promise<StoredModel> {
+  async save(model: {
+    manifest: ModelManifest;
+    onnx: Uint8Array;
+    license?: string;
+    info: Omit<ImportInfo, 'onnxBytes'>;
+  }): Promise<StoredModel> {
     const id = model.manifest.id;
     const info: ImportInfo = { ...model.info, onnxBytes: model.onnx.byteLength };
     const manifestText = JSON.stringify(model.manifest, null, 2);
@@ -175,9 +187,15 @@ export class ModelStore {
 
   private async storageError(err: unknown, need: number, name: string): Promise<VoxsegError> {
     const quota = (err as { name?: string })?.name === 'QuotaExceededError' || /quota/i.test(errorMessage(err));
-    if (!quota) return new VoxsegError('unreadable', `could not keep ${name} in the browser's storage (${errorMessage(err)})`, { cause: err });
+    if (!quota)
+      return new VoxsegError('unreadable', `could not keep ${name} in the browser's storage (${errorMessage(err)})`, {
+        cause: err,
+      });
     const est = await this.opts.estimate?.().catch(() => undefined);
-    const free = est?.quota !== undefined && est.usage !== undefined ? ` ${mb(Math.max(0, est.quota - est.usage))} of ${mb(est.quota)} are free for this site;` : '';
+    const free =
+      est?.quota !== undefined && est.usage !== undefined
+        ? ` ${mb(Math.max(0, est.quota - est.usage))} of ${mb(est.quota)} are free for this site;`
+        : '';
     return new VoxsegError(
       'out-of-memory',
       `not enough browser storage to keep ${name}: it needs ${mb(need)};${free} remove stored models or free disk space, then import again (the model is usable until you close the tab)`,
@@ -192,8 +210,16 @@ function mb(bytes: number): string {
 
 function parseInfo(text: string): ImportInfo {
   const o = JSON.parse(text) as Partial<ImportInfo>;
-  if (typeof o.onnxBytes !== 'number' || typeof o.source !== 'string') throw new VoxsegError('invalid-model', `${INFO} lacks source or onnxBytes`);
-  return { source: o.source, importedAt: String(o.importedAt ?? ''), notes: Array.isArray(o.notes) ? o.notes.map(String) : [], cost: o.cost, webgpuBlockers: o.webgpuBlockers, onnxBytes: o.onnxBytes };
+  if (typeof o.onnxBytes !== 'number' || typeof o.source !== 'string')
+    throw new VoxsegError('invalid-model', `${INFO} lacks source or onnxBytes`);
+  return {
+    source: o.source,
+    importedAt: String(o.importedAt ?? ''),
+    notes: Array.isArray(o.notes) ? o.notes.map(String) : [],
+    cost: o.cost,
+    webgpuBlockers: o.webgpuBlockers,
+    onnxBytes: o.onnxBytes,
+  };
 }
 
 // ---- OPFS ----------------------------------------------------------------------------------
@@ -293,14 +319,22 @@ export class CacheBackend implements StoreBackend {
       const size = Number(res.headers.get('content-length') ?? -1);
       const lastModified = Date.parse(res.headers.get('last-modified') ?? '') || 0;
       const blob = size >= 0 ? null : await res.clone().blob();
-      out.set(k.name, { size: blob ? blob.size : size, lastModified, blob: async () => (await this.cache.match(k.url))!.blob() });
+      out.set(k.name, {
+        size: blob ? blob.size : size,
+        lastModified,
+        blob: async () => (await this.cache.match(k.url))!.blob(),
+      });
     }
     return out;
   }
 
   async write(id: string, name: string, data: Uint8Array | string): Promise<void> {
     const body = typeof data === 'string' ? new Blob([data]) : new Blob([data as Uint8Array<ArrayBuffer>]);
-    const headers = { 'content-length': String(body.size), 'last-modified': new Date().toUTCString(), 'content-type': 'application/octet-stream' };
+    const headers = {
+      'content-length': String(body.size),
+      'last-modified': new Date().toUTCString(),
+      'content-type': 'application/octet-stream',
+    };
     await this.cache.put(this.url(id, name), new Response(body, { headers }));
   }
 

@@ -11,7 +11,14 @@
 import { errorMessage, errorReason, VoxsegError } from '../../core/errors';
 import type { Volume } from '../../core/types';
 import type { InferenceClient } from '../../inference/client';
-import { checkRunnable, rankModels, runnableProblem, studyFacts, type ModelFit, type StudyFacts } from '../../inference/fit';
+import {
+  checkRunnable,
+  rankModels,
+  runnableProblem,
+  studyFacts,
+  type ModelFit,
+  type StudyFacts,
+} from '../../inference/fit';
 import { listBundledModels, modelFromFiles, type ModelEntry, type PickedFile } from '../../inference/models';
 import type { DeviceInfo, DeviceRequest, ModelBytes, SegmentSummary } from '../../inference/protocol';
 import type { ImportInfo } from './model-store';
@@ -126,7 +133,8 @@ export class Segmenter {
       this.catalog = entries.length ? 'ready' : 'none';
     } catch (err) {
       this.catalog = 'none';
-      if (err instanceof VoxsegError && err.code === 'invalid-model') this.report('A bundled model could not be read', err);
+      if (err instanceof VoxsegError && err.code === 'invalid-model')
+        this.report('A bundled model could not be read', err);
       else console.info(`no bundled models: ${errorMessage(err)}`);
     }
   }
@@ -211,14 +219,17 @@ export class Segmenter {
       this.summary = result.summary;
       if (result.maskedImage) this.masked = { image: result.maskedImage, study, model: manifest.name };
       this.status = 'done';
-      this.sink({
-        study,
-        labels: result.labels,
-        segments: manifest.labels,
-        voxelsPerLabel: result.summary.voxelsPerLabel,
-        title: `${manifest.name} ${manifest.version}`,
-        note: `${formatSeconds(result.summary.seconds)} on ${deviceText(result.summary.device)}`,
-      }, ws);
+      this.sink(
+        {
+          study,
+          labels: result.labels,
+          segments: manifest.labels,
+          voxelsPerLabel: result.summary.voxelsPerLabel,
+          title: `${manifest.name} ${manifest.version}`,
+          note: `${formatSeconds(result.summary.seconds)} on ${deviceText(result.summary.device)}`,
+        },
+        ws,
+      );
     } catch (err) {
       if (this.running?.abort !== abort) return;
       this.running = null;
@@ -304,7 +315,8 @@ export class Segmenter {
   private proposeBest(): void {
     const top = this.ranked[0];
     if (!top) this.selectedKey = null;
-    else if (top.fit?.fits !== false || !this.models.some((m) => m.key === this.selectedKey)) this.selectedKey = top.choice.key;
+    else if (top.fit?.fits !== false || !this.models.some((m) => m.key === this.selectedKey))
+      this.selectedKey = top.choice.key;
     else return;
     this.picked = false;
   }

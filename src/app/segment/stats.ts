@@ -20,7 +20,9 @@ export function formatSeconds(s: number): string {
 
 /** "1 234 567" (thin spaces between thousands, locale-independent for tests). */
 export function formatCount(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, '\u2009');
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, '\u2009');
 }
 
 /** "12.3 mL" / "1.2 L". */
@@ -43,7 +45,8 @@ export interface StageProgress {
  */
 export function estimateEta(p: StageProgress, stageSeconds: number): number | undefined {
   if (p.etaSeconds !== undefined && Number.isFinite(p.etaSeconds)) return Math.max(0, p.etaSeconds);
-  if (p.total > 0 && p.done > 0 && p.done < p.total && stageSeconds > 1) return (stageSeconds / p.done) * (p.total - p.done);
+  if (p.total > 0 && p.done > 0 && p.done < p.total && stageSeconds > 1)
+    return (stageSeconds / p.done) * (p.total - p.done);
   return undefined;
 }
 

@@ -9,7 +9,12 @@ export const EXPORT_FORMATS: { value: ExportFormat; label: string }[] = [
   { value: 'ply', label: 'PLY (colours)' },
 ];
 
-const TYPES: Record<string, string> = { stl: 'model/stl', obj: 'model/obj', mtl: 'text/plain', ply: 'application/octet-stream' };
+const TYPES: Record<string, string> = {
+  stl: 'model/stl',
+  obj: 'model/obj',
+  mtl: 'text/plain',
+  ply: 'application/octet-stream',
+};
 
 export interface ExportFile {
   name: string;
@@ -19,7 +24,10 @@ export interface ExportFile {
 /** The files to save: one per segment, named after it, or one holding all (`labels.*`). */
 export function exportSurfaces(parts: MeshPart[], format: ExportFormat, single: boolean): ExportFile[] {
   const files = single ? writeMeshes(parts, format, 'labels') : parts.flatMap((p) => writeMeshes([p], format, p.name));
-  return files.map((f) => ({ name: f.name, blob: new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: TYPES[f.name.split('.').pop()!] }) }));
+  return files.map((f) => ({
+    name: f.name,
+    blob: new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: TYPES[f.name.split('.').pop()!] }),
+  }));
 }
 
 /** Save `blob` through the browser's download. */

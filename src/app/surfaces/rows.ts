@@ -22,21 +22,48 @@ export function info(s: SegmentInfo): SegmentInfo {
 export function surfaceInput(segments: readonly SegmentInfo[], mesh: LabelMesh): SurfaceInput | null {
   const s = segments.find((x) => x.value === mesh.label);
   if (!s) return null;
-  return { value: s.value, name: s.name, color: s.color, positions: mesh.positions, normals: mesh.normals, indices: mesh.indices };
+  return {
+    value: s.value,
+    name: s.name,
+    color: s.color,
+    positions: mesh.positions,
+    normals: mesh.normals,
+    indices: mesh.indices,
+  };
 }
 
 /** No surface for `value` (it was emptied, or its segment is gone). */
 export function emptySurface(value: number): SurfaceInput {
-  return { value, name: '', color: [0, 0, 0], positions: new Float32Array(0), normals: new Float32Array(0), indices: new Uint32Array(0) };
+  return {
+    value,
+    name: '',
+    color: [0, 0, 0],
+    positions: new Float32Array(0),
+    normals: new Float32Array(0),
+    indices: new Uint32Array(0),
+  };
 }
 
 /** One row per segment that has a surface, in segment order; `old` rows keep their visibility and opacity. */
-export function surfaceRows(segments: readonly SegmentInfo[], meshes: ReadonlyMap<number, LabelMesh>, old: readonly SurfaceRow[]): SurfaceRow[] {
+export function surfaceRows(
+  segments: readonly SegmentInfo[],
+  meshes: ReadonlyMap<number, LabelMesh>,
+  old: readonly SurfaceRow[],
+): SurfaceRow[] {
   const prev = new Map(old.map((r) => [r.value, r]));
   return segments.flatMap((s) => {
     const m = meshes.get(s.value);
     if (!m || m.stats.triangles === 0) return [];
     const p = prev.get(s.value);
-    return [{ ...s, triangles: m.stats.triangles, areaMm2: m.stats.areaMm2, volumeMl: m.stats.volumeMl, visible: p?.visible ?? true, opacity: p?.opacity ?? 1 }];
+    return [
+      {
+        ...s,
+        triangles: m.stats.triangles,
+        areaMm2: m.stats.areaMm2,
+        volumeMl: m.stats.volumeMl,
+        visible: p?.visible ?? true,
+        opacity: p?.opacity ?? 1,
+      },
+    ];
   });
 }

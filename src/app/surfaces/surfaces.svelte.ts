@@ -105,7 +105,13 @@ export class Surfaces {
     this.progress = { done: 0, total: 1, stage: 'Meshing labels' };
     this.volumeRendering = false;
     const segments = seg.segments as readonly LayeredSegment[];
-    this.layers = seg.layers.map((labels) => ({ client: this.createClient(), labels, pending: null, values: new Set(), busy: false }));
+    this.layers = seg.layers.map((labels) => ({
+      client: this.createClient(),
+      labels,
+      pending: null,
+      values: new Set(),
+      busy: false,
+    }));
     let first = true;
     const onMesh = (mesh: LabelMesh) => {
       if (gen !== this.generation || !this.segments.some((s) => s.value === mesh.label)) return;
@@ -121,10 +127,14 @@ export class Surfaces {
         this.layers.map((layer, i) => {
           const values = segments.filter((s) => (s.layer ?? 0) === i).map((s) => s.value);
           if (values.length === 0) return { ms: 0 };
-          return layer.client.mesh(layer.labels, { smoothing: this.smoothing ?? undefined, labels: values }, {
-            onProgress: (p) => gen === this.generation && (this.progress = p),
-            onMesh,
-          });
+          return layer.client.mesh(
+            layer.labels,
+            { smoothing: this.smoothing ?? undefined, labels: values },
+            {
+              onProgress: (p) => gen === this.generation && (this.progress = p),
+              onMesh,
+            },
+          );
         }),
       );
       if (gen !== this.generation) return;
@@ -273,10 +283,12 @@ export class Surfaces {
 
   /** The shown meshes with their segment name and colour, in label order (for export). */
   parts(onlyVisible: boolean): { name: string; color: [number, number, number]; mesh: LabelMesh }[] {
-    return this.rows.filter((r) => !onlyVisible || r.visible).flatMap((r) => {
-      const mesh = this.meshes.get(r.value);
-      return mesh ? [{ name: r.name, color: r.color, mesh }] : [];
-    });
+    return this.rows
+      .filter((r) => !onlyVisible || r.visible)
+      .flatMap((r) => {
+        const mesh = this.meshes.get(r.value);
+        return mesh ? [{ name: r.name, color: r.color, mesh }] : [];
+      });
   }
 
   private input(mesh: LabelMesh): SurfaceInput | null {

@@ -42,7 +42,9 @@ export const convertCommand: Command = {
     const h = volume.header;
     const description = [h.metadata.modality, h.metadata.seriesDescription].filter(Boolean).join(' ');
     await writeOutput(out, writeNifti(volume, { gzip: /\.gz$/i.test(out), description }));
-    io.out(`wrote ${out}: ${h.dims.join('x')} ${h.dtype}, spacing ${fmtVec(h.spacing)} mm, ${orientationCode(h.direction)}\n`);
+    io.out(
+      `wrote ${out}: ${h.dims.join('x')} ${h.dtype}, spacing ${fmtVec(h.spacing)} mm, ${orientationCode(h.direction)}\n`,
+    );
     return 0;
   },
 };

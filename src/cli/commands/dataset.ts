@@ -58,9 +58,11 @@ export const datasetCommand: Command = {
     if (!dir) throw usage('dataset needs an output folder: -o DIR');
     if (!values.seeds) throw usage('dataset needs --seeds, e.g. --seeds 1-40');
     const kind = (values.kind ?? 'varied') as CaseKind;
-    if (kind !== 'varied' && kind !== 'demo') throw usage(`--kind must be varied or demo, got ${JSON.stringify(values.kind)}`);
+    if (kind !== 'varied' && kind !== 'demo')
+      throw usage(`--kind must be varied or demo, got ${JSON.stringify(values.kind)}`);
     const split = (values.split ?? 'train') as 'train' | 'test';
-    if (split !== 'train' && split !== 'test') throw usage(`--split must be train or test, got ${JSON.stringify(values.split)}`);
+    if (split !== 'train' && split !== 'test')
+      throw usage(`--split must be train or test, got ${JSON.stringify(values.split)}`);
     let seeds: number[];
     try {
       seeds = parseSeeds(values.seeds);
@@ -76,19 +78,38 @@ export const datasetCommand: Command = {
       const name = `case_${String(seed).padStart(4, '0')}`;
       const image = `images${suffix}/${name}_0000.nii.gz`;
       const label = `labels${suffix}/${name}.nii.gz`;
-      await writeOutput(join(dir, image), writeNifti(ph.ct, { gzip: true, level: 1, description: `voxseg phantom ${kind} seed ${seed}` }));
-      await writeOutput(join(dir, label), writeNifti(ph.labels, { gzip: true, level: 1, description: 'voxseg phantom labels' }));
-      const rec: CaseRecord = { seed, kind, split, image, label, dims: [...opts.dims], spacing: [...opts.spacing], noise: opts.noise ?? 12, phase: ph.phase };
+      await writeOutput(
+        join(dir, image),
+        writeNifti(ph.ct, { gzip: true, level: 1, description: `voxseg phantom ${kind} seed ${seed}` }),
+      );
+      await writeOutput(
+        join(dir, label),
+        writeNifti(ph.labels, { gzip: true, level: 1, description: 'voxseg phantom labels' }),
+      );
+      const rec: CaseRecord = {
+        seed,
+        kind,
+        split,
+        image,
+        label,
+        dims: [...opts.dims],
+        spacing: [...opts.spacing],
+        noise: opts.noise ?? 12,
+        phase: ph.phase,
+      };
       const at = cases.findIndex((c) => c.image === image);
       if (at >= 0) cases[at] = rec;
       else cases.push(rec);
-      io.err(`${name}: ${opts.dims.join('x')} at ${fmtVec(opts.spacing)} mm, ${ph.phase} phase, noise ${rec.noise.toFixed(1)} HU\n`);
+      io.err(
+        `${name}: ${opts.dims.join('x')} at ${fmtVec(opts.spacing)} mm, ${ph.phase} phase, noise ${rec.noise.toFixed(1)} HU\n`,
+      );
     }
     const labels: Record<string, number> = { background: 0 };
     for (const l of PHANTOM_LABELS) labels[l.name] = l.value;
     const dataset = {
       name: 'voxseg abdominal phantom',
-      description: 'Synthetic abdominal CT phantoms written by voxseg (voxseg dataset); labels are the phantom generator\'s own.',
+      description:
+        "Synthetic abdominal CT phantoms written by voxseg (voxseg dataset); labels are the phantom generator's own.",
       channel_names: { '0': 'CT' },
       labels,
       numTraining: cases.filter((c) => c.split === 'train').length,

@@ -84,7 +84,11 @@ interface CaseSpec {
 
 const round = (v: number, digits: number) => Number(v.toFixed(digits));
 const roundOrNull = (v: number | null, digits: number) => (v === null ? null : round(v, digits));
-const normName = (s: string) => s.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+const normName = (s: string) =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
 
 /** `--pair IMAGE LABELS` takes two values, which node:util parseArgs cannot express: split them off. */
 function splitPairs(args: string[]): { rest: string[]; pairs: [string, string][] } {
@@ -111,8 +115,12 @@ function splitPairs(args: string[]): { rest: string[]; pairs: [string, string][]
 }
 
 /** Model label ↔ truth label pairs by name (or, without a truth table, by value). */
-function matchLabels(model: readonly LabelInfo[], truth: readonly TruthLabel[] | null): { pairs: LabelPair[]; modelOnly: string[]; truthOnly: string[] } {
-  if (!truth) return { pairs: model.map((l) => ({ name: l.name, truth: l.value, pred: l.value })), modelOnly: [], truthOnly: [] };
+function matchLabels(
+  model: readonly LabelInfo[],
+  truth: readonly TruthLabel[] | null,
+): { pairs: LabelPair[]; modelOnly: string[]; truthOnly: string[] } {
+  if (!truth)
+    return { pairs: model.map((l) => ({ name: l.name, truth: l.value, pred: l.value })), modelOnly: [], truthOnly: [] };
   const byName = new Map(truth.map((t) => [normName(t.name), t]));
   const pairs: LabelPair[] = [];
   const used = new Set<TruthLabel>();
@@ -136,9 +144,14 @@ async function mustExist(file: string, what: string): Promise<void> {
 }
 
 /** The label table of a pair's truth: --truth-labels, else <stem>.json or labels.json beside it. */
-async function truthTable(labelsFile: string, explicit: string | undefined): Promise<{ table: TruthLabel[]; file: string } | null> {
+async function truthTable(
+  labelsFile: string,
+  explicit: string | undefined,
+): Promise<{ table: TruthLabel[]; file: string } | null> {
   const stem = basename(labelsFile).replace(/\.nii(\.gz)?$/i, '');
-  const candidates = explicit ? [explicit] : [...new Set([join(dirname(labelsFile), `${stem}.json`), join(dirname(labelsFile), 'labels.json')])];
+  const candidates = explicit
+    ? [explicit]
+    : [...new Set([join(dirname(labelsFile), `${stem}.json`), join(dirname(labelsFile), 'labels.json')])];
   for (const file of candidates) {
     let text: string;
     try {
@@ -159,11 +172,20 @@ function truthOnImageGrid(truth: Volume, image: Volume, labelsFile: string, imag
   } catch (e) {
     if (!(e instanceof VoxsegError) || e.code !== 'invalid-volume') throw e;
     const why = gridMismatch(truth.header, image.header) ?? 'another grid';
-    throw new VoxsegError('invalid-volume', `label map is not on the grid of the image ${imageFile} (${why}); resample it onto the image first`, { file: labelsFile });
+    throw new VoxsegError(
+      'invalid-volume',
+      `label map is not on the grid of the image ${imageFile} (${why}); resample it onto the image first`,
+      { file: labelsFile },
+    );
   }
 }
 
-const host = () => ({ cpu: cpus()[0]?.model?.trim() ?? 'unknown', cores: cpus().length, platform: `${platform()} ${arch()}`, node: process.version });
+const host = () => ({
+  cpu: cpus()[0]?.model?.trim() ?? 'unknown',
+  cores: cpus().length,
+  platform: `${platform()} ${arch()}`,
+  node: process.version,
+});
 
 /**
  * Mean/min Dice and mean/max HD95 per label over the cases where the truth or the prediction has
@@ -173,7 +195,9 @@ const host = () => ({ cpu: cpus()[0]?.model?.trim() ?? 'unknown', cores: cpus().
 function summarize(names: string[], cases: ReportCase[]): Record<string, LabelSummary> {
   const out: Record<string, LabelSummary> = {};
   for (const name of names) {
-    const rows = cases.map((c) => c.labels[name]).filter((m): m is LabelScore => !!m && m.truthVoxels + m.predVoxels > 0);
+    const rows = cases
+      .map((c) => c.labels[name])
+      .filter((m): m is LabelScore => !!m && m.truthVoxels + m.predVoxels > 0);
     if (!rows.length) continue; // in no case: nothing to summarize
     const dices = rows.map((m) => m.dice);
     const hds = rows.map((m) => m.hd95).filter((v): v is number => v !== null);
@@ -195,18 +219,28 @@ const cell = (v: number | null, digits: number) => (v === null ? '-' : v.toFixed
 function labelRows(report: EvalReport): string[][] {
   const rows = [['label', 'cases', 'mean Dice', 'min Dice', 'mean HD95 (mm)', 'max HD95 (mm)']];
   for (const [name, s] of Object.entries(report.summary))
-    rows.push([name, String(s.cases), s.meanDice.toFixed(4), s.minDice.toFixed(4), cell(s.meanHd95, 2), cell(s.maxHd95, 2) + (s.hd95Missing ? ` (${s.hd95Missing} missing)` : '')]);
+    rows.push([
+      name,
+      String(s.cases),
+      s.meanDice.toFixed(4),
+      s.minDice.toFixed(4),
+      cell(s.meanHd95, 2),
+      cell(s.maxHd95, 2) + (s.hd95Missing ? ` (${s.hd95Missing} missing)` : ''),
+    ]);
   return rows;
 }
 
 function caseMeanDice(c: ReportCase): number | null {
-  const d = Object.values(c.labels).filter((m) => m.truthVoxels + m.predVoxels > 0).map((m) => m.dice);
+  const d = Object.values(c.labels)
+    .filter((m) => m.truthVoxels + m.predVoxels > 0)
+    .map((m) => m.dice);
   return d.length ? d.reduce((s, x) => s + x, 0) / d.length : null;
 }
 
 function textReport(report: EvalReport): string {
   const cases = [['case', 'dims', 'spacing (mm)', 'seconds', 'mean Dice']];
-  for (const c of report.cases) cases.push([c.name, c.dims.join('x'), fmtVec(c.spacing, 2), c.seconds.toFixed(2), cell(caseMeanDice(c), 4)]);
+  for (const c of report.cases)
+    cases.push([c.name, c.dims.join('x'), fmtVec(c.spacing, 2), c.seconds.toFixed(2), cell(caseMeanDice(c), 4)]);
   return [
     `model ${report.model.id} ${report.model.version} (${report.model.name}), device ${report.runtime.device}, ${report.cases.length} case(s), ${report.meanSeconds.toFixed(2)} s per case`,
     '',
@@ -219,7 +253,9 @@ function textReport(report: EvalReport): string {
 
 function markdownReport(report: EvalReport): string {
   const md = (rows: string[][], right: number) =>
-    [rows[0], rows[0].map((_, i) => (i >= right ? '---:' : '---')), ...rows.slice(1)].map((r) => `| ${r.map((x) => x.replace(/\|/g, '\\|')).join(' | ')} |`).join('\n');
+    [rows[0], rows[0].map((_, i) => (i >= right ? '---:' : '---')), ...rows.slice(1)]
+      .map((r) => `| ${r.map((x) => x.replace(/\|/g, '\\|')).join(' | ')} |`)
+      .join('\n');
   const names = Object.keys(report.summary);
   const perCase = [['Case', 'Source', 'Dims', 'Spacing (mm)', 'Seconds', ...names.map((n) => `${n} Dice / HD95`)]];
   for (const c of report.cases)
@@ -278,15 +314,23 @@ export const evaluateCommand: Command = {
       io.out(help);
       return 0;
     }
-    if (positionals.length !== 1) throw usage(positionals.length ? `evaluate takes one model, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}` : 'evaluate needs a model: a model folder or a manifest.json');
+    if (positionals.length !== 1)
+      throw usage(
+        positionals.length
+          ? `evaluate takes one model, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`
+          : 'evaluate needs a model: a model folder or a manifest.json',
+      );
     const out = values.output;
     if (!out) throw usage('evaluate needs a report file: -o report.json');
     const device = values.device ?? 'cpu';
-    if (!['cpu', 'native', 'wasm'].includes(device)) throw usage(`--device must be cpu or wasm, got ${JSON.stringify(device)}`);
+    if (!['cpu', 'native', 'wasm'].includes(device))
+      throw usage(`--device must be cpu or wasm, got ${JSON.stringify(device)}`);
     const kind = (values.kind ?? 'demo') as CaseKind;
-    if (kind !== 'demo' && kind !== 'varied') throw usage(`--kind must be demo or varied, got ${JSON.stringify(values.kind)}`);
+    if (kind !== 'demo' && kind !== 'varied')
+      throw usage(`--kind must be demo or varied, got ${JSON.stringify(values.kind)}`);
     for (const opt of ['kind', 'dims'] as const)
-      if (values[opt] !== undefined && values.phantom === undefined) throw usage(`--${opt} applies to phantom cases: give --phantom SEEDS`);
+      if (values[opt] !== undefined && values.phantom === undefined)
+        throw usage(`--${opt} applies to phantom cases: give --phantom SEEDS`);
     const dims = parseTriple(values.dims, 'dims', true);
     const groups: { kind: CaseKind; seeds: number[] }[] = [];
     for (const text of values.phantom ?? []) {
@@ -296,11 +340,14 @@ export const evaluateCommand: Command = {
         if (!seeds.length) throw new Error('no seeds');
         groups.push({ kind: m ? (m[1] as CaseKind) : kind, seeds });
       } catch (e) {
-        throw usage(`--phantom ${text}: ${e instanceof Error ? e.message : String(e)} (e.g. 1001-1005 or varied:2001-2005)`);
+        throw usage(
+          `--phantom ${text}: ${e instanceof Error ? e.message : String(e)} (e.g. 1001-1005 or varied:2001-2005)`,
+        );
       }
     }
     const seeds = groups.flatMap((g) => g.seeds);
-    if (!seeds.length && !pairArgs.length) throw usage('evaluate needs cases: --phantom SEEDS and/or --pair IMAGE LABELS');
+    if (!seeds.length && !pairArgs.length)
+      throw usage('evaluate needs cases: --phantom SEEDS and/or --pair IMAGE LABELS');
     const warn = (() => {
       const seen = new Set<string>();
       return (w: string) => {
@@ -320,37 +367,43 @@ export const evaluateCommand: Command = {
           `no label of model ${manifest.id} (${manifest.labels.map((l) => l.name).join(', ')}) matches by name a label of ${what}: ${(truth ?? []).map((t) => t.name).join(', ')}`,
         );
       if (m.modelOnly.length) warn(`${what}: no truth for model label(s) ${m.modelOnly.join(', ')} (left out)`);
-      if (m.truthOnly.length) warn(`${what}: label(s) ${m.truthOnly.join(', ')} not in model ${manifest.id} (left out)`);
+      if (m.truthOnly.length)
+        warn(`${what}: label(s) ${m.truthOnly.join(', ')} not in model ${manifest.id} (left out)`);
       return m.pairs;
     };
     const cases: CaseSpec[] = [];
     if (seeds.length) {
       const pairs = pairsFor([...PHANTOM_LABELS], 'the phantom');
-      for (const { kind, seeds } of groups) for (const seed of seeds) {
-        cases.push({
-          name: `phantom-${kind}-${seed}`,
-          source: 'phantom',
-          seed,
-          kind,
-          pairs,
-          async load() {
-            const c = phantomCase(seed, kind);
-            if (dims) {
-              c.spacing = c.spacing.map((s, i) => (s * c.dims[i]) / dims[i]) as Vec3;
-              c.dims = [...dims];
-            }
-            const ph = generatePhantom(c);
-            return { image: ph.ct, truth: ph.labels };
-          },
-        });
-      }
+      for (const { kind, seeds } of groups)
+        for (const seed of seeds) {
+          cases.push({
+            name: `phantom-${kind}-${seed}`,
+            source: 'phantom',
+            seed,
+            kind,
+            pairs,
+            async load() {
+              const c = phantomCase(seed, kind);
+              if (dims) {
+                c.spacing = c.spacing.map((s, i) => (s * c.dims[i]) / dims[i]) as Vec3;
+                c.dims = [...dims];
+              }
+              const ph = generatePhantom(c);
+              return { image: ph.ct, truth: ph.labels };
+            },
+          });
+        }
     }
     for (const [image, labels] of pairArgs) {
       await mustExist(image, 'image of --pair');
       await mustExist(labels, 'labels of --pair');
-      if (!/\.nii(\.gz)?$/i.test(labels)) throw usage(`--pair ${image} ${labels}: the labels must be a .nii or .nii.gz file`);
+      if (!/\.nii(\.gz)?$/i.test(labels))
+        throw usage(`--pair ${image} ${labels}: the labels must be a .nii or .nii.gz file`);
       const t = await truthTable(labels, values['truth-labels']);
-      if (!t) warn(`${labels}: no label table beside it (labels.json) and no --truth-labels: truth values are matched to model labels of the same value`);
+      if (!t)
+        warn(
+          `${labels}: no label table beside it (labels.json) and no --truth-labels: truth values are matched to model labels of the same value`,
+        );
       cases.push({
         name: basename(image).replace(/\.nii(\.gz)?$/i, '') || image,
         source: 'pair',
@@ -381,8 +434,19 @@ export const evaluateCommand: Command = {
     const bytes = await readModel(onnxFile, manifest, true);
     const shape = checkModel(inspectOnnx(bytes, onnxFile), manifest, onnxFile);
     const sha256 = manifest.model.sha256 ?? (await sha256Hex(bytes));
-    const segmenter = await openSegmenter(device === 'wasm' ? 'wasm' : 'native', bytes, manifest, shape, await readPreModel(manifestFile, manifest));
-    const runtime: Record<string, unknown> = { device: device === 'wasm' ? 'wasm' : 'cpu', engine: segmenter.engine, threads: cpus().length, ...host() };
+    const segmenter = await openSegmenter(
+      device === 'wasm' ? 'wasm' : 'native',
+      bytes,
+      manifest,
+      shape,
+      await readPreModel(manifestFile, manifest),
+    );
+    const runtime: Record<string, unknown> = {
+      device: device === 'wasm' ? 'wasm' : 'cpu',
+      engine: segmenter.engine,
+      threads: cpus().length,
+      ...host(),
+    };
     const results: ReportCase[] = [];
     try {
       for (const [k, c] of cases.entries()) {
@@ -408,11 +472,21 @@ export const evaluateCommand: Command = {
           spacing: h.spacing.map((s) => round(s, 4)) as Vec3,
           seconds: round(seconds, 3),
           labels: Object.fromEntries(
-            metrics.map((m) => [m.name, { dice: round(m.dice, 4), hd95: roundOrNull(m.hd95, 2), truthVoxels: m.truthVoxels, predVoxels: m.predVoxels }]),
+            metrics.map((m) => [
+              m.name,
+              {
+                dice: round(m.dice, 4),
+                hd95: roundOrNull(m.hd95, 2),
+                truthVoxels: m.truthVoxels,
+                predVoxels: m.predVoxels,
+              },
+            ]),
           ),
         });
         const mean = caseMeanDice(results[results.length - 1]);
-        io.err(`[${k + 1}/${cases.length}] ${c.name} (${h.dims.join('x')}): ${seconds.toFixed(2)} s, mean Dice ${cell(mean, 4)}\n`);
+        io.err(
+          `[${k + 1}/${cases.length}] ${c.name} (${h.dims.join('x')}): ${seconds.toFixed(2)} s, mean Dice ${cell(mean, 4)}\n`,
+        );
       }
     } finally {
       await segmenter.release();
@@ -424,7 +498,10 @@ export const evaluateCommand: Command = {
       created: new Date().toISOString(),
       runtime,
       cases: results,
-      summary: summarize(manifest.labels.map((l) => l.name), results),
+      summary: summarize(
+        manifest.labels.map((l) => l.name),
+        results,
+      ),
       meanSeconds: round(results.reduce((s, c) => s + c.seconds, 0) / results.length, 3),
     };
     await writeOutput(out, JSON.stringify(report, null, 2) + '\n');

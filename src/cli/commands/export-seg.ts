@@ -7,7 +7,16 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { VoxsegError } from '../../core/errors';
 import type { Volume } from '../../core/types';
-import { alignToGrid, readLabelLayers, readLabelTable, readSeg, segmentsFromTable, writeSeg, type LabelTableEntry, type SegLayerEntry } from '../../io/seg/index';
+import {
+  alignToGrid,
+  readLabelLayers,
+  readLabelTable,
+  readSeg,
+  segmentsFromTable,
+  writeSeg,
+  type LabelTableEntry,
+  type SegLayerEntry,
+} from '../../io/seg/index';
 import { loadInput } from '../inputs';
 import { parse, usage, writeOutput, type CliIO, type Command } from '../util';
 
@@ -44,19 +53,29 @@ export async function readInput(file: string, what: string): Promise<Uint8Array>
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new VoxsegError('unreadable', `is a folder; expected ${what}`, { file, cause });
-    throw new VoxsegError('not-found', code === 'ENOENT' ? 'no such file' : `cannot read file (${code ?? String(cause)})`, { file, cause });
+    throw new VoxsegError(
+      'not-found',
+      code === 'ENOENT' ? 'no such file' : `cannot read file (${code ?? String(cause)})`,
+      { file, cause },
+    );
   }
 }
 
 /** The DICOM reference series (a NIfTI reference cannot be referenced by a SEG). */
 export async function loadReference(ref: string, series: string | undefined, io: CliIO): Promise<Volume> {
   const { volume, series: chosen } = await loadInput([ref], series, (w) => io.err(`warning: ${w}\n`));
-  if (chosen.kind !== 'dicom') throw usage(`--ref must be the DICOM series (a SEG references its images); ${ref} is ${chosen.kind === 'nifti' ? 'a NIfTI file' : 'not DICOM'}`);
+  if (chosen.kind !== 'dicom')
+    throw usage(
+      `--ref must be the DICOM series (a SEG references its images); ${ref} is ${chosen.kind === 'nifti' ? 'a NIfTI file' : 'not DICOM'}`,
+    );
   return volume;
 }
 
 /** Voxels and slices of each segment in the layers. */
-export function segmentStats(layers: readonly Volume[], placement: readonly SegLayerEntry[]): Map<number, { voxels: number; slices: number }> {
+export function segmentStats(
+  layers: readonly Volume[],
+  placement: readonly SegLayerEntry[],
+): Map<number, { voxels: number; slices: number }> {
   const out = new Map<number, { voxels: number; slices: number }>();
   for (const p of placement) {
     const l = layers[p.layer];
@@ -70,14 +89,26 @@ export function segmentStats(layers: readonly Volume[], placement: readonly SegL
       if (n) slices++;
     }
     const prev = out.get(p.number);
-    out.set(p.number, prev ? { voxels: prev.voxels + voxels, slices: Math.max(prev.slices, slices) } : { voxels, slices });
+    out.set(
+      p.number,
+      prev ? { voxels: prev.voxels + voxels, slices: Math.max(prev.slices, slices) } : { voxels, slices },
+    );
   }
   return out;
 }
 
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(widths[c]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** Non-zero values of each layer (whole numbers 1..65535, else a VoxsegError naming the file). */
@@ -88,7 +119,11 @@ function valuesOf(layers: readonly Volume[], file: string): Set<number>[] {
     for (const v of l.voxels) {
       if (v === 0 || v === last) continue;
       if (!Number.isInteger(v) || v < 0 || v > 65535)
-        throw new VoxsegError('invalid-volume', `label map${layers.length > 1 ? ` layer ${li}` : ''} holds ${v}; labels must be whole numbers 0..65535`, { file });
+        throw new VoxsegError(
+          'invalid-volume',
+          `label map${layers.length > 1 ? ` layer ${li}` : ''} holds ${v}; labels must be whole numbers 0..65535`,
+          { file },
+        );
       last = v;
       seen.add(v);
     }
@@ -98,7 +133,9 @@ function valuesOf(layers: readonly Volume[], file: string): Set<number>[] {
 
 function packageVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';
@@ -130,13 +167,22 @@ export const exportSegCommand: Command = {
     if (!out) throw usage('export-seg needs an output file: -o SEG.dcm');
     const warn = (w: string) => io.err(`warning: ${w}\n`);
 
-    const table0 = values.labels ? readLabelTable(new TextDecoder().decode(await readInput(values.labels, 'a label table JSON file')), values.labels) : undefined;
+    const table0 = values.labels
+      ? readLabelTable(
+          new TextDecoder().decode(await readInput(values.labels, 'a label table JSON file')),
+          values.labels,
+        )
+      : undefined;
     const read = readLabelLayers(await readInput(input, 'a NIfTI label map'), input);
     for (const w of read.warnings) warn(`${input}: ${w}`);
     const ref = await loadReference(values.ref, values.series, io);
     const md = ref.header.metadata;
-    if (!md.seriesInstanceUid) warn(`the series in ${values.ref} has no SeriesInstanceUID: the SEG cannot name it (ReferencedSeriesSequence), viewers may not link them`);
-    if (!md.frameOfReferenceUid) warn(`the series in ${values.ref} has no FrameOfReferenceUID: the SEG has none either`);
+    if (!md.seriesInstanceUid)
+      warn(
+        `the series in ${values.ref} has no SeriesInstanceUID: the SEG cannot name it (ReferencedSeriesSequence), viewers may not link them`,
+      );
+    if (!md.frameOfReferenceUid)
+      warn(`the series in ${values.ref} has no FrameOfReferenceUID: the SEG has none either`);
     const layers = read.layers.map((l) => alignToGrid(l, ref, input));
     const present = valuesOf(layers, input);
 
@@ -145,18 +191,29 @@ export const exportSegCommand: Command = {
     if (table0) {
       const missing = table0.filter((e) => !present[e.layer ?? 0]?.has(e.value));
       if (missing.length)
-        warn(`${missing.length} label table entr${missing.length > 1 ? 'ies have' : 'y has'} no voxels and ${missing.length > 1 ? 'are' : 'is'} left out: ${missing.slice(0, 8).map((e) => `${e.value} ${e.name}`).join(', ')}${missing.length > 8 ? ', ...' : ''}`);
+        warn(
+          `${missing.length} label table entr${missing.length > 1 ? 'ies have' : 'y has'} no voxels and ${missing.length > 1 ? 'are' : 'is'} left out: ${missing
+            .slice(0, 8)
+            .map((e) => `${e.value} ${e.name}`)
+            .join(', ')}${missing.length > 8 ? ', ...' : ''}`,
+        );
       entries = table0.filter((e) => !missing.includes(e));
     }
     present.forEach((vals, layer) => {
       for (const value of [...vals].sort((a, b) => a - b)) {
         if (entries.some((e) => (e.layer ?? 0) === layer && e.value === value)) continue;
         const name = layers.length > 1 ? `Segment ${value} (layer ${layer})` : `Segment ${value}`;
-        if (table0) warn(`label value ${value}${layers.length > 1 ? ` (layer ${layer})` : ''} is not in ${values.labels}; written as '${name}'`);
+        if (table0)
+          warn(
+            `label value ${value}${layers.length > 1 ? ` (layer ${layer})` : ''} is not in ${values.labels}; written as '${name}'`,
+          );
         entries.push({ value, name, layer });
       }
     });
-    if (!entries.length) throw new VoxsegError('invalid-volume', 'label map has no labelled voxels (all 0): nothing to export', { file: input });
+    if (!entries.length)
+      throw new VoxsegError('invalid-volume', 'label map has no labelled voxels (all 0): nothing to export', {
+        file: input,
+      });
 
     const { segments, placement } = segmentsFromTable(entries);
     const bytes = writeSeg(ref, { layers, segments: placement }, segments, {
@@ -170,7 +227,10 @@ export const exportSegCommand: Command = {
     const got = segmentStats(back.layers, back.segmentLayer);
     for (const s of segments)
       if (got.get(s.number)?.voxels !== want.get(s.number)?.voxels)
-        throw new VoxsegError('invalid-volume', `internal check failed: segment ${s.number} (${s.label}) has ${got.get(s.number)?.voxels} voxels in the SEG, ${want.get(s.number)?.voxels} in the label map`);
+        throw new VoxsegError(
+          'invalid-volume',
+          `internal check failed: segment ${s.number} (${s.label}) has ${got.get(s.number)?.voxels} voxels in the SEG, ${want.get(s.number)?.voxels} in the label map`,
+        );
     await writeOutput(out, bytes);
 
     const rows = [['#', 'name', 'value', 'layer', 'frames', 'voxels', 'type']];
@@ -179,10 +239,20 @@ export const exportSegCommand: Command = {
       const p = placement.find((x) => x.number === s.number)!;
       const st = got.get(s.number)!;
       frames += st.slices;
-      rows.push([String(s.number), s.label, String(p.value), String(p.layer), String(st.slices), String(st.voxels), `${s.type.scheme} ${s.type.value} ${s.type.meaning}`]);
+      rows.push([
+        String(s.number),
+        s.label,
+        String(p.value),
+        String(p.layer),
+        String(st.slices),
+        String(st.voxels),
+        `${s.type.scheme} ${s.type.value} ${s.type.meaning}`,
+      ]);
     }
     io.out(table(rows));
-    io.out(`wrote ${out}: ${segments.length} segment${segments.length > 1 ? 's' : ''}, ${frames} frames, ${bytes.length} bytes\n`);
+    io.out(
+      `wrote ${out}: ${segments.length} segment${segments.length > 1 ? 's' : ''}, ${frames} frames, ${bytes.length} bytes\n`,
+    );
     return 0;
   },
 };

@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VoxsegError } from '../../core/errors';
-import { convertBrainchop, selectBrainchopSettings, type BrainchopConversion, type BrainchopSettings, type BrainchopSource } from '../../inference/brainchop/convert';
+import {
+  convertBrainchop,
+  selectBrainchopSettings,
+  type BrainchopConversion,
+  type BrainchopSettings,
+  type BrainchopSource,
+} from '../../inference/brainchop/convert';
 import { parseManifest } from '../../inference/manifest';
 import { inspectOnnx } from '../../inference/onnx/reader';
 import { importNnunet } from '../../inference/nnunet/import';
@@ -52,7 +58,11 @@ async function readBytes(path: string): Promise<Uint8Array> {
     return new Uint8Array(await readFile(path));
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new VoxsegError(code === 'ENOENT' ? 'not-found' : 'unreadable', code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`, { file: path, cause });
+    throw new VoxsegError(
+      code === 'ENOENT' ? 'not-found' : 'unreadable',
+      code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`,
+      { file: path, cause },
+    );
   }
 }
 
@@ -79,9 +89,12 @@ export async function loadBrainchopModel(path: string): Promise<BrainchopSource 
   const manifest = (modelJson as { weightsManifest?: { paths?: unknown }[] })?.weightsManifest;
   const shards = new Map<string, Uint8Array>();
   if (Array.isArray(manifest))
-    for (const g of manifest) for (const p of Array.isArray(g?.paths) ? g.paths : []) shards.set(String(p), await readBytes(join(dir, String(p))));
+    for (const g of manifest)
+      for (const p of Array.isArray(g?.paths) ? g.paths : [])
+        shards.set(String(p), await readBytes(join(dir, String(p))));
   const colormaps: Record<string, unknown> = {};
-  for (const n of (await readdir(dir)).filter((f) => /^colormap.*\.json$/i.test(f)).sort()) colormaps[n] = await readJson(join(dir, n));
+  for (const n of (await readdir(dir)).filter((f) => /^colormap.*\.json$/i.test(f)).sort())
+    colormaps[n] = await readJson(join(dir, n));
   return {
     modelJson,
     shard: (p) => shards.get(p) ?? new Uint8Array(0),
@@ -102,7 +115,8 @@ export async function importBrainchop(
   const list = opts.settingsFile ? await readJson(opts.settingsFile) : undefined;
   const settings = opts.settingsFile ? selectBrainchopSettings(list, src.modelId, src.modelFile, opts.id) : undefined;
   const preModel = settings?.preModelId ? await loadPreModel(list, settings.preModelId, opts.settingsFile!) : undefined;
-  const postProcess = (list as { brainChopOpts?: { isPostProcessEnable?: boolean } } | undefined)?.brainChopOpts?.isPostProcessEnable;
+  const postProcess = (list as { brainChopOpts?: { isPostProcessEnable?: boolean } } | undefined)?.brainChopOpts
+    ?.isPostProcessEnable;
   const result = convertBrainchop(src, { settings, name: opts.name, preModel, postProcess });
   const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
   result.manifest.model.sha256 = sha(result.onnx);
@@ -122,10 +136,19 @@ export async function importBrainchop(
  * "/models/model5_gw_ae/model.json") is looked up as <folder>/model.json beside the settings file,
  * as brainchop's model zoo is laid out.
  */
-async function loadPreModel(list: unknown, id: number, settingsFile: string): Promise<{ src: BrainchopSource; settings: BrainchopSettings }> {
+async function loadPreModel(
+  list: unknown,
+  id: number,
+  settingsFile: string,
+): Promise<{ src: BrainchopSource; settings: BrainchopSettings }> {
   const settings = selectBrainchopSettings(list, '', 'model.json', id);
-  const parts = String(settings.path ?? '').split('/').filter(Boolean);
-  if (parts.length < 2) throw new VoxsegError('invalid-model', `settings entry ${id} (the pre-model) has no model path`, { file: settingsFile });
+  const parts = String(settings.path ?? '')
+    .split('/')
+    .filter(Boolean);
+  if (parts.length < 2)
+    throw new VoxsegError('invalid-model', `settings entry ${id} (the pre-model) has no model path`, {
+      file: settingsFile,
+    });
   const folder = join(dirname(settingsFile), parts[parts.length - 2], parts[parts.length - 1]);
   return { src: await loadBrainchopModel(folder), settings };
 }
@@ -150,12 +173,21 @@ export const importModelCommand: Command = {
       io.out(help);
       return 0;
     }
-    if (positionals.length !== 1) throw usage(values.nnunet ? 'import-model --nnunet needs one result folder or zip' : 'import-model needs one brainchop model folder or model.json');
+    if (positionals.length !== 1)
+      throw usage(
+        values.nnunet
+          ? 'import-model --nnunet needs one result folder or zip'
+          : 'import-model needs one brainchop model folder or model.json',
+      );
     const outDir = values.output;
     if (!outDir) throw usage('import-model needs an output folder: -o DIR');
     const t0 = performance.now();
     if (values.nnunet) return runNnunetImport(positionals[0], outDir, values, io, t0);
-    const r = await importBrainchop(positionals[0], { settingsFile: values.settings, id: parseInteger(values.id, 'id'), name: values.name });
+    const r = await importBrainchop(positionals[0], {
+      settingsFile: values.settings,
+      id: parseInteger(values.id, 'id'),
+      name: values.name,
+    });
     const onnxPath = join(outDir, 'model.onnx');
     const manifestPath = join(outDir, 'manifest.json');
     await writeOutput(onnxPath, r.onnx);
@@ -190,7 +222,8 @@ async function runNnunetImport(
   t0: number,
 ): Promise<number> {
   const checkpoint = values.checkpoint ?? 'final';
-  if (checkpoint !== 'final' && checkpoint !== 'best') throw usage(`--checkpoint must be final or best, got ${JSON.stringify(checkpoint)}`);
+  if (checkpoint !== 'final' && checkpoint !== 'best')
+    throw usage(`--checkpoint must be final or best, got ${JSON.stringify(checkpoint)}`);
   const files = await nnunetSourceFiles(input);
   let last = '';
   const r = await importNnunet(files, input, {
@@ -209,7 +242,9 @@ async function runNnunetImport(
   await writeOutput(onnxPath, r.onnx);
   if (r.license) await writeOutput(join(outDir, 'LICENSE.txt'), r.license);
   await writeOutput(manifestPath, JSON.stringify(r.manifest, null, 2) + '\n');
-  io.out(`${r.manifest.id}: ${r.manifest.labels.length} labels, ${r.manifest.provenance.training} -> ${onnxPath} (${(r.onnx.length / 2 ** 20).toFixed(1)} MiB), ${manifestPath}\n`);
+  io.out(
+    `${r.manifest.id}: ${r.manifest.labels.length} labels, ${r.manifest.provenance.training} -> ${onnxPath} (${(r.onnx.length / 2 ** 20).toFixed(1)} MiB), ${manifestPath}\n`,
+  );
   for (const n of r.notes) io.err(`note: ${n}\n`);
   io.err(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   return 0;

@@ -65,7 +65,9 @@ export const importSegCommand: Command = {
     io.out(table(rows));
     const n = seg.layers.length;
     const layers = n > 1 ? `, ${n} layers (overlapping segments)` : '';
-    io.out(`wrote ${out} (${ref.header.dims.join('x')}${layers}) and ${tableFile}: ${seg.segments.length} segment${seg.segments.length > 1 ? 's' : ''}\n`);
+    io.out(
+      `wrote ${out} (${ref.header.dims.join('x')}${layers}) and ${tableFile}: ${seg.segments.length} segment${seg.segments.length > 1 ? 's' : ''}\n`,
+    );
     return 0;
   },
 };

@@ -53,7 +53,9 @@ export const infoCommand: Command = {
       if (rejected.length) io.out(rejectedList(rejected));
     }
     if (!series.length) {
-      const why = rejected.length ? ` (${rejected.length} file(s) rejected, first: ${rejected[0].file}: ${rejected[0].reason})` : ' (no files)';
+      const why = rejected.length
+        ? ` (${rejected.length} file(s) rejected, first: ${rejected[0].file}: ${rejected[0].reason})`
+        : ' (no files)';
       throw new VoxsegError('not-image', `no image series found in ${positionals.join(', ')}${why}`);
     }
     return 0;

@@ -8,7 +8,15 @@ import { VoxsegError } from '../../core/errors';
 import type { Volume } from '../../core/types';
 import { isNiftiName, parseNifti } from '../../io/nifti/index';
 import { DEFAULT_SMOOTHING, meshLabels, type LabelMesh, type MeshOptions } from '../../mesh/index';
-import { MESH_FORMATS, paletteColor, safeFileName, writeMeshes, type MeshFormat, type MeshPart, type Rgb } from '../../mesh/formats/index';
+import {
+  MESH_FORMATS,
+  paletteColor,
+  safeFileName,
+  writeMeshes,
+  type MeshFormat,
+  type MeshPart,
+  type Rgb,
+} from '../../mesh/formats/index';
 import { parse, parseInteger, usage, writeOutput, type Command } from '../util';
 
 const help = `Usage: voxseg mesh LABELS.nii.gz -o OUT_DIR [--labels 1,5,52] [--smooth N]
@@ -56,9 +64,14 @@ function badNames(file: string, message: string): VoxsegError {
 
 /** [r, g, b] with 0..255 integers, or "#rrggbb". */
 function parseColor(v: unknown, file: string, where: string): Rgb {
-  if (typeof v === 'string' && /^#[0-9a-f]{6}$/i.test(v)) return [1, 3, 5].map((i) => parseInt(v.slice(i, i + 2), 16)) as Rgb;
-  if (Array.isArray(v) && v.length === 3 && v.every((c) => Number.isInteger(c) && c >= 0 && c <= 255)) return [v[0], v[1], v[2]];
-  throw badNames(file, `${where}: color must be [r, g, b] with whole numbers 0..255 or "#rrggbb", got ${JSON.stringify(v)}`);
+  if (typeof v === 'string' && /^#[0-9a-f]{6}$/i.test(v))
+    return [1, 3, 5].map((i) => parseInt(v.slice(i, i + 2), 16)) as Rgb;
+  if (Array.isArray(v) && v.length === 3 && v.every((c) => Number.isInteger(c) && c >= 0 && c <= 255))
+    return [v[0], v[1], v[2]];
+  throw badNames(
+    file,
+    `${where}: color must be [r, g, b] with whole numbers 0..255 or "#rrggbb", got ${JSON.stringify(v)}`,
+  );
 }
 
 function parseEntry(v: unknown, file: string, where: string): LabelEntry {
@@ -79,7 +92,8 @@ function parseNames(text: string, file: string): Map<number, LabelEntry> {
   } catch (e) {
     throw badNames(file, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (json && typeof json === 'object' && !Array.isArray(json) && Array.isArray((json as { labels?: unknown }).labels)) json = (json as { labels: unknown[] }).labels;
+  if (json && typeof json === 'object' && !Array.isArray(json) && Array.isArray((json as { labels?: unknown }).labels))
+    json = (json as { labels: unknown[] }).labels;
   const names = new Map<number, LabelEntry>();
   if (Array.isArray(json)) {
     json.forEach((item, i) => {
@@ -117,8 +131,13 @@ async function readLabelMap(file: string, warn: (w: string) => void): Promise<Vo
     bytes = new Uint8Array(await readFile(file));
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') throw new VoxsegError('unreadable', 'is a folder; mesh reads one NIfTI label map file', { file, cause });
-    throw new VoxsegError('not-found', code === 'ENOENT' ? 'no such file or folder' : `cannot read file (${code ?? String(cause)})`, { file, cause });
+    if (code === 'EISDIR')
+      throw new VoxsegError('unreadable', 'is a folder; mesh reads one NIfTI label map file', { file, cause });
+    throw new VoxsegError(
+      'not-found',
+      code === 'ENOENT' ? 'no such file or folder' : `cannot read file (${code ?? String(cause)})`,
+      { file, cause },
+    );
   }
   const { volume, warnings } = parseNifti(bytes, file);
   for (const w of warnings) warn(`${file}: ${w}`);
@@ -136,11 +155,13 @@ function parseLabelList(text: string | undefined): number[] | undefined {
 
 function parseOptions(values: { smooth?: string; decimate?: string }): MeshOptions {
   const smoothing = parseInteger(values.smooth, 'smooth');
-  if (smoothing !== undefined && (smoothing < 0 || smoothing > 1000)) throw usage(`--smooth needs a whole number 0..1000, got ${JSON.stringify(values.smooth)}`);
+  if (smoothing !== undefined && (smoothing < 0 || smoothing > 1000))
+    throw usage(`--smooth needs a whole number 0..1000, got ${JSON.stringify(values.smooth)}`);
   let decimate: number | undefined;
   if (values.decimate !== undefined) {
     decimate = values.decimate.trim() === '' ? NaN : Number(values.decimate);
-    if (!(decimate >= 0 && decimate <= 0.95)) throw usage(`--decimate needs a fraction 0..0.95, got ${JSON.stringify(values.decimate)}`);
+    if (!(decimate >= 0 && decimate <= 0.95))
+      throw usage(`--decimate needs a fraction 0..0.95, got ${JSON.stringify(values.decimate)}`);
   }
   return { smoothing, decimate };
 }
@@ -160,7 +181,16 @@ function baseNames(parts: readonly MeshPart[]): string[] {
 /** Columns padded; numbers right-aligned. */
 function table(rows: string[][], right: boolean[]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (right[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => (right[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 const round = (v: number, digits: number) => Number(v.toFixed(digits));
@@ -185,13 +215,18 @@ export const meshCommand: Command = {
       return 0;
     }
     if (!positionals.length) throw usage('mesh needs a label map: a .nii or .nii.gz file');
-    if (positionals.length > 1) throw usage(`mesh reads one label map; unexpected argument ${JSON.stringify(positionals[1])}`);
+    if (positionals.length > 1)
+      throw usage(`mesh reads one label map; unexpected argument ${JSON.stringify(positionals[1])}`);
     const input = positionals[0];
-    if (!isNiftiName(input)) throw usage(`label map ${JSON.stringify(input)} must be a NIfTI file (.nii or .nii.gz); convert a DICOM SEG with 'voxseg import-seg' first`);
+    if (!isNiftiName(input))
+      throw usage(
+        `label map ${JSON.stringify(input)} must be a NIfTI file (.nii or .nii.gz); convert a DICOM SEG with 'voxseg import-seg' first`,
+      );
     const dir = values.output;
     if (!dir) throw usage('mesh needs an output folder: -o OUT_DIR');
     const format = (values.format ?? 'stl').toLowerCase() as MeshFormat;
-    if (!MESH_FORMATS.includes(format)) throw usage(`--format must be ${MESH_FORMATS.join(', ')}, got ${JSON.stringify(values.format)}`);
+    if (!MESH_FORMATS.includes(format))
+      throw usage(`--format must be ${MESH_FORMATS.join(', ')}, got ${JSON.stringify(values.format)}`);
     const labels = parseLabelList(values.labels);
     const opts: MeshOptions = { ...parseOptions(values), labels };
 
@@ -203,14 +238,24 @@ export const meshCommand: Command = {
       meshes = meshLabels(volume, opts);
     } catch (err) {
       // The mesher's messages do not know the file; add it.
-      if (err instanceof VoxsegError && !err.file) throw new VoxsegError(err.code, err.message, { file: input, cause: err });
+      if (err instanceof VoxsegError && !err.file)
+        throw new VoxsegError(err.code, err.message, { file: input, cause: err });
       throw err;
     }
     const absent = meshes.filter((m) => m.stats.triangles === 0).map((m) => m.label);
-    if (absent.length) io.err(`warning: label${absent.length > 1 ? 's' : ''} ${absent.join(', ')} not in the label map; nothing written for ${absent.length > 1 ? 'them' : 'it'}\n`);
+    if (absent.length)
+      io.err(
+        `warning: label${absent.length > 1 ? 's' : ''} ${absent.join(', ')} not in the label map; nothing written for ${absent.length > 1 ? 'them' : 'it'}\n`,
+      );
     meshes = meshes.filter((m) => m.stats.triangles > 0);
     if (!meshes.length)
-      throw new VoxsegError('invalid-volume', labels ? `none of the labels ${labels.join(', ')} is in the label map` : 'the label map has no labelled (non-zero) voxels', { file: input });
+      throw new VoxsegError(
+        'invalid-volume',
+        labels
+          ? `none of the labels ${labels.join(', ')} is in the label map`
+          : 'the label map has no labelled (non-zero) voxels',
+        { file: input },
+      );
 
     const parts: MeshPart[] = meshes.map((mesh) => {
       const entry = names.get(mesh.label);
@@ -268,9 +313,23 @@ export const meshCommand: Command = {
       const rows = [['label', 'name', 'triangles', 'area mm²', 'volume mL', ...(values.single ? [] : ['file'])]];
       for (const p of parts) {
         const s = p.mesh.stats;
-        rows.push([String(p.mesh.label), p.name, String(s.triangles), s.areaMm2.toFixed(1), s.volumeMl.toFixed(3), ...(values.single ? [] : [fileOf.get(p)!])]);
+        rows.push([
+          String(p.mesh.label),
+          p.name,
+          String(s.triangles),
+          s.areaMm2.toFixed(1),
+          s.volumeMl.toFixed(3),
+          ...(values.single ? [] : [fileOf.get(p)!]),
+        ]);
       }
-      rows.push(['total', `${parts.length} label${parts.length > 1 ? 's' : ''}`, String(total.triangles), total.areaMm2.toFixed(1), total.volumeMl.toFixed(3), ...(values.single ? [] : [''])]);
+      rows.push([
+        'total',
+        `${parts.length} label${parts.length > 1 ? 's' : ''}`,
+        String(total.triangles),
+        total.areaMm2.toFixed(1),
+        total.volumeMl.toFixed(3),
+        ...(values.single ? [] : ['']),
+      ]);
       io.out(table(rows, [true, false, true, true, true, false]));
       if (values.single) io.out(`wrote ${written.join(' and ')}\n`);
     }

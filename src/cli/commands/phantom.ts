@@ -38,7 +38,10 @@ async function prepareDicomDir(dir: string, force: boolean): Promise<void> {
   if (!names.length) return;
   const ours = names.filter((n) => /^IM\d+\.dcm$/.test(n));
   if (!force || ours.length !== names.length)
-    throw new VoxsegError('usage', `output folder ${dir} is not empty; use an empty folder${ours.length === names.length ? ' or --force' : ''}`);
+    throw new VoxsegError(
+      'usage',
+      `output folder ${dir} is not empty; use an empty folder${ours.length === names.length ? ' or --force' : ''}`,
+    );
   for (const n of ours) await rm(join(dir, n));
 }
 
@@ -64,7 +67,8 @@ export const phantomCommand: Command = {
     const dir = values.output;
     if (!dir) throw usage('phantom needs an output folder: -o DIR');
     const format = values.format ?? 'dicom';
-    if (format !== 'dicom' && format !== 'nifti') throw usage(`--format must be dicom or nifti, got ${JSON.stringify(format)}`);
+    if (format !== 'dicom' && format !== 'nifti')
+      throw usage(`--format must be dicom or nifti, got ${JSON.stringify(format)}`);
     const seed = parseInteger(values.seed, 'seed') ?? 1;
     const dims = parseTriple(values.dims, 'dims', true);
     const spacing = parseTriple(values.spacing, 'spacing', false);

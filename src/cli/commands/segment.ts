@@ -85,9 +85,11 @@ export const segmentCommand: Command = {
     const out = values.output;
     if (!out) throw usage('segment needs an output file: -o labels.nii.gz');
     if (!/\.nii(\.gz)?$/i.test(out)) throw usage(`output ${JSON.stringify(out)} must end in .nii or .nii.gz`);
-    if (values.masked !== undefined && !/\.nii(\.gz)?$/i.test(values.masked)) throw usage(`--masked ${JSON.stringify(values.masked)} must end in .nii or .nii.gz`);
+    if (values.masked !== undefined && !/\.nii(\.gz)?$/i.test(values.masked))
+      throw usage(`--masked ${JSON.stringify(values.masked)} must end in .nii or .nii.gz`);
     const device = values.device ?? 'native';
-    if (device !== 'native' && device !== 'wasm') throw usage(`--device must be native or wasm, got ${JSON.stringify(device)}`);
+    if (device !== 'native' && device !== 'wasm')
+      throw usage(`--device must be native or wasm, got ${JSON.stringify(device)}`);
 
     const t0 = performance.now();
     const { manifest, file: manifestFile } = await readManifest(values.model);
@@ -102,7 +104,13 @@ export const segmentCommand: Command = {
     if (!fit.fits) io.err(`warning: ${manifest.id}: ${fit.summary}\n`);
     for (const reason of fit.reasons) io.err(`warning: ${reason}\n`);
 
-    const segmenter = await openSegmenter(device === 'native' ? 'native' : 'wasm', bytes, manifest, shape, await readPreModel(manifestFile, manifest));
+    const segmenter = await openSegmenter(
+      device === 'native' ? 'native' : 'wasm',
+      bytes,
+      manifest,
+      shape,
+      await readPreModel(manifestFile, manifest),
+    );
     let run;
     try {
       run = await segmenter.segment(volume);
@@ -110,9 +118,22 @@ export const segmentCommand: Command = {
       await segmenter.release();
     }
     const { labels, maskedImage, ...info } = run;
-    await writeOutput(out, writeNifti(labels, { gzip: /\.gz$/i.test(out), description: `voxseg ${manifest.id} labels` }));
-    if (values.masked && maskedImage) await writeOutput(values.masked, writeNifti(maskedImage, { gzip: /\.gz$/i.test(values.masked), description: `voxseg ${manifest.id} masked image` }));
-    else if (values.masked) io.err(`warning: ${manifest.id} gives no masked image (only brain extraction models do); ${values.masked} was not written\n`);
+    await writeOutput(
+      out,
+      writeNifti(labels, { gzip: /\.gz$/i.test(out), description: `voxseg ${manifest.id} labels` }),
+    );
+    if (values.masked && maskedImage)
+      await writeOutput(
+        values.masked,
+        writeNifti(maskedImage, {
+          gzip: /\.gz$/i.test(values.masked),
+          description: `voxseg ${manifest.id} masked image`,
+        }),
+      );
+    else if (values.masked)
+      io.err(
+        `warning: ${manifest.id} gives no masked image (only brain extraction models do); ${values.masked} was not written\n`,
+      );
     const summary = {
       output: out,
       ...(values.masked && maskedImage ? { masked: values.masked } : {}),

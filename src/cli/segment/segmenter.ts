@@ -35,7 +35,10 @@ export interface Segmenter {
 }
 
 /** The crop pre-model the manifest names (beside the manifest), checked; undefined when it names none. */
-export async function readPreModel(manifestFile: string, manifest: ModelManifest): Promise<{ bytes: Uint8Array; shape: ModelShape } | undefined> {
+export async function readPreModel(
+  manifestFile: string,
+  manifest: ModelManifest,
+): Promise<{ bytes: Uint8Array; shape: ModelShape } | undefined> {
   const spec = manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.crop?.preModel : undefined;
   if (!spec) return undefined;
   const file = resolve(dirname(manifestFile), spec.file);
@@ -43,7 +46,9 @@ export async function readPreModel(manifestFile: string, manifest: ModelManifest
   try {
     bytes = new Uint8Array(await readFile(file));
   } catch {
-    throw new VoxsegError('not-found', 'the pre-model the manifest names (preprocessing.crop.preModel) is missing', { file });
+    throw new VoxsegError('not-found', 'the pre-model the manifest names (preprocessing.crop.preModel) is missing', {
+      file,
+    });
   }
   await checkSha256(bytes, spec.sha256, file);
   return { bytes, shape: checkPreModel(inspectOnnx(bytes, file), spec, file) };
@@ -66,8 +71,21 @@ export async function openSegmenter(
     return {
       engine: 'onnxruntime-node',
       async segment(volume) {
-        const r = await runPipeline(volume, manifest, native.predictor, shape, { memoryBudget, preModel: pre && preModel ? { predictor: pre.predictor, shape: preModel.shape } : undefined });
-        return { labels: r.labels, maskedImage: r.maskedImage, device, threads: native.threads, notes: r.notes, inferenceSeconds: r.inferenceSeconds, patches: r.patches, modelGrid: r.modelGrid, peakBytes: r.peakBytes };
+        const r = await runPipeline(volume, manifest, native.predictor, shape, {
+          memoryBudget,
+          preModel: pre && preModel ? { predictor: pre.predictor, shape: preModel.shape } : undefined,
+        });
+        return {
+          labels: r.labels,
+          maskedImage: r.maskedImage,
+          device,
+          threads: native.threads,
+          notes: r.notes,
+          inferenceSeconds: r.inferenceSeconds,
+          patches: r.patches,
+          modelGrid: r.modelGrid,
+          peakBytes: r.peakBytes,
+        };
       },
       release: async () => {
         await native.release();
@@ -80,9 +98,25 @@ export async function openSegmenter(
   return {
     engine: 'onnxruntime-web (WASM, worker thread)',
     async segment(volume) {
-      const r = await client.segment(volume, { manifest, model: { bytes: bytes.slice().buffer }, preModel: preModel && { bytes: preModel.bytes.slice().buffer }, device: 'wasm', threads: cpus().length });
+      const r = await client.segment(volume, {
+        manifest,
+        model: { bytes: bytes.slice().buffer },
+        preModel: preModel && { bytes: preModel.bytes.slice().buffer },
+        device: 'wasm',
+        threads: cpus().length,
+      });
       const s = r.summary;
-      return { labels: r.labels, maskedImage: r.maskedImage, device, threads: s.device.threads, notes: s.device.notes ?? [], inferenceSeconds: s.inferenceSeconds, patches: s.patches, modelGrid: s.modelGrid, peakBytes: s.peakBytes };
+      return {
+        labels: r.labels,
+        maskedImage: r.maskedImage,
+        device,
+        threads: s.device.threads,
+        notes: s.device.notes ?? [],
+        inferenceSeconds: s.inferenceSeconds,
+        patches: s.patches,
+        modelGrid: s.modelGrid,
+        peakBytes: s.peakBytes,
+      };
     },
     release: async () => client.dispose(),
   };

@@ -75,7 +75,15 @@ export interface BrainchopConversion {
   manifest: ModelManifest;
   /** The pre-model's ONNX, to be written as `manifest.preprocessing.crop.preModel.file`. */
   preModel?: { onnx: Uint8Array; file: string };
-  summary: { layers: number; convolutions: number; parameters: number; classes: number; activations: string[]; colormap?: string; notes: string[] };
+  summary: {
+    layers: number;
+    convolutions: number;
+    parameters: number;
+    classes: number;
+    activations: string[];
+    colormap?: string;
+    notes: string[];
+  };
 }
 
 interface KerasLayer {
@@ -93,7 +101,14 @@ interface WeightSpec {
 }
 
 const BRAIN_TYPES = new Set(['Brain_Extraction', 'Brain_Masking']);
-const SETTINGS_KEYS = ['enableTranspose', 'enableCrop', 'cropPadding', 'enableQuantileNorm', 'type', 'colormapPath'] as const;
+const SETTINGS_KEYS = [
+  'enableTranspose',
+  'enableCrop',
+  'cropPadding',
+  'enableQuantileNorm',
+  'type',
+  'colormapPath',
+] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Weights (tfjs weightsManifest, incl. uint8/uint16/float16 quantization)
@@ -109,7 +124,11 @@ function halfToFloat(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
-function readWeights(json: Record<string, unknown>, src: BrainchopSource, fail: (m: string) => never): Map<string, Float32Array> {
+function readWeights(
+  json: Record<string, unknown>,
+  src: BrainchopSource,
+  fail: (m: string) => never,
+): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   if (!Array.isArray(json.weightsManifest)) fail('model.json has no weightsManifest');
   for (const group of json.weightsManifest as { paths: string[]; weights: WeightSpec[] }[]) {
@@ -126,7 +145,9 @@ function readWeights(json: Record<string, unknown>, src: BrainchopSource, fail: 
       const size = DTYPE_BYTES[kind];
       if (!size) fail(`weight ${w.name}: unsupported dtype ${JSON.stringify(kind)}`);
       if (at + n * size > total)
-        fail(`weight shards ${group.paths.join(', ')} hold ${total} bytes, too few for weight ${w.name} (needs ${at + n * size})`);
+        fail(
+          `weight shards ${group.paths.join(', ')} hold ${total} bytes, too few for weight ${w.name} (needs ${at + n * size})`,
+        );
       const v = new Float32Array(n);
       for (let i = 0; i < n; i++) {
         const o = at + i * size;
@@ -191,7 +212,8 @@ class Builder {
     // The mean over the volume as the mean of means, one axis at a time: each float32 sum runs
     // over at most one axis (a few hundred values), not millions (onnxruntime-web's WASM reduction
     // over all three axes drifts enough to move ~0.01% of mindgrab's mask).
-    const mean3 = (t: string) => [4, 3, 2].reduce((a, axis) => g.node('ReduceMean', [a], [this.tmp(layer)], { axes: [axis], keepdims: 1 }), t);
+    const mean3 = (t: string) =>
+      [4, 3, 2].reduce((a, axis) => g.node('ReduceMean', [a], [this.tmp(layer)], { axes: [axis], keepdims: 1 }), t);
     const mean = mean3(x);
     const d = g.node('Sub', [x, mean], [this.tmp(layer)]);
     const variance = mean3(g.node('Mul', [d, d], [this.tmp(layer)]));
@@ -209,18 +231,35 @@ class Builder {
     else if (kind === 'softmax') g.node('Softmax', [x], [out], { axis: 1 });
     else if (kind === 'logsoftmax' || kind === 'log_softmax') g.node('LogSoftmax', [x], [out], { axis: 1 });
     else if (kind === 'swish' || kind === 'silu') g.node('Mul', [x, g.node('Sigmoid', [x], [this.tmp(layer)])], [out]);
-    else if (kind === 'mish') g.node('Mul', [x, g.node('Tanh', [g.node('Softplus', [x], [this.tmp(layer)])], [this.tmp(layer)])], [out]);
+    else if (kind === 'mish')
+      g.node('Mul', [x, g.node('Tanh', [g.node('Softplus', [x], [this.tmp(layer)])], [this.tmp(layer)])], [out]);
     else if (kind === 'gelu') {
       // x * 0.5 * (1 + erf(x / sqrt 2)), as tfjs-layers computes it (Gelu is not in opset 17).
       const e = g.node('Erf', [g.node('Mul', [x, this.scalar(Math.SQRT1_2)], [this.tmp(layer)])], [this.tmp(layer)]);
-      const cdf = g.node('Mul', [g.node('Add', [e, this.scalar(1)], [this.tmp(layer)]), this.scalar(0.5)], [this.tmp(layer)]);
+      const cdf = g.node(
+        'Mul',
+        [g.node('Add', [e, this.scalar(1)], [this.tmp(layer)]), this.scalar(0.5)],
+        [this.tmp(layer)],
+      );
       g.node('Mul', [x, cdf], [out]);
     } else if (kind === 'gelu_new') {
       // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
       const x3 = g.node('Mul', [x, g.node('Mul', [x, x], [this.tmp(layer)])], [this.tmp(layer)]);
-      const inner = g.node('Add', [x, g.node('Mul', [x3, this.scalar(0.044715)], [this.tmp(layer)])], [this.tmp(layer)]);
-      const t = g.node('Tanh', [g.node('Mul', [inner, this.scalar(Math.sqrt(2 / Math.PI))], [this.tmp(layer)])], [this.tmp(layer)]);
-      const half = g.node('Mul', [g.node('Add', [t, this.scalar(1)], [this.tmp(layer)]), this.scalar(0.5)], [this.tmp(layer)]);
+      const inner = g.node(
+        'Add',
+        [x, g.node('Mul', [x3, this.scalar(0.044715)], [this.tmp(layer)])],
+        [this.tmp(layer)],
+      );
+      const t = g.node(
+        'Tanh',
+        [g.node('Mul', [inner, this.scalar(Math.sqrt(2 / Math.PI))], [this.tmp(layer)])],
+        [this.tmp(layer)],
+      );
+      const half = g.node(
+        'Mul',
+        [g.node('Add', [t, this.scalar(1)], [this.tmp(layer)]), this.scalar(0.5)],
+        [this.tmp(layer)],
+      );
       g.node('Mul', [x, half], [out]);
     } else this.fail(`layer ${layer}: activation ${JSON.stringify(kind)} is not supported`);
   }
@@ -230,7 +269,12 @@ function triple(v: unknown, dflt: number): number[] {
   return Array.isArray(v) ? v.map(Number) : [0, 1, 2].map(() => (typeof v === 'number' ? v : dflt));
 }
 
-function weight(weights: Map<string, Float32Array>, layer: string, part: string, fail: (m: string) => never): Float32Array {
+function weight(
+  weights: Map<string, Float32Array>,
+  layer: string,
+  part: string,
+  fail: (m: string) => never,
+): Float32Array {
   const key = `${layer}/${part}`;
   const v = weights.get(key) ?? [...weights].find(([k]) => k.endsWith(`/${key}`))?.[1];
   if (!v) fail(`layer ${layer}: weight ${key} is missing from weightsManifest`);
@@ -257,7 +301,8 @@ function inboundOf(layer: KerasLayer, previous: string | undefined): string[] {
 function colormapOf(v: unknown, file: string, fail: (m: string) => never): BrainchopColormap {
   const c = v as Partial<BrainchopColormap> | null;
   const ok = (a: unknown) => Array.isArray(a) && a.length === (c?.labels?.length ?? -1);
-  if (!c || !Array.isArray(c.labels) || !ok(c.R) || !ok(c.G) || !ok(c.B)) fail(`${file}: colormap needs arrays R, G, B and labels of the same length`);
+  if (!c || !Array.isArray(c.labels) || !ok(c.R) || !ok(c.G) || !ok(c.B))
+    fail(`${file}: colormap needs arrays R, G, B and labels of the same length`);
   return c as BrainchopColormap;
 }
 
@@ -268,20 +313,34 @@ function paletteColor(n: number): [number, number, number] {
 }
 
 /** Pick the model-list entry for a model: by id, else the entry whose path names this folder and file. */
-export function selectBrainchopSettings(list: unknown, modelId: string, modelFile = 'model.json', id?: number): BrainchopSettings {
-  const entries = (Array.isArray(list) ? list : ((list as { inferenceModelsList?: unknown })?.inferenceModelsList ?? [list])) as BrainchopSettings[];
+export function selectBrainchopSettings(
+  list: unknown,
+  modelId: string,
+  modelFile = 'model.json',
+  id?: number,
+): BrainchopSettings {
+  const entries = (
+    Array.isArray(list) ? list : ((list as { inferenceModelsList?: unknown })?.inferenceModelsList ?? [list])
+  ) as BrainchopSettings[];
   if (!Array.isArray(entries) || !entries.every((e) => typeof e === 'object' && e !== null))
     throw new VoxsegError('usage', 'settings file must hold brainchop inferenceModelsList entries');
   if (id !== undefined) {
     const hit = entries.find((e) => e.id === id);
-    if (!hit) throw new VoxsegError('usage', `no settings entry with id ${id} (ids: ${entries.map((e) => e.id).join(', ')})`);
+    if (!hit)
+      throw new VoxsegError('usage', `no settings entry with id ${id} (ids: ${entries.map((e) => e.id).join(', ')})`);
     return hit;
   }
-  const hits = entries.filter((e) => typeof e.path === 'string' && e.path.replace(/\\/g, '/').endsWith(`/${modelId}/${modelFile}`));
-  if (!hits.length) throw new VoxsegError('usage', `no settings entry names ${modelId}/${modelFile}; choose one with --id`);
+  const hits = entries.filter(
+    (e) => typeof e.path === 'string' && e.path.replace(/\\/g, '/').endsWith(`/${modelId}/${modelFile}`),
+  );
+  if (!hits.length)
+    throw new VoxsegError('usage', `no settings entry names ${modelId}/${modelFile}; choose one with --id`);
   const differ = hits.some((h) => SETTINGS_KEYS.some((k) => JSON.stringify(h[k]) !== JSON.stringify(hits[0][k])));
   if (differ)
-    throw new VoxsegError('usage', `${hits.length} settings entries use ${modelId}/${modelFile} differently; choose one with --id: ${hits.map((h) => `${h.id} (${h.modelName ?? h.type})`).join(', ')}`);
+    throw new VoxsegError(
+      'usage',
+      `${hits.length} settings entries use ${modelId}/${modelFile} differently; choose one with --id: ${hits.map((h) => `${h.id} (${h.modelName ?? h.type})`).join(', ')}`,
+    );
   return hits[0];
 }
 
@@ -293,11 +352,13 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
   };
   const json = src.modelJson as Record<string, unknown>;
   const topo = (json?.modelTopology ?? {}) as { model_config?: { class_name?: string; config?: unknown } };
-  if (json?.format !== undefined && json.format !== 'layers-model') fail(`format ${JSON.stringify(json.format)} is not a tfjs layers model`);
+  if (json?.format !== undefined && json.format !== 'layers-model')
+    fail(`format ${JSON.stringify(json.format)} is not a tfjs layers model`);
   const mc = topo.model_config;
   const cfg = mc?.config as { layers?: KerasLayer[]; output_layers?: unknown[] } | KerasLayer[] | undefined;
   const given = Array.isArray(cfg) ? cfg : cfg?.layers;
-  if (!mc || !Array.isArray(given) || !given.length) fail('model.json has no modelTopology.model_config layers (not a tfjs layers model)');
+  if (!mc || !Array.isArray(given) || !given.length)
+    fail('model.json has no modelTopology.model_config layers (not a tfjs layers model)');
   const settings = options.settings ?? {};
   const transpose = settings.enableTranspose ?? true;
   const axis = (a: number) => (transpose ? 2 - a : a); // Keras spatial axis of ONNX spatial axis a
@@ -315,15 +376,24 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
   let previous: string | undefined;
   const layers = [...given];
   // Sequential models carry the input shape on their first layer.
-  if (layers[0].class_name !== 'InputLayer') layers.unshift({ class_name: 'InputLayer', config: { name: '(input)', batch_input_shape: layers[0].config?.batch_input_shape } });
+  if (layers[0].class_name !== 'InputLayer')
+    layers.unshift({
+      class_name: 'InputLayer',
+      config: { name: '(input)', batch_input_shape: layers[0].config?.batch_input_shape },
+    });
   const outLayers = Array.isArray(cfg) ? undefined : cfg?.output_layers;
-  if (Array.isArray(outLayers) && outLayers.length !== 1) fail(`model has ${outLayers.length} outputs; only single-output models are supported`);
+  if (Array.isArray(outLayers) && outLayers.length !== 1)
+    fail(`model has ${outLayers.length} outputs; only single-output models are supported`);
   const last = layers[layers.length - 1];
-  const lastName = Array.isArray(outLayers?.[0]) ? String((outLayers[0] as unknown[])[0]) : (last.name ?? last.config?.name);
+  const lastName = Array.isArray(outLayers?.[0])
+    ? String((outLayers[0] as unknown[])[0])
+    : (last.name ?? last.config?.name);
   for (const layer of layers) {
     const c = layer.config ?? {};
     const name = layer.name ?? c.name;
-    const ins = inboundOf(layer, previous).map((n) => tensorOf.get(n) ?? fail(`layer ${name}: input ${n} is not defined before it`));
+    const ins = inboundOf(layer, previous).map(
+      (n) => tensorOf.get(n) ?? fail(`layer ${name}: input ${n} is not defined before it`),
+    );
     const out = name === lastName ? 'output' : `${name}:0`;
     const one = () => (ins.length === 1 ? ins[0] : fail(`layer ${name} (${layer.class_name}) needs exactly one input`));
     const channels = ins.length ? (channelsOf.get(ins[0]) ?? 1) : 1;
@@ -331,22 +401,26 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
     switch (layer.class_name) {
       case 'InputLayer': {
         const shape = (c.batch_input_shape ?? c.batch_shape) as (number | null)[] | undefined;
-        if (!Array.isArray(shape) || shape.length !== 5) fail(`input layer ${name}: expected a 5-D [batch, x, y, z, channels] input, got ${JSON.stringify(shape)}`);
+        if (!Array.isArray(shape) || shape.length !== 5)
+          fail(`input layer ${name}: expected a 5-D [batch, x, y, z, channels] input, got ${JSON.stringify(shape)}`);
         if (shape[4] !== 1) fail(`input layer ${name}: expected 1 input channel, got ${shape[4]}`);
         tensorOf.set(name, 'input');
         previous = name;
         continue;
       }
       case 'Conv3D': {
-        if ((c.data_format ?? 'channels_last') !== 'channels_last') fail(`layer ${name}: data_format ${String(c.data_format)} is not supported`);
-        if ((c.groups ?? 1) !== 1) fail(`layer ${name}: grouped convolution (groups ${String(c.groups)}) is not supported`);
+        if ((c.data_format ?? 'channels_last') !== 'channels_last')
+          fail(`layer ${name}: data_format ${String(c.data_format)} is not supported`);
+        if ((c.groups ?? 1) !== 1)
+          fail(`layer ${name}: grouped convolution (groups ${String(c.groups)}) is not supported`);
         const ks = triple(c.kernel_size, 1);
         const dil = triple(c.dilation_rate, 1);
         const st = triple(c.strides, 1);
         const filters = c.filters as number;
         const k = weight(weights, name, 'kernel', fail);
         const cin = k.length / (ks[0] * ks[1] * ks[2] * filters);
-        if (!Number.isInteger(cin) || cin !== channels) fail(`layer ${name}: kernel holds ${k.length} values, expected ${ks.join('x')}x${channels}x${filters}`);
+        if (!Number.isInteger(cin) || cin !== channels)
+          fail(`layer ${name}: kernel holds ${k.length} values, expected ${ks.join('x')}x${channels}x${filters}`);
         const o = [0, 1, 2].map(axis);
         const kd = o.map((q) => ks[q]);
         const w = new Float32Array(k.length);
@@ -372,7 +446,10 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
           c.padding === 'valid'
             ? [0, 0, 0, 0, 0, 0]
             : c.padding === 'same'
-              ? [...o.map((q) => Math.floor((dil[q] * (ks[q] - 1)) / 2)), ...o.map((q) => Math.ceil((dil[q] * (ks[q] - 1)) / 2))]
+              ? [
+                  ...o.map((q) => Math.floor((dil[q] * (ks[q] - 1)) / 2)),
+                  ...o.map((q) => Math.ceil((dil[q] * (ks[q] - 1)) / 2)),
+                ]
               : fail(`layer ${name}: padding ${JSON.stringify(c.padding)} is not supported`);
         const act = (c.activation as string | undefined) ?? 'linear';
         // brainchop normalizes the output of every layer named *_gn (mindgrab) per channel over the
@@ -384,7 +461,12 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
           'Conv',
           inputs,
           [convOut],
-          { kernel_shape: kd, dilations: o.map((q) => dil[q]), strides: o.map((q) => st[q]), ...(strided && c.padding === 'same' ? { auto_pad: 'SAME_UPPER' } : { pads }) },
+          {
+            kernel_shape: kd,
+            dilations: o.map((q) => dil[q]),
+            strides: o.map((q) => st[q]),
+            ...(strided && c.padding === 'same' ? { auto_pad: 'SAME_UPPER' } : { pads }),
+          },
           { name },
         );
         if (act !== 'linear') {
@@ -412,12 +494,16 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
       case 'Softmax': {
         if (layer.class_name === 'ReLU' && (Number(c.negative_slope ?? 0) !== 0 || Number(c.threshold ?? 0) !== 0))
           fail(`layer ${name}: ReLU with negative_slope/threshold is not supported`);
-        if (layer.class_name === 'Softmax' && ![-1, 4, undefined].includes(c.axis as number)) fail(`layer ${name}: softmax over axis ${String(c.axis)} is not supported`);
+        if (layer.class_name === 'Softmax' && ![-1, 4, undefined].includes(c.axis as number))
+          fail(`layer ${name}: softmax over axis ${String(c.axis)} is not supported`);
         const x = one();
-        if (layer.class_name === 'ReLU' && c.max_value != null) g.node('Clip', [x, b.scalar(0), b.scalar(Number(c.max_value))], [out], {}, { name });
+        if (layer.class_name === 'ReLU' && c.max_value != null)
+          g.node('Clip', [x, b.scalar(0), b.scalar(Number(c.max_value))], [out], {}, { name });
         else if (layer.class_name === 'ReLU') g.node('Relu', [x], [out], {}, { name });
-        else if (layer.class_name === 'ELU') g.node('Elu', [x], [out], { alpha: attr.float(Number(c.alpha ?? 1)) }, { name });
-        else if (layer.class_name === 'LeakyReLU') g.node('LeakyRelu', [x], [out], { alpha: attr.float(Number(c.alpha ?? 0.3)) }, { name });
+        else if (layer.class_name === 'ELU')
+          g.node('Elu', [x], [out], { alpha: attr.float(Number(c.alpha ?? 1)) }, { name });
+        else if (layer.class_name === 'LeakyReLU')
+          g.node('LeakyRelu', [x], [out], { alpha: attr.float(Number(c.alpha ?? 0.3)) }, { name });
         else g.node('Softmax', [x], [out], { axis: 1 }, { name });
         activations.add(layer.class_name.toLowerCase());
         break;
@@ -432,13 +518,16 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
         g.node('Sum', ins, [out], {}, { name });
         break;
       case 'Concatenate': {
-        if (![-1, 4, undefined].includes(c.axis as number)) fail(`layer ${name}: concatenation over axis ${String(c.axis)} is not supported`);
+        if (![-1, 4, undefined].includes(c.axis as number))
+          fail(`layer ${name}: concatenation over axis ${String(c.axis)} is not supported`);
         g.node('Concat', ins, [out], { axis: 1 }, { name });
         outChannels = ins.reduce((a, t) => a + (channelsOf.get(t) ?? 0), 0);
         break;
       }
       default:
-        fail(`layer ${name}: layer type ${layer.class_name} is not supported (supported: InputLayer, Conv3D, Activation, ReLU, ELU, LeakyReLU, Softmax, Dropout, Add, Concatenate)`);
+        fail(
+          `layer ${name}: layer type ${layer.class_name} is not supported (supported: InputLayer, Conv3D, Activation, ReLU, ELU, LeakyReLU, Softmax, Dropout, Add, Concatenate)`,
+        );
     }
     tensorOf.set(name, out);
     channelsOf.set(out, outChannels);
@@ -446,11 +535,17 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
   }
   if (tensorOf.get(lastName) !== 'output') fail(`output layer ${lastName} is missing or is the input layer`);
   if (!convs) fail('model has no Conv3D layer');
-  if (normalized) notes.push(`${normalized} layers named *_gn are followed by brainchop's per-channel normalization over the volume`);
+  if (normalized)
+    notes.push(`${normalized} layers named *_gn are followed by brainchop's per-channel normalization over the volume`);
   const channels = channelsOf.get('output') ?? 1;
   if (channels < 2) fail('model has a single output channel; brainchop models give background plus at least one class');
   g.output('output', 'float32', ['batch', channels, 'd', 'h', 'w']);
-  const onnx = g.toBytes({ producer: 'voxseg', producerVersion: 'brainchop-import', opset: 17, metadata: { source: `brainchop ${src.modelId}` } });
+  const onnx = g.toBytes({
+    producer: 'voxseg',
+    producerVersion: 'brainchop-import',
+    opset: 17,
+    metadata: { source: `brainchop ${src.modelId}` },
+  });
 
   // Labels: channel c -> label c from the colormap (entry 0 is background). Brain masking and
   // extraction models are binarised as brainchop does (any non-background class = brain) and
@@ -468,16 +563,22 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
     labels = [{ value: 1, name: 'Brain Mask', color: [217, 119, 33] }];
     channelLabels = Array.from({ length: channels }, (_, ch) => (ch === 0 ? 0 : 1));
   } else {
-    if (cm && cm.labels.length !== channels) notes.push(`${cmName} lists ${cm.labels.length} labels for ${channels} output channels`);
+    if (cm && cm.labels.length !== channels)
+      notes.push(`${cmName} lists ${cm.labels.length} labels for ${channels} output channels`);
     if (!cm) notes.push('no colormap: labels are named Class 1..N');
     labels = Array.from({ length: channels - 1 }, (_, n) => {
       const v = n + 1;
       const has = cm && v < cm.labels.length;
-      return { value: v, name: has ? String(cm.labels[v]) : `Class ${v}`, color: has ? ([cm.R[v], cm.G[v], cm.B[v]] as [number, number, number]) : paletteColor(v) };
+      return {
+        value: v,
+        name: has ? String(cm.labels[v]) : `Class ${v}`,
+        color: has ? ([cm.R[v], cm.G[v], cm.B[v]] as [number, number, number]) : paletteColor(v),
+      };
     });
   }
 
-  const quantile = settings.enableQuantileNorm ?? (options.settings ? false : /quantile/i.test(String(json._comment ?? '')));
+  const quantile =
+    settings.enableQuantileNorm ?? (options.settings ? false : /quantile/i.test(String(json._comment ?? '')));
   const crop = settings.enableCrop ?? true;
   let preModel: BrainchopConversion['preModel'];
   let cropSpec: CropSpec | undefined;
@@ -486,7 +587,10 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
     const t = settings.autoThreshold ?? 0;
     if (options.preModel) {
       if (!settings.preModelId) fail('a pre-model was given but the settings name no preModelId');
-      const pre = convertBrainchop(options.preModel.src, { settings: { ...options.preModel.settings, type: 'Segmentation', preModelId: null }, postProcess: false });
+      const pre = convertBrainchop(options.preModel.src, {
+        settings: { ...options.preModel.settings, type: 'Segmentation', preModelId: null },
+        postProcess: false,
+      });
       preModel = { onnx: pre.onnx, file: 'premodel.onnx' };
       cropSpec.preModel = {
         file: preModel.file,
@@ -495,15 +599,25 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
         channels: pre.manifest.model.channels,
         normalization: pre.manifest.preprocessing.normalization,
       };
-      notes.push(`crops to the labels of pre-model ${options.preModel.src.modelId} (settings entry ${settings.preModelId})`);
+      notes.push(
+        `crops to the labels of pre-model ${options.preModel.src.modelId} (settings entry ${settings.preModelId})`,
+      );
     } else if (settings.preModelId) {
       fail(`the settings crop with the labels of pre-model ${settings.preModelId} (preModelId), which was not given`);
     } else if (t > 0 && t <= 1) cropSpec.threshold = t;
     if (settings.filterOutWithPreMask) notes.push('filterOutWithPreMask is not applied');
   }
   const sid = settings.id !== undefined ? `-${settings.id}` : '';
-  const stem = file.split(/[\\/]/).pop()!.replace(/\.json$/i, '');
-  const id = options.id ?? `brainchop-${src.modelId}${stem === 'model' ? '' : `-${stem}`}${sid}`.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 64);
+  const stem = file
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/\.json$/i, '');
+  const id =
+    options.id ??
+    `brainchop-${src.modelId}${stem === 'model' ? '' : `-${stem}`}${sid}`
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .slice(0, 64);
   const cleanName = settings.modelName?.replace(/^[^\p{L}\p{N}]+/u, '').trim();
   const manifest: ModelManifest = {
     schema: 'voxseg-model/1',
@@ -511,19 +625,28 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
     name: options.name ?? (cleanName || src.modelId),
     version: '1.0',
     license: 'MIT',
-    description: settings.description ?? `brainchop MeshNet model ${src.modelId} (${channels} classes incl. background)`,
+    description:
+      settings.description ?? `brainchop MeshNet model ${src.modelId} (${channels} classes incl. background)`,
     provenance: {
       source: `brainchop (github.com/neuroneural/brainchop, MIT), model ${src.modelId}${settings.id !== undefined ? `, model list entry ${settings.id}` : ''}; converted from tfjs by voxseg import-model`,
       training: typeof json._comment === 'string' ? json._comment : undefined,
     },
-    intended: { modality: ['MR'], bodyPart: 'HEAD', notes: settings.type ? `brainchop ${settings.type} model; T1-weighted MRI conformed to 256^3 1 mm` : 'T1-weighted MRI conformed to 256^3 1 mm' },
+    intended: {
+      modality: ['MR'],
+      bodyPart: 'HEAD',
+      notes: settings.type
+        ? `brainchop ${settings.type} model; T1-weighted MRI conformed to 256^3 1 mm`
+        : 'T1-weighted MRI conformed to 256^3 1 mm',
+    },
     model: { file: options.onnxFile ?? 'model.onnx', input: 'input', output: 'output', layout: 'NCDHW', channels },
     labels,
     preprocessing: {
       mode: 'whole-volume',
       conform: { dims: [256, 256, 256], spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' },
       crop: cropSpec,
-      normalization: quantile ? { kind: 'quantile', lower: 0.05, upper: 0.95, clip: false, rule: 'brainchop' } : { kind: 'minmax' },
+      normalization: quantile
+        ? { kind: 'quantile', lower: 0.05, upper: 0.95, clip: false, rule: 'brainchop' }
+        : { kind: 'minmax' },
     },
     postprocessing: {
       activation: 'none',
@@ -537,6 +660,14 @@ export function convertBrainchop(src: BrainchopSource, options: BrainchopOptions
     onnx,
     manifest,
     preModel,
-    summary: { layers: given.length, convolutions: convs, parameters: b.parameters, classes: channels, activations: [...activations], colormap: cmName, notes },
+    summary: {
+      layers: given.length,
+      convolutions: convs,
+      parameters: b.parameters,
+      classes: channels,
+      activations: [...activations],
+      colormap: cmName,
+      notes,
+    },
   };
 }

@@ -72,17 +72,25 @@ export interface ReadCheckpointOptions {
   key?: string;
 }
 
-
 /** Read the state_dict under `opts.key` and the plain-data facts of a torch.save zip. */
-export function readTorchCheckpoint(bytes: Uint8Array, file: string, opts: ReadCheckpointOptions = {}): { weights: WeightMap; info: CheckpointInfo } {
+export function readTorchCheckpoint(
+  bytes: Uint8Array,
+  file: string,
+  opts: ReadCheckpointOptions = {},
+): { weights: WeightMap; info: CheckpointInfo } {
   const { zip, prefix, root } = openCheckpoint(bytes, file);
   const keys = [...root.keys()].map((k) => String(k));
   const key = opts.key ?? 'network_weights';
   if (!root.has(key)) {
-    throw new VoxsegError('invalid-model', `checkpoint has no '${key}' entry; top-level keys: ${keys.join(', ') || '(none)'}`, { file });
+    throw new VoxsegError(
+      'invalid-model',
+      `checkpoint has no '${key}' entry; top-level keys: ${keys.join(', ') || '(none)'}`,
+      { file },
+    );
   }
   const stateDict = root.get(key);
-  if (!(stateDict instanceof Map)) throw new VoxsegError('invalid-model', `checkpoint entry '${key}' is not a dict of tensors`, { file });
+  if (!(stateDict instanceof Map))
+    throw new VoxsegError('invalid-model', `checkpoint entry '${key}' is not a dict of tensors`, { file });
 
   const weights: WeightMap = new Map();
   const skipped: { name: string; reason: string }[] = [];
@@ -117,7 +125,10 @@ export function readCheckpointEntry(bytes: Uint8Array, file: string, key: string
 // ---------------------------------------------------------------------------------------------
 
 /** Open the zip, check the byte order, unpickle data.pkl (storages only referenced). */
-function openCheckpoint(bytes: Uint8Array, file: string): { zip: ZipArchive; prefix: string; root: Map<PickleValue, PickleValue> } {
+function openCheckpoint(
+  bytes: Uint8Array,
+  file: string,
+): { zip: ZipArchive; prefix: string; root: Map<PickleValue, PickleValue> } {
   if (!isZip(bytes)) throw notZip(bytes, file);
   const zip = openZip(bytes, file);
   const pkl = findDataPkl(zip, file);
@@ -126,7 +137,11 @@ function openCheckpoint(bytes: Uint8Array, file: string): { zip: ZipArchive; pre
   if (order) {
     const text = new TextDecoder().decode(zip.read(order)).trim();
     if (text !== 'little') {
-      throw new VoxsegError('unsupported', `checkpoint was saved as ${text}-endian data; only little-endian checkpoints are supported (re-save it on a little-endian machine)`, { file });
+      throw new VoxsegError(
+        'unsupported',
+        `checkpoint was saved as ${text}-endian data; only little-endian checkpoints are supported (re-save it on a little-endian machine)`,
+        { file },
+      );
     }
   }
   const storages = new Map<string, StorageRef>();
@@ -135,14 +150,16 @@ function openCheckpoint(bytes: Uint8Array, file: string): { zip: ZipArchive; pre
     globals: torchAllowList(file),
     persistentLoad: (pid) => persistentLoad(pid, storages, file),
   });
-  if (!(root instanceof Map)) throw new VoxsegError('invalid-model', 'checkpoint is not a dict (expected an nnU-Net checkpoint)', { file });
+  if (!(root instanceof Map))
+    throw new VoxsegError('invalid-model', 'checkpoint is not a dict (expected an nnU-Net checkpoint)', { file });
   return { zip, prefix, root };
 }
 
 function notZip(bytes: Uint8Array, file: string): VoxsegError {
   // Legacy torch.save: a pickled magic number first (protocol 2, LONG1 of 10 bytes).
   const magic = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
-  const legacyPickle = bytes[0] === 0x80 && bytes[2] === 0x8a && bytes[3] === 0x0a && magic.every((m, i) => bytes[4 + i] === m);
+  const legacyPickle =
+    bytes[0] === 0x80 && bytes[2] === 0x8a && bytes[3] === 0x0a && magic.every((m, i) => bytes[4 + i] === m);
   // Even older torch.save wrote a tar archive.
   const tar = bytes.length > 262 && String.fromCharCode(...bytes.subarray(257, 262)) === 'ustar';
   if (legacyPickle || tar) {
@@ -158,8 +175,15 @@ function notZip(bytes: Uint8Array, file: string): VoxsegError {
 function findDataPkl(zip: ZipArchive, file: string) {
   const candidates = zip.entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.path));
   if (candidates.length === 0) {
-    const some = zip.entries.slice(0, 5).map((e) => e.path).join(', ');
-    throw new VoxsegError('invalid-model', `not a PyTorch checkpoint: no <archive>/data.pkl in the zip (entries: ${some || 'none'})`, { file });
+    const some = zip.entries
+      .slice(0, 5)
+      .map((e) => e.path)
+      .join(', ');
+    throw new VoxsegError(
+      'invalid-model',
+      `not a PyTorch checkpoint: no <archive>/data.pkl in the zip (entries: ${some || 'none'})`,
+      { file },
+    );
   }
   const first = zip.entries[0].path.split('/')[0];
   return candidates.find((e) => e.path === `${first}/data.pkl`) ?? candidates[0];
@@ -178,7 +202,10 @@ function halfToFloatTable(): Uint32Array {
 }
 
 /** A typed view of the storage bytes (copied to an aligned buffer when the bytes are not). */
-function typedView(b: Uint8Array, dtype: 'float32' | 'float16' | 'bfloat16' | 'float64'): Float32Array | Uint16Array | Float64Array {
+function typedView(
+  b: Uint8Array,
+  dtype: 'float32' | 'float16' | 'bfloat16' | 'float64',
+): Float32Array | Uint16Array | Float64Array {
   const size = ELEMENT_SIZE[dtype];
   const n = Math.floor(b.byteLength / size);
   const src = b.byteOffset % size === 0 ? b : b.slice();
@@ -227,7 +254,12 @@ function coalesce(shape: number[], stride: number[]): { shape: number[]; stride:
 }
 
 /** Copy the strided elements of `t` into `out` in C order, converting to float32. */
-function gather(src: Float32Array | Uint16Array | Float64Array, dtype: 'float32' | 'float16' | 'bfloat16' | 'float64', t: TensorRef, out: Float32Array): void {
+function gather(
+  src: Float32Array | Uint16Array | Float64Array,
+  dtype: 'float32' | 'float16' | 'bfloat16' | 'float64',
+  t: TensorRef,
+  out: Float32Array,
+): void {
   const { shape, stride } = coalesce(t.shape, t.stride);
   const rank = shape.length;
   const inner = rank ? shape[rank - 1] : 1;
@@ -259,7 +291,13 @@ function gather(src: Float32Array | Uint16Array | Float64Array, dtype: 'float32'
 
 // --- info -------------------------------------------------------------------------------------
 
-function checkpointInfo(root: Map<PickleValue, PickleValue>, keys: string[], weightsKey: string, skipped: { name: string; reason: string }[], file: string): CheckpointInfo {
+function checkpointInfo(
+  root: Map<PickleValue, PickleValue>,
+  keys: string[],
+  weightsKey: string,
+  skipped: { name: string; reason: string }[],
+  file: string,
+): CheckpointInfo {
   const str = (v: PickleValue): string | null => (typeof v === 'string' ? v : null);
   const num = (v: PickleValue): number | null => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null);
   const initArgs = root.get('init_args');
@@ -275,7 +313,8 @@ function checkpointInfo(root: Map<PickleValue, PickleValue>, keys: string[], wei
     weightsKey,
     trainerName: str(root.get('trainer_name') ?? null),
     currentEpoch: num(root.get('current_epoch') ?? null),
-    inferenceAllowedMirroringAxes: Array.isArray(axes) && axes.every((a) => typeof a === 'number') ? [...(axes as number[])] : null,
+    inferenceAllowedMirroringAxes:
+      Array.isArray(axes) && axes.every((a) => typeof a === 'number') ? [...(axes as number[])] : null,
     configuration: str(init.get('configuration') ?? null),
     fold: typeof fold === 'string' ? fold : num(fold ?? null),
     plans: object(init.get('plans') ?? null),
@@ -306,7 +345,8 @@ export function toJsonLike(root: PickleValue, file: string): JsonLike {
     if (seen !== undefined) return seen;
     let items: [string | number, PickleValue][];
     let out: JsonLike[] | { [key: string]: JsonLike } = {};
-    if (v instanceof Map) items = [...v].map(([k, x]) => [typeof k === 'string' ? k : String(isTuple(k) ? k.join(',') : k), x]);
+    if (v instanceof Map)
+      items = [...v].map(([k, x]) => [typeof k === 'string' ? k : String(isTuple(k) ? k.join(',') : k), x]);
     else if (Array.isArray(v)) {
       items = v.map((x, i) => [i, x]);
       out = [];
@@ -316,7 +356,12 @@ export function toJsonLike(root: PickleValue, file: string): JsonLike {
     } else if (v instanceof Uint8Array) return Array.from(v);
     else if (v instanceof PickleGlobal) return v.fullName;
     else if (v instanceof NumpyDtype) return v.str;
-    else if (v instanceof NumpyArray) items = [['dtype', v.dtype], ['shape', v.shape], ['data', v.data instanceof Uint8Array ? Array.from(v.data) : v.data]];
+    else if (v instanceof NumpyArray)
+      items = [
+        ['dtype', v.dtype],
+        ['shape', v.shape],
+        ['data', v.data instanceof Uint8Array ? Array.from(v.data) : v.data],
+      ];
     else if (v instanceof TensorRef || v instanceof StorageRef) return null;
     else items = Object.entries(v) as [string, PickleValue][];
     open.add(v);

@@ -22,17 +22,27 @@ export class NnunetConverter {
   private readonly rpc: RpcClient<ConvertApi>;
 
   constructor(createWorker: () => RpcWorker) {
-    this.rpc = new RpcClient(createWorker, { name: 'conversion worker', failure: 'out-of-memory', crashHint: 'too little memory?' });
+    this.rpc = new RpcClient(createWorker, {
+      name: 'conversion worker',
+      failure: 'out-of-memory',
+      crashHint: 'too little memory?',
+    });
   }
 
   /** Convert `source`; resolves with the ONNX bytes, manifest, license text, notes and cost. */
   async convert(source: ConvertSource, req: ConvertRequest = {}): Promise<ConvertOutput> {
     if (this.busy) throw new VoxsegError('usage', 'a model conversion is already running; cancel it first');
     try {
-      return await this.rpc.call('convert', { source, options: req.options ?? {} }, { onEvent: req.onProgress, signal: req.signal });
+      return await this.rpc.call(
+        'convert',
+        { source, options: req.options ?? {} },
+        { onEvent: req.onProgress, signal: req.signal },
+      );
     } catch (err) {
       // a crash is about the model being converted: name it
-      throw err instanceof VoxsegError && err.code === 'out-of-memory' && !err.file ? new VoxsegError(err.code, err.reason, { file: source.name, cause: err }) : err;
+      throw err instanceof VoxsegError && err.code === 'out-of-memory' && !err.file
+        ? new VoxsegError(err.code, err.reason, { file: source.name, cause: err })
+        : err;
     } finally {
       this.rpc.terminate();
     }
@@ -60,7 +70,11 @@ export class NnunetConverter {
 export function convertSourceOf(files: readonly { path: string; blob: Blob }[]): ConvertSource {
   const zips = files.filter((f) => /\.zip$/i.test(f.path));
   if (zips.length > 0 && !files.some((f) => /(^|\/)plans\.json$/.test(f.path))) {
-    if (zips.length > 1) throw new VoxsegError('usage', `one model at a time, please: got ${zips.map((z) => baseName(z.path)).join(', ')}`);
+    if (zips.length > 1)
+      throw new VoxsegError(
+        'usage',
+        `one model at a time, please: got ${zips.map((z) => baseName(z.path)).join(', ')}`,
+      );
     return { kind: 'zip', name: baseName(zips[0].path), blob: zips[0].blob };
   }
   const tops = new Set(files.map((f) => (f.path.includes('/') ? f.path.slice(0, f.path.indexOf('/')) : '')));

@@ -9,8 +9,7 @@ import type { OnnxCost } from '../onnx/cost';
 
 /** A result folder (its files by path, as picked or dropped) or the zip it is published in. */
 export type ConvertSource =
-  | { kind: 'folder'; name: string; files: { path: string; blob: Blob }[] }
-  | { kind: 'zip'; name: string; blob: Blob };
+  { kind: 'folder'; name: string; files: { path: string; blob: Blob }[] } | { kind: 'zip'; name: string; blob: Blob };
 
 /** The importer's options that can cross to the worker (see NnunetImportOptions). */
 export interface ConvertOptions {

@@ -32,14 +32,21 @@ function blobFile(path: string, blob: Blob): SourceFile {
   return { path, size: blob.size, read: async () => new Uint8Array(await blob.arrayBuffer()) };
 }
 
-async function sourceFiles(source: ConvertSource, deps: ConvertDeps, progress: (stage: string, done: number, total: number) => void): Promise<SourceFile[]> {
+async function sourceFiles(
+  source: ConvertSource,
+  deps: ConvertDeps,
+  progress: (stage: string, done: number, total: number) => void,
+): Promise<SourceFile[]> {
   if (source.kind === 'folder') return source.files.map((f) => blobFile(f.path, f.blob));
   progress(`Reading ${source.name} (${(source.blob.size / 2 ** 20).toFixed(0)} MiB)`, 0, 1);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await source.blob.arrayBuffer());
   } catch (err) {
-    throw new VoxsegError('unreadable', `could not read the file (${errorMessage(err)})`, { file: source.name, cause: err });
+    throw new VoxsegError('unreadable', `could not read the file (${errorMessage(err)})`, {
+      file: source.name,
+      cause: err,
+    });
   }
   return deps.sourceFilesFromZip(bytes, source.name);
 }
@@ -48,7 +55,11 @@ function asVoxsegError(err: unknown, source: string): VoxsegError {
   if (err instanceof VoxsegError) return err;
   const msg = errorMessage(err);
   if (err instanceof RangeError || /memory|allocat/i.test(msg))
-    return new VoxsegError('out-of-memory', `not enough memory to convert the model (${msg}); close other tabs or convert with the command line (voxseg import-model --nnunet)`, { file: source });
+    return new VoxsegError(
+      'out-of-memory',
+      `not enough memory to convert the model (${msg}); close other tabs or convert with the command line (voxseg import-model --nnunet)`,
+      { file: source },
+    );
   return new VoxsegError('invalid-model', msg, { file: source });
 }
 
@@ -69,7 +80,14 @@ async function convert(msg: ConvertArg, deps: ConvertDeps, emit: RpcContext<Conv
   const cost = onnxCost(result.onnx, `${source.name} (converted model)`);
   const blockers = webgpuBlockers(inspectOnnx(result.onnx, `${source.name} (converted model)`));
   const { onnx } = result;
-  const out: ConvertOutput = { onnx, manifest: result.manifest, license: result.license, notes: result.notes, cost, webgpuBlockers: blockers };
+  const out: ConvertOutput = {
+    onnx,
+    manifest: result.manifest,
+    license: result.license,
+    notes: result.notes,
+    cost,
+    webgpuBlockers: blockers,
+  };
   return withTransfer(out, [onnx.buffer]);
 }
 

@@ -38,7 +38,10 @@ export interface NonzeroCrop<T> {
 }
 
 /** nnU-Net's crop_to_nonzero for one image (one or more channels of the same shape). */
-export function cropToNonzero<T extends ArrayLike<number>>(channels: readonly T[], shape: Shape3): NonzeroCrop<T extends Typed ? T : Float32Array> {
+export function cropToNonzero<T extends ArrayLike<number>>(
+  channels: readonly T[],
+  shape: Shape3,
+): NonzeroCrop<T extends Typed ? T : Float32Array> {
   const mask = nonzeroMask(channels, shape);
   fillHoles(mask, shape);
   const bbox = bboxFromMask(mask, shape);
@@ -57,7 +60,8 @@ export function nonzeroMask(channels: readonly ArrayLike<number>[], shape: Shape
   if (channels.length === 0) throw new VoxsegError('usage', 'crop to non-zero needs at least one channel');
   const mask = new Uint8Array(n);
   for (const c of channels) {
-    if (c.length !== n) throw new VoxsegError('usage', `a channel has ${c.length} values, shape ${shape.join('x')} needs ${n}`);
+    if (c.length !== n)
+      throw new VoxsegError('usage', `a channel has ${c.length} values, shape ${shape.join('x')} needs ${n}`);
     for (let i = 0; i < n; i++) if (c[i] !== 0) mask[i] = 1;
   }
   return mask;
@@ -69,7 +73,8 @@ export function nonzeroMask(channels: readonly ArrayLike<number>[], shape: Shape
  */
 export function fillHoles(mask: Uint8Array, shape: Shape3): Uint8Array {
   const n = checkShape(shape);
-  if (mask.length !== n) throw new VoxsegError('usage', `mask has ${mask.length} values, shape ${shape.join('x')} needs ${n}`);
+  if (mask.length !== n)
+    throw new VoxsegError('usage', `mask has ${mask.length} values, shape ${shape.join('x')} needs ${n}`);
   const [n0, n1, n2] = shape;
   const REACHED = 2;
   for (let i = 0; i < n; i++) if (mask[i] !== 0) mask[i] = 1;
@@ -118,7 +123,12 @@ export function fillHoles(mask: Uint8Array, shape: Shape3): Uint8Array {
     const row = stack[--top];
     const i0 = Math.floor(row / n1);
     const i1 = row - i0 * n1;
-    const neighbours = [i0 > 0 ? row - n1 : -1, i0 < n0 - 1 ? row + n1 : -1, i1 > 0 ? row - 1 : -1, i1 < n1 - 1 ? row + 1 : -1];
+    const neighbours = [
+      i0 > 0 ? row - n1 : -1,
+      i0 < n0 - 1 ? row + n1 : -1,
+      i1 > 0 ? row - 1 : -1,
+      i1 < n1 - 1 ? row + 1 : -1,
+    ];
     for (const r of neighbours) {
       if (r < 0) continue;
       const base = r * n2;
@@ -132,7 +142,8 @@ export function fillHoles(mask: Uint8Array, shape: Shape3): Uint8Array {
 /** acvl_utils get_bbox_from_mask: [first, last + 1) of the non-zero slices per axis; all zero: whole array. */
 export function bboxFromMask(mask: ArrayLike<number>, shape: Shape3): BBox3 {
   const n = checkShape(shape);
-  if (mask.length !== n) throw new VoxsegError('usage', `mask has ${mask.length} values, shape ${shape.join('x')} needs ${n}`);
+  if (mask.length !== n)
+    throw new VoxsegError('usage', `mask has ${mask.length} values, shape ${shape.join('x')} needs ${n}`);
   const [n0, n1, n2] = shape;
   const lo = [n0, n1, n2];
   const hi = [-1, -1, -1];
@@ -148,8 +159,17 @@ export function bboxFromMask(mask: ArrayLike<number>, shape: Shape3): BBox3 {
         if (c < lo[2]) lo[2] = c;
         if (c > hi[2]) hi[2] = c;
       }
-  if (hi[0] < 0) return [[0, n0], [0, n1], [0, n2]];
-  return [[lo[0], hi[0] + 1], [lo[1], hi[1] + 1], [lo[2], hi[2] + 1]];
+  if (hi[0] < 0)
+    return [
+      [0, n0],
+      [0, n1],
+      [0, n2],
+    ];
+  return [
+    [lo[0], hi[0] + 1],
+    [lo[1], hi[1] + 1],
+    [lo[2], hi[2] + 1],
+  ];
 }
 
 export function bboxShape(bbox: BBox3): [number, number, number] {
@@ -169,9 +189,14 @@ function gridDims(shape: Shape3): Vec3 {
  * array[box] (numpy slicing), same array type (plain arrays: Float32Array). A box covering the
  * whole array (the usual CT) returns `src` itself: no copy, the caller owns it either way.
  */
-export function cropArray<T extends ArrayLike<number>>(src: T, shape: Shape3, bbox: BBox3): T extends Typed ? T : Float32Array {
+export function cropArray<T extends ArrayLike<number>>(
+  src: T,
+  shape: Shape3,
+  bbox: BBox3,
+): T extends Typed ? T : Float32Array {
   const n = checkShape(shape);
-  if (src.length !== n) throw new VoxsegError('usage', `array has ${src.length} values, shape ${shape.join('x')} needs ${n}`);
+  if (src.length !== n)
+    throw new VoxsegError('usage', `array has ${src.length} values, shape ${shape.join('x')} needs ${n}`);
   checkBox(bbox, shape);
   const typed = (ArrayBuffer.isView(src) ? src : Float32Array.from(src)) as unknown as Typed;
   const whole = bbox.every(([s, e], a) => s === 0 && e === shape[a]);

@@ -87,13 +87,27 @@ function findResultFolder(files: readonly SourceFile[], source: string): ResultF
   const byPath = new Map(files.map((f) => [normalizePath(f.path), f]));
   const plansFiles = [...byPath.keys()].filter((p) => baseOf(p) === 'plans.json');
   const candidates = plansFiles.filter((p) => byPath.has(`${prefixOf(dirOf(p))}dataset.json`));
-  const withFolds = candidates.filter((p) => [...byPath.keys()].some((q) => q.startsWith(`${prefixOf(dirOf(p))}fold_`)));
+  const withFolds = candidates.filter((p) =>
+    [...byPath.keys()].some((q) => q.startsWith(`${prefixOf(dirOf(p))}fold_`)),
+  );
   if (plansFiles.length === 0)
-    throw new VoxsegError('invalid-model', 'no plans.json found: pick an nnU-Net v2 result folder (DatasetNNN_Name/<Trainer>__<Plans>__<configuration>/ with plans.json, dataset.json and fold_K/checkpoint_final.pth) or the zip it was published in', { file: source });
-  if (candidates.length === 0) throw new VoxsegError('invalid-model', `${plansFiles[0]} has no dataset.json beside it`, { file: source });
-  if (withFolds.length === 0) throw new VoxsegError('invalid-model', `no fold_K folder with a checkpoint beside ${candidates[0]}`, { file: source });
+    throw new VoxsegError(
+      'invalid-model',
+      'no plans.json found: pick an nnU-Net v2 result folder (DatasetNNN_Name/<Trainer>__<Plans>__<configuration>/ with plans.json, dataset.json and fold_K/checkpoint_final.pth) or the zip it was published in',
+      { file: source },
+    );
+  if (candidates.length === 0)
+    throw new VoxsegError('invalid-model', `${plansFiles[0]} has no dataset.json beside it`, { file: source });
+  if (withFolds.length === 0)
+    throw new VoxsegError('invalid-model', `no fold_K folder with a checkpoint beside ${candidates[0]}`, {
+      file: source,
+    });
   if (withFolds.length > 1)
-    throw new VoxsegError('invalid-model', `several nnU-Net result folders found (${withFolds.map(dirOf).join(', ')}); import one at a time`, { file: source });
+    throw new VoxsegError(
+      'invalid-model',
+      `several nnU-Net result folders found (${withFolds.map(dirOf).join(', ')}); import one at a time`,
+      { file: source },
+    );
   const plansPath = withFolds[0];
   const root = dirOf(plansPath);
   const prefix = prefixOf(root);
@@ -144,17 +158,22 @@ function parseDataset(json: Record<string, unknown>, file: string, source: strin
     throw new VoxsegError('invalid-model', `${file}: ${msg}`, { file: source });
   };
   const labels = json.labels;
-  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) fail('"labels" must map label names to values');
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels))
+    fail('"labels" must map label names to values');
   const entries = Object.entries(labels as Record<string, unknown>);
   if (entries.some(([, v]) => Array.isArray(v)))
-    fail('this is a region-based model (labels map to lists of values; regions_class_order): voxseg imports models with one label per output channel');
+    fail(
+      'this is a region-based model (labels map to lists of values; regions_class_order): voxseg imports models with one label per output channel',
+    );
   const names: string[] = [];
   for (const [name, v] of entries) {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(`label ${JSON.stringify(name)} must have a non-negative integer value`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+      fail(`label ${JSON.stringify(name)} must have a non-negative integer value`);
     if (names[v as number] !== undefined) fail(`label value ${v} is used twice`);
     names[v as number] = name;
   }
-  for (let v = 0; v < names.length; v++) if (names[v] === undefined) fail(`label values must be consecutive from 0; ${v} is missing`);
+  for (let v = 0; v < names.length; v++)
+    if (names[v] === undefined) fail(`label values must be consecutive from 0; ${v} is missing`);
   if (names.length < 2) fail('needs at least one label besides background');
   const ch = (json.channel_names ?? json.modality) as Record<string, unknown> | undefined;
   if (typeof ch !== 'object' || ch === null) fail('"channel_names" is missing');
@@ -162,7 +181,13 @@ function parseDataset(json: Record<string, unknown>, file: string, source: strin
     .sort((a, b) => Number(a) - Number(b))
     .map((k) => String((ch as Record<string, unknown>)[k]));
   const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-  return { labels: names, channels, license: str(json.licence) ?? str(json.license), description: str(json.description), reference: str(json.reference) };
+  return {
+    labels: names,
+    channels,
+    license: str(json.licence) ?? str(json.license),
+    description: str(json.description),
+    reference: str(json.reference),
+  };
 }
 
 function slug(s: string): string {
@@ -180,8 +205,21 @@ function normalizationOf(plan: NnunetPlan, source: string): { normalization: Nor
   switch (scheme) {
     case 'CTNormalization': {
       const p = plan.intensityProperties['0'];
-      if (!p) throw new VoxsegError('invalid-model', 'plans.json: CTNormalization needs foreground_intensity_properties_per_channel["0"]', { file: source });
-      return { normalization: { kind: 'ct', clip: [p.percentile_00_5, p.percentile_99_5], mean: p.mean, std: Math.max(p.std, 1e-8) }, inMask: false };
+      if (!p)
+        throw new VoxsegError(
+          'invalid-model',
+          'plans.json: CTNormalization needs foreground_intensity_properties_per_channel["0"]',
+          { file: source },
+        );
+      return {
+        normalization: {
+          kind: 'ct',
+          clip: [p.percentile_00_5, p.percentile_99_5],
+          mean: p.mean,
+          std: Math.max(p.std, 1e-8),
+        },
+        inMask: false,
+      };
     }
     case 'ZScoreNormalization':
       return { normalization: { kind: 'zscore', foreground: false }, inMask: mask };
@@ -190,7 +228,11 @@ function normalizationOf(plan: NnunetPlan, source: string): { normalization: Nor
     case 'RescaleTo01Normalization':
       return { normalization: { kind: 'minmax' }, inMask: false };
     default:
-      throw new VoxsegError('unsupported', `plans.json: normalization scheme ${JSON.stringify(scheme)} is not supported (CTNormalization, ZScoreNormalization, NoNormalization, RescaleTo01Normalization are)`, { file: source });
+      throw new VoxsegError(
+        'unsupported',
+        `plans.json: normalization scheme ${JSON.stringify(scheme)} is not supported (CTNormalization, ZScoreNormalization, NoNormalization, RescaleTo01Normalization are)`,
+        { file: source },
+      );
   }
 }
 
@@ -210,7 +252,11 @@ function modalityOf(channels: string[]): string[] {
   return channels.map((x) => x.toUpperCase());
 }
 
-export async function importNnunet(files: readonly SourceFile[], source: string, opts: NnunetImportOptions = {}): Promise<NnunetImportResult> {
+export async function importNnunet(
+  files: readonly SourceFile[],
+  source: string,
+  opts: NnunetImportOptions = {},
+): Promise<NnunetImportResult> {
   const report = opts.onProgress ?? (() => {});
   const check = () => {
     if (opts.signal?.aborted) throw new VoxsegError('cancelled', 'model import cancelled');
@@ -221,10 +267,21 @@ export async function importNnunet(files: readonly SourceFile[], source: string,
   const datasetJson = await readJson(folder.dataset, source);
   const dataset = parseDataset(datasetJson, folder.dataset.path, source);
   if (dataset.channels.length !== 1)
-    throw new VoxsegError('unsupported', `${folder.dataset.path}: the model takes ${dataset.channels.length} input channels (${dataset.channels.join(', ')}); voxseg runs single-channel models`, { file: source });
+    throw new VoxsegError(
+      'unsupported',
+      `${folder.dataset.path}: the model takes ${dataset.channels.length} input channels (${dataset.channels.join(', ')}); voxseg runs single-channel models`,
+      { file: source },
+    );
   const plansJson = await readJson(folder.plans, source);
-  const configuration = folder.configuration || (typeof datasetJson.configuration === 'string' ? datasetJson.configuration : '3d_fullres');
-  const plan = parsePlans(plansJson, `${source}: ${folder.plans.path}`, configuration, dataset.labels.length, dataset.channels.length);
+  const configuration =
+    folder.configuration || (typeof datasetJson.configuration === 'string' ? datasetJson.configuration : '3d_fullres');
+  const plan = parsePlans(
+    plansJson,
+    `${source}: ${folder.plans.path}`,
+    configuration,
+    dataset.labels.length,
+    dataset.channels.length,
+  );
   check();
 
   // Folds and their checkpoints.
@@ -232,17 +289,32 @@ export async function importNnunet(files: readonly SourceFile[], source: string,
   const present = [...folder.folds.keys()].sort((a, b) => (a === 'all' ? 1 : b === 'all' ? -1 : Number(a) - Number(b)));
   const chosen = opts.folds ? opts.folds.map(String) : present;
   const missing = chosen.filter((f) => !folder.folds.has(f));
-  if (missing.length) throw new VoxsegError('not-found', `fold ${missing.join(', ')} not found in ${folder.root || 'the result folder'} (present: ${present.join(', ') || 'none'})`, { file: source });
-  const checkpointOf = (fold: string) => folder.folds.get(fold)!.find((x) => baseOf(x.path) === `checkpoint_${want}.pth`);
+  if (missing.length)
+    throw new VoxsegError(
+      'not-found',
+      `fold ${missing.join(', ')} not found in ${folder.root || 'the result folder'} (present: ${present.join(', ') || 'none'})`,
+      { file: source },
+    );
+  const checkpointOf = (fold: string) =>
+    folder.folds.get(fold)!.find((x) => baseOf(x.path) === `checkpoint_${want}.pth`);
   const without = chosen.filter((fold) => !checkpointOf(fold));
   if (without.length && (opts.folds || without.length === chosen.length)) {
     const fold = without[0];
-    const other = folder.folds.get(fold)!.map((x) => baseOf(x.path)).filter((n) => n.endsWith('.pth'));
-    throw new VoxsegError('not-found', `fold_${fold} has no checkpoint_${want}.pth${other.length ? ` (it has ${other.join(', ')}; choose it with the checkpoint option)` : ''}`, { file: source });
+    const other = folder.folds
+      .get(fold)!
+      .map((x) => baseOf(x.path))
+      .filter((n) => n.endsWith('.pth'));
+    throw new VoxsegError(
+      'not-found',
+      `fold_${fold} has no checkpoint_${want}.pth${other.length ? ` (it has ${other.join(', ')}; choose it with the checkpoint option)` : ''}`,
+      { file: source },
+    );
   }
   // Without an explicit fold list, fold folders lacking the checkpoint (an unfinished fold) are skipped.
   if (without.length) notes.push(`skipped ${without.map((f) => `fold_${f}`).join(', ')}: no checkpoint_${want}.pth`);
-  const checkpoints = chosen.filter((fold) => !without.includes(fold)).map((fold) => ({ fold, file: checkpointOf(fold)! }));
+  const checkpoints = chosen
+    .filter((fold) => !without.includes(fold))
+    .map((fold) => ({ fold, file: checkpointOf(fold)! }));
   const weights: WeightMap[] = [];
   let allowedMirror: number[] | null = null;
   let epochs: number | undefined;
@@ -281,22 +353,44 @@ export async function importNnunet(files: readonly SourceFile[], source: string,
   const modality = modalityOf(dataset.channels);
   const isCt = modality.includes('CT');
   const overlap = totalseg && isCt && Math.max(...spacing) < 3 ? 0.2 : 0.5;
-  const foldText = checkpoints.map(({ fold: f }) => f).map((f) => (f === 'all' ? 'all' : `fold ${f}`)).join(', ');
+  const foldText = checkpoints
+    .map(({ fold: f }) => f)
+    .map((f) => (f === 'all' ? 'all' : `fold ${f}`))
+    .join(', ');
   const id = opts.id ?? slug(`${folder.datasetName || 'nnunet'}-${configuration}`);
   const manifestJson = {
     schema: 'voxseg-model/1',
     id,
     name: `${folder.datasetName || 'nnU-Net model'} (${configuration})`,
     version: epochs !== undefined ? `epoch ${epochs}` : '1',
-    license: dataset.license ?? (totalseg ? 'Apache-2.0 (TotalSegmentator weights of the open tasks; check the license of your task)' : 'unspecified (see the model source)'),
-    description: dataset.description ?? (totalseg ? 'TotalSegmentator (nnU-Net v2), imported from its published weights' : 'nnU-Net v2 model imported from its result folder'),
+    license:
+      dataset.license ??
+      (totalseg
+        ? 'Apache-2.0 (TotalSegmentator weights of the open tasks; check the license of your task)'
+        : 'unspecified (see the model source)'),
+    description:
+      dataset.description ??
+      (totalseg
+        ? 'TotalSegmentator (nnU-Net v2), imported from its published weights'
+        : 'nnU-Net v2 model imported from its result folder'),
     provenance: {
       source: `nnU-Net v2 result folder ${folder.datasetName}/${baseOf(folder.root)} (${foldText}, checkpoint_${want}.pth)`,
       data: dataset.reference,
       training: `${folder.trainer || 'nnU-Net trainer'}, plans ${folder.plansName || plan.plansName}, ${plan.architecture.network}, ${built.parameters.toLocaleString('en-US')} parameters per fold${opts.half ? ', float16 weights' : ''}`,
     },
-    intended: { modality, bodyPart: totalseg ? 'whole body' : 'see the model source', notes: `nnU-Net ${configuration}; spacing ${spacing.join(' x ')} mm; folds: ${foldText}` },
-    model: { file: 'model.onnx', sha256, input: 'input', output: 'output', layout: 'NCDHW', channels: dataset.labels.length },
+    intended: {
+      modality,
+      bodyPart: totalseg ? 'whole body' : 'see the model source',
+      notes: `nnU-Net ${configuration}; spacing ${spacing.join(' x ')} mm; folds: ${foldText}`,
+    },
+    model: {
+      file: 'model.onnx',
+      sha256,
+      input: 'input',
+      output: 'output',
+      layout: 'NCDHW',
+      channels: dataset.labels.length,
+    },
     labels,
     preprocessing: {
       mode: 'nnunet',
@@ -313,7 +407,12 @@ export async function importNnunet(files: readonly SourceFile[], source: string,
       normalization,
       normalizeInMask: inMask,
       resampling: {
-        data: { order: plan.resamplingData.order, orderZ: plan.resamplingData.orderZ, forceSeparateZ: plan.resamplingData.forceSeparateZ, anisotropyThreshold: plan.resamplingData.anisotropyThreshold },
+        data: {
+          order: plan.resamplingData.order,
+          orderZ: plan.resamplingData.orderZ,
+          forceSeparateZ: plan.resamplingData.forceSeparateZ,
+          anisotropyThreshold: plan.resamplingData.anisotropyThreshold,
+        },
         probabilities: {
           order: plan.resamplingProbabilities.order,
           orderZ: plan.resamplingProbabilities.orderZ,
@@ -334,7 +433,11 @@ export async function importNnunet(files: readonly SourceFile[], source: string,
 async function findLicense(files: readonly SourceFile[], root: string): Promise<string | undefined> {
   const near = files
     .filter((f) => /^(licen[cs]e|copying)(\.(txt|md))?$/i.test(baseOf(f.path)) && f.size < 65536)
-    .sort((a, b) => Math.abs(dirOf(normalizePath(a.path)).length - root.length) - Math.abs(dirOf(normalizePath(b.path)).length - root.length));
+    .sort(
+      (a, b) =>
+        Math.abs(dirOf(normalizePath(a.path)).length - root.length) -
+        Math.abs(dirOf(normalizePath(b.path)).length - root.length),
+    );
   if (!near.length) return undefined;
   return decoder.decode(await near[0].read());
 }

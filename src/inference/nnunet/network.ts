@@ -114,7 +114,10 @@ class FoldWeights {
     readonly file: string,
   ) {
     const keys = [...map.keys()];
-    this.prefix = ['module._orig_mod.', '_orig_mod.', 'module.'].find((p) => keys.length > 0 && keys.every((k) => k.startsWith(p))) ?? '';
+    this.prefix =
+      ['module._orig_mod.', '_orig_mod.', 'module.'].find(
+        (p) => keys.length > 0 && keys.every((k) => k.startsWith(p)),
+      ) ?? '';
   }
 
   private error(message: string): never {
@@ -129,10 +132,16 @@ class FoldWeights {
   /** The tensor `key` with exactly `shape`. */
   take(key: string, shape: readonly number[], what = ''): WeightTensor {
     const t = this.map.get(this.prefix + key);
-    if (!t) this.error(`checkpoint tensor "${key}" is missing (expected shape ${shapeText(shape)}${what}); the checkpoint does not match the plans' architecture`);
+    if (!t)
+      this.error(
+        `checkpoint tensor "${key}" is missing (expected shape ${shapeText(shape)}${what}); the checkpoint does not match the plans' architecture`,
+      );
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
-      this.error(`checkpoint tensor "${key}" has shape ${shapeText(t.shape)}, the plans' architecture needs ${shapeText(shape)}${what}`);
-    if (t.data.length !== product(shape)) this.error(`checkpoint tensor "${key}" holds ${t.data.length} values for shape ${shapeText(t.shape)}`);
+      this.error(
+        `checkpoint tensor "${key}" has shape ${shapeText(t.shape)}, the plans' architecture needs ${shapeText(shape)}${what}`,
+      );
+    if (t.data.length !== product(shape))
+      this.error(`checkpoint tensor "${key}" holds ${t.data.length} values for shape ${shapeText(t.shape)}`);
     if (!this.used.has(key)) this.parameters += t.data.length;
     this.used.set(key, t);
     return t;
@@ -154,11 +163,15 @@ class FoldWeights {
         unexpected.push(key);
         continue;
       }
-      if (!sameTensor(t, original)) this.error(`checkpoint tensors "${key}" and "${canonical}" are the same module's weights but differ`);
+      if (!sameTensor(t, original))
+        this.error(`checkpoint tensors "${key}" and "${canonical}" are the same module's weights but differ`);
     }
     if (unexpected.length)
       this.error(
-        `checkpoint has ${unexpected.length} tensor(s) the plans' architecture does not use (${unexpected.slice(0, 4).map((k) => `"${k}"`).join(', ')}${unexpected.length > 4 ? ', ...' : ''}); the checkpoint does not match plans.json`,
+        `checkpoint has ${unexpected.length} tensor(s) the plans' architecture does not use (${unexpected
+          .slice(0, 4)
+          .map((k) => `"${k}"`)
+          .join(', ')}${unexpected.length > 4 ? ', ...' : ''}); the checkpoint does not match plans.json`,
       );
   }
 }
@@ -202,7 +215,11 @@ class Emitter {
     for (let i = 0; i < data.length; i++) {
       const h = float32BitsToHalf(u32[i]);
       if ((h & 0x7c00) === 0x7c00 && Number.isFinite(data[i]))
-        throw new VoxsegError('unsupported', `weight "${name}" holds ${data[i]}, beyond float16's range: import without half precision`, { file });
+        throw new VoxsegError(
+          'unsupported',
+          `weight "${name}" holds ${data[i]}, beyond float16's range: import without half precision`,
+          { file },
+        );
       bits[i] = h;
     }
     this.halfTensors++;
@@ -240,22 +257,51 @@ class Emitter {
     return this.setDims(this.g.node(op, inputs, [this.fresh(out)], attrs), this.dimsOf(inputs[0]));
   }
 
-  conv(x: string, out: string, w: string, b: string | null, kernel: readonly number[], stride: readonly number[], pads: readonly number[]): string {
-    const y = this.g.node('Conv', b ? [x, w, b] : [x, w], [this.fresh(out)], { kernel_shape: [...kernel], strides: [...stride], pads: [...pads, ...pads] });
-    return this.setDims(y, this.dimsOf(x).map((d, i) => d / stride[i]));
+  conv(
+    x: string,
+    out: string,
+    w: string,
+    b: string | null,
+    kernel: readonly number[],
+    stride: readonly number[],
+    pads: readonly number[],
+  ): string {
+    const y = this.g.node('Conv', b ? [x, w, b] : [x, w], [this.fresh(out)], {
+      kernel_shape: [...kernel],
+      strides: [...stride],
+      pads: [...pads, ...pads],
+    });
+    return this.setDims(
+      y,
+      this.dimsOf(x).map((d, i) => d / stride[i]),
+    );
   }
 
   /** Instance norm, written out or as the operator (see the file comment); scale/bias [C, 1, 1, 1] or [C]. */
   norm(x: string, out: string, scale: string, bias: string): string {
     const dims = this.dimsOf(x);
-    if (!this.decompose) return this.setDims(this.g.node('InstanceNormalization', [x, scale, bias], [this.fresh(out)], { epsilon: attr.float(this.eps) }), dims);
-    const reduce = (op: string, v: string, axis: number, what: string): string => this.g.node(op, [v], [this.fresh(`${out}:${what}${axis}`)], { axes: [axis], keepdims: 1 });
+    if (!this.decompose)
+      return this.setDims(
+        this.g.node('InstanceNormalization', [x, scale, bias], [this.fresh(out)], { epsilon: attr.float(this.eps) }),
+        dims,
+      );
+    const reduce = (op: string, v: string, axis: number, what: string): string =>
+      this.g.node(op, [v], [this.fresh(`${out}:${what}${axis}`)], { axes: [axis], keepdims: 1 });
     const mean = reduce('ReduceMean', reduce('ReduceMean', reduce('ReduceMean', x, 4, 'mean'), 3, 'mean'), 2, 'mean');
     const d = this.g.node('Sub', [x, mean], [this.fresh(`${out}:centred`)]);
     // Sum of squares along W (no squared copy of the volume), then means over H and D, / W.
-    const sumSq = reduce('ReduceMean', reduce('ReduceMean', reduce('ReduceSumSquare', d, 4, 'sumsq'), 3, 'sumsq'), 2, 'sumsq');
+    const sumSq = reduce(
+      'ReduceMean',
+      reduce('ReduceMean', reduce('ReduceSumSquare', d, 4, 'sumsq'), 3, 'sumsq'),
+      2,
+      'sumsq',
+    );
     const variance = this.g.node('Div', [sumSq, this.scalar(dims[2])], [this.fresh(`${out}:var`)]);
-    const std = this.g.node('Sqrt', [this.g.node('Add', [variance, this.scalar(this.eps)], [this.fresh(`${out}:var+eps`)])], [this.fresh(`${out}:std`)]);
+    const std = this.g.node(
+      'Sqrt',
+      [this.g.node('Add', [variance, this.scalar(this.eps)], [this.fresh(`${out}:var+eps`)])],
+      [this.fresh(`${out}:std`)],
+    );
     const factor = this.g.node('Div', [scale, std], [this.fresh(`${out}:factor`)]);
     const scaled = this.g.node('Mul', [d, factor], [this.fresh(`${out}:scaled`)]);
     return this.setDims(this.g.node('Add', [scaled, bias], [this.fresh(out)]), dims);
@@ -274,7 +320,10 @@ class Emitter {
   }
 
   leaky(x: string, out: string): string {
-    return this.setDims(this.g.node('LeakyRelu', [x], [this.fresh(out)], { alpha: attr.float(this.slope) }), this.dimsOf(x));
+    return this.setDims(
+      this.g.node('LeakyRelu', [x], [this.fresh(out)], { alpha: attr.float(this.slope) }),
+      this.dimsOf(x),
+    );
   }
 
   /**
@@ -331,19 +380,48 @@ class FoldBuilder {
   }
 
   /** Conv `${key}.weight` (+ `.bias` when `bias`), 'same' padding for odd kernels. */
-  private conv(x: string, key: string, cin: number, cout: number, kernel: readonly number[], stride: readonly number[], bias: boolean): string {
+  private conv(
+    x: string,
+    key: string,
+    cin: number,
+    cout: number,
+    kernel: readonly number[],
+    stride: readonly number[],
+    bias: boolean,
+  ): string {
     const w = this.param(`${key}.weight`, [cout, cin, ...kernel]);
     const b = bias ? this.param(`${key}.bias`, [cout]) : null;
-    return this.e.conv(x, `${this.p}${key}`, w, b, kernel, stride, kernel.map((k) => (k - 1) >> 1));
+    return this.e.conv(
+      x,
+      `${this.p}${key}`,
+      w,
+      b,
+      kernel,
+      stride,
+      kernel.map((k) => (k - 1) >> 1),
+    );
   }
 
   private norm(x: string, key: string, c: number): string {
     const dims = this.e.decompose ? [c, 1, 1, 1] : [c];
-    return this.e.norm(x, `${this.p}${key}`, this.param(`${key}.weight`, [c], dims), this.param(`${key}.bias`, [c], dims));
+    return this.e.norm(
+      x,
+      `${this.p}${key}`,
+      this.param(`${key}.weight`, [c], dims),
+      this.param(`${key}.bias`, [c], dims),
+    );
   }
 
   /** ConvDropoutNormReLU at `key` (its `.conv` and `.norm`), with or without the nonlinearity. */
-  private block(x: string, key: string, cin: number, cout: number, kernel: readonly number[], stride: readonly number[], nonlin: boolean): string {
+  private block(
+    x: string,
+    key: string,
+    cin: number,
+    cout: number,
+    kernel: readonly number[],
+    stride: readonly number[],
+    nonlin: boolean,
+  ): string {
     const y = this.norm(this.conv(x, `${key}.conv`, cin, cout, kernel, stride, this.a.convBias), `${key}.norm`, cout);
     return nonlin ? this.e.leaky(y, `${this.p}${key}.nonlin`) : y;
   }
@@ -354,7 +432,15 @@ class FoldBuilder {
     let cin = a.inputChannels;
     a.featuresPerStage.forEach((f, s) => {
       for (let i = 0; i < a.nPerStageEncoder[s]; i++) {
-        x = this.block(x, `encoder.stages.${s}.0.convs.${i}`, cin, f, a.kernelSizes[s], i === 0 ? a.strides[s] : [1, 1, 1], true);
+        x = this.block(
+          x,
+          `encoder.stages.${s}.0.convs.${i}`,
+          cin,
+          f,
+          a.kernelSizes[s],
+          i === 0 ? a.strides[s] : [1, 1, 1],
+          true,
+        );
         cin = f;
       }
       skips.push(x);
@@ -365,14 +451,33 @@ class FoldBuilder {
   private encoderResidual(x: string): string[] {
     const a = this.a;
     const skips: string[] = [];
-    x = this.block(x, 'encoder.stem.convs.0', a.inputChannels, a.featuresPerStage[0], a.kernelSizes[0], [1, 1, 1], true);
+    x = this.block(
+      x,
+      'encoder.stem.convs.0',
+      a.inputChannels,
+      a.featuresPerStage[0],
+      a.kernelSizes[0],
+      [1, 1, 1],
+      true,
+    );
     let cin = a.featuresPerStage[0];
     a.featuresPerStage.forEach((f, s) => {
       for (let b = 0; b < a.nPerStageEncoder[s]; b++) {
         const key = `encoder.stages.${s}.blocks.${b}`;
         const stride = b === 0 ? a.strides[s] : [1, 1, 1];
-        const h = this.block(this.block(x, `${key}.conv1`, cin, f, a.kernelSizes[s], stride, true), `${key}.conv2`, f, f, a.kernelSizes[s], [1, 1, 1], false);
-        x = this.e.leaky(this.e.same('Add', [h, this.skip(x, key, cin, f, stride)], `${this.p}${key}.add`), `${this.p}${key}.nonlin2`);
+        const h = this.block(
+          this.block(x, `${key}.conv1`, cin, f, a.kernelSizes[s], stride, true),
+          `${key}.conv2`,
+          f,
+          f,
+          a.kernelSizes[s],
+          [1, 1, 1],
+          false,
+        );
+        x = this.e.leaky(
+          this.e.same('Add', [h, this.skip(x, key, cin, f, stride)], `${this.p}${key}.add`),
+          `${this.p}${key}.nonlin2`,
+        );
         cin = f;
       }
       skips.push(x);
@@ -390,12 +495,24 @@ class FoldBuilder {
       const k = product(stride);
       const w = new Float32Array(cout * cin * k);
       for (let i = 0; i < cout * cin; i++) w.fill(t.data[i] / k, i * k, (i + 1) * k);
-      const wName = this.e.weight(`${this.p}${key}.skip.1.conv.weight:avgpool`, w, [cout, cin, ...stride], false, this.w.file);
+      const wName = this.e.weight(
+        `${this.p}${key}.skip.1.conv.weight:avgpool`,
+        w,
+        [cout, cin, ...stride],
+        false,
+        this.w.file,
+      );
       const y = this.e.conv(x, `${this.p}${key}.skip.1.conv`, wName, null, stride, stride, zero);
       return this.norm(y, `${key}.skip.1.norm`, cout);
     }
-    if (strided) return this.e.conv(x, `${this.p}${key}.skip.0`, this.e.avgPoolWeights(cin, stride), null, stride, stride, zero);
-    if (cin !== cout) return this.norm(this.conv(x, `${key}.skip.0.conv`, cin, cout, [1, 1, 1], [1, 1, 1], false), `${key}.skip.0.norm`, cout);
+    if (strided)
+      return this.e.conv(x, `${this.p}${key}.skip.0`, this.e.avgPoolWeights(cin, stride), null, stride, stride, zero);
+    if (cin !== cout)
+      return this.norm(
+        this.conv(x, `${key}.skip.0.conv`, cin, cout, [1, 1, 1], [1, 1, 1], false),
+        `${key}.skip.0.norm`,
+        cout,
+      );
     return x;
   }
 
@@ -457,7 +574,10 @@ class FoldBuilder {
         ['G', 'D', 'a', 'R'],
         `${out}:d`,
       );
-    return this.e.setDims(this.e.g.node('Reshape', [z, this.e.shape([-1, cout, d * s0, h * s1, wd * s2])], [this.e.fresh(out)]), [d * s0, h * s1, wd * s2]);
+    return this.e.setDims(
+      this.e.g.node('Reshape', [z, this.e.shape([-1, cout, d * s0, h * s1, wd * s2])], [this.e.fresh(out)]),
+      [d * s0, h * s1, wd * s2],
+    );
   }
 
   /** Returns the fold's logits. */
@@ -470,7 +590,10 @@ class FoldBuilder {
       const below = n - 1 - s;
       const c = a.featuresPerStage[below - 1];
       const up = this.upsample(x, `decoder.transpconvs.${s}`, a.featuresPerStage[below], c, a.strides[below]);
-      if (this.e.dimsOf(up).join() !== this.e.dimsOf(skips[below - 1]).join()) throw new Error(`internal: decoder stage ${s} upsampled to ${shapeText(this.e.dimsOf(up))}, skip is ${shapeText(this.e.dimsOf(skips[below - 1]))}`);
+      if (this.e.dimsOf(up).join() !== this.e.dimsOf(skips[below - 1]).join())
+        throw new Error(
+          `internal: decoder stage ${s} upsampled to ${shapeText(this.e.dimsOf(up))}, skip is ${shapeText(this.e.dimsOf(skips[below - 1]))}`,
+        );
       x = this.e.same('Concat', [up, skips[below - 1]], `${this.p}decoder.stages.${s}.concat`, { axis: 1 });
       let cin = 2 * c;
       for (let i = 0; i < a.nConvPerStageDecoder[s]; i++) {
@@ -481,7 +604,11 @@ class FoldBuilder {
     const seg = `decoder.seg_layers.${n - 2}`;
     const w = this.param(`${seg}.weight`, [a.numClasses, a.featuresPerStage[0], 1, 1, 1]);
     const b = this.param(`${seg}.bias`, [a.numClasses]);
-    return this.e.g.node('Conv', [x, w, b], [logitsName], { kernel_shape: [1, 1, 1], strides: [1, 1, 1], pads: [0, 0, 0, 0, 0, 0] });
+    return this.e.g.node('Conv', [x, w, b], [logitsName], {
+      kernel_shape: [1, 1, 1],
+      strides: [1, 1, 1],
+      pads: [0, 0, 0, 0, 0, 0],
+    });
   }
 }
 
@@ -493,20 +620,30 @@ function checkArchitecture(a: NnunetArchitecture, patch: readonly number[]): voi
   };
   const n = a.featuresPerStage.length;
   if (n < 2) bad(`${n} stage(s): a U-Net needs at least 2`);
-  if (a.kernelSizes.length !== n || a.strides.length !== n || a.nPerStageEncoder.length !== n || a.nConvPerStageDecoder.length !== n - 1)
-    bad(`per-stage lists disagree (${n} stages; kernel sizes ${a.kernelSizes.length}, strides ${a.strides.length}, encoder ${a.nPerStageEncoder.length}, decoder ${a.nConvPerStageDecoder.length})`);
+  if (
+    a.kernelSizes.length !== n ||
+    a.strides.length !== n ||
+    a.nPerStageEncoder.length !== n ||
+    a.nConvPerStageDecoder.length !== n - 1
+  )
+    bad(
+      `per-stage lists disagree (${n} stages; kernel sizes ${a.kernelSizes.length}, strides ${a.strides.length}, encoder ${a.nPerStageEncoder.length}, decoder ${a.nConvPerStageDecoder.length})`,
+    );
   for (const [name, list] of [
     ['kernel', a.kernelSizes],
     ['stride', a.strides],
   ] as const)
     list.forEach((k, s) => {
-      if (k.length !== 3 || !k.every((v) => Number.isInteger(v) && v >= 1)) bad(`stage ${s} ${name} ${shapeText(k)} is not 3 positive integers`);
+      if (k.length !== 3 || !k.every((v) => Number.isInteger(v) && v >= 1))
+        bad(`stage ${s} ${name} ${shapeText(k)} is not 3 positive integers`);
     });
   a.kernelSizes.forEach((k, s) => {
     if (k.some((v) => v % 2 === 0)) bad(`stage ${s} kernel ${shapeText(k)}: even kernel sizes are not supported`);
   });
-  if ([...a.nPerStageEncoder, ...a.nConvPerStageDecoder].some((v) => !Number.isInteger(v) || v < 1)) bad('every stage needs at least one convolution or block');
-  if (patch.length !== 3 || !patch.every((v) => Number.isInteger(v) && v > 0)) bad(`input size ${shapeText(patch)} is not 3 positive integers`);
+  if ([...a.nPerStageEncoder, ...a.nConvPerStageDecoder].some((v) => !Number.isInteger(v) || v < 1))
+    bad('every stage needs at least one convolution or block');
+  if (patch.length !== 3 || !patch.every((v) => Number.isInteger(v) && v > 0))
+    bad(`input size ${shapeText(patch)} is not 3 positive integers`);
   let dims = [...patch];
   for (let s = 0; s < n; s++) {
     if (dims.some((d, i) => d % a.strides[s][i] !== 0)) {
@@ -529,7 +666,13 @@ export function buildNnunetOnnx(arch: NnunetArchitecture, folds: WeightMap[], op
   if (!folds.length) throw new VoxsegError('invalid-model', 'nnU-Net import: no fold weights given');
   checkArchitecture(arch, opts.patch);
   const half = opts.half ?? false;
-  const e = new Emitter(opts.name ?? 'nnunet', half, arch.normEps, arch.negativeSlope, (opts.instanceNorm ?? 'decomposed') === 'decomposed');
+  const e = new Emitter(
+    opts.name ?? 'nnunet',
+    half,
+    arch.normEps,
+    arch.negativeSlope,
+    (opts.instanceNorm ?? 'decomposed') === 'decomposed',
+  );
   e.g.input('input', 'float32', ['batch', arch.inputChannels, ...opts.patch]);
   e.setDims('input', opts.patch);
   const total = folds.length + 1;
@@ -543,7 +686,8 @@ export function buildNnunetOnnx(arch: NnunetArchitecture, folds: WeightMap[], op
     weights.checkLeftovers(arch.featuresPerStage.length - 2);
     if (k === 0) parameters = weights.parameters;
     // Fail before reading more folds when they cannot fit one ONNX file anyway.
-    if (k === 0 && e.g.initializerBytes * folds.length > MAX_ONNX_BYTES) tooBig(e.g.initializerBytes * folds.length, folds.length, half);
+    if (k === 0 && e.g.initializerBytes * folds.length > MAX_ONNX_BYTES)
+      tooBig(e.g.initializerBytes * folds.length, folds.length, half);
     sum = k === 0 ? logits : e.g.node('Add', [sum, logits], [e.fresh(`sum${k}`)]);
     opts.onProgress?.(k + 1, total);
   });
@@ -560,10 +704,20 @@ export function buildNnunetOnnx(arch: NnunetArchitecture, folds: WeightMap[], op
     folds.length > 1 ? `${folds.length} folds in one graph; output = mean of their logits` : '1 fold',
     `${upsamplers} transposed convolution(s) per fold written as 1x1x1 Conv + depth-to-space (no ConvTranspose)`,
   ];
-  if (arch.network === 'ResidualEncoderUNet') notes.push('strided residual skips (AvgPool + 1x1x1 conv) folded into strided Convs (no pooling op)');
-  if (e.decompose) notes.push('instance norms written out (means along one axis at a time, two-pass variance) so WASM and WebGPU match PyTorch');
-  if (half) notes.push(`${e.halfTensors} conv weight tensors stored as float16 and cast to float32 in the graph; biases and norms stay float32`);
-  const bytes = e.g.toBytes({ producer: 'voxseg', docString: `nnU-Net v2 ${arch.network}, ${folds.length} fold(s), logits averaged` });
+  if (arch.network === 'ResidualEncoderUNet')
+    notes.push('strided residual skips (AvgPool + 1x1x1 conv) folded into strided Convs (no pooling op)');
+  if (e.decompose)
+    notes.push(
+      'instance norms written out (means along one axis at a time, two-pass variance) so WASM and WebGPU match PyTorch',
+    );
+  if (half)
+    notes.push(
+      `${e.halfTensors} conv weight tensors stored as float16 and cast to float32 in the graph; biases and norms stay float32`,
+    );
+  const bytes = e.g.toBytes({
+    producer: 'voxseg',
+    docString: `nnU-Net v2 ${arch.network}, ${folds.length} fold(s), logits averaged`,
+  });
   opts.onProgress?.(total, total);
   return { bytes, parameters, notes };
 }

@@ -158,9 +158,11 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): PickleValue {
   };
   const call = (fn: PickleValue, args: PickleValue, kwargs?: PickleValue): PickleValue => {
     if (!(fn instanceof PickleGlobal)) throw fail(`unsupported pickle content: call of a ${describe(fn)}`);
-    if (!fn.handler.call) throw new VoxsegError('invalid-model', `unsupported pickle content: call of ${fn.fullName}`, { file });
+    if (!fn.handler.call)
+      throw new VoxsegError('invalid-model', `unsupported pickle content: call of ${fn.fullName}`, { file });
     if (!Array.isArray(args)) throw fail(`arguments of ${fn.fullName} are not a tuple`);
-    if (kwargs !== undefined && kwargs !== null && !(kwargs instanceof Map)) throw fail(`keyword arguments of ${fn.fullName} are not a dict`);
+    if (kwargs !== undefined && kwargs !== null && !(kwargs instanceof Map))
+      throw fail(`keyword arguments of ${fn.fullName} are not a dict`);
     const out = fn.handler.call(args, kwargs && kwargs.size > 0 ? kwargs : undefined);
     if (out !== null && typeof out === 'object') creators.set(out, fn);
     return out;
@@ -467,7 +469,11 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): PickleValue {
         const obj = top();
         const creator = obj !== null && typeof obj === 'object' ? creators.get(obj) : undefined;
         if (!creator?.handler.build) {
-          throw new VoxsegError('invalid-model', `unsupported pickle content: BUILD on ${creator ? creator.fullName : `a ${describe(obj)}`}`, { file });
+          throw new VoxsegError(
+            'invalid-model',
+            `unsupported pickle content: BUILD on ${creator ? creator.fullName : `a ${describe(obj)}`}`,
+            { file },
+          );
         }
         const out = creator.handler.build(obj, state);
         if (out !== undefined) {
@@ -532,7 +538,9 @@ function unquote(s: string, fail: (m: string) => Error): string {
   if (s.length < 2 || (q !== "'" && q !== '"') || s[s.length - 1] !== q) throw fail('bad STRING argument');
   const body = s.slice(1, -1);
   const simple: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
-  return body.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_, e: string) => (e[0] === 'x' ? String.fromCharCode(parseInt(e.slice(1), 16)) : (simple[e] ?? `\\${e}`)));
+  return body.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_, e: string) =>
+    e[0] === 'x' ? String.fromCharCode(parseInt(e.slice(1), 16)) : (simple[e] ?? `\\${e}`),
+  );
 }
 
 function describe(v: PickleValue): string {

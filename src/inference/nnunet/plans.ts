@@ -76,8 +76,10 @@ function resolveConfiguration(root: Json, name: string, file: string, visited: s
   if (parent === undefined || parent === null) return { ...own };
   if (typeof parent !== 'string') fail(file, `configurations.${name}.inherits_from is not a configuration name`);
   const chain = [...visited, name];
-  if (chain.includes(parent)) fail(file, `configurations.${name}.inherits_from: circular inheritance ${[...chain, parent].join(' -> ')}`);
-  if (!(parent in all)) fail(file, `configurations.${name}.inherits_from names "${parent}", which is not a configuration`);
+  if (chain.includes(parent))
+    fail(file, `configurations.${name}.inherits_from: circular inheritance ${[...chain, parent].join(' -> ')}`);
+  if (!(parent in all))
+    fail(file, `configurations.${name}.inherits_from names "${parent}", which is not a configuration`);
   return { ...resolveConfiguration(root, parent, file, chain), ...own };
 }
 
@@ -110,14 +112,16 @@ class Fields {
 
   int(key: string, min = 0): number {
     const v = this.need(key);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(this.file, `${this.path(key)} must be an integer >= ${min} (found ${JSON.stringify(v)})`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      fail(this.file, `${this.path(key)} must be an integer >= ${min} (found ${JSON.stringify(v)})`);
     return v;
   }
 
   number(key: string, fallback?: number): number {
     const v = this.obj[key];
     if ((v === undefined || v === null) && fallback !== undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v)) fail(this.file, `${this.path(key)} must be a number (found ${JSON.stringify(v)})`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      fail(this.file, `${this.path(key)} must be a number (found ${JSON.stringify(v)})`);
     return v;
   }
 
@@ -137,8 +141,10 @@ class Fields {
 
   numbers(key: string, length?: number): number[] {
     const v = this.need(key);
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) fail(this.file, `${this.path(key)} must be a list of numbers (found ${JSON.stringify(v)})`);
-    if (length !== undefined && v.length !== length) fail(this.file, `${this.path(key)} must have ${length} entries (found ${v.length})`);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      fail(this.file, `${this.path(key)} must be a list of numbers (found ${JSON.stringify(v)})`);
+    if (length !== undefined && v.length !== length)
+      fail(this.file, `${this.path(key)} must have ${length} entries (found ${v.length})`);
     return v as number[];
   }
 
@@ -148,7 +154,8 @@ class Fields {
     const list = typeof v === 'number' ? new Array<number>(n).fill(v) : v;
     if (!Array.isArray(list) || !list.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= min))
       fail(this.file, `${this.path(key)} must be an integer >= ${min} or a list of them (found ${JSON.stringify(v)})`);
-    if (list.length !== n) fail(this.file, `${this.path(key)} must have ${n} entries, one per stage (found ${list.length})`);
+    if (list.length !== n)
+      fail(this.file, `${this.path(key)} must have ${n} entries, one per stage (found ${list.length})`);
     return list as number[];
   }
 
@@ -156,10 +163,15 @@ class Fields {
   perStageAxes(key: string, n: number, dims: number): number[][] {
     const v = this.need(key);
     const stages = typeof v === 'number' ? new Array<unknown>(n).fill(v) : v;
-    if (!Array.isArray(stages) || stages.length !== n) fail(this.file, `${this.path(key)} must have ${n} entries, one per stage (found ${JSON.stringify(v)})`);
+    if (!Array.isArray(stages) || stages.length !== n)
+      fail(this.file, `${this.path(key)} must have ${n} entries, one per stage (found ${JSON.stringify(v)})`);
     return stages.map((s, i) => {
       const axes = typeof s === 'number' ? new Array<unknown>(dims).fill(s) : s;
-      if (!Array.isArray(axes) || axes.length !== dims || !axes.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1))
+      if (
+        !Array.isArray(axes) ||
+        axes.length !== dims ||
+        !axes.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1)
+      )
         fail(this.file, `${this.path(key)}[${i}] must be ${dims} positive integers (found ${JSON.stringify(s)})`);
       return axes as number[];
     });
@@ -215,13 +227,23 @@ function networkName(full: string, field: string, file: string): (typeof NETWORK
   const fromDna = module === '' || module.startsWith('dynamic_network_architectures.');
   if (!fromDna || !(NETWORKS as readonly string[]).includes(name)) {
     const hint = name === 'ResidualUNet' ? ' (its residual decoder is not supported)' : '';
-    fail(file, `${field}: network class "${full}" is not supported${hint}; voxseg imports dynamic_network_architectures' PlainConvUNet and ResidualEncoderUNet`, 'unsupported');
+    fail(
+      file,
+      `${field}: network class "${full}" is not supported${hint}; voxseg imports dynamic_network_architectures' PlainConvUNet and ResidualEncoderUNet`,
+      'unsupported',
+    );
   }
   return name as (typeof NETWORKS)[number];
 }
 
 /** Architecture from the current schema's `architecture` entry. */
-function architectureFromKwargs(config: Json, where: string, file: string, numClasses: number, inputChannels: number): NnunetArchitecture {
+function architectureFromKwargs(
+  config: Json,
+  where: string,
+  file: string,
+  numClasses: number,
+  inputChannels: number,
+): NnunetArchitecture {
   const archObj = config.architecture;
   if (!isObject(archObj)) fail(file, `${where}.architecture must be an object`);
   const arch = new Fields(archObj, `${where}.architecture`, file);
@@ -231,42 +253,110 @@ function architectureFromKwargs(config: Json, where: string, file: string, numCl
   const kw = new Fields(kwObj, arch.path('arch_kwargs'), file);
 
   for (const key of Object.keys(kwObj))
-    if (!KNOWN_KWARGS.has(key)) fail(file, `${kw.path(key)}: unknown architecture argument; it may change the network, so the model is not imported`, 'unsupported');
+    if (!KNOWN_KWARGS.has(key))
+      fail(
+        file,
+        `${kw.path(key)}: unknown architecture argument; it may change the network, so the model is not imported`,
+        'unsupported',
+      );
 
   const convOp = className(kw.need('conv_op'));
-  if (convOp !== 'Conv3d') fail(file, `${kw.path('conv_op')} is ${JSON.stringify(kw.raw('conv_op'))}: only 3-D networks (Conv3d) are supported`, 'unsupported');
+  if (convOp !== 'Conv3d')
+    fail(
+      file,
+      `${kw.path('conv_op')} is ${JSON.stringify(kw.raw('conv_op'))}: only 3-D networks (Conv3d) are supported`,
+      'unsupported',
+    );
 
   const normOp = className(kw.raw('norm_op'));
-  if (normOp !== 'InstanceNorm3d') fail(file, `${kw.path('norm_op')} is ${JSON.stringify(kw.raw('norm_op') ?? null)}: only InstanceNorm3d is supported`, 'unsupported');
-  const normKw = new Fields(isObject(kw.raw('norm_op_kwargs')) ? (kw.raw('norm_op_kwargs') as Json) : {}, kw.path('norm_op_kwargs'), file);
+  if (normOp !== 'InstanceNorm3d')
+    fail(
+      file,
+      `${kw.path('norm_op')} is ${JSON.stringify(kw.raw('norm_op') ?? null)}: only InstanceNorm3d is supported`,
+      'unsupported',
+    );
+  const normKw = new Fields(
+    isObject(kw.raw('norm_op_kwargs')) ? (kw.raw('norm_op_kwargs') as Json) : {},
+    kw.path('norm_op_kwargs'),
+    file,
+  );
   // torch.nn.InstanceNorm3d defaults: affine=False, track_running_stats=False. nnU-Net always sets affine=True.
-  if (!normKw.bool('affine', false)) fail(file, `${normKw.path('affine')} is not true: instance norms without learned scale and bias are not supported`, 'unsupported');
-  if (normKw.bool('track_running_stats', false)) fail(file, `${normKw.path('track_running_stats')} is true: instance norms with running statistics are not supported`, 'unsupported');
+  if (!normKw.bool('affine', false))
+    fail(
+      file,
+      `${normKw.path('affine')} is not true: instance norms without learned scale and bias are not supported`,
+      'unsupported',
+    );
+  if (normKw.bool('track_running_stats', false))
+    fail(
+      file,
+      `${normKw.path('track_running_stats')} is true: instance norms with running statistics are not supported`,
+      'unsupported',
+    );
   const normEps = normKw.number('eps', 1e-5);
 
   const nonlin = className(kw.raw('nonlin'));
-  if (nonlin !== 'LeakyReLU') fail(file, `${kw.path('nonlin')} is ${JSON.stringify(kw.raw('nonlin') ?? null)}: only LeakyReLU is supported`, 'unsupported');
-  const nonlinKw = new Fields(isObject(kw.raw('nonlin_kwargs')) ? (kw.raw('nonlin_kwargs') as Json) : {}, kw.path('nonlin_kwargs'), file);
+  if (nonlin !== 'LeakyReLU')
+    fail(
+      file,
+      `${kw.path('nonlin')} is ${JSON.stringify(kw.raw('nonlin') ?? null)}: only LeakyReLU is supported`,
+      'unsupported',
+    );
+  const nonlinKw = new Fields(
+    isObject(kw.raw('nonlin_kwargs')) ? (kw.raw('nonlin_kwargs') as Json) : {},
+    kw.path('nonlin_kwargs'),
+    file,
+  );
   const negativeSlope = nonlinKw.number('negative_slope', 0.01);
 
-  if (kw.has('dropout_op') && !/Dropout/.test(className(kw.raw('dropout_op')) ?? '')) fail(file, `${kw.path('dropout_op')}: ${JSON.stringify(kw.raw('dropout_op'))} is not a dropout`, 'unsupported');
-  if (kw.bool('nonlin_first', false)) fail(file, `${kw.path('nonlin_first')} is true (conv -> nonlin -> norm): not supported`, 'unsupported');
+  if (kw.has('dropout_op') && !/Dropout/.test(className(kw.raw('dropout_op')) ?? ''))
+    fail(file, `${kw.path('dropout_op')}: ${JSON.stringify(kw.raw('dropout_op'))} is not a dropout`, 'unsupported');
+  if (kw.bool('nonlin_first', false))
+    fail(file, `${kw.path('nonlin_first')} is true (conv -> nonlin -> norm): not supported`, 'unsupported');
   for (const key of ['pool', 'pool_type']) {
     const pool = kw.raw(key);
-    if (pool !== undefined && pool !== null && pool !== 'conv') fail(file, `${kw.path(key)} is ${JSON.stringify(pool)}: only strided-convolution downsampling ('conv') is supported, as nnU-Net plans it`, 'unsupported');
+    if (pool !== undefined && pool !== null && pool !== 'conv')
+      fail(
+        file,
+        `${kw.path(key)} is ${JSON.stringify(pool)}: only strided-convolution downsampling ('conv') is supported, as nnU-Net plans it`,
+        'unsupported',
+      );
   }
-  if (kw.bool('squeeze_excitation', false)) fail(file, `${kw.path('squeeze_excitation')} is true: squeeze-and-excitation blocks are not supported`, 'unsupported');
-  if (kw.bool('disable_default_stem', false)) fail(file, `${kw.path('disable_default_stem')} is true: networks without the default stem are not supported`, 'unsupported');
+  if (kw.bool('squeeze_excitation', false))
+    fail(
+      file,
+      `${kw.path('squeeze_excitation')} is true: squeeze-and-excitation blocks are not supported`,
+      'unsupported',
+    );
+  if (kw.bool('disable_default_stem', false))
+    fail(
+      file,
+      `${kw.path('disable_default_stem')} is true: networks without the default stem are not supported`,
+      'unsupported',
+    );
 
   const block = kw.raw('block');
   if (block !== undefined && block !== null && className(block) !== 'BasicBlockD')
-    fail(file, `${kw.path('block')} is ${JSON.stringify(block)}: only BasicBlockD residual blocks are supported (BottleneckD is not)`, 'unsupported');
-  if (kw.has('bottleneck_channels')) fail(file, `${kw.path('bottleneck_channels')} is set: bottleneck (BottleneckD) residual blocks are not supported`, 'unsupported');
+    fail(
+      file,
+      `${kw.path('block')} is ${JSON.stringify(block)}: only BasicBlockD residual blocks are supported (BottleneckD is not)`,
+      'unsupported',
+    );
+  if (kw.has('bottleneck_channels'))
+    fail(
+      file,
+      `${kw.path('bottleneck_channels')} is set: bottleneck (BottleneckD) residual blocks are not supported`,
+      'unsupported',
+    );
 
   const nStages = kw.int('n_stages', 1);
   const featuresPerStage = kw.perStage('features_per_stage', nStages);
   if (kw.has('stem_channels') && kw.raw('stem_channels') !== featuresPerStage[0])
-    fail(file, `${kw.path('stem_channels')} (${JSON.stringify(kw.raw('stem_channels'))}) differs from features_per_stage[0] (${featuresPerStage[0]}): not supported`, 'unsupported');
+    fail(
+      file,
+      `${kw.path('stem_channels')} (${JSON.stringify(kw.raw('stem_channels'))}) differs from features_per_stage[0] (${featuresPerStage[0]}): not supported`,
+      'unsupported',
+    );
   const perStageKey = network === 'PlainConvUNet' ? 'n_conv_per_stage' : 'n_blocks_per_stage';
   return checkArchitecture(
     {
@@ -288,7 +378,13 @@ function architectureFromKwargs(config: Json, where: string, file: string, numCl
 }
 
 /** Architecture from the older schema's top-level keys. */
-function architectureFromOldKeys(config: Json, where: string, file: string, numClasses: number, inputChannels: number): NnunetArchitecture {
+function architectureFromOldKeys(
+  config: Json,
+  where: string,
+  file: string,
+  numClasses: number,
+  inputChannels: number,
+): NnunetArchitecture {
   const c = new Fields(config, where, file);
   const network = networkName(c.string('UNet_class_name'), c.path('UNet_class_name'), file);
   const kernels = c.need('conv_kernel_sizes');
@@ -301,7 +397,7 @@ function architectureFromOldKeys(config: Json, where: string, file: string, numC
   const base = c.has('UNet_base_num_features') ? c.int('UNet_base_num_features', 1) : 32;
   const max = c.has('unet_max_num_features') ? c.int('unet_max_num_features', 1) : 320;
   const resEnc = network === 'ResidualEncoderUNet';
-  const defaultEncoder = Array.from({ length: nStages }, (_, i) => (resEnc ? [1, 3, 4][i] ?? 6 : 2));
+  const defaultEncoder = Array.from({ length: nStages }, (_, i) => (resEnc ? ([1, 3, 4][i] ?? 6) : 2));
   const defaultDecoder = new Array<number>(nStages - 1).fill(resEnc ? 1 : 2);
   return checkArchitecture(
     {
@@ -311,8 +407,12 @@ function architectureFromOldKeys(config: Json, where: string, file: string, numC
       featuresPerStage: Array.from({ length: nStages }, (_, i) => Math.min(base * 2 ** i, max)),
       kernelSizes,
       strides: c.perStageAxes('pool_op_kernel_sizes', nStages, 3),
-      nPerStageEncoder: c.has('n_conv_per_stage_encoder') ? c.perStage('n_conv_per_stage_encoder', nStages) : defaultEncoder,
-      nConvPerStageDecoder: c.has('n_conv_per_stage_decoder') ? c.perStage('n_conv_per_stage_decoder', nStages - 1) : defaultDecoder,
+      nPerStageEncoder: c.has('n_conv_per_stage_encoder')
+        ? c.perStage('n_conv_per_stage_encoder', nStages)
+        : defaultEncoder,
+      nConvPerStageDecoder: c.has('n_conv_per_stage_decoder')
+        ? c.perStage('n_conv_per_stage_decoder', nStages - 1)
+        : defaultDecoder,
       convBias: true,
       normEps: 1e-5,
       negativeSlope: 0.01,
@@ -324,7 +424,8 @@ function architectureFromOldKeys(config: Json, where: string, file: string, numC
 
 function checkArchitecture(a: NnunetArchitecture, kernelField: string, file: string): NnunetArchitecture {
   a.kernelSizes.forEach((k, i) => {
-    if (k.some((x) => x % 2 === 0)) fail(file, `${kernelField}[${i}] = [${k.join(', ')}]: even kernel sizes are not supported`, 'unsupported');
+    if (k.some((x) => x % 2 === 0))
+      fail(file, `${kernelField}[${i}] = [${k.join(', ')}]: even kernel sizes are not supported`, 'unsupported');
   });
   return a;
 }
@@ -335,7 +436,8 @@ function resampling(c: Fields, fnKey: string, kwKey: string): NnunetResampling {
   const kwObj = c.raw(kwKey);
   const kw = new Fields(isObject(kwObj) ? kwObj : {}, c.path(kwKey), c.file);
   const force = kw.raw('force_separate_z');
-  if (force !== undefined && force !== null && typeof force !== 'boolean') fail(c.file, `${kw.path('force_separate_z')} must be true, false or null`);
+  if (force !== undefined && force !== null && typeof force !== 'boolean')
+    fail(c.file, `${kw.path('force_separate_z')} must be true, false or null`);
   return {
     fn: c.string(fnKey, 'resample_data_or_seg_to_shape'),
     order: kw.number('order', 3),
@@ -346,7 +448,12 @@ function resampling(c: Fields, fnKey: string, kwKey: string): NnunetResampling {
   };
 }
 
-function intensityProperties(root: Json, file: string, channels: number, schemes: string[]): Record<string, NnunetIntensityProperties> {
+function intensityProperties(
+  root: Json,
+  file: string,
+  channels: number,
+  schemes: string[],
+): Record<string, NnunetIntensityProperties> {
   const key = isObject(root.foreground_intensity_properties_per_channel)
     ? 'foreground_intensity_properties_per_channel'
     : isObject(root.foreground_intensity_properties_by_modality)
@@ -357,7 +464,11 @@ function intensityProperties(root: Json, file: string, channels: number, schemes
   for (let ch = 0; ch < channels; ch++) {
     const entry = src[String(ch)];
     if (!isObject(entry)) {
-      if (schemes[ch] === 'CTNormalization') fail(file, `foreground_intensity_properties_per_channel["${ch}"] is missing (CTNormalization of channel ${ch} needs it)`);
+      if (schemes[ch] === 'CTNormalization')
+        fail(
+          file,
+          `foreground_intensity_properties_per_channel["${ch}"] is missing (CTNormalization of channel ${ch} needs it)`,
+        );
       continue;
     }
     const f = new Fields(entry, `${key}["${ch}"]`, file);
@@ -377,15 +488,27 @@ function intensityProperties(root: Json, file: string, channels: number, schemes
  * Parse one configuration of a plans.json. `numClasses` (network outputs: labels incl.
  * background, or regions) and `inputChannels` come from dataset.json.
  */
-export function parsePlans(json: unknown, file: string, configuration: string, numClasses: number, inputChannels: number): NnunetPlan {
+export function parsePlans(
+  json: unknown,
+  file: string,
+  configuration: string,
+  numClasses: number,
+  inputChannels: number,
+): NnunetPlan {
   const root = plansRoot(json, file);
   const config = resolveConfiguration(root, configuration, file);
   const where = `configurations.${configuration}`;
   const c = new Fields(config, where, file);
 
   const patchSize = c.numbers('patch_size');
-  if (patchSize.length === 2) fail(file, `${where} is a 2-D configuration (patch_size [${patchSize.join(', ')}]); only 3-D configurations are supported`, 'unsupported');
-  if (patchSize.length !== 3 || !patchSize.every((x) => Number.isInteger(x) && x > 0)) fail(file, `${c.path('patch_size')} must be 3 positive integers (found ${JSON.stringify(patchSize)})`);
+  if (patchSize.length === 2)
+    fail(
+      file,
+      `${where} is a 2-D configuration (patch_size [${patchSize.join(', ')}]); only 3-D configurations are supported`,
+      'unsupported',
+    );
+  if (patchSize.length !== 3 || !patchSize.every((x) => Number.isInteger(x) && x > 0))
+    fail(file, `${c.path('patch_size')} must be 3 positive integers (found ${JSON.stringify(patchSize)})`);
 
   const previous = config.previous_stage;
   if (previous !== undefined && previous !== null)
@@ -402,25 +525,39 @@ export function parsePlans(json: unknown, file: string, configuration: string, n
       : fail(file, `${where} has neither "architecture" nor "UNet_class_name": cannot tell the network`);
 
   const spacing = c.numbers('spacing', 3);
-  if (spacing.some((s) => s <= 0)) fail(file, `${c.path('spacing')} must be positive (found ${JSON.stringify(spacing)})`);
+  if (spacing.some((s) => s <= 0))
+    fail(file, `${c.path('spacing')} must be positive (found ${JSON.stringify(spacing)})`);
 
   const rootFields = new Fields(root, '', file);
-  const transposeForward = root.transpose_forward === undefined ? [0, 1, 2] : rootFields.numbers('transpose_forward', 3);
-  const transposeBackward = root.transpose_backward === undefined ? [0, 1, 2] : rootFields.numbers('transpose_backward', 3);
+  const transposeForward =
+    root.transpose_forward === undefined ? [0, 1, 2] : rootFields.numbers('transpose_forward', 3);
+  const transposeBackward =
+    root.transpose_backward === undefined ? [0, 1, 2] : rootFields.numbers('transpose_backward', 3);
   for (const [name, t] of [
     ['transpose_forward', transposeForward],
     ['transpose_backward', transposeBackward],
   ] as const)
-    if ([...t].sort().join() !== '0,1,2') fail(file, `${name} must be a permutation of [0, 1, 2] (found ${JSON.stringify(t)})`);
+    if ([...t].sort().join() !== '0,1,2')
+      fail(file, `${name} must be a permutation of [0, 1, 2] (found ${JSON.stringify(t)})`);
 
   const schemesRaw = c.need('normalization_schemes');
-  if (!Array.isArray(schemesRaw) || !schemesRaw.every((s) => typeof s === 'string')) fail(file, `${c.path('normalization_schemes')} must be a list of names`);
+  if (!Array.isArray(schemesRaw) || !schemesRaw.every((s) => typeof s === 'string'))
+    fail(file, `${c.path('normalization_schemes')} must be a list of names`);
   const normalizationSchemes = schemesRaw as string[];
   if (normalizationSchemes.length !== inputChannels)
-    fail(file, `${c.path('normalization_schemes')} has ${normalizationSchemes.length} entries but dataset.json has ${inputChannels} input channel(s)`);
+    fail(
+      file,
+      `${c.path('normalization_schemes')} has ${normalizationSchemes.length} entries but dataset.json has ${inputChannels} input channel(s)`,
+    );
   const maskRaw = config.use_mask_for_norm;
-  const useMaskForNorm = Array.isArray(maskRaw) ? maskRaw.map((m) => m === true) : new Array<boolean>(inputChannels).fill(maskRaw === true);
-  if (useMaskForNorm.length !== inputChannels) fail(file, `${c.path('use_mask_for_norm')} has ${useMaskForNorm.length} entries but there are ${inputChannels} input channel(s)`);
+  const useMaskForNorm = Array.isArray(maskRaw)
+    ? maskRaw.map((m) => m === true)
+    : new Array<boolean>(inputChannels).fill(maskRaw === true);
+  if (useMaskForNorm.length !== inputChannels)
+    fail(
+      file,
+      `${c.path('use_mask_for_norm')} has ${useMaskForNorm.length} entries but there are ${inputChannels} input channel(s)`,
+    );
 
   const plan: NnunetPlan = {
     datasetName: typeof root.dataset_name === 'string' ? root.dataset_name : '',

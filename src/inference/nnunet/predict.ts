@@ -69,11 +69,19 @@ function logitsStore(channels: number, voxels: number, budget: number | undefine
   try {
     return new Float32Array(channels * voxels);
   } catch (err) {
-    throw new VoxsegError('out-of-memory', `cannot allocate ${(bytes / 2 ** 20).toFixed(0)} MiB of logits`, { cause: err });
+    throw new VoxsegError('out-of-memory', `cannot allocate ${(bytes / 2 ** 20).toFixed(0)} MiB of logits`, {
+      cause: err,
+    });
   }
 }
 
-export async function runNnunetPipeline(volume: Volume, manifest: ModelManifest, predictor: Predictor, shape: ModelShape, opts: PipelineOptions = {}): Promise<PipelineResult> {
+export async function runNnunetPipeline(
+  volume: Volume,
+  manifest: ModelManifest,
+  predictor: Predictor,
+  shape: ModelShape,
+  opts: PipelineOptions = {},
+): Promise<PipelineResult> {
   const pre = manifest.preprocessing as NnunetPreprocessing;
   const post = manifest.postprocessing;
   const report = opts.onProgress ?? (() => {});
@@ -95,7 +103,10 @@ export async function runNnunetPipeline(volume: Volume, manifest: ModelManifest,
   const tShape = npShape(transposed.header.dims);
   const tSpacing = npShape(transposed.header.spacing);
   // nnU-Net works on a float32 copy it normalizes in place; a transpose of float32 voxels already is one.
-  const image = transposed !== work && transposed.voxels instanceof Float32Array ? transposed.voxels : Float32Array.from(transposed.voxels as ArrayLike<number>);
+  const image =
+    transposed !== work && transposed.voxels instanceof Float32Array
+      ? transposed.voxels
+      : Float32Array.from(transposed.voxels as ArrayLike<number>);
   const crop = cropToNonzero([image], tShape);
   const cShape: Shape3 = crop.shape;
   const cropped = crop.channels[0];
@@ -104,7 +115,12 @@ export async function runNnunetPipeline(volume: Volume, manifest: ModelManifest,
   const mSpacing = npShape(pre.spacing);
   const mShape = computeNewShape(cShape, tSpacing, mSpacing) as Shape3;
   const resample = mShape.some((n, a) => n !== cShape[a]);
-  const data = resample ? resampleDataToShape(cropped, cShape, mShape, tSpacing, mSpacing, { fn: 'resample_data_or_seg_to_shape', ...pre.resampling.data }) : cropped;
+  const data = resample
+    ? resampleDataToShape(cropped, cShape, mShape, tSpacing, mSpacing, {
+        fn: 'resample_data_or_seg_to_shape',
+        ...pre.resampling.data,
+      })
+    : cropped;
   checkAborted(signal);
 
   // 3. Sliding window over the model grid.
@@ -125,7 +141,11 @@ export async function runNnunetPipeline(volume: Volume, manifest: ModelManifest,
   const mVoxels = voxelCount({ dims: runDims });
   const croppedLabels = new LabelArray(cShape[0] * cShape[1] * cShape[2]);
   const store = resample ? logitsStore(channels, mVoxels, opts.memoryBudget) : null;
-  report('Running the model', 0, tilePositions(runDims.map((d, a) => Math.max(d, pre.patch[a])) as Vec3, pre.patch, pre.overlap).length);
+  report(
+    'Running the model',
+    0,
+    tilePositions(runDims.map((d, a) => Math.max(d, pre.patch[a])) as Vec3, pre.patch, pre.overlap).length,
+  );
   const result = await slidingWindow(
     data,
     runDims,
@@ -142,11 +162,26 @@ export async function runNnunetPipeline(volume: Volume, manifest: ModelManifest,
 
   // 4. Back onto the study grid.
   report('Mapping labels to the study grid', 0, 1);
-  if (store) resampleLogitsArgmax(store, channels, mShape, cShape, mSpacing, tSpacing, { fn: 'resample_data_or_seg_to_shape', ...pre.resampling.probabilities }, croppedLabels, post.channelLabels);
+  if (store)
+    resampleLogitsArgmax(
+      store,
+      channels,
+      mShape,
+      cShape,
+      mSpacing,
+      tSpacing,
+      { fn: 'resample_data_or_seg_to_shape', ...pre.resampling.probabilities },
+      croppedLabels,
+      post.channelLabels,
+    );
   const tLabels = uncropArray(croppedLabels, crop.bbox, tShape);
   const onTransposed = createVolume({ ...gridOf(transposed.header), voxels: tLabels });
   const onWork = permuteAxes(onTransposed, inversePerm(perm), [false, false, false]);
-  if (pre.presample && LabelArray !== Uint8Array) throw new VoxsegError('unsupported', "TotalSegmentator's label resampling is uint8, but the model has labels above 255");
+  if (pre.presample && LabelArray !== Uint8Array)
+    throw new VoxsegError(
+      'unsupported',
+      "TotalSegmentator's label resampling is uint8, but the model has labels above 255",
+    );
   const onOriented = pre.presample ? labelsBack(onWork, oriented) : onWork;
   let labels = onOriented;
   if (pre.orientation) labels = reorientToCode(onOriented, orientationCode(volume.header.direction));
@@ -156,13 +191,18 @@ export async function runNnunetPipeline(volume: Volume, manifest: ModelManifest,
     notes.push('labels were mapped back onto the study grid by nearest neighbour (oblique study)');
     labels = resampleToGrid(labels, target, { interpolation: 'nearest', fill: 0 });
   }
-  const out = createVolume({ ...target, metadata: { ...volume.header.metadata, unit: undefined, valueRange: undefined }, voxels: labels.voxels });
+  const out = createVolume({
+    ...target,
+    metadata: { ...volume.header.metadata, unit: undefined, valueRange: undefined },
+    voxels: labels.voxels,
+  });
   return {
     labels: out,
     modelGrid: runDims,
     patches: result.patches,
     inferenceSeconds: result.inferenceSeconds,
-    peakBytes: result.peakBytes + data.byteLength + image.byteLength + (store?.byteLength ?? 0) + tLabels.byteLength * 2,
+    peakBytes:
+      result.peakBytes + data.byteLength + image.byteLength + (store?.byteLength ?? 0) + tLabels.byteLength * 2,
     notes,
   };
 }
@@ -173,13 +213,22 @@ function totalsegPresample(volume: Volume, spacing: Vec3): Volume {
   const plan = totalsegPlan(h.dims, h.spacing, { spacing });
   if (plan.identity) return volume;
   const voxels = totalsegResample(volume.voxels as ArrayLike<number>, plan, { order: 3, dtype: 'int32' });
-  return createVolume({ dims: plan.outDims, spacing: plan.newSpacing, origin: [...h.origin] as Vec3, direction: [...h.direction] as Mat3, voxels, metadata: h.metadata });
+  return createVolume({
+    dims: plan.outDims,
+    spacing: plan.newSpacing,
+    origin: [...h.origin] as Vec3,
+    direction: [...h.direction] as Mat3,
+    voxels,
+    metadata: h.metadata,
+  });
 }
 
 /** TotalSegmentator's way back: uint8 labels zoomed (order 0) to the shape of `like`, on its grid. */
 function labelsBack(labels: Volume, like: Volume): Volume {
   const plan = totalsegPlan(labels.header.dims, labels.header.spacing, { shape: like.header.dims });
-  const voxels = plan.identity ? (labels.voxels as Uint8Array) : (totalsegResample(labels.voxels as ArrayLike<number>, plan, { order: 0, dtype: 'uint8' }) as Uint8Array);
+  const voxels = plan.identity
+    ? (labels.voxels as Uint8Array)
+    : (totalsegResample(labels.voxels as ArrayLike<number>, plan, { order: 0, dtype: 'uint8' }) as Uint8Array);
   return createVolume({ ...gridOf(like.header), voxels });
 }
 

@@ -53,11 +53,17 @@ import type { NnunetResampling } from './types';
 
 export type Vec3Like = readonly [number, number, number];
 
-
 /** nnU-Net's compute_new_shape: round(old_spacing / new_spacing * old_shape) per axis. */
-export function computeNewShape(shape: readonly number[], spacing: readonly number[], newSpacing: readonly number[]): number[] {
+export function computeNewShape(
+  shape: readonly number[],
+  spacing: readonly number[],
+  newSpacing: readonly number[],
+): number[] {
   if (shape.length !== spacing.length || shape.length !== newSpacing.length) {
-    throw new VoxsegError('usage', `shape, spacing and new spacing must have the same length (${shape.length}, ${spacing.length}, ${newSpacing.length})`);
+    throw new VoxsegError(
+      'usage',
+      `shape, spacing and new spacing must have the same length (${shape.length}, ${spacing.length}, ${newSpacing.length})`,
+    );
   }
   return shape.map((n, i) => roundHalfEven((spacing[i] / newSpacing[i]) * n));
 }
@@ -122,13 +128,20 @@ export function resampleDataToShape(
   checkOrder(kwargs.order, 'order');
   checkOrder(kwargs.orderZ, 'order_z');
   const size = shape[0] * shape[1] * shape[2];
-  if (data.length !== size) throw new VoxsegError('usage', `data has ${data.length} values, shape ${shape.join('x')} needs ${size}`);
+  if (data.length !== size)
+    throw new VoxsegError('usage', `data has ${data.length} values, shape ${shape.join('x')} needs ${size}`);
   if (shape.every((n, i) => n === newShape[i])) return Float32Array.from(data);
   const order = kwargs.order as 0 | 1 | 3;
   const plan = separateZPlan(currentSpacing, newSpacing, kwargs);
   if (!plan.separate) {
     const [lo, hi] = minMax(data, 0, size);
-    return zoomArray(data, shape, newShape, { order, mode: 'nearest', gridMode: true, clip: [lo, hi], exact: options.exact ?? false });
+    return zoomArray(data, shape, newShape, {
+      order,
+      mode: 'nearest',
+      gridMode: true,
+      clip: [lo, hi],
+      exact: options.exact ?? false,
+    });
   }
   const a = plan.axis!;
   const [p, q] = a === 0 ? [1, 2] : a === 1 ? [0, 2] : [0, 1];
@@ -142,7 +155,15 @@ export function resampleDataToShape(
   const resizeSlice = <T extends Float32Array | Float64Array>(s: number, out: T): T => {
     sliceView.gather(data, s, planeIn);
     const [lo, hi] = minMax(planeIn, 0, planeIn.length);
-    return zoomArray(planeIn, inPlane, outPlane, { order, mode: 'nearest', gridMode: true, axes: [false, true, true], clip: [lo, hi], out, exact: options.exact ?? true });
+    return zoomArray(planeIn, inPlane, outPlane, {
+      order,
+      mode: 'nearest',
+      gridMode: true,
+      axes: [false, true, true],
+      clip: [lo, hi],
+      out,
+      exact: options.exact ?? true,
+    });
   };
   const planeOut = outPlane[1] * outPlane[2];
   const result = new Float32Array(newShape[0] * newShape[1] * newShape[2]);
@@ -171,7 +192,9 @@ export function resampleDataToShape(
   // map_coordinates is 3-D: in-plane the coordinates are the integers (kept for `exact`, where
   // scipy's order 3 prefilters those axes too).
   const exact = options.exact ?? true;
-  const coords = [0, 1, 2].map((x) => (x === a ? zoomCoordinates(na, ma, true) : exact ? zoomCoordinates(midShape[x], midShape[x], true) : null));
+  const coords = [0, 1, 2].map((x) =>
+    x === a ? zoomCoordinates(na, ma, true) : exact ? zoomCoordinates(midShape[x], midShape[x], true) : null,
+  );
   return resampleAxes(mid, midShape, coords, { order: kwargs.orderZ as 1 | 3, mode: 'nearest', out: result, exact });
 }
 
@@ -194,7 +217,17 @@ export function resampleLogitsArgmax(
   channelLabels?: readonly number[],
   options: { range?: readonly [number, number]; exact?: boolean } = {},
 ): void {
-  const run = logitsArgmax(logits, channels, shape, outShape, currentSpacing, newSpacing, kwargs, channelLabels, options);
+  const run = logitsArgmax(
+    logits,
+    channels,
+    shape,
+    outShape,
+    currentSpacing,
+    newSpacing,
+    kwargs,
+    channelLabels,
+    options,
+  );
   const [start, end] = options.range ?? [0, outShape[0]];
   run(out, start, end);
 }
@@ -218,11 +251,19 @@ export function logitsArgmax(
   const n = shape[0] * shape[1] * shape[2];
   const m = outShape[0] * outShape[1] * outShape[2];
   if (!(channels >= 1 && channels <= 65535) || logits.length !== channels * n) {
-    throw new VoxsegError('usage', `logits have ${logits.length} values, ${channels} channels of ${shape.join('x')} need ${channels * n}`);
+    throw new VoxsegError(
+      'usage',
+      `logits have ${logits.length} values, ${channels} channels of ${shape.join('x')} need ${channels * n}`,
+    );
   }
-  if (channelLabels && channelLabels.length !== channels) throw new VoxsegError('usage', `${channelLabels.length} channel labels for ${channels} channels`);
-  for (const [name, o] of [['order', kwargs.order], ['order_z', kwargs.orderZ]] as const) {
-    if (o !== 0 && o !== 1) throw new VoxsegError('unsupported', `probability resampling with ${name} ${o} (0 or 1 are supported)`);
+  if (channelLabels && channelLabels.length !== channels)
+    throw new VoxsegError('usage', `${channelLabels.length} channel labels for ${channels} channels`);
+  for (const [name, o] of [
+    ['order', kwargs.order],
+    ['order_z', kwargs.orderZ],
+  ] as const) {
+    if (o !== 0 && o !== 1)
+      throw new VoxsegError('unsupported', `probability resampling with ${name} ${o} (0 or 1 are supported)`);
   }
   const labels = Int32Array.from({ length: channels }, (_, c) => (channelLabels ? channelLabels[c] : c));
   const same = shape.every((s, i) => s === outShape[i]);
@@ -296,8 +337,10 @@ export function logitsArgmax(
   const zTaps = sep >= 0 ? ax[sep].taps : 1;
   const maxLabel = Math.max(...labels);
   return (out, start, end) => {
-    if (out.length !== m) throw new VoxsegError('usage', `output has ${out.length} values, shape ${outShape.join('x')} needs ${m}`);
-    if (out instanceof Uint8Array && maxLabel > 255) throw new VoxsegError('usage', `label ${maxLabel} does not fit a Uint8Array output`);
+    if (out.length !== m)
+      throw new VoxsegError('usage', `output has ${out.length} values, shape ${outShape.join('x')} needs ${m}`);
+    if (out instanceof Uint8Array && maxLabel > 255)
+      throw new VoxsegError('usage', `label ${maxLabel} does not fit a Uint8Array output`);
     if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end <= outShape[0] && start <= end)) {
       throw new VoxsegError('usage', `slice range [${start}, ${end}) outside 0..${outShape[0]}`);
     }
@@ -324,7 +367,8 @@ export function logitsArgmax(
             // Shortcut: every source voxel involved has the same label.
             const first = src[rowOff[0] + idx2[c2]];
             let agree = true;
-            for (let j = 0; j < nb && agree; j++) for (let c = 0; c < T2 && agree; c++) agree = src[rowOff[j] + idx2[c2 + c]] === first;
+            for (let j = 0; j < nb && agree; j++)
+              for (let c = 0; c < T2 && agree; c++) agree = src[rowOff[j] + idx2[c2 + c]] === first;
             if (agree) {
               out[p] = labels[first];
               continue;
@@ -350,7 +394,24 @@ export function logitsArgmax(
           const best =
             sep < 0
               ? argmax3d(logits, n, channels, k, offs, wt0, wt1, wt2, lo, hi)
-              : argmaxSeparate(logits, n, channels, k, offs, wt0, wt1, wt2, zOf, zTaps, slice, zw, lo, hi, groups, part);
+              : argmaxSeparate(
+                  logits,
+                  n,
+                  channels,
+                  k,
+                  offs,
+                  wt0,
+                  wt1,
+                  wt2,
+                  zOf,
+                  zTaps,
+                  slice,
+                  zw,
+                  lo,
+                  hi,
+                  groups,
+                  part,
+                );
           out[p] = labels[best];
         }
       }
@@ -445,7 +506,12 @@ interface Taps {
  */
 function axisTaps(nIn: number, nOut: number, order: number): Taps {
   if (nIn === nOut) {
-    return { taps: 1, idx: Int32Array.from({ length: nIn }, (_, i) => i), w: new Float64Array(nIn).fill(1), weighted: false };
+    return {
+      taps: 1,
+      idx: Int32Array.from({ length: nIn }, (_, i) => i),
+      w: new Float64Array(nIn).fill(1),
+      weighted: false,
+    };
   }
   const coords = zoomCoordinates(nIn, nOut, true);
   const taps = order + 1;
@@ -513,5 +579,6 @@ function slicer(shape: Vec3Like, axis: number) {
 }
 
 function checkOrder(order: number, name: string): void {
-  if (order !== 0 && order !== 1 && order !== 3) throw new VoxsegError('unsupported', `nnU-Net resampling with ${name} ${order} (0, 1 or 3 are supported)`);
+  if (order !== 0 && order !== 1 && order !== 3)
+    throw new VoxsegError('unsupported', `nnU-Net resampling with ${name} ${order} (0, 1 or 3 are supported)`);
 }

@@ -15,7 +15,8 @@
 import { VoxsegError } from '../../core/errors';
 import { PickleGlobal, isTuple, type PickleAllowList, type PickleValue } from './pickle';
 
-export type TorchDtype = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type TorchDtype =
+  'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
 export const ELEMENT_SIZE: Record<TorchDtype, number> = {
   float32: 4,
@@ -104,7 +105,8 @@ export function bad(file: string, msg: string): VoxsegError {
 }
 
 function toInt(v: PickleValue, what: string, file: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad(file, `bad ${what} ${String(v)} in the checkpoint`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    throw bad(file, `bad ${what} ${String(v)} in the checkpoint`);
   return v;
 }
 
@@ -115,9 +117,13 @@ function intList(v: PickleValue, what: string, file: string): number[] {
 
 /** ('storage', storage_type, key, location, numel) -> a reference; bytes are read later, if at all. */
 export function persistentLoad(pid: PickleValue, storages: Map<string, StorageRef>, file: string): StorageRef {
-  if (!isTuple(pid) || pid.length < 5 || pid[0] !== 'storage') throw bad(file, 'unsupported pickle content: persistent id other than a storage');
+  if (!isTuple(pid) || pid.length < 5 || pid[0] !== 'storage')
+    throw bad(file, 'unsupported pickle content: persistent id other than a storage');
   const [, type, rawKey, , rawNumel] = pid;
-  const known = type instanceof PickleGlobal && (type.module === 'torch' || type.module === 'torch.storage') && Object.hasOwn(STORAGE_DTYPES, type.name);
+  const known =
+    type instanceof PickleGlobal &&
+    (type.module === 'torch' || type.module === 'torch.storage') &&
+    Object.hasOwn(STORAGE_DTYPES, type.name);
   if (!known) throw bad(file, 'unsupported pickle content: unknown storage type');
   const dtype = STORAGE_DTYPES[(type as PickleGlobal).name];
   const key = String(rawKey);
@@ -132,7 +138,14 @@ export function persistentLoad(pid: PickleValue, storages: Map<string, StorageRe
   return ref;
 }
 
-function tensorRef(storage: PickleValue, offset: PickleValue, size: PickleValue, stride: PickleValue, dtype: TorchDtype | null, file: string): TensorRef {
+function tensorRef(
+  storage: PickleValue,
+  offset: PickleValue,
+  size: PickleValue,
+  stride: PickleValue,
+  dtype: TorchDtype | null,
+  file: string,
+): TensorRef {
   if (!(storage instanceof StorageRef)) throw bad(file, 'unsupported pickle content: tensor without a storage');
   const shape = intList(size, 'tensor shape', file);
   const strides = intList(stride, 'tensor stride', file);
@@ -152,7 +165,8 @@ export function torchAllowList(file: string): PickleAllowList {
     call: (args: readonly PickleValue[]) => {
       const m = new Map<PickleValue, PickleValue>();
       const items = args[0];
-      if (Array.isArray(items)) for (const pair of items) if (Array.isArray(pair) && pair.length === 2) m.set(pair[0], pair[1]);
+      if (Array.isArray(items))
+        for (const pair of items) if (Array.isArray(pair) && pair.length === 2) m.set(pair[0], pair[1]);
       return m;
     },
     // Instance attributes (a state_dict's `_metadata`) are not needed.
@@ -162,7 +176,8 @@ export function torchAllowList(file: string): PickleAllowList {
   list['torch._utils._rebuild_tensor_v2'] = (a) => tensorRef(a[0], a[1], a[2], a[3], null, file);
   list['torch._utils._rebuild_tensor_v3'] = (a) => {
     const dt = a[6];
-    if (!(dt instanceof PickleGlobal) || !Object.hasOwn(TORCH_DTYPES, dt.name)) throw bad(file, 'unsupported pickle content: tensor dtype');
+    if (!(dt instanceof PickleGlobal) || !Object.hasOwn(TORCH_DTYPES, dt.name))
+      throw bad(file, 'unsupported pickle content: tensor dtype');
     return tensorRef(a[0], a[1], a[2], a[3], TORCH_DTYPES[dt.name], file);
   };
   list['torch._utils._rebuild_parameter'] = (a) => a[0];
@@ -177,7 +192,8 @@ export function torchAllowList(file: string): PickleAllowList {
   }
   list['_codecs.encode'] = (a) => {
     const [s, enc] = a;
-    if (typeof s !== 'string' || (enc !== 'latin1' && enc !== 'latin-1' && enc !== 'iso-8859-1')) throw bad(file, 'unsupported pickle content: _codecs.encode other than latin1');
+    if (typeof s !== 'string' || (enc !== 'latin1' && enc !== 'latin-1' && enc !== 'iso-8859-1'))
+      throw bad(file, 'unsupported pickle content: _codecs.encode other than latin1');
     const out = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
@@ -230,7 +246,8 @@ function decodeNumpy(dtype: NumpyDtype, raw: Uint8Array, count: number): (number
     if (kind === 'b' && size === 1) v = raw[o] !== 0;
     else if (kind === 'f' && size === 8) v = dv.getFloat64(o, le);
     else if (kind === 'f' && size === 4) v = dv.getFloat32(o, le);
-    else if (kind === 'f' && size === 2) v = new Float32Array(new Uint32Array([halfBits(dv.getUint16(o, le))]).buffer)[0];
+    else if (kind === 'f' && size === 2)
+      v = new Float32Array(new Uint32Array([halfBits(dv.getUint16(o, le))]).buffer)[0];
     else if (kind === 'i' && size === 1) v = dv.getInt8(o);
     else if (kind === 'i' && size === 2) v = dv.getInt16(o, le);
     else if (kind === 'i' && size === 4) v = dv.getInt32(o, le);

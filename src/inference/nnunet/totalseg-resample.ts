@@ -52,7 +52,8 @@ export type TotalsegTarget = { spacing: number | readonly number[] } | { shape: 
 
 /** nibabel's header zooms of an image built from this affine: float32 column norms (4x4 row-major). */
 export function niftiZooms(affine: ArrayLike<number>): Vec3 {
-  if (affine.length !== 16) throw new VoxsegError('usage', `affine must have 16 values (4x4 row-major), got ${affine.length}`);
+  if (affine.length !== 16)
+    throw new VoxsegError('usage', `affine must have 16 values (4x4 row-major), got ${affine.length}`);
   const z: number[] = [];
   for (let c = 0; c < 3; c++) {
     const a = affine[c];
@@ -64,31 +65,49 @@ export function niftiZooms(affine: ArrayLike<number>): Vec3 {
 }
 
 /** change_spacing's zoom, output size and new spacing for a target spacing or a target shape. */
-export function totalsegPlan(dims: readonly number[], spacing: readonly number[], target: TotalsegTarget): TotalsegPlan {
-  if (dims.length !== 3 || !dims.every((d) => Number.isInteger(d) && d >= 1)) throw new VoxsegError('usage', `dims must be three positive integers, got [${dims.join(', ')}]`);
-  if (spacing.length !== 3 || !spacing.every((s) => s > 0)) throw new VoxsegError('usage', `spacing must be three positive numbers, got [${spacing.join(', ')}]`);
+export function totalsegPlan(
+  dims: readonly number[],
+  spacing: readonly number[],
+  target: TotalsegTarget,
+): TotalsegPlan {
+  if (dims.length !== 3 || !dims.every((d) => Number.isInteger(d) && d >= 1))
+    throw new VoxsegError('usage', `dims must be three positive integers, got [${dims.join(', ')}]`);
+  if (spacing.length !== 3 || !spacing.every((s) => s > 0))
+    throw new VoxsegError('usage', `spacing must be three positive numbers, got [${spacing.join(', ')}]`);
   const sp = spacing.map((s) => Math.fround(s)) as Vec3;
   let zoom: Vec3;
   let newSpacing: Vec3;
   if ('shape' in target) {
     const t = target.shape;
-    if (t.length !== 3 || !t.every((d) => Number.isInteger(d) && d >= 1)) throw new VoxsegError('usage', `target shape must be three positive integers, got [${t.join(', ')}]`);
+    if (t.length !== 3 || !t.every((d) => Number.isInteger(d) && d >= 1))
+      throw new VoxsegError('usage', `target shape must be three positive integers, got [${t.join(', ')}]`);
     zoom = [t[0] / dims[0], t[1] / dims[1], t[2] / dims[2]];
     newSpacing = [sp[0] / zoom[0], sp[1] / zoom[1], sp[2] / zoom[2]];
   } else {
     const s = typeof target.spacing === 'number' ? [target.spacing, target.spacing, target.spacing] : target.spacing;
-    if (s.length !== 3 || !s.every((v) => v > 0)) throw new VoxsegError('usage', `target spacing must be positive, got [${s.join(', ')}]`);
+    if (s.length !== 3 || !s.every((v) => v > 0))
+      throw new VoxsegError('usage', `target spacing must be positive, got [${s.join(', ')}]`);
     newSpacing = [s[0], s[1], s[2]];
     zoom = [sp[0] / s[0], sp[1] / s[1], sp[2] / s[2]];
   }
   const outDims = dims.map((d, i) => roundHalfEven(d * zoom[i])) as Vec3;
-  if (outDims.some((d) => d < 1)) throw new VoxsegError('invalid-volume', `resampling ${dims.join('x')} by [${zoom.join(', ')}] leaves an empty axis`);
+  if (outDims.some((d) => d < 1))
+    throw new VoxsegError(
+      'invalid-volume',
+      `resampling ${dims.join('x')} by [${zoom.join(', ')}] leaves an empty axis`,
+    );
   const identity = sp.every((s, i) => s === newSpacing[i]);
   return { dims: [dims[0], dims[1], dims[2]], outDims, zoom, spacing: sp, newSpacing, identity };
 }
 
 export type TotalsegDtype = 'int32' | 'uint8' | 'float32' | 'float64';
-type Out<D extends TotalsegDtype> = D extends 'int32' ? Int32Array : D extends 'uint8' ? Uint8Array : D extends 'float32' ? Float32Array : Float64Array;
+type Out<D extends TotalsegDtype> = D extends 'int32'
+  ? Int32Array
+  : D extends 'uint8'
+    ? Uint8Array
+    : D extends 'float32'
+      ? Float32Array
+      : Float64Array;
 
 /**
  * resample_img + the dtype cast of change_spacing. `data` is a voxseg buffer of plan.dims
@@ -102,7 +121,8 @@ export function totalsegResample<D extends TotalsegDtype>(
   opts: { order: 0 | 1 | 3; dtype: D; removeNegative?: boolean; exact?: boolean },
 ): Out<D> | Float64Array {
   const [ni, nj, nk] = plan.dims;
-  if (data.length !== ni * nj * nk) throw new VoxsegError('usage', `data has ${data.length} values, dims ${plan.dims.join('x')} need ${ni * nj * nk}`);
+  if (data.length !== ni * nj * nk)
+    throw new VoxsegError('usage', `data has ${data.length} values, dims ${plan.dims.join('x')} need ${ni * nj * nk}`);
   if (plan.identity) {
     const out = allocate(opts.dtype, data.length);
     for (let v = 0; v < data.length; v++) {
@@ -128,7 +148,8 @@ export function totalsegResample<D extends TotalsegDtype>(
 
 /** change_spacing's new affine (4x4 row-major): columns 0-2 divided by their zoom. */
 export function totalsegAffine(affine: ArrayLike<number>, zoom: readonly number[]): number[] {
-  if (affine.length !== 16) throw new VoxsegError('usage', `affine must have 16 values (4x4 row-major), got ${affine.length}`);
+  if (affine.length !== 16)
+    throw new VoxsegError('usage', `affine must have 16 values (4x4 row-major), got ${affine.length}`);
   const out = Array.from(affine);
   for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) out[r * 4 + c] = affine[r * 4 + c] / zoom[c];
   return out;

@@ -74,7 +74,8 @@ export class ZipArchive {
   /** The entry's uncompressed bytes (a view into the archive for stored entries), CRC-checked. */
   read(entryOrPath: ZipEntry | string): Uint8Array {
     const entry = typeof entryOrPath === 'string' ? this.byPath.get(entryOrPath) : entryOrPath;
-    if (!entry) throw new VoxsegError('not-found', `no entry ${String(entryOrPath)} in the zip archive`, { file: this.name });
+    if (!entry)
+      throw new VoxsegError('not-found', `no entry ${String(entryOrPath)} in the zip archive`, { file: this.name });
     return readEntry(this.bytes, this.name, entry);
   }
 }
@@ -156,7 +157,8 @@ function readCentralDirectory(b: Uint8Array, name: string): ZipEntry[] {
   } else if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
     throw corrupt(name, 'zip64 archive without its zip64 end-of-central-directory record');
   }
-  if (disk !== 0 || cdDisk !== 0) throw new VoxsegError('unsupported', 'multi-part (split) zip archives are not supported', { file: name });
+  if (disk !== 0 || cdDisk !== 0)
+    throw new VoxsegError('unsupported', 'multi-part (split) zip archives are not supported', { file: name });
   if (cdOffset + cdSize > eocd) throw truncated(name, 'central directory out of range');
 
   const entries: ZipEntry[] = [];
@@ -198,7 +200,8 @@ function readCentralDirectory(b: Uint8Array, name: string): ZipEntry[] {
       }
       x += 4 + len;
     }
-    if (flags & 1) throw new VoxsegError('unsupported', `${path}: encrypted zip entries are not supported`, { file: name });
+    if (flags & 1)
+      throw new VoxsegError('unsupported', `${path}: encrypted zip entries are not supported`, { file: name });
     entries.push({ path, size, compressedSize, method, offset, crc32, isDirectory: path.endsWith('/') });
     p = next;
   }
@@ -217,23 +220,34 @@ function readEntry(b: Uint8Array, name: string, e: ZipEntry): Uint8Array {
     if (e.compressedSize !== e.size) throw corrupt(name, `${e.path}: stored entry with differing sizes`);
     out = raw;
   } else if (e.method === 8) {
-    if (e.size > e.compressedSize * MAX_DEFLATE_RATIO + 1024) throw corrupt(name, `${e.path}: impossible size ${e.size}`);
+    if (e.size > e.compressedSize * MAX_DEFLATE_RATIO + 1024)
+      throw corrupt(name, `${e.path}: impossible size ${e.size}`);
     // One spare byte: a stream longer than declared then shows up as a size mismatch.
     const buf = new Uint8Array(e.size + 1);
     let inflated: Uint8Array;
     try {
       inflated = inflateSync(raw, { out: buf });
     } catch (err) {
-      throw new VoxsegError('invalid-model', `zip archive is corrupt (${e.path}: cannot inflate: ${(err as Error).message})`, { file: name, cause: err });
+      throw new VoxsegError(
+        'invalid-model',
+        `zip archive is corrupt (${e.path}: cannot inflate: ${(err as Error).message})`,
+        { file: name, cause: err },
+      );
     }
-    if (inflated.length !== e.size) throw corrupt(name, `${e.path}: inflated to ${inflated.length} bytes, expected ${e.size}`);
+    if (inflated.length !== e.size)
+      throw corrupt(name, `${e.path}: inflated to ${inflated.length} bytes, expected ${e.size}`);
     out = buf.subarray(0, e.size);
   } else {
-    throw new VoxsegError('unsupported', `${e.path}: zip compression method ${e.method} is not supported (only stored and deflate)`, { file: name });
+    throw new VoxsegError(
+      'unsupported',
+      `${e.path}: zip compression method ${e.method} is not supported (only stored and deflate)`,
+      { file: name },
+    );
   }
   if (e.crc32 !== 0 || out.length === 0) {
     const crc = crc32(out);
-    if (crc !== e.crc32) throw corrupt(name, `${e.path}: CRC-32 mismatch, stored ${hex(e.crc32)}, computed ${hex(crc)}`);
+    if (crc !== e.crc32)
+      throw corrupt(name, `${e.path}: CRC-32 mismatch, stored ${hex(e.crc32)}, computed ${hex(crc)}`);
   }
   return out;
 }
@@ -254,7 +268,8 @@ function crcTables(): Uint32Array[] {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[0][n] = c >>> 0;
   }
-  for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) t[k][n] = (t[0][t[k - 1][n] & 0xff] ^ (t[k - 1][n] >>> 8)) >>> 0;
+  for (let n = 0; n < 256; n++)
+    for (let k = 1; k < 8; k++) t[k][n] = (t[0][t[k - 1][n] & 0xff] ^ (t[k - 1][n] >>> 8)) >>> 0;
   tables = t;
   return t;
 }

@@ -33,7 +33,21 @@ export interface OnnxCost {
 
 const FLOAT_TYPES = new Set([1, 10, 11, 16]);
 /** Operators whose output voxel count does not follow from the node (shape manipulation). */
-const UNKNOWN_SCALE = new Set(['Reshape', 'Transpose', 'Resize', 'Upsample', 'DepthToSpace', 'SpaceToDepth', 'Flatten', 'Squeeze', 'Unsqueeze', 'Expand', 'Tile', 'Slice', 'Gather']);
+const UNKNOWN_SCALE = new Set([
+  'Reshape',
+  'Transpose',
+  'Resize',
+  'Upsample',
+  'DepthToSpace',
+  'SpaceToDepth',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+  'Expand',
+  'Tile',
+  'Slice',
+  'Gather',
+]);
 /** Operators that produce no voxel data. */
 const NON_SPATIAL = new Set(['Constant', 'Shape', 'Size', 'ConstantOfShape', 'Range']);
 
@@ -88,7 +102,8 @@ export function onnxCost(bytes: Uint8Array, file = 'model.onnx'): OnnxCost {
       else graph.skip(w);
     }
   } catch (err) {
-    if (err instanceof ProtobufError) throw new VoxsegError('invalid-model', `not a readable ONNX model (${err.message})`, { file, cause: err });
+    if (err instanceof ProtobufError)
+      throw new VoxsegError('invalid-model', `not a readable ONNX model (${err.message})`, { file, cause: err });
     throw err;
   }
 
@@ -99,7 +114,8 @@ export function onnxCost(bytes: Uint8Array, file = 'model.onnx'): OnnxCost {
   const input = inputs.find((n) => !weights.has(n));
   if (input !== undefined) scale.set(input, { symbol: null, factor: 1 });
   const spatial = (name: string) => (name !== '' && !weights.has(name) ? scale.get(name) : undefined);
-  const value = (s: Scale): number | null => (s.symbol === null ? s.factor : solved.has(s.symbol) ? s.factor * solved.get(s.symbol)! : null);
+  const value = (s: Scale): number | null =>
+    s.symbol === null ? s.factor : solved.has(s.symbol) ? s.factor * solved.get(s.symbol)! : null;
   const terms: { weight: number; scale: Scale }[] = [];
   let convs = 0;
   let firstConvChannels = 0;
@@ -116,10 +132,15 @@ export function onnxCost(bytes: Uint8Array, file = 'model.onnx'): OnnxCost {
       out = { symbol: s.symbol, factor: n.op === 'Conv' ? s.factor / strides : s.factor * strides };
       // Conv: weights x output voxels; transposed: weights x input voxels.
       terms.push({ weight: product(dims), scale: n.op === 'Conv' ? out : s });
-    } else if (n.op === 'MaxPool' || n.op === 'AveragePool') out = first && { symbol: first.symbol, factor: first.factor / product(n.strides) };
+    } else if (n.op === 'MaxPool' || n.op === 'AveragePool')
+      out = first && { symbol: first.symbol, factor: first.factor / product(n.strides) };
     else if (n.op === 'Resize' || n.op === 'Upsample') {
       const scales = constants.get(n.inputs[n.op === 'Resize' ? 2 : 1] ?? '');
-      if (first) out = scales && scales.length > 2 ? { symbol: first.symbol, factor: first.factor * product(scales.slice(2)) } : { symbol: symbols++, factor: 1 };
+      if (first)
+        out =
+          scales && scales.length > 2
+            ? { symbol: first.symbol, factor: first.factor * product(scales.slice(2)) }
+            : { symbol: symbols++, factor: 1 };
     } else if (n.op === 'Concat') {
       // Spatial dims agree: a known input solves the unknown ones.
       const known = ins.map((s) => (s ? value(s) : null)).find((v) => v !== null);
@@ -133,7 +154,14 @@ export function onnxCost(bytes: Uint8Array, file = 'model.onnx'): OnnxCost {
   let macs = 0;
   for (const t of terms) macs += t.weight * (value(t.scale) ?? t.scale.factor);
   const unknownConvs = terms.filter((t) => value(t.scale) === null).length;
-  return { parameters, macsPerVoxel: macs, convs, nodes: nodes.filter((n) => !NON_SPATIAL.has(n.op)).length, firstConvChannels, unknownConvs };
+  return {
+    parameters,
+    macsPerVoxel: macs,
+    convs,
+    nodes: nodes.filter((n) => !NON_SPATIAL.has(n.op)).length,
+    firstConvChannels,
+    unknownConvs,
+  };
 }
 
 function readNode(r: ProtoReader): Node {
@@ -186,8 +214,22 @@ function readTensor(r: ProtoReader): { name: string; dims: number[]; type: numbe
   }
   const n = product(t.dims);
   if (n <= 16) {
-    if (t.type === 1) t.values = raw && raw.length === 4 * n ? Array.from({ length: n }, (_, i) => new DataView(raw!.buffer, raw!.byteOffset).getFloat32(4 * i, true)) : floats.length === n ? floats : undefined;
-    else if (t.type === 7) t.values = raw && raw.length === 8 * n ? Array.from({ length: n }, (_, i) => Number(new DataView(raw!.buffer, raw!.byteOffset).getBigInt64(8 * i, true))) : ints.length === n ? ints : undefined;
+    if (t.type === 1)
+      t.values =
+        raw && raw.length === 4 * n
+          ? Array.from({ length: n }, (_, i) => new DataView(raw!.buffer, raw!.byteOffset).getFloat32(4 * i, true))
+          : floats.length === n
+            ? floats
+            : undefined;
+    else if (t.type === 7)
+      t.values =
+        raw && raw.length === 8 * n
+          ? Array.from({ length: n }, (_, i) =>
+              Number(new DataView(raw!.buffer, raw!.byteOffset).getBigInt64(8 * i, true)),
+            )
+          : ints.length === n
+            ? ints
+            : undefined;
   }
   return t;
 }

@@ -224,7 +224,11 @@ export class ProtoReader {
 
   private need(n: number, what: string): void {
     if (this.pos + n > this.end)
-      throw new ProtobufError('truncated', `${what} needs ${n} bytes but only ${this.end - this.pos} are left`, this.pos);
+      throw new ProtobufError(
+        'truncated',
+        `${what} needs ${n} bytes but only ${this.end - this.pos} are left`,
+        this.pos,
+      );
   }
 
   /** Next field tag as [field number, wire type]. */
@@ -342,7 +346,8 @@ export class ProtoReader {
     }
     this.expect(wire, Wire.Bytes, 'packed floats');
     const r = this.message();
-    if ((r.end - r.pos) % 4) throw new ProtobufError('malformed', 'packed float field length is not a multiple of 4', r.pos);
+    if ((r.end - r.pos) % 4)
+      throw new ProtobufError('malformed', 'packed float field length is not a multiple of 4', r.pos);
     while (!r.done) out.push(r.float());
     return out;
   }
@@ -355,7 +360,8 @@ export class ProtoReader {
     }
     this.expect(wire, Wire.Bytes, 'packed doubles');
     const r = this.message();
-    if ((r.end - r.pos) % 8) throw new ProtobufError('malformed', 'packed double field length is not a multiple of 8', r.pos);
+    if ((r.end - r.pos) % 8)
+      throw new ProtobufError('malformed', 'packed double field length is not a multiple of 8', r.pos);
     while (!r.done) out.push(r.double());
     return out;
   }

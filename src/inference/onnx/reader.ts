@@ -31,7 +31,27 @@ export const ONNX_ELEM_TYPES = {
 export type OnnxElemType = keyof typeof ONNX_ELEM_TYPES;
 
 /** Bytes per element by data type code (0 where not fixed-size). */
-const ELEM_BYTES: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 14: 8, 15: 16, 16: 2, 17: 1, 18: 1, 19: 1, 20: 1 };
+const ELEM_BYTES: Record<number, number> = {
+  1: 4,
+  2: 1,
+  3: 1,
+  4: 2,
+  5: 2,
+  6: 4,
+  7: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  12: 4,
+  13: 8,
+  14: 8,
+  15: 16,
+  16: 2,
+  17: 1,
+  18: 1,
+  19: 1,
+  20: 1,
+};
 
 export function elemTypeName(code: number): string {
   for (const [name, c] of Object.entries(ONNX_ELEM_TYPES)) if (c === code) return name;
@@ -198,7 +218,8 @@ class Scanner {
     if (!opType) throw new ProtobufError('malformed', `node ${JSON.stringify(name)} has no op_type`, r.pos);
     const key = domain && domain !== 'ai.onnx' ? `${domain}:${opType}` : opType;
     this.ops.set(key, (this.ops.get(key) ?? 0) + 1);
-    if ((domain === '' || domain === 'ai.onnx') && POOLS.has(opType)) this.pools.push(readPoolNode(new ProtoReader(r.buf, start, r.end), nested)!);
+    if ((domain === '' || domain === 'ai.onnx') && POOLS.has(opType))
+      this.pools.push(readPoolNode(new ProtoReader(r.buf, start, r.end), nested)!);
     if ((domain === '' || domain === 'ai.onnx') && /^(Conv|ConvTranspose|ConvInteger|QLinearConv)$/.test(opType)) {
       const weight = inits.get(inputs[opType === 'QLinearConv' ? 3 : 1] ?? '');
       const ks = attrs.get('kernel_shape')?.ints ?? (weight && weight.dims.length > 2 ? weight.dims.slice(2) : null);
@@ -251,7 +272,19 @@ const POOLS = new Set(['MaxPool', 'AveragePool', 'LpPool']);
  * two agree on what a node's attributes say.
  */
 export function readPoolNode(r: ProtoReader, nested: boolean): OnnxPoolInfo | null {
-  const p: OnnxPoolInfo = { opType: '', name: '', input: '', outputs: [], kernelShape: null, strides: null, pads: null, dilations: null, autoPad: 'NOTSET', ceilMode: 0, nested };
+  const p: OnnxPoolInfo = {
+    opType: '',
+    name: '',
+    input: '',
+    outputs: [],
+    kernelShape: null,
+    strides: null,
+    pads: null,
+    dilations: null,
+    autoPad: 'NOTSET',
+    ceilMode: 0,
+    nested,
+  };
   let domain = '';
   let inputs = 0;
   while (!r.done) {

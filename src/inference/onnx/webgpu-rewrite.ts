@@ -39,7 +39,8 @@ export function maxPoolRewriteRefusal(p: OnnxPoolInfo, opset: number | undefined
   if (p.nested) return 'inside a subgraph or function';
   if (opset === undefined || opset < 10) return `opset ${opset ?? 'unknown'} (Slice steps need opset 10)`;
   const k = p.kernelShape;
-  if (!k || k.length !== 3 || k.some((v) => !(v >= 1))) return `kernel_shape [${k?.join(', ') ?? ''}] is not a 3-D kernel`;
+  if (!k || k.length !== 3 || k.some((v) => !(v >= 1)))
+    return `kernel_shape [${k?.join(', ') ?? ''}] is not a 3-D kernel`;
   const strides = p.strides ?? [1, 1, 1];
   const dilations = p.dilations ?? [1, 1, 1];
   if (strides.length !== 3 || strides.some((v) => !(v >= 1))) return `strides [${strides.join(', ')}]`;
@@ -73,8 +74,11 @@ const is3d = (p: OnnxPoolInfo) => p.opType === 'MaxPool' && (p.kernelShape?.leng
 export function rewriteForWebgpu(bytes: Uint8Array, file = 'model.onnx'): WebgpuRewrite {
   const info = inspectOnnx(bytes, file);
   const opset = opsetVersion(info);
-  const kept = info.pools.filter((p) => is3d(p) && maxPoolRewriteRefusal(p, opset) !== null).map((p) => ({ name: p.name, reason: maxPoolRewriteRefusal(p, opset)! }));
-  if (!info.pools.some((p) => is3d(p) && maxPoolRewriteRefusal(p, opset) === null)) return { bytes, rewritten: [], kept };
+  const kept = info.pools
+    .filter((p) => is3d(p) && maxPoolRewriteRefusal(p, opset) !== null)
+    .map((p) => ({ name: p.name, reason: maxPoolRewriteRefusal(p, opset)! }));
+  if (!info.pools.some((p) => is3d(p) && maxPoolRewriteRefusal(p, opset) === null))
+    return { bytes, rewritten: [], kept };
 
   const names = new Names(bytes);
   const rewritten: string[] = [];
@@ -95,12 +99,27 @@ export function rewriteForWebgpu(bytes: Uint8Array, file = 'model.onnx'): Webgpu
 }
 
 /** Copy a GraphProto field by field, replacing rewritable MaxPool nodes; new initializers last. */
-function rewriteGraph(r: ProtoReader, g: ProtoWriter, opset: number | undefined, names: Names, rewritten: string[]): void {
+function rewriteGraph(
+  r: ProtoReader,
+  g: ProtoWriter,
+  opset: number | undefined,
+  names: Names,
+  rewritten: string[],
+): void {
   const consts = new Map<string, { name: string; values: readonly (number | bigint)[] }>();
   const constant = (kind: string, values: readonly (number | bigint)[]): string => {
     const key = `${kind}:${values.join(',')}`;
     let c = consts.get(key);
-    if (!c) consts.set(key, (c = { name: names.next(`${kind}_${values.map((v) => (v === INT64_MAX ? 'end' : String(v).replace('-', 'm'))).join('_')}`), values }));
+    if (!c)
+      consts.set(
+        key,
+        (c = {
+          name: names.next(
+            `${kind}_${values.map((v) => (v === INT64_MAX ? 'end' : String(v).replace('-', 'm'))).join('_')}`,
+          ),
+          values,
+        }),
+      );
     return c.name;
   };
   while (!r.done) {
@@ -127,7 +146,12 @@ function rewriteGraph(r: ProtoReader, g: ProtoWriter, opset: number | undefined,
 }
 
 /** The nodes that replace one MaxPool: a Slice per kernel offset, then a tree of maxima. */
-function writeSlices(g: ProtoWriter, p: OnnxPoolInfo, constant: (kind: string, values: readonly (number | bigint)[]) => string, names: Names): void {
+function writeSlices(
+  g: ProtoWriter,
+  p: OnnxPoolInfo,
+  constant: (kind: string, values: readonly (number | bigint)[]) => string,
+  names: Names,
+): void {
   const k = p.kernelShape!;
   const s = p.strides ?? [1, 1, 1];
   const d = p.dilations ?? [1, 1, 1];
@@ -142,8 +166,14 @@ function writeSlices(g: ProtoWriter, p: OnnxPoolInfo, constant: (kind: string, v
       for (let o2 = 0; o2 < k[2]; o2++) {
         const o = [o0, o1, o2];
         // Tap o of window j is x[j·s + o·d]; the end leaves exactly the pool's number of windows.
-        const starts = constant('starts', o.map((v, a) => v * d[a]));
-        const ends = constant('ends', o.map((v, a) => (v === k[a] - 1 ? INT64_MAX : -(d[a] * (k[a] - 1 - v)))));
+        const starts = constant(
+          'starts',
+          o.map((v, a) => v * d[a]),
+        );
+        const ends = constant(
+          'ends',
+          o.map((v, a) => (v === k[a] - 1 ? INT64_MAX : -(d[a] * (k[a] - 1 - v)))),
+        );
         const out = total === 1 ? y : names.next(`tap_${o.join('')}`);
         writeNode(g, 'Slice', [p.input, starts, ends, axes, steps], [out], `${base}/slice_${o.join('')}`);
         level.push(out);

@@ -42,7 +42,8 @@ export const attr = {
  * Arrays an initializer can be made of (plain number arrays become float32). A Uint16Array is
  * uint16 unless `{ type: 'float16' }` says it holds IEEE half-precision bit patterns.
  */
-export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array | number[];
+export type TensorData =
+  Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array | number[];
 
 export interface InitializerOptions {
   /** Element type of a Uint16Array: 'float16' for half-precision bits (default 'uint16'). */
@@ -164,8 +165,10 @@ export class OnnxGraph {
   initializer(name: string, data: TensorData, dims: readonly number[], opts: InitializerOptions = {}): this {
     const arr = Array.isArray(data) ? Float32Array.from(data) : (data as Exclude<TensorData, number[]>);
     const n = dims.reduce((a, b) => a * b, 1);
-    if (n !== arr.length) throw new Error(`initializer ${JSON.stringify(name)}: ${arr.length} values for dims [${dims.join(', ')}] (${n})`);
-    if (opts.type && !(arr instanceof Uint16Array)) throw new Error(`initializer ${JSON.stringify(name)}: type ${opts.type} needs a Uint16Array`);
+    if (n !== arr.length)
+      throw new Error(`initializer ${JSON.stringify(name)}: ${arr.length} values for dims [${dims.join(', ')}] (${n})`);
+    if (opts.type && !(arr instanceof Uint16Array))
+      throw new Error(`initializer ${JSON.stringify(name)}: type ${opts.type} needs a Uint16Array`);
     this.define(name, 'initializer');
     const type = opts.type === 'float16' ? ONNX_ELEM_TYPES.float16 : elemTypeOf(arr);
     this.inits.push({ name, type, dims: [...dims], raw: tensorBytes(arr, opts.share) });
@@ -174,12 +177,24 @@ export class OnnxGraph {
 
   /** int64 initializer (shapes, axes, sizes). */
   int64(name: string, values: readonly number[], dims: readonly number[] = [values.length]): this {
-    return this.initializer(name, BigInt64Array.from(values, (v) => BigInt(v)), dims);
+    return this.initializer(
+      name,
+      BigInt64Array.from(values, (v) => BigInt(v)),
+      dims,
+    );
   }
 
   /** Add a node; returns its first output name. Use '' for an omitted optional input. */
-  node(op: string, inputs: readonly string[], outputs: readonly string[], attrs: Attributes = {}, opts: { name?: string; domain?: string } = {}): string {
-    for (const i of inputs) if (i && !this.has(i)) throw new Error(`ONNX graph: ${op} node input ${JSON.stringify(i)} is not defined before it`);
+  node(
+    op: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    attrs: Attributes = {},
+    opts: { name?: string; domain?: string } = {},
+  ): string {
+    for (const i of inputs)
+      if (i && !this.has(i))
+        throw new Error(`ONNX graph: ${op} node input ${JSON.stringify(i)} is not defined before it`);
     for (const o of outputs) this.define(o, `${op} output`);
     const name = opts.name ?? `${op}_${this.nodes.length}`;
     this.nodes.push({ op, inputs: [...inputs], outputs: [...outputs], attrs, name, domain: opts.domain ?? '' });
@@ -215,14 +230,17 @@ export class OnnxGraph {
 
   /** Write this graph as a GraphProto (the model's graph or a subgraph attribute). */
   writeGraph(g: ProtoWriter): void {
-    for (const o of this.outputs) if (!this.has(o.name)) throw new Error(`ONNX graph ${this.name}: output ${JSON.stringify(o.name)} is not produced by any node`);
+    for (const o of this.outputs)
+      if (!this.has(o.name))
+        throw new Error(`ONNX graph ${this.name}: output ${JSON.stringify(o.name)} is not produced by any node`);
     for (const n of this.nodes)
       g.message(1, (m) => {
         for (const i of n.inputs) m.string(1, i);
         for (const o of n.outputs) m.string(2, o);
         m.string(3, n.name);
         m.string(4, n.op);
-        for (const [key, value] of Object.entries(n.attrs)) if (value !== undefined) m.message(5, (a) => writeAttribute(a, key, value));
+        for (const [key, value] of Object.entries(n.attrs))
+          if (value !== undefined) m.message(5, (a) => writeAttribute(a, key, value));
         if (n.domain) m.string(7, n.domain);
       });
     g.string(2, this.name);

@@ -33,7 +33,14 @@ export interface FileDecodeOptions {
 }
 
 /** Decode `jobs` (the slices of one file) into `sink`; throws VoxsegError naming the file. */
-export async function decodeFileSlices(file: SourceFile, scanned: DicomHeader, jobs: SliceJob[], dims: { nx: number; ny: number }, sink: SliceSink, opts: FileDecodeOptions = {}): Promise<void> {
+export async function decodeFileSlices(
+  file: SourceFile,
+  scanned: DicomHeader,
+  jobs: SliceJob[],
+  dims: { nx: number; ny: number },
+  sink: SliceSink,
+  opts: FileDecodeOptions = {},
+): Promise<void> {
   const { nx, ny } = dims;
   const src = await openFrames(file, scanned, opts.whole);
   const h = src.header;
@@ -51,11 +58,21 @@ export async function decodeFileSlices(file: SourceFile, scanned: DicomHeader, j
       px = await decodeFrameUnmasked(await src.frame(frame.frame), src.info(frame.frame));
     }
     const need = srcOffset + ((ny - 1) * h.columns + nx) * h.samplesPerPixel;
-    if (px.pixels.length < need) throw new VoxsegError('decode-failed', `decoded frame has ${px.pixels.length} samples, expected ${need}`);
+    if (px.pixels.length < need)
+      throw new VoxsegError('decode-failed', `decoded frame has ${px.pixels.length} samples, expected ${need}`);
     const where = h.numberOfFrames > 1 ? `${file.name} frame ${frame.frame + 1}` : file.name;
     const { target, at } = sink.open(k);
     const fits = px.inRange && rescaleFitsInt16(h, frame.slope, frame.intercept);
-    writeRegion(target, { k: at, nx, ny, srcWidth: h.columns, srcOffset, samples: h.samplesPerPixel }, px.pixels, frame.slope, frame.intercept, inv, where, { fix: px.fix, fits });
+    writeRegion(
+      target,
+      { k: at, nx, ny, srcWidth: h.columns, srcOffset, samples: h.samplesPerPixel },
+      px.pixels,
+      frame.slope,
+      frame.intercept,
+      inv,
+      where,
+      { fix: px.fix, fits },
+    );
     sink.close(k, target, where);
   }
 }

@@ -14,7 +14,6 @@
  */
 import type { DecodedPixels, StoredFix } from './decode/index';
 
-
 export interface GreyWrite {
   slope: number;
   intercept: number;
@@ -67,14 +66,33 @@ export function writeGrey(out: Out, r: GreyRegion, px: DecodedPixels, w: GreyWri
   return true;
 }
 
-function copyOffset(out: Out, o: number, px: DecodedPixels, s: number, len: number, shift: number, mask: number, b: number): void {
+function copyOffset(
+  out: Out,
+  o: number,
+  px: DecodedPixels,
+  s: number,
+  len: number,
+  shift: number,
+  mask: number,
+  b: number,
+): void {
   if (mask) for (let x = 0; x < len; x++) out[o + x] = (px[s + x] & mask) + b;
   else if (shift) for (let x = 0; x < len; x++) out[o + x] = ((px[s + x] << shift) >> shift) + b;
   else if (b === 0) out.set(px.subarray(s, s + len), o);
   else for (let x = 0; x < len; x++) out[o + x] = px[s + x] + b;
 }
 
-function rowGeneral(out: Out, o: number, px: DecodedPixels, s: number, len: number, shift: number, mask: number, w: GreyWrite, check: boolean): boolean {
+function rowGeneral(
+  out: Out,
+  o: number,
+  px: DecodedPixels,
+  s: number,
+  len: number,
+  shift: number,
+  mask: number,
+  w: GreyWrite,
+  check: boolean,
+): boolean {
   const { slope, intercept } = w;
   const inv = w.inv ?? 0;
   const invert = w.inv !== undefined;

@@ -38,7 +38,15 @@ const round = (v: number, d = 3) => (Math.abs(v) < 10 ** -d ? 0 : Number(v.toFix
 function baseUid(h: DicomHeader): string {
   if (h.seriesInstanceUid) return h.seriesInstanceUid;
   const o = h.geom.orientation?.map((v) => round(v)).join(',') ?? 'none';
-  const key = [h.studyInstanceUid, h.frameOfReferenceUid, h.seriesNumber, o, `${h.columns}x${h.rows}`, h.modality, h.patientId].join('|');
+  const key = [
+    h.studyInstanceUid,
+    h.frameOfReferenceUid,
+    h.seriesNumber,
+    o,
+    `${h.columns}x${h.rows}`,
+    h.modality,
+    h.patientId,
+  ].join('|');
   return `synthetic-${hashKey(key)}`;
 }
 
@@ -91,7 +99,10 @@ export function splitIncompatible(part: Part): Part[] {
         close(c.orientation, f.orientation, 1e-3) &&
         close(c.spacing, f.pixelSpacing, 1e-3 * Math.max(1, ...(f.pixelSpacing ?? [1]))),
     );
-    if (!c) clusters.push((c = { rows, cols, colour, geometry, orientation: f.orientation, spacing: f.pixelSpacing, frames: [] }));
+    if (!c)
+      clusters.push(
+        (c = { rows, cols, colour, geometry, orientation: f.orientation, spacing: f.pixelSpacing, frames: [] }),
+      );
     c.frames.push(f);
   }
   if (clusters.length === 1) return [part];

@@ -21,14 +21,22 @@ async function planFor(series: SeriesInfo, opts: ScanOptions): Promise<SeriesPla
   if (known) return known;
   // SeriesInfo that lost its plan (e.g. structured-cloned): scan its files again
   const again = await scanFiles(series.files, { signal: opts.signal });
-  const same = again.series.find((s) => s.uid === series.uid) ?? (again.series.length === 1 ? again.series[0] : undefined);
+  const same =
+    again.series.find((s) => s.uid === series.uid) ?? (again.series.length === 1 ? again.series[0] : undefined);
   if (!same || same.dims.join() !== series.dims.join())
     throw new VoxsegError('inconsistent-series', `series ${series.uid}: its files no longer form the scanned series`);
   return plans.get(same)!;
 }
 
-export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Promise<{ volume: Volume; warnings: string[] }> {
-  if (series.errors.length) throw new VoxsegError('inconsistent-series', `series ${series.description || series.uid} cannot be loaded: ${series.errors.join('; ')}`);
+export async function loadSeries(
+  series: SeriesInfo,
+  opts: ScanOptions = {},
+): Promise<{ volume: Volume; warnings: string[] }> {
+  if (series.errors.length)
+    throw new VoxsegError(
+      'inconsistent-series',
+      `series ${series.description || series.uid} cannot be loaded: ${series.errors.join('; ')}`,
+    );
   const plan = await planFor(series, opts);
   const [nx, ny, nz] = series.dims;
   const sliceSize = nx * ny;
@@ -56,15 +64,27 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
   const fileOf = new Map<VoxsegError, number>();
   const failed = (job: FileJob, e: unknown) => {
     const file = series.files[job.file];
-    const err = e instanceof VoxsegError && e.file ? e : new VoxsegError(e instanceof VoxsegError ? e.code : 'decode-failed', `cannot decode pixel data: ${errorMessage(e)}`, { file: file.name, cause: e });
+    const err =
+      e instanceof VoxsegError && e.file
+        ? e
+        : new VoxsegError(
+            e instanceof VoxsegError ? e.code : 'decode-failed',
+            `cannot decode pixel data: ${errorMessage(e)}`,
+            { file: file.name, cause: e },
+          );
     failures.push(err);
     fileOf.set(err, job.file);
   };
   const inThread = async (job: FileJob) => {
     opts.signal?.throwIfAborted();
-    const sink: SliceSink = { open: (k) => ({ target, at: k }), close: (k) => wrote(k, valueRange(target.voxels.subarray(k * sliceSize, (k + 1) * sliceSize))) };
+    const sink: SliceSink = {
+      open: (k) => ({ target, at: k }),
+      close: (k) => wrote(k, valueRange(target.voxels.subarray(k * sliceSize, (k + 1) * sliceSize))),
+    };
     try {
-      await decodeFileSlices(series.files[job.file], plan.headers[job.file], job.slices, { nx, ny }, sink, { signal: opts.signal });
+      await decodeFileSlices(series.files[job.file], plan.headers[job.file], job.slices, { nx, ny }, sink, {
+        signal: opts.signal,
+      });
     } catch (e) {
       if (opts.signal?.aborted) throw e;
       failed(job, e);
@@ -72,7 +92,19 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
   };
   // browser: files are read and decoded in the load workers, slices copied in here
   const workers = loaderPool(series.files);
-  if (workers) await loadInWorkers(workers, { files: series.files, headers: plan.headers, jobs, nx, ny, target, written: wrote, failed, inThread, signal: opts.signal });
+  if (workers)
+    await loadInWorkers(workers, {
+      files: series.files,
+      headers: plan.headers,
+      jobs,
+      nx,
+      ny,
+      target,
+      written: wrote,
+      failed,
+      inThread,
+      signal: opts.signal,
+    });
   else await pool(jobs, FILES_IN_FLIGHT, inThread);
   opts.signal?.throwIfAborted();
   // in file order, whichever worker or task reported first
@@ -85,7 +117,8 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
   const warnings = [...series.warnings];
   for (const f of failures.slice(0, 5)) warnings.push(`${f.message}; its slice is left empty`);
   if (failures.length > 5) warnings.push(`${failures.length - 5} more files could not be decoded`);
-  if (target.convertedAt) warnings.push(`values exceed the int16 range (first in ${target.convertedAt}): volume stored as float32`);
+  if (target.convertedAt)
+    warnings.push(`values exceed the int16 range (first in ${target.convertedAt}): volume stored as float32`);
   const range: [number, number] | undefined = measured > 0 && measured === written.size ? [lo, hi] : undefined;
   fillSlices(target.voxels, sliceSize, empty, range?.[0]);
   const first = plan.slots.find((f): f is FrameRef => !!f)!;
@@ -114,12 +147,23 @@ export async function loadSeries(series: SeriesInfo, opts: ScanOptions = {}): Pr
   if (first.windowCenter !== undefined && first.windowWidth !== undefined && first.windowWidth > 0) {
     const inv = invertSum(h0);
     // MONOCHROME1 inversion maps a rescaled value r to slope*(lo+hi) + 2*intercept - r
-    metadata.windowCenter = inv === undefined ? first.windowCenter : first.slope * inv + 2 * first.intercept - first.windowCenter;
+    metadata.windowCenter =
+      inv === undefined ? first.windowCenter : first.slope * inv + 2 * first.intercept - first.windowCenter;
     metadata.windowWidth = first.windowWidth;
   }
   for (const k of Object.keys(metadata) as (keyof VolumeMetadata)[]) if (metadata[k] === undefined) delete metadata[k];
-  const volume = createVolume({ dims: series.dims, spacing: series.spacing, origin: series.origin, direction: series.direction, voxels: target.voxels, metadata });
-  if (empty.length) warnings.push(`${empty.length} empty slice${empty.length > 1 ? 's' : ''} (missing or undecodable images) filled with the volume minimum ${fmt(target.voxels[empty[0] * sliceSize])}`);
+  const volume = createVolume({
+    dims: series.dims,
+    spacing: series.spacing,
+    origin: series.origin,
+    direction: series.direction,
+    voxels: target.voxels,
+    metadata,
+  });
+  if (empty.length)
+    warnings.push(
+      `${empty.length} empty slice${empty.length > 1 ? 's' : ''} (missing or undecodable images) filled with the volume minimum ${fmt(target.voxels[empty[0] * sliceSize])}`,
+    );
   return { volume, warnings };
 }
 
@@ -132,7 +176,9 @@ function sliceReferences(plan: SeriesPlan): Pick<VolumeMetadata, 'sopClassUid' |
   if (!uids.some((u) => u)) return {};
   const first = plan.slots.find((f): f is FrameRef => !!f)!;
   const h = plan.headers[first.file];
-  const multiFrame = plan.slots.some((f) => f && plan.headers[f.file].numberOfFrames > 1 && !plan.headers[f.file].mosaic);
+  const multiFrame = plan.slots.some(
+    (f) => f && plan.headers[f.file].numberOfFrames > 1 && !plan.headers[f.file].mosaic,
+  );
   return {
     sopClassUid: h.sopClassUid || undefined,
     sopInstanceUids: uids,

@@ -89,7 +89,9 @@ export function mosaicFrames(h: DicomHeader, notes: string[]): FrameGeom[] {
   let step = h.spacingBetweenSlices;
   if (!step) {
     step = h.sliceThickness ?? 1;
-    notes.push(`MOSAIC without SpacingBetweenSlices: slice spacing ${step} mm taken from ${h.sliceThickness ? 'SliceThickness' : 'a default'}`);
+    notes.push(
+      `MOSAIC without SpacingBetweenSlices: slice spacing ${step} mm taken from ${h.sliceThickness ? 'SliceThickness' : 'a default'}`,
+    );
   }
   for (let t = 0; t < m.images; t++) {
     tiles.push({ ...g, position: [0, 1, 2].map((a) => first[a] + t * step! * normal[a]) as Vec3 });

@@ -97,7 +97,9 @@ export function framesOf(h: DicomHeader, file: number, notes: string[]): FrameRe
     const step = h.spacingBetweenSlices ?? h.sliceThickness;
     if (step) {
       offsets = Array.from({ length: n }, (_, f) => f * step);
-      notes.push(`multi-frame image without per-frame positions: frames stacked ${fmt(step)} mm apart (${h.spacingBetweenSlices ? 'SpacingBetweenSlices' : 'SliceThickness'})`);
+      notes.push(
+        `multi-frame image without per-frame positions: frames stacked ${fmt(step)} mm apart (${h.spacingBetweenSlices ? 'SpacingBetweenSlices' : 'SliceThickness'})`,
+      );
     }
   }
   for (let f = 0; f < n; f++) {
@@ -105,7 +107,11 @@ export function framesOf(h: DicomHeader, file: number, notes: string[]): FrameRe
     let position: Vec3 | undefined = g.position;
     if (offsets && g.position && g.orientation) {
       const nrm = sliceNormal(g.orientation);
-      position = [g.position[0] + offsets[f] * nrm[0], g.position[1] + offsets[f] * nrm[1], g.position[2] + offsets[f] * nrm[2]];
+      position = [
+        g.position[0] + offsets[f] * nrm[0],
+        g.position[1] + offsets[f] * nrm[1],
+        g.position[2] + offsets[f] * nrm[2],
+      ];
     }
     frames.push({ ...ref(g, f), position, instanceNumber: f + 1 });
   }

@@ -95,7 +95,10 @@ export function parseBytes(bytes: Uint8Array, name: string, untilPixelData: bool
     try {
       data = gunzipSync(data);
     } catch (cause) {
-      throw new VoxsegError('truncated', `gzip-compressed file cannot be decompressed (${errorMessage(cause)})`, { file: name, cause });
+      throw new VoxsegError('truncated', `gzip-compressed file cannot be decompressed (${errorMessage(cause)})`, {
+        file: name,
+        cause,
+      });
     }
     container = 'gzip';
   }
@@ -124,15 +127,19 @@ export function parseBytes(bytes: Uint8Array, name: string, untilPixelData: bool
     // the way the meta header says (implicit VR under an explicit syntax): read it as it is.
     const fallback = hasPart10Prefix(data) ? parseByContent(data, untilPixelData, notes) : undefined;
     if (fallback) ds = fallback;
-    else if (metaCutShort(data)) throw new VoxsegError('truncated', 'truncated: file ends inside the file meta information', { file: name });
+    else if (metaCutShort(data))
+      throw new VoxsegError('truncated', 'truncated: file ends inside the file meta information', { file: name });
     else if (/missing required meta header attribute 0002,0010/.test(msg))
-      throw new VoxsegError('unreadable', 'file meta information has no TransferSyntaxUID (0002,0010) and the dataset encoding cannot be recognised', { file: name });
+      throw new VoxsegError(
+        'unreadable',
+        'file meta information has no TransferSyntaxUID (0002,0010) and the dataset encoding cannot be recognised',
+        { file: name },
+      );
     else if (looksTruncated(msg)) {
       const partial = (e as { dataSet?: DataSet }).dataSet;
       const where = partial?.elements['x7fe00010'] ? 'the pixel data' : 'the DICOM header';
       throw new VoxsegError('truncated', `truncated: file ends inside ${where} (${msg})`, { file: name });
-    }
-    else throw new VoxsegError('unreadable', `cannot parse DICOM header: ${msg}`, { file: name });
+    } else throw new VoxsegError('unreadable', `cannot parse DICOM header: ${msg}`, { file: name });
   }
   if (!untilPixelData) completeEncapsulated(ds);
   const header = toHeader(ds, name, container);
@@ -149,7 +156,8 @@ export async function readHeader(file: SourceFile, prefix?: Uint8Array): Promise
     if (len < file.size && isGzip(bytes)) {
       // look inside before reading a possibly large gzip file (e.g. a .nii.gz dropped by mistake)
       const start = gunzipStart(bytes);
-      if (start && start.length >= 256 && !hasPart10Prefix(start) && !sniffRawSyntax(start)) throw notDicom(start, file.name, true);
+      if (start && start.length >= 256 && !hasPart10Prefix(start) && !sniffRawSyntax(start))
+        throw notDicom(start, file.name, true);
       len = file.size;
       bytes = await file.slice(0, len);
     }
@@ -178,7 +186,14 @@ function pixelDataRef(ds: DataSet): PixelDataRef | undefined {
     const el: Element | undefined = ds.elements[tag];
     if (!el) continue;
     const undefinedLength = el.hadUndefinedLength === true || el.length === 0xffffffff;
-    return { tag, offset: el.dataOffset, length: undefinedLength ? -1 : el.length, encapsulated: undefinedLength, float: tag !== 'x7fe00010', vr: el.vr };
+    return {
+      tag,
+      offset: el.dataOffset,
+      length: undefinedLength ? -1 : el.length,
+      encapsulated: undefinedLength,
+      float: tag !== 'x7fe00010',
+      vr: el.vr,
+    };
   }
   return undefined;
 }
@@ -245,7 +260,10 @@ function toHeader(ds: DataSet, file: string, container: DicomHeader['container']
     bodyPartExamined: str(ds, 'x00180015'),
     frameOfReferenceUid: str(ds, 'x00200052'),
     instanceNumber: num(ds, 'x00200013'),
-    imageType: str(ds, 'x00080008').toUpperCase().split('\\').map((s) => s.trim()),
+    imageType: str(ds, 'x00080008')
+      .toUpperCase()
+      .split('\\')
+      .map((s) => s.trim()),
     rows: us(ds, 'x00280010') ?? 0,
     columns: us(ds, 'x00280011') ?? 0,
     bitsAllocated: us(ds, 'x00280100') ?? 0,

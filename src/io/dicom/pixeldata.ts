@@ -41,7 +41,10 @@ export function frameInfo(h: DicomHeader): FrameInfo {
 
 export function nativeFrameBytes(h: DicomHeader): number {
   // uncompressed YBR_FULL_422 stores each pair of pixels as 4 samples (Y1 Y2 Cb Cr)
-  const samples = h.photometric === 'YBR_FULL_422' && h.samplesPerPixel === 3 ? h.rows * Math.ceil(h.columns / 2) * 4 : h.rows * h.columns * h.samplesPerPixel;
+  const samples =
+    h.photometric === 'YBR_FULL_422' && h.samplesPerPixel === 3
+      ? h.rows * Math.ceil(h.columns / 2) * 4
+      : h.rows * h.columns * h.samplesPerPixel;
   return samples * (h.bitsAllocated / 8);
 }
 
@@ -58,7 +61,12 @@ function nativeFrameRange(h: DicomHeader, f: number): { start: number; bytes: nu
 
 /** False for large native multi-frame files, whose frames are read one by one with ranged reads. */
 export function readsWholeFile(file: SourceFile, scanned: DicomHeader): boolean {
-  return !!scanned.pixelData?.encapsulated || scanned.container !== 'plain' || scanned.numberOfFrames <= 1 || file.size <= RANGED_READ_BYTES;
+  return (
+    !!scanned.pixelData?.encapsulated ||
+    scanned.container !== 'plain' ||
+    scanned.numberOfFrames <= 1 ||
+    file.size <= RANGED_READ_BYTES
+  );
 }
 
 /**
@@ -71,8 +79,17 @@ export async function openFrames(file: SourceFile, scanned: DicomHeader, whole?:
   if (whole && isPlainNative(whole, scanned)) return nativeFrames(file, scanned, whole, false);
   const parsed = ranged || !whole ? await readHeader(file) : parseBytes(whole, file.name, false);
   const h = parsed.header;
-  if (h.rows !== scanned.rows || h.columns !== scanned.columns || h.numberOfFrames !== scanned.numberOfFrames || !h.pixelData)
-    throw new VoxsegError('inconsistent-series', 'file changed since it was scanned (image size or pixel data differ)', { file: file.name });
+  if (
+    h.rows !== scanned.rows ||
+    h.columns !== scanned.columns ||
+    h.numberOfFrames !== scanned.numberOfFrames ||
+    !h.pixelData
+  )
+    throw new VoxsegError(
+      'inconsistent-series',
+      'file changed since it was scanned (image size or pixel data differ)',
+      { file: file.name },
+    );
   if (!h.pixelData.encapsulated) return nativeFrames(file, h, parsed.bytes, ranged);
   const el = parsed.dataSet.elements[h.pixelData.tag];
   const frames = locateFrames(el, parsed.bytes, h.numberOfFrames, file.name);
@@ -86,13 +103,24 @@ export async function openFrames(file: SourceFile, scanned: DicomHeader, whole?:
  */
 function isPlainNative(bytes: Uint8Array, h: DicomHeader): boolean {
   const px = h.pixelData;
-  if (!px || px.encapsulated || px.tag !== 'x7fe00010' || h.container !== 'plain' || h.transferSyntaxUid === EXPLICIT_BE) return false;
+  if (
+    !px ||
+    px.encapsulated ||
+    px.tag !== 'x7fe00010' ||
+    h.container !== 'plain' ||
+    h.transferSyntaxUid === EXPLICIT_BE
+  )
+    return false;
   const at = px.offset;
   if (at < 12 || bytes.length < at) return false;
   const len = bytes[at - 4] | (bytes[at - 3] << 8) | (bytes[at - 2] << 16) | (bytes[at - 1] * 2 ** 24);
-  const tagAt = (o: number) => bytes[o] === 0xe0 && bytes[o + 1] === 0x7f && bytes[o + 2] === 0x10 && bytes[o + 3] === 0x00;
+  const tagAt = (o: number) =>
+    bytes[o] === 0xe0 && bytes[o + 1] === 0x7f && bytes[o + 2] === 0x10 && bytes[o + 3] === 0x00;
   // implicit VR: tag, 32-bit length; explicit VR: tag, 'OB'/'OW', 2 reserved bytes, 32-bit length
-  return len === px.length && (tagAt(at - 8) || (tagAt(at - 12) && bytes[at - 8] === 0x4f && bytes[at - 6] === 0 && bytes[at - 5] === 0));
+  return (
+    len === px.length &&
+    (tagAt(at - 8) || (tagAt(at - 12) && bytes[at - 8] === 0x4f && bytes[at - 6] === 0 && bytes[at - 5] === 0))
+  );
 }
 
 function nativeFrames(file: SourceFile, h: DicomHeader, bytes: Uint8Array, ranged: boolean): FrameSource {
@@ -103,22 +131,33 @@ function nativeFrames(file: SourceFile, h: DicomHeader, bytes: Uint8Array, range
     const start = px.offset + r.start;
     const end = start + r.bytes;
     const got = ranged ? await file.slice(start, end) : bytes.subarray(start, Math.min(end, px.offset + px.length));
-    if (got.length < r.bytes) throw new VoxsegError('truncated', `pixel data of frame ${f + 1} is cut short (${got.length} of ${r.bytes} bytes)`, { file: file.name });
+    if (got.length < r.bytes)
+      throw new VoxsegError(
+        'truncated',
+        `pixel data of frame ${f + 1} is cut short (${got.length} of ${r.bytes} bytes)`,
+        { file: file.name },
+      );
     return got;
   };
-  const info = (f: number): FrameInfo => (h.bitsAllocated === 1 ? { ...base, bitOffset: nativeFrameRange(h, f).bitOffset } : base);
+  const info = (f: number): FrameInfo =>
+    h.bitsAllocated === 1 ? { ...base, bitOffset: nativeFrameRange(h, f).bitOffset } : base;
   return { header: h, info, frame };
 }
 
 function startsCodestream(b: Uint8Array, at: number): boolean {
-  return (b[at] === 0xff && (b[at + 1] === 0xd8 || (b[at + 1] === 0x4f && b[at + 2] === 0xff && b[at + 3] === 0x51))) || (b[at + 4] === 0x6a && b[at + 5] === 0x50 && b[at + 6] === 0x20);
+  return (
+    (b[at] === 0xff && (b[at + 1] === 0xd8 || (b[at + 1] === 0x4f && b[at + 2] === 0xff && b[at + 3] === 0x51))) ||
+    (b[at + 4] === 0x6a && b[at + 5] === 0x50 && b[at + 6] === 0x20)
+  );
 }
 
 function locateFrames(el: Element, bytes: Uint8Array, n: number, name: string): (f: number) => Uint8Array {
   const frags = el.fragments ?? [];
-  if (!frags.length) throw new VoxsegError('decode-failed', 'encapsulated pixel data holds no fragments', { file: name });
+  if (!frags.length)
+    throw new VoxsegError('decode-failed', 'encapsulated pixel data holds no fragments', { file: name });
   const last = frags[frags.length - 1];
-  if (last.position + last.length > bytes.length) throw new VoxsegError('truncated', 'file ends inside the encapsulated pixel data', { file: name });
+  if (last.position + last.length > bytes.length)
+    throw new VoxsegError('truncated', 'file ends inside the encapsulated pixel data', { file: name });
   let groups: (typeof frags)[];
   const bot = el.basicOffsetTable ?? [];
   if (n === 1) groups = [frags];
@@ -133,7 +172,11 @@ function locateFrames(el: Element, bytes: Uint8Array, n: number, name: string): 
     }
   }
   if (groups.length !== n || groups.some((g) => !g.length))
-    throw new VoxsegError('decode-failed', `cannot split ${frags.length} pixel data fragments into ${n} frames (no usable offset table)`, { file: name });
+    throw new VoxsegError(
+      'decode-failed',
+      `cannot split ${frags.length} pixel data fragments into ${n} frames (no usable offset table)`,
+      { file: name },
+    );
   return (f) => {
     const g = groups[f];
     if (g.length === 1) return bytes.subarray(g[0].position, g[0].position + g[0].length);

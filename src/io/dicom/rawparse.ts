@@ -14,7 +14,8 @@ export function parserMessage(e: unknown): string {
   return errorMessage(e);
 }
 
-export const looksTruncated = (m: string) => /past end|overrun|eof|end of (buffer|file)|beyond|unexpected end|invalid value for parameter/i.test(m);
+export const looksTruncated = (m: string) =>
+  /past end|overrun|eof|end of (buffer|file)|beyond|unexpected end|invalid value for parameter/i.test(m);
 
 interface ParserInternals {
   DataSet: new (parser: dicomParser.ByteArrayParser, bytes: Uint8Array, elements: Record<string, Element>) => DataSet;
@@ -30,7 +31,8 @@ export function parseByContent(data: Uint8Array, untilPixelData: boolean, notes:
     const declared = str(meta, 'x00020010');
     const actual = sniffRawSyntax(data.subarray(meta.position));
     if (!actual || actual === declared) return undefined;
-    const parser = actual === EXPLICIT_BE ? dicomParser.bigEndianByteArrayParser : dicomParser.littleEndianByteArrayParser;
+    const parser =
+      actual === EXPLICIT_BE ? dicomParser.bigEndianByteArrayParser : dicomParser.littleEndianByteArrayParser;
     const ds = new (dicomParser as unknown as ParserInternals).DataSet(parser, data, {});
     ds.warnings = [];
     const stream = new dicomParser.ByteStream(parser, data, meta.position);
@@ -39,9 +41,20 @@ export function parseByContent(data: Uint8Array, untilPixelData: boolean, notes:
     else dicomParser.parseDicomDataSetExplicit(ds, stream, data.length, opts);
     for (const [tag, el] of Object.entries(meta.elements)) ds.elements[tag] = el;
     if (!declared) {
-      ds.elements['x00020010'] = { tag: 'x00020010', vr: 'UI', length: actual.length, dataOffset: 0, Value: actual } as Element;
-      notes.push(`file meta information has no TransferSyntaxUID: dataset read as ${actual === IMPLICIT_LE ? 'implicit' : 'explicit'} VR ${actual === EXPLICIT_BE ? 'big' : 'little'} endian`);
-    } else notes.push(`dataset is encoded as ${actual === IMPLICIT_LE ? 'implicit' : 'explicit'} VR although the meta header declares ${declared}: read as encoded`);
+      ds.elements['x00020010'] = {
+        tag: 'x00020010',
+        vr: 'UI',
+        length: actual.length,
+        dataOffset: 0,
+        Value: actual,
+      } as Element;
+      notes.push(
+        `file meta information has no TransferSyntaxUID: dataset read as ${actual === IMPLICIT_LE ? 'implicit' : 'explicit'} VR ${actual === EXPLICIT_BE ? 'big' : 'little'} endian`,
+      );
+    } else
+      notes.push(
+        `dataset is encoded as ${actual === IMPLICIT_LE ? 'implicit' : 'explicit'} VR although the meta header declares ${declared}: read as encoded`,
+      );
     return ds;
   } catch {
     return undefined;
@@ -51,7 +64,13 @@ export function parseByContent(data: Uint8Array, untilPixelData: boolean, notes:
 /** True when (0002,0000) FileMetaInformationGroupLength says the meta group runs past the end. */
 export function metaCutShort(data: Uint8Array): boolean {
   if (!hasPart10Prefix(data) || data.length < 144) return data.length < 144 && hasPart10Prefix(data);
-  const isGroupLength = data[132] === 2 && data[133] === 0 && data[134] === 0 && data[135] === 0 && data[136] === 0x55 && data[137] === 0x4c;
+  const isGroupLength =
+    data[132] === 2 &&
+    data[133] === 0 &&
+    data[134] === 0 &&
+    data[135] === 0 &&
+    data[136] === 0x55 &&
+    data[137] === 0x4c;
   if (!isGroupLength) return false;
   const len = new DataView(data.buffer, data.byteOffset + 140, 4).getUint32(0, true);
   return 144 + len > data.length;

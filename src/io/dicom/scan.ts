@@ -98,11 +98,15 @@ function toSeries(stack: Stack): SeriesInfo {
   const slots = stack.slots.map((f) => (f ? { ...f, file: remap.get(f.file)! } : null));
   const headers = order.map((fi) => part.files[fi].header);
   const h = headers[0];
-  const dtype = chooseDtype(slots.filter((f): f is FrameRef => !!f).map((frame) => ({ frame, header: headers[frame.file] })));
+  const dtype = chooseDtype(
+    slots.filter((f): f is FrameRef => !!f).map((frame) => ({ frame, header: headers[frame.file] })),
+  );
   const warnings = [...stack.warnings];
   const errors: string[] = [];
-  if (headers.some((x) => x.samplesPerPixel > 1)) warnings.push('colour image converted to luminance (0.299 R + 0.587 G + 0.114 B)');
-  if (headers.some((x) => x.photometric === 'MONOCHROME1')) warnings.push('MONOCHROME1: stored values inverted so that higher values are brighter');
+  if (headers.some((x) => x.samplesPerPixel > 1))
+    warnings.push('colour image converted to luminance (0.299 R + 0.587 G + 0.114 B)');
+  if (headers.some((x) => x.photometric === 'MONOCHROME1'))
+    warnings.push('MONOCHROME1: stored values inverted so that higher values are brighter');
   const [nx, ny, nz] = stack.dims;
   if (nx * ny * nz > MAX_VOXELS) errors.push(`volume too large: ${nx}x${ny}x${nz} voxels`);
   const info: SeriesInfo = {

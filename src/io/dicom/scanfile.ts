@@ -46,23 +46,38 @@ export function checksTail(h: DicomHeader): boolean {
 }
 
 /** Why this image cannot become (part of) a volume, or undefined if it can. */
-export async function imageProblem(h: DicomHeader, file: SourceFile, bytes: Uint8Array, tail?: Uint8Array): Promise<string | undefined> {
-  if (h.sopClassUid === DICOMDIR_CLASS) return 'DICOMDIR (Media Storage Directory): an index of other files, not an image';
+export async function imageProblem(
+  h: DicomHeader,
+  file: SourceFile,
+  bytes: Uint8Array,
+  tail?: Uint8Array,
+): Promise<string | undefined> {
+  if (h.sopClassUid === DICOMDIR_CLASS)
+    return 'DICOMDIR (Media Storage Directory): an index of other files, not an image';
   if (h.sopClassUid === SEGMENTATION_STORAGE || h.modality === 'SEG')
     return 'DICOM SEG (Segmentation Storage): a label map, not an image volume; import it as a segmentation';
   if (!h.pixelData) return `no pixel data (${sopClassName(h.sopClassUid, h.modality)})`;
-  if (!isSupportedTransferSyntax(h.transferSyntaxUid)) return `unsupported transfer syntax ${transferSyntaxName(h.transferSyntaxUid)} (${h.transferSyntaxUid || 'none'})`;
+  if (!isSupportedTransferSyntax(h.transferSyntaxUid))
+    return `unsupported transfer syntax ${transferSyntaxName(h.transferSyntaxUid)} (${h.transferSyntaxUid || 'none'})`;
   if (!h.rows || !h.columns) return 'image without Rows/Columns';
   if (h.pixelData.tag === 'x7fe00009') return 'Double Float Pixel Data (7FE0,0009) is not supported';
-  if (![1, 8, 16, 32].includes(h.bitsAllocated)) return `BitsAllocated ${h.bitsAllocated} is not supported (1, 8, 16 or 32)`;
+  if (![1, 8, 16, 32].includes(h.bitsAllocated))
+    return `BitsAllocated ${h.bitsAllocated} is not supported (1, 8, 16 or 32)`;
   if (h.samplesPerPixel === 1 && !MONO.has(h.photometric))
-    return h.photometric === 'PALETTE COLOR' ? 'PALETTE COLOR images (colour lookup table) are not supported' : `photometric interpretation ${h.photometric} is not supported`;
-  if (h.samplesPerPixel === 3 && !COLOUR.has(h.photometric)) return `colour photometric interpretation ${h.photometric} is not supported`;
-  if (h.samplesPerPixel !== 1 && h.samplesPerPixel !== 3) return `SamplesPerPixel ${h.samplesPerPixel} is not supported`;
+    return h.photometric === 'PALETTE COLOR'
+      ? 'PALETTE COLOR images (colour lookup table) are not supported'
+      : `photometric interpretation ${h.photometric} is not supported`;
+  if (h.samplesPerPixel === 3 && !COLOUR.has(h.photometric))
+    return `colour photometric interpretation ${h.photometric} is not supported`;
+  if (h.samplesPerPixel !== 1 && h.samplesPerPixel !== 3)
+    return `SamplesPerPixel ${h.samplesPerPixel} is not supported`;
   const px = h.pixelData;
   const available = h.container === 'plain' ? file.size : bytes.length;
   if (!px.encapsulated) {
-    const need = h.bitsAllocated === 1 ? Math.ceil((h.rows * h.columns * h.samplesPerPixel * h.numberOfFrames) / 8) : nativeFrameBytes(h) * h.numberOfFrames;
+    const need =
+      h.bitsAllocated === 1
+        ? Math.ceil((h.rows * h.columns * h.samplesPerPixel * h.numberOfFrames) / 8)
+        : nativeFrameBytes(h) * h.numberOfFrames;
     if (px.length < need)
       return `pixel data holds ${px.length} bytes, expected ${need} (${h.columns}x${h.rows}x${h.numberOfFrames} frames, ${h.samplesPerPixel} sample(s), ${h.bitsAllocated}-bit)`;
     if (px.offset + Math.min(px.length, need) > available)

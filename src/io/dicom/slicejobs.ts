@@ -39,14 +39,21 @@ export function planJobs(slots: readonly (FrameRef | null)[]): JobPlan {
  * together), capped at `maxItems` items and `maxWeight` total weight, at least `minItems` items when the
  * weight allows (and always at least one).
  */
-export function batches(weights: readonly number[], slots: number, maxItems: number, maxWeight: number, minItems = 1): [number, number][] {
+export function batches(
+  weights: readonly number[],
+  slots: number,
+  maxItems: number,
+  maxWeight: number,
+  minItems = 1,
+): [number, number][] {
   const out: [number, number][] = [];
   let i = 0;
   while (i < weights.length) {
     const share = Math.max(minItems, Math.ceil((weights.length - i) / (2 * Math.max(1, slots))));
     let end = i + 1;
     let w = weights[i];
-    while (end < weights.length && end - i < Math.min(share, maxItems) && w + weights[end] <= maxWeight) w += weights[end++];
+    while (end < weights.length && end - i < Math.min(share, maxItems) && w + weights[end] <= maxWeight)
+      w += weights[end++];
     out.push([i, end]);
     i = end;
   }

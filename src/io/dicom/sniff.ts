@@ -25,7 +25,9 @@ export function isGzip(b: Uint8Array): boolean {
 
 const u16 = (b: Uint8Array, o: number, le: boolean) => (le ? b[o] | (b[o + 1] << 8) : (b[o] << 8) | b[o + 1]);
 const u32 = (b: Uint8Array, o: number, le: boolean) =>
-  le ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 2 ** 24 : b[o] * 2 ** 24 + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
+  le
+    ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 2 ** 24
+    : b[o] * 2 ** 24 + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
 
 /** Groups a raw dataset may plausibly start with (meta group, identifying, patient, ...). */
 const plausibleGroup = (g: number) => g >= 0x0002 && g <= 0x0028 && g % 2 === 0;
@@ -98,7 +100,8 @@ export function formatHint(b: Uint8Array): string {
     if ((le === 348 || be === 348) && ['n+1\0', 'ni1\0'].includes(ascii(344, 4))) return 'NIfTI-1 image';
     if (le === 348 || be === 348) return 'Analyze 7.5 header';
   }
-  if (b.length >= 8 && (u32(b, 0, true) === 540 || u32(b, 0, false) === 540) && ascii(4, 3) === 'n+2') return 'NIfTI-2 image';
+  if (b.length >= 8 && (u32(b, 0, true) === 540 || u32(b, 0, false) === 540) && ascii(4, 3) === 'n+2')
+    return 'NIfTI-2 image';
   if (ascii(0, 4) === 'NRRD') return 'NRRD image';
   if (b.length >= 4 && u32(b, 0, false) === 1 && b.length >= 284) return 'MGH/MGZ image';
   if (b[0] === 0x89 && ascii(1, 3) === 'PNG') return 'PNG image';
@@ -111,7 +114,9 @@ export function formatHint(b: Uint8Array): string {
 export function notDicom(data: Uint8Array, name: string, gzipped: boolean): VoxsegError {
   const hint = formatHint(data);
   const what = gzipped ? 'gzip-compressed file whose content is not DICOM' : 'not a DICOM file';
-  const detail = hint ? `looks like ${/^[AEIOU]/.test(hint) ? 'an' : 'a'} ${hint}` : "no 'DICM' marker and no valid dataset at the start";
+  const detail = hint
+    ? `looks like ${/^[AEIOU]/.test(hint) ? 'an' : 'a'} ${hint}`
+    : "no 'DICM' marker and no valid dataset at the start";
   return new VoxsegError('not-dicom', `${what} (${detail})`, { file: name });
 }
 

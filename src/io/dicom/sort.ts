@@ -49,7 +49,11 @@ export function frameName(part: Part, f: FrameRef): string {
 }
 
 function compareFallback(part: Part, a: FrameRef, b: FrameRef): number {
-  return (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0) || part.files[a.file].file.name.localeCompare(part.files[b.file].file.name) || a.frame - b.frame;
+  return (
+    (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0) ||
+    part.files[a.file].file.name.localeCompare(part.files[b.file].file.name) ||
+    a.frame - b.frame
+  );
 }
 
 interface SlotPlan {
@@ -108,7 +112,10 @@ export function stackPart(part: Part): Stack[] {
   const row = normalize([o[0], o[1], o[2]]);
   let col: Vec3 = [o[3], o[4], o[5]];
   const skew = dot(row, normalize(col));
-  if (Math.abs(skew) > 1e-3) warnings.push(`ImageOrientationPatient row/column cosines are not perpendicular (${fmt((Math.acos(Math.min(1, Math.abs(skew))) * 180) / Math.PI, 2)}°): column axis orthogonalised`);
+  if (Math.abs(skew) > 1e-3)
+    warnings.push(
+      `ImageOrientationPatient row/column cosines are not perpendicular (${fmt((Math.acos(Math.min(1, Math.abs(skew))) * 180) / Math.PI, 2)}°): column axis orthogonalised`,
+    );
   col = normalize([col[0] - skew * row[0], col[1] - skew * row[1], col[2] - skew * row[2]]);
   const n = normalize(cross(row, col));
   const d = new Map<FrameRef, number>(part.frames.map((f) => [f, dot(f.position!, n)]));
@@ -124,24 +131,52 @@ export function stackPart(part: Part): Stack[] {
   }
   if (clusters.length === 1 && part.frames.length > 1 && part.files.length === 1) {
     // every frame of one multi-frame file at the same place: a cine / time series, not a volume
-    warnings.push(`all ${part.frames.length} frames share one position (cine or time series): stacked in frame order 1 mm apart; k is time, not space`);
+    warnings.push(
+      `all ${part.frames.length} frames share one position (cine or time series): stacked in frame order 1 mm apart; k is time, not space`,
+    );
     const frames = [...part.frames].sort((a, b) => a.frame - b.frame);
-    return [{ part, slots: frames, dims: [cols, rows, frames.length], spacing: [ps[1], ps[0], 1], origin: [...f0.position] as Vec3, direction: directionFromAxes(row, col, n), warnings }];
+    return [
+      {
+        part,
+        slots: frames,
+        dims: [cols, rows, frames.length],
+        spacing: [ps[1], ps[0], 1],
+        origin: [...f0.position] as Vec3,
+        direction: directionFromAxes(row, col, n),
+        warnings,
+      },
+    ];
   }
   if (clusters.some((c) => c.length > 1)) {
     const m = clusters[0].length;
     if (m > 1 && clusters.every((c) => c.length === m)) {
       for (const [key, label] of SPLIT_KEYS) {
         const values = [...new Set(part.frames.map((f) => f.split[key] ?? ''))];
-        if (values.length !== m || !clusters.every((c) => new Set(c.map((f) => f.split[key] ?? '')).size === m)) continue;
+        if (values.length !== m || !clusters.every((c) => new Set(c.map((f) => f.split[key] ?? '')).size === m))
+          continue;
         values.sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
         const why = `series holds ${m} volumes at the same slice positions (different ${label}): split into ${m} series`;
-        return values.flatMap((v) => stackPart(subPart(part, part.frames.filter((f) => (f.split[key] ?? '') === v), [...part.warnings, `${why}; this one has ${label} ${v || '(blank)'}`])));
+        return values.flatMap((v) =>
+          stackPart(
+            subPart(
+              part,
+              part.frames.filter((f) => (f.split[key] ?? '') === v),
+              [...part.warnings, `${why}; this one has ${label} ${v || '(blank)'}`],
+            ),
+          ),
+        );
       }
     }
     const dups = clusters.filter((c) => c.length > 1);
-    const list = dups.slice(0, 3).map((c) => `${fmt(d.get(c[0])!)} mm (${c.map((f) => frameName(part, f)).join(', ')}): kept ${frameName(part, c[0])}`);
-    warnings.push(`duplicate slice position${dups.length > 1 ? 's' : ''} ${list.join('; ')}${dups.length > 3 ? `; and ${dups.length - 3} more` : ''}`);
+    const list = dups
+      .slice(0, 3)
+      .map(
+        (c) =>
+          `${fmt(d.get(c[0])!)} mm (${c.map((f) => frameName(part, f)).join(', ')}): kept ${frameName(part, c[0])}`,
+      );
+    warnings.push(
+      `duplicate slice position${dups.length > 1 ? 's' : ''} ${list.join('; ')}${dups.length > 3 ? `; and ${dups.length - 3} more` : ''}`,
+    );
   }
   const frames = clusters.map((c) => c[0]);
   const pos = frames.map((f) => d.get(f)!);
@@ -158,19 +193,28 @@ export function stackPart(part: Part): Stack[] {
     // which is the right one when slices are missing. Keep the plan that places slices best.
     const minGap = Math.min(...gaps);
     const candidates = [median(gaps), median(gaps.filter((g) => g <= 1.5 * minGap))];
-    const plans = candidates.map((c) => slotPlan(frames, gaps, pos, c, true)).filter((p) => p.inserted <= MAX_FILL_RATIO * frames.length);
+    const plans = candidates
+      .map((c) => slotPlan(frames, gaps, pos, c, true))
+      .filter((p) => p.inserted <= MAX_FILL_RATIO * frames.length);
     if (!plans.length) plans.push(slotPlan(frames, gaps, pos, candidates[0], false));
     const best = plans.reduce((a, b) => (b.worst < a.worst - 1e-9 ? b : a));
     dz = best.dz;
     slots.splice(0, slots.length, ...best.slots);
     const tol = Math.max(0.01, 0.01 * dz);
     if (best.missing.length) {
-      const missing = best.missing.map(([i, n]) => `${n} between ${frameName(part, frames[i - 1])} and ${frameName(part, frames[i])} (gap ${fmt(gaps[i - 1])} mm)`);
+      const missing = best.missing.map(
+        ([i, n]) =>
+          `${n} between ${frameName(part, frames[i - 1])} and ${frameName(part, frames[i])} (gap ${fmt(gaps[i - 1])} mm)`,
+      );
       const { inserted } = best;
-      warnings.push(`missing slice${inserted > 1 ? 's' : ''}: ${missing.slice(0, 3).join('; ')}${missing.length > 3 ? `; and ${missing.length - 3} more gaps` : ''}; ${inserted} empty slice${inserted > 1 ? 's' : ''} inserted (filled with the volume minimum) so that every slice keeps its DICOM position`);
+      warnings.push(
+        `missing slice${inserted > 1 ? 's' : ''}: ${missing.slice(0, 3).join('; ')}${missing.length > 3 ? `; and ${missing.length - 3} more gaps` : ''}; ${inserted} empty slice${inserted > 1 ? 's' : ''} inserted (filled with the volume minimum) so that every slice keeps its DICOM position`,
+      );
     }
     if (best.worst > tol) {
-      warnings.push(`non-uniform slice spacing (${fmt(Math.min(...gaps))}–${fmt(Math.max(...gaps))} mm): not resampled; slices placed every ${fmt(dz)} mm, so some lie up to ${fmt(best.worst)} mm from their DICOM position`);
+      warnings.push(
+        `non-uniform slice spacing (${fmt(Math.min(...gaps))}–${fmt(Math.max(...gaps))} mm): not resampled; slices placed every ${fmt(dz)} mm, so some lie up to ${fmt(best.worst)} mm from their DICOM position`,
+      );
     }
     // gantry tilt: in-plane drift of the positions along the stack
     const first = frames[0].position!;
@@ -180,7 +224,9 @@ export function stackPart(part: Part): Stack[] {
     const lateral = norm([v[0] - along * n[0], v[1] - along * n[1], v[2] - along * n[2]]);
     if (lateral > Math.max(0.05, 1e-3 * Math.abs(along))) {
       const angle = (Math.atan2(lateral, Math.abs(along)) * 180) / Math.PI;
-      warnings.push(`gantry tilt ${fmt(angle, 1)}°: slice positions are not along the slice normal; tilt not corrected (volume kept orthogonal, slices stacked along the normal), so the last slice is ${fmt(lateral, 2)} mm off its DICOM position in-plane`);
+      warnings.push(
+        `gantry tilt ${fmt(angle, 1)}°: slice positions are not along the slice normal; tilt not corrected (volume kept orthogonal, slices stacked along the normal), so the last slice is ${fmt(lateral, 2)} mm off its DICOM position in-plane`,
+      );
     }
   }
   if (!(dz > 0)) dz = 1;
@@ -210,7 +256,18 @@ function unplaced(part: Part, rows: number, cols: number, ps: [number, number], 
     const c = normalize([o[3], o[4], o[5]]);
     direction = directionFromAxes(r, c, normalize(cross(r, c)));
   }
-  const what = frames.length > 1 ? `${frames.length} images stacked by InstanceNumber, ${fmt(dz)} mm apart` : 'image placed';
-  warnings.push(`no patient position (ImagePositionPatient${o ? '' : '/ImageOrientationPatient'} missing): ${what} at the origin; geometry is not patient-aligned`);
-  return { part, slots: frames, dims: [cols, rows, frames.length], spacing: [ps[1], ps[0], dz], origin: [0, 0, 0], direction, warnings };
+  const what =
+    frames.length > 1 ? `${frames.length} images stacked by InstanceNumber, ${fmt(dz)} mm apart` : 'image placed';
+  warnings.push(
+    `no patient position (ImagePositionPatient${o ? '' : '/ImageOrientationPatient'} missing): ${what} at the origin; geometry is not patient-aligned`,
+  );
+  return {
+    part,
+    slots: frames,
+    dims: [cols, rows, frames.length],
+    spacing: [ps[1], ps[0], dz],
+    origin: [0, 0, 0],
+    direction,
+    warnings,
+  };
 }

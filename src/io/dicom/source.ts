@@ -16,7 +16,10 @@ export interface SourceFile {
 }
 
 /** Wrap a browser File / Blob. */
-export function blobSource(blob: Blob, name = (blob as File).webkitRelativePath || (blob as File).name || 'blob'): SourceFile {
+export function blobSource(
+  blob: Blob,
+  name = (blob as File).webkitRelativePath || (blob as File).name || 'blob',
+): SourceFile {
   return {
     name,
     size: blob.size,

@@ -82,7 +82,16 @@ export interface WriteOptions {
  * Write `px` (stored values) into slice `r.k` of `t.voxels`, applying MONOCHROME1 inversion,
  * colour -> luminance and rescale. Converts `t.voxels` to float32 (once) when int16 overflows.
  */
-export function writeRegion(t: Target, r: Region, px: DecodedPixels, slope: number, intercept: number, inv: number | undefined, where: string, opts: WriteOptions = {}): void {
+export function writeRegion(
+  t: Target,
+  r: Region,
+  px: DecodedPixels,
+  slope: number,
+  intercept: number,
+  inv: number | undefined,
+  where: string,
+  opts: WriteOptions = {},
+): void {
   const base = r.k * r.nx * r.ny;
   if (r.samples === 1) {
     const g = { base, nx: r.nx, ny: r.ny, srcWidth: r.srcWidth, srcOffset: r.srcOffset };
@@ -119,7 +128,12 @@ export function rescaleFitsInt16(h: DicomHeader, slope: number, intercept: numbe
 }
 
 /** Fill the given slices with the minimum of the other slices (background for missing slices); pass it when known. */
-export function fillSlices(voxels: Int16Array | Float32Array, sliceSize: number, empty: number[], knownMin?: number): void {
+export function fillSlices(
+  voxels: Int16Array | Float32Array,
+  sliceSize: number,
+  empty: number[],
+  knownMin?: number,
+): void {
   if (!empty.length) return;
   let min = knownMin ?? Infinity;
   if (knownMin === undefined) {

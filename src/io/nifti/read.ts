@@ -88,7 +88,8 @@ export function parseNifti(input: Uint8Array, name?: string): NiftiReadResult {
   let voxels = typedView(dtype, raw.buffer);
   const slope = h.sclSlope;
   const inter = Number.isFinite(h.sclInter) ? h.sclInter : 0;
-  if (Number.isFinite(slope) && slope !== 0 && !(slope === 1 && inter === 0)) voxels = rescale(voxels, dtype, slope, inter);
+  if (Number.isFinite(slope) && slope !== 0 && !(slope === 1 && inter === 0))
+    voxels = rescale(voxels, dtype, slope, inter);
 
   const geom = geometry(h, warnings);
   const volume = createVolume({
@@ -97,7 +98,10 @@ export function parseNifti(input: Uint8Array, name?: string): NiftiReadResult {
     origin: geom.origin,
     direction: geom.direction,
     voxels,
-    metadata: { ...(h.descrip ? { seriesDescription: h.descrip } : {}), ...(volumes > 1 ? { sourceVolumes: volumes } : {}) },
+    metadata: {
+      ...(h.descrip ? { seriesDescription: h.descrip } : {}),
+      ...(volumes > 1 ? { sourceVolumes: volumes } : {}),
+    },
   });
   return { volume, warnings, header: h };
 }
@@ -108,7 +112,10 @@ function geometry(h: NiftiHeader, warnings: string[]) {
   let rows: number[][] | undefined;
   if (h.sformCode > 0) {
     if (affineUsable(h.srow)) rows = h.srow.map((r) => [...r]);
-    else warnings.push(`sform (code ${h.sformCode}) is singular or not finite; using ${h.qformCode > 0 ? 'qform' : 'pixdim'}`);
+    else
+      warnings.push(
+        `sform (code ${h.sformCode}) is singular or not finite; using ${h.qformCode > 0 ? 'qform' : 'pixdim'}`,
+      );
   }
   if (!rows && h.qformCode > 0) {
     const q = qformToAffine(h.quatern, h.qoffset, h.pixdim);
@@ -127,20 +134,29 @@ function geometry(h: NiftiHeader, warnings: string[]) {
   }
   if (scale !== 1) rows = rows.map((r) => r.map((v) => v * scale));
   const g = rasAffineToLps(rows);
-  if (g.shear > 1e-4) warnings.push(`affine is not orthogonal (max |cos| between axes ${g.shear.toFixed(4)}); shear dropped`);
+  if (g.shear > 1e-4)
+    warnings.push(`affine is not orthogonal (max |cos| between axes ${g.shear.toFixed(4)}); shear dropped`);
   return g;
 }
 
 function typedView(dtype: DType, buf: ArrayBufferLike): VoxelArray {
   switch (dtype) {
-    case 'uint8': return new Uint8Array(buf);
-    case 'int8': return new Int8Array(buf);
-    case 'int16': return new Int16Array(buf);
-    case 'uint16': return new Uint16Array(buf);
-    case 'int32': return new Int32Array(buf);
-    case 'uint32': return new Uint32Array(buf);
-    case 'float32': return new Float32Array(buf);
-    case 'float64': return new Float64Array(buf);
+    case 'uint8':
+      return new Uint8Array(buf);
+    case 'int8':
+      return new Int8Array(buf);
+    case 'int16':
+      return new Int16Array(buf);
+    case 'uint16':
+      return new Uint16Array(buf);
+    case 'int32':
+      return new Int32Array(buf);
+    case 'uint32':
+      return new Uint32Array(buf);
+    case 'float32':
+      return new Float32Array(buf);
+    case 'float64':
+      return new Float64Array(buf);
   }
 }
 

@@ -45,7 +45,17 @@ export function writeNifti(volume: Volume, opts: WriteNiftiOptions = {}): Uint8A
   // RAS rotation = flip(x, y) applied to the (orthonormal) LPS direction.
   const d = h.direction;
   const rot = [-d[0], -d[1], -d[2], -d[3], -d[4], -d[5], d[6], d[7], d[8]] as const;
-  const { quatern, qfac } = rotationToQuaternion([...rot] as [number, number, number, number, number, number, number, number, number]);
+  const { quatern, qfac } = rotationToQuaternion([...rot] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]);
 
   f32(76, qfac);
   for (let i = 0; i < 3; i++) f32(80 + 4 * i, h.spacing[i]);

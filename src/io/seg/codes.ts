@@ -9,7 +9,12 @@
  * structure reuse its code, so each concept is written once. Anything else gets the generic
  * 'Tissue' (SCT 85756007) as category and type. Codes as in DICOM PS3.16 (CID 7166 / 4031 / 10044).
  */
-import { ANATOMICAL_STRUCTURE, TISSUE, TOTALSEG_STRUCTURE_NAMES, totalSegmentatorTerms } from '../../volume/totalsegmentator';
+import {
+  ANATOMICAL_STRUCTURE,
+  TISSUE,
+  TOTALSEG_STRUCTURE_NAMES,
+  totalSegmentatorTerms,
+} from '../../volume/totalsegmentator';
 import type { Code } from './types';
 
 export { ANATOMICAL_STRUCTURE, TISSUE };

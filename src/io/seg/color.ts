@@ -10,9 +10,7 @@ import type { Rgb } from './types';
 
 /** Linear sRGB -> XYZ relative to D50 (Bradford-adapted sRGB matrix, ICC sRGB profile). */
 const RGB_TO_XYZ: Mat3 = [
-  0.4360747, 0.3850649, 0.1430804,
-  0.2225045, 0.7168786, 0.0606169,
-  0.0139322, 0.0971045, 0.7141733,
+  0.4360747, 0.3850649, 0.1430804, 0.2225045, 0.7168786, 0.0606169, 0.0139322, 0.0971045, 0.7141733,
 ];
 const XYZ_TO_RGB = invert3(RGB_TO_XYZ);
 const WHITE = [0, 1, 2].map((r) => RGB_TO_XYZ[3 * r] + RGB_TO_XYZ[3 * r + 1] + RGB_TO_XYZ[3 * r + 2]);
@@ -26,11 +24,15 @@ const f = (t: number) => (t > EPS ? Math.cbrt(t) : (KAPPA * t + 16) / 116);
 const fInv = (t: number) => (t ** 3 > EPS ? t ** 3 : (116 * t - 16) / KAPPA);
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
-const mul = (m: Readonly<Mat3>, v: number[]) => [0, 1, 2].map((r) => m[3 * r] * v[0] + m[3 * r + 1] * v[1] + m[3 * r + 2] * v[2]);
+const mul = (m: Readonly<Mat3>, v: number[]) =>
+  [0, 1, 2].map((r) => m[3 * r] * v[0] + m[3 * r + 1] * v[1] + m[3 * r + 2] * v[2]);
 
 /** sRGB 0..255 -> DICOM CIELab triplet, integers 0..65535. */
 export function rgbToDicomLab(rgb: Readonly<Rgb>): [number, number, number] {
-  const xyz = mul(RGB_TO_XYZ, rgb.map((c) => toLinear(clamp(c, 0, 255) / 255)));
+  const xyz = mul(
+    RGB_TO_XYZ,
+    rgb.map((c) => toLinear(clamp(c, 0, 255) / 255)),
+  );
   const [fx, fy, fz] = xyz.map((v, i) => f(v / WHITE[i]));
   const L = 116 * fy - 16;
   const a = 500 * (fx - fy);
@@ -45,7 +47,9 @@ export function dicomLabToRgb(lab: readonly number[]): Rgb {
   const a = (lab[1] * 255) / 65535 - 128;
   const b = (lab[2] * 255) / 65535 - 128;
   const fy = (L + 16) / 116;
-  const xyz = [fInv(fy + a / 500), L > KAPPA * EPS ? fy ** 3 : L / KAPPA, fInv(fy - b / 200)].map((v, i) => v * WHITE[i]);
+  const xyz = [fInv(fy + a / 500), L > KAPPA * EPS ? fy ** 3 : L / KAPPA, fInv(fy - b / 200)].map(
+    (v, i) => v * WHITE[i],
+  );
   const rgb = mul(XYZ_TO_RGB, xyz).map((c) => Math.round(toGamma(clamp(c, 0, 1)) * 255));
   return [rgb[0], rgb[1], rgb[2]];
 }

@@ -4,9 +4,24 @@
  */
 export { writeSeg } from './write';
 export { readSeg } from './read';
-export { readLabelTable, writeLabelTable, segmentsFromTable, tableFromSegments, type LabelTableEntry } from './label-table';
+export {
+  readLabelTable,
+  writeLabelTable,
+  segmentsFromTable,
+  tableFromSegments,
+  type LabelTableEntry,
+} from './label-table';
 export { ANATOMICAL_STRUCTURE, TISSUE, structureCode, codesForName } from './codes';
 export { rgbToDicomLab, dicomLabToRgb } from './color';
 export { alignToGrid } from './grid';
 export { readLabelLayers, writeLabelLayers } from './nifti-layers';
-export type { Code, Rgb, SegSegment, SegAlgorithmType, SegLayerEntry, SegMaskSource, WriteSegOptions, ReadSegResult } from './types';
+export type {
+  Code,
+  Rgb,
+  SegSegment,
+  SegAlgorithmType,
+  SegLayerEntry,
+  SegMaskSource,
+  WriteSegOptions,
+  ReadSegResult,
+} from './types';

@@ -36,8 +36,10 @@ const TEXT_KEYS = ['algorithmName', 'algorithmVersion', 'description'] as const;
 
 function parseCode(v: unknown, bad: (msg: string) => never): Code {
   const o = v as Record<string, unknown> | null;
-  if (!o || typeof o !== 'object' || Array.isArray(o)) bad('must be {"scheme": "SCT", "value": "...", "meaning": "..."}');
-  for (const k of ['scheme', 'value', 'meaning']) if (typeof o![k] !== 'string' || !(o![k] as string).trim()) bad(`needs a non-empty "${k}" string`);
+  if (!o || typeof o !== 'object' || Array.isArray(o))
+    bad('must be {"scheme": "SCT", "value": "...", "meaning": "..."}');
+  for (const k of ['scheme', 'value', 'meaning'])
+    if (typeof o![k] !== 'string' || !(o![k] as string).trim()) bad(`needs a non-empty "${k}" string`);
   return { scheme: String(o!.scheme).trim(), value: String(o!.value).trim(), meaning: String(o!.meaning).trim() };
 }
 
@@ -45,13 +47,17 @@ function parseEntry(v: unknown, at: string, fail: (field: string, msg: string) =
   if (!v || typeof v !== 'object' || Array.isArray(v)) fail(at, 'must be an object with "value" and "name"');
   const o = v as Record<string, unknown>;
   const value = o.value;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) fail(`${at}.value`, `must be a whole number 1..65535, got ${JSON.stringify(value)}`);
-  if (typeof o.name !== 'string' || !o.name.trim()) fail(`${at}.name`, `must be a non-empty string, got ${JSON.stringify(o.name)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535)
+    fail(`${at}.value`, `must be a whole number 1..65535, got ${JSON.stringify(value)}`);
+  if (typeof o.name !== 'string' || !o.name.trim())
+    fail(`${at}.name`, `must be a non-empty string, got ${JSON.stringify(o.name)}`);
   const e: LabelTableEntry = { value: value as number, name: (o.name as string).trim() };
   if (o.color !== undefined) {
     const c = o.color;
-    if (typeof c === 'string' && /^#[0-9a-f]{6}$/i.test(c)) e.color = [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)) as Rgb;
-    else if (Array.isArray(c) && c.length === 3 && c.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) e.color = [c[0], c[1], c[2]];
+    if (typeof c === 'string' && /^#[0-9a-f]{6}$/i.test(c))
+      e.color = [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)) as Rgb;
+    else if (Array.isArray(c) && c.length === 3 && c.every((x) => Number.isInteger(x) && x >= 0 && x <= 255))
+      e.color = [c[0], c[1], c[2]];
     else fail(`${at}.color`, `must be [r, g, b] with whole numbers 0..255 or "#rrggbb", got ${JSON.stringify(c)}`);
   }
   for (const k of CODE_KEYS) if (o[k] !== undefined) e[k] = parseCode(o[k], (msg) => fail(`${at}.${k}`, msg));
@@ -66,7 +72,8 @@ function parseEntry(v: unknown, at: string, fail: (field: string, msg: string) =
     e.algorithmType = (o.algorithmType as string).toUpperCase() as SegAlgorithmType;
   }
   if (o.layer !== undefined) {
-    if (typeof o.layer !== 'number' || !Number.isInteger(o.layer) || o.layer < 0 || o.layer > 255) fail(`${at}.layer`, `must be a whole number 0..255, got ${JSON.stringify(o.layer)}`);
+    if (typeof o.layer !== 'number' || !Number.isInteger(o.layer) || o.layer < 0 || o.layer > 255)
+      fail(`${at}.layer`, `must be a whole number 0..255, got ${JSON.stringify(o.layer)}`);
     e.layer = o.layer as number;
   }
   return e;
@@ -81,7 +88,11 @@ export function readLabelTable(text: string, file?: string): LabelTableEntry[] {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new VoxsegError('unreadable', `label table is not valid JSON (${e instanceof Error ? e.message : String(e)})`, { file });
+    throw new VoxsegError(
+      'unreadable',
+      `label table is not valid JSON (${e instanceof Error ? e.message : String(e)})`,
+      { file },
+    );
   }
   const list = Array.isArray(json) ? json : (json as { segments?: unknown } | null)?.segments;
   if (!Array.isArray(list)) fail('"segments"', 'must be an array: {"segments": [{"value": 1, "name": "Liver"}, ...]}');
@@ -89,7 +100,8 @@ export function readLabelTable(text: string, file?: string): LabelTableEntry[] {
   const seen = new Map<string, number>();
   entries.forEach((e, i) => {
     const key = `${e.layer ?? 0}:${e.value}`;
-    if (seen.has(key)) fail(`segments[${i}].value`, `${e.value} (layer ${e.layer ?? 0}) is already used by segments[${seen.get(key)}]`);
+    if (seen.has(key))
+      fail(`segments[${i}].value`, `${e.value} (layer ${e.layer ?? 0}) is already used by segments[${seen.get(key)}]`);
     seen.set(key, i);
   });
   return entries;
@@ -111,7 +123,10 @@ export function writeLabelTable(entries: readonly LabelTableEntry[]): string {
 }
 
 /** The table of an imported SEG: one entry per segment, at its layer and value. */
-export function tableFromSegments(segments: readonly SegSegment[], placement: readonly SegLayerEntry[]): LabelTableEntry[] {
+export function tableFromSegments(
+  segments: readonly SegSegment[],
+  placement: readonly SegLayerEntry[],
+): LabelTableEntry[] {
   const where = new Map(placement.map((p) => [p.number, p]));
   return segments.map((s) => {
     const p = where.get(s.number);
@@ -127,7 +142,10 @@ export function tableFromSegments(segments: readonly SegSegment[], placement: re
  */
 export function segmentsFromTable(
   entries: readonly LabelTableEntry[],
-  defaults: { algorithmType: SegAlgorithmType; algorithmName?: string } = { algorithmType: 'SEMIAUTOMATIC', algorithmName: 'voxseg' },
+  defaults: { algorithmType: SegAlgorithmType; algorithmName?: string } = {
+    algorithmType: 'SEMIAUTOMATIC',
+    algorithmName: 'voxseg',
+  },
 ): { segments: SegSegment[]; placement: SegLayerEntry[] } {
   const sorted = [...entries].sort((a, b) => (a.layer ?? 0) - (b.layer ?? 0) || a.value - b.value);
   const segments: SegSegment[] = [];
@@ -136,7 +154,13 @@ export function segmentsFromTable(
     const number = i + 1;
     const guess = codesForName(e.name);
     const algorithmType = e.algorithmType ?? defaults.algorithmType;
-    const s: SegSegment = { number, label: e.name, category: e.category ?? guess.category, type: e.type ?? guess.type, algorithmType };
+    const s: SegSegment = {
+      number,
+      label: e.name,
+      category: e.category ?? guess.category,
+      type: e.type ?? guess.type,
+      algorithmType,
+    };
     if (algorithmType !== 'MANUAL') s.algorithmName = e.algorithmName ?? defaults.algorithmName ?? 'voxseg';
     if (e.algorithmVersion && algorithmType !== 'MANUAL') s.algorithmVersion = e.algorithmVersion;
     if (e.color) s.color = e.color;

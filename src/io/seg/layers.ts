@@ -20,7 +20,11 @@ export interface LayerGrid {
  * `voxels`: for each segment number, the flat voxel indices (i + j*nx + k*nx*ny) it covers
  * (repeats allowed). Segments without voxels go to layer 0.
  */
-export function assignLayers(grid: LayerGrid, numbers: readonly number[], voxels: ReadonlyMap<number, Uint32Array>): { layers: Volume[]; segmentLayer: SegLayerEntry[] } {
+export function assignLayers(
+  grid: LayerGrid,
+  numbers: readonly number[],
+  voxels: ReadonlyMap<number, Uint32Array>,
+): { layers: Volume[]; segmentLayer: SegLayerEntry[] } {
   const n = grid.dims[0] * grid.dims[1] * grid.dims[2];
   const wide = numbers.some((s) => s > 255);
   const layers: (Uint8Array | Uint16Array)[] = [];
@@ -47,7 +51,16 @@ export function assignLayers(grid: LayerGrid, numbers: readonly number[], voxels
   }
   if (!layers.length) layers.push(wide ? new Uint16Array(n) : new Uint8Array(n));
   return {
-    layers: layers.map((voxels) => createVolume({ dims: grid.dims, spacing: grid.spacing, origin: grid.origin, direction: [...grid.direction] as Mat3, voxels, metadata: grid.metadata })),
+    layers: layers.map((voxels) =>
+      createVolume({
+        dims: grid.dims,
+        spacing: grid.spacing,
+        origin: grid.origin,
+        direction: [...grid.direction] as Mat3,
+        voxels,
+        metadata: grid.metadata,
+      }),
+    ),
     segmentLayer,
   };
 }

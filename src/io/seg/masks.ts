@@ -25,7 +25,11 @@ export interface MaskPlan {
 
 function layersOf(masks: SegMaskSource): { layers: readonly Volume[]; entries: readonly SegLayerEntry[] | undefined } {
   if ('layers' in masks) return { layers: masks.layers, entries: masks.segments };
-  if ('numbers' in masks) return { layers: [masks.labels], entries: [...masks.numbers].map(([value, number]) => ({ layer: 0, value, number })) };
+  if ('numbers' in masks)
+    return {
+      layers: [masks.labels],
+      entries: [...masks.numbers].map(([value, number]) => ({ layer: 0, value, number })),
+    };
   return { layers: [masks], entries: undefined };
 }
 
@@ -42,8 +46,16 @@ export function planMasks(ref: Volume, masks: SegMaskSource, segments: readonly 
   const list = entries ?? segments.map((s) => ({ layer: 0, value: s.number, number: s.number }));
   for (const e of list) {
     const target = parts.get(e.number);
-    if (!target) throw new VoxsegError('usage', `label entry (layer ${e.layer}, value ${e.value}) names segment ${e.number}, which is not in the segment list`);
-    if (!layers[e.layer]) throw new VoxsegError('usage', `label entry for segment ${e.number} names layer ${e.layer}, but there are ${layers.length} layer(s)`);
+    if (!target)
+      throw new VoxsegError(
+        'usage',
+        `label entry (layer ${e.layer}, value ${e.value}) names segment ${e.number}, which is not in the segment list`,
+      );
+    if (!layers[e.layer])
+      throw new VoxsegError(
+        'usage',
+        `label entry for segment ${e.number} names layer ${e.layer}, but there are ${layers.length} layer(s)`,
+      );
     target.push({ layer: e.layer, voxels: layers[e.layer].voxels, value: e.value });
   }
 
@@ -79,7 +91,12 @@ export function planMasks(ref: Volume, masks: SegMaskSource, segments: readonly 
 }
 
 /** Does any voxel belong to two segments? (Only possible across layers.) */
-function findOverlap(parts: Map<number, MaskPart[]>, present: Map<number, Uint8Array>, nxy: number, nz: number): boolean {
+function findOverlap(
+  parts: Map<number, MaskPart[]>,
+  present: Map<number, Uint8Array>,
+  nxy: number,
+  nz: number,
+): boolean {
   const owner = new Uint16Array(nxy);
   for (let k = 0; k < nz; k++) {
     const here = [...parts.keys()].filter((n) => present.get(n)![k]);

@@ -18,14 +18,19 @@ export function readLabelLayers(input: Uint8Array, name?: string): { layers: Vol
   for (let i = 4; i <= h.dim[0]; i++) count *= h.dim[i];
   const warnings = r.warnings.filter((w) => !/only the first is loaded/.test(w));
   if (count === 1) return { layers: [r.volume], warnings };
-  if (count > 256) throw new VoxsegError('invalid-nifti', `${count} volumes is too many label layers (at most 256)`, { file: name });
+  if (count > 256)
+    throw new VoxsegError('invalid-nifti', `${count} volumes is too many label layers (at most 256)`, { file: name });
   const dtype = NIFTI_DTYPES[h.datatype];
   const first = r.volume;
   const n = first.voxels.length;
   const bpe = allocateVoxels(dtype, 0).BYTES_PER_ELEMENT;
   const offset = Math.max(Math.floor(h.voxOffset), h.headerSize + 4);
   if (bytes.length < offset + count * n * bpe)
-    throw new VoxsegError('invalid-nifti', `truncated data: ${count} volumes of ${n} voxels need ${count * n * bpe} bytes after offset ${offset}`, { file: name });
+    throw new VoxsegError(
+      'invalid-nifti',
+      `truncated data: ${count} volumes of ${n} voxels need ${count * n * bpe} bytes after offset ${offset}`,
+      { file: name },
+    );
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const slope = Number.isFinite(h.sclSlope) && h.sclSlope !== 0 ? h.sclSlope : 1;
   const inter = Number.isFinite(h.sclInter) ? h.sclInter : 0;
@@ -35,26 +40,46 @@ export function readLabelLayers(input: Uint8Array, name?: string): { layers: Vol
     const base = offset + t * n * bpe;
     for (let i = 0; i < n; i++) out[i] = readValue(dv, base + i * bpe, dtype, h.littleEndian) * slope + inter;
     const g = first.header;
-    layers.push(createVolume({ dims: [...g.dims] as Vec3, spacing: [...g.spacing] as Vec3, origin: [...g.origin] as Vec3, direction: [...g.direction] as Mat3, voxels: out, metadata: g.metadata }));
+    layers.push(
+      createVolume({
+        dims: [...g.dims] as Vec3,
+        spacing: [...g.spacing] as Vec3,
+        origin: [...g.origin] as Vec3,
+        direction: [...g.direction] as Mat3,
+        voxels: out,
+        metadata: g.metadata,
+      }),
+    );
   }
   return { layers, warnings };
 }
 
 function readValue(dv: DataView, o: number, dtype: string, le: boolean): number {
   switch (dtype) {
-    case 'uint8': return dv.getUint8(o);
-    case 'int8': return dv.getInt8(o);
-    case 'int16': return dv.getInt16(o, le);
-    case 'uint16': return dv.getUint16(o, le);
-    case 'int32': return dv.getInt32(o, le);
-    case 'uint32': return dv.getUint32(o, le);
-    case 'float32': return dv.getFloat32(o, le);
-    default: return dv.getFloat64(o, le);
+    case 'uint8':
+      return dv.getUint8(o);
+    case 'int8':
+      return dv.getInt8(o);
+    case 'int16':
+      return dv.getInt16(o, le);
+    case 'uint16':
+      return dv.getUint16(o, le);
+    case 'int32':
+      return dv.getInt32(o, le);
+    case 'uint32':
+      return dv.getUint32(o, le);
+    case 'float32':
+      return dv.getFloat32(o, le);
+    default:
+      return dv.getFloat64(o, le);
   }
 }
 
 /** One NIfTI file holding the layers (3-D for one layer, else 4-D); all layers share a grid and dtype. */
-export function writeLabelLayers(layers: readonly Volume[], opts: { gzip?: boolean; description?: string } = {}): Uint8Array {
+export function writeLabelLayers(
+  layers: readonly Volume[],
+  opts: { gzip?: boolean; description?: string } = {},
+): Uint8Array {
   if (!layers.length) throw new VoxsegError('usage', 'no label layers to write');
   if (layers.length === 1) return writeNifti(layers[0], { gzip: opts.gzip, description: opts.description });
   const dtype = layers[0].header.dtype;

@@ -26,7 +26,12 @@ export interface Placement {
 
 const TOL = 0.1;
 
-export function placeFrames(ref: Volume, frames: readonly SegFrame[], file: string, warn: (w: string) => void): Placement {
+export function placeFrames(
+  ref: Volume,
+  frames: readonly SegFrame[],
+  file: string,
+  warn: (w: string) => void,
+): Placement {
   const h = ref.header;
   const [nx, ny, nz] = h.dims;
   const [sx, sy] = h.spacing;
@@ -38,10 +43,14 @@ export function placeFrames(ref: Volume, frames: readonly SegFrame[], file: stri
   const md = h.metadata;
   const bySource = new Map<string, number>();
   const usable = slicesMatchInstances(h);
-  if (md.sopInstanceUids && !usable) warn('the reference volume is not on its DICOM slice grid (reoriented or resampled?): its image references are ignored, frames placed by position');
-  if (usable) md.sopInstanceUids!.forEach((uid, k) => {
-    if (uid) bySource.set(md.frameNumbers?.[k] ? `${uid}#${md.frameNumbers[k]}` : uid, k);
-  });
+  if (md.sopInstanceUids && !usable)
+    warn(
+      'the reference volume is not on its DICOM slice grid (reoriented or resampled?): its image references are ignored, frames placed by position',
+    );
+  if (usable)
+    md.sopInstanceUids!.forEach((uid, k) => {
+      if (uid) bySource.set(md.frameNumbers?.[k] ? `${uid}#${md.frameNumbers[k]}` : uid, k);
+    });
   const sourceSlice = (f: SegFrame): number | undefined => {
     for (const s of f.sources) {
       const k = bySource.get(s.frame ? `${s.uid}#${s.frame}` : s.uid) ?? bySource.get(s.uid);
@@ -62,8 +71,13 @@ export function placeFrames(ref: Volume, frames: readonly SegFrame[], file: stri
       const o = f.orientation;
       const want = [d[0], d[3], d[6], d[1], d[4], d[7]];
       const err = Math.max(...want.map((w, i) => Math.abs(w - o[i])));
-      if (err > maxCos) fail(f, `orientation ${o.map((v) => +v.toFixed(5)).join('\\')} differs from the reference series' ${want.map((v) => +v.toFixed(5)).join('\\')}`);
-    } else if (byRef === undefined) fail(f, 'no ImageOrientationPatient and no reference to an image of the reference series');
+      if (err > maxCos)
+        fail(
+          f,
+          `orientation ${o.map((v) => +v.toFixed(5)).join('\\')} differs from the reference series' ${want.map((v) => +v.toFixed(5)).join('\\')}`,
+        );
+    } else if (byRef === undefined)
+      fail(f, 'no ImageOrientationPatient and no reference to an image of the reference series');
     if (f.pixelSpacing) {
       const [rs, cs] = f.pixelSpacing;
       if (Math.abs(rs - sy) * ny > TOL * sy || Math.abs(cs - sx) * nx > TOL * sx)
@@ -81,7 +95,10 @@ export function placeFrames(ref: Volume, frames: readonly SegFrame[], file: stri
         k = byRef;
       } else {
         const where = `(${f.position.map((v) => +v.toFixed(3)).join(', ')})`;
-        const detail = r < 0 || r >= nz ? `outside the reference's ${nz} slices (slice ${+kk.toFixed(2)})` : `${+(off).toFixed(2)} voxel off the reference grid`;
+        const detail =
+          r < 0 || r >= nz
+            ? `outside the reference's ${nz} slices (slice ${+kk.toFixed(2)})`
+            : `${+off.toFixed(2)} voxel off the reference grid`;
         fail(f, `position ${where} is ${detail}, and the frame references no image of the reference series`);
       }
       if (k !== undefined && byRef !== undefined && k !== byRef) conflicts++;
@@ -90,9 +107,12 @@ export function placeFrames(ref: Volume, frames: readonly SegFrame[], file: stri
     slice[f.index] = k!;
   }
   if (offFrames)
-    warn(`${offFrames} frame(s) lie up to ${offGrid.toFixed(2)} voxel off the reference grid (e.g. gantry tilt); placed on the slice of the image they reference`);
-  if (conflicts) warn(`${conflicts} frame(s) reference another slice's image than the one at their position; placed by position`);
+    warn(
+      `${offFrames} frame(s) lie up to ${offGrid.toFixed(2)} voxel off the reference grid (e.g. gantry tilt); placed on the slice of the image they reference`,
+    );
+  if (conflicts)
+    warn(`${conflicts} frame(s) reference another slice's image than the one at their position; placed by position`);
   if (usable && !referencesRef && frames.some((f) => f.sources.length))
-    warn('the SEG references none of the reference series\' images; placed by position (same frame of reference)');
+    warn("the SEG references none of the reference series' images; placed by position (same frame of reference)");
   return { slice };
 }

@@ -27,11 +27,15 @@ export function readSeg(bytes: Uint8Array, ref: Volume, name = 'SEG'): ReadSegRe
   };
   const { header: h, dataSet: ds, bytes: data } = parseBytes(bytes, name, false);
   if (h.sopClassUid !== SEGMENTATION_STORAGE)
-    fail('unsupported', `not a DICOM SEG but ${sopClassName(h.sopClassUid, h.modality)}; expected Segmentation Storage (${SEGMENTATION_STORAGE})`);
+    fail(
+      'unsupported',
+      `not a DICOM SEG but ${sopClassName(h.sopClassUid, h.modality)}; expected Segmentation Storage (${SEGMENTATION_STORAGE})`,
+    );
   const warnings: string[] = [];
   const warn = (w: string) => warnings.push(w);
   const kind = str(ds, 'x00620001').toUpperCase();
-  if (kind !== 'BINARY' && kind !== 'FRACTIONAL') fail('unsupported', `SegmentationType ${JSON.stringify(kind)} is not supported (BINARY or FRACTIONAL)`);
+  if (kind !== 'BINARY' && kind !== 'FRACTIONAL')
+    fail('unsupported', `SegmentationType ${JSON.stringify(kind)} is not supported (BINARY or FRACTIONAL)`);
   const segments = readSegments(ds, warn);
   const known = new Set(segments.map((s) => s.number));
   if (!segments.length) fail('invalid-volume', 'no segments (SegmentSequence is empty)');
@@ -44,7 +48,8 @@ export function readSeg(bytes: Uint8Array, ref: Volume, name = 'SEG'): ReadSegRe
     const item = perFrame[f]?.dataSet;
     const segItem = firstItem(item, 'x0062000a') ?? firstItem(shared, 'x0062000a');
     const segment = segItem ? us(segItem, 'x0062000b') : undefined;
-    if (segment === undefined) fail('invalid-volume', `frame ${f + 1} names no segment (SegmentIdentificationSequence)`);
+    if (segment === undefined)
+      fail('invalid-volume', `frame ${f + 1} names no segment (SegmentIdentificationSequence)`);
     const sources: { uid: string; frame?: number }[] = [];
     for (const d of item?.elements['x00089124']?.items ?? [])
       for (const s of d.dataSet?.elements['x00082112']?.items ?? []) {
@@ -53,29 +58,52 @@ export function readSeg(bytes: Uint8Array, ref: Volume, name = 'SEG'): ReadSegRe
         if (uid) sources.push({ uid, frame: fr > 0 ? fr : undefined });
       }
     const geom = h.perFrame?.[f] ?? h.geom;
-    frames.push({ index: f, segment: segment!, position: geom.position, orientation: geom.orientation, pixelSpacing: geom.pixelSpacing, sources });
+    frames.push({
+      index: f,
+      segment: segment!,
+      position: geom.position,
+      orientation: geom.orientation,
+      pixelSpacing: geom.pixelSpacing,
+      sources,
+    });
   }
   const refFor = ref.header.metadata.frameOfReferenceUid;
   if (h.frameOfReferenceUid && refFor && h.frameOfReferenceUid !== refFor) {
     const why = `its FrameOfReferenceUID ${h.frameOfReferenceUid} is not the reference series' ${refFor}`;
     const refUids = new Set(ref.header.metadata.sopInstanceUids ?? []);
     if (!frames.some((f) => f.sources.some((s) => refUids.has(s.uid))))
-      fail('inconsistent-series', `${why}: it was made on another series (or study); load the series it segments as the reference`);
+      fail(
+        'inconsistent-series',
+        `${why}: it was made on another series (or study); load the series it segments as the reference`,
+      );
     warn(`${why}, though its frames reference the reference series' images`);
-  } else if (!refFor) warn('the reference volume has no FrameOfReferenceUID (e.g. it was read from NIfTI): frames placed by position alone; make sure it is the series the SEG was made on');
+  } else if (!refFor)
+    warn(
+      'the reference volume has no FrameOfReferenceUID (e.g. it was read from NIfTI): frames placed by position alone; make sure it is the series the SEG was made on',
+    );
   const [nx, ny] = ref.header.dims;
-  if (h.rows !== ny || h.columns !== nx) fail('invalid-volume', `frames are ${h.columns}x${h.rows} pixels but the reference series has ${nx}x${ny}`);
+  if (h.rows !== ny || h.columns !== nx)
+    fail('invalid-volume', `frames are ${h.columns}x${h.rows} pixels but the reference series has ${nx}x${ny}`);
   const px = h.pixelData;
   if (!px) fail('invalid-volume', 'no pixel data');
-  if (px!.encapsulated) fail('unsupported', `compressed SEG pixel data (${transferSyntaxName(h.transferSyntaxUid)}) is not supported; use an uncompressed SEG`);
+  if (px!.encapsulated)
+    fail(
+      'unsupported',
+      `compressed SEG pixel data (${transferSyntaxName(h.transferSyntaxUid)}) is not supported; use an uncompressed SEG`,
+    );
   const bits = kind === 'BINARY' ? 1 : 8;
-  if (h.bitsAllocated !== bits) fail('invalid-volume', `${kind} SEG with BitsAllocated ${h.bitsAllocated} (expected ${bits})`);
+  if (h.bitsAllocated !== bits)
+    fail('invalid-volume', `${kind} SEG with BitsAllocated ${h.bitsAllocated} (expected ${bits})`);
   const nf = h.numberOfFrames;
   const npix = nx * ny;
   const need = Math.ceil((nf * npix * bits) / 8);
   const have = Math.min(px!.length, data.length - px!.offset);
-  if (have < need) fail('truncated', `truncated: pixel data holds ${Math.max(0, have)} bytes, ${nf} frames of ${nx}x${ny} need ${need}`);
-  const maxFrac = kind === 'FRACTIONAL' ? us(ds, 'x0062000e') ?? 255 : 1;
+  if (have < need)
+    fail(
+      'truncated',
+      `truncated: pixel data holds ${Math.max(0, have)} bytes, ${nf} frames of ${nx}x${ny} need ${need}`,
+    );
+  const maxFrac = kind === 'FRACTIONAL' ? (us(ds, 'x0062000e') ?? 255) : 1;
 
   const placed = placeFrames(ref, frames, name, warn);
 
@@ -117,14 +145,26 @@ export function readSeg(bytes: Uint8Array, ref: Volume, name = 'SEG'): ReadSegRe
     filled.set(fr.segment, o);
   }
   const unknown = [...counts.keys()].filter((s) => !known.has(s));
-  if (unknown.length) warn(`frames of segment number(s) ${unknown.join(', ')} that SegmentSequence does not describe were left out`);
+  if (unknown.length)
+    warn(`frames of segment number(s) ${unknown.join(', ')} that SegmentSequence does not describe were left out`);
   const md = ref.header.metadata;
   const metadata = Object.fromEntries(
-    Object.entries({ modality: 'SEG', seriesDescription: h.seriesDescription, frameOfReferenceUid: md.frameOfReferenceUid, studyInstanceUid: md.studyInstanceUid }).filter(([, v]) => v),
+    Object.entries({
+      modality: 'SEG',
+      seriesDescription: h.seriesDescription,
+      frameOfReferenceUid: md.frameOfReferenceUid,
+      studyInstanceUid: md.studyInstanceUid,
+    }).filter(([, v]) => v),
   );
   const g = ref.header;
   const { layers, segmentLayer } = assignLayers(
-    { dims: [...g.dims] as Vec3, spacing: [...g.spacing] as Vec3, origin: [...g.origin] as Vec3, direction: g.direction, metadata },
+    {
+      dims: [...g.dims] as Vec3,
+      spacing: [...g.spacing] as Vec3,
+      origin: [...g.origin] as Vec3,
+      direction: g.direction,
+      metadata,
+    },
     segments.map((s) => s.number),
     voxels,
   );

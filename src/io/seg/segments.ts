@@ -36,14 +36,18 @@ export function readSegments(ds: DataSet, warn: (w: string) => void): SegSegment
     const label = str(item, 'x00620005') || `Segment ${number}`;
     let algorithmType = str(item, 'x00620008').toUpperCase() as SegAlgorithmType;
     if (!ALGORITHM_TYPES.has(algorithmType)) {
-      warn(`segment ${number} (${label}): SegmentAlgorithmType ${JSON.stringify(algorithmType)} is not AUTOMATIC/SEMIAUTOMATIC/MANUAL; taken as MANUAL`);
+      warn(
+        `segment ${number} (${label}): SegmentAlgorithmType ${JSON.stringify(algorithmType)} is not AUTOMATIC/SEMIAUTOMATIC/MANUAL; taken as MANUAL`,
+      );
       algorithmType = 'MANUAL';
     }
     const typeItem = firstItem(item, 'x0062000f');
     let category = codeOf(firstItem(item, 'x00620003'));
     let type = codeOf(typeItem);
     if (!category || !type) {
-      warn(`segment ${number} (${label}): no segmented property ${category ? 'type' : 'category'} code; 'Tissue' assumed`);
+      warn(
+        `segment ${number} (${label}): no segmented property ${category ? 'type' : 'category'} code; 'Tissue' assumed`,
+      );
       category ??= TISSUE;
       type ??= TISSUE;
     }

@@ -8,7 +8,6 @@ import type { Volume } from '../../core/types';
 import type { Code, Rgb } from '../../volume/segments';
 export type { Code, Rgb };
 
-
 export type SegAlgorithmType = 'AUTOMATIC' | 'SEMIAUTOMATIC' | 'MANUAL';
 
 export interface SegSegment {

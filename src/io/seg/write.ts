@@ -34,10 +34,22 @@ const dcmjs = ((dcmjsModule as unknown as { default?: DcmjsApi }).default ?? dcm
 const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
 const IMPLEMENTATION_UID = deterministicUid(0x766f78, 'voxseg implementation');
 /** Used when the source files left SOPClassUID blank (seen in real data). */
-const CLASS_BY_MODALITY: Record<string, string> = { CT: '1.2.840.10008.5.1.4.1.1.2', MR: '1.2.840.10008.5.1.4.1.1.4', PT: '1.2.840.10008.5.1.4.1.1.128' };
+const CLASS_BY_MODALITY: Record<string, string> = {
+  CT: '1.2.840.10008.5.1.4.1.1.2',
+  MR: '1.2.840.10008.5.1.4.1.1.4',
+  PT: '1.2.840.10008.5.1.4.1.1.128',
+};
 
-const ascii = (s: string, max: number) => s.replace(/[^\x20-\x7e]/g, '?').replace(/\\/g, '/').slice(0, max);
-const code = (c: Code) => ({ CodeValue: ascii(c.value, 16), CodingSchemeDesignator: ascii(c.scheme, 16), CodeMeaning: ascii(c.meaning, 64) });
+const ascii = (s: string, max: number) =>
+  s
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/\\/g, '/')
+    .slice(0, max);
+const code = (c: Code) => ({
+  CodeValue: ascii(c.value, 16),
+  CodingSchemeDesignator: ascii(c.scheme, 16),
+  CodeMeaning: ascii(c.meaning, 64),
+});
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 const da = (d: Date) => `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}`;
 const tm = (d: Date) => `${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
@@ -47,31 +59,54 @@ function checkSegments(segments: readonly SegSegment[]): SegSegment[] {
   if (!sorted.length) throw new VoxsegError('usage', 'a SEG needs at least one segment');
   sorted.forEach((s, i) => {
     const where = `segment ${s.number} (${JSON.stringify(s.label)})`;
-    if (s.number !== i + 1) throw new VoxsegError('usage', `segment numbers must be 1..${sorted.length} without gaps or repeats; found ${sorted.map((x) => x.number).join(', ')}`);
+    if (s.number !== i + 1)
+      throw new VoxsegError(
+        'usage',
+        `segment numbers must be 1..${sorted.length} without gaps or repeats; found ${sorted.map((x) => x.number).join(', ')}`,
+      );
     if (!s.label.trim()) throw new VoxsegError('usage', `${where}: empty label`);
     if (s.algorithmType !== 'MANUAL' && !s.algorithmName?.trim())
-      throw new VoxsegError('usage', `${where}: algorithmType ${s.algorithmType} needs an algorithmName (DICOM requires it)`);
-    for (const [key, c] of [['category', s.category], ['type', s.type]] as const)
-      if (!c?.scheme || !c.value || !c.meaning) throw new VoxsegError('usage', `${where}: ${key} code needs scheme, value and meaning`);
+      throw new VoxsegError(
+        'usage',
+        `${where}: algorithmType ${s.algorithmType} needs an algorithmName (DICOM requires it)`,
+      );
+    for (const [key, c] of [
+      ['category', s.category],
+      ['type', s.type],
+    ] as const)
+      if (!c?.scheme || !c.value || !c.meaning)
+        throw new VoxsegError('usage', `${where}: ${key} code needs scheme, value and meaning`);
   });
   return sorted;
 }
 
 function referencedClass(md: Readonly<VolumeMetadata>): string {
   const cls = md.sopClassUid || CLASS_BY_MODALITY[md.modality ?? ''];
-  if (!cls) throw new VoxsegError('usage', 'the reference series has no SOP Class UID to reference (blank in its files)');
+  if (!cls)
+    throw new VoxsegError('usage', 'the reference series has no SOP Class UID to reference (blank in its files)');
   return cls;
 }
 
-export function writeSeg(ref: Volume, masks: SegMaskSource, segments: SegSegment[], opts: WriteSegOptions = {}): Uint8Array {
+export function writeSeg(
+  ref: Volume,
+  masks: SegMaskSource,
+  segments: SegSegment[],
+  opts: WriteSegOptions = {},
+): Uint8Array {
   const h = ref.header;
   const md = h.metadata;
   const [nx, ny, nz] = h.dims;
   const uids = md.sopInstanceUids;
   if (!uids?.some((u) => u))
-    throw new VoxsegError('usage', 'a DICOM SEG references the images it segments, so its reference must be the DICOM series itself; this volume has no DICOM instance UIDs (e.g. it was read from NIfTI)');
+    throw new VoxsegError(
+      'usage',
+      'a DICOM SEG references the images it segments, so its reference must be the DICOM series itself; this volume has no DICOM instance UIDs (e.g. it was read from NIfTI)',
+    );
   if (!slicesMatchInstances(h))
-    throw new VoxsegError('invalid-volume', `the reference volume is no longer on its DICOM series' slice grid (${uids.length} source images for ${nz} slices along ${orientationCode(h.direction)}; reoriented or resampled?): use the series as loaded`);
+    throw new VoxsegError(
+      'invalid-volume',
+      `the reference volume is no longer on its DICOM series' slice grid (${uids.length} source images for ${nz} slices along ${orientationCode(h.direction)}; reoriented or resampled?): use the series as loaded`,
+    );
   if (nx > 65535 || ny > 65535) throw new VoxsegError('invalid-volume', `slice ${nx}x${ny} is too large for DICOM`);
   const segs = checkSegments(segments);
   const plan = planMasks(ref, masks, segs);
@@ -80,13 +115,22 @@ export function writeSeg(ref: Volume, masks: SegMaskSource, segments: SegSegment
   const d = h.direction;
   const row = [d[0], d[3], d[6]];
   const col = [d[1], d[4], d[7]];
-  const normal = [row[1] * col[2] - row[2] * col[1], row[2] * col[0] - row[0] * col[2], row[0] * col[1] - row[1] * col[0]];
+  const normal = [
+    row[1] * col[2] - row[2] * col[1],
+    row[2] * col[0] - row[0] * col[2],
+    row[0] * col[1] - row[1] * col[0],
+  ];
   const pos = (k: number) => [0, 1, 2].map((r) => h.origin[r] + k * h.spacing[2] * d[3 * r + 2]);
   const along = (k: number) => pos(k).reduce((acc, v, r) => acc + v * normal[r], 0);
   const order = Array.from({ length: nz }, (_, k) => k).sort((a, b) => along(a) - along(b));
   const frames: { segment: number; k: number }[] = [];
-  for (const s of segs) for (const k of order) if (plan.present.get(s.number)![k]) frames.push({ segment: s.number, k });
-  if (!frames.length) throw new VoxsegError('invalid-volume', 'nothing to write: no voxel of the label map belongs to any of the segments');
+  for (const s of segs)
+    for (const k of order) if (plan.present.get(s.number)![k]) frames.push({ segment: s.number, k });
+  if (!frames.length)
+    throw new VoxsegError(
+      'invalid-volume',
+      'nothing to write: no voxel of the label map belongs to any of the segments',
+    );
   const usedSlices = order.filter((k) => frames.some((f) => f.k === k));
   const posIndex = new Map(usedSlices.map((k, i) => [k, i + 1]));
 
@@ -96,7 +140,16 @@ export function writeSeg(ref: Volume, masks: SegMaskSource, segments: SegSegment
   frames.forEach((f, i) => packFrame(pixels, i * nxy, plan.parts.get(f.segment)!, f.k, nxy));
 
   const cls = referencedClass(md);
-  const seed = hashSeed(...[...plan.parts.values()].flat().map((p) => contentSeed(p.voxels, [p.layer, p.value])), contentSeed(uids.join('').split('').map((c) => c.charCodeAt(0))), segs.length);
+  const seed = hashSeed(
+    ...[...plan.parts.values()].flat().map((p) => contentSeed(p.voxels, [p.layer, p.value])),
+    contentSeed(
+      uids
+        .join('')
+        .split('')
+        .map((c) => c.charCodeAt(0)),
+    ),
+    segs.length,
+  );
   const instanceUid = opts.instanceUid ?? deterministicUid(seed, 'seg instance');
   const seriesUid = opts.seriesUid ?? deterministicUid(seed, 'seg series');
   const now = opts.date ?? new Date();
@@ -104,7 +157,9 @@ export function writeSeg(ref: Volume, masks: SegMaskSource, segments: SegSegment
     const item: Record<string, unknown> = {
       ReferencedSOPClassUID: cls,
       ReferencedSOPInstanceUID: uids[k],
-      PurposeOfReferenceCodeSequence: [code({ scheme: 'DCM', value: '121322', meaning: 'Source image for image processing operation' })],
+      PurposeOfReferenceCodeSequence: [
+        code({ scheme: 'DCM', value: '121322', meaning: 'Source image for image processing operation' }),
+      ],
     };
     if (md.frameNumbers?.[k]) item.ReferencedFrameNumber = String(md.frameNumbers[k]);
     return item;
@@ -116,7 +171,12 @@ export function writeSeg(ref: Volume, masks: SegMaskSource, segments: SegSegment
       SegmentIdentificationSequence: [{ ReferencedSegmentNumber: f.segment }],
     };
     if (uids[f.k])
-      item.DerivationImageSequence = [{ SourceImageSequence: [source(f.k)], DerivationCodeSequence: [code({ scheme: 'DCM', value: '113076', meaning: 'Segmentation' })] }];
+      item.DerivationImageSequence = [
+        {
+          SourceImageSequence: [source(f.k)],
+          DerivationCodeSequence: [code({ scheme: 'DCM', value: '113076', meaning: 'Segmentation' })],
+        },
+      ];
     return item;
   });
   const referenced = [...new Set(frames.map((f) => uids[f.k]).filter((u) => u))];
@@ -169,13 +229,29 @@ export function writeSeg(ref: Volume, masks: SegMaskSource, segments: SegSegment
     SegmentSequence: segs.map(segmentItem),
     DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimOrg }],
     DimensionIndexSequence: [
-      { DimensionOrganizationUID: dimOrg, DimensionIndexPointer: 0x0062000b, FunctionalGroupPointer: 0x0062000a, DimensionDescriptionLabel: 'ReferencedSegmentNumber' },
-      { DimensionOrganizationUID: dimOrg, DimensionIndexPointer: 0x00200032, FunctionalGroupPointer: 0x00209113, DimensionDescriptionLabel: 'ImagePositionPatient' },
+      {
+        DimensionOrganizationUID: dimOrg,
+        DimensionIndexPointer: 0x0062000b,
+        FunctionalGroupPointer: 0x0062000a,
+        DimensionDescriptionLabel: 'ReferencedSegmentNumber',
+      },
+      {
+        DimensionOrganizationUID: dimOrg,
+        DimensionIndexPointer: 0x00200032,
+        FunctionalGroupPointer: 0x00209113,
+        DimensionDescriptionLabel: 'ImagePositionPatient',
+      },
     ],
     SharedFunctionalGroupsSequence: [
       {
         PlaneOrientationSequence: [{ ImageOrientationPatient: [...row, ...col].map(formatDS) }],
-        PixelMeasuresSequence: [{ PixelSpacing: [formatDS(h.spacing[1]), formatDS(h.spacing[0])], SliceThickness: formatDS(h.spacing[2]), SpacingBetweenSlices: formatDS(h.spacing[2]) }],
+        PixelMeasuresSequence: [
+          {
+            PixelSpacing: [formatDS(h.spacing[1]), formatDS(h.spacing[0])],
+            SliceThickness: formatDS(h.spacing[2]),
+            SpacingBetweenSlices: formatDS(h.spacing[2]),
+          },
+        ],
       },
     ],
     PerFrameFunctionalGroupsSequence: perFrame,
@@ -187,7 +263,15 @@ export function writeSeg(ref: Volume, masks: SegMaskSource, segments: SegSegment
     ds.PositionReferenceIndicator = '';
   }
   if (md.seriesInstanceUid)
-    ds.ReferencedSeriesSequence = [{ SeriesInstanceUID: md.seriesInstanceUid, ReferencedInstanceSequence: referenced.map((u) => ({ ReferencedSOPClassUID: cls, ReferencedSOPInstanceUID: u })) }];
+    ds.ReferencedSeriesSequence = [
+      {
+        SeriesInstanceUID: md.seriesInstanceUid,
+        ReferencedInstanceSequence: referenced.map((u) => ({
+          ReferencedSOPClassUID: cls,
+          ReferencedSOPInstanceUID: u,
+        })),
+      },
+    ];
 
   const meta = {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
@@ -219,7 +303,13 @@ function segmentItem(s: SegSegment): Record<string, unknown> {
     if (s.algorithmVersion)
       item.SegmentationAlgorithmIdentificationSequence = [
         {
-          AlgorithmFamilyCodeSequence: [code(s.algorithmType === 'AUTOMATIC' ? { scheme: 'DCM', value: '123110', meaning: 'Artificial Intelligence' } : { scheme: 'DCM', value: '123109', meaning: 'Manual Processing' })],
+          AlgorithmFamilyCodeSequence: [
+            code(
+              s.algorithmType === 'AUTOMATIC'
+                ? { scheme: 'DCM', value: '123110', meaning: 'Artificial Intelligence' }
+                : { scheme: 'DCM', value: '123109', meaning: 'Manual Processing' },
+            ),
+          ],
           AlgorithmName: ascii(s.algorithmName!, 64),
           AlgorithmVersion: ascii(s.algorithmVersion, 64),
         },

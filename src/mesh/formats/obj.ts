@@ -81,7 +81,9 @@ export function writeObj(parts: readonly MeshPart[], mtlName = 'labels.mtl'): { 
     for (let k = 0; k < p.length; k += 3) obj.line(`v ${num(p[k], 4)} ${num(p[k + 1], 4)} ${num(p[k + 2], 4)}`);
     for (let k = 0; k < n.length; k += 3) obj.line(`vn ${num(n[k], 5)} ${num(n[k + 1], 5)} ${num(n[k + 2], 5)}`);
     for (let k = 0; k < t.length; k += 3) {
-      const a = t[k] + base, b = t[k + 1] + base, c = t[k + 2] + base;
+      const a = t[k] + base,
+        b = t[k + 1] + base,
+        c = t[k + 2] + base;
       obj.line(`f ${a}//${a} ${b}//${b} ${c}//${c}`);
     }
     base += p.length / 3;

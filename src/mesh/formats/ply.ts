@@ -22,7 +22,9 @@ function header(parts: readonly MeshPart[], vertices: number, faces: number): st
     const nv = p.mesh.positions.length / 3;
     const nf = p.mesh.indices.length / 3;
     const color = p.color.map(channel).join(' ');
-    lines.push(`comment part label ${p.mesh.label} "${asciiText(p.name).replace(/"/g, "'")}" color ${color} vertices ${v}+${nv} faces ${f}+${nf}`);
+    lines.push(
+      `comment part label ${p.mesh.label} "${asciiText(p.name).replace(/"/g, "'")}" color ${color} vertices ${v}+${nv} faces ${f}+${nf}`,
+    );
     v += nv;
     f += nf;
   }

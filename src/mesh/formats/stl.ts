@@ -38,11 +38,19 @@ export function writeStl(parts: readonly MeshPart[]): Uint8Array {
     const { positions: p, indices: t } = part.mesh;
     const attribute = stlColor(part.color);
     for (let k = 0; k < t.length; k += 3) {
-      const a = 3 * t[k], b = 3 * t[k + 1], c = 3 * t[k + 2];
+      const a = 3 * t[k],
+        b = 3 * t[k + 1],
+        c = 3 * t[k + 2];
       // Facet normal from the corners (right hand, counter-clockwise = outward); zero if degenerate.
-      const ux = p[b] - p[a], uy = p[b + 1] - p[a + 1], uz = p[b + 2] - p[a + 2];
-      const vx = p[c] - p[a], vy = p[c + 1] - p[a + 1], vz = p[c + 2] - p[a + 2];
-      let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+      const ux = p[b] - p[a],
+        uy = p[b + 1] - p[a + 1],
+        uz = p[b + 2] - p[a + 2];
+      const vx = p[c] - p[a],
+        vy = p[c + 1] - p[a + 1],
+        vz = p[c + 2] - p[a + 2];
+      let nx = uy * vz - uz * vy,
+        ny = uz * vx - ux * vz,
+        nz = ux * vy - uy * vx;
       const len = Math.hypot(nx, ny, nz);
       if (len > 0) {
         nx /= len;

@@ -45,10 +45,20 @@ export type Connectivity = 6 | 26;
  * or touch diagonally (`grow` 1). Runs of a row are sorted and at least one voxel apart, so
  * advancing the run that ends first never skips a pair.
  */
-function unionRows(parent: Int32Array, x0: Int32Array, x1: Int32Array, a: number, aEnd: number, b: number, bEnd: number, grow: number): void {
+function unionRows(
+  parent: Int32Array,
+  x0: Int32Array,
+  x1: Int32Array,
+  a: number,
+  aEnd: number,
+  b: number,
+  bEnd: number,
+  grow: number,
+): void {
   while (a < aEnd && b < bEnd) {
     if (x0[a] < x1[b] + grow && x0[b] < x1[a] + grow) {
-      const ra = find(parent, a), rb = find(parent, b);
+      const ra = find(parent, a),
+        rb = find(parent, b);
       if (ra < rb) parent[rb] = ra;
       else if (rb < ra) parent[ra] = rb;
     }
@@ -58,22 +68,31 @@ function unionRows(parent: Int32Array, x0: Int32Array, x1: Int32Array, a: number
 }
 
 /** Components of the voxels equal to `value` (non-zero for `FOREGROUND`) inside `box`. */
-export function valueComponents(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox, value: number, connectivity: Connectivity = 6): Components {
+export function valueComponents(
+  labels: LabelArray,
+  dims: Readonly<Vec3>,
+  box: IndexBox,
+  value: number,
+  connectivity: Connectivity = 6,
+): Components {
   const any = value === FOREGROUND;
   const g = connectivity === 26 ? 1 : 0;
   const [nx, ny] = dims;
   const nxy = nx * ny;
-  const [lx, ly, lz] = box.lo, [hx, hy, hz] = box.hi;
+  const [lx, ly, lz] = box.lo,
+    [hx, hy, hz] = box.hi;
   const by = hy - ly;
   const rows = by * (hz - lz);
   const rowFirst = new Int32Array(rows + 1);
-  let x0 = new Int32Array(256), x1 = new Int32Array(256), parent = new Int32Array(256);
+  let x0 = new Int32Array(256),
+    x1 = new Int32Array(256),
+    parent = new Int32Array(256);
   let n = 0;
   for (let z = lz, r = 0; z < hz; z++)
     for (let y = ly; y < hy; y++, r++) {
       rowFirst[r] = n;
       const base = y * nx + z * nxy;
-      for (let x = lx; x < hx; ) {
+      for (let x = lx; x < hx;) {
         if (any ? labels[base + x] === 0 : labels[base + x] !== value) {
           x++;
           continue;
@@ -81,7 +100,7 @@ export function valueComponents(labels: LabelArray, dims: Readonly<Vec3>, box: I
         const s = x;
         if (any) while (x < hx && labels[base + x] !== 0) x++;
         else while (x < hx && labels[base + x] === value) x++;
-        if (n === x0.length) (x0 = grown(x0, n + 1)), (x1 = grown(x1, n + 1)), (parent = grown(parent, n + 1));
+        if (n === x0.length) ((x0 = grown(x0, n + 1)), (x1 = grown(x1, n + 1)), (parent = grown(parent, n + 1)));
         x0[n] = s;
         x1[n] = x;
         parent[n] = n;
@@ -97,7 +116,8 @@ export function valueComponents(labels: LabelArray, dims: Readonly<Vec3>, box: I
       }
     }
   rowFirst[rows] = n;
-  const root = new Int32Array(n), size = new Float64Array(n);
+  const root = new Int32Array(n),
+    size = new Float64Array(n);
   let count = 0;
   for (let k = 0; k < n; k++) {
     const rt = find(parent, k);
@@ -109,7 +129,13 @@ export function valueComponents(labels: LabelArray, dims: Readonly<Vec3>, box: I
 }
 
 /** Set to 0 the runs whose component fails `keep` (a per-component test on size and root). */
-function eraseComponents(labels: LabelArray, dims: Readonly<Vec3>, c: Components, minVoxels: number, only: number): number {
+function eraseComponents(
+  labels: LabelArray,
+  dims: Readonly<Vec3>,
+  c: Components,
+  minVoxels: number,
+  only: number,
+): number {
   const [nx, ny] = dims;
   const { box, rowFirst, x0, x1, root, size } = c;
   let erased = 0;
@@ -127,12 +153,24 @@ function eraseComponents(labels: LabelArray, dims: Readonly<Vec3>, c: Components
 }
 
 /** Erase the components of `value` in `box` smaller than `minVoxels`; returns voxels erased. */
-export function removeSmallComponents(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox, value: number, minVoxels: number): number {
+export function removeSmallComponents(
+  labels: LabelArray,
+  dims: Readonly<Vec3>,
+  box: IndexBox,
+  value: number,
+  minVoxels: number,
+): number {
   return eraseComponents(labels, dims, valueComponents(labels, dims, box, value), minVoxels, -1);
 }
 
 /** Erase every component of `value` in `box` but the largest (the first found on a tie); returns voxels erased. */
-export function keepLargestComponent(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox, value: number, connectivity: Connectivity = 6): number {
+export function keepLargestComponent(
+  labels: LabelArray,
+  dims: Readonly<Vec3>,
+  box: IndexBox,
+  value: number,
+  connectivity: Connectivity = 6,
+): number {
   const c = valueComponents(labels, dims, box, value, connectivity);
   if (c.count < 2) return 0;
   let best = -1;

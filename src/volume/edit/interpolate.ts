@@ -28,7 +28,16 @@ interface Plane {
 }
 
 /** Signed distance (mm, negative inside) of the value's mask in slice s, over the plane's region. */
-function signedDistance(labels: LabelArray, pl: Plane, s: number, value: number, su: number, sv: number, out: Float64Array, tmp: Float64Array): void {
+function signedDistance(
+  labels: LabelArray,
+  pl: Plane,
+  s: number,
+  value: number,
+  su: number,
+  sv: number,
+  out: Float64Array,
+  tmp: Float64Array,
+): void {
   const { w, h } = pl;
   for (let y = 0, p = 0; y < h; y++) {
     let i = s * pl.strideS + pl.u0 * pl.strideU + (pl.v0 + y) * pl.strideV;
@@ -48,15 +57,29 @@ function signedDistance(labels: LabelArray, pl: Plane, s: number, value: number,
  * Fill the unlabelled slices (along index axis `axis`) between labelled slices of `value` inside
  * `box`, writing `value` only into background voxels. Returns the number of voxels written.
  */
-export function interpolateSlices(labels: LabelArray, dims: Readonly<Vec3>, spacing: Readonly<Vec3>, box: IndexBox, value: number, axis: 0 | 1 | 2): number {
+export function interpolateSlices(
+  labels: LabelArray,
+  dims: Readonly<Vec3>,
+  spacing: Readonly<Vec3>,
+  box: IndexBox,
+  value: number,
+  axis: 0 | 1 | 2,
+): number {
   const strides = [1, dims[0], dims[0] * dims[1]];
-  const u = axis === 0 ? 1 : 0, v = axis === 2 ? 1 : 2;
-  const u0 = Math.max(0, box.lo[u] - 1), v0 = Math.max(0, box.lo[v] - 1);
+  const u = axis === 0 ? 1 : 0,
+    v = axis === 2 ? 1 : 2;
+  const u0 = Math.max(0, box.lo[u] - 1),
+    v0 = Math.max(0, box.lo[v] - 1);
   const pl: Plane = {
-    u, v, u0, v0,
+    u,
+    v,
+    u0,
+    v0,
     w: Math.min(dims[u], box.hi[u] + 1) - u0,
     h: Math.min(dims[v], box.hi[v] + 1) - v0,
-    strideU: strides[u], strideV: strides[v], strideS: strides[axis],
+    strideU: strides[u],
+    strideV: strides[v],
+    strideS: strides[axis],
   };
   // Which slices hold the value (scan of the box only).
   const labelled: number[] = [];
@@ -73,13 +96,16 @@ export function interpolateSlices(labels: LabelArray, dims: Readonly<Vec3>, spac
     if (found) labelled.push(s);
   }
   const n = pl.w * pl.h;
-  let a = new Float64Array(n), b = new Float64Array(n);
+  let a = new Float64Array(n),
+    b = new Float64Array(n);
   const tmp = new Float64Array(n);
-  const su = spacing[u], sv = spacing[v];
+  const su = spacing[u],
+    sv = spacing[v];
   let have = -1; // slice whose distances `a` holds
   let written = 0;
   for (let k = 0; k + 1 < labelled.length; k++) {
-    const s0 = labelled[k], s1 = labelled[k + 1];
+    const s0 = labelled[k],
+      s1 = labelled[k + 1];
     if (s1 - s0 < 2) continue;
     if (have !== s0) signedDistance(labels, pl, s0, value, su, sv, a, tmp);
     signedDistance(labels, pl, s1, value, su, sv, b, tmp);

@@ -27,10 +27,13 @@ export function writeSpans(labels: LabelArray, dims: Readonly<Vec3>, spans: Shap
   const [nx, ny] = dims;
   const nxy = nx * ny;
   const { box, x0, x1 } = spans;
-  const v = rule.value, locked = rule.locked;
-  const only = rule.only ?? -1, overwrite = rule.overwrite ?? true;
+  const v = rule.value,
+    locked = rule.locked;
+  const only = rule.only ?? -1,
+    overwrite = rule.overwrite ?? true;
   const img = rule.threshold ? rule.intensity : undefined;
-  const tlo = rule.threshold ? rule.threshold[0] : 0, thi = rule.threshold ? rule.threshold[1] : 0;
+  const tlo = rule.threshold ? rule.threshold[0] : 0,
+    thi = rule.threshold ? rule.threshold[1] : 0;
   let n = 0;
   for (let z = box.lo[2], row = 0; z < box.hi[2]; z++)
     for (let y = box.lo[1]; y < box.hi[1]; y++, row++) {

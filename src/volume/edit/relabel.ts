@@ -3,7 +3,13 @@ import type { IndexBox, Vec3 } from '../../core/types';
 import type { LabelArray } from '../diff';
 
 /** Voxels holding `from` inside `box` get `to`; returns how many. */
-export function replaceValue(labels: LabelArray, dims: Readonly<Vec3>, box: IndexBox, from: number, to: number): number {
+export function replaceValue(
+  labels: LabelArray,
+  dims: Readonly<Vec3>,
+  box: IndexBox,
+  from: number,
+  to: number,
+): number {
   const [nx, ny] = dims;
   let n = 0;
   for (let z = box.lo[2]; z < box.hi[2]; z++)
@@ -22,7 +28,15 @@ export function replaceValue(labels: LabelArray, dims: Readonly<Vec3>, box: Inde
  * Move `from` voxels of layer `src` to value `to` in layer `dst` (another layer on the same grid):
  * `src` voxels become 0, `dst` voxels become `to` unless they hold a locked value. Returns voxels moved.
  */
-export function moveValue(src: LabelArray, dst: LabelArray, dims: Readonly<Vec3>, box: IndexBox, from: number, to: number, locked: Uint8Array): number {
+export function moveValue(
+  src: LabelArray,
+  dst: LabelArray,
+  dims: Readonly<Vec3>,
+  box: IndexBox,
+  from: number,
+  to: number,
+  locked: Uint8Array,
+): number {
   const [nx, ny] = dims;
   let n = 0;
   for (let z = box.lo[2]; z < box.hi[2]; z++)

@@ -26,7 +26,8 @@ export interface ShapeSpans {
 }
 
 function finite(v: readonly number[], what: string): void {
-  if (v.length !== 3 || v.some((x) => !Number.isFinite(x))) throw new VoxsegError('usage', `${what} must be 3 finite numbers, got ${JSON.stringify(v)}`);
+  if (v.length !== 3 || v.some((x) => !Number.isFinite(x)))
+    throw new VoxsegError('usage', `${what} must be 3 finite numbers, got ${JSON.stringify(v)}`);
 }
 
 /**
@@ -34,42 +35,56 @@ function finite(v: readonly number[], what: string): void {
  * rectangles run through every slice along their axis (a scissors cut); 3D shapes are unchanged.
  * Null when nothing of the shape lies on the grid.
  */
-export function rasterizeShape(shape: Shape, dims: Readonly<Vec3>, spacing: Readonly<Vec3>, extrude = false): ShapeSpans | null {
-  const lo: Vec3 = [0, 0, 0], hi: Vec3 = [0, 0, 0];
+export function rasterizeShape(
+  shape: Shape,
+  dims: Readonly<Vec3>,
+  spacing: Readonly<Vec3>,
+  extrude = false,
+): ShapeSpans | null {
+  const lo: Vec3 = [0, 0, 0],
+    hi: Vec3 = [0, 0, 0];
   let flat = -1;
-  let c: Vec3 = [0, 0, 0], r: Vec3 = [0, 0, 0];
+  let c: Vec3 = [0, 0, 0],
+    r: Vec3 = [0, 0, 0];
   const ellipsoid = shape.kind === 'sphere' || shape.kind === 'circle';
   if (shape.kind === 'box') {
-    finite(shape.lo, 'box lo'), finite(shape.hi, 'box hi');
-    for (let a = 0; a < 3; a++) (lo[a] = Math.round(shape.lo[a])), (hi[a] = Math.round(shape.hi[a]));
+    (finite(shape.lo, 'box lo'), finite(shape.hi, 'box hi'));
+    for (let a = 0; a < 3; a++) ((lo[a] = Math.round(shape.lo[a])), (hi[a] = Math.round(shape.hi[a])));
   } else if (shape.kind === 'rect') {
-    finite(shape.a, 'rect corner a'), finite(shape.b, 'rect corner b');
-    for (let a = 0; a < 3; a++) (lo[a] = Math.round(Math.min(shape.a[a], shape.b[a]))), (hi[a] = Math.round(Math.max(shape.a[a], shape.b[a])) + 1);
+    (finite(shape.a, 'rect corner a'), finite(shape.b, 'rect corner b'));
+    for (let a = 0; a < 3; a++)
+      ((lo[a] = Math.round(Math.min(shape.a[a], shape.b[a]))),
+        (hi[a] = Math.round(Math.max(shape.a[a], shape.b[a])) + 1));
     flat = shape.axis;
     lo[flat] = Math.round(shape.a[flat]);
     hi[flat] = lo[flat] + 1;
   } else {
     finite(shape.center, `${shape.kind} center`);
-    if (!(shape.radiusMm >= 0) || !Number.isFinite(shape.radiusMm)) throw new VoxsegError('usage', `${shape.kind} radius must be a finite number >= 0 mm, got ${shape.radiusMm}`);
+    if (!(shape.radiusMm >= 0) || !Number.isFinite(shape.radiusMm))
+      throw new VoxsegError('usage', `${shape.kind} radius must be a finite number >= 0 mm, got ${shape.radiusMm}`);
     c = shape.center;
     flat = shape.kind === 'circle' ? shape.axis : -1;
     for (let a = 0; a < 3; a++) {
       r[a] = Math.max(shape.radiusMm / spacing[a], 1e-9); // radius 0: the voxel at an integral centre
-      if (a === flat) (lo[a] = Math.round(c[a])), (hi[a] = lo[a] + 1);
-      else (lo[a] = Math.ceil(c[a] - r[a])), (hi[a] = Math.floor(c[a] + r[a]) + 1);
+      if (a === flat) ((lo[a] = Math.round(c[a])), (hi[a] = lo[a] + 1));
+      else ((lo[a] = Math.ceil(c[a] - r[a])), (hi[a] = Math.floor(c[a] + r[a]) + 1));
     }
   }
-  if (extrude && flat >= 0) (lo[flat] = 0), (hi[flat] = dims[flat]);
-  for (let a = 0; a < 3; a++) (lo[a] = Math.max(0, lo[a])), (hi[a] = Math.min(dims[a], hi[a]));
+  if (extrude && flat >= 0) ((lo[flat] = 0), (hi[flat] = dims[flat]));
+  for (let a = 0; a < 3; a++) ((lo[a] = Math.max(0, lo[a])), (hi[a] = Math.min(dims[a], hi[a])));
   if (hi[0] <= lo[0] || hi[1] <= lo[1] || hi[2] <= lo[2]) return null;
 
-  const ny = hi[1] - lo[1], nz = hi[2] - lo[2];
-  const x0 = new Int32Array(ny * nz), x1 = new Int32Array(ny * nz);
-  let minX = hi[0], maxX = lo[0];
+  const ny = hi[1] - lo[1],
+    nz = hi[2] - lo[2];
+  const x0 = new Int32Array(ny * nz),
+    x1 = new Int32Array(ny * nz);
+  let minX = hi[0],
+    maxX = lo[0];
   for (let z = lo[2], row = 0; z < hi[2]; z++) {
     const dz = flat === 2 || !ellipsoid ? 0 : (z - c[2]) / r[2];
     for (let y = lo[1]; y < hi[1]; y++, row++) {
-      let a = lo[0], b = hi[0];
+      let a = lo[0],
+        b = hi[0];
       if (ellipsoid) {
         const dy = flat === 1 ? 0 : (y - c[1]) / r[1];
         const t = 1 - dy * dy - dz * dz;

@@ -23,7 +23,8 @@ export const hasChromium = existsSync(CHROMIUM);
 export function describeBrowser(name: string, shared: string[], fn: () => void): void {
   const missing = shared.filter((rel) => !hasShared(rel));
   if (!hasChromium) describe.skip(`${name} [skipped: ${CHROMIUM} not found (apt-get install chromium)]`, fn);
-  else if (missing.length) describe.skip(`${name} [skipped: reference data ../shared/data/${missing.join(', ')} not found]`, fn);
+  else if (missing.length)
+    describe.skip(`${name} [skipped: reference data ../shared/data/${missing.join(', ')} not found]`, fn);
   else describe(name, fn);
 }
 
@@ -64,7 +65,11 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
 }
 
 /** Open the app; page console errors and uncaught exceptions are collected in `log`. */
-export async function openApp(context: BrowserContext, baseUrl: string, query = '?demo=0'): Promise<{ page: Page; log: string[] }> {
+export async function openApp(
+  context: BrowserContext,
+  baseUrl: string,
+  query = '?demo=0',
+): Promise<{ page: Page; log: string[] }> {
   const page = await context.newPage();
   const log: string[] = [];
   page.on('console', (m) => {
@@ -93,7 +98,9 @@ export async function waitShown(page: Page, count = 1, timeout = 240_000): Promi
 /** Screenshot a view (saved as test-results/<name>-<view>.png) and measure its pixels. */
 export async function viewStats(page: Page, view: View, name: string): Promise<PixelStats> {
   mkdirSync(resultsDir, { recursive: true });
-  const png = await page.locator(`[data-testid="view-${view}"] .viewport`).screenshot({ path: join(resultsDir, `${name}-${view}.png`) });
+  const png = await page
+    .locator(`[data-testid="view-${view}"] .viewport`)
+    .screenshot({ path: join(resultsDir, `${name}-${view}.png`) });
   return pixelStats(decodePng(png));
 }
 

@@ -7,11 +7,21 @@ import { allocateVoxels, createVolume } from '../../../src/volume/volume';
 import { launchBrowser, openApp, saveLog, screenshotPage, waitShown } from './browser';
 
 /** The label map on screen, as bytes. */
-export const pageLabels = async (page: Page): Promise<Buffer> => Buffer.from(await page.evaluate(() => window.__voxsegTest?.labels()?.base64 ?? ''), 'base64');
+export const pageLabels = async (page: Page): Promise<Buffer> =>
+  Buffer.from(await page.evaluate(() => window.__voxsegTest?.labels()?.base64 ?? ''), 'base64');
 
 /** Pick a model from files (manifest.json + model.onnx), run it on `device`, return the "Ran on …" text. */
-export async function runModel(page: Page, files: { name: string; buffer: Buffer }[], device: 'wasm' | 'webgpu', timeout: number, onRunning?: () => Promise<void>): Promise<string> {
-  await page.setInputFiles('[data-testid="model-files-input"]', files.map((f) => ({ ...f, mimeType: 'application/octet-stream' })));
+export async function runModel(
+  page: Page,
+  files: { name: string; buffer: Buffer }[],
+  device: 'wasm' | 'webgpu',
+  timeout: number,
+  onRunning?: () => Promise<void>,
+): Promise<string> {
+  await page.setInputFiles(
+    '[data-testid="model-files-input"]',
+    files.map((f) => ({ ...f, mimeType: 'application/octet-stream' })),
+  );
   await page.locator('[data-testid="device-select"]').selectOption(device);
   await page.locator('[data-testid="segment-run"]').click();
   const panel = page.locator('[data-testid="segment-panel"]');
@@ -30,9 +40,16 @@ export function blockOf(volume: Volume, start: Vec3, size: Vec3): Volume {
   const voxels = allocateVoxels(volume.header.dtype, bi * bj * bk);
   for (let k = 0; k < bk; k++)
     for (let j = 0; j < bj; j++)
-      for (let i = 0; i < bi; i++) voxels[i + bi * (j + bj * k)] = volume.voxels[start[0] + i + nx * (start[1] + j + ny * (start[2] + k))];
+      for (let i = 0; i < bi; i++)
+        voxels[i + bi * (j + bj * k)] = volume.voxels[start[0] + i + nx * (start[1] + j + ny * (start[2] + k))];
   const h = volume.header;
-  return createVolume({ dims: size, spacing: [...h.spacing] as Vec3, origin: indexToWorld(h, start), direction: [...h.direction] as Mat3, voxels });
+  return createVolume({
+    dims: size,
+    spacing: [...h.spacing] as Vec3,
+    origin: indexToWorld(h, start),
+    direction: [...h.direction] as Mat3,
+    voxels,
+  });
 }
 
 /** The files the model picker takes for a manifest + ONNX pair. */
@@ -48,11 +65,19 @@ export function modelFiles(manifest: unknown, onnx: Uint8Array): { name: string;
  * it really ran there, not a WASM fallback), then on WASM; both label maps. `name` names the
  * screenshot of the WebGPU result and the console log.
  */
-export async function labelsOnWebgpuAndWasm(baseUrl: string, files: { name: string; buffer: Buffer }[], input: string, name: string): Promise<{ onGpu: Buffer; onCpu: Buffer }> {
+export async function labelsOnWebgpuAndWasm(
+  baseUrl: string,
+  files: { name: string; buffer: Buffer }[],
+  input: string,
+  name: string,
+): Promise<{ onGpu: Buffer; onCpu: Buffer }> {
   const browser = await launchBrowser(['--enable-unsafe-webgpu', '--enable-features=Vulkan']);
   const { page, log } = await openApp(browser.context, baseUrl);
   try {
-    const hasAdapter = await page.evaluate(async () => !!(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
+    const hasAdapter = await page.evaluate(
+      async () =>
+        !!(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()),
+    );
     expect(hasAdapter, 'Chromium exposes a WebGPU adapter with --enable-unsafe-webgpu').toBe(true);
     await page.setInputFiles('[data-testid="file-input"]', input);
     await waitShown(page);

@@ -15,9 +15,11 @@ export function decodePng(png: Uint8Array): Rgba {
   const sig = [137, 80, 78, 71, 13, 10, 26, 10];
   if (!sig.every((b, i) => png[i] === b)) throw new Error('not a PNG');
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  let width = 0, height = 0, colorType = 0;
+  let width = 0,
+    height = 0,
+    colorType = 0;
   const idat: Uint8Array[] = [];
-  for (let p = 8; p < png.length; ) {
+  for (let p = 8; p < png.length;) {
     const len = view.getUint32(p);
     const type = String.fromCharCode(...png.subarray(p + 4, p + 8));
     const body = png.subarray(p + 8, p + 8 + len);
@@ -50,7 +52,9 @@ export function decodePng(png: Uint8Array): Rgba {
       else if (filter === 2) v += b;
       else if (filter === 3) v += (a + b) >> 1;
       else if (filter === 4) {
-        const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+        const pa = Math.abs(b - c),
+          pb = Math.abs(a - c),
+          pc = Math.abs(a + b - 2 * c);
         v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
       cur[x] = v & 255;
@@ -84,13 +88,18 @@ export function pixelStats(img: Rgba): PixelStats {
     const key = ((d[4 * i] >> 3) << 10) | ((d[4 * i + 1] >> 3) << 5) | (d[4 * i + 2] >> 3);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  let modeKey = 0, modeCount = -1;
-  for (const [k, c] of counts) if (c > modeCount) (modeKey = k), (modeCount = c);
+  let modeKey = 0,
+    modeCount = -1;
+  for (const [k, c] of counts) if (c > modeCount) ((modeKey = k), (modeCount = c));
   const bg = [((modeKey >> 10) & 31) << 3, ((modeKey >> 5) & 31) << 3, (modeKey & 31) << 3];
-  let fg = 0, sum = 0, sum2 = 0;
+  let fg = 0,
+    sum = 0,
+    sum2 = 0;
   const levels = new Set<number>();
   for (let i = 0; i < n; i++) {
-    const r = d[4 * i], g = d[4 * i + 1], b = d[4 * i + 2];
+    const r = d[4 * i],
+      g = d[4 * i + 1],
+      b = d[4 * i + 2];
     if (Math.abs(r - bg[0]) > 24 || Math.abs(g - bg[1]) > 24 || Math.abs(b - bg[2]) > 24) fg++;
     const l = 0.299 * r + 0.587 * g + 0.114 * b;
     sum += l;

@@ -5,6 +5,7 @@ import { loadSeries, scanFiles } from '../../../src/io/dicom/index';
 
 export async function loadSeriesInNode(paths: string[]): Promise<Volume> {
   const scan = await scanFiles(await listFiles(paths));
-  if (scan.series.length !== 1) throw new Error(`expected one series in ${paths.length} files, found ${scan.series.length}`);
+  if (scan.series.length !== 1)
+    throw new Error(`expected one series in ${paths.length} files, found ${scan.series.length}`);
   return (await loadSeries(scan.series[0])).volume;
 }

@@ -14,7 +14,13 @@ function study(seed = 1, uid?: string): Volume {
   const dims: Vec3 = [40, 32, 12];
   const voxels = new Int16Array(dims[0] * dims[1] * dims[2]);
   for (let i = 0; i < voxels.length; i++) voxels[i] = ((i * 7919 + seed * 104729) % 400) - 100;
-  return createVolume({ dims, spacing: [1, 1, 2], origin: [-20, -16, 5], voxels, metadata: uid ? { seriesInstanceUid: uid } : {} });
+  return createVolume({
+    dims,
+    spacing: [1, 1, 2],
+    origin: [-20, -16, 5],
+    voxels,
+    metadata: uid ? { seriesInstanceUid: uid } : {},
+  });
 }
 
 /** What the editor journals after each finished change. */
@@ -37,7 +43,9 @@ function undo(seg: Segmentation, save: Autosave): void {
 
 function same(a: Segmentation, b: Segmentation): void {
   expect(b.layers.length).toBe(a.layers.length);
-  a.layers.forEach((l, i) => expect(Buffer.compare(Buffer.from(l.voxels.buffer), Buffer.from(b.layers[i].voxels.buffer))).toBe(0));
+  a.layers.forEach((l, i) =>
+    expect(Buffer.compare(Buffer.from(l.voxels.buffer), Buffer.from(b.layers[i].voxels.buffer))).toBe(0),
+  );
   expect(JSON.parse(JSON.stringify(b.segments))).toEqual(JSON.parse(JSON.stringify(a.segments)));
 }
 
@@ -97,7 +105,10 @@ describe('autosave journal', () => {
     const save = new Autosave();
     save.start(seg);
     doOp(seg, save, () => seg.addSegment({ name: 'S', algorithm: 'MANUAL' }));
-    for (let n = 0; n < 230; n++) doOp(seg, save, () => seg.paint({ kind: 'circle', center: [(n * 3) % 38, (n * 5) % 30, n % 12], radiusMm: 1.5, axis: 2 }, 1));
+    for (let n = 0; n < 230; n++)
+      doOp(seg, save, () =>
+        seg.paint({ kind: 'circle', center: [(n * 3) % 38, (n * 5) % 30, n % 12], radiusMm: 1.5, axis: 2 }, 1),
+      );
     await save.flush();
     const found = await new Autosave().find(s);
     expect(found!.changes).toBeLessThan(200);

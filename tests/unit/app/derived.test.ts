@@ -10,8 +10,18 @@ const vol = (dims: Vec3 = [4, 3, 2], spacing: Vec3 = [1, 1, 2], origin: Vec3 = [
 
 function niftiRow(id: string, volume: Volume): SeriesRow {
   return {
-    id, kind: 'nifti', patient: 'Doe, Jane', patientId: 'P1', date: '2024-01-31', modality: 'MR', description: `${id}.nii.gz`,
-    images: 1, dims: [...volume.header.dims] as Vec3, spacing: [...volume.header.spacing] as Vec3, warnings: [], errors: [],
+    id,
+    kind: 'nifti',
+    patient: 'Doe, Jane',
+    patientId: 'P1',
+    date: '2024-01-31',
+    modality: 'MR',
+    description: `${id}.nii.gz`,
+    images: 1,
+    dims: [...volume.header.dims] as Vec3,
+    spacing: [...volume.header.spacing] as Vec3,
+    warnings: [],
+    errors: [],
     source: { kind: 'nifti', volume, file: `${id}.nii.gz` },
   };
 }
@@ -106,7 +116,10 @@ describe('derived series rows', () => {
     const base = (t1.source as { volume: Volume }).volume;
     const stripped = vol();
     const moved = vol([4, 3, 2], [1, 1, 2], [0, 0, 1]);
-    const rows = withDerived(withDerived([t1], derivedRow(t1, base, stripped, 'brain extracted')), derivedRow(t1, base, moved, 'moved'));
+    const rows = withDerived(
+      withDerived([t1], derivedRow(t1, base, stripped, 'brain extracted')),
+      derivedRow(t1, base, moved, 'moved'),
+    );
     expect(sameStudy(rows, base, base)).toBe(true);
     expect(sameStudy(rows, base, stripped)).toBe(true);
     expect(sameStudy(rows, stripped, base)).toBe(true);

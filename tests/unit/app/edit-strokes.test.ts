@@ -15,7 +15,8 @@ describe('editor helpers', () => {
     expect(nearestAxis({ direction: sag }, [1, 0, 0])).toBe(2);
     expect(nearestAxis({ direction: sag }, [0, 0, 1])).toBe(1);
     // 20 degrees oblique about x: the axial view still looks along k.
-    const c = Math.cos(0.35), s = Math.sin(0.35);
+    const c = Math.cos(0.35),
+      s = Math.sin(0.35);
     expect(nearestAxis({ direction: [1, 0, 0, 0, c, -s, 0, s, c] }, [0, 0, 1])).toBe(2);
   });
 
@@ -26,7 +27,9 @@ describe('editor helpers', () => {
     expect(dabs.length).toBe(10); // 20 mm / 2 mm
     let prev: Vec3 = [0, 0, 3];
     for (const d of dabs) {
-      expect(Math.hypot((d[0] - prev[0]) * 0.5, (d[1] - prev[1]) * 0.5, (d[2] - prev[2]) * 2)).toBeLessThanOrEqual(2 + 1e-9);
+      expect(Math.hypot((d[0] - prev[0]) * 0.5, (d[1] - prev[1]) * 0.5, (d[2] - prev[2]) * 2)).toBeLessThanOrEqual(
+        2 + 1e-9,
+      );
       prev = d;
     }
     expect(dabsAlong([1, 1, 1], [1, 1, 1], spacing, 4)).toEqual([[1, 1, 1]]);
@@ -34,7 +37,10 @@ describe('editor helpers', () => {
 
   it('unions boxes', () => {
     expect(unionBox(null, null)).toBeNull();
-    expect(unionBox({ lo: [1, 2, 3], hi: [4, 5, 6] }, { lo: [0, 3, 4], hi: [2, 9, 5] })).toEqual({ lo: [0, 2, 3], hi: [4, 9, 6] });
+    expect(unionBox({ lo: [1, 2, 3], hi: [4, 5, 6] }, { lo: [0, 3, 4], hi: [2, 9, 5] })).toEqual({
+      lo: [0, 2, 3],
+      hi: [4, 9, 6],
+    });
   });
 
   it('keeps voxel counts right from run-length diffs, forward and back', () => {

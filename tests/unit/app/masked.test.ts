@@ -14,11 +14,24 @@ describe('the skull-stripped image of a brain extraction', () => {
 
   it('is saved as .nii.gz on the study grid with its voxel type and values', () => {
     // an oblique, anisotropic grid with a non-zero origin, int16 values below zero
-    const c = Math.cos(0.3), s = Math.sin(0.3);
+    const c = Math.cos(0.3),
+      s = Math.sin(0.3);
     const dims: [number, number, number] = [5, 4, 3];
     const voxels = new Int16Array(60).map((_, i) => (i % 7 === 0 ? -5 : 100 + i));
-    const study = createVolume({ dims, spacing: [0.9, 1.1, 2.5], origin: [-12.5, 30, 7.25], direction: [c, -s, 0, s, c, 0, 0, 0, 1], voxels: voxels.slice() });
-    const image = createVolume({ dims, spacing: [0.9, 1.1, 2.5], origin: [-12.5, 30, 7.25], direction: [c, -s, 0, s, c, 0, 0, 0, 1], voxels });
+    const study = createVolume({
+      dims,
+      spacing: [0.9, 1.1, 2.5],
+      origin: [-12.5, 30, 7.25],
+      direction: [c, -s, 0, s, c, 0, 0, 0, 1],
+      voxels: voxels.slice(),
+    });
+    const image = createVolume({
+      dims,
+      spacing: [0.9, 1.1, 2.5],
+      origin: [-12.5, 30, 7.25],
+      direction: [c, -s, 0, s, c, 0, 0, 0, 1],
+      voxels,
+    });
     const m: MaskedImage = { image, study, model: 'Brain extraction (skull strip)' };
     const bytes = maskedNifti(m);
     expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);

@@ -10,7 +10,9 @@ import { parseManifest } from '../../../src/inference/manifest';
 describe('modelFilesKind', () => {
   it('tells nnU-Net result folders and zips, voxseg model folders and studies apart', () => {
     const root = 'Dataset291_TotalSegmentator_part1_organs_1559subj/nnUNetTrainerNoMirroring__nnUNetPlans__3d_fullres';
-    expect(modelFilesKind([`${root}/plans.json`, `${root}/dataset.json`, `${root}/fold_0/checkpoint_final.pth`])).toBe('nnunet');
+    expect(modelFilesKind([`${root}/plans.json`, `${root}/dataset.json`, `${root}/fold_0/checkpoint_final.pth`])).toBe(
+      'nnunet',
+    );
     expect(modelFilesKind([`${root}/fold_0/checkpoint_final.pth`])).toBe('nnunet');
     expect(modelFilesKind(['Dataset291_TotalSegmentator_part1_organs_1559subj.zip'])).toBe('nnunet');
     expect(modelFilesKind(['meshnet/manifest.json', 'meshnet/model.onnx'])).toBe('voxseg');
@@ -50,7 +52,11 @@ function imported(source: string, mirrorAxes: number[] = []) {
 
 describe('modelFacts', () => {
   it('lists the grid, the folds named in the provenance and the mirroring', () => {
-    const f = modelFacts(imported('nnU-Net v2 result folder Dataset291_X/nnUNetTrainer__nnUNetPlans__3d_fullres (fold 0, fold 1, fold 2, checkpoint_final.pth)'));
+    const f = modelFacts(
+      imported(
+        'nnU-Net v2 result folder Dataset291_X/nnUNetTrainer__nnUNetPlans__3d_fullres (fold 0, fold 1, fold 2, checkpoint_final.pth)',
+      ),
+    );
     expect(f.spacing).toBe('1.5 × 1.5 × 1.5 mm');
     expect(f.patch).toBe('128 × 128 × 112');
     expect(f.overlap).toBe('20%');
@@ -66,7 +72,17 @@ describe('modelFacts', () => {
 });
 
 describe('estimateText', () => {
-  const e = { modelGrid: [167, 167, 13] as [number, number, number], modelVoxels: 0, tiles: 25, passes: 1, patchVoxels: 0, peakBytes: 1.23e9, sessionBytes: 1e9, prepSeconds: 3, seconds: { wasm: 130, webgpu: 9 } };
+  const e = {
+    modelGrid: [167, 167, 13] as [number, number, number],
+    modelVoxels: 0,
+    tiles: 25,
+    passes: 1,
+    patchVoxels: 0,
+    peakBytes: 1.23e9,
+    sessionBytes: 1e9,
+    prepSeconds: 3,
+    seconds: { wasm: 130, webgpu: 9 },
+  };
   it('says grid, tiles, time per device and memory', () => {
     expect(estimateText(e, 8, true)).toBe(
       'model grid 167 × 167 × 13, 25 tiles; about 2 min 10 s on WASM (8 threads), 9.0 s on WebGPU (each with about 3.0 s of resampling before and after); memory about 1.2 GB',
@@ -84,6 +100,12 @@ describe('estimateText', () => {
 
 describe('quantity', () => {
   it('writes counts with k / M / G', () => {
-    expect([950, 21_552, 31_200_000, 371_300_000_000, 123_456].map(quantity)).toEqual(['950', '21.6 k', '31.2 M', '371 G', '123 k']);
+    expect([950, 21_552, 31_200_000, 371_300_000_000, 123_456].map(quantity)).toEqual([
+      '950',
+      '21.6 k',
+      '31.2 M',
+      '371 G',
+      '123 k',
+    ]);
   });
 });

@@ -6,7 +6,14 @@
  * and cleaned up once stale; an entry whose model.onnx is missing or short is removed).
  */
 import { describe, expect, it } from 'vitest';
-import { CacheBackend, ModelStore, OpfsBackend, type CacheLike, type DirectoryLike, type FileHandleLike } from '../../../src/app/segment/model-store';
+import {
+  CacheBackend,
+  ModelStore,
+  OpfsBackend,
+  type CacheLike,
+  type DirectoryLike,
+  type FileHandleLike,
+} from '../../../src/app/segment/model-store';
 import { parseManifest, type ModelManifest } from '../../../src/inference/manifest';
 
 class FakeFs {
@@ -35,8 +42,14 @@ class FakeFile implements FileHandleLike {
     let pending = 0;
     return {
       write: async (d: Blob | Uint8Array | string) => {
-        const bytes = typeof d === 'string' ? new TextEncoder().encode(d) : d instanceof Uint8Array ? d : new Uint8Array(await d.arrayBuffer());
-        if (this.fs.used + pending + bytes.length > this.fs.quota) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        const bytes =
+          typeof d === 'string'
+            ? new TextEncoder().encode(d)
+            : d instanceof Uint8Array
+              ? d
+              : new Uint8Array(await d.arrayBuffer());
+        if (this.fs.used + pending + bytes.length > this.fs.quota)
+          throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
         pending += bytes.length;
         parts.push(bytes.slice());
       },
@@ -74,7 +87,8 @@ class FakeDir implements DirectoryLike {
   async removeEntry(name: string, o: { recursive?: boolean } = {}) {
     const c = this.children.get(name);
     if (!c) throw new DOMException(`${name} not found`, 'NotFoundError');
-    if (c.kind === 'directory' && c.children.size && !o.recursive) throw new DOMException('not empty', 'InvalidModificationError');
+    if (c.kind === 'directory' && c.children.size && !o.recursive)
+      throw new DOMException('not empty', 'InvalidModificationError');
     this.fs.used -= bytesOf(c);
     this.children.delete(name);
   }
@@ -94,31 +108,55 @@ function manifest(id: string, name = id): ModelManifest {
     name,
     version: '1',
     license: 'Apache-2.0',
-    provenance: { source: 'nnU-Net v2 result folder Dataset999_Test/nnUNetTrainer__nnUNetPlans__3d_fullres (fold 0, checkpoint_final.pth)' },
+    provenance: {
+      source:
+        'nnU-Net v2 result folder Dataset999_Test/nnUNetTrainer__nnUNetPlans__3d_fullres (fold 0, checkpoint_final.pth)',
+    },
     intended: { modality: ['CT'], bodyPart: 'abdomen' },
     model: { file: 'model.onnx', input: 'input', output: 'output', layout: 'NCDHW', channels: 3 },
     labels: [
       { value: 1, name: 'liver', color: [221, 130, 101] },
       { value: 2, name: 'spleen', color: [157, 108, 162] },
     ],
-    preprocessing: { mode: 'sliding-window', spacing: [3, 3, 3], orientation: 'RAS', patch: [32, 32, 32], normalization: { kind: 'none' } },
+    preprocessing: {
+      mode: 'sliding-window',
+      spacing: [3, 3, 3],
+      orientation: 'RAS',
+      patch: [32, 32, 32],
+      normalization: { kind: 'none' },
+    },
     postprocessing: { activation: 'softmax', decision: 'argmax' },
   });
 }
 
 const onnx = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
-const info = { source: 'tiny.zip', importedAt: '2025-01-01T00:00:00.000Z', notes: ['1 fold'], cost: { parameters: 10, macsPerVoxel: 20, convs: 1, nodes: 3, firstConvChannels: 8, unknownConvs: 0 } };
+const info = {
+  source: 'tiny.zip',
+  importedAt: '2025-01-01T00:00:00.000Z',
+  notes: ['1 fold'],
+  cost: { parameters: 10, macsPerVoxel: 20, convs: 1, nodes: 3, firstConvChannels: 8, unknownConvs: 0 },
+};
 
 function opfs(quota = Infinity) {
   const fs = new FakeFs(quota);
   const root = new FakeDir(fs);
-  return { fs, root, store: () => new ModelStore(new OpfsBackend(root), { now: () => fs.now, estimate: async () => ({ usage: fs.used, quota }) }) };
+  return {
+    fs,
+    root,
+    store: () =>
+      new ModelStore(new OpfsBackend(root), { now: () => fs.now, estimate: async () => ({ usage: fs.used, quota }) }),
+  };
 }
 
 describe('ModelStore on OPFS', () => {
   it('keeps a saved model across a reload: manifest, ONNX bytes, license, import info and size', async () => {
     const { root, store } = opfs();
-    const saved = await store().save({ manifest: manifest('tiny-3d'), onnx: onnx(5000), license: 'Apache License 2.0', info });
+    const saved = await store().save({
+      manifest: manifest('tiny-3d'),
+      onnx: onnx(5000),
+      license: 'Apache License 2.0',
+      info,
+    });
     expect(saved.id).toBe('tiny-3d');
     expect(saved.info.onnxBytes).toBe(5000);
     const dir = root.children.get('tiny-3d') as FakeDir;
@@ -164,8 +202,13 @@ describe('ModelStore on OPFS', () => {
     await store().save({ manifest: manifest('small'), onnx: onnx(1_000_000), info });
     const err = await store()
       .save({ manifest: manifest('big', 'Big model'), onnx: onnx(2_500_000), info })
-      .then(() => null, (e: Error) => e);
-    expect(err?.message).toMatch(/not enough browser storage to keep Big model: it needs 3 MB; 2 MB of 3 MB are free for this site/);
+      .then(
+        () => null,
+        (e: Error) => e,
+      );
+    expect(err?.message).toMatch(
+      /not enough browser storage to keep Big model: it needs 3 MB; 2 MB of 3 MB are free for this site/,
+    );
     expect([...root.children.keys()]).toEqual(['small']);
     expect(fs.used).toBe(bytesOf(root));
     expect((await store().list()).models.map((m) => m.id)).toEqual(['small']);
@@ -180,7 +223,10 @@ describe('ModelStore on OPFS', () => {
       if (name === 'manifest.json') throw new DOMException('disk I/O error', 'InvalidStateError');
       return write(id, name, data);
     };
-    const err = await new ModelStore(backend).save({ manifest: manifest('tiny-3d'), onnx: onnx(300), info }).then(() => null, (e: Error) => e);
+    const err = await new ModelStore(backend).save({ manifest: manifest('tiny-3d'), onnx: onnx(300), info }).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message).toMatch(/could not keep tiny-3d in the browser's storage \(disk I\/O error\)/);
     expect(root.children.size).toBe(0);
     expect((await store().list()).models).toEqual([]);
@@ -198,9 +244,14 @@ describe('ModelStore on OPFS', () => {
     backend.remove = async () => {
       throw new DOMException('the tab went away', 'AbortError');
     };
-    await expect(new ModelStore(backend).save({ manifest: manifest('tiny-3d', 'New'), onnx: onnx(300), info })).rejects.toThrow(/could not keep New/);
+    await expect(
+      new ModelStore(backend).save({ manifest: manifest('tiny-3d', 'New'), onnx: onnx(300), info }),
+    ).rejects.toThrow(/could not keep New/);
     // The new model.onnx is there, the old manifest is not: not listed.
-    expect([...(root.children.get('tiny-3d') as FakeDir).children.keys()].sort()).toEqual(['import.json', 'model.onnx']);
+    expect([...(root.children.get('tiny-3d') as FakeDir).children.keys()].sort()).toEqual([
+      'import.json',
+      'model.onnx',
+    ]);
     expect((await store().list()).models).toEqual([]);
   });
 
@@ -224,7 +275,12 @@ describe('ModelStore on OPFS', () => {
     file.data = file.data.slice(0, 60);
     const { models, problems } = await store().list();
     expect(models).toEqual([]);
-    expect(problems).toEqual([{ id: 'tiny-3d', message: 'the stored model was incomplete (model.onnx has 60 bytes, 100 were written) and was removed' }]);
+    expect(problems).toEqual([
+      {
+        id: 'tiny-3d',
+        message: 'the stored model was incomplete (model.onnx has 60 bytes, 100 were written) and was removed',
+      },
+    ]);
     expect(root.children.size).toBe(0);
   });
 

@@ -11,7 +11,8 @@ import type { LayeredSegment } from '../../../src/volume/segments';
 
 function segment(value: number, name: string): LayeredSegment {
   const t = terminologyFor(name);
-  const code = (c?: { code: string; scheme: string; meaning: string }) => (c ? { scheme: c.scheme, value: c.code, meaning: c.meaning } : undefined);
+  const code = (c?: { code: string; scheme: string; meaning: string }) =>
+    c ? { scheme: c.scheme, value: c.code, meaning: c.meaning } : undefined;
   return {
     value,
     layer: 0,
@@ -30,7 +31,11 @@ function segment(value: number, name: string): LayeredSegment {
 }
 
 describe('segment metadata with laterality', () => {
-  const segs = [segment(2, 'kidney_right'), segment(3, 'kidney_left'), { ...segment(5, 'liver'), type: undefined, category: undefined, typeModifier: undefined }];
+  const segs = [
+    segment(2, 'kidney_right'),
+    segment(3, 'kidney_left'),
+    { ...segment(5, 'liver'), type: undefined, category: undefined, typeModifier: undefined },
+  ];
 
   it('goes into the SEG segments and comes back', () => {
     const { segSegments, entries } = toSegSegments(segs);

@@ -81,7 +81,18 @@ function showModelResult(app: ReturnType<typeof makeApp>, image = app.session.vo
 }
 
 function pointer(phase: ViewPointer['phase'], world: Vec3): ViewPointer {
-  return { phase, view: 'axial', world, normal: [0, 0, 1], x: world[0] * 10, y: world[1] * 10, mmPerPixel: 1, shift: false, ctrl: false, alt: false };
+  return {
+    phase,
+    view: 'axial',
+    world,
+    normal: [0, 0, 1],
+    x: world[0] * 10,
+    y: world[1] * 10,
+    mmPerPixel: 1,
+    shift: false,
+    ctrl: false,
+    alt: false,
+  };
 }
 
 function count(layers: readonly Volume[], value: number): number {
@@ -195,7 +206,12 @@ describe('workspace per open study', () => {
     expect(u.hi![0]).toBeLessThanOrEqual(12);
     expect(u.hi![1] - u.lo![1]).toBeLessThanOrEqual(5);
     // Every view redraws the stroke once it is committed.
-    expect(app.viewer.named('labelsModified').slice(labelsModified).some((args) => args[3] === undefined)).toBe(true);
+    expect(
+      app.viewer
+        .named('labelsModified')
+        .slice(labelsModified)
+        .some((args) => args[3] === undefined),
+    ).toBe(true);
     // Counts follow the diffs, and match a fresh count.
     const seg = ws.seg!;
     for (const v of [1, 2, 3]) expect(list.counts.get(v)).toBe(count(seg.layers, v));

@@ -57,7 +57,10 @@ describe('voxseg CLI basics', () => {
 
     const info = voxseg(['info', '--json', cut]);
     expect(info.code).toBe(1);
-    expect(JSON.parse(info.stdout)).toEqual({ series: [], rejected: [{ file: cut, reason: expect.stringMatching(/truncated data/) }] });
+    expect(JSON.parse(info.stdout)).toEqual({
+      series: [],
+      rejected: [{ file: cut, reason: expect.stringMatching(/truncated data/) }],
+    });
 
     const junk = join(tmp, 'junk.nii.gz');
     writeFileSync(junk, new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]));
@@ -82,8 +85,27 @@ describe('voxseg phantom / info / convert', () => {
     expect(Object.keys(json)).toEqual(['series', 'rejected']);
     expect(json.series).toHaveLength(2);
     const [ct, lab] = json.series;
-    expect(Object.keys(ct)).toEqual(['uid', 'modality', 'description', 'files', 'dims', 'spacing', 'origin', 'direction', 'dtype', 'warnings', 'errors']);
-    expect(ct).toMatchObject({ modality: 'CT', files: 12, dims: [64, 64, 12], dtype: 'int16', direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], errors: [] });
+    expect(Object.keys(ct)).toEqual([
+      'uid',
+      'modality',
+      'description',
+      'files',
+      'dims',
+      'spacing',
+      'origin',
+      'direction',
+      'dtype',
+      'warnings',
+      'errors',
+    ]);
+    expect(ct).toMatchObject({
+      modality: 'CT',
+      files: 12,
+      dims: [64, 64, 12],
+      dtype: 'int16',
+      direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+      errors: [],
+    });
     expect(ct.spacing.map((s: number) => +s.toFixed(4))).toEqual([0.9, 0.9, 2.5]);
     expect(lab).toMatchObject({ files: 1, dims: [64, 64, 12], dtype: 'uint8' });
     expect(json.rejected).toEqual([{ file: join(dir, 'labels.json'), reason: expect.any(String) }]);

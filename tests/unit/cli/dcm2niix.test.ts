@@ -33,27 +33,32 @@ function convert(dir: string, name: string): string {
 
 const has = hasTool('dcm2niix');
 const suite = has ? describe : describe.skip;
-suite(`voxseg convert vs dcm2niix${has ? '' : ' [skipped: dcm2niix is not installed (apt-get install dcm2niix)]'}`, () => {
-  it('(a) phantom series written by our DICOM writer', () => {
-    const dir = join(tmp, 'phantom');
-    const r = voxseg(['phantom', '-o', dir, '--seed', '4', '--dims', '128,96,20', '--spacing', '1.5,1.25,3']);
-    expect(r.code, r.stderr).toBe(0);
-    const ours = readNiftiFile(convert(join(dir, 'ct'), 'phantom'));
-    expectSameImage(ours, readNiftiFile(dcm2niix(join(dir, 'ct'), 'phantom')));
-    // and both equal the phantom itself
-    expectSameImage(ours, generatePhantom({ seed: 4, dims: [128, 96, 20], spacing: [1.5, 1.25, 3] }).ct);
-  });
-
-  for (const [name, facts] of [
-    ['ct-abdomen-j2k', [512, 512, 20]],
-    ['ct-3slice-ge', [512, 512, 3]],
-  ] as const) {
-    const missing = hasShared('dicom', name) ? '' : ` [skipped: reference data ../shared/data/dicom/${name} not found]`;
-    it.skipIf(!!missing)(`(${name === 'ct-abdomen-j2k' ? 'b' : 'c'}) shared ${name}${missing}`, () => {
-      const dir = sharedPath('dicom', name);
-      const ours = readNiftiFile(convert(dir, name));
-      expect(ours.header.dims).toEqual(facts);
-      expectSameImage(ours, readNiftiFile(dcm2niix(dir, name)));
+suite(
+  `voxseg convert vs dcm2niix${has ? '' : ' [skipped: dcm2niix is not installed (apt-get install dcm2niix)]'}`,
+  () => {
+    it('(a) phantom series written by our DICOM writer', () => {
+      const dir = join(tmp, 'phantom');
+      const r = voxseg(['phantom', '-o', dir, '--seed', '4', '--dims', '128,96,20', '--spacing', '1.5,1.25,3']);
+      expect(r.code, r.stderr).toBe(0);
+      const ours = readNiftiFile(convert(join(dir, 'ct'), 'phantom'));
+      expectSameImage(ours, readNiftiFile(dcm2niix(join(dir, 'ct'), 'phantom')));
+      // and both equal the phantom itself
+      expectSameImage(ours, generatePhantom({ seed: 4, dims: [128, 96, 20], spacing: [1.5, 1.25, 3] }).ct);
     });
-  }
-});
+
+    for (const [name, facts] of [
+      ['ct-abdomen-j2k', [512, 512, 20]],
+      ['ct-3slice-ge', [512, 512, 3]],
+    ] as const) {
+      const missing = hasShared('dicom', name)
+        ? ''
+        : ` [skipped: reference data ../shared/data/dicom/${name} not found]`;
+      it.skipIf(!!missing)(`(${name === 'ct-abdomen-j2k' ? 'b' : 'c'}) shared ${name}${missing}`, () => {
+        const dir = sharedPath('dicom', name);
+        const ours = readNiftiFile(convert(dir, name));
+        expect(ours.header.dims).toEqual(facts);
+        expectSameImage(ours, readNiftiFile(dcm2niix(dir, name)));
+      });
+    }
+  },
+);

@@ -32,10 +32,18 @@ const DIMS: Vec3 = [40, 36, 32];
 const N = DIMS[0] * DIMS[1] * DIMS[2];
 /** Axis-aligned box lo..hi (inclusive) of `value` into `out`. */
 function box(out: Int16Array | Uint8Array, lo: Vec3, hi: Vec3, value: number): void {
-  for (let z = lo[2]; z <= hi[2]; z++) for (let y = lo[1]; y <= hi[1]; y++) for (let x = lo[0]; x <= hi[0]; x++) out[x + DIMS[0] * (y + DIMS[1] * z)] = value;
+  for (let z = lo[2]; z <= hi[2]; z++)
+    for (let y = lo[1]; y <= hi[1]; y++)
+      for (let x = lo[0]; x <= hi[0]; x++) out[x + DIMS[0] * (y + DIMS[1] * z)] = value;
 }
 function writeVolume(file: string, voxels: Int16Array | Uint8Array, dims: Vec3 = DIMS): void {
-  writeFileSync(file, writeNifti(createVolume({ dims, spacing: [2, 2, 2], origin: [-40, -36, -32], voxels, metadata: { modality: 'CT' } }), { gzip: true }));
+  writeFileSync(
+    file,
+    writeNifti(
+      createVolume({ dims, spacing: [2, 2, 2], origin: [-40, -36, -32], voxels, metadata: { modality: 'CT' } }),
+      { gzip: true },
+    ),
+  );
 }
 
 beforeAll(() => {
@@ -58,7 +66,14 @@ beforeAll(() => {
   box(la, [22, 18, 16], [31, 27, 25], 9);
   box(la, [30, 2, 2], [36, 8, 8], 11);
   writeVolume(join(a, 'labels.nii.gz'), la);
-  writeFileSync(join(a, 'labels.json'), JSON.stringify([{ value: 7, name: 'Spine' }, { value: 9, name: 'fat' }, { value: 11, name: 'liver' }]));
+  writeFileSync(
+    join(a, 'labels.json'),
+    JSON.stringify([
+      { value: 7, name: 'Spine' },
+      { value: 9, name: 'fat' },
+      { value: 11, name: 'liver' },
+    ]),
+  );
   // Pair b (no label table): truth values are model values; fat (2) half of the cube in z.
   const b = join(tmp, 'b');
   mkdirSync(b);
@@ -76,17 +91,34 @@ describe('voxseg evaluate', () => {
     const report = join(tmp, 'out', 'report.json');
     const md = join(tmp, 'out', 'report.md');
     const r = await cli([
-      'evaluate', renamed, '--onnx', onnx,
-      '--phantom', '1001', '--dims', '64,64,32',
-      '--pair', join(tmp, 'a', 'ct.nii.gz'), join(tmp, 'a', 'labels.nii.gz'),
-      '--pair', join(tmp, 'b', 'ct.nii.gz'), join(tmp, 'b', 'labels.nii.gz'),
-      '-o', report, '--markdown', md,
+      'evaluate',
+      renamed,
+      '--onnx',
+      onnx,
+      '--phantom',
+      '1001',
+      '--dims',
+      '64,64,32',
+      '--pair',
+      join(tmp, 'a', 'ct.nii.gz'),
+      join(tmp, 'a', 'labels.nii.gz'),
+      '--pair',
+      join(tmp, 'b', 'ct.nii.gz'),
+      join(tmp, 'b', 'labels.nii.gz'),
+      '-o',
+      report,
+      '--markdown',
+      md,
     ]);
     expect(r.code, r.stderr).toBe(0);
     const rep = JSON.parse(readFileSync(report, 'utf8'));
     expect(rep).toMatchObject({
       schema: 'voxseg-report/1',
-      model: { id: 'ct-tissue-bands', version: '1.0.0', sha256: 'ad8f65fbc7210cbdf14e10c77a129673ecf4977b0cc9f0336dab96049ffc73af' },
+      model: {
+        id: 'ct-tissue-bands',
+        version: '1.0.0',
+        sha256: 'ad8f65fbc7210cbdf14e10c77a129673ecf4977b0cc9f0336dab96049ffc73af',
+      },
       runtime: { device: 'cpu', engine: 'onnxruntime-node' },
     });
     expect(Date.parse(rep.created)).toBeGreaterThan(0);
@@ -113,7 +145,9 @@ describe('voxseg evaluate', () => {
     expect(a.labels.spine).toEqual({ dice: 1, hd95: 0, truthVoxels: 1000, predVoxels: 1000 });
     // HD95: the far x face (100 of 488 surface voxels, > 5%) is 2 voxels of 2 mm from the other.
     expect(a.labels.fat).toEqual({ dice: 0.8, hd95: 4, truthVoxels: 1000, predVoxels: 1000 });
-    expect(r.stderr).toMatch(/labels\.nii\.gz \(names from .*labels\.json\): label\(s\) liver not in model ct-tissue-bands \(left out\)/);
+    expect(r.stderr).toMatch(
+      /labels\.nii\.gz \(names from .*labels\.json\): label\(s\) liver not in model ct-tissue-bands \(left out\)/,
+    );
 
     // Pair b, no table: by value. Truth fat = half the cube: Dice 2*500/1500; the predicted
     // top face (100 of 488 surface voxels) is 5 voxels of 2 mm from the truth's: HD95 10 mm.
@@ -132,7 +166,10 @@ describe('voxseg evaluate', () => {
     expect(rep.summary.fat.minDice).toBe(0.6667);
     expect(rep.summary.lungs.cases).toBe(1);
     expect(Object.keys(rep.summary)).toEqual(['lungs', 'fat', 'spine']); // labels in no case left out
-    expect(rep.meanSeconds).toBeCloseTo(rep.cases.reduce((s: number, c: { seconds: number }) => s + c.seconds, 0) / 3, 2);
+    expect(rep.meanSeconds).toBeCloseTo(
+      rep.cases.reduce((s: number, c: { seconds: number }) => s + c.seconds, 0) / 3,
+      2,
+    );
 
     // The table on stdout and the Markdown file.
     expect(r.stdout).toMatch(/^label\s+cases\s+mean Dice\s+min Dice\s+mean HD95 \(mm\)\s+max HD95 \(mm\)$/m);
@@ -147,11 +184,26 @@ describe('voxseg evaluate', () => {
   it('--json prints the report; pair labels by --truth-labels', async () => {
     const table = join(tmp, 'names.json');
     writeFileSync(table, JSON.stringify({ segments: [{ value: 5, name: 'spine' }] }));
-    const r = await cli(['evaluate', renamed, '--onnx', onnx, '--pair', join(tmp, 'b', 'ct.nii.gz'), join(tmp, 'b', 'labels.nii.gz'), '--truth-labels', table, '-o', join(tmp, 'r2.json'), '--json']);
+    const r = await cli([
+      'evaluate',
+      renamed,
+      '--onnx',
+      onnx,
+      '--pair',
+      join(tmp, 'b', 'ct.nii.gz'),
+      join(tmp, 'b', 'labels.nii.gz'),
+      '--truth-labels',
+      table,
+      '-o',
+      join(tmp, 'r2.json'),
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const rep = JSON.parse(r.stdout);
     expect(Object.keys(rep.cases[0].labels)).toEqual(['spine']);
-    expect(rep.summary).toEqual({ spine: { meanDice: 1, minDice: 1, meanHd95: 0, maxHd95: 0, cases: 1, hd95Missing: 0 } });
+    expect(rep.summary).toEqual({
+      spine: { meanDice: 1, minDice: 1, meanHd95: 0, maxHd95: 0, cases: 1, hd95Missing: 0 },
+    });
     expect(r.stderr).toMatch(/wrote .*r2\.json/);
   });
 
@@ -160,15 +212,37 @@ describe('voxseg evaluate', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/nowhere\/manifest\.json: model manifest not found/);
 
-    r = await cli(['evaluate', renamed, '--onnx', onnx, '--pair', join(tmp, 'b', 'ct.nii.gz'), join(tmp, 'b', 'small.nii.gz'), '-o', join(tmp, 'x.json')]);
+    r = await cli([
+      'evaluate',
+      renamed,
+      '--onnx',
+      onnx,
+      '--pair',
+      join(tmp, 'b', 'ct.nii.gz'),
+      join(tmp, 'b', 'small.nii.gz'),
+      '-o',
+      join(tmp, 'x.json'),
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/small\.nii\.gz: label map is not on the grid of the image .*ct\.nii\.gz \(dims 40×36×16 vs 40×36×32\)/);
+    expect(r.stderr).toMatch(
+      /small\.nii\.gz: label map is not on the grid of the image .*ct\.nii\.gz \(dims 40×36×16 vs 40×36×32\)/,
+    );
 
     r = await cli(['evaluate', join(bands, 'manifest.json'), '--phantom', '1', '-o', join(tmp, 'x.json')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no label of model ct-tissue-bands \(lung, fat, .*\) matches by name a label of the phantom: liver, .*lungs$/m);
+    expect(r.stderr).toMatch(
+      /no label of model ct-tissue-bands \(lung, fat, .*\) matches by name a label of the phantom: liver, .*lungs$/m,
+    );
 
-    r = await cli(['evaluate', renamed, '--pair', join(tmp, 'b', 'ct.nii.gz'), join(tmp, 'missing.nii.gz'), '-o', join(tmp, 'x.json')]);
+    r = await cli([
+      'evaluate',
+      renamed,
+      '--pair',
+      join(tmp, 'b', 'ct.nii.gz'),
+      join(tmp, 'missing.nii.gz'),
+      '-o',
+      join(tmp, 'x.json'),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/missing\.nii\.gz: no such file or folder/);
 

@@ -27,7 +27,15 @@ beforeAll(() => {
       for (let i = 0; i < N; i++, n++) {
         const [cx, cy, cz] = SPHERE.centre;
         if ((i - cx) ** 2 + (j - cy) ** 2 + (k - cz) ** 2 <= SPHERE.r ** 2) voxels[n] = 1;
-        else if (i >= BOX.lo[0] && i <= BOX.hi[0] && j >= BOX.lo[1] && j <= BOX.hi[1] && k >= BOX.lo[2] && k <= BOX.hi[2]) voxels[n] = 2;
+        else if (
+          i >= BOX.lo[0] &&
+          i <= BOX.hi[0] &&
+          j >= BOX.lo[1] &&
+          j <= BOX.hi[1] &&
+          k >= BOX.lo[2] &&
+          k <= BOX.hi[2]
+        )
+          voxels[n] = 2;
         if (voxels[n]) counts[voxels[n] as 1 | 2]++;
       }
   writeFileSync(labelsFile, writeNifti(createVolume({ dims: [N, N, N], voxels, origin: ORIGIN }), { gzip: true }));
@@ -35,7 +43,16 @@ beforeAll(() => {
 
 interface Summary {
   files: string[];
-  labels: { label: number; name: string; color: number[]; file: string; triangles: number; areaMm2: number; volumeMl: number; centroid: number[] }[];
+  labels: {
+    label: number;
+    name: string;
+    color: number[];
+    file: string;
+    triangles: number;
+    areaMm2: number;
+    volumeMl: number;
+    centroid: number[];
+  }[];
   total: { triangles: number; volumeMl: number };
 }
 
@@ -60,14 +77,17 @@ function solid(tris: Vec3[][]): { volume: number; centroid: Vec3 } {
   let volume = 0;
   const c = [0, 0, 0];
   for (const [a, b, d] of tris) {
-    const v = (a[0] * (b[1] * d[2] - b[2] * d[1]) - a[1] * (b[0] * d[2] - b[2] * d[0]) + a[2] * (b[0] * d[1] - b[1] * d[0])) / 6;
+    const v =
+      (a[0] * (b[1] * d[2] - b[2] * d[1]) - a[1] * (b[0] * d[2] - b[2] * d[0]) + a[2] * (b[0] * d[1] - b[1] * d[0])) /
+      6;
     volume += v;
     for (let k = 0; k < 3; k++) c[k] += (v * (a[k] + b[k] + d[k])) / 4;
   }
   return { volume, centroid: c.map((x) => x / volume) as Vec3 };
 }
 
-const near = (got: number, want: number, rel: number) => expect(Math.abs(got / want - 1), `${got} vs ${want}`).toBeLessThan(rel);
+const near = (got: number, want: number, rel: number) =>
+  expect(Math.abs(got / want - 1), `${got} vs ${want}`).toBeLessThan(rel);
 
 describe('voxseg mesh', () => {
   it('one STL per label, named after the segment; table with both labels and their volumes', () => {
@@ -81,7 +101,11 @@ describe('voxseg mesh', () => {
 
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/label\s+name\s+triangles\s+area mm²\s+volume mL/);
-    const row = (label: string) => lines.find((l) => l.trim().startsWith(label + ' '))!.trim().split(/\s{2,}/);
+    const row = (label: string) =>
+      lines
+        .find((l) => l.trim().startsWith(label + ' '))!
+        .trim()
+        .split(/\s{2,}/);
     const ball = row('1');
     const box = row('2');
     expect(ball[1]).toBe('ball');
@@ -119,10 +143,13 @@ describe('voxseg mesh', () => {
   it('--format ply --single: one PLY with both labels, coloured from a label-table array', () => {
     const out = join(tmp, 'ply');
     const names = join(tmp, 'table.json');
-    writeFileSync(names, JSON.stringify([
-      { value: 1, name: 'ball', color: [200, 10, 20] },
-      { value: 2, name: 'box', color: [5, 6, 250] },
-    ]));
+    writeFileSync(
+      names,
+      JSON.stringify([
+        { value: 1, name: 'ball', color: [200, 10, 20] },
+        { value: 2, name: 'box', color: [5, 6, 250] },
+      ]),
+    );
     const r = voxseg(['mesh', labelsFile, '-o', out, '--format', 'ply', '--single', '--names', names, '--json']);
     expect(r.code).toBe(0);
     expect(readdirSync(out)).toEqual(['labels.ply']);
@@ -154,10 +181,11 @@ describe('voxseg mesh', () => {
     const nv = (text.match(/^v /gm) ?? []).length;
     const faces = text.match(/^f .*$/gm) ?? [];
     expect(faces.length).toBeGreaterThan(0);
-    for (const f of faces) for (const ref of f.slice(2).split(' ')) {
-      const [v, , vn] = ref.split('/').map(Number);
-      expect(v >= 1 && v <= nv && vn === v).toBe(true);
-    }
+    for (const f of faces)
+      for (const ref of f.slice(2).split(' ')) {
+        const [v, , vn] = ref.split('/').map(Number);
+        expect(v >= 1 && v <= nv && vn === v).toBe(true);
+      }
     expect(readFileSync(join(out, 'label-2.mtl'), 'utf8')).toMatch(/^newmtl label-2\nKd [\d.]+ [\d.]+ [\d.]+$/m);
   });
 

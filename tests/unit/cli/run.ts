@@ -18,7 +18,11 @@ export interface RunResult {
 }
 
 export function voxseg(args: string[], opts: { cwd?: string } = {}): RunResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? repoRoot, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

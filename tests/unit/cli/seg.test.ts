@@ -46,7 +46,18 @@ beforeAll(() => {
 describe('voxseg export-seg / import-seg', () => {
   it('round trip with the phantom label table: same voxels, names, colours, codes', () => {
     const seg = join(tmp, 'out', 'seg.dcm');
-    const ex = voxseg(['export-seg', labels, '--ref', ct, '-o', seg, '--labels', join(ph, 'labels.json'), '--creator', 'Doe^Jane']);
+    const ex = voxseg([
+      'export-seg',
+      labels,
+      '--ref',
+      ct,
+      '-o',
+      seg,
+      '--labels',
+      join(ph, 'labels.json'),
+      '--creator',
+      'Doe^Jane',
+    ]);
     expect(ex.stderr).toBe('');
     expect(ex.code).toBe(0);
     expect(ex.stdout).toMatch(/^#\s+name\s+value\s+layer\s+frames\s+voxels\s+type/);
@@ -61,9 +72,15 @@ describe('voxseg export-seg / import-seg', () => {
     const b = readNiftiFile(back);
     expectSame(b.voxels, a.voxels);
     const table = readLabelTable(readFileSync(join(tmp, 'out', 'back.json'), 'utf8'));
-    const phantom = JSON.parse(readFileSync(join(ph, 'labels.json'), 'utf8')) as { value: number; name: string; color: number[] }[];
+    const phantom = JSON.parse(readFileSync(join(ph, 'labels.json'), 'utf8')) as {
+      value: number;
+      name: string;
+      color: number[];
+    }[];
     expect(table.map((e) => [e.value, e.name, e.layer])).toEqual(phantom.map((p) => [p.value, p.name, 0]));
-    table.forEach((e, i) => e.color!.forEach((c, ch) => expect(Math.abs(c - phantom[i].color[ch])).toBeLessThanOrEqual(1)));
+    table.forEach((e, i) =>
+      e.color!.forEach((c, ch) => expect(Math.abs(c - phantom[i].color[ch])).toBeLessThanOrEqual(1)),
+    );
     expect(table[0].type).toEqual({ scheme: 'SCT', value: '10200004', meaning: 'Liver' });
     // the counts printed on import are the label map's
     const liver = Array.from(a.voxels).filter((v) => v === 1).length;
@@ -88,7 +105,12 @@ describe('voxseg export-seg / import-seg', () => {
     const box = new Uint8Array(a.voxels.length);
     const [nx, ny] = a.header.dims;
     box.forEach((_, i) => (box[i] = i % nx > 10 && i % nx < 30 && Math.floor(i / nx) % ny > 8 ? 9 : 0));
-    const grid = { dims: [...a.header.dims] as Vec3, spacing: [...a.header.spacing] as Vec3, origin: [...a.header.origin] as Vec3, direction: [...a.header.direction] as Mat3 };
+    const grid = {
+      dims: [...a.header.dims] as Vec3,
+      spacing: [...a.header.spacing] as Vec3,
+      origin: [...a.header.origin] as Vec3,
+      direction: [...a.header.direction] as Mat3,
+    };
     const layer0 = createVolume({ ...grid, voxels: Uint8Array.from(a.voxels) });
     const layer1 = createVolume({ ...grid, voxels: box });
     const four = join(tmp, 'layers.nii.gz');
@@ -105,9 +127,17 @@ describe('voxseg export-seg / import-seg', () => {
     expect(layers).toHaveLength(2);
     const table = readLabelTable(readFileSync(join(tmp, 'layers-back.json'), 'utf8'));
     const boxEntry = table.find((e) => e.name === 'Segment 9 (layer 1)')!;
-    expectSame(Uint8Array.from(layers[boxEntry.layer!].voxels, (v) => (v === boxEntry.value ? 1 : 0)), Uint8Array.from(box, (v) => (v ? 1 : 0)), 'box');
+    expectSame(
+      Uint8Array.from(layers[boxEntry.layer!].voxels, (v) => (v === boxEntry.value ? 1 : 0)),
+      Uint8Array.from(box, (v) => (v ? 1 : 0)),
+      'box',
+    );
     const liver = table.find((e) => e.name === 'Segment 1 (layer 0)')!;
-    expectSame(Uint8Array.from(layers[liver.layer!].voxels, (v) => (v === liver.value ? 1 : 0)), Uint8Array.from(a.voxels, (v) => (v === 1 ? 1 : 0)), 'liver');
+    expectSame(
+      Uint8Array.from(layers[liver.layer!].voxels, (v) => (v === liver.value ? 1 : 0)),
+      Uint8Array.from(a.voxels, (v) => (v === 1 ? 1 : 0)),
+      'liver',
+    );
   });
 
   it('usage errors exit 2 (in-process runCli)', async () => {
@@ -144,10 +174,15 @@ describe('voxseg export-seg / import-seg', () => {
     expect(trunc.stderr).toMatch(/cut\.dcm: truncated/);
 
     const small = join(tmp, 'small.nii');
-    writeFileSync(small, writeNifti(createVolume({ dims: [48, 40, 9], spacing: [3, 3, 4], voxels: new Uint8Array(48 * 40 * 9).fill(1) })));
+    writeFileSync(
+      small,
+      writeNifti(createVolume({ dims: [48, 40, 9], spacing: [3, 3, 4], voxels: new Uint8Array(48 * 40 * 9).fill(1) })),
+    );
     const grid = await run(['export-seg', small, '--ref', ct, '-o', join(tmp, 'z.dcm')]);
     expect(grid.code).toBe(1);
-    expect(grid.err).toMatch(/small\.nii: label map is not on the grid of the reference series \(dims 48×40×9 vs 48×40×10\)/);
+    expect(grid.err).toMatch(
+      /small\.nii: label map is not on the grid of the reference series \(dims 48×40×9 vs 48×40×10\)/,
+    );
     expect(existsSync(join(tmp, 'z.dcm'))).toBe(false);
 
     const missing = await run(['import-seg', join(tmp, 'nope.dcm'), '--ref', ct, '-o', join(tmp, 'y.nii')]);
@@ -165,7 +200,14 @@ describe('voxseg export-seg / import-seg', () => {
 describeShared('dicom/seg-dcmqi', 'voxseg import-seg on dcmqi files', () => {
   it('partial_overlaps.dcm onto ct-3slice-ge: a 4-D label map of 3 layers and its table', async () => {
     const out = join(tmp, 'dcmqi', 'overlaps.nii.gz');
-    const r = await run(['import-seg', sharedPath('dicom/seg-dcmqi/partial_overlaps.dcm'), '--ref', sharedPath('dicom/ct-3slice-ge'), '-o', out]);
+    const r = await run([
+      'import-seg',
+      sharedPath('dicom/seg-dcmqi/partial_overlaps.dcm'),
+      '--ref',
+      sharedPath('dicom/ct-3slice-ge'),
+      '-o',
+      out,
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/\n2\s+ORANGE\s+1\s+2\s+1\s+11888\n/);
@@ -173,6 +215,12 @@ describeShared('dicom/seg-dcmqi', 'voxseg import-seg on dcmqi files', () => {
     const { layers } = readLabelLayers(readFileSync(out), out);
     expect(layers.map((l) => l.header.dims.join('x'))).toEqual(['512x512x3', '512x512x3', '512x512x3']);
     const table = readLabelTable(readFileSync(join(tmp, 'dcmqi', 'overlaps.json'), 'utf8'));
-    expect(table.map((e) => [e.name, e.layer, e.type?.meaning])).toEqual([['GREEN', 0, 'Tissue'], ['ORANGE', 1, 'Artery'], ['PURPLE', 2, 'Capillary'], ['LIGHT_BLUE', 0, 'Edema'], ['DARK_BLUE', 0, 'Vein']]);
+    expect(table.map((e) => [e.name, e.layer, e.type?.meaning])).toEqual([
+      ['GREEN', 0, 'Tissue'],
+      ['ORANGE', 1, 'Artery'],
+      ['PURPLE', 2, 'Capillary'],
+      ['LIGHT_BLUE', 0, 'Edema'],
+      ['DARK_BLUE', 0, 'Vein'],
+    ]);
   });
 });

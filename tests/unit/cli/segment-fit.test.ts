@@ -22,7 +22,11 @@ const brainModel = join(repoRoot, 'static/models/brainchop-tissue-light');
 /** A NIfTI of `t` volumes of 24x20x16 int16 (written 3-D, then dim[0] = 4, dim[4] = t and the extra volumes appended). */
 function fourD(t: number, gzip: boolean): Uint8Array {
   const n = 24 * 20 * 16;
-  const vol = createVolume({ dims: [24, 20, 16], spacing: [2, 2, 3], voxels: new Int16Array(n).map((_, i) => i % 300) });
+  const vol = createVolume({
+    dims: [24, 20, 16],
+    spacing: [2, 2, 3],
+    voxels: new Int16Array(n).map((_, i) => i % 300),
+  });
   const three = writeNifti(vol);
   const out = new Uint8Array(three.length + (t - 1) * n * 2);
   out.set(three);
@@ -46,13 +50,21 @@ describe('voxseg segment refuses what no model can segment', () => {
     const out = join(tmp, 'never.nii.gz');
     const r = voxseg(['segment', input, '-m', bands, '-o', out]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${input}: it is a 4-D series (3 volumes; only the first was loaded); the models segment one 3-D volume`);
+    expect(r.stderr).toContain(
+      `${input}: it is a 4-D series (3 volumes; only the first was loaded); the models segment one 3-D volume`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('a one-slice NIfTI: exit 1 naming the file as a 2-D image', () => {
     const input = join(tmp, 'slice.nii.gz');
-    writeFileSync(input, writeNifti(createVolume({ dims: [64, 48, 1], spacing: [0.8, 0.8, 5], voxels: new Int16Array(64 * 48).fill(-1000) }), { gzip: true }));
+    writeFileSync(
+      input,
+      writeNifti(
+        createVolume({ dims: [64, 48, 1], spacing: [0.8, 0.8, 5], voxels: new Int16Array(64 * 48).fill(-1000) }),
+        { gzip: true },
+      ),
+    );
     const out = join(tmp, 'never2.nii.gz');
     const r = voxseg(['segment', input, '-m', bands, '-o', out]);
     expect(r.code).toBe(1);
@@ -76,13 +88,18 @@ describe('voxseg segment warns when the model does not suit the study, and runs'
     const voxels = new Int16Array(dims[0] * dims[1] * dims[2]);
     for (let k = 0, o = 0; k < dims[2]; k++)
       for (let j = 0; j < dims[1]; j++)
-        for (let i = 0; i < dims[0]; i++, o++) voxels[o] = ((i - 39.5) / 37.5) ** 2 + ((j - 49.5) / 47.5) ** 2 + ((k - 29.5) / 28) ** 2 <= 1 ? 300 : 0;
+        for (let i = 0; i < dims[0]; i++, o++)
+          voxels[o] = ((i - 39.5) / 37.5) ** 2 + ((j - 49.5) / 47.5) ** 2 + ((k - 29.5) / 28) ** 2 <= 1 ? 300 : 0;
     const head = join(tmp, 'head.nii.gz');
     writeFileSync(head, writeNifti(createVolume({ dims: [...dims], spacing: [2, 2, 3], voxels }), { gzip: true }));
     const r = voxseg(['segment', head, '-m', bands, '-o', join(tmp, 'head-bands.nii.gz')]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('warning: ct-tissue-bands: Expects a CT of any body part; this looks like a brain MRI.\n');
-    expect(r.stderr).toMatch(/warning: This model is for CT; the study looks like an MRI \(inferred from intensities: non-negative integer values/);
+    expect(r.stderr).toContain(
+      'warning: ct-tissue-bands: Expects a CT of any body part; this looks like a brain MRI.\n',
+    );
+    expect(r.stderr).toMatch(
+      /warning: This model is for CT; the study looks like an MRI \(inferred from intensities: non-negative integer values/,
+    );
     expect(JSON.parse(r.stdout).model).toBe('ct-tissue-bands');
   }, 180_000);
 });

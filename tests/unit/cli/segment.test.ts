@@ -83,7 +83,9 @@ describeShared('models/meshnet-gwm/model.onnx', 'voxseg segment with meshnet-gwm
     const wrong = join(repoRoot, 'static/models/ct-tissue-bands/model.onnx');
     let r = voxseg(['segment', t1, '-m', manifest, '--onnx', wrong, '-o', out]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ct-tissue-bands\/model\.onnx: sha256 [0-9a-f]{64} does not match the manifest's 02850fb0/);
+    expect(r.stderr).toMatch(
+      /ct-tissue-bands\/model\.onnx: sha256 [0-9a-f]{64} does not match the manifest's 02850fb0/,
+    );
 
     const m = JSON.parse(readFileSync(manifest, 'utf8'));
     delete m.model.sha256;
@@ -100,46 +102,54 @@ describeShared('models/meshnet-gwm/model.onnx', 'voxseg segment with meshnet-gwm
   });
 });
 
-describeShared('models/brainchop-tfjs/model5_gw_ae/model.json', 'brainchop models converted by voxseg import-model, end to end', () => {
-  const zoo = sharedPath('models/brainchop-tfjs');
-  const settings = join(zoo, 'models-list.json');
+describeShared(
+  'models/brainchop-tfjs/model5_gw_ae/model.json',
+  'brainchop models converted by voxseg import-model, end to end',
+  () => {
+    const zoo = sharedPath('models/brainchop-tfjs');
+    const settings = join(zoo, 'models-list.json');
 
-  it('model5_gw_ae (same weights as meshnet-gwm) with the head crop reproduces the golden argmax on t1_crop', () => {
-    const dir = join(tmp, 'm5');
-    expect(voxseg(['import-model', join(zoo, 'model5_gw_ae'), '-o', dir, '--settings', settings, '--id', '1']).code).toBe(0);
-    const out = join(tmp, 'm5.nii.gz');
-    const r = voxseg(['segment', t1, '-m', dir, '-o', out]);
-    expect(r.code, r.stderr).toBe(0);
-    const labels = readNiftiFile(out);
-    expectSameGrid(labels, readNiftiFile(t1));
-    // An independent reference: the golden output of the ONNX export made by the niivue project.
-    expect(agreement(labels, readNiftiFile(sharedPath('models/meshnet-gwm/t1_crop_model.onnx_argmax.nii.gz')))).toBeGreaterThanOrEqual(0.9999);
-  }, 240_000);
+    it('model5_gw_ae (same weights as meshnet-gwm) with the head crop reproduces the golden argmax on t1_crop', () => {
+      const dir = join(tmp, 'm5');
+      expect(
+        voxseg(['import-model', join(zoo, 'model5_gw_ae'), '-o', dir, '--settings', settings, '--id', '1']).code,
+      ).toBe(0);
+      const out = join(tmp, 'm5.nii.gz');
+      const r = voxseg(['segment', t1, '-m', dir, '-o', out]);
+      expect(r.code, r.stderr).toBe(0);
+      const labels = readNiftiFile(out);
+      expectSameGrid(labels, readNiftiFile(t1));
+      // An independent reference: the golden output of the ONNX export made by the niivue project.
+      expect(
+        agreement(labels, readNiftiFile(sharedPath('models/meshnet-gwm/t1_crop_model.onnx_argmax.nii.gz'))),
+      ).toBeGreaterThanOrEqual(0.9999);
+    }, 240_000);
 
-  it('model18cls runs on t1_crop: 17 structures, cerebral white matter where meshnet-gwm finds white matter', () => {
-    const dir = join(tmp, 'm18');
-    expect(voxseg(['import-model', join(zoo, 'model18cls'), '-o', dir, '--settings', settings]).code).toBe(0);
-    const out = join(tmp, 'm18.nii.gz');
-    const r = voxseg(['segment', t1, '-m', dir, '-o', out]);
-    expect(r.code, r.stderr).toBe(0);
-    const s = JSON.parse(r.stdout);
-    expect(Object.keys(s.voxelsPerLabel).length).toBe(18);
-    expect(s.labels['1']).toBe('Cerebral-White-Matter');
-    const labels = readNiftiFile(out);
-    const gwm = readNiftiFile(sharedPath('models/meshnet-gwm/t1_crop_model.onnx_argmax.nii.gz'));
-    let inter = 0;
-    let a = 0;
-    let b = 0;
-    for (let n = 0; n < gwm.voxels.length; n++) {
-      const x = labels.voxels[n] === 1;
-      const y = gwm.voxels[n] === 1;
-      if (x) a++;
-      if (y) b++;
-      if (x && y) inter++;
-    }
-    expect((2 * inter) / (a + b), 'cerebral WM (model18cls) vs WM (meshnet-gwm) Dice').toBeGreaterThan(0.8);
-  }, 240_000);
-});
+    it('model18cls runs on t1_crop: 17 structures, cerebral white matter where meshnet-gwm finds white matter', () => {
+      const dir = join(tmp, 'm18');
+      expect(voxseg(['import-model', join(zoo, 'model18cls'), '-o', dir, '--settings', settings]).code).toBe(0);
+      const out = join(tmp, 'm18.nii.gz');
+      const r = voxseg(['segment', t1, '-m', dir, '-o', out]);
+      expect(r.code, r.stderr).toBe(0);
+      const s = JSON.parse(r.stdout);
+      expect(Object.keys(s.voxelsPerLabel).length).toBe(18);
+      expect(s.labels['1']).toBe('Cerebral-White-Matter');
+      const labels = readNiftiFile(out);
+      const gwm = readNiftiFile(sharedPath('models/meshnet-gwm/t1_crop_model.onnx_argmax.nii.gz'));
+      let inter = 0;
+      let a = 0;
+      let b = 0;
+      for (let n = 0; n < gwm.voxels.length; n++) {
+        const x = labels.voxels[n] === 1;
+        const y = gwm.voxels[n] === 1;
+        if (x) a++;
+        if (y) b++;
+        if (x && y) inter++;
+      }
+      expect((2 * inter) / (a + b), 'cerebral WM (model18cls) vs WM (meshnet-gwm) Dice').toBeGreaterThan(0.8);
+    }, 240_000);
+  },
+);
 
 describe('voxseg segment input checks (no reference data needed)', () => {
   const phantom = join(tmp, 'phantom');
@@ -174,8 +184,19 @@ describe('voxseg segment input checks (no reference data needed)', () => {
     const good = JSON.parse(readFileSync(join(bands, 'manifest.json'), 'utf8'));
     delete good.model.sha256;
     writeFileSync(join(tmp, 'good.json'), JSON.stringify(good));
-    r = voxseg(['segment', join(phantom, 'ct'), '-m', join(tmp, 'good.json'), '--onnx', flat, '-o', join(tmp, 'y.nii.gz')]);
+    r = voxseg([
+      'segment',
+      join(phantom, 'ct'),
+      '-m',
+      join(tmp, 'good.json'),
+      '--onnx',
+      flat,
+      '-o',
+      join(tmp, 'y.nii.gz'),
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/flat\.onnx: input "input" has rank 4; a 3-D segmentation model takes \[batch, 1, d, h, w\]/);
+    expect(r.stderr).toMatch(
+      /flat\.onnx: input "input" has rank 4; a 3-D segmentation model takes \[batch, 1, d, h, w\]/,
+    );
   });
 });

@@ -7,7 +7,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VoxsegError } from '../../../src/core/errors';
-import { RpcClient, serveRpc, withTransfer, type RpcClientOptions, type RpcHandlers, type RpcMethod } from '../../../src/core/rpc';
+import {
+  RpcClient,
+  serveRpc,
+  withTransfer,
+  type RpcClientOptions,
+  type RpcHandlers,
+  type RpcMethod,
+} from '../../../src/core/rpc';
 import { FakeWorker } from '../helpers/rpc-worker';
 
 interface TestApi {
@@ -67,7 +74,11 @@ function setup(options: Partial<RpcClientOptions> = {}) {
 describe('RpcClient + serveRpc', () => {
   it('matches replies to calls by id, whatever order they finish in', async () => {
     const { client, workers } = setup();
-    const results = await Promise.all([client.call('echo', { value: 1, delayMs: 40 }), client.call('echo', { value: 2, delayMs: 0 }), client.call('echo', { value: 3, delayMs: 20 })]);
+    const results = await Promise.all([
+      client.call('echo', { value: 1, delayMs: 40 }),
+      client.call('echo', { value: 2, delayMs: 0 }),
+      client.call('echo', { value: 3, delayMs: 20 }),
+    ]);
     expect(results).toEqual([1, 2, 3]);
     expect(workers).toHaveLength(1);
     expect(client.pending).toBe(0);
@@ -77,7 +88,9 @@ describe('RpcClient + serveRpc', () => {
   it('delivers events in order, all before the result', async () => {
     const { client } = setup();
     const events: number[] = [];
-    const result = await client.call('count', 5, { onEvent: (e) => events.push(e) }).then((r) => ({ r, eventsThen: [...events] }));
+    const result = await client
+      .call('count', 5, { onEvent: (e) => events.push(e) })
+      .then((r) => ({ r, eventsThen: [...events] }));
     expect(result).toEqual({ r: 'counted 5', eventsThen: [1, 2, 3, 4, 5] });
   });
 
@@ -101,17 +114,34 @@ describe('RpcClient + serveRpc', () => {
     const { client } = setup();
     const err = await client.call('fail', 'voxseg').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VoxsegError);
-    expect(err).toMatchObject({ code: 'invalid-model', file: 'models/a.onnx', reason: 'opset 7 is too old', message: 'models/a.onnx: opset 7 is too old' });
+    expect(err).toMatchObject({
+      code: 'invalid-model',
+      file: 'models/a.onnx',
+      reason: 'opset 7 is too old',
+      message: 'models/a.onnx: opset 7 is too old',
+    });
     const plain = await client.call('fail', 'plain').catch((e: unknown) => e);
     expect(plain).toMatchObject({ code: 'inference-failed', reason: 'something broke', file: undefined });
   });
 
   it('maps what a handler throws through toError', async () => {
     const client = new RpcClient<TestApi>(
-      () => new FakeWorker((scope) => serveRpc<TestApi>(scope, handlers, (err, method) => new VoxsegError('out-of-memory', `${method}: ${(err as Error).message}`, { file: 'x.zip' }))),
+      () =>
+        new FakeWorker((scope) =>
+          serveRpc<TestApi>(
+            scope,
+            handlers,
+            (err, method) =>
+              new VoxsegError('out-of-memory', `${method}: ${(err as Error).message}`, { file: 'x.zip' }),
+          ),
+        ),
       { name: 'test worker', failure: 'mesh-failed' },
     );
-    await expect(client.call('fail', 'plain')).rejects.toMatchObject({ code: 'out-of-memory', reason: 'fail: something broke', file: 'x.zip' });
+    await expect(client.call('fail', 'plain')).rejects.toMatchObject({
+      code: 'out-of-memory',
+      reason: 'fail: something broke',
+      file: 'x.zip',
+    });
     await expect(client.call('fail', 'voxseg')).rejects.toMatchObject({ code: 'invalid-model' }); // a VoxsegError passes as it is
   });
 
@@ -126,7 +156,9 @@ describe('RpcClient + serveRpc', () => {
     expect(workers[0].terminated).toBe(true);
     expect(await client.call('echo', { value: 7, delayMs: 0 })).toBe(7);
     expect(workers).toHaveLength(2);
-    await expect(client.call('echo', { value: 1, delayMs: 0 }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(client.call('echo', { value: 1, delayMs: 0 }, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'cancelled',
+    });
   });
 
   it("cancel: 'message' aborts the handler's signal and keeps the worker serving", async () => {
@@ -144,13 +176,20 @@ describe('RpcClient + serveRpc', () => {
 
   it('a crash rejects every pending call with an error naming the worker; the next call gets a fresh one', async () => {
     const crashes: [string, boolean][] = [];
-    const { client, workers } = setup({ crashHint: 'too little memory?', onCrash: (why, ready) => crashes.push([why, ready]) });
+    const { client, workers } = setup({
+      crashHint: 'too little memory?',
+      onCrash: (why, ready) => crashes.push([why, ready]),
+    });
     const a = client.call('echo', { value: 1, delayMs: 10_000 });
     const b = client.call('count', 3);
     await b;
     const c = client.call('echo', { value: 2, delayMs: 10_000 });
     workers[0].crash('Out of memory');
-    for (const p of [a, c]) await expect(p).rejects.toMatchObject({ code: 'inference-failed', message: 'the test worker crashed: Out of memory (too little memory?)' });
+    for (const p of [a, c])
+      await expect(p).rejects.toMatchObject({
+        code: 'inference-failed',
+        message: 'the test worker crashed: Out of memory (too little memory?)',
+      });
     expect(crashes).toEqual([['Out of memory', true]]);
     expect(workers[0].terminated).toBe(true);
     expect(client.pending).toBe(0);
@@ -179,14 +218,22 @@ describe('RpcClient + serveRpc', () => {
 
   it('a result or an argument postMessage cannot clone fails its call instead of hanging', async () => {
     const { client } = setup();
-    await expect(client.call('unsendable', undefined)).rejects.toMatchObject({ code: 'inference-failed', reason: expect.stringMatching(/could not be cloned/) });
-    await expect(client.call('echo', { value: (() => 1) as unknown as number, delayMs: 0 })).rejects.toThrow(/could not be cloned/);
+    await expect(client.call('unsendable', undefined)).rejects.toMatchObject({
+      code: 'inference-failed',
+      reason: expect.stringMatching(/could not be cloned/),
+    });
+    await expect(client.call('echo', { value: (() => 1) as unknown as number, delayMs: 0 })).rejects.toThrow(
+      /could not be cloned/,
+    );
     expect(client.pending).toBe(0);
   });
 
   it('an unknown method is a usage error', async () => {
     const { client } = setup();
     const untyped = client as unknown as RpcClient<{ nope: RpcMethod<number, number> }>;
-    await expect(untyped.call('nope', 1)).rejects.toMatchObject({ code: 'usage', reason: 'the worker has no method "nope"' });
+    await expect(untyped.call('nope', 1)).rejects.toMatchObject({
+      code: 'usage',
+      reason: 'the worker has no method "nope"',
+    });
   });
 });

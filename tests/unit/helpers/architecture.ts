@@ -104,7 +104,8 @@ function breach(file: string, area: string, ref: ImportRef, rules: Rules): strin
   if (rules.noPackages.includes(area)) return `${area} imports no package`;
   const pkg = packageName(spec);
   for (const rule of rules.packages) {
-    if (rule.matches(spec) && !pathAllowed(file, rule.only)) return `${rule.what} (${pkg}) only in ${rule.only.join(', ')}`;
+    if (rule.matches(spec) && !pathAllowed(file, rule.only))
+      return `${rule.what} (${pkg}) only in ${rule.only.join(', ')}`;
   }
   return null;
 }
@@ -116,7 +117,12 @@ export function checkImports(files: readonly SourceFile[], rules: Rules): CheckR
     const area = areaOf(path);
     if (area === null) continue;
     if (!(area in rules.layers)) {
-      violations.push({ file: path, line: 1, specifier: '', message: `${path}: src/${area} is not in the layer table` });
+      violations.push({
+        file: path,
+        line: 1,
+        specifier: '',
+        message: `${path}: src/${area} is not in the layer table`,
+      });
       continue;
     }
     for (const ref of scanImports(path, text)) {
@@ -127,7 +133,12 @@ export function checkImports(files: readonly SourceFile[], rules: Rules): CheckR
         used.add(exception);
         continue;
       }
-      violations.push({ file: path, line: ref.line, specifier: ref.specifier, message: `${path}:${ref.line}: ${ref.kind} '${ref.specifier}': ${why}` });
+      violations.push({
+        file: path,
+        line: ref.line,
+        specifier: ref.specifier,
+        message: `${path}:${ref.line}: ${ref.kind} '${ref.specifier}': ${why}`,
+      });
     }
   }
   return { violations, unusedExceptions: rules.exceptions.filter((e) => !used.has(e)) };

@@ -17,7 +17,18 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Box, Conformed, Dims } from './brainchop-tfjs';
@@ -28,8 +39,10 @@ const script = join(repoRoot, 'training', 'brainchop_reference.py');
 
 /** True when python3 with torch, numpy, scipy and nibabel is installed. */
 export const hasReferencePython =
-  existsSync(referencePython) && spawnSync(referencePython, ['-c', 'import torch, numpy, scipy, nibabel'], { stdio: 'ignore' }).status === 0;
-export const referencePythonMissing = '[skipped: /usr/bin/python3 with torch, numpy, scipy and nibabel (Debian python3-torch, python3-scipy, python3-nibabel) not installed]';
+  existsSync(referencePython) &&
+  spawnSync(referencePython, ['-c', 'import torch, numpy, scipy, nibabel'], { stdio: 'ignore' }).status === 0;
+export const referencePythonMissing =
+  '[skipped: /usr/bin/python3 with torch, numpy, scipy and nibabel (Debian python3-torch, python3-scipy, python3-nibabel) not installed]';
 
 export interface BrainchopReference {
   /** NIfTI voxel order (i fastest): channel index, or 0/1 for Brain_Masking / Brain_Extraction. */
@@ -88,7 +101,11 @@ function run(args: string[]): Promise<string> {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', fail);
-    child.on('close', (code) => (code === 0 ? ok(out) : fail(new Error(`brainchop_reference.py ${args.join(' ')} failed (${code}):\n${err.slice(-3000)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? ok(out)
+        : fail(new Error(`brainchop_reference.py ${args.join(' ')} failed (${code}):\n${err.slice(-3000)}`)),
+    );
   });
 }
 
@@ -136,7 +153,8 @@ function cacheFolder(): string {
       mkdirSync(cacheRoot, { recursive: true });
       for (const e of readdirSync(cacheRoot)) {
         const st = statSync(join(cacheRoot, e), { throwIfNoEntry: false });
-        if (e !== version && st && Date.now() - st.mtimeMs > 86_400_000) rmSync(join(cacheRoot, e), { recursive: true, force: true });
+        if (e !== version && st && Date.now() - st.mtimeMs > 86_400_000)
+          rmSync(join(cacheRoot, e), { recursive: true, force: true });
       }
       versionDir = join(cacheRoot, version);
       mkdirSync(versionDir, { recursive: true });
@@ -174,7 +192,17 @@ export function brainchopReference(opts: ReferenceOptions): Promise<BrainchopRef
         writeFileSync(join(tmp, 'input.u8'), input.data);
         source = ['--input', join(tmp, 'input.u8'), '--dims', input.dims.join(',')];
       }
-      const stdout = await run(['--zoo', zoo, '--id', String(opts.id), ...source, '--raw', tmp, '--threads', String(opts.threads ?? 2)]);
+      const stdout = await run([
+        '--zoo',
+        zoo,
+        '--id',
+        String(opts.id),
+        ...source,
+        '--raw',
+        tmp,
+        '--threads',
+        String(opts.threads ?? 2),
+      ]);
       const report = JSON.parse(stdout.trim().split('\n').pop() ?? '');
       writeFileSync(join(tmp, 'report.json'), JSON.stringify(report));
       rmSync(join(tmp, 'input.u8'), { force: true });
@@ -204,11 +232,23 @@ export function brainchopReference(opts: ReferenceOptions): Promise<BrainchopRef
   };
 
   const job = obtain().then(({ report, cached }) => {
-    const read = (name: string) => (existsSync(join(out, name)) ? new Uint8Array(readFileSync(join(out, name))) : undefined);
+    const read = (name: string) =>
+      existsSync(join(out, name)) ? new Uint8Array(readFileSync(join(out, name))) : undefined;
     const labels = read('labels.u8')!;
     const dims = report.dims as Dims;
-    if (labels.length !== dims[0] * dims[1] * dims[2]) throw new Error(`reference labels hold ${labels.length} voxels, expected ${dims.join('x')}`);
-    return { labels, masked: read('masked.u8'), preMask: read('premask.u8'), dims, seconds: report.seconds, box: report.box, boxQuirk: report.boxQuirk, report, cached };
+    if (labels.length !== dims[0] * dims[1] * dims[2])
+      throw new Error(`reference labels hold ${labels.length} voxels, expected ${dims.join('x')}`);
+    return {
+      labels,
+      masked: read('masked.u8'),
+      preMask: read('premask.u8'),
+      dims,
+      seconds: report.seconds,
+      box: report.box,
+      boxQuirk: report.boxQuirk,
+      report,
+      cached,
+    };
   });
   cache.set(out, job);
   return job;

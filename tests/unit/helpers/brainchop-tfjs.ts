@@ -64,7 +64,8 @@ export function readConformed(path: string): Conformed {
   const rank = v.getInt16(40, true);
   const dims: Dims = [v.getInt16(42, true), v.getInt16(44, true), v.getInt16(46, true)];
   const datatype = v.getInt16(70, true);
-  if (rank < 3 || (rank > 3 && v.getInt16(48, true) > 1) || datatype !== 2) throw new Error(`${path}: expected a 3-D uint8 volume`);
+  if (rank < 3 || (rank > 3 && v.getInt16(48, true) > 1) || datatype !== 2)
+    throw new Error(`${path}: expected a 3-D uint8 volume`);
   const offset = Math.round(v.getFloat32(108, true));
   const n = dims[0] * dims[1] * dims[2];
   return { data: new Uint8Array(b.buffer, b.byteOffset + offset, n).slice(), dims };
@@ -72,7 +73,10 @@ export function readConformed(path: string): Conformed {
 
 export function loadModelsList(zoo = brainchopZoo()): { entries: Map<number, Json>; opts: Json } {
   const doc = JSON.parse(readFileSync(join(zoo, 'models-list.json'), 'utf8'));
-  return { entries: new Map(doc.inferenceModelsList.map((e: Json) => [Number(e.id), e])), opts: doc.brainChopOpts ?? {} };
+  return {
+    entries: new Map(doc.inferenceModelsList.map((e: Json) => [Number(e.id), e])),
+    opts: doc.brainChopOpts ?? {},
+  };
 }
 
 function modelFile(zoo: string, entry: Json): string {
@@ -86,7 +90,9 @@ export async function loadModel(file: string, shape: number[]): Promise<tfl.Laye
   const topology = structuredClone(json.modelTopology);
   topology.model_config.config.layers[0].config.batch_input_shape = [null, ...shape, 1];
   const weightSpecs = json.weightsManifest.flatMap((g: Json) => g.weights);
-  const parts: Buffer[] = json.weightsManifest.flatMap((g: Json) => g.paths.map((p: string) => readFileSync(join(dirname(file), p))));
+  const parts: Buffer[] = json.weightsManifest.flatMap((g: Json) =>
+    g.paths.map((p: string) => readFileSync(join(dirname(file), p))),
+  );
   const all = Buffer.concat(parts);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   return tfl.loadLayersModel({ load: async () => ({ modelTopology: topology, weightSpecs, weightData }) });
@@ -204,7 +210,11 @@ export function keepLargestComponent(labels: Uint8Array, dims: Dims): number {
 const ijk = (lo: Dims, hi: Dims): Box => ({ min: [lo[2], lo[1], lo[0]], max: [hi[2], hi[1], hi[0]] });
 
 /** brainchop's pipeline for models-list entry `id` on a conformed volume, with tfjs. */
-export async function brainchopTfjs(opts: { id: number; input: string | Conformed; zoo?: string }): Promise<BrainchopRun> {
+export async function brainchopTfjs(opts: {
+  id: number;
+  input: string | Conformed;
+  zoo?: string;
+}): Promise<BrainchopRun> {
   const zoo = opts.zoo ?? brainchopZoo();
   await tf.setBackend('cpu');
   const { entries, opts: bcOpts } = loadModelsList(zoo);
@@ -253,7 +263,11 @@ export async function brainchopTfjs(opts: { id: number; input: string | Conforme
   const arg = await runModel(modelFile(zoo, entry), crop, !!entry.enableTranspose);
   crop.dispose();
   const full = tf.tidy(() => {
-    const out = tf.pad(arg, [[lo[0], nz - hi[0] - 1], [lo[1], ny - hi[1] - 1], [lo[2], nx - hi[2] - 1]]);
+    const out = tf.pad(arg, [
+      [lo[0], nz - hi[0] - 1],
+      [lo[1], ny - hi[1] - 1],
+      [lo[2], nx - hi[2] - 1],
+    ]);
     return preMask && entry.filterOutWithPreMask ? tf.mul(out, tf.cast(preMask, 'int32')) : out;
   });
   arg.dispose();

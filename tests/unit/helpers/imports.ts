@@ -54,7 +54,11 @@ function scanCode(path: string, code: string, firstLine: number, out: ImportRef[
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node)) {
-      add(node.moduleSpecifier, literalText(node.moduleSpecifier), node.importClause?.isTypeOnly ? 'import type' : 'import');
+      add(
+        node.moduleSpecifier,
+        literalText(node.moduleSpecifier),
+        node.importClause?.isTypeOnly ? 'import type' : 'import',
+      );
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier) {
       add(node.moduleSpecifier, literalText(node.moduleSpecifier), 'export from');
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {

@@ -24,12 +24,19 @@ const vector = (s: string): number[] => s.replace(/[()]/g, '').split(',').map(Nu
 
 export function readNrrd(bytes: Uint8Array): Volume {
   const end = Buffer.from(bytes).indexOf('\n\n');
-  if (end < 0 || !Buffer.from(bytes.subarray(0, 4)).toString('latin1').startsWith('NRRD')) throw new Error('not an NRRD file');
+  if (end < 0 || !Buffer.from(bytes.subarray(0, 4)).toString('latin1').startsWith('NRRD'))
+    throw new Error('not an NRRD file');
   const fields = new Map<string, string>();
   for (const line of Buffer.from(bytes.subarray(0, end)).toString('latin1').split('\n').slice(1)) {
     if (line.startsWith('#') || !line.includes(':')) continue;
     const at = line.indexOf(':');
-    fields.set(line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).replace(/^=/, '').trim());
+    fields.set(
+      line.slice(0, at).trim().toLowerCase(),
+      line
+        .slice(at + 1)
+        .replace(/^=/, '')
+        .trim(),
+    );
   }
   const get = (k: string) => {
     const v = fields.get(k);
@@ -41,10 +48,13 @@ export function readNrrd(bytes: Uint8Array): Volume {
   const type = TYPES[get('type').toLowerCase()];
   if (!type) throw new Error(`NRRD type ${get('type')} is not supported`);
   const dims = get('sizes').split(/\s+/).map(Number) as Vec3;
-  const dirs = get('space directions').match(/\([^)]*\)/g)!.map(vector);
+  const dirs = get('space directions')
+    .match(/\([^)]*\)/g)!
+    .map(vector);
   const space = get('space').toLowerCase();
   const ras = space === 'right-anterior-superior' || space === 'ras';
-  if (!ras && space !== 'left-posterior-superior' && space !== 'lps') throw new Error(`NRRD space ${space} is not supported`);
+  if (!ras && space !== 'left-posterior-superior' && space !== 'lps')
+    throw new Error(`NRRD space ${space} is not supported`);
   const toLps = (v: number[]): Vec3 => (ras ? [-v[0], -v[1], v[2]] : [v[0], v[1], v[2]]);
   const cols = dirs.map(toLps);
   const spacing = cols.map((c) => Math.hypot(...c)) as Vec3;
@@ -52,7 +62,12 @@ export function readNrrd(bytes: Uint8Array): Volume {
   const origin = toLps(vector(get('space origin')));
   const encoding = get('encoding').toLowerCase();
   const payload = bytes.subarray(end + 2);
-  const data = encoding === 'gzip' || encoding === 'gz' ? new Uint8Array(gunzipSync(payload)) : encoding === 'raw' ? payload : undefined;
+  const data =
+    encoding === 'gzip' || encoding === 'gz'
+      ? new Uint8Array(gunzipSync(payload))
+      : encoding === 'raw'
+        ? payload
+        : undefined;
   if (!data) throw new Error(`NRRD encoding ${encoding} is not supported`);
   const n = dims[0] * dims[1] * dims[2];
   const voxels = new type[0](n);

@@ -65,7 +65,10 @@ describeShared(T1, 'bundled brain models match brainchop on a real T1', () => {
     const masked = join(dir, `${id}-${device}-masked.nii.gz`);
     const io = { out: () => {}, err: () => {} };
     const t0 = performance.now();
-    const code = await segmentCommand.run([sharedPath(T1), '-m', join(repoRoot, 'static/models', id), '-o', out, '-d', device, '--masked', masked], io);
+    const code = await segmentCommand.run(
+      [sharedPath(T1), '-m', join(repoRoot, 'static/models', id), '-o', out, '-d', device, '--masked', masked],
+      io,
+    );
     expect(code).toBe(0);
     const seconds = (performance.now() - t0) / 1000;
     const labels = readNifti(new Uint8Array(readFileSync(out)), out).voxels as Uint8Array;
@@ -98,21 +101,27 @@ describeShared(T1, 'bundled brain models match brainchop on a real T1', () => {
   function expectAgree(what: string, ours: Uint8Array, ref: Uint8Array) {
     expect(ours.length).toBe(ref.length);
     const a = agreement(ours, ref);
-    lines.push(`${what}: ${(100 * a.all).toFixed(4)}% of voxels (${a.differ} differ), ${(100 * a.labelled).toFixed(3)}% of labelled voxels`);
+    lines.push(
+      `${what}: ${(100 * a.all).toFixed(4)}% of voxels (${a.differ} differ), ${(100 * a.labelled).toFixed(3)}% of labelled voxels`,
+    );
     expect(a.all, what).toBeGreaterThanOrEqual(0.9999);
     expect(a.labelled, what).toBeGreaterThanOrEqual(0.999);
   }
 
   // The tfjs CPU backend needs ~3-10 minutes for the light model on t1_crop's head: full runs only.
-  it.runIf(FULL)('light tissue model: the tfjs original and voxseg (native and the app worker) agree', { timeout: 1_800_000 }, async () => {
-    const ref = await brainchopTfjs({ id: 1, input: sharedPath(T1) });
-    lines.push(`tfjs reference, entry 1: ${ref.seconds.toFixed(1)} s`);
-    for (const device of CI['brainchop-tissue-light']) {
-      const r = await voxseg('brainchop-tissue-light', device);
-      lines.push(`brainchop-tissue-light ${device}: ${r.seconds.toFixed(1)} s`);
-      expectAgree(`brainchop-tissue-light ${device} vs tfjs`, r.labels, ref.labels);
-    }
-  });
+  it.runIf(FULL)(
+    'light tissue model: the tfjs original and voxseg (native and the app worker) agree',
+    { timeout: 1_800_000 },
+    async () => {
+      const ref = await brainchopTfjs({ id: 1, input: sharedPath(T1) });
+      lines.push(`tfjs reference, entry 1: ${ref.seconds.toFixed(1)} s`);
+      for (const device of CI['brainchop-tissue-light']) {
+        const r = await voxseg('brainchop-tissue-light', device);
+        lines.push(`brainchop-tissue-light ${device}: ${r.seconds.toFixed(1)} s`);
+        expectAgree(`brainchop-tissue-light ${device} vs tfjs`, r.labels, ref.labels);
+      }
+    },
+  );
 
   for (const e of BRAIN_MODELS) {
     const devices = FULL ? (['native', 'wasm'] as const) : FULL_NATIVE ? (['native'] as const) : (CI[e.id] ?? []);
@@ -121,26 +130,34 @@ describeShared(T1, 'bundled brain models match brainchop on a real T1', () => {
       it.skip(`${title} [VOXSEG_FULL_PARITY=1 runs it]`, () => {});
       continue;
     }
-    it.skipIf(!hasReferencePython)(hasReferencePython ? title : `${title} ${referencePythonMissing}`, { timeout: 1_800_000 }, async () => {
-      const ref = await brainchopReference({ id: e.settingsId, input: sharedPath(T1) });
-      lines.push(`python reference, entry ${e.settingsId}: ${ref.seconds.toFixed(1)} s${ref.cached ? ' (cached)' : ''}`);
-      for (const device of devices) {
-        const r = await voxseg(e.id, device);
-        lines.push(`${e.id} ${device}: ${r.seconds.toFixed(1)} s`);
-        expectAgree(`${e.id} ${device} vs python`, r.labels, ref.labels);
-        if (ref.masked) {
-          expect(r.masked, 'the brain extraction model writes the masked image').toBeDefined();
-          expectAgree(`${e.id} ${device} masked image vs python`, r.masked!, ref.masked);
+    it.skipIf(!hasReferencePython)(
+      hasReferencePython ? title : `${title} ${referencePythonMissing}`,
+      { timeout: 1_800_000 },
+      async () => {
+        const ref = await brainchopReference({ id: e.settingsId, input: sharedPath(T1) });
+        lines.push(
+          `python reference, entry ${e.settingsId}: ${ref.seconds.toFixed(1)} s${ref.cached ? ' (cached)' : ''}`,
+        );
+        for (const device of devices) {
+          const r = await voxseg(e.id, device);
+          lines.push(`${e.id} ${device}: ${r.seconds.toFixed(1)} s`);
+          expectAgree(`${e.id} ${device} vs python`, r.labels, ref.labels);
+          if (ref.masked) {
+            expect(r.masked, 'the brain extraction model writes the masked image').toBeDefined();
+            expectAgree(`${e.id} ${device} masked image vs python`, r.masked!, ref.masked);
+          }
         }
-      }
-    });
+      },
+    );
   }
 
   it('brain extraction keeps the brain and removes the skull', { timeout: 900_000 }, async () => {
     const t1 = readNifti(new Uint8Array(readFileSync(sharedPath(T1))), T1);
     const mask = (await voxseg('brainchop-brain-extraction', 'native')).labels;
     const tissue = (await voxseg('brainchop-tissue-light', 'native')).labels;
-    const manifest = parseManifestText(readFileSync(join(repoRoot, 'static/models/brainchop-brain-extraction/manifest.json'), 'utf8'));
+    const manifest = parseManifestText(
+      readFileSync(join(repoRoot, 'static/models/brainchop-brain-extraction/manifest.json'), 'utf8'),
+    );
     expect(manifest.labels.map((l) => l.name)).toEqual(['Brain Mask']);
     let brain = 0;
     let tissueVoxels = 0;

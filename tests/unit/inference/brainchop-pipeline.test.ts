@@ -36,7 +36,12 @@ function manifestWith(pre: Record<string, unknown>, post: Record<string, unknown
     intended: { modality: ['MR'], bodyPart: 'HEAD' },
     model: { file: 'model.onnx', input: 'input', output: 'output', layout: 'NCDHW', channels },
     labels: Array.from({ length: channels - 1 }, (_, n) => ({ value: n + 1, name: `c${n + 1}`, color: [255, 0, 0] })),
-    preprocessing: { mode: 'whole-volume', conform: { dims: DIMS, spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' }, normalization: { kind: 'minmax' }, ...pre },
+    preprocessing: {
+      mode: 'whole-volume',
+      conform: { dims: DIMS, spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' },
+      normalization: { kind: 'minmax' },
+      ...pre,
+    },
     postprocessing: { activation: 'none', decision: 'argmax', ...post },
   });
 }
@@ -58,12 +63,18 @@ function fnModel(label: (x: number, v: number, d: Vec3) => boolean) {
 describe('brainchop crop: box, zero padding and labels back in place', () => {
   // A bright block (200) and a dim blob (30) around it; min-max puts the block at 1 and the blob at 0.15.
   const image = new Uint8Array(DIMS[0] * DIMS[1] * DIMS[2]);
-  for (let k = 0; k < DIMS[2]; k++) for (let j = 0; j < DIMS[1]; j++) for (let i = 0; i < DIMS[0]; i++) if (i > 1 && j > 1) image[idx(i, j, k)] = 30;
+  for (let k = 0; k < DIMS[2]; k++)
+    for (let j = 0; j < DIMS[1]; j++) for (let i = 0; i < DIMS[0]; i++) if (i > 1 && j > 1) image[idx(i, j, k)] = 30;
   for (let k = 5; k < 11; k++) for (let j = 6; j < 14; j++) for (let i = 8; i < 17; i++) image[idx(i, j, k)] = 200;
 
   it('threshold: the box of normalized > threshold x max, grown by the padding (image voxels), cut out', async () => {
     const m = fnModel((x) => x > 0.5);
-    const r = await runPipeline(volumeOf(image), manifestWith({ crop: { padding: 3, threshold: 0.2 } }), m.predictor, DYNAMIC);
+    const r = await runPipeline(
+      volumeOf(image),
+      manifestWith({ crop: { padding: 3, threshold: 0.2 } }),
+      m.predictor,
+      DYNAMIC,
+    );
     expect(m.seen).toHaveLength(1);
     const t = m.seen[0];
     expect(t.dims).toEqual([1, 1, 6 + 6, 8 + 6, 9 + 6]); // box 9 x 8 x 6 (i, j, k) + 3 on every side
@@ -108,8 +119,18 @@ describe('brainchop crop: box, zero padding and labels back in place', () => {
       return i >= 4 && i < 10 && j >= 5 && j < 9 && k === 7;
     });
     const main = fnModel((x) => x > 0.9);
-    const spec = { file: 'premodel.onnx', channels: 2, normalization: { kind: 'quantile', lower: 0.1, upper: 0.9, clip: false, rule: 'brainchop' } };
-    const r = await runPipeline(volumeOf(image), manifestWith({ crop: { padding: 1, preModel: spec } }), main.predictor, DYNAMIC, { preModel: { predictor: pre.predictor, shape: DYNAMIC } });
+    const spec = {
+      file: 'premodel.onnx',
+      channels: 2,
+      normalization: { kind: 'quantile', lower: 0.1, upper: 0.9, clip: false, rule: 'brainchop' },
+    };
+    const r = await runPipeline(
+      volumeOf(image),
+      manifestWith({ crop: { padding: 1, preModel: spec } }),
+      main.predictor,
+      DYNAMIC,
+      { preModel: { predictor: pre.predictor, shape: DYNAMIC } },
+    );
     expect(pre.seen[0].dims).toEqual([1, 1, 16, 20, 24]);
     // Its input: quantiles of the image by brainchop's rule, no clipping.
     const [lo, hi] = rankQuantiles(image, 0.1, 0.9);
@@ -124,7 +145,12 @@ describe('brainchop crop: box, zero padding and labels back in place', () => {
 
   it('refuses a manifest that needs a pre-model when none is loaded', async () => {
     const spec = { file: 'premodel.onnx', channels: 2, normalization: { kind: 'minmax' } };
-    const err = await runPipeline(volumeOf(image), manifestWith({ crop: { padding: 0, preModel: spec } }), fnModel(() => true).predictor, DYNAMIC).catch((e) => e);
+    const err = await runPipeline(
+      volumeOf(image),
+      manifestWith({ crop: { padding: 0, preModel: spec } }),
+      fnModel(() => true).predictor,
+      DYNAMIC,
+    ).catch((e) => e);
     expect(err.code).toBe('invalid-model');
     expect(err.message).toMatch(/premodel\.onnx: the crop needs the pre-model premodel\.onnx, which was not loaded/);
   });
@@ -150,10 +176,12 @@ describe('largest 26-connected labelled region', () => {
         for (let dk = -1; dk <= 1; dk++)
           for (let dj = -1; dj <= 1; dj++)
             for (let di = -1; di <= 1; di++) {
-              const a = i + di, b = j + dj, c = k + dk;
+              const a = i + di,
+                b = j + dj,
+                c = k + dk;
               if (a < 0 || b < 0 || c < 0 || a >= d[0] || b >= d[1] || c >= d[2]) continue;
               const u = idx(a, b, c, d);
-              if (labels[u] && comp[u] < 0) (comp[u] = id), queue.push(u);
+              if (labels[u] && comp[u] < 0) ((comp[u] = id), queue.push(u));
             }
       }
       sizes.push(size);
@@ -164,10 +192,12 @@ describe('largest 26-connected labelled region', () => {
 
   it('matches a 26-neighbour BFS on random multi-label volumes (all labels count as one region)', () => {
     let seed = 7;
-    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     for (let trial = 0; trial < 12; trial++) {
       const d: Vec3 = [9 + (trial % 4), 7 + (trial % 3), 5 + (trial % 5)];
-      const labels = Uint8Array.from({ length: d[0] * d[1] * d[2] }, () => (rand() < 0.18 + 0.02 * trial ? 1 + Math.floor(rand() * 3) : 0));
+      const labels = Uint8Array.from({ length: d[0] * d[1] * d[2] }, () =>
+        rand() < 0.18 + 0.02 * trial ? 1 + Math.floor(rand() * 3) : 0,
+      );
       const want = bfsLargest(labels, d);
       const got = labels.slice();
       keepLargestComponent(got, d, { lo: [0, 0, 0], hi: d }, FOREGROUND, 26);
@@ -190,7 +220,12 @@ describe('largest 26-connected labelled region', () => {
     for (let k = 2; k < 6; k++) for (let j = 2; j < 6; j++) for (let i = 2; i < 6; i++) image[idx(i, j, k)] = 100; // 64 voxels
     image[idx(6, 6, 6)] = 100; // joins the block at a corner
     for (let i = 12; i < 15; i++) image[idx(i, 12, 12)] = 100; // 3 voxels apart
-    const r = await runPipeline(volumeOf(image), manifestWith({}, { largestForeground: true }), fnModel((x) => x > 0.5).predictor, DYNAMIC);
+    const r = await runPipeline(
+      volumeOf(image),
+      manifestWith({}, { largestForeground: true }),
+      fnModel((x) => x > 0.5).predictor,
+      DYNAMIC,
+    );
     let n = 0;
     for (let v = 0; v < r.labels.voxels.length; v++) n += r.labels.voxels[v];
     expect(n).toBe(65);
@@ -218,7 +253,7 @@ describe('brain extraction: the masked image', () => {
 describe("brainchop's quantile rule and the manifest", () => {
   it('rankQuantiles takes sorted[floor(n q1)] and sorted[ceil(n q2) - 1] (integer histogram and float selection agree)', () => {
     let seed = 3;
-    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     for (const n of [1, 2, 19, 20, 1000, 4097]) {
       const u8 = Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
       const sorted = Array.from(u8).sort((a, b) => a - b);
@@ -231,11 +266,28 @@ describe("brainchop's quantile rule and the manifest", () => {
   it('checks crop specs', () => {
     const pre = { file: 'premodel.onnx', channels: 3, normalization: { kind: 'minmax' } };
     const m = manifestWith({ crop: { padding: 2, preModel: pre } });
-    expect(m.preprocessing.mode === 'whole-volume' && m.preprocessing.crop).toEqual({ padding: 2, preModel: { ...pre, input: 'input', output: 'output', sha256: undefined } });
-    expect(catchVoxseg(() => manifestWith({ crop: { padding: 2, threshold: 0.2, preModel: pre } })).message).toMatch(/crop\.threshold: a crop mask comes from the pre-model or from a threshold, not both/);
-    expect(catchVoxseg(() => manifestWith({ crop: { padding: 2, threshold: 1.5 } })).message).toMatch(/crop\.threshold: must be within \[0, 1\]/);
-    expect(catchVoxseg(() => manifestWith({ crop: { padding: 0, preModel: { file: 'p.onnx', normalization: { kind: 'minmax' } } } })).message).toMatch(/crop\.preModel\.channels: must be a number/);
-    expect(catchVoxseg(() => manifestWith({}, { largestForeground: 'yes' })).message).toMatch(/largestForeground: must be true or false/);
-    expect(catchVoxseg(() => manifestWith({ normalization: { kind: 'quantile', lower: 0.05, upper: 0.95, rule: 'nearest' } })).message).toMatch(/normalization\.rule: must be one of "linear", "brainchop"/);
+    expect(m.preprocessing.mode === 'whole-volume' && m.preprocessing.crop).toEqual({
+      padding: 2,
+      preModel: { ...pre, input: 'input', output: 'output', sha256: undefined },
+    });
+    expect(catchVoxseg(() => manifestWith({ crop: { padding: 2, threshold: 0.2, preModel: pre } })).message).toMatch(
+      /crop\.threshold: a crop mask comes from the pre-model or from a threshold, not both/,
+    );
+    expect(catchVoxseg(() => manifestWith({ crop: { padding: 2, threshold: 1.5 } })).message).toMatch(
+      /crop\.threshold: must be within \[0, 1\]/,
+    );
+    expect(
+      catchVoxseg(() =>
+        manifestWith({ crop: { padding: 0, preModel: { file: 'p.onnx', normalization: { kind: 'minmax' } } } }),
+      ).message,
+    ).toMatch(/crop\.preModel\.channels: must be a number/);
+    expect(catchVoxseg(() => manifestWith({}, { largestForeground: 'yes' })).message).toMatch(
+      /largestForeground: must be true or false/,
+    );
+    expect(
+      catchVoxseg(() =>
+        manifestWith({ normalization: { kind: 'quantile', lower: 0.05, upper: 0.95, rule: 'nearest' } }),
+      ).message,
+    ).toMatch(/normalization\.rule: must be one of "linear", "brainchop"/);
   });
 });

@@ -28,8 +28,22 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brainchopReference, hasReferencePython, referencePython, referencePythonMissing } from '../helpers/brainchop-reference';
-import { brainchopTfjs, forwardLayers, keepLargestComponent, loadModel, readConformed, type BrainchopRun, type Conformed, type Dims } from '../helpers/brainchop-tfjs';
+import {
+  brainchopReference,
+  hasReferencePython,
+  referencePython,
+  referencePythonMissing,
+} from '../helpers/brainchop-reference';
+import {
+  brainchopTfjs,
+  forwardLayers,
+  keepLargestComponent,
+  loadModel,
+  readConformed,
+  type BrainchopRun,
+  type Conformed,
+  type Dims,
+} from '../helpers/brainchop-tfjs';
 import { describeShared, hasShared, repoRoot, sharedPath } from '../helpers/shared';
 
 const MODELS = 'models/brainchop-tfjs';
@@ -74,32 +88,39 @@ function toHalf(v: number): number {
 /** A copy of a tfjs model whose weights are stored quantized (uint8, uint16, float16 in turn), in one shard. */
 function quantizedCopy(file: string, dir: string): string {
   const json = JSON.parse(readFileSync(file, 'utf8'));
-  const all = Buffer.concat(json.weightsManifest.flatMap((g: any) => g.paths.map((p: string) => readFileSync(join(file, '..', p)))));
+  const all = Buffer.concat(
+    json.weightsManifest.flatMap((g: any) => g.paths.map((p: string) => readFileSync(join(file, '..', p)))),
+  );
   const values = new Float32Array(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength));
   const specs: any[] = [];
   const chunks: Uint8Array[] = [];
   let at = 0;
-  json.weightsManifest.flatMap((g: any) => g.weights).forEach((w: any, n: number) => {
-    const size = w.shape.reduce((a: number, b: number) => a * b, 1);
-    const v = values.subarray(at, at + size);
-    at += size;
-    const kind = ['uint8', 'uint16', 'float16'][n % 3];
-    if (kind === 'float16') chunks.push(new Uint8Array(Uint16Array.from(v, toHalf).buffer));
-    else {
-      const min = v.reduce((a, b) => Math.min(a, b), Infinity);
-      const max = v.reduce((a, b) => Math.max(a, b), -Infinity);
-      const levels = kind === 'uint8' ? 255 : 65535;
-      const scale = (max - min) / levels || 1;
-      const q = Array.from(v, (x) => Math.round((x - min) / scale));
-      chunks.push(new Uint8Array((kind === 'uint8' ? Uint8Array.from(q) : Uint16Array.from(q)).buffer));
-      specs.push({ ...w, quantization: { dtype: kind, scale, min, original_dtype: 'float32' } });
-      return;
-    }
-    specs.push({ ...w, quantization: { dtype: 'float16', original_dtype: 'float32' } });
-  });
+  json.weightsManifest
+    .flatMap((g: any) => g.weights)
+    .forEach((w: any, n: number) => {
+      const size = w.shape.reduce((a: number, b: number) => a * b, 1);
+      const v = values.subarray(at, at + size);
+      at += size;
+      const kind = ['uint8', 'uint16', 'float16'][n % 3];
+      if (kind === 'float16') chunks.push(new Uint8Array(Uint16Array.from(v, toHalf).buffer));
+      else {
+        const min = v.reduce((a, b) => Math.min(a, b), Infinity);
+        const max = v.reduce((a, b) => Math.max(a, b), -Infinity);
+        const levels = kind === 'uint8' ? 255 : 65535;
+        const scale = (max - min) / levels || 1;
+        const q = Array.from(v, (x) => Math.round((x - min) / scale));
+        chunks.push(new Uint8Array((kind === 'uint8' ? Uint8Array.from(q) : Uint16Array.from(q)).buffer));
+        specs.push({ ...w, quantization: { dtype: kind, scale, min, original_dtype: 'float32' } });
+        return;
+      }
+      specs.push({ ...w, quantization: { dtype: 'float16', original_dtype: 'float32' } });
+    });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'q.bin'), Buffer.concat(chunks));
-  writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...json, weightsManifest: [{ paths: ['q.bin'], weights: specs }] }));
+  writeFileSync(
+    join(dir, 'model.json'),
+    JSON.stringify({ ...json, weightsManifest: [{ paths: ['q.bin'], weights: specs }] }),
+  );
   return join(dir, 'model.json');
 }
 
@@ -126,7 +147,9 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
       const n = 96;
       const [i0, j0, k0] = BLOCK;
       const data = new Uint8Array(n ** 3);
-      for (let k = 0, v = 0; k < n; k++) for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) data[v++] = t1.data[i0 + i + 256 * (j0 + j + 256 * (k0 + k))];
+      for (let k = 0, v = 0; k < n; k++)
+        for (let j = 0; j < n; j++)
+          for (let i = 0; i < n; i++) data[v++] = t1.data[i0 + i + 256 * (j0 + j + 256 * (k0 + k))];
       small = { data, dims: [n, n, n] };
     });
 
@@ -145,12 +168,25 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
           const x = new Float32Array(shape[0] * shape[1] * shape[2]);
           let p = 0;
           for (let a = 0; a < shape[0]; a++)
-            for (let b = 0; b < shape[1]; b++) for (let c = 0; c < shape[2]; c++) x[p++] = t1.data[120 + c + 256 * (110 + b + 256 * (95 + a))] / 255;
+            for (let b = 0; b < shape[1]; b++)
+              for (let c = 0; c < shape[2]; c++) x[p++] = t1.data[120 + c + 256 * (110 + b + 256 * (95 + a))] / 255;
           writeFileSync(join(tmp, 'x.f32'), x);
-          const folders = ['model5_gw_ae', 'model11_gw_ae', 'model18cls', 'model20chan3cls', 'model21_104class', 'model30chan18cls', 'model30chan50cls', 'mindgrab'];
+          const folders = [
+            'model5_gw_ae',
+            'model11_gw_ae',
+            'model18cls',
+            'model20chan3cls',
+            'model21_104class',
+            'model30chan18cls',
+            'model30chan50cls',
+            'mindgrab',
+          ];
           const files = folders.map((f) => [f, join(zoo, f, 'model.json')]);
           // No shipped model is quantized: a copy of the light model with uint8, uint16 and float16 weights.
-          files.push(['model5_gw_ae quantized', quantizedCopy(join(zoo, 'model5_gw_ae', 'model.json'), join(tmp, 'quantized'))]);
+          files.push([
+            'model5_gw_ae quantized',
+            quantizedCopy(join(zoo, 'model5_gw_ae', 'model.json'), join(tmp, 'quantized')),
+          ]);
           for (const [folder, file] of files) {
             const t0 = performance.now();
             const model = await loadModel(file, shape);
@@ -160,7 +196,18 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
             tf.dispose(out);
             model.dispose();
             const seconds = (performance.now() - t0) / 1000;
-            const args = ['training/brainchop_reference.py', 'forward', '--model', file, '--input', join(tmp, 'x.f32'), '--shape', shape.join(','), '--out', join(tmp, 'y.f32')];
+            const args = [
+              'training/brainchop_reference.py',
+              'forward',
+              '--model',
+              file,
+              '--input',
+              join(tmp, 'x.f32'),
+              '--shape',
+              shape.join(','),
+              '--out',
+              join(tmp, 'y.f32'),
+            ];
             const r = spawnSync(referencePython, args, { cwd: repoRoot, encoding: 'utf8' });
             expect(r.status, r.stderr).toBe(0);
             const b = readFileSync(join(tmp, 'y.f32'));
@@ -180,7 +227,9 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
               }
               if (a === q) agree++;
             }
-            timings.push(`  forward ${folder} ${shape.join('x')}: max |tfjs - python| ${maxDiff.toExponential(2)} of logits up to ${scale.toPrecision(3)}, tfjs ${seconds.toFixed(1)} s`);
+            timings.push(
+              `  forward ${folder} ${shape.join('x')}: max |tfjs - python| ${maxDiff.toExponential(2)} of logits up to ${scale.toPrecision(3)}, tfjs ${seconds.toFixed(1)} s`,
+            );
             expect(scale).toBeLessThan(1e4); // mindgrab without its per-channel normalization reaches ~1e16
             expect(maxDiff / scale).toBeLessThan(1e-4);
             expect(agree / (ref.length / C)).toBeGreaterThanOrEqual(0.999);
@@ -197,7 +246,9 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
         it(`entry ${id} (${what}) on a 96^3 block of t1_crop: the Python and tfjs pipelines agree on >= 99.99% of voxels`, async () => {
           const [py, js] = await Promise.all([brainchopReference({ id, input: small }), tfjsRun(id, small)]);
           const same = agreement(py.labels, js.labels);
-          timings.push(`  entry ${id}, 96^3 block: python ${py.seconds.toFixed(1)} s${cachedNote(py)}, tfjs ${js.seconds.toFixed(1)} s; ${py.labels.length - same} voxels differ; box ${JSON.stringify(py.box)}`);
+          timings.push(
+            `  entry ${id}, 96^3 block: python ${py.seconds.toFixed(1)} s${cachedNote(py)}, tfjs ${js.seconds.toFixed(1)} s; ${py.labels.length - same} voxels differ; box ${JSON.stringify(py.box)}`,
+          );
           expect(same / py.labels.length).toBeGreaterThanOrEqual(0.9999);
           expect(py.box).toEqual(js.box);
           expect(py.boxQuirk).toEqual(js.boxQuirk);
@@ -207,7 +258,9 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
           const hi = [-1, -1, -1];
           for (let k = 0, v = 0; k < 96; k++)
             for (let j = 0; j < 96; j++)
-              for (let i = 0; i < 96; i++, v++) if (small.data[v]) [i, j, k].forEach((c, ax) => ((lo[ax] = Math.min(lo[ax], c)), (hi[ax] = Math.max(hi[ax], c))));
+              for (let i = 0; i < 96; i++, v++)
+                if (small.data[v])
+                  [i, j, k].forEach((c, ax) => ((lo[ax] = Math.min(lo[ax], c)), (hi[ax] = Math.max(hi[ax], c))));
           expect(py.box).toEqual({ min: lo, max: hi });
           expect(lo).toEqual([31, 19, 16]);
           const c = counts(py.labels);
@@ -223,24 +276,42 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
           const list = JSON.parse(readFileSync(join(zoo, 'models-list.json'), 'utf8'));
           const light = list.inferenceModelsList.find((e: any) => e.id === 1);
           list.inferenceModelsList.push(
-            { ...light, id: 101, type: 'Brain_Extraction', preModelId: 1, enableQuantileNorm: true, filterOutWithPreMask: true, cropPadding: 4 },
+            {
+              ...light,
+              id: 101,
+              type: 'Brain_Extraction',
+              preModelId: 1,
+              enableQuantileNorm: true,
+              filterOutWithPreMask: true,
+              cropPadding: 4,
+            },
             { ...light, id: 102, type: 'Segmentation', autoThreshold: 0.3, enableTranspose: false, cropPadding: 2 },
           );
           writeFileSync(join(dir, 'models-list.json'), JSON.stringify(list));
           mkdirSync(join(dir, 'model5_gw_ae'));
-          for (const f of ['model.json', 'group1-shard1of1.bin']) writeFileSync(join(dir, 'model5_gw_ae', f), readFileSync(join(zoo, 'model5_gw_ae', f)));
+          for (const f of ['model.json', 'group1-shard1of1.bin'])
+            writeFileSync(join(dir, 'model5_gw_ae', f), readFileSync(join(zoo, 'model5_gw_ae', f)));
           for (const id of [101, 102]) {
-            const [py, js] = await Promise.all([brainchopReference({ id, input: small, zoo: dir }), brainchopTfjs({ id, input: small, zoo: dir })]);
+            const [py, js] = await Promise.all([
+              brainchopReference({ id, input: small, zoo: dir }),
+              brainchopTfjs({ id, input: small, zoo: dir }),
+            ]);
             const same = agreement(py.labels, js.labels);
-            timings.push(`  made-up entry ${id}, 96^3 block: python ${py.seconds.toFixed(1)} s${cachedNote(py)}, tfjs ${js.seconds.toFixed(1)} s; ${py.labels.length - same} voxels differ; box ${JSON.stringify(py.box)}`);
+            timings.push(
+              `  made-up entry ${id}, 96^3 block: python ${py.seconds.toFixed(1)} s${cachedNote(py)}, tfjs ${js.seconds.toFixed(1)} s; ${py.labels.length - same} voxels differ; box ${JSON.stringify(py.box)}`,
+            );
             expect(same / py.labels.length).toBeGreaterThanOrEqual(0.9999);
             expect(py.box).toEqual(js.box);
             if (id === 101) {
               expect(py.report.preModel).toMatchObject({ id: 1 });
               expect([...counts(py.labels).keys()].sort()).toEqual([0, 1]);
               expect(agreement(py.masked!, js.masked!)).toBe(agreement(py.labels, js.labels));
-              for (let v = 0; v < small.data.length; v++) if (py.labels[v] && !py.preMask![v]) throw new Error('filterOutWithPreMask left a voxel outside the pre-model mask');
-              for (let v = 0; v < small.data.length; v++) if (py.masked![v] !== (py.labels[v] ? small.data[v] : 0)) throw new Error('the masked image is not the input inside the mask');
+              for (let v = 0; v < small.data.length; v++)
+                if (py.labels[v] && !py.preMask![v])
+                  throw new Error('filterOutWithPreMask left a voxel outside the pre-model mask');
+              for (let v = 0; v < small.data.length; v++)
+                if (py.masked![v] !== (py.labels[v] ? small.data[v] : 0))
+                  throw new Error('the masked image is not the input inside the mask');
             } else {
               expect(py.report.preModel).toBeUndefined();
               expect([...counts(py.labels).keys()].sort()).toEqual([0, 1, 2]);
@@ -251,7 +322,9 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
               const hi = [-1, -1, -1];
               for (let k = 0, v = 0; k < 96; k++)
                 for (let j = 0; j < 96; j++)
-                  for (let i = 0; i < 96; i++, v++) if (Math.fround((small.data[v] - mn) / (mx - mn)) > Math.fround(0.3)) [i, j, k].forEach((c, ax) => ((lo[ax] = Math.min(lo[ax], c)), (hi[ax] = Math.max(hi[ax], c))));
+                  for (let i = 0; i < 96; i++, v++)
+                    if (Math.fround((small.data[v] - mn) / (mx - mn)) > Math.fround(0.3))
+                      [i, j, k].forEach((c, ax) => ((lo[ax] = Math.min(lo[ax], c)), (hi[ax] = Math.max(hi[ax], c))));
               expect(py.box).toEqual({ min: lo, max: hi });
             }
           }
@@ -262,7 +335,9 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
 
       it('entry 1 (tissue light) on t1_crop: equals the shared onnxruntime labels of the same weights but for crop border and islands', async () => {
         const r = await brainchopReference({ id: 1, input: sharedPath(T1) });
-        timings.push(`  entry 1: python ${r.seconds.toFixed(1)} s${cachedNote(r)}, ${r.report.peakMB} MB, box ${JSON.stringify(r.box)}, counts ${JSON.stringify(r.report.counts)}`);
+        timings.push(
+          `  entry 1: python ${r.seconds.toFixed(1)} s${cachedNote(r)}, ${r.report.peakMB} MB, box ${JSON.stringify(r.box)}, counts ${JSON.stringify(r.report.counts)}`,
+        );
         expect(r.dims).toEqual([256, 256, 256]);
         expect(r.box).toEqual(r.boxQuirk);
         expect(r.report.cropShape).toEqual([256, 200, 200]); // box 224 x 164 x 164 (k, j, i) + 18 on each side, clamped to 0..255
@@ -276,8 +351,13 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
       }, 1_200_000);
 
       it('entry 12 (brain mask light) on t1_crop: 0/1, the tissue labels binarized but for the one-voxel-smaller padding', async () => {
-        const [r, tissue] = await Promise.all([brainchopReference({ id: 12, input: sharedPath(T1) }), brainchopReference({ id: 1, input: sharedPath(T1) })]);
-        timings.push(`  entry 12: python ${r.seconds.toFixed(1)} s${cachedNote(r)}, ${r.report.peakMB} MB, mask ${r.report.counts['1']} voxels`);
+        const [r, tissue] = await Promise.all([
+          brainchopReference({ id: 12, input: sharedPath(T1) }),
+          brainchopReference({ id: 1, input: sharedPath(T1) }),
+        ]);
+        timings.push(
+          `  entry 12: python ${r.seconds.toFixed(1)} s${cachedNote(r)}, ${r.report.peakMB} MB, mask ${r.report.counts['1']} voxels`,
+        );
         expect([...counts(r.labels).keys()].sort()).toEqual([0, 1]);
         expect(r.masked).toBeUndefined();
         expect(r.report.cropShape).toEqual([256, 198, 198]); // + 17 on each side, clamped
@@ -290,7 +370,9 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
 
       it('entry 8 (50-region atlas after the light pre-model): crop from the pre-model mask, plausible labels', async () => {
         const r = await brainchopReference({ id: 8, input: sharedPath(T1) });
-        timings.push(`  entry 8: python ${r.seconds.toFixed(1)} s${cachedNote(r)} (pre-model ${r.report.preModel.seconds} s), ${r.report.peakMB} MB, box ${JSON.stringify(r.box)}`);
+        timings.push(
+          `  entry 8: python ${r.seconds.toFixed(1)} s${cachedNote(r)} (pre-model ${r.report.preModel.seconds} s), ${r.report.peakMB} MB, box ${JSON.stringify(r.box)}`,
+        );
         expect(r.report.preModel).toMatchObject({ id: 1, model: 'model5_gw_ae' });
         const pre = r.preMask!;
         // The pre-model runs on the whole volume: its mask is the shared whole-volume labels > 0.
@@ -316,7 +398,9 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
         let outside = 0;
         for (let k = 0, v = 0; k < 256; k++)
           for (let j = 0; j < 256; j++)
-            for (let i = 0; i < 256; i++, v++) if (r.labels[v] && (i < lo[0] || i > hi[0] || j < lo[1] || j > hi[1] || k < lo[2] || k > hi[2])) outside++;
+            for (let i = 0; i < 256; i++, v++)
+              if (r.labels[v] && (i < lo[0] || i > hi[0] || j < lo[1] || j > hi[1] || k < lo[2] || k > hi[2]))
+                outside++;
         expect(outside).toBe(0);
         const c = counts(r.labels);
         expect(Math.max(...c.keys())).toBeLessThan(50);
@@ -328,11 +412,16 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
       }, 1_800_000);
 
       it('entry 16 (mindgrab brain extraction): an adult brain volume, the image kept inside the mask only', async () => {
-        const [r, tissue] = await Promise.all([brainchopReference({ id: 16, input: sharedPath(T1) }), brainchopReference({ id: 1, input: sharedPath(T1) })]);
+        const [r, tissue] = await Promise.all([
+          brainchopReference({ id: 16, input: sharedPath(T1) }),
+          brainchopReference({ id: 1, input: sharedPath(T1) }),
+        ]);
         const mask = r.labels;
         const c = counts(mask);
         const ml = (c.get(1) ?? 0) / 1000; // 1 mm voxels
-        timings.push(`  entry 16: python ${r.seconds.toFixed(1)} s${cachedNote(r)}, ${r.report.peakMB} MB, mask ${ml.toFixed(0)} mL, box ${JSON.stringify(r.box)}`);
+        timings.push(
+          `  entry 16: python ${r.seconds.toFixed(1)} s${cachedNote(r)}, ${r.report.peakMB} MB, mask ${ml.toFixed(0)} mL, box ${JSON.stringify(r.box)}`,
+        );
         expect([...c.keys()].sort()).toEqual([0, 1]);
         expect(ml).toBeGreaterThan(1000);
         expect(ml).toBeLessThan(1900);
@@ -359,13 +448,19 @@ describeShared(MODELS, 'brainchop pipeline references', () => {
           it.skip(`${title} [about 7 CPU-minutes of tfjs; VOXSEG_FULL_PARITY=1 runs it]`, () => {});
           continue;
         }
-        it(title, async () => {
-          const [py, js] = await Promise.all([brainchopReference({ id, input: sharedPath(T1) }), tfjsRun(id, t1)]);
-          const same = agreement(py.labels, js.labels);
-          timings.push(`  entry ${id}, full: tfjs ${js.seconds.toFixed(1)} s; python vs tfjs: ${py.labels.length - same} voxels differ`);
-          expect(same / py.labels.length).toBeGreaterThanOrEqual(0.9999);
-          expect(py.box).toEqual(js.box);
-        }, 3_600_000);
+        it(
+          title,
+          async () => {
+            const [py, js] = await Promise.all([brainchopReference({ id, input: sharedPath(T1) }), tfjsRun(id, t1)]);
+            const same = agreement(py.labels, js.labels);
+            timings.push(
+              `  entry ${id}, full: tfjs ${js.seconds.toFixed(1)} s; python vs tfjs: ${py.labels.length - same} voxels differ`,
+            );
+            expect(same / py.labels.length).toBeGreaterThanOrEqual(0.9999);
+            expect(py.box).toEqual(js.box);
+          },
+          3_600_000,
+        );
       }
     });
   });

@@ -16,7 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBrainchop, importModelCommand, loadBrainchopModel } from '../../../src/cli/commands/import-model';
 import { VoxsegError } from '../../../src/core/errors';
 import { readNifti } from '../../../src/io/nifti/index';
-import { convertBrainchop, selectBrainchopSettings, type BrainchopSource } from '../../../src/inference/brainchop/convert';
+import {
+  convertBrainchop,
+  selectBrainchopSettings,
+  type BrainchopSource,
+} from '../../../src/inference/brainchop/convert';
 import { parseManifest } from '../../../src/inference/manifest';
 import { inspectOnnx } from '../../../src/inference/onnx/reader';
 import { forwardLayers } from '../helpers/brainchop-tfjs';
@@ -34,14 +38,22 @@ beforeAll(async () => {
 });
 
 /** Run the tfjs layers model on grid (i fastest, dims nx, ny, nz) the brainchop way; returns [x, y, z, C] channels-last logits. */
-async function tfjsPredict(modelJson: Json, weightData: Uint8Array, grid: Float32Array, dims: Dims, transpose: boolean): Promise<Float32Array> {
+async function tfjsPredict(
+  modelJson: Json,
+  weightData: Uint8Array,
+  grid: Float32Array,
+  dims: Dims,
+  transpose: boolean,
+): Promise<Float32Array> {
   const [nx, ny, nz] = dims;
   const topology = structuredClone(modelJson.modelTopology);
   const input = topology.model_config.config.layers[0];
   input.config.batch_input_shape = [null, ...(transpose ? [nx, ny, nz] : [nz, ny, nx]), 1];
   const weightSpecs = modelJson.weightsManifest.flatMap((g: Json) => g.weights);
   const weights = weightData.slice().buffer;
-  const model = await tfl.loadLayersModel({ load: async () => ({ modelTopology: topology, weightSpecs, weightData: weights }) });
+  const model = await tfl.loadLayersModel({
+    load: async () => ({ modelTopology: topology, weightSpecs, weightData: weights }),
+  });
   const feed = tf.tidy(() => {
     let x: tf.Tensor = tf.tensor3d(grid, [nz, ny, nx]); // brainchop: slices stacked -> [k, j, i]
     if (transpose) x = tf.transpose(x); // -> [i, j, k]
@@ -56,7 +68,11 @@ async function tfjsPredict(modelJson: Json, weightData: Uint8Array, grid: Float3
   return data;
 }
 
-async function ortPredict(onnx: Uint8Array, grid: Float32Array, dims: Dims): Promise<{ data: Float32Array; channels: number }> {
+async function ortPredict(
+  onnx: Uint8Array,
+  grid: Float32Array,
+  dims: Dims,
+): Promise<{ data: Float32Array; channels: number }> {
   const session = await ort.InferenceSession.create(onnx);
   const r = await session.run({ input: new ort.Tensor('float32', grid, [1, 1, dims[2], dims[1], dims[0]]) });
   await session.release();
@@ -98,29 +114,44 @@ function shardBytes(src: BrainchopSource, json: Json): Uint8Array {
   return out;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 
 describeShared(MODELS, 'brainchop models: conversion and settings', () => {
   const dir = sharedPath(MODELS);
-  const folders = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const folders = readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
   const list = JSON.parse(readFileSync(join(dir, 'models-list.json'), 'utf8'));
 
   it('converts every model in the folder to ONNX that voxseg accepts', async () => {
-    const files = folders.flatMap((f) => readdirSync(join(dir, f)).filter((n) => /\.json$/.test(n) && !n.startsWith('colormap')).map((n) => join(dir, f, n)));
+    const files = folders.flatMap((f) =>
+      readdirSync(join(dir, f))
+        .filter((n) => /\.json$/.test(n) && !n.startsWith('colormap'))
+        .map((n) => join(dir, f, n)),
+    );
     expect(files.length).toBeGreaterThanOrEqual(9);
     for (const file of files) {
       const r = await importBrainchop(file);
       const info = inspectOnnx(r.onnx, file);
       const m = parseManifest(r.manifest);
-      expect(info.inputs).toEqual([{ name: 'input', elemType: 'float32', dims: ['batch', 1, 'd', 'h', 'w'], hasShape: true }]);
+      expect(info.inputs).toEqual([
+        { name: 'input', elemType: 'float32', dims: ['batch', 1, 'd', 'h', 'w'], hasShape: true },
+      ]);
       expect(info.outputs[0].dims).toEqual(['batch', m.model.channels, 'd', 'h', 'w']);
       // (ReduceMean, Sub, Sqrt, Div: brainchop's normalization after mindgrab's *_gn layers.)
-      expect(info.ops.every((o) => ['Conv', 'Relu', 'Elu', 'Mul', 'Erf', 'Add', 'ReduceMean', 'Sub', 'Sqrt', 'Div'].includes(o)), info.ops.join()).toBe(true);
+      expect(
+        info.ops.every((o) =>
+          ['Conv', 'Relu', 'Elu', 'Mul', 'Erf', 'Add', 'ReduceMean', 'Sub', 'Sqrt', 'Div'].includes(o),
+        ),
+        info.ops.join(),
+      ).toBe(true);
       expect(info.convs.every((c) => c.kernelRank === 3 && c.opType === 'Conv')).toBe(true);
       expect(info.initializerBytes / 4).toBeGreaterThanOrEqual(r.summary.parameters);
       expect(m.model.sha256).toBe(createHash('sha256').update(r.onnx).digest('hex'));
-      expect(m.preprocessing).toMatchObject({ mode: 'whole-volume', conform: { dims: [256, 256, 256], spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' } });
+      expect(m.preprocessing).toMatchObject({
+        mode: 'whole-volume',
+        conform: { dims: [256, 256, 256], spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' },
+      });
       expect(m.postprocessing.decision).toBe('argmax');
     }
   });
@@ -132,7 +163,13 @@ describeShared(MODELS, 'brainchop models: conversion and settings', () => {
     expect(m.name).toBe('Subcortical + GWM (Low Mem, Faster)');
     expect(m.license).toBe('MIT');
     expect(m.provenance.source).toMatch(/brainchop.*model18cls/);
-    expect(m.model).toMatchObject({ file: 'model.onnx', input: 'input', output: 'output', layout: 'NCDHW', channels: 18 });
+    expect(m.model).toMatchObject({
+      file: 'model.onnx',
+      input: 'input',
+      output: 'output',
+      layout: 'NCDHW',
+      channels: 18,
+    });
     expect(m.labels).toHaveLength(17);
     expect(m.labels[0]).toEqual({ value: 1, name: 'Cerebral-White-Matter', color: [245, 245, 245] });
     expect(m.preprocessing).toMatchObject({ crop: { padding: 0, threshold: 0.2 }, normalization: { kind: 'minmax' } });
@@ -142,15 +179,32 @@ describeShared(MODELS, 'brainchop models: conversion and settings', () => {
       const folder = String(entry.path).split('/').slice(-2)[0];
       const r = await importBrainchop(join(dir, folder), { settingsFile: join(dir, 'models-list.json'), id: entry.id });
       const mm = parseManifest(r.manifest);
-      expect(mm.preprocessing.normalization).toEqual(entry.enableQuantileNorm ? { kind: 'quantile', lower: 0.05, upper: 0.95, clip: false, rule: 'brainchop' } : { kind: 'minmax' });
+      expect(mm.preprocessing.normalization).toEqual(
+        entry.enableQuantileNorm
+          ? { kind: 'quantile', lower: 0.05, upper: 0.95, clip: false, rule: 'brainchop' }
+          : { kind: 'minmax' },
+      );
       const crop = mm.preprocessing.mode === 'whole-volume' ? mm.preprocessing.crop : undefined;
       if (entry.preModelId) {
         // The pre-model (entry 1 for every shipped one: the light tissue model) comes along as premodel.onnx.
-        expect(crop).toMatchObject({ padding: entry.cropPadding, preModel: { file: 'premodel.onnx', input: 'input', output: 'output', channels: 3, normalization: { kind: 'minmax' } } });
+        expect(crop).toMatchObject({
+          padding: entry.cropPadding,
+          preModel: {
+            file: 'premodel.onnx',
+            input: 'input',
+            output: 'output',
+            channels: 3,
+            normalization: { kind: 'minmax' },
+          },
+        });
         expect(crop?.preModel?.sha256).toBe(createHash('sha256').update(r.preModel!.onnx).digest('hex'));
         expect(crop?.threshold).toBeUndefined();
       } else {
-        expect(crop).toEqual(entry.autoThreshold > 0 ? { padding: entry.cropPadding, threshold: entry.autoThreshold } : { padding: entry.cropPadding });
+        expect(crop).toEqual(
+          entry.autoThreshold > 0
+            ? { padding: entry.cropPadding, threshold: entry.autoThreshold }
+            : { padding: entry.cropPadding },
+        );
         expect(r.preModel).toBeUndefined();
       }
       expect(mm.postprocessing.largestForeground).toBe(true);
@@ -168,7 +222,9 @@ describeShared(MODELS, 'brainchop models: conversion and settings', () => {
     // Without settings: the colormap whose size matches the output, quantile when model.json says so.
     const m5 = (await importBrainchop(join(dir, 'model5_gw_ae'))).manifest;
     expect(m5.labels.map((l) => l.name)).toEqual(['White Matter', 'Grey Matter']);
-    expect((await importBrainchop(join(dir, 'model30chan50cls'))).manifest.preprocessing.normalization.kind).toBe('quantile');
+    expect((await importBrainchop(join(dir, 'model30chan50cls'))).manifest.preprocessing.normalization.kind).toBe(
+      'quantile',
+    );
     const m11 = await importBrainchop(join(dir, 'model11_gw_ae'));
     expect(m11.manifest.labels.map((l) => l.name)).toEqual(['Class 1', 'Class 2']);
     expect(m11.summary.notes.join()).toMatch(/no colormap/);
@@ -180,31 +236,46 @@ describeShared(MODELS, 'brainchop models: conversion and settings', () => {
     expect(selectBrainchopSettings(list, 'model5_gw_ae', 'model.json', 12).type).toBe('Brain_Masking');
     const ambiguous = catchVoxseg(() => selectBrainchopSettings(list, 'model5_gw_ae'));
     expect(ambiguous.code).toBe('usage');
-    expect(ambiguous.message).toMatch(/3 settings entries use model5_gw_ae\/model.json differently; choose one with --id: 1 .*, 10 .*, 12 /);
-    expect(catchVoxseg(() => selectBrainchopSettings(list, 'model21_104class', 'model_D95.json')).message).toMatch(/no settings entry names/);
-    expect(catchVoxseg(() => selectBrainchopSettings(list, 'x', 'model.json', 99)).message).toMatch(/no settings entry with id 99/);
+    expect(ambiguous.message).toMatch(
+      /3 settings entries use model5_gw_ae\/model.json differently; choose one with --id: 1 .*, 10 .*, 12 /,
+    );
+    expect(catchVoxseg(() => selectBrainchopSettings(list, 'model21_104class', 'model_D95.json')).message).toMatch(
+      /no settings entry names/,
+    );
+    expect(catchVoxseg(() => selectBrainchopSettings(list, 'x', 'model.json', 99)).message).toMatch(
+      /no settings entry with id 99/,
+    );
   });
 
   it('rejects unsupported layers, activations and short weight files with clear messages', async () => {
     const src = await loadBrainchopModel(join(dir, 'model5_gw_ae'));
     const json = src.modelJson as Json;
     const withLayer = structuredClone(json);
-    withLayer.modelTopology.model_config.config.layers.splice(3, 0, { class_name: 'MaxPooling3D', config: { name: 'pool', pool_size: [2, 2, 2] } });
+    withLayer.modelTopology.model_config.config.layers.splice(3, 0, {
+      class_name: 'MaxPooling3D',
+      config: { name: 'pool', pool_size: [2, 2, 2] },
+    });
     const e1 = catchVoxseg(() => convertBrainchop({ ...src, modelJson: withLayer }));
     expect(e1.code).toBe('invalid-model');
     expect(e1.message).toMatch(/model5_gw_ae\/model\.json: layer pool: layer type MaxPooling3D is not supported/);
 
     const withAct = structuredClone(json);
     withAct.modelTopology.model_config.config.layers[2].config.activation = 'exotic';
-    expect(catchVoxseg(() => convertBrainchop({ ...src, modelJson: withAct })).message).toMatch(/activation "exotic" is not supported/);
+    expect(catchVoxseg(() => convertBrainchop({ ...src, modelJson: withAct })).message).toMatch(
+      /activation "exotic" is not supported/,
+    );
 
     const short = catchVoxseg(() => convertBrainchop({ ...src, shard: (p) => src.shard(p).subarray(0, 1000) }));
     expect(short.message).toMatch(/weight shards group1-shard1of1\.bin hold 1000 bytes, too few for weight/);
 
     const twoChannel = structuredClone(json);
     twoChannel.modelTopology.model_config.config.layers[0].config.batch_input_shape = [null, 256, 256, 256, 2];
-    expect(catchVoxseg(() => convertBrainchop({ ...src, modelJson: twoChannel })).message).toMatch(/expected 1 input channel/);
-    expect(catchVoxseg(() => convertBrainchop({ ...src, modelJson: { format: 'graph-model' } })).message).toMatch(/not a tfjs layers model/);
+    expect(catchVoxseg(() => convertBrainchop({ ...src, modelJson: twoChannel })).message).toMatch(
+      /expected 1 input channel/,
+    );
+    expect(catchVoxseg(() => convertBrainchop({ ...src, modelJson: { format: 'graph-model' } })).message).toMatch(
+      /not a tfjs layers model/,
+    );
   });
 
   it('import-model command writes model.onnx and manifest.json and prints a summary', async () => {
@@ -212,18 +283,35 @@ describeShared(MODELS, 'brainchop models: conversion and settings', () => {
     try {
       const lines: string[] = [];
       const io = { out: (t: string) => void lines.push(t), err: () => {} };
-      const code = await importModelCommand.run([join(dir, 'model30chan50cls'), '-o', out, '--settings', join(dir, 'models-list.json'), '--name', 'Aparc 50'], io);
+      const code = await importModelCommand.run(
+        [join(dir, 'model30chan50cls'), '-o', out, '--settings', join(dir, 'models-list.json'), '--name', 'Aparc 50'],
+        io,
+      );
       expect(code).toBe(0);
-      expect(lines.join('')).toMatch(/^brainchop-model30chan50cls-8: 20 layers \(10 Conv3D\), 197,030 parameters, 50 classes -> .*model\.onnx \(\d+ KiB\), .*manifest\.json\n$/);
+      expect(lines.join('')).toMatch(
+        /^brainchop-model30chan50cls-8: 20 layers \(10 Conv3D\), 197,030 parameters, 50 classes -> .*model\.onnx \(\d+ KiB\), .*manifest\.json\n$/,
+      );
       const onnx = readFileSync(join(out, 'model.onnx'));
       const manifest = parseManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
       expect(manifest.name).toBe('Aparc 50');
       expect(manifest.model.sha256).toBe(createHash('sha256').update(onnx).digest('hex'));
       // Entry 8 crops with the labels of entry 1 (model5_gw_ae), found beside the settings file.
       const pre = manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.crop?.preModel : undefined;
-      expect(pre?.sha256).toBe(createHash('sha256').update(readFileSync(join(out, 'premodel.onnx'))).digest('hex'));
-      expect(inspectOnnx(readFileSync(join(out, 'premodel.onnx'))).outputs[0].dims).toEqual(['batch', 3, 'd', 'h', 'w']);
-      const usage = await importModelCommand.run([join(dir, 'model18cls'), '-o', out, '--id', '3'], io).catch((e: VoxsegError) => e);
+      expect(pre?.sha256).toBe(
+        createHash('sha256')
+          .update(readFileSync(join(out, 'premodel.onnx')))
+          .digest('hex'),
+      );
+      expect(inspectOnnx(readFileSync(join(out, 'premodel.onnx'))).outputs[0].dims).toEqual([
+        'batch',
+        3,
+        'd',
+        'h',
+        'w',
+      ]);
+      const usage = await importModelCommand
+        .run([join(dir, 'model18cls'), '-o', out, '--id', '3'], io)
+        .catch((e: VoxsegError) => e);
       expect(usage).toBeInstanceOf(VoxsegError);
       expect((usage as VoxsegError).code).toBe('usage');
       const missing = await importModelCommand.run([join(dir, 'nope'), '-o', out], io).catch((e: VoxsegError) => e);
@@ -255,7 +343,8 @@ describeShared(MODELS, 'brainchop models: ONNX matches the original tfjs model',
     const g = new Float32Array(dims[0] * dims[1] * dims[2]);
     let p = 0;
     for (let k = 0; k < dims[2]; k++)
-      for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) g[p++] = voxels[o[0] + i + d[0] * (o[1] + j + d[1] * (o[2] + k))];
+      for (let j = 0; j < dims[1]; j++)
+        for (let i = 0; i < dims[0]; i++) g[p++] = voxels[o[0] + i + d[0] * (o[1] + j + d[1] * (o[2] + k))];
     let lo = Infinity;
     let hi = -Infinity;
     for (const v of g) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
@@ -337,7 +426,7 @@ function toHalf(v: number): number {
   const sign = (x >>> 16) & 0x8000;
   const e = ((x >>> 23) & 0xff) - 112;
   const m = x & 0x7fffff;
-  if (e <= 0) return e < -10 ? sign : sign | (((m | 0x800000) >> (1 - e)) + 0x1000) >> 13;
+  if (e <= 0) return e < -10 ? sign : sign | ((((m | 0x800000) >> (1 - e)) + 0x1000) >> 13);
   if (e >= 31) return sign | 0x7c00;
   return sign | ((e << 10) + ((m + 0x1000) >> 13));
 }
@@ -361,7 +450,19 @@ describe('brainchop converter on a synthetic tfjs model', () => {
   function synthetic() {
     const conv = (name: string, filters: number, k: number[], extra: Json = {}) => ({
       class_name: 'Conv3D',
-      config: { name, filters, kernel_size: k, strides: [1, 1, 1], dilation_rate: [1, 1, 1], padding: 'same', data_format: 'channels_last', activation: 'linear', use_bias: true, dtype: 'float32', ...extra },
+      config: {
+        name,
+        filters,
+        kernel_size: k,
+        strides: [1, 1, 1],
+        dilation_rate: [1, 1, 1],
+        padding: 'same',
+        data_format: 'channels_last',
+        activation: 'linear',
+        use_bias: true,
+        dtype: 'float32',
+        ...extra,
+      },
     });
     const layers: Json[] = [
       { class_name: 'InputLayer', config: { batch_input_shape: [null, 9, 8, 7, 1], dtype: 'float32', name: 'input' } },
@@ -417,10 +518,21 @@ describe('brainchop converter on a synthetic tfjs model', () => {
     const shards: Record<string, Uint8Array> = { 's1.bin': all.slice(0, cut), 's2.bin': all.slice(cut) };
     const modelJson = {
       format: 'layers-model',
-      modelTopology: { keras_version: '2.7.0', backend: 'tensorflow', model_config: { class_name: 'Functional', config: { name: 'm', layers, input_layers: [['input', 0, 0]], output_layers: [['output', 0, 0]] } } },
+      modelTopology: {
+        keras_version: '2.7.0',
+        backend: 'tensorflow',
+        model_config: {
+          class_name: 'Functional',
+          config: { name: 'm', layers, input_layers: [['input', 0, 0]], output_layers: [['output', 0, 0]] },
+        },
+      },
       weightsManifest: [{ paths: ['s1.bin', 's2.bin'], weights: specs }],
     };
-    return { modelJson, all, src: { modelJson, shard: (p: string) => shards[p], modelId: 'synthetic' } as BrainchopSource };
+    return {
+      modelJson,
+      all,
+      src: { modelJson, shard: (p: string) => shards[p], modelId: 'synthetic' } as BrainchopSource,
+    };
   }
 
   it('matches tfjs-layers (quantized weights, strides, per-axis dilation) in both axis conventions', async () => {
@@ -460,7 +572,10 @@ describe('brainchop converter on a synthetic tfjs model', () => {
     const [input, ...rest] = structuredClone(modelJson.modelTopology.model_config.config.layers) as Json[];
     for (const l of rest) delete l.inbound_nodes;
     rest[0].config.batch_input_shape = input.config.batch_input_shape;
-    const sequential = { ...modelJson, modelTopology: { model_config: { class_name: 'Sequential', config: { name: 'm', layers: rest } } } };
+    const sequential = {
+      ...modelJson,
+      modelTopology: { model_config: { class_name: 'Sequential', config: { name: 'm', layers: rest } } },
+    };
     const a = convertBrainchop(src);
     const b = convertBrainchop({ ...src, modelJson: sequential });
     expect(b.summary.layers).toBe(a.summary.layers - 1);

@@ -20,7 +20,8 @@ const dir = join(repoRoot, 'static/models/abdomen-phantom');
 const config = JSON.parse(readFileSync(join(repoRoot, 'training/configs/abdomen-phantom.json'), 'utf8'));
 const seen = new Set<string>();
 for (const split of ['train', 'validation'])
-  for (const g of config.data[split] as { kind: string; seeds: string }[]) for (const s of parseSeeds(g.seeds)) seen.add(`${g.kind}:${s}`);
+  for (const g of config.data[split] as { kind: string; seeds: string }[])
+    for (const s of parseSeeds(g.seeds)) seen.add(`${g.kind}:${s}`);
 
 const shipped = existsSync(join(dir, 'manifest.json'));
 const title = shipped
@@ -35,7 +36,8 @@ const title = shipped
   it('was not trained or validated on the seeds it is tested on', () => {
     for (const s of seeds) expect(seen.has(`demo:${s}`), `demo seed ${s}`).toBe(false);
     const report = parseReport(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')));
-    for (const c of report.cases) if (c.source === 'phantom') expect(seen.has(`${c.kind}:${c.seed}`), c.name).toBe(false);
+    for (const c of report.cases)
+      if (c.source === 'phantom') expect(seen.has(`${c.kind}:${c.seed}`), c.name).toBe(false);
   });
 
   it('segments held-out demo studies with Dice >= 0.90 for every organ', async () => {
@@ -43,7 +45,10 @@ const title = shipped
     expect(manifest.labels.map((l) => l.name)).toEqual(PHANTOM_LABELS.map((l) => l.name));
     const out = join(tmp, 'report.json');
     let stderr = '';
-    const code = await runCli(['evaluate', dir, '--phantom', `demo:${seeds.join(',')}`, '-o', out], { out: () => {}, err: (t) => void (stderr += t) });
+    const code = await runCli(['evaluate', dir, '--phantom', `demo:${seeds.join(',')}`, '-o', out], {
+      out: () => {},
+      err: (t) => void (stderr += t),
+    });
     expect(code, stderr).toBe(0);
     const measured = parseReport(JSON.parse(readFileSync(out, 'utf8')));
     const shipped = parseReport(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')));
@@ -57,7 +62,8 @@ const title = shipped
       // The shipped report holds the same case with the same numbers (the model did not change under it).
       const s = shipped.cases.find((x) => x.name === c.name);
       expect(s, `${c.name} in the shipped report`).toBeDefined();
-      for (const l of PHANTOM_LABELS) expect(Math.abs(s!.labels[l.name].dice - c.labels[l.name].dice), `${c.name} ${l.name}`).toBeLessThan(0.002);
+      for (const l of PHANTOM_LABELS)
+        expect(Math.abs(s!.labels[l.name].dice - c.labels[l.name].dice), `${c.name} ${l.name}`).toBeLessThan(0.002);
     }
   }, 600_000);
 

@@ -40,13 +40,23 @@ describe('bundled brain models', () => {
         checkPreModel(inspectOnnx(p, pre.file), pre, pre.file);
         bytes += p.length;
       }
-      expect(readFileSync(join(dir, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2021 neuroneural\/brainchop/);
+      expect(readFileSync(join(dir, 'LICENSE'), 'utf8')).toMatch(
+        /^MIT License\n\nCopyright \(c\) 2021 neuroneural\/brainchop/,
+      );
       expect(m.postprocessing.largestForeground).toBe(true);
       expect(m.postprocessing.maskedImage).toBe(e.id === 'brainchop-brain-extraction' ? true : undefined);
       if (m.report) expect(parseReport(JSON.parse(readFileSync(join(dir, m.report), 'utf8'))).model.id).toBe(e.id);
     }
     // Everything committed for them (reports included) stays well under the 15 MB budget.
-    const onDisk = BRAIN_MODELS.reduce((a, e) => a + ['manifest.json', 'model.onnx', 'premodel.onnx', 'LICENSE', 'report.json', 'report.md'].reduce((b, f) => b + size(join(out, e.id, f)), 0), 0);
+    const onDisk = BRAIN_MODELS.reduce(
+      (a, e) =>
+        a +
+        ['manifest.json', 'model.onnx', 'premodel.onnx', 'LICENSE', 'report.json', 'report.md'].reduce(
+          (b, f) => b + size(join(out, e.id, f)),
+          0,
+        ),
+      0,
+    );
     expect(onDisk).toBeGreaterThanOrEqual(bytes);
     expect(onDisk).toBeLessThan(15e6);
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')).models as string[];

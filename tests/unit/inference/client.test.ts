@@ -30,7 +30,11 @@ const handlers: RpcHandlers<InferenceApi> = {
     const labels: Uint8Array = url === 'shared' ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
     arg.voxels.forEach((v, i) => (labels[i] = v > 50 ? 1 : 0));
     emit({ type: 'progress', stage: 'Running the model', done: 1, total: 1, etaSeconds: 0 });
-    const summary = { modelId: manifest.id, device, voxelsPerLabel: { 1: labels.reduce((a, b) => a + b, 0) } } as unknown as SegmentSummary;
+    const summary = {
+      modelId: manifest.id,
+      device,
+      voxelsPerLabel: { 1: labels.reduce((a, b) => a + b, 0) },
+    } as unknown as SegmentSummary;
     return withTransfer({ header: { ...arg.header, dtype: 'uint8' as const }, labels, summary }, [labels.buffer]);
   },
 };
@@ -45,7 +49,13 @@ function setup() {
   return { client, workers };
 }
 
-const study = () => createVolume({ dims: [4, 3, 2], spacing: [1, 1, 2], origin: [10, 20, 30], voxels: new Int16Array(24).map((_, i) => i * 5) });
+const study = () =>
+  createVolume({
+    dims: [4, 3, 2],
+    spacing: [1, 1, 2],
+    origin: [10, 20, 30],
+    voxels: new Int16Array(24).map((_, i) => i * 5),
+  });
 
 describe('InferenceClient', () => {
   it('sends a copy of the study, reports device and progress in order, and rebuilds the labels on its grid', async () => {
@@ -63,7 +73,12 @@ describe('InferenceClient', () => {
     expect(volume.voxels[23]).toBe(115); // the caller's voxels stay
     expect(workers[0].transfers[0]).toHaveLength(2); // the copy and the model bytes went by transfer
     expect(bytes.byteLength).toBe(0);
-    expect(result.labels.header).toMatchObject({ dims: [4, 3, 2], spacing: [1, 1, 2], origin: [10, 20, 30], dtype: 'uint8' });
+    expect(result.labels.header).toMatchObject({
+      dims: [4, 3, 2],
+      spacing: [1, 1, 2],
+      origin: [10, 20, 30],
+      dtype: 'uint8',
+    });
     expect([...result.labels.voxels]).toEqual([...volume.voxels].map((v) => (v > 50 ? 1 : 0)));
     expect(result.summary.voxelsPerLabel[1]).toBe(13);
     expect(client.busy).toBe(false);
@@ -103,7 +118,9 @@ describe('InferenceClient', () => {
     const job = client.segment(study(), { manifest, model: { url: 'hang' } });
     await new Promise((r) => setTimeout(r, 10));
     workers[0].crash('Aw, snap');
-    await expect(job).rejects.toThrow(new VoxsegError('inference-failed', 'the inference worker crashed: Aw, snap (too little memory?)'));
+    await expect(job).rejects.toThrow(
+      new VoxsegError('inference-failed', 'the inference worker crashed: Aw, snap (too little memory?)'),
+    );
     expect(client.busy).toBe(false);
   });
 });

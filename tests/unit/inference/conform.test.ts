@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Vec3, Volume } from '../../../src/core/types';
 import { readNifti } from '../../../src/io/nifti/index';
-import { conformGrid, conformVolume, freesurferCentre, uint8ScaleRange, type ConformSpec } from '../../../src/inference/conform';
+import {
+  conformGrid,
+  conformVolume,
+  freesurferCentre,
+  uint8ScaleRange,
+  type ConformSpec,
+} from '../../../src/inference/conform';
 import { directionFromAxes, indexToWorld, orientationCode, worldToIndex } from '../../../src/volume/geometry';
 import { gridOf } from '../../../src/volume/resample';
 import { reorientToCode } from '../../../src/volume/reorient';
@@ -93,7 +99,7 @@ describeShared('nifti/mr/bet.nii.gz', 'conform of an oblique RAS volume (bet: 14
     for (let a = 0; a < 3; a++) expect(mid[a]).toBeCloseTo(centre[a], 6);
 
     let s = 12345;
-    const rand = (n: number) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % n);
+    const rand = (n: number) => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) % n;
     let brain = 0;
     let outside = 0;
     for (let tries = 0; tries < 20000 && (brain < 300 || outside < 50); tries++) {
@@ -125,7 +131,11 @@ describe('conform intensities (uint8)', () => {
   function onConformedGrid(values: Float32Array, dims: Vec3): Volume {
     const h = { dims, spacing: [1, 1, 1] as Vec3, origin: [0, 0, 0] as Vec3, direction: LIA };
     const g = conformGrid(h, { dims, spacing: [1, 1, 1], orientation: 'LIA' });
-    return createVolume({ ...g, voxels: values, metadata: { windowCenter: 40, windowWidth: 400, unit: 'HU', modality: 'MR' } });
+    return createVolume({
+      ...g,
+      voxels: values,
+      metadata: { windowCenter: 40, windowWidth: 400, unit: 'HU', modality: 'MR' },
+    });
   }
 
   it('scales float32 to 0..255 from 0 to the 99.9% histogram cut of the non-zero voxels (conform.py rule)', () => {
@@ -141,10 +151,16 @@ describe('conform intensities (uint8)', () => {
     v[o++] = 10000;
     v[o] = 10000;
     expect(uint8ScaleRange(v)).toEqual({ lower: 0, upper: 990 });
-    const c = conformVolume(onConformedGrid(v, [10, 15, 20]), { dims: [10, 15, 20], spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' });
+    const c = conformVolume(onConformedGrid(v, [10, 15, 20]), {
+      dims: [10, 15, 20],
+      spacing: [1, 1, 1],
+      orientation: 'LIA',
+      dtype: 'uint8',
+    });
     expect(c.header.dtype).toBe('uint8');
     // correctly rounded (ties may go either way: uint8 rounds half to even, like conform.py's np.rint)
-    for (let i = 0; i < 3000; i++) expect(Math.abs(c.voxels[i] - Math.min(255, (v[i] * 255) / 990))).toBeLessThanOrEqual(0.5 + 1e-9);
+    for (let i = 0; i < 3000; i++)
+      expect(Math.abs(c.voxels[i] - Math.min(255, (v[i] * 255) / 990))).toBeLessThanOrEqual(0.5 + 1e-9);
     expect([c.voxels[998], c.voxels[998 + 2 * 499], c.voxels[2998]]).toEqual([0, 129, 255]); // 1, 500, 10000
     expect(c.header.metadata).toEqual({ modality: 'MR' }); // window and unit no longer apply
   });
@@ -155,7 +171,12 @@ describe('conform intensities (uint8)', () => {
     expect(lower).toBe(-200);
     // 999 non-zero voxels, none may saturate (floor(0.999) = 0): the max is in the last bin, edge 1000 -> upper = edge 998
     expect(upper).toBeCloseTo(-200 + 998 * 0.999, 9);
-    const c = conformVolume(onConformedGrid(v, [10, 10, 10]), { dims: [10, 10, 10], spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' });
+    const c = conformVolume(onConformedGrid(v, [10, 10, 10]), {
+      dims: [10, 10, 10],
+      spacing: [1, 1, 1],
+      orientation: 'LIA',
+      dtype: 'uint8',
+    });
     expect(c.voxels[0]).toBe(0);
     expect(c.voxels[200]).toBe(Math.round((200 * 255) / (upper + 200))); // the value 0 is not forced to 0
     expect(c.voxels[999]).toBe(255);
@@ -174,13 +195,23 @@ describe('conform intensities (uint8)', () => {
     expect(zeros.voxels.every((x) => x === 0)).toBe(true);
     const negative = conformVolume(onConformedGrid(new Float32Array(1000).fill(-3), [10, 10, 10]), spec);
     expect(negative.voxels.every((x) => x === 0)).toBe(true);
-    const f = conformVolume(onConformedGrid(v, [10, 10, 10]), { dims: [10, 10, 10], spacing: [1, 1, 1], orientation: 'LIA', dtype: 'float32' });
+    const f = conformVolume(onConformedGrid(v, [10, 10, 10]), {
+      dims: [10, 10, 10],
+      spacing: [1, 1, 1],
+      orientation: 'LIA',
+      dtype: 'float32',
+    });
     expect(f.header.dtype).toBe('float32');
     expect(f.voxels).toEqual(v);
   });
 
   it('uint8 input keeps its values; the conformed grid outside the input is 0', () => {
-    const v = createVolume({ dims: [4, 4, 4], spacing: [1, 1, 1], direction: LIA, voxels: Uint8Array.from({ length: 64 }, (_, i) => 100 + i) });
+    const v = createVolume({
+      dims: [4, 4, 4],
+      spacing: [1, 1, 1],
+      direction: LIA,
+      voxels: Uint8Array.from({ length: 64 }, (_, i) => 100 + i),
+    });
     const c = conformVolume(v, { dims: [6, 6, 6], spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' });
     // even dims on both sides, same axes: centres align, a one-voxel border of zeros
     let o = 0;

@@ -55,7 +55,8 @@ describe('cropArray / pasteArray', () => {
     const [bx, by, bz] = boxDims(box);
     expect(c.length).toBe(bx * by * bz);
     let o = 0;
-    for (let k = 2; k < 5; k++) for (let j = 1; j < 9; j++) for (let i = 3; i < 11; i++) expect(c[o++]).toBe(src[at(i, j, k)]);
+    for (let k = 2; k < 5; k++)
+      for (let j = 1; j < 9; j++) for (let i = 3; i < 11; i++) expect(c[o++]).toBe(src[at(i, j, k)]);
     expect(cropArray(new Uint16Array(N), DIMS, box)).toBeInstanceOf(Uint16Array);
   });
 

@@ -12,7 +12,12 @@ function planes(rows: number[][]): Float32Array {
   return out;
 }
 
-function decide(rows: number[][], post: Postprocessing, out: Uint8Array | Uint16Array = new Uint8Array(rows.length), offset = 0): number[] {
+function decide(
+  rows: number[][],
+  post: Postprocessing,
+  out: Uint8Array | Uint16Array = new Uint8Array(rows.length),
+  offset = 0,
+): number[] {
   decideSlab(planes(rows), rows[0].length, rows.length, post, out, offset);
   return Array.from(out);
 }
@@ -30,11 +35,14 @@ describe('decideSlab argmax', () => {
   ];
 
   it('picks the largest channel, the first one on ties, whatever the activation', () => {
-    for (const activation of ['none', 'softmax', 'sigmoid'] as const) expect(decide(rows, { activation, decision: 'argmax' })).toEqual([1, 0, 1, 0, 2]);
+    for (const activation of ['none', 'softmax', 'sigmoid'] as const)
+      expect(decide(rows, { activation, decision: 'argmax' })).toEqual([1, 0, 1, 0, 2]);
   });
 
   it('maps channels to label values through channelLabels', () => {
-    expect(decide(rows, { activation: 'softmax', decision: 'argmax', channelLabels: [0, 7, 3] })).toEqual([7, 0, 7, 0, 3]);
+    expect(decide(rows, { activation: 'softmax', decision: 'argmax', channelLabels: [0, 7, 3] })).toEqual([
+      7, 0, 7, 0, 3,
+    ]);
   });
 
   it('writes 16-bit labels at an offset', () => {
@@ -56,7 +64,16 @@ describe('decideSlab argmax', () => {
   });
 
   it('never lets a NaN logit win', () => {
-    expect(decide([[NaN, 1, 0], [0, NaN, 2], [NaN, NaN, NaN]], { activation: 'none', decision: 'argmax' })).toEqual([1, 2, 0]);
+    expect(
+      decide(
+        [
+          [NaN, 1, 0],
+          [0, NaN, 2],
+          [NaN, NaN, NaN],
+        ],
+        { activation: 'none', decision: 'argmax' },
+      ),
+    ).toEqual([1, 2, 0]);
   });
 });
 
@@ -76,23 +93,54 @@ describe('decideSlab threshold', () => {
   it('compares the activated value, not the logit', () => {
     // raw 0.55 is below 0.6 but sigmoid(0.55) = 0.634 is above it
     expect(sigmoid(0.55)).toBeGreaterThan(0.6);
-    expect(decide([[0.2, 0.55]], { activation: 'sigmoid', decision: 'threshold', thresholds: [0.1, 0.6] })).toEqual([2]);
+    expect(decide([[0.2, 0.55]], { activation: 'sigmoid', decision: 'threshold', thresholds: [0.1, 0.6] })).toEqual([
+      2,
+    ]);
     expect(decide([[0.2, 0.55]], { activation: 'none', decision: 'threshold', thresholds: [0.1, 0.6] })).toEqual([1]);
     // sigmoid(-1) = 0.27 < 0.3, sigmoid(0.05) = 0.5125 < 0.52 < sigmoid(0.1) = 0.525
-    expect(decide([[-1, 0.05]], { activation: 'sigmoid', decision: 'threshold', thresholds: [0.3, 0.52] })).toEqual([0]);
+    expect(decide([[-1, 0.05]], { activation: 'sigmoid', decision: 'threshold', thresholds: [0.3, 0.52] })).toEqual([
+      0,
+    ]);
     expect(decide([[-1, 0.1]], { activation: 'sigmoid', decision: 'threshold', thresholds: [0.3, 0.52] })).toEqual([2]);
-    expect(decide([[-0.5, 0.05]], { activation: 'sigmoid', decision: 'threshold', thresholds: [0.3, 0.52] })).toEqual([1]);
+    expect(decide([[-0.5, 0.05]], { activation: 'sigmoid', decision: 'threshold', thresholds: [0.3, 0.52] })).toEqual([
+      1,
+    ]);
   });
 
   it('defaults thresholds to 0.5 and labels to channel + 1, honouring channelLabels and 16-bit output', () => {
-    expect(decide([[1, -1], [-1, -1], [-1, 1]], { activation: 'sigmoid', decision: 'threshold' })).toEqual([1, 0, 2]);
+    expect(
+      decide(
+        [
+          [1, -1],
+          [-1, -1],
+          [-1, 1],
+        ],
+        { activation: 'sigmoid', decision: 'threshold' },
+      ),
+    ).toEqual([1, 0, 2]);
     const out = new Uint16Array(3);
-    decide([[1, -1], [-1, -1], [-1, 1]], { activation: 'sigmoid', decision: 'threshold', channelLabels: [1000, 2000] }, out);
+    decide(
+      [
+        [1, -1],
+        [-1, -1],
+        [-1, 1],
+      ],
+      { activation: 'sigmoid', decision: 'threshold', channelLabels: [1000, 2000] },
+      out,
+    );
     expect(Array.from(out)).toEqual([1000, 0, 2000]);
   });
 
   it('applies softmax across channels before thresholding', () => {
     // softmax([2, 0, 0]) = [0.787, 0.106, 0.106]
-    expect(decide([[2, 0, 0], [0, 0, 0]], { activation: 'softmax', decision: 'threshold', thresholds: [0.7, 0.5, 0.3] })).toEqual([1, 3]);
+    expect(
+      decide(
+        [
+          [2, 0, 0],
+          [0, 0, 0],
+        ],
+        { activation: 'softmax', decision: 'threshold', thresholds: [0.7, 0.5, 0.3] },
+      ),
+    ).toEqual([1, 3]);
   });
 });

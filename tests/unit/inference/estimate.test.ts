@@ -11,7 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Mat3, Vec3 } from '../../../src/core/types';
-import { estimateRun, formatBytes, PREP_SECONDS_PER_VOXEL, SECONDS_PER_NODE_RUN, WASM_MACS_PER_THREAD, WASM_PARALLEL_EFFICIENCY, WEBGPU_MACS } from '../../../src/inference/estimate';
+import {
+  estimateRun,
+  formatBytes,
+  PREP_SECONDS_PER_VOXEL,
+  SECONDS_PER_NODE_RUN,
+  WASM_MACS_PER_THREAD,
+  WASM_PARALLEL_EFFICIENCY,
+  WEBGPU_MACS,
+} from '../../../src/inference/estimate';
 import { parseManifest, type ModelManifest } from '../../../src/inference/manifest';
 import { onnxCost } from '../../../src/inference/onnx/cost';
 import { OnnxGraph } from '../../../src/inference/onnx/writer';
@@ -36,7 +44,11 @@ function tinyUnet(): Uint8Array {
     g.initializer(`${name}.w`, rand(cout * cin * k ** 3), [cout, cin, k, k, k]);
     g.initializer(`${name}.b`, rand(cout), [cout]);
     const p = (k - 1) / 2;
-    return g.node('Conv', [x, `${name}.w`, `${name}.b`], [name], { kernel_shape: [k, k, k], strides: [stride, stride, stride], pads: [p, p, p, p, p, p] });
+    return g.node('Conv', [x, `${name}.w`, `${name}.b`], [name], {
+      kernel_shape: [k, k, k],
+      strides: [stride, stride, stride],
+      pads: [p, p, p, p, p, p],
+    });
   };
   const act = (x: string) => g.node('LeakyRelu', [x], [`${x}.act`], { alpha: 0.01 });
   const s0 = act(conv('enc0', 'input', 1, 8, 3));
@@ -92,13 +104,16 @@ describe('onnxCost', () => {
     // Weight elements x output voxels (16^3 = 4096 full, 512 half resolution), per input voxel.
     const full = 4096;
     const half = 512;
-    const macs = 8 * 27 * full + 16 * 8 * 27 * half + 16 * 16 * 27 * half + 64 * 16 * half + 8 * 16 * 27 * full + 3 * 8 * full;
+    const macs =
+      8 * 27 * full + 16 * 8 * 27 * half + 16 * 16 * 27 * half + 64 * 16 * half + 8 * 16 * 27 * full + 3 * 8 * full;
     expect(c.macsPerVoxel * full).toBeCloseTo(macs, 6);
     expect(c.convs).toBe(6);
     expect(c.nodes).toBe(14);
     expect(c.unknownConvs).toBe(0);
     expect(c.firstConvChannels).toBe(8);
-    expect(c.parameters).toBe(8 * 27 + 8 + 16 * 8 * 27 + 16 + 16 * 16 * 27 + 16 + 64 * 16 + 64 + 8 * 16 * 27 + 8 + 3 * 8 + 3);
+    expect(c.parameters).toBe(
+      8 * 27 + 8 + 16 * 8 * 27 + 16 + 16 * 16 * 27 + 16 + 64 * 16 + 64 + 8 * 16 * 27 + 8 + 3 * 8 + 3,
+    );
   });
 
   itOnnx(`agrees with ONNX shape inference on the depth-to-space U-Net${onnxNote}`, () => {
@@ -126,7 +141,9 @@ describe('onnxCost', () => {
   });
 });
 
-function manifest(over: Partial<{ spacing: number[]; patch: number[]; overlap: number; mirrorAxes: number[]; channels: number }> = {}): ModelManifest {
+function manifest(
+  over: Partial<{ spacing: number[]; patch: number[]; overlap: number; mirrorAxes: number[]; channels: number }> = {},
+): ModelManifest {
   const channels = over.channels ?? 4;
   return parseManifest({
     schema: 'voxseg-model/1',
@@ -151,7 +168,13 @@ function manifest(over: Partial<{ spacing: number[]; patch: number[]; overlap: n
   });
 }
 
-function nnunetManifest(o: { transpose: number[]; spacing: number[]; patch: number[]; orientation?: string; presample?: number[] }): ModelManifest {
+function nnunetManifest(o: {
+  transpose: number[];
+  spacing: number[];
+  patch: number[];
+  orientation?: string;
+  presample?: number[];
+}): ModelManifest {
   const base = manifest({ channels: 4 });
   const resampling = { order: 3, orderZ: 0, forceSeparateZ: null, anisotropyThreshold: 3 };
   return parseManifest({
@@ -171,11 +194,21 @@ function nnunetManifest(o: { transpose: number[]; spacing: number[]; patch: numb
 }
 
 /** The real J2K CT series' grid: 512 x 512 x 20, 0.977 x 0.977 x 2 mm, axial LPS. */
-const J2K = { dims: [512, 512, 20] as Vec3, spacing: [0.977, 0.977, 2] as Vec3, origin: [0, 0, 0] as Vec3, direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as Mat3 };
+const J2K = {
+  dims: [512, 512, 20] as Vec3,
+  spacing: [0.977, 0.977, 2] as Vec3,
+  origin: [0, 0, 0] as Vec3,
+  direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as Mat3,
+};
 
 describe('estimateRun', () => {
   it('gives the model grid, tiles, time and memory of the J2K CT at 3 mm', () => {
-    const e = estimateRun(manifest(), J2K, { macsPerVoxel: 1000, onnxBytes: 4e6, firstStageChannels: 8, nodes: 40 }, { threads: 4 })!;
+    const e = estimateRun(
+      manifest(),
+      J2K,
+      { macsPerVoxel: 1000, onnxBytes: 4e6, firstStageChannels: 8, nodes: 40 },
+      { threads: 4 },
+    )!;
     // round(512 * 0.977 / 3) = 167; round(20 * 2 / 3) = 13, padded to the patch's 32.
     expect(e.modelGrid).toEqual([167, 167, 13]);
     expect(e.modelVoxels).toBe(167 * 167 * 13);
@@ -189,7 +222,10 @@ describe('estimateRun', () => {
     const prep = (study + model) * PREP_SECONDS_PER_VOXEL.plain;
     const dispatch = 25 * 40 * SECONDS_PER_NODE_RUN;
     expect(e.prepSeconds).toBeCloseTo(prep, 9);
-    expect(e.seconds!.wasm).toBeCloseTo(macs / (WASM_MACS_PER_THREAD * (1 + 3 * WASM_PARALLEL_EFFICIENCY)) + dispatch + prep, 9);
+    expect(e.seconds!.wasm).toBeCloseTo(
+      macs / (WASM_MACS_PER_THREAD * (1 + 3 * WASM_PARALLEL_EFFICIENCY)) + dispatch + prep,
+      9,
+    );
     expect(e.seconds!.webgpu).toBeCloseTo(macs / WEBGPU_MACS + dispatch + prep, 9);
     const accumulator = 32 * 167 * 167 * (4 * 4 + 4);
     const activations = 64 * 64 * 32 * 4 * (4 * 8 + 2 * 4);
@@ -209,13 +245,25 @@ describe('estimateRun', () => {
     const e = estimateRun(manifest(), J2K)!;
     expect(e.seconds).toBeUndefined();
     expect(e.tiles).toBe(25);
-    const whole = { ...manifest(), preprocessing: { mode: 'whole-volume', conform: { dims: [256, 256, 256], spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' }, normalization: { kind: 'minmax' } } } as ModelManifest;
+    const whole = {
+      ...manifest(),
+      preprocessing: {
+        mode: 'whole-volume',
+        conform: { dims: [256, 256, 256], spacing: [1, 1, 1], orientation: 'LIA', dtype: 'uint8' },
+        normalization: { kind: 'minmax' },
+      },
+    } as ModelManifest;
     expect(estimateRun(whole, J2K)).toBeNull();
   });
 
   it('transposes and resamples as nnU-Net for an imported model, and counts the whole-grid logits it resamples back', () => {
     const m = nnunetManifest({ transpose: [1, 0, 2], spacing: [1.6, 3, 1.6], patch: [32, 16, 32] });
-    const study = { dims: [100, 80, 40] as Vec3, spacing: [0.8, 0.8, 3] as Vec3, origin: [0, 0, 0] as Vec3, direction: J2K.direction };
+    const study = {
+      dims: [100, 80, 40] as Vec3,
+      spacing: [0.8, 0.8, 3] as Vec3,
+      origin: [0, 0, 0] as Vec3,
+      direction: J2K.direction,
+    };
     const e = estimateRun(m, study, { onnxBytes: 0, firstStageChannels: 8 })!;
     // transpose [1, 0, 2] over numpy axes (k, j, i): the model grid's i, j, k are the study's i, k, j.
     expect(e.modelGrid).toEqual([50, 40, 40]);
@@ -225,11 +273,19 @@ describe('estimateRun', () => {
     const studyVoxels = 100 * 80 * 40;
     const accumulator = 32 * 50 * 40 * (4 * 4 + 4);
     const activations = 32 * 16 * 32 * 4 * (4 * 8 + 2 * 4);
-    expect(e.peakBytes).toBe(studyVoxels * 2 + model * 4 + accumulator + 4 * model * 4 + (model + studyVoxels) + activations);
+    expect(e.peakBytes).toBe(
+      studyVoxels * 2 + model * 4 + accumulator + 4 * model * 4 + (model + studyVoxels) + activations,
+    );
   });
 
   it("streams TotalSegmentator's presampled grid (no whole-grid logits)", () => {
-    const m = nnunetManifest({ transpose: [0, 1, 2], spacing: [3, 3, 3], patch: [64, 64, 32], orientation: 'RAS', presample: [3, 3, 3] });
+    const m = nnunetManifest({
+      transpose: [0, 1, 2],
+      spacing: [3, 3, 3],
+      patch: [64, 64, 32],
+      orientation: 'RAS',
+      presample: [3, 3, 3],
+    });
     const e = estimateRun(m, J2K, { onnxBytes: 0, firstStageChannels: 8 })!;
     expect(e.modelGrid).toEqual([167, 167, 13]);
     expect(e.tiles).toBe(25);
@@ -237,7 +293,9 @@ describe('estimateRun', () => {
     const studyVoxels = 512 * 512 * 20;
     const accumulator = 32 * 167 * 167 * (4 * 4 + 4);
     const activations = 64 * 64 * 32 * 4 * (4 * 8 + 2 * 4);
-    expect(e.peakBytes).toBe(studyVoxels * 2 + model * 4 + model * 4 + accumulator + (model + studyVoxels) + activations);
+    expect(e.peakBytes).toBe(
+      studyVoxels * 2 + model * 4 + model * 4 + accumulator + (model + studyVoxels) + activations,
+    );
   });
 
   it('formats bytes in decimal units', () => {

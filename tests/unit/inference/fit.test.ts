@@ -13,14 +13,23 @@ import type { Vec3, Volume, VolumeMetadata } from '../../../src/core/types';
 import { listFiles } from '../../../src/cli/node-files';
 import { loadSeries, scanFiles } from '../../../src/io/dicom/index';
 import { parseNifti } from '../../../src/io/nifti/index';
-import { bodyPartRegions, checkRunnable, modelFit, rankModels, studyFacts, type StudyFacts } from '../../../src/inference/fit';
+import {
+  bodyPartRegions,
+  checkRunnable,
+  modelFit,
+  rankModels,
+  studyFacts,
+  type StudyFacts,
+} from '../../../src/inference/fit';
 import { parseManifestText, type ModelManifest } from '../../../src/inference/manifest';
 import { generatePhantom } from '../../../src/phantom/index';
 import { createVolume } from '../../../src/volume/volume';
 import { describeShared, hasShared, repoRoot, sharedPath } from '../helpers/shared';
 
 /** The bundled catalogue, in its own order. */
-const bundled: ModelManifest[] = (JSON.parse(readFileSync(join(repoRoot, 'static/models/index.json'), 'utf8')) as { models: string[] }).models.map((id) => {
+const bundled: ModelManifest[] = (
+  JSON.parse(readFileSync(join(repoRoot, 'static/models/index.json'), 'utf8')) as { models: string[] }
+).models.map((id) => {
   const file = join(repoRoot, 'static/models', id, 'manifest.json');
   return parseManifestText(readFileSync(file, 'utf8'), file);
 });
@@ -33,7 +42,14 @@ const nifti = (rel: string): Volume => parseNifti(readFileSync(sharedPath(rel)),
 const ranked = (f: StudyFacts) => rankModels(bundled, f, (m) => m);
 
 /** An ellipsoid "body" of radii `r` (mm) centred in a grid of `dims` x `spacing`: `inside` inside, `outside` around. */
-function ellipsoid(dims: Vec3, spacing: Vec3, r: Vec3, inside: number, outside: number, metadata: VolumeMetadata = {}): Volume {
+function ellipsoid(
+  dims: Vec3,
+  spacing: Vec3,
+  r: Vec3,
+  inside: number,
+  outside: number,
+  metadata: VolumeMetadata = {},
+): Volume {
   const voxels = new Int16Array(dims[0] * dims[1] * dims[2]);
   const c = dims.map((d, a) => ((d - 1) * spacing[a]) / 2);
   for (let k = 0, o = 0; k < dims[2]; k++)
@@ -78,7 +94,9 @@ describe('study facts and fit on generated studies', () => {
     }
     const tissue = modelFit(byId('brainchop-tissue'), f);
     expect(tissue.summary).toBe('Expects a T1 brain MRI; this looks like an abdominal CT.');
-    expect(tissue.reasons.join(' ')).toMatch(/This model is for MRI; the study is a CT\. This model is for the head; the study seems to show the abdomen \(a body \d+ mm wide/);
+    expect(tissue.reasons.join(' ')).toMatch(
+      /This model is for MRI; the study is a CT\. This model is for the head; the study seems to show the abdomen \(a body \d+ mm wide/,
+    );
     // the multi-modality skull strip takes CT, but not of the abdomen
     const strip = modelFit(byId('brainchop-brain-extraction'), f);
     expect(strip.fits).toBe(false);
@@ -99,7 +117,9 @@ describe('study facts and fit on generated studies', () => {
     const top = ranked(head).slice(0, brain.length);
     expect(top.map((r) => r.item.id).sort()).toEqual(brain.map((m) => m.id).sort());
     expect(top.every((r) => r.fit.fits)).toBe(true);
-    expect(modelFit(byId('abdomen-phantom'), head).summary).toBe('Expects an abdominal CT; this looks like a brain MRI.');
+    expect(modelFit(byId('abdomen-phantom'), head).summary).toBe(
+      'Expects an abdominal CT; this looks like a brain MRI.',
+    );
 
     // A knee-sized round part is not a head.
     const knee = studyFacts(ellipsoid([100, 100, 80], [1.5, 1.5, 2], [60, 58, 70], 400, 0));
@@ -116,7 +136,9 @@ describe('study facts and fit on generated studies', () => {
     expect(narrow.modality).toMatchObject({ value: 'CT', inferred: true, confidence: 'high' });
     expect(narrow.region.regions).toEqual([]);
     expect(narrow.region.why).toMatch(/cuts off the body at its side/);
-    expect(modelFit(byId('abdomen-phantom'), narrow).reasons).toEqual([expect.stringMatching(/^The body part could not be told/)]);
+    expect(modelFit(byId('abdomen-phantom'), narrow).reasons).toEqual([
+      expect.stringMatching(/^The body part could not be told/),
+    ]);
     const wide = studyFacts(ellipsoid([140, 90, 60], [2, 2, 2], [200, 110, 200], 40, -1000));
     expect(wide.region.regions).toEqual(['abdomen']);
   });
@@ -154,16 +176,29 @@ describe('study facts and fit on generated studies', () => {
   });
 
   it('takes the body part from DICOM BodyPartExamined or the description before the body size', () => {
-    const v = ellipsoid([64, 64, 40], [5, 5, 5], [140, 100, 200], 40, -1000, { modality: 'CT', bodyPartExamined: 'HEAD' } as VolumeMetadata);
+    const v = ellipsoid([64, 64, 40], [5, 5, 5], [140, 100, 200], 40, -1000, {
+      modality: 'CT',
+      bodyPartExamined: 'HEAD',
+    } as VolumeMetadata);
     expect(studyFacts(v).region).toMatchObject({ regions: ['head'], source: 'dicom' });
-    const w = ellipsoid([64, 64, 40], [5, 5, 5], [140, 100, 200], 40, -1000, { modality: 'CT', seriesDescription: 'CT ABDOMEN PELVIS W/O' });
+    const w = ellipsoid([64, 64, 40], [5, 5, 5], [140, 100, 200], 40, -1000, {
+      modality: 'CT',
+      seriesDescription: 'CT ABDOMEN PELVIS W/O',
+    });
     const f = studyFacts(w);
     expect(f.region).toMatchObject({ regions: ['abdomen', 'pelvis'], source: 'description' });
-    expect(modelFit(byId('abdomen-phantom'), f).summary).toBe('For an abdominal CT; this is a CT of the abdomen and pelvis.');
+    expect(modelFit(byId('abdomen-phantom'), f).summary).toBe(
+      'For an abdominal CT; this is a CT of the abdomen and pelvis.',
+    );
   });
 
   it('cautions on thick slices relative to the model grid, and on a T2 series for a T1 model', () => {
-    const thick = studyFacts(ellipsoid([128, 128, 36], [1.2, 1.2, 5], [75, 95, 80], 400, 0, { modality: 'MR', seriesDescription: 'AX T2 FLAIR' }));
+    const thick = studyFacts(
+      ellipsoid([128, 128, 36], [1.2, 1.2, 5], [75, 95, 80], 400, 0, {
+        modality: 'MR',
+        seriesDescription: 'AX T2 FLAIR',
+      }),
+    );
     const fit = modelFit(byId('brainchop-tissue'), thick);
     expect(fit.fits).toBe(true);
     expect(fit.reasons).toEqual([
@@ -187,11 +222,18 @@ describe('study facts and fit on generated studies', () => {
   });
 
   it('refuses a 2-D image and a 4-D series, naming the file; a model never fits them', () => {
-    const slice = createVolume({ dims: [64, 64, 1], spacing: [0.7, 0.7, 5], voxels: new Int16Array(64 * 64).fill(-1000), metadata: { modality: 'CT' } });
+    const slice = createVolume({
+      dims: [64, 64, 1],
+      spacing: [0.7, 0.7, 5],
+      voxels: new Int16Array(64 * 64).fill(-1000),
+      metadata: { modality: 'CT' },
+    });
     const f = studyFacts(slice);
     expect(f.is2D).toBe(true);
     expect(() => checkRunnable(f, 'scan.dcm')).toThrow(VoxsegError);
-    expect(() => checkRunnable(f, 'scan.dcm')).toThrow('scan.dcm: it is a 2-D image (64 x 64 x 1: one slice); the models segment 3-D volumes, so use the whole series');
+    expect(() => checkRunnable(f, 'scan.dcm')).toThrow(
+      'scan.dcm: it is a 2-D image (64 x 64 x 1: one slice); the models segment 3-D volumes, so use the whole series',
+    );
     const fit = modelFit(byId('ct-tissue-bands'), f);
     expect(fit).toMatchObject({ fits: false, blocked: true });
     expect(fit.reasons[0]).toMatch(/^This is a 2-D image/);
@@ -204,10 +246,15 @@ describe('study facts and fit on generated studies', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(VoxsegError);
       expect((e as VoxsegError).file).toBe('bold.nii.gz');
-      expect((e as VoxsegError).message).toMatch(/^bold\.nii\.gz: it is a 4-D series \(120 volumes; only the first was loaded\)/);
+      expect((e as VoxsegError).message).toMatch(
+        /^bold\.nii\.gz: it is a 4-D series \(120 volumes; only the first was loaded\)/,
+      );
     }
     // The loader may carry the count as metadata (read when present).
-    expect(studyFacts(ellipsoid([32, 32, 32], [4, 4, 4], [60, 60, 60], 300, 0, { sourceVolumes: 3 } as VolumeMetadata)).volumes).toBe(3);
+    expect(
+      studyFacts(ellipsoid([32, 32, 32], [4, 4, 4], [60, 60, 60], 300, 0, { sourceVolumes: 3 } as VolumeMetadata))
+        .volumes,
+    ).toBe(3);
     expect(() => checkRunnable(studyFacts(ellipsoid([32, 32, 32], [4, 4, 4], [60, 60, 60], 300, 0)))).not.toThrow();
   });
 
@@ -220,7 +267,9 @@ describe('study facts and fit on generated studies', () => {
     const fit = modelFit(byId('abdomen-phantom'), f);
     expect(fit.fits).toBe(true);
     expect(fit.summary).toBe('For an abdominal CT; the modality and body part of this study are unknown.');
-    expect(fit.reasons[0]).toMatch(/^The study's modality is unknown \(not recorded, and the intensities look like neither/);
+    expect(fit.reasons[0]).toMatch(
+      /^The study's modality is unknown \(not recorded, and the intensities look like neither/,
+    );
     expect(fit.reasons[1]).toMatch(/^The body part could not be told/);
     expect(fit.score).toBe(0);
   });
@@ -231,7 +280,10 @@ describe('study facts and fit on generated studies', () => {
     const again = rankModels([...bundled].reverse(), f, (m) => m).map((r) => r.item.id);
     expect(again).toEqual(order);
     // the six T1 brain models score the same: they keep the (reversed) catalogue order
-    const t1 = [...bundled].reverse().filter((m) => isBrain(m) && m.intended.modality.length === 1).map((m) => m.id);
+    const t1 = [...bundled]
+      .reverse()
+      .filter((m) => isBrain(m) && m.intended.modality.length === 1)
+      .map((m) => m.id);
     expect(order.filter((id) => t1.includes(id))).toEqual(t1);
     expect(order.slice(-2).sort()).toEqual(['abdomen-phantom', 'ct-tissue-bands']);
   });
@@ -258,33 +310,38 @@ describeShared('nifti/ct/example_ct.nii.gz', 'fit on a real abdominal CT (NIfTI,
       expect(r.fit.fits, r.item.id).toBe(false);
       expect(r.fit.reasons.length).toBeGreaterThan(0);
     }
-    expect(modelFit(byId('brainchop-parcellation-50'), f).summary).toBe('Expects a T1 brain MRI; this looks like an abdominal CT.');
+    expect(modelFit(byId('brainchop-parcellation-50'), f).summary).toBe(
+      'Expects a T1 brain MRI; this looks like an abdominal CT.',
+    );
   });
 
   const seg = 'labels/totalsegmentator/example_seg.nii.gz';
-  it.skipIf(!hasShared(seg))('finds lungs in as many cross-sections as TotalSegmentator labels them (example_ct_sm)', () => {
-    const ctSm = nifti('nifti/ct/example_ct_sm.nii.gz');
-    const labels = nifti(seg);
-    const [nx, ny, nz] = ctSm.header.dims;
-    // reference: sections where TotalSegmentator's lung lobes (10-14) are >= 10% of the body (> -500 HU)
-    let sections = 0;
-    let chest = 0;
-    for (let k = 0; k < nz; k++) {
-      let body = 0;
-      let lung = 0;
-      for (let o = k * nx * ny; o < (k + 1) * nx * ny; o++) {
-        if (ctSm.voxels[o] > -500) body++;
-        if (labels.voxels[o] >= 10 && labels.voxels[o] <= 14) lung++;
+  it.skipIf(!hasShared(seg))(
+    'finds lungs in as many cross-sections as TotalSegmentator labels them (example_ct_sm)',
+    () => {
+      const ctSm = nifti('nifti/ct/example_ct_sm.nii.gz');
+      const labels = nifti(seg);
+      const [nx, ny, nz] = ctSm.header.dims;
+      // reference: sections where TotalSegmentator's lung lobes (10-14) are >= 10% of the body (> -500 HU)
+      let sections = 0;
+      let chest = 0;
+      for (let k = 0; k < nz; k++) {
+        let body = 0;
+        let lung = 0;
+        for (let o = k * nx * ny; o < (k + 1) * nx * ny; o++) {
+          if (ctSm.voxels[o] > -500) body++;
+          if (labels.voxels[o] >= 10 && labels.voxels[o] <= 14) lung++;
+        }
+        if (body === 0) continue;
+        sections++;
+        if (lung >= 0.1 * body) chest++;
       }
-      if (body === 0) continue;
-      sections++;
-      if (lung >= 0.1 * body) chest++;
-    }
-    const f = studyFacts(ctSm);
-    expect(chest).toBeGreaterThan(0);
-    expect(Math.abs(f.lungSections! * sections - chest)).toBeLessThanOrEqual(1);
-    expect(f.region.regions).toEqual(['abdomen']);
-  });
+      const f = studyFacts(ctSm);
+      expect(chest).toBeGreaterThan(0);
+      expect(Math.abs(f.lungSections! * sections - chest)).toBeLessThanOrEqual(1);
+      expect(f.region.regions).toEqual(['abdomen']);
+    },
+  );
 });
 
 describeShared('nifti/mr/t1_crop.nii.gz', 'fit on real brain MRIs (NIfTI)', () => {
@@ -298,12 +355,19 @@ describeShared('nifti/mr/t1_crop.nii.gz', 'fit on real brain MRIs (NIfTI)', () =
     expect(f.bodyMm![1]).toBeGreaterThan(170);
     expect(f.bodyMm![1]).toBeLessThan(215);
     const order = ranked(f);
-    expect(order.slice(0, brain.length).map((r) => r.item.id).sort()).toEqual(brain.map((m) => m.id).sort());
+    expect(
+      order
+        .slice(0, brain.length)
+        .map((r) => r.item.id)
+        .sort(),
+    ).toEqual(brain.map((m) => m.id).sort());
     expect(order.slice(0, brain.length).every((r) => r.fit.fits && r.fit.reasons.length === 0)).toBe(true);
     const bands = modelFit(byId('ct-tissue-bands'), f);
     expect(bands.fits).toBe(false);
     expect(bands.summary).toBe('Expects a CT of any body part; this looks like a brain MRI.');
-    expect(bands.reasons[0]).toMatch(/^This model is for CT; the study looks like an MRI \(inferred from intensities: non-negative integer values/);
+    expect(bands.reasons[0]).toMatch(
+      /^This model is for CT; the study looks like an MRI \(inferred from intensities: non-negative integer values/,
+    );
   });
 
   it.skipIf(!hasShared('nifti/mr/bet.nii.gz'))('bet: a skull-stripped brain is a head too', () => {
@@ -321,7 +385,9 @@ describeShared('nifti/mr/example_mr_sm.nii.gz', 'fit on a real abdominal MR (NIf
     expect(f.modality.why).toMatch(/essentially non-negative/);
     expect(f.region.regions).toEqual(['chest', 'abdomen', 'pelvis']);
     for (const m of bundled) expect(modelFit(m, f).fits, m.id).toBe(false);
-    expect(modelFit(byId('brainchop-tissue'), f).summary).toBe('Expects a T1 brain MRI; this looks like an MRI of the trunk.');
+    expect(modelFit(byId('brainchop-tissue'), f).summary).toBe(
+      'Expects a T1 brain MRI; this looks like an MRI of the trunk.',
+    );
   });
 });
 
@@ -336,7 +402,11 @@ describeShared('dicom/ct-abdomen-j2k', 'fit on a real abdominal CT (DICOM)', () 
     expect(f.region.regions).toEqual(['abdomen']);
     const fit = modelFit(byId('abdomen-phantom'), f);
     expect(fit.fits).toBe(true);
-    expect(fit.reasons).toEqual(['The study covers only 40 mm along one axis: a 3-D model sees little context there, so expect poorer results.']);
-    expect(modelFit(byId('brainchop-tissue-light'), f).summary).toBe('Expects a T1 brain MRI; this looks like an abdominal CT.');
+    expect(fit.reasons).toEqual([
+      'The study covers only 40 mm along one axis: a 3-D model sees little context there, so expect poorer results.',
+    ]);
+    expect(modelFit(byId('brainchop-tissue-light'), f).summary).toBe(
+      'Expects a T1 brain MRI; this looks like an abdominal CT.',
+    );
   });
 });

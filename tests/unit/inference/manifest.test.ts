@@ -50,7 +50,14 @@ describe('parseManifest', () => {
     const m = parseManifest(slidingWindow());
     const p = m.preprocessing;
     if (p.mode !== 'sliding-window') throw new Error('mode');
-    expect(p).toMatchObject({ overlap: 0.5, blending: 'gaussian', sigmaScale: 0.125, batch: 1, orientation: 'RAS', mirrorAxes: [] });
+    expect(p).toMatchObject({
+      overlap: 0.5,
+      blending: 'gaussian',
+      sigmaScale: 0.125,
+      batch: 1,
+      orientation: 'RAS',
+      mirrorAxes: [],
+    });
   });
 
   it('names the offending field', () => {
@@ -65,11 +72,23 @@ describe('parseManifest', () => {
     rejects((m) => (m.labels[0].color = [255, 0]), /labels\[0\]\.color/);
     rejects((m) => (m.labels[0].color = [256, 0, 0]), /labels\[0\]\.color\[0\]/);
     rejects((m) => (m.preprocessing.mode = 'slices'), /preprocessing\.mode: must be one of/);
-    rejects((m) => (m.preprocessing.conform.orientation = 'LLA'), /preprocessing\.conform\.orientation: must be an orientation code/);
+    rejects(
+      (m) => (m.preprocessing.conform.orientation = 'LLA'),
+      /preprocessing\.conform\.orientation: must be an orientation code/,
+    );
     rejects((m) => (m.preprocessing.conform.dims = [256, 256]), /preprocessing\.conform\.dims: must be an array of 3/);
-    rejects((m) => (m.preprocessing.normalization = { kind: 'quantile', lower: 0.9, upper: 0.1 }), /lower quantile must be below upper/);
-    rejects((m) => (m.preprocessing.normalization = { kind: 'ct', clip: [100, -100], mean: 0, std: 1 }), /clip: lower must be below upper/);
-    rejects((m) => (m.postprocessing.decision = 'threshold'), /postprocessing\.thresholds: must list one threshold per output channel \(3\)/);
+    rejects(
+      (m) => (m.preprocessing.normalization = { kind: 'quantile', lower: 0.9, upper: 0.1 }),
+      /lower quantile must be below upper/,
+    );
+    rejects(
+      (m) => (m.preprocessing.normalization = { kind: 'ct', clip: [100, -100], mean: 0, std: 1 }),
+      /clip: lower must be below upper/,
+    );
+    rejects(
+      (m) => (m.postprocessing.decision = 'threshold'),
+      /postprocessing\.thresholds: must list one threshold per output channel \(3\)/,
+    );
     rejects((m) => (m.model.channels = 4), /labels: output channel gives label 3, which has no entry in labels/);
     rejects((m) => (m.intended.modality = []), /intended\.modality/);
   });
@@ -88,7 +107,10 @@ describe('parseManifest', () => {
     const linear = slidingWindow() as Record<string, any>;
     linear.postprocessing.labelResampling = 'linear';
     expect(parseManifest(linear).postprocessing.labelResampling).toBe('linear');
-    rejects((m) => (m.postprocessing.labelResampling = 'cubic'), /postprocessing\.labelResampling: must be one of "nearest", "linear", got "cubic"/);
+    rejects(
+      (m) => (m.postprocessing.labelResampling = 'cubic'),
+      /postprocessing\.labelResampling: must be one of "nearest", "linear", got "cubic"/,
+    );
     rejects((m) => (m.postprocessing.labelResampling = 1), /postprocessing\.labelResampling: must be one of/);
   });
 

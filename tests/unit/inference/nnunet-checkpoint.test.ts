@@ -18,9 +18,12 @@ import { readCheckpointEntry, readTorchCheckpoint } from '../../../src/inference
 import { crc32, openZip, sourceFilesFromZip } from '../../../src/inference/nnunet/zip';
 
 const python = '/usr/bin/python3';
-const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
+const hasTorch =
+  existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
 const describeTorch = hasTorch ? describe : describe.skip;
-const torchTitle = hasTorch ? 'torch.save checkpoints' : 'torch.save checkpoints [skipped: /usr/bin/python3 with torch and numpy (Debian python3-torch) not installed]';
+const torchTitle = hasTorch
+  ? 'torch.save checkpoints'
+  : 'torch.save checkpoints [skipped: /usr/bin/python3 with torch and numpy (Debian python3-torch) not installed]';
 const hasNumpy = existsSync(python) && spawnSync(python, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
 const hasZipTool = spawnSync('zip', ['-v'], { stdio: 'ignore' }).status === 0;
 
@@ -175,7 +178,10 @@ const ascii = (s: string): number[] => [...enc.encode(s)];
 
 /** A torch-style zip (stored entries under one archive folder) around a pickle. */
 function torchZip(pkl: number[] | Uint8Array, extra: Record<string, Uint8Array> = {}): Uint8Array {
-  return zipSync({ 'archive/data.pkl': new Uint8Array(pkl), 'archive/version': enc.encode('3\n'), ...extra }, { level: 0 });
+  return zipSync(
+    { 'archive/data.pkl': new Uint8Array(pkl), 'archive/version': enc.encode('3\n'), ...extra },
+    { level: 0 },
+  );
 }
 
 function thrown(fn: () => unknown): VoxsegError {
@@ -190,20 +196,40 @@ function thrown(fn: () => unknown): VoxsegError {
 
 /** Offset of an entry's data in the archive (after its local header). */
 function dataOffset(bytes: Uint8Array, entryOffset: number): number {
-  return entryOffset + 30 + (bytes[entryOffset + 26] | (bytes[entryOffset + 27] << 8)) + (bytes[entryOffset + 28] | (bytes[entryOffset + 29] << 8));
+  return (
+    entryOffset +
+    30 +
+    (bytes[entryOffset + 26] | (bytes[entryOffset + 27] << 8)) +
+    (bytes[entryOffset + 28] | (bytes[entryOffset + 29] << 8))
+  );
 }
 
 describe('pickle and zip safety (hand-made input)', () => {
   it('refuses a global that is not on the allow-list, naming it and the file', () => {
     // {'network_weights': os.system('echo pwned')} in protocol 2.
-    const pkl = [0x80, 2, 0x7d, 0x28, ...str('network_weights'), 0x63, ...ascii('os\nsystem\n'), ...str('echo pwned'), 0x85, 0x52, 0x75, 0x2e];
+    const pkl = [
+      0x80,
+      2,
+      0x7d,
+      0x28,
+      ...str('network_weights'),
+      0x63,
+      ...ascii('os\nsystem\n'),
+      ...str('echo pwned'),
+      0x85,
+      0x52,
+      0x75,
+      0x2e,
+    ];
     const err = thrown(() => readTorchCheckpoint(torchZip(pkl), 'evil.pth'));
     expect(err.code).toBe('invalid-model');
     expect(err.message).toBe('evil.pth: unsupported pickle content: global os.system');
     // Protocol 4: STACK_GLOBAL inside a FRAME.
     const body = [...str('builtins'), ...str('eval'), 0x93, ...str('1+1'), 0x85, 0x52, 0x2e];
     const p4 = [0x80, 4, 0x95, body.length, 0, 0, 0, 0, 0, 0, 0, ...body];
-    expect(thrown(() => readTorchCheckpoint(torchZip(p4), 'evil4.pth')).message).toBe('evil4.pth: unsupported pickle content: global builtins.eval');
+    expect(thrown(() => readTorchCheckpoint(torchZip(p4), 'evil4.pth')).message).toBe(
+      'evil4.pth: unsupported pickle content: global builtins.eval',
+    );
   });
 
   it('names an unknown opcode and its offset; a cut pickle is truncated', () => {
@@ -214,7 +240,9 @@ describe('pickle and zip safety (hand-made input)', () => {
     expect(t.code).toBe('truncated');
     expect(t.message).toContain('cut.pth: pickle is truncated');
     // A length field far beyond the buffer is rejected before any allocation.
-    const huge = thrown(() => readTorchCheckpoint(torchZip([0x80, 4, 0x8e, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x2e]), 'huge.pth'));
+    const huge = thrown(() =>
+      readTorchCheckpoint(torchZip([0x80, 4, 0x8e, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x2e]), 'huge.pth'),
+    );
     expect(huge.code).toBe('truncated');
   });
 
@@ -242,12 +270,17 @@ describe('pickle and zip safety (hand-made input)', () => {
     expect(readTorchCheckpoint(bytes, 'deep.pth').weights.size).toBe(0);
     // l = []; l.append(l): EMPTY_LIST, BINPUT 0, BINGET 0, APPEND.
     const cyc = [0x80, 2, 0x7d, 0x28, ...str('cycle'), 0x5d, 0x71, 0, 0x68, 0, 0x61, 0x75, 0x2e];
-    expect(thrown(() => readCheckpointEntry(torchZip(cyc), 'cyc.pth', 'cycle')).message).toContain('cyc.pth: cyclic data');
+    expect(thrown(() => readCheckpointEntry(torchZip(cyc), 'cyc.pth', 'cycle')).message).toContain(
+      'cyc.pth: cyclic data',
+    );
   });
 
   it('checks CRC-32, compression method and the end record of zips written by another tool', () => {
     const payload = enc.encode('nnU-Net '.repeat(1000));
-    const zip = zipSync({ 'dir/a.txt': [payload, { level: 6 }], 'dir/b.bin': [new Uint8Array([1, 2, 3, 4]), { level: 0 }] });
+    const zip = zipSync({
+      'dir/a.txt': [payload, { level: 6 }],
+      'dir/b.bin': [new Uint8Array([1, 2, 3, 4]), { level: 0 }],
+    });
     const archive = openZip(zip, 'weights.zip');
     const a = archive.get('dir/a.txt')!;
     expect(a.method).toBe(8);
@@ -261,7 +294,9 @@ describe('pickle and zip safety (hand-made input)', () => {
     expect(err.code).toBe('invalid-model');
     expect(err.message).toMatch(/^weights\.zip: zip archive is corrupt \(dir\/b\.bin: CRC-32 mismatch/);
     bad[dataOffset(bad, a.offset) + 5] ^= 0xff; // deflate stream
-    expect(thrown(() => openZip(bad, 'weights.zip').read('dir/a.txt')).message).toMatch(/^weights\.zip: zip archive is corrupt \(dir\/a\.txt: /);
+    expect(thrown(() => openZip(bad, 'weights.zip').read('dir/a.txt')).message).toMatch(
+      /^weights\.zip: zip archive is corrupt \(dir\/a\.txt: /,
+    );
 
     const bz = zip.slice();
     bz[b.offset + 8] = 12; // local header method (the central directory is what counts)
@@ -275,7 +310,9 @@ describe('pickle and zip safety (hand-made input)', () => {
     const cut = thrown(() => openZip(zip.subarray(0, zip.length - 30), 'cut.zip'));
     expect(cut.code).toBe('truncated');
     expect(cut.message).toBe('cut.zip: zip archive is truncated (end-of-central-directory record not found)');
-    expect(thrown(() => readTorchCheckpoint(enc.encode('hello'), 'x.pth')).message).toBe('x.pth: not a PyTorch checkpoint (not a zip archive)');
+    expect(thrown(() => readTorchCheckpoint(enc.encode('hello'), 'x.pth')).message).toBe(
+      'x.pth: not a PyTorch checkpoint (not a zip archive)',
+    );
   });
 
   (hasZipTool ? it : it.skip)('reads a zip64 archive written by Info-ZIP (zip -fz)', async () => {
@@ -330,7 +367,11 @@ describeTorch(torchTitle, () => {
     expect([...weights.keys()]).toEqual(ref.weights.map((w) => w.name));
     for (const w of ref.weights) {
       const t = weights.get(w.name)!;
-      expect({ name: w.name, shape: t.shape, dtype: t.dtype }).toEqual({ name: w.name, shape: w.shape, dtype: w.dtype });
+      expect({ name: w.name, shape: t.shape, dtype: t.dtype }).toEqual({
+        name: w.name,
+        shape: w.shape,
+        dtype: w.dtype,
+      });
       const want = new Uint32Array(refBin.slice(w.offset, w.offset + 4 * w.count).buffer);
       const got = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
       expect(got.length).toBe(w.count);
@@ -352,7 +393,17 @@ describeTorch(torchTitle, () => {
 
   it('returns the plain-data facts of the checkpoint', () => {
     const { info } = readTorchCheckpoint(ckpt, 'checkpoint_final.pth');
-    expect(info.keys).toEqual(['network_weights', 'optimizer_state', 'grad_scaler_state', 'logging', '_best_ema', 'current_epoch', 'init_args', 'trainer_name', 'inference_allowed_mirroring_axes']);
+    expect(info.keys).toEqual([
+      'network_weights',
+      'optimizer_state',
+      'grad_scaler_state',
+      'logging',
+      '_best_ema',
+      'current_epoch',
+      'init_args',
+      'trainer_name',
+      'inference_allowed_mirroring_axes',
+    ]);
     expect(info.weightsKey).toBe('network_weights');
     expect(info.trainerName).toBe('nnUNetTrainer');
     expect(info.currentEpoch).toBe(1000);
@@ -369,7 +420,10 @@ describeTorch(torchTitle, () => {
     expect(readCheckpointEntry(ckpt, 'c.pth', 'logging')).toEqual(ref.logging);
     expect(readCheckpointEntry(ckpt, 'c.pth', 'grad_scaler_state')).toEqual(ref.grad_scaler_state);
     expect(readCheckpointEntry(ckpt, 'c.pth', '_best_ema')).toBe(0.75);
-    const opt = readCheckpointEntry(ckpt, 'c.pth', 'optimizer_state') as { state: Record<string, { momentum_buffer: null }>; param_groups: unknown };
+    const opt = readCheckpointEntry(ckpt, 'c.pth', 'optimizer_state') as {
+      state: Record<string, { momentum_buffer: null }>;
+      param_groups: unknown;
+    };
     expect(opt.param_groups).toEqual(ref.optimizer_state.param_groups);
     expect(Object.keys(opt.state)).toEqual(Object.keys(ref.optimizer_state.state));
     expect(Object.values(opt.state).every((s) => s.momentum_buffer === null)).toBe(true); // tensors are not data
@@ -388,28 +442,42 @@ describeTorch(torchTitle, () => {
     const damaged = ckpt.slice();
     damaged[dataOffset(damaged, zip.get(`${prefix}/data/0`)!.offset) + 3] ^= 0x01;
     const err = thrown(() => readTorchCheckpoint(damaged, 'fold_0/checkpoint_final.pth'));
-    expect(err.message).toMatch(new RegExp(`^fold_0/checkpoint_final\\.pth: zip archive is corrupt \\(${prefix}/data/0: CRC-32 mismatch`));
+    expect(err.message).toMatch(
+      new RegExp(`^fold_0/checkpoint_final\\.pth: zip archive is corrupt \\(${prefix}/data/0: CRC-32 mismatch`),
+    );
   });
 
   it('gives clear errors for a truncated file, a missing key and the legacy format', () => {
     const cut = thrown(() => readTorchCheckpoint(ckpt.subarray(0, ckpt.length >> 1), 'checkpoint_best.pth'));
     expect(cut.code).toBe('truncated');
-    expect(cut.message).toBe('checkpoint_best.pth: zip archive is truncated (end-of-central-directory record not found)');
+    expect(cut.message).toBe(
+      'checkpoint_best.pth: zip archive is truncated (end-of-central-directory record not found)',
+    );
     const missing = thrown(() => readTorchCheckpoint(ckpt, 'c.pth', { key: 'state_dict' }));
     expect(missing.message).toBe(
       "c.pth: checkpoint has no 'state_dict' entry; top-level keys: network_weights, optimizer_state, grad_scaler_state, logging, _best_ema, current_epoch, init_args, trainer_name, inference_allowed_mirroring_axes",
     );
     const legacy = thrown(() => readTorchCheckpoint(new Uint8Array(readFileSync(join(dir, 'legacy.pth'))), 'old.pth'));
     expect(legacy.code).toBe('unsupported');
-    expect(legacy.message).toMatch(/^old\.pth: this is PyTorch's legacy checkpoint format .* re-save it with a current PyTorch/);
+    expect(legacy.message).toMatch(
+      /^old\.pth: this is PyTorch's legacy checkpoint format .* re-save it with a current PyTorch/,
+    );
   });
 
   it('reads a deflated result zip through sourceFilesFromZip', async () => {
     const bytes = new Uint8Array(readFileSync(join(dir, 'result.zip')));
     const root = 'Dataset099_Test/nnUNetTrainer__nnUNetPlans__3d_fullres';
     const files = sourceFilesFromZip(bytes, 'Dataset099_Test.zip');
-    expect(files.map((f) => f.path)).toEqual([`${root}/plans.json`, `${root}/dataset.json`, `${root}/fold_0/checkpoint_final.pth`]);
-    expect(openZip(bytes, 'r.zip').entries.filter((e) => !e.isDirectory).every((e) => e.method === 8)).toBe(true);
+    expect(files.map((f) => f.path)).toEqual([
+      `${root}/plans.json`,
+      `${root}/dataset.json`,
+      `${root}/fold_0/checkpoint_final.pth`,
+    ]);
+    expect(
+      openZip(bytes, 'r.zip')
+        .entries.filter((e) => !e.isDirectory)
+        .every((e) => e.method === 8),
+    ).toBe(true);
     const pth = files[2];
     expect(pth.size).toBe(ckpt.length);
     const inflated = await pth.read();
@@ -419,24 +487,27 @@ describeTorch(torchTitle, () => {
   });
 });
 
-(hasNumpy ? describe : describe.skip)(hasNumpy ? 'torch 2.x pickle shapes' : 'torch 2.x pickle shapes [skipped: /usr/bin/python3 with numpy not installed]', () => {
-  it('reads _rebuild_tensor_v3 on untyped storages and parameters; refuses big-endian files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'voxseg-ckpt2-'));
-    try {
-      const r = spawnSync(python, ['-c', TORCH2_SCRIPT, dir], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`script failed:\n${r.stderr}`);
-      const want = JSON.parse(readFileSync(join(dir, 'v3.json'), 'utf8')) as Record<string, number[]>;
-      const { weights } = readTorchCheckpoint(new Uint8Array(readFileSync(join(dir, 'v3-little.pth'))), 'v3.pth');
-      expect([...weights].map(([k, t]) => [k, t.shape, t.dtype, Array.from(t.data)])).toEqual([
-        ['v3', [2, 3], 'float32', want.v3],
-        ['param', [7], 'float32', want.param],
-        ['v3.bf16', [2, 5], 'bfloat16', want['v3.bf16']],
-      ]);
-      const big = thrown(() => readTorchCheckpoint(new Uint8Array(readFileSync(join(dir, 'v3-big.pth'))), 'big.pth'));
-      expect(big.code).toBe('unsupported');
-      expect(big.message).toContain('big.pth: checkpoint was saved as big-endian data');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
+(hasNumpy ? describe : describe.skip)(
+  hasNumpy ? 'torch 2.x pickle shapes' : 'torch 2.x pickle shapes [skipped: /usr/bin/python3 with numpy not installed]',
+  () => {
+    it('reads _rebuild_tensor_v3 on untyped storages and parameters; refuses big-endian files', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'voxseg-ckpt2-'));
+      try {
+        const r = spawnSync(python, ['-c', TORCH2_SCRIPT, dir], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`script failed:\n${r.stderr}`);
+        const want = JSON.parse(readFileSync(join(dir, 'v3.json'), 'utf8')) as Record<string, number[]>;
+        const { weights } = readTorchCheckpoint(new Uint8Array(readFileSync(join(dir, 'v3-little.pth'))), 'v3.pth');
+        expect([...weights].map(([k, t]) => [k, t.shape, t.dtype, Array.from(t.data)])).toEqual([
+          ['v3', [2, 3], 'float32', want.v3],
+          ['param', [7], 'float32', want.param],
+          ['v3.bf16', [2, 5], 'bfloat16', want['v3.bf16']],
+        ]);
+        const big = thrown(() => readTorchCheckpoint(new Uint8Array(readFileSync(join(dir, 'v3-big.pth'))), 'big.pth'));
+        expect(big.code).toBe('unsupported');
+        expect(big.message).toContain('big.pth: checkpoint was saved as big-endian data');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);

@@ -46,7 +46,13 @@ const manifest = parseManifest({
     { value: 1, name: 'liver', color: [1, 2, 3] },
     { value: 2, name: 'spleen', color: [4, 5, 6] },
   ],
-  preprocessing: { mode: 'sliding-window', spacing: [3, 3, 3], orientation: 'RAS', patch: [32, 32, 32], normalization: { kind: 'none' } },
+  preprocessing: {
+    mode: 'sliding-window',
+    spacing: [3, 3, 3],
+    orientation: 'RAS',
+    patch: [32, 32, 32],
+    normalization: { kind: 'none' },
+  },
   postprocessing: { activation: 'softmax', decision: 'argmax' },
 });
 
@@ -93,7 +99,10 @@ describe('nnU-Net conversion worker + client', () => {
     const out = await conv.convert(convertSourceOf(folder()), { onProgress: (p) => stages.push(p.stage) });
     expect(stages).toContain('Reading plans.json and dataset.json');
     expect(stages).toContain('Reading fold 0');
-    expect(read).toEqual(['Dataset999_Test/nnUNetTrainer__nnUNetPlans__3d_fullres/plans.json', 'Dataset999_Test/nnUNetTrainer__nnUNetPlans__3d_fullres/fold_0/checkpoint_final.pth']);
+    expect(read).toEqual([
+      'Dataset999_Test/nnUNetTrainer__nnUNetPlans__3d_fullres/plans.json',
+      'Dataset999_Test/nnUNetTrainer__nnUNetPlans__3d_fullres/fold_0/checkpoint_final.pth',
+    ]);
     expect(out.manifest.id).toBe('dataset999-3d_fullres');
     expect(out.onnx).toEqual(tinyOnnx());
     expect(out.license).toBe('license text');
@@ -107,8 +116,12 @@ describe('nnU-Net conversion worker + client', () => {
   });
 
   it('reads a zip through the zip reader; a truncated zip fails naming it, and the worker is freed', async () => {
-    const entries = Object.fromEntries(folder('Dataset999_Test/nnUNetTrainer__nnUNetPlans__3d_fullres').map((f) => [f.path, new Uint8Array(0)]));
-    entries['Dataset999_Test/nnUNetTrainer__nnUNetPlans__3d_fullres/plans.json'] = new TextEncoder().encode('{"plans": 1}');
+    const entries = Object.fromEntries(
+      folder('Dataset999_Test/nnUNetTrainer__nnUNetPlans__3d_fullres').map((f) => [f.path, new Uint8Array(0)]),
+    );
+    entries['Dataset999_Test/nnUNetTrainer__nnUNetPlans__3d_fullres/plans.json'] = new TextEncoder().encode(
+      '{"plans": 1}',
+    );
     const zip = zipSync(entries);
     const read: string[] = [];
     const workers: InProcessWorker[] = [];
@@ -124,7 +137,10 @@ describe('nnU-Net conversion worker + client', () => {
     expect(read[0]).toBe('Dataset999_Test/nnUNetTrainer__nnUNetPlans__3d_fullres/plans.json');
 
     const cut = convertSourceOf([{ path: 'Task999_test.zip', blob: new Blob([zip.slice(0, zip.length - 30)]) }]);
-    const err = await conv.convert(cut).then(() => null, (e: VoxsegError) => e);
+    const err = await conv.convert(cut).then(
+      () => null,
+      (e: VoxsegError) => e,
+    );
     expect(err).toBeInstanceOf(VoxsegError);
     expect(err!.file).toBe('Task999_test.zip');
     expect(err!.message).toMatch(/^Task999_test\.zip: zip archive is (truncated|corrupt)/);
@@ -134,7 +150,10 @@ describe('nnU-Net conversion worker + client', () => {
   it("reports the importer's error with the file it names", async () => {
     const conv = new NnunetConverter(() => new InProcessWorker({ importNnunet: fakeImporter([]), sourceFilesFromZip }));
     const files = folder().filter((f) => !f.path.endsWith('checkpoint_final.pth'));
-    const err = await conv.convert(convertSourceOf(files)).then(() => null, (e: VoxsegError) => e);
+    const err = await conv.convert(convertSourceOf(files)).then(
+      () => null,
+      (e: VoxsegError) => e,
+    );
     expect(err?.code).toBe('invalid-model');
     expect(err?.file).toBe('Dataset999_Test');
     expect(err?.message).toBe('Dataset999_Test: no checkpoint_final.pth found');
@@ -143,10 +162,15 @@ describe('nnU-Net conversion worker + client', () => {
   it('cancels at once: rejects with "cancelled" and terminates the worker while the importer is still busy', async () => {
     let w: InProcessWorker | undefined;
     const never = new Promise<void>(() => {});
-    const conv = new NnunetConverter(() => (w = new InProcessWorker({ importNnunet: fakeImporter([], never), sourceFilesFromZip })));
+    const conv = new NnunetConverter(
+      () => (w = new InProcessWorker({ importNnunet: fakeImporter([], never), sourceFilesFromZip })),
+    );
     const stages: string[] = [];
     const abort = new AbortController();
-    const job = conv.convert(convertSourceOf(folder()), { signal: abort.signal, onProgress: (p) => stages.push(p.stage) });
+    const job = conv.convert(convertSourceOf(folder()), {
+      signal: abort.signal,
+      onProgress: (p) => stages.push(p.stage),
+    });
     await new Promise((r) => setTimeout(r, 20));
     expect(stages).toContain('Reading fold 0');
     expect(conv.busy).toBe(true);
@@ -155,31 +179,51 @@ describe('nnU-Net conversion worker + client', () => {
     expect(w!.terminated).toBe(true);
     expect(conv.busy).toBe(false);
     // A new conversion gets a fresh worker.
-    const conv2 = new NnunetConverter(() => new InProcessWorker({ importNnunet: fakeImporter([]), sourceFilesFromZip }));
-    await expect(conv2.convert(convertSourceOf(folder()))).resolves.toMatchObject({ manifest: { id: 'dataset999-3d_fullres' } });
+    const conv2 = new NnunetConverter(
+      () => new InProcessWorker({ importNnunet: fakeImporter([]), sourceFilesFromZip }),
+    );
+    await expect(conv2.convert(convertSourceOf(folder()))).resolves.toMatchObject({
+      manifest: { id: 'dataset999-3d_fullres' },
+    });
   });
 
   it('a crashed worker is an error naming the source', async () => {
     let w: InProcessWorker | undefined;
-    const conv = new NnunetConverter(() => (w = new InProcessWorker({ importNnunet: fakeImporter([], new Promise(() => {})), sourceFilesFromZip })));
+    const conv = new NnunetConverter(
+      () => (w = new InProcessWorker({ importNnunet: fakeImporter([], new Promise(() => {})), sourceFilesFromZip })),
+    );
     const job = conv.convert(convertSourceOf(folder()));
     await new Promise((r) => setTimeout(r, 10));
     w!.onerror?.({ message: 'Out of memory' });
-    await expect(job).rejects.toThrow('Dataset999_Test: the conversion worker crashed: Out of memory (too little memory?)');
+    await expect(job).rejects.toThrow(
+      'Dataset999_Test: the conversion worker crashed: Out of memory (too little memory?)',
+    );
     expect(w!.terminated).toBe(true);
   });
 });
 
 describe('convertSourceOf', () => {
   it('takes files holding plans.json as a folder named after their top folder', () => {
-    const s = convertSourceOf(folder('Dataset291_TotalSegmentator_part1_organs_1559subj/nnUNetTrainer__nnUNetPlans__3d_fullres'));
+    const s = convertSourceOf(
+      folder('Dataset291_TotalSegmentator_part1_organs_1559subj/nnUNetTrainer__nnUNetPlans__3d_fullres'),
+    );
     expect(s.kind).toBe('folder');
     expect(s.name).toBe('Dataset291_TotalSegmentator_part1_organs_1559subj');
     expect(s.kind === 'folder' && s.files.length).toBe(5);
   });
 
   it('takes one zip (other files aside) as the published zip, and refuses two', () => {
-    expect(convertSourceOf([{ path: 'weights/Dataset291.zip', blob: blob('') }, { path: 'weights/README.txt', blob: blob('') }])).toMatchObject({ kind: 'zip', name: 'Dataset291.zip' });
-    expect(() => convertSourceOf([{ path: 'a.zip', blob: blob('') }, { path: 'b.zip', blob: blob('') }])).toThrow('one model at a time, please: got a.zip, b.zip');
+    expect(
+      convertSourceOf([
+        { path: 'weights/Dataset291.zip', blob: blob('') },
+        { path: 'weights/README.txt', blob: blob('') },
+      ]),
+    ).toMatchObject({ kind: 'zip', name: 'Dataset291.zip' });
+    expect(() =>
+      convertSourceOf([
+        { path: 'a.zip', blob: blob('') },
+        { path: 'b.zip', blob: blob('') },
+      ]),
+    ).toThrow('one model at a time, please: got a.zip, b.zip');
   });
 });

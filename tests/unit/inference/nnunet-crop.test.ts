@@ -5,7 +5,15 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VoxsegError } from '../../../src/core/errors';
-import { bboxFromMask, cropArray, cropToNonzero, fillHoles, uncropArray, type BBox3, type Shape3 } from '../../../src/inference/nnunet/crop';
+import {
+  bboxFromMask,
+  cropArray,
+  cropToNonzero,
+  fillHoles,
+  uncropArray,
+  type BBox3,
+  type Shape3,
+} from '../../../src/inference/nnunet/crop';
 import { hasScipy, rng, runPython, scipySkipReason, type RefArray } from '../volume/scipy-ref';
 
 const describeScipy = hasScipy ? describe : describe.skip;
@@ -95,86 +103,106 @@ for name in ('img', 'zero'):
     save(name + '_mask', mask[slicer])
 `;
 
-describeScipy(hasScipy ? 'crop to non-zero vs scipy / nnU-Net' : `crop to non-zero vs scipy / nnU-Net ${scipySkipReason}`, () => {
-  const s = structured();
-  const masks: { mask: Uint8Array; shape: Shape3 }[] = [
-    s,
-    { mask: randomMask([13, 17, 19], 3, 0.6), shape: [13, 17, 19] },
-    { mask: randomMask([13, 17, 19], 4, 0.75), shape: [13, 17, 19] },
-    { mask: randomMask([1, 9, 9], 5, 0.7), shape: [1, 9, 9] },
-    { mask: randomMask([6, 2, 9], 6, 0.7), shape: [6, 2, 9] },
-    { mask: new Uint8Array(27), shape: [3, 3, 3] },
-  ];
-  // A 2-channel image: zero border, an inner zero cavity (filled), channel 1 adds voxels channel 0 lacks.
-  const imgShape: Shape3 = [10, 12, 15];
-  const img = new Float32Array(2 * size(imgShape));
-  const r = rng(9);
-  for (let a = 2; a < 8; a++)
-    for (let b = 3; b < 10; b++)
-      for (let c = 4; c < 12; c++) img[(a * 12 + b) * 15 + c] = r.normal() * 100 + 300;
-  for (let a = 4; a < 6; a++) for (let b = 5; b < 7; b++) for (let c = 6; c < 9; c++) img[(a * 12 + b) * 15 + c] = 0;
-  img[size(imgShape) + (1 * 12 + 6) * 15 + 13] = -5; // only in channel 1: grows the box
-  const ch0 = img.subarray(0, size(imgShape));
-  const ch1 = img.subarray(size(imgShape));
-  const zero = new Float32Array(size(imgShape));
-  let refs: Record<string, RefArray>;
+describeScipy(
+  hasScipy ? 'crop to non-zero vs scipy / nnU-Net' : `crop to non-zero vs scipy / nnU-Net ${scipySkipReason}`,
+  () => {
+    const s = structured();
+    const masks: { mask: Uint8Array; shape: Shape3 }[] = [
+      s,
+      { mask: randomMask([13, 17, 19], 3, 0.6), shape: [13, 17, 19] },
+      { mask: randomMask([13, 17, 19], 4, 0.75), shape: [13, 17, 19] },
+      { mask: randomMask([1, 9, 9], 5, 0.7), shape: [1, 9, 9] },
+      { mask: randomMask([6, 2, 9], 6, 0.7), shape: [6, 2, 9] },
+      { mask: new Uint8Array(27), shape: [3, 3, 3] },
+    ];
+    // A 2-channel image: zero border, an inner zero cavity (filled), channel 1 adds voxels channel 0 lacks.
+    const imgShape: Shape3 = [10, 12, 15];
+    const img = new Float32Array(2 * size(imgShape));
+    const r = rng(9);
+    for (let a = 2; a < 8; a++)
+      for (let b = 3; b < 10; b++) for (let c = 4; c < 12; c++) img[(a * 12 + b) * 15 + c] = r.normal() * 100 + 300;
+    for (let a = 4; a < 6; a++) for (let b = 5; b < 7; b++) for (let c = 6; c < 9; c++) img[(a * 12 + b) * 15 + c] = 0;
+    img[size(imgShape) + (1 * 12 + 6) * 15 + 13] = -5; // only in channel 1: grows the box
+    const ch0 = img.subarray(0, size(imgShape));
+    const ch1 = img.subarray(size(imgShape));
+    const zero = new Float32Array(size(imgShape));
+    let refs: Record<string, RefArray>;
 
-  beforeAll(() => {
-    const inputs: Record<string, { data: Uint8Array | Float32Array; shape: number[] }> = {};
-    masks.forEach((m, i) => (inputs[`m${i}`] = { data: m.mask, shape: [...m.shape] }));
-    inputs.img = { data: img, shape: [2, ...imgShape] };
-    inputs.zero = { data: zero, shape: [1, ...imgShape] };
-    refs = runPython(FILL_PY, inputs, { masks: masks.length });
-  }, 60_000);
+    beforeAll(() => {
+      const inputs: Record<string, { data: Uint8Array | Float32Array; shape: number[] }> = {};
+      masks.forEach((m, i) => (inputs[`m${i}`] = { data: m.mask, shape: [...m.shape] }));
+      inputs.img = { data: img, shape: [2, ...imgShape] };
+      inputs.zero = { data: zero, shape: [1, ...imgShape] };
+      refs = runPython(FILL_PY, inputs, { masks: masks.length });
+    }, 60_000);
 
-  it('fills holes exactly like binary_fill_holes (6-connectivity, border = outside)', () => {
-    masks.forEach((m, i) => {
-      const got = fillHoles(Uint8Array.from(m.mask), m.shape);
-      expect(got, `mask ${i}`).toEqual(refs[`f${i}`]);
+    it('fills holes exactly like binary_fill_holes (6-connectivity, border = outside)', () => {
+      masks.forEach((m, i) => {
+        const got = fillHoles(Uint8Array.from(m.mask), m.shape);
+        expect(got, `mask ${i}`).toEqual(refs[`f${i}`]);
+      });
+      // The structured mask: cavity 1 and 3 filled, cavity 2 (tunnel) and the border pocket not.
+      const f = refs.f0;
+      const at = (a: number, b: number, c: number): number => f[(a * 14 + b) * 30 + c];
+      expect([at(5, 5, 4), at(5, 5, 13), at(5, 5, 22), at(3, 3, 22), at(1, 1, 28)]).toEqual([1, 0, 1, 0, 0]);
     });
-    // The structured mask: cavity 1 and 3 filled, cavity 2 (tunnel) and the border pocket not.
-    const f = refs.f0;
-    const at = (a: number, b: number, c: number): number => f[(a * 14 + b) * 30 + c];
-    expect([at(5, 5, 4), at(5, 5, 13), at(5, 5, 22), at(3, 3, 22), at(1, 1, 28)]).toEqual([1, 0, 1, 0, 0]);
-  });
 
-  it('crops like crop_to_nonzero: box, data and filled mask; all zero keeps the whole image', () => {
-    const crop = cropToNonzero([ch0, ch1], imgShape);
-    const bbox = Array.from(refs.img_bbox);
-    expect(crop.bbox.flat()).toEqual(bbox);
-    expect(crop.shape).toEqual([bbox[1] - bbox[0], bbox[3] - bbox[2], bbox[5] - bbox[4]]);
-    const joined = new Float32Array(2 * size(crop.shape));
-    joined.set(crop.channels[0]);
-    joined.set(crop.channels[1], size(crop.shape));
-    expect(joined).toEqual(refs.img_crop);
-    expect(crop.channels[0]).toBeInstanceOf(Float32Array);
-    expect(crop.mask).toEqual(refs.img_mask);
-    expect(crop.mask.includes(0)).toBe(true); // the channel-1-only corner is outside the filled mask
+    it('crops like crop_to_nonzero: box, data and filled mask; all zero keeps the whole image', () => {
+      const crop = cropToNonzero([ch0, ch1], imgShape);
+      const bbox = Array.from(refs.img_bbox);
+      expect(crop.bbox.flat()).toEqual(bbox);
+      expect(crop.shape).toEqual([bbox[1] - bbox[0], bbox[3] - bbox[2], bbox[5] - bbox[4]]);
+      const joined = new Float32Array(2 * size(crop.shape));
+      joined.set(crop.channels[0]);
+      joined.set(crop.channels[1], size(crop.shape));
+      expect(joined).toEqual(refs.img_crop);
+      expect(crop.channels[0]).toBeInstanceOf(Float32Array);
+      expect(crop.mask).toEqual(refs.img_mask);
+      expect(crop.mask.includes(0)).toBe(true); // the channel-1-only corner is outside the filled mask
 
-    const none = cropToNonzero([zero], imgShape);
-    expect(none.bbox).toEqual([[0, 10], [0, 12], [0, 15]]);
-    expect(none.bbox.flat()).toEqual(Array.from(refs.zero_bbox));
-    expect(none.mask).toEqual(refs.zero_mask);
-  });
+      const none = cropToNonzero([zero], imgShape);
+      expect(none.bbox).toEqual([
+        [0, 10],
+        [0, 12],
+        [0, 15],
+      ]);
+      expect(none.bbox.flat()).toEqual(Array.from(refs.zero_bbox));
+      expect(none.mask).toEqual(refs.zero_mask);
+    });
 
-  it('pastes the crop back into zeros (nnU-Net reverts cropping into an array of 0)', () => {
-    const crop = cropToNonzero([ch0, ch1], imgShape);
-    const back = uncropArray(crop.channels[0], crop.bbox, imgShape);
-    for (let v = 0; v < back.length; v++) expect(back[v]).toBe(ch0[v]); // ch0 is 0 outside its own box
-    const labels = uncropArray(Uint8Array.from(crop.mask), crop.bbox, imgShape, 0);
-    expect(bboxFromMask(labels, imgShape)).toEqual(crop.bbox);
-  });
-});
+    it('pastes the crop back into zeros (nnU-Net reverts cropping into an array of 0)', () => {
+      const crop = cropToNonzero([ch0, ch1], imgShape);
+      const back = uncropArray(crop.channels[0], crop.bbox, imgShape);
+      for (let v = 0; v < back.length; v++) expect(back[v]).toBe(ch0[v]); // ch0 is 0 outside its own box
+      const labels = uncropArray(Uint8Array.from(crop.mask), crop.bbox, imgShape, 0);
+      expect(bboxFromMask(labels, imgShape)).toEqual(crop.bbox);
+    });
+  },
+);
 
 describe('crop helpers', () => {
   it('crops typed and plain arrays and checks boxes', () => {
     const a = Int16Array.from({ length: 24 }, (_, i) => i);
-    const box: BBox3 = [[1, 2], [1, 3], [2, 4]];
+    const box: BBox3 = [
+      [1, 2],
+      [1, 3],
+      [2, 4],
+    ];
     const c = cropArray(a, [2, 3, 4], box);
     expect(c).toBeInstanceOf(Int16Array);
     expect(Array.from(c)).toEqual([18, 19, 22, 23]);
     expect(cropArray(Array.from(a), [2, 3, 4], box)).toBeInstanceOf(Float32Array);
-    expect(() => cropArray(a, [2, 3, 4], [[0, 3], [0, 3], [0, 4]])).toThrow(VoxsegError);
+    expect(() =>
+      cropArray(
+        a,
+        [2, 3, 4],
+        [
+          [0, 3],
+          [0, 3],
+          [0, 4],
+        ],
+      ),
+    ).toThrow(VoxsegError);
     expect(() => fillHoles(new Uint8Array(5), [1, 2, 3])).toThrow(/values/);
     expect(Array.from(uncropArray(c, box, [2, 3, 4], -1)).filter((v) => v !== -1)).toEqual([18, 19, 22, 23]);
   });

@@ -19,9 +19,12 @@ import { sourceFilesFromZip } from '../../../src/inference/nnunet/zip';
 import { repoRoot } from '../helpers/shared';
 
 const python = '/usr/bin/python3';
-const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
+const hasTorch =
+  existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
 const suite = hasTorch ? describe : (describe.skip.bind(describe) as typeof describe);
-const title = hasTorch ? 'importNnunet' : 'importNnunet [skipped: /usr/bin/python3 with torch and numpy (Debian python3-torch) not found]';
+const title = hasTorch
+  ? 'importNnunet'
+  : 'importNnunet [skipped: /usr/bin/python3 with torch and numpy (Debian python3-torch) not found]';
 
 const tmp = mkdtempSync(join(tmpdir(), 'voxseg-nnunet-import-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -59,7 +62,19 @@ function bytesFile(path: string, bytes: Uint8Array): SourceFile {
 
 suite(title, () => {
   beforeAll(() => {
-    const m = make(['--case', 'tiny-totalseg', '--schema', 'new', '--out', join(tmp, 'ok'), '--folds', '0,1', '--seed', '2', '--zip']);
+    const m = make([
+      '--case',
+      'tiny-totalseg',
+      '--schema',
+      'new',
+      '--out',
+      join(tmp, 'ok'),
+      '--folds',
+      '0,1',
+      '--seed',
+      '2',
+      '--zip',
+    ]);
     folder = m.folder;
     zipPath = m.zip!;
   }, 120_000);
@@ -70,7 +85,15 @@ suite(title, () => {
     const m = r.manifest;
     expect(m.id).toBe('dataset297_totalsegmentator_total_3mm_1559subj-3d_fullres');
     expect(m.model.channels).toBe(8);
-    expect(m.labels.map((l) => l.name)).toEqual(['spleen', 'kidney_right', 'kidney_left', 'gallbladder', 'liver', 'stomach', 'pancreas']);
+    expect(m.labels.map((l) => l.name)).toEqual([
+      'spleen',
+      'kidney_right',
+      'kidney_left',
+      'gallbladder',
+      'liver',
+      'stomach',
+      'pancreas',
+    ]);
     expect(m.labels[0].type?.meaning).toBe('Spleen');
     expect(m.provenance.source).toContain('fold 0, fold 1');
     expect(r.notes.join(' ')).toContain('2 folds');
@@ -90,10 +113,17 @@ suite(title, () => {
   it('refuses a folder without plans.json, dataset.json or a checkpoint, naming what is missing', async () => {
     const noPlans = await importError(await variant((p, f) => (p.endsWith('/plans.json') ? null : f)), 'picked-folder');
     expect(noPlans.message).toMatch(/^picked-folder: no plans\.json found/);
-    const noDataset = await importError(await variant((p, f) => (p.endsWith('/dataset.json') ? null : f)), 'picked-folder');
+    const noDataset = await importError(
+      await variant((p, f) => (p.endsWith('/dataset.json') ? null : f)),
+      'picked-folder',
+    );
     expect(noDataset.message).toMatch(/plans\.json has no dataset\.json beside it/);
     // A fold folder without the checkpoint (an unfinished fold): skipped with a note, or an error when asked for.
-    const unfinished = await variant((p, f) => (p.endsWith('fold_1/checkpoint_final.pth') ? bytesFile(p.replace('checkpoint_final.pth', 'debug.json'), new TextEncoder().encode('{}')) : f));
+    const unfinished = await variant((p, f) =>
+      p.endsWith('fold_1/checkpoint_final.pth')
+        ? bytesFile(p.replace('checkpoint_final.pth', 'debug.json'), new TextEncoder().encode('{}'))
+        : f,
+    );
     const partial = await importNnunet(unfinished, 'picked-folder');
     expect(partial.notes.join(' ')).toContain('skipped fold_1: no checkpoint_final.pth');
     expect(partial.manifest.provenance.source).toContain('(fold 0,');
@@ -117,11 +147,14 @@ suite(title, () => {
     const good = await ck.read();
     const damaged = files.map((f) =>
       f === ck
-        ? bytesFile(f.path, (() => {
-            const b = good.slice();
-            for (let i = b.length - 4000; i < b.length - 3000; i++) b[i] ^= 0xff;
-            return b;
-          })())
+        ? bytesFile(
+            f.path,
+            (() => {
+              const b = good.slice();
+              for (let i = b.length - 4000; i < b.length - 3000; i++) b[i] ^= 0xff;
+              return b;
+            })(),
+          )
         : f,
     );
     const err = await importError(damaged, 'weights.zip');
@@ -133,13 +166,23 @@ suite(title, () => {
     const plans = JSON.parse(readFileSync(join(folder, 'plans.json'), 'utf8'));
     const arch = plans.configurations['3d_fullres'].architecture;
     arch.network_class_name = 'dynamic_network_architectures.architectures.unet.ResidualUNet';
-    const e1 = await importError(await variant((p, f) => (p.endsWith('/plans.json') ? bytesFile(p, new TextEncoder().encode(JSON.stringify(plans))) : f)), 'picked-folder');
+    const e1 = await importError(
+      await variant((p, f) =>
+        p.endsWith('/plans.json') ? bytesFile(p, new TextEncoder().encode(JSON.stringify(plans))) : f,
+      ),
+      'picked-folder',
+    );
     expect(e1.message).toMatch(/plans\.json/);
     expect(e1.message).toMatch(/ResidualUNet/);
     const dataset = JSON.parse(readFileSync(join(folder, 'dataset.json'), 'utf8'));
     dataset.labels = { background: 0, whole: [1, 2], core: 2 };
     dataset.regions_class_order = [1, 2];
-    const e2 = await importError(await variant((p, f) => (p.endsWith('/dataset.json') ? bytesFile(p, new TextEncoder().encode(JSON.stringify(dataset))) : f)), 'picked-folder');
+    const e2 = await importError(
+      await variant((p, f) =>
+        p.endsWith('/dataset.json') ? bytesFile(p, new TextEncoder().encode(JSON.stringify(dataset))) : f,
+      ),
+      'picked-folder',
+    );
     expect(e2.message).toMatch(/dataset\.json: this is a region-based model/);
   }, 120_000);
 
@@ -165,7 +208,10 @@ suite(title, () => {
 
   it('reads the same model from the folder and from its zip', async () => {
     const a = await importNnunet(await nnunetSourceFiles(folder), folder);
-    const b = await importNnunet(sourceFilesFromZip(new Uint8Array(readFileSync(zipPath)), 'weights.zip'), 'weights.zip');
+    const b = await importNnunet(
+      sourceFilesFromZip(new Uint8Array(readFileSync(zipPath)), 'weights.zip'),
+      'weights.zip',
+    );
     expect(b.manifest.model.sha256).toBe(a.manifest.model.sha256);
     // A zip of the trainer folder alone (no Dataset folder around it) still imports.
     const entries: Record<string, Uint8Array> = {};

@@ -36,7 +36,8 @@ import { OnnxGraph } from '../../../src/inference/onnx/writer';
 import { repoRoot } from '../helpers/shared';
 
 const python = '/usr/bin/python3';
-const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy, onnx'], { stdio: 'ignore' }).status === 0;
+const hasTorch =
+  existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy, onnx'], { stdio: 'ignore' }).status === 0;
 const hasReference = existsSync(join(repoRoot, 'training/nnunet_reference.py'));
 const describeTorch = hasTorch && hasReference ? describe : describe.skip;
 const torchTitle =
@@ -202,7 +203,13 @@ function f32(path: string): Float32Array {
 function readPlan(folder: string, configuration = '3d_fullres'): NnunetPlan {
   const dataset = JSON.parse(readFileSync(join(folder, 'dataset.json'), 'utf8'));
   const plans = JSON.parse(readFileSync(join(folder, 'plans.json'), 'utf8'));
-  return parsePlans(plans, 'plans.json', configuration, Object.keys(dataset.labels).length, Object.keys(dataset.channel_names).length);
+  return parsePlans(
+    plans,
+    'plans.json',
+    configuration,
+    Object.keys(dataset.labels).length,
+    Object.keys(dataset.channel_names).length,
+  );
 }
 
 function readFold(folder: string, fold: number): WeightMap {
@@ -224,7 +231,10 @@ async function runOnnx(bytes: Uint8Array, input: Float32Array, dims: number[]): 
 async function runWasm(bytes: Uint8Array, input: Float32Array, dims: number[]): Promise<Float32Array> {
   const web = await import('onnxruntime-web');
   web.env.wasm.numThreads = 1;
-  const session = await web.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const session = await web.InferenceSession.create(bytes, {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'all',
+  });
   try {
     const out = await session.run({ input: new web.Tensor('float32', input, dims) });
     return out.output.data as Float32Array;
@@ -262,7 +272,8 @@ function parity(a: Float32Array, b: Float32Array, classes: number): Parity {
   return { maxDiff, agreement: same / voxels, maxAbs };
 }
 
-const fmt = (p: Parity): string => `max |Δ| ${p.maxDiff.toExponential(2)}, argmax agreement ${(100 * p.agreement).toFixed(4)}%`;
+const fmt = (p: Parity): string =>
+  `max |Δ| ${p.maxDiff.toExponential(2)}, argmax agreement ${(100 * p.agreement).toFixed(4)}%`;
 
 // ---- plans.json, hand-written (no Python needed) -----------------------------------------------
 
@@ -302,7 +313,9 @@ function plansWith(fullres: Record<string, unknown>, extra: Record<string, unkno
     plans_name: 'nnUNetPlans',
     transpose_forward: [0, 1, 2],
     transpose_backward: [0, 1, 2],
-    foreground_intensity_properties_per_channel: { '0': { mean: 50, std: 20, percentile_00_5: -100, percentile_99_5: 200, max: 900 } },
+    foreground_intensity_properties_per_channel: {
+      '0': { mean: 50, std: 20, percentile_00_5: -100, percentile_99_5: 200, max: 900 },
+    },
     configurations: {
       '3d_fullres': {
         patch_size: [32, 64, 64],
@@ -314,7 +327,11 @@ function plansWith(fullres: Record<string, unknown>, extra: Record<string, unkno
         resampling_fn_data_kwargs: { is_seg: false, order: 3, order_z: 0, force_separate_z: null },
         resampling_fn_probabilities: 'resample_data_or_seg_to_shape',
         resampling_fn_probabilities_kwargs: { is_seg: false, order: 1, order_z: 0, force_separate_z: null },
-        architecture: { network_class_name: PLAIN, arch_kwargs: kwargs(), _kw_requires_import: ['conv_op', 'norm_op', 'dropout_op', 'nonlin'] },
+        architecture: {
+          network_class_name: PLAIN,
+          arch_kwargs: kwargs(),
+          _kw_requires_import: ['conv_op', 'norm_op', 'dropout_op', 'nonlin'],
+        },
         ...fullres,
       },
       ...extra,
@@ -323,7 +340,8 @@ function plansWith(fullres: Record<string, unknown>, extra: Record<string, unkno
 }
 
 const parse = (plans: unknown, configuration = '3d_fullres') => parsePlans(plans, 'plans.json', configuration, 3, 1);
-const withKwargs = (over: Record<string, unknown>, name = PLAIN) => plansWith({ architecture: { network_class_name: name, arch_kwargs: kwargs(over) } });
+const withKwargs = (over: Record<string, unknown>, name = PLAIN) =>
+  plansWith({ architecture: { network_class_name: name, arch_kwargs: kwargs(over) } });
 
 function refusal(plans: unknown, configuration = '3d_fullres'): VoxsegError {
   try {
@@ -360,11 +378,36 @@ describe('parsePlans', () => {
       normEps: 1e-5,
       negativeSlope: 0.01,
     });
-    expect(plan).toMatchObject({ datasetName: 'Dataset042_Test', plansName: 'nnUNetPlans', patchSize: [32, 64, 64], spacing: [3, 0.8, 0.8], batchSize: 2 });
-    expect(plan.intensityProperties['0']).toEqual({ mean: 50, std: 20, percentile_00_5: -100, percentile_99_5: 200, max: 900 });
-    expect(plan.resamplingProbabilities).toEqual({ fn: 'resample_data_or_seg_to_shape', order: 1, orderZ: 0, forceSeparateZ: null, anisotropyThreshold: 3 });
+    expect(plan).toMatchObject({
+      datasetName: 'Dataset042_Test',
+      plansName: 'nnUNetPlans',
+      patchSize: [32, 64, 64],
+      spacing: [3, 0.8, 0.8],
+      batchSize: 2,
+    });
+    expect(plan.intensityProperties['0']).toEqual({
+      mean: 50,
+      std: 20,
+      percentile_00_5: -100,
+      percentile_99_5: 200,
+      max: 900,
+    });
+    expect(plan.resamplingProbabilities).toEqual({
+      fn: 'resample_data_or_seg_to_shape',
+      order: 1,
+      orderZ: 0,
+      forceSeparateZ: null,
+      anisotropyThreshold: 3,
+    });
     // Scalars per stage (dynamic_network_architectures expands them), eps and slope from the kwargs.
-    const scalar = parse(withKwargs({ kernel_sizes: 3, n_conv_per_stage: 1, norm_op_kwargs: { eps: 1e-3, affine: true }, nonlin_kwargs: { negative_slope: 0.2 } })).architecture;
+    const scalar = parse(
+      withKwargs({
+        kernel_sizes: 3,
+        n_conv_per_stage: 1,
+        norm_op_kwargs: { eps: 1e-3, affine: true },
+        nonlin_kwargs: { negative_slope: 0.2 },
+      }),
+    ).architecture;
     expect(scalar.kernelSizes).toEqual([
       [3, 3, 3],
       [3, 3, 3],
@@ -373,7 +416,15 @@ describe('parsePlans', () => {
     expect(scalar.nPerStageEncoder).toEqual([1, 1, 1]);
     expect([scalar.normEps, scalar.negativeSlope]).toEqual([1e-3, 0.2]);
     // Dropout is the identity at inference; deep supervision does not matter.
-    expect(parse(withKwargs({ dropout_op: 'torch.nn.modules.dropout.Dropout3d', dropout_op_kwargs: { p: 0.2 }, deep_supervision: true })).architecture.network).toBe('PlainConvUNet');
+    expect(
+      parse(
+        withKwargs({
+          dropout_op: 'torch.nn.modules.dropout.Dropout3d',
+          dropout_op_kwargs: { p: 0.2 },
+          deep_supervision: true,
+        }),
+      ).architecture.network,
+    ).toBe('PlainConvUNet');
     expect(listConfigurations(plansWith({}, { '2d': {} }))).toEqual(['3d_fullres', '2d']);
   });
 
@@ -400,10 +451,29 @@ describe('parsePlans', () => {
       ],
     };
     const a = parse(plansWith(old)).architecture;
-    expect(a).toMatchObject({ network: 'ResidualEncoderUNet', featuresPerStage: [16, 32, 40, 40], nPerStageEncoder: [1, 3, 4, 6], nConvPerStageDecoder: [1, 1, 1], convBias: true, normEps: 1e-5, negativeSlope: 0.01 });
+    expect(a).toMatchObject({
+      network: 'ResidualEncoderUNet',
+      featuresPerStage: [16, 32, 40, 40],
+      nPerStageEncoder: [1, 3, 4, 6],
+      nConvPerStageDecoder: [1, 1, 1],
+      convBias: true,
+      normEps: 1e-5,
+      negativeSlope: 0.01,
+    });
     // Keys an early plans file may lack: the planners' values.
-    const bare = { ...old, UNet_class_name: 'PlainConvUNet', UNet_base_num_features: undefined, unet_max_num_features: undefined, n_conv_per_stage_encoder: undefined, n_conv_per_stage_decoder: undefined };
-    expect(parse(plansWith(bare)).architecture).toMatchObject({ featuresPerStage: [32, 64, 128, 256], nPerStageEncoder: [2, 2, 2, 2], nConvPerStageDecoder: [2, 2, 2] });
+    const bare = {
+      ...old,
+      UNet_class_name: 'PlainConvUNet',
+      UNet_base_num_features: undefined,
+      unet_max_num_features: undefined,
+      n_conv_per_stage_encoder: undefined,
+      n_conv_per_stage_decoder: undefined,
+    };
+    expect(parse(plansWith(bare)).architecture).toMatchObject({
+      featuresPerStage: [32, 64, 128, 256],
+      nPerStageEncoder: [2, 2, 2, 2],
+      nConvPerStageDecoder: [2, 2, 2],
+    });
     const bareRes = parse(plansWith({ ...bare, UNet_class_name: 'ResidualEncoderUNet' })).architecture;
     expect([bareRes.nPerStageEncoder, bareRes.nConvPerStageDecoder]).toEqual([
       [1, 3, 4, 6],
@@ -420,29 +490,82 @@ describe('parsePlans', () => {
       [0, 1, 2],
       [0, 1, 2],
     ]);
-    expect(plan.resamplingData).toEqual({ fn: 'resample_data_or_seg_to_shape', order: 3, orderZ: 0, forceSeparateZ: false, anisotropyThreshold: 3 });
+    expect(plan.resamplingData).toEqual({
+      fn: 'resample_data_or_seg_to_shape',
+      order: 3,
+      orderZ: 0,
+      forceSeparateZ: false,
+      anisotropyThreshold: 3,
+    });
     expect(plan.intensityProperties['0'].percentile_99_5).toBe(200);
   });
 
   it('follows inherits_from like PlansManager', () => {
-    const plans = plansWith({}, { big: { inherits_from: '3d_fullres', patch_size: [64, 64, 64] }, bigger: { inherits_from: 'big', batch_size: 4 } });
+    const plans = plansWith(
+      {},
+      {
+        big: { inherits_from: '3d_fullres', patch_size: [64, 64, 64] },
+        bigger: { inherits_from: 'big', batch_size: 4 },
+      },
+    );
     const plan = parse(plans, 'bigger');
-    expect([plan.patchSize, plan.batchSize, plan.spacing, plan.configuration]).toEqual([[64, 64, 64], 4, [3, 0.8, 0.8], 'bigger']);
-    expect(refusal(plansWith({}, { a: { inherits_from: 'b' }, b: { inherits_from: 'a' } }), 'a').message).toContain('circular inheritance a -> b -> a');
-    expect(refusal(plansWith({}, { a: { inherits_from: 'nope' } }), 'a').message).toContain('"nope", which is not a configuration');
-    expect(refusal(plansWith({}), '3d_lowres').message).toContain('configuration "3d_lowres" is not in "configurations" (available: 3d_fullres)');
+    expect([plan.patchSize, plan.batchSize, plan.spacing, plan.configuration]).toEqual([
+      [64, 64, 64],
+      4,
+      [3, 0.8, 0.8],
+      'bigger',
+    ]);
+    expect(refusal(plansWith({}, { a: { inherits_from: 'b' }, b: { inherits_from: 'a' } }), 'a').message).toContain(
+      'circular inheritance a -> b -> a',
+    );
+    expect(refusal(plansWith({}, { a: { inherits_from: 'nope' } }), 'a').message).toContain(
+      '"nope", which is not a configuration',
+    );
+    expect(refusal(plansWith({}), '3d_lowres').message).toContain(
+      'configuration "3d_lowres" is not in "configurations" (available: 3d_fullres)',
+    );
   });
 
   it('refuses what it cannot run exactly, naming the field', () => {
     const cases: [unknown, RegExp, string?][] = [
       [plansWith({ patch_size: [256, 256] }), /configurations\.3d_fullres is a 2-D configuration/],
-      [plansWith({ previous_stage: '3d_lowres' }), /cascade stage \(previous_stage "3d_lowres"\): cascade models need the low-resolution stage's segmentation/],
-      [withKwargs({}, 'dynamic_network_architectures.architectures.residual_unet.ResidualUNet'), /network class "dynamic_network_architectures\.architectures\.residual_unet\.ResidualUNet" is not supported \(its residual decoder/],
-      [withKwargs({}, 'nnunetv2.nets.MyUNet.PlainConvUNet'), /network_class_name: network class "nnunetv2\.nets\.MyUNet\.PlainConvUNet" is not supported/],
-      [plansWith({ architecture: undefined, UNet_class_name: 'UMambaBot', conv_kernel_sizes: [[3, 3, 3]] }), /UNet_class_name: network class "UMambaBot" is not supported/],
-      [withKwargs({ block: 'dynamic_network_architectures.building_blocks.residual.BottleneckD', n_blocks_per_stage: [1, 1, 1] }, 'dynamic_network_architectures.architectures.residual_unet.ResidualEncoderUNet'), /arch_kwargs\.block is ".*BottleneckD": only BasicBlockD/],
-      [withKwargs({ bottleneck_channels: [4, 8, 16], n_blocks_per_stage: [1, 1, 1] }, 'dynamic_network_architectures.architectures.residual_unet.ResidualEncoderUNet'), /bottleneck_channels is set: bottleneck \(BottleneckD\)/],
-      [withKwargs({ norm_op: 'torch.nn.modules.batchnorm.BatchNorm3d' }), /arch_kwargs\.norm_op is ".*BatchNorm3d": only InstanceNorm3d/],
+      [
+        plansWith({ previous_stage: '3d_lowres' }),
+        /cascade stage \(previous_stage "3d_lowres"\): cascade models need the low-resolution stage's segmentation/,
+      ],
+      [
+        withKwargs({}, 'dynamic_network_architectures.architectures.residual_unet.ResidualUNet'),
+        /network class "dynamic_network_architectures\.architectures\.residual_unet\.ResidualUNet" is not supported \(its residual decoder/,
+      ],
+      [
+        withKwargs({}, 'nnunetv2.nets.MyUNet.PlainConvUNet'),
+        /network_class_name: network class "nnunetv2\.nets\.MyUNet\.PlainConvUNet" is not supported/,
+      ],
+      [
+        plansWith({ architecture: undefined, UNet_class_name: 'UMambaBot', conv_kernel_sizes: [[3, 3, 3]] }),
+        /UNet_class_name: network class "UMambaBot" is not supported/,
+      ],
+      [
+        withKwargs(
+          {
+            block: 'dynamic_network_architectures.building_blocks.residual.BottleneckD',
+            n_blocks_per_stage: [1, 1, 1],
+          },
+          'dynamic_network_architectures.architectures.residual_unet.ResidualEncoderUNet',
+        ),
+        /arch_kwargs\.block is ".*BottleneckD": only BasicBlockD/,
+      ],
+      [
+        withKwargs(
+          { bottleneck_channels: [4, 8, 16], n_blocks_per_stage: [1, 1, 1] },
+          'dynamic_network_architectures.architectures.residual_unet.ResidualEncoderUNet',
+        ),
+        /bottleneck_channels is set: bottleneck \(BottleneckD\)/,
+      ],
+      [
+        withKwargs({ norm_op: 'torch.nn.modules.batchnorm.BatchNorm3d' }),
+        /arch_kwargs\.norm_op is ".*BatchNorm3d": only InstanceNorm3d/,
+      ],
       [withKwargs({ norm_op_kwargs: { eps: 1e-5 } }), /norm_op_kwargs\.affine is not true/],
       [withKwargs({ nonlin: 'torch.nn.ReLU' }), /arch_kwargs\.nonlin is "torch\.nn\.ReLU": only LeakyReLU/],
       [withKwargs({ conv_op: 'torch.nn.modules.conv.Conv2d' }), /conv_op is ".*Conv2d": only 3-D networks/],
@@ -450,9 +573,21 @@ describe('parsePlans', () => {
       [withKwargs({ nonlin_first: true }), /nonlin_first is true/],
       [withKwargs({ squeeze_excitation: true }), /squeeze-and-excitation/],
       [withKwargs({ attention: true }), /arch_kwargs\.attention: unknown architecture argument/],
-      [withKwargs({ kernel_sizes: [[3, 3, 3], [3, 3, 3], [3, 2, 3]] }), /kernel_sizes\[2\] = \[3, 2, 3\]: even kernel sizes/],
+      [
+        withKwargs({
+          kernel_sizes: [
+            [3, 3, 3],
+            [3, 3, 3],
+            [3, 2, 3],
+          ],
+        }),
+        /kernel_sizes\[2\] = \[3, 2, 3\]: even kernel sizes/,
+      ],
       [withKwargs({ n_conv_per_stage_decoder: [2, 2, 2] }), /n_conv_per_stage_decoder must have 2 entries/],
-      [plansWith({ normalization_schemes: ['CTNormalization', 'ZScoreNormalization'] }), /normalization_schemes has 2 entries but dataset\.json has 1 input channel/],
+      [
+        plansWith({ normalization_schemes: ['CTNormalization', 'ZScoreNormalization'] }),
+        /normalization_schemes has 2 entries but dataset\.json has 1 input channel/,
+      ],
     ];
     for (const [plans, message] of cases) {
       const e = refusal(plans);
@@ -485,7 +620,9 @@ describe('ONNX writer: float16 and shared initializers', () => {
     // 0.1 is not a float16: it comes back rounded to nearest, everything else exactly.
     expect(Array.from(out.y.data as Float32Array).slice(0, 6)).toEqual(values.slice(0, 6));
     expect(out.y.data[6]).toBe(0.0999755859375);
-    expect(() => new OnnxGraph('u').initializer('f', new Float32Array(1), [1], { type: 'float16' })).toThrow(/needs a Uint16Array/);
+    expect(() => new OnnxGraph('u').initializer('f', new Float32Array(1), [1], { type: 'float16' })).toThrow(
+      /needs a Uint16Array/,
+    );
   });
 });
 
@@ -498,14 +635,42 @@ describeTorch(torchTitle, () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   beforeAll(() => {
-    const spec = NET_CASES.map(({ name, base, folds, size, overrides, schemas }) => ({ name, base, folds, size, overrides, schemas }));
-    const r = spawnSync(python, ['-c', SCRIPT, tmp, JSON.stringify(spec)], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 24 });
-    if (r.status !== 0) throw new Error(`reference fixtures failed (${r.status}):\n${r.stderr.slice(-3000)}`);
-    folders = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    const m = spawnSync(python, ['training/nnunet_reference.py', 'make', '--case', 'tiny', '--schema', 'new', '--out', join(tmp, 'cli'), '--folds', '0,1', '--seed', '3'], {
+    const spec = NET_CASES.map(({ name, base, folds, size, overrides, schemas }) => ({
+      name,
+      base,
+      folds,
+      size,
+      overrides,
+      schemas,
+    }));
+    const r = spawnSync(python, ['-c', SCRIPT, tmp, JSON.stringify(spec)], {
       cwd: repoRoot,
       encoding: 'utf8',
+      maxBuffer: 1 << 24,
     });
+    if (r.status !== 0) throw new Error(`reference fixtures failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+    folders = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const m = spawnSync(
+      python,
+      [
+        'training/nnunet_reference.py',
+        'make',
+        '--case',
+        'tiny',
+        '--schema',
+        'new',
+        '--out',
+        join(tmp, 'cli'),
+        '--folds',
+        '0,1',
+        '--seed',
+        '3',
+      ],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      },
+    );
     if (m.status !== 0) throw new Error(`nnunet_reference.py make failed (${m.status}):\n${m.stderr.slice(-3000)}`);
     tinyFolder = JSON.parse(m.stdout.trim().split('\n').pop()!).folder;
   }, 600_000);
@@ -520,23 +685,49 @@ describeTorch(torchTitle, () => {
       if (planOld) expect(planOld.architecture).toEqual(planNew.architecture);
       if (planOld) expect(planOld.patchSize).toEqual(planNew.patchSize);
       const arch = planNew.architecture;
-      expect(arch.network).toBe(c.overrides?.network === 'resenc' || c.base === 'resenc-m' ? 'ResidualEncoderUNet' : 'PlainConvUNet');
+      expect(arch.network).toBe(
+        c.overrides?.network === 'resenc' || c.base === 'resenc-m' ? 'ResidualEncoderUNet' : 'PlainConvUNet',
+      );
 
       const t0 = Date.now();
       const maps = c.folds.map((f) => readFold(dir.new, f));
       const progress: number[][] = [];
-      const built = buildNnunetOnnx(arch, maps, { patch: c.size, name: c.name, onProgress: (d, t) => progress.push([d, t]) });
+      const built = buildNnunetOnnx(arch, maps, {
+        patch: c.size,
+        name: c.name,
+        onProgress: (d, t) => progress.push([d, t]),
+      });
       // The older schema's folder holds the same checkpoint files (hard links) and, as checked
       // above, the same architecture: its graph is this one, compared below with PyTorch's
       // forward built from the older plans.
-      if (dir.old) for (const f of c.folds) expect(statSync(join(dir.old, `fold_${f}/checkpoint_final.pth`)).ino).toBe(statSync(join(dir.new, `fold_${f}/checkpoint_final.pth`)).ino);
-      expect(progress).toEqual([...c.folds.map((_, i) => [i + 1, c.folds.length + 1]), [c.folds.length + 1, c.folds.length + 1]]);
+      if (dir.old)
+        for (const f of c.folds)
+          expect(statSync(join(dir.old, `fold_${f}/checkpoint_final.pth`)).ino).toBe(
+            statSync(join(dir.new, `fold_${f}/checkpoint_final.pth`)).ino,
+          );
+      expect(progress).toEqual([
+        ...c.folds.map((_, i) => [i + 1, c.folds.length + 1]),
+        [c.folds.length + 1, c.folds.length + 1],
+      ]);
       const tBuild = Date.now() - t0;
 
       // Structure: nothing WebGPU lacks, fixed spatial dims, dynamic batch.
       const info = inspectOnnx(built.bytes);
       expect(webgpuBlockers(info)).toEqual([]);
-      const allowed = ['Conv', 'LeakyRelu', 'Add', 'Concat', 'Reshape', 'Transpose', 'Div', 'ReduceMean', 'ReduceSumSquare', 'Sub', 'Sqrt', 'Mul'];
+      const allowed = [
+        'Conv',
+        'LeakyRelu',
+        'Add',
+        'Concat',
+        'Reshape',
+        'Transpose',
+        'Div',
+        'ReduceMean',
+        'ReduceSumSquare',
+        'Sub',
+        'Sqrt',
+        'Mul',
+      ];
       expect(info.ops.filter((op) => !allowed.includes(op))).toEqual([]);
       expect(info.inputs[0].dims).toEqual(['batch', 1, ...c.size]);
       expect(info.outputs[0].dims).toEqual(['batch', arch.numClasses, ...c.size]);
@@ -549,16 +740,24 @@ describeTorch(torchTitle, () => {
       const tRun = Date.now() - t1;
       const pNew = parity(y, f32(join(root, 'new.f32')), arch.numClasses);
       const pOld = dir.old ? parity(y, f32(join(root, 'old.f32')), arch.numClasses) : null;
-      const pWasm = c.wasm ? parity(await runWasm(built.bytes, input, dims), f32(join(root, 'new.f32')), arch.numClasses) : null;
+      const pWasm = c.wasm
+        ? parity(await runWasm(built.bytes, input, dims), f32(join(root, 'new.f32')), arch.numClasses)
+        : null;
       // The InstanceNormalization operator instead of the written-out norm (small cases only).
-      const operator = c.size.every((d) => d <= 16) ? buildNnunetOnnx(arch, maps, { patch: c.size, instanceNorm: 'operator' }) : null;
+      const operator = c.size.every((d) => d <= 16)
+        ? buildNnunetOnnx(arch, maps, { patch: c.size, instanceNorm: 'operator' })
+        : null;
       if (operator) expect(inspectOnnx(operator.bytes).ops).toContain('InstanceNormalization');
-      const pOperator = operator ? parity(await runOnnx(operator.bytes, input, dims), f32(join(root, 'new.f32')), arch.numClasses) : null;
+      const pOperator = operator
+        ? parity(await runOnnx(operator.bytes, input, dims), f32(join(root, 'new.f32')), arch.numClasses)
+        : null;
 
       const half = buildNnunetOnnx(arch, maps, { patch: c.size, half: true });
       if (built.parameters > 1e8) {
         // Six folds of 100 M parameters would not fit one ONNX file (2 GB): refused after the first.
-        expect(() => buildNnunetOnnx(arch, new Array(6).fill(maps[0]), { patch: c.size })).toThrow(/2\.\d\d GiB of weights \(6 fold\(s\)\); ONNX files are limited to 2 GB: import fewer folds or use half precision/);
+        expect(() => buildNnunetOnnx(arch, new Array(6).fill(maps[0]), { patch: c.size })).toThrow(
+          /2\.\d\d GiB of weights \(6 fold\(s\)\); ONNX files are limited to 2 GB: import fewer folds or use half precision/,
+        );
       }
       // Conv kernels are nearly all of a real network's weights (biases and norms stay float32).
       if (built.parameters > 1e6) expect(half.bytes.length).toBeLessThan(built.bytes.length * 0.51);
@@ -590,21 +789,45 @@ describeTorch(torchTitle, () => {
     const patch = plan.patchSize; // 32^3: the plans' own patch, as the importer uses it
     const built = buildNnunetOnnx(plan.architecture, maps, { patch });
     const dims = [2, 1, ...patch];
-    const input = Float32Array.from({ length: 2 * product(patch) }, (_, i) => Math.sin(i * 0.37) * 2 + Math.cos(i * 0.011));
+    const input = Float32Array.from(
+      { length: 2 * product(patch) },
+      (_, i) => Math.sin(i * 0.37) * 2 + Math.cos(i * 0.011),
+    );
     const inFile = join(tmp, 'tiny-in.f32');
     const outFile = join(tmp, 'tiny-out.f32');
     writeRaw(inFile, input);
-    const r = spawnSync(python, ['training/nnunet_reference.py', 'forward', '--model', tinyFolder, '--folds', '0,1', '--input', inFile, '--shape', dims.join(','), '--out', outFile], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      python,
+      [
+        'training/nnunet_reference.py',
+        'forward',
+        '--model',
+        tinyFolder,
+        '--folds',
+        '0,1',
+        '--input',
+        inFile,
+        '--shape',
+        dims.join(','),
+        '--out',
+        outFile,
+      ],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      },
+    );
     if (r.status !== 0) throw new Error(`nnunet_reference.py forward failed:\n${r.stderr.slice(-3000)}`);
     const y = await runOnnx(built.bytes, input, dims); // batch 2: the batch dimension is dynamic
     const ref = f32(outFile);
     // The two batch items are compared one by one (argmax over channels within each).
     const half = y.length / 2;
     for (let n = 0; n < 2; n++) {
-      const p = parity(y.subarray(n * half, (n + 1) * half), ref.subarray(n * half, (n + 1) * half), plan.architecture.numClasses);
+      const p = parity(
+        y.subarray(n * half, (n + 1) * half),
+        ref.subarray(n * half, (n + 1) * half),
+        plan.architecture.numClasses,
+      );
       console.log(`tiny (CLI fixture) batch item ${n}: ${fmt(p)}`);
       expect(p.maxDiff).toBeLessThanOrEqual(MAX_DIFF);
       expect(p.agreement).toBeGreaterThanOrEqual(MIN_AGREEMENT);
@@ -613,7 +836,10 @@ describeTorch(torchTitle, () => {
 
   it('the graph passes onnx.checker with full shape inference (Python onnx)', () => {
     const plan = readPlan(folders['odd-strides'].new);
-    const built = buildNnunetOnnx(plan.architecture, [readFold(folders['odd-strides'].new, 0)], { patch: [8, 8, 12], half: true });
+    const built = buildNnunetOnnx(plan.architecture, [readFold(folders['odd-strides'].new, 0)], {
+      patch: [8, 8, 12],
+      half: true,
+    });
     const file = join(tmp, 'odd.onnx');
     writeRaw(file, built.bytes);
     const r = spawnSync(
@@ -634,7 +860,8 @@ describeTorch(torchTitle, () => {
   describe('checkpoint problems are named', () => {
     const arch = (): NnunetArchitecture => readPlan(tinyFolder).architecture;
     const fold0 = (): WeightMap => readFold(tinyFolder, 0);
-    const build = (m: WeightMap, patch = [32, 32, 32]) => buildNnunetOnnx(arch(), [m], { patch, files: ['fold_0/checkpoint_final.pth'] });
+    const build = (m: WeightMap, patch = [32, 32, 32]) =>
+      buildNnunetOnnx(arch(), [m], { patch, files: ['fold_0/checkpoint_final.pth'] });
     const error = (f: () => unknown): VoxsegError => {
       try {
         f();
@@ -656,14 +883,24 @@ describeTorch(torchTitle, () => {
 
     it('a mis-shaped tensor: both shapes', () => {
       const m = fold0();
-      m.set('encoder.stages.1.0.convs.0.conv.weight', { shape: [8, 4, 3, 3, 1], data: new Float32Array(8 * 4 * 9), dtype: 'float32' });
+      m.set('encoder.stages.1.0.convs.0.conv.weight', {
+        shape: [8, 4, 3, 3, 1],
+        data: new Float32Array(8 * 4 * 9),
+        dtype: 'float32',
+      });
       const e = error(() => build(m));
-      expect(e.message).toContain('"encoder.stages.1.0.convs.0.conv.weight" has shape [8, 4, 3, 3, 1], the plans\' architecture needs [8, 4, 3, 3, 3]');
+      expect(e.message).toContain(
+        '"encoder.stages.1.0.convs.0.conv.weight" has shape [8, 4, 3, 3, 1], the plans\' architecture needs [8, 4, 3, 3, 3]',
+      );
     });
 
     it('a transposed convolution whose kernel is not its stride is refused', () => {
       const m = fold0();
-      m.set('decoder.transpconvs.0.weight', { shape: [16, 8, 3, 3, 3], data: new Float32Array(16 * 8 * 27), dtype: 'float32' });
+      m.set('decoder.transpconvs.0.weight', {
+        shape: [16, 8, 3, 3, 3],
+        data: new Float32Array(16 * 8 * 27),
+        dtype: 'float32',
+      });
       const e = error(() => build(m));
       expect(e.code).toBe('unsupported');
       expect(e.message).toContain('kernel [3, 3, 3] but stride [2, 2, 2]');
@@ -678,7 +915,9 @@ describeTorch(torchTitle, () => {
       const data = t.data.slice();
       data[5] += 1;
       dup.set('decoder.encoder.stages.0.0.convs.0.all_modules.0.weight', { ...t, data });
-      expect(error(() => build(dup)).message).toContain('"decoder.encoder.stages.0.0.convs.0.all_modules.0.weight" and "encoder.stages.0.0.convs.0.conv.weight"');
+      expect(error(() => build(dup)).message).toContain(
+        '"decoder.encoder.stages.0.0.convs.0.all_modules.0.weight" and "encoder.stages.0.0.convs.0.conv.weight"',
+      );
     });
 
     it("a 'module.' prefix (DataParallel) is stripped; deep-supervision heads are ignored", () => {
@@ -690,7 +929,9 @@ describeTorch(torchTitle, () => {
     });
 
     it('an input size the strides do not divide', () => {
-      expect(error(() => build(fold0(), [32, 30, 32])).message).toContain('not divisible by the network\'s total stride [4, 4, 4]');
+      expect(error(() => build(fold0(), [32, 30, 32])).message).toContain(
+        "not divisible by the network's total stride [4, 4, 4]",
+      );
     });
   });
 
@@ -707,11 +948,21 @@ describeTorch(torchTitle, () => {
         expect(plan.architecture.featuresPerStage).toEqual([32, 64, 128, 256, 320, 320]);
         expect(plan.normalizationSchemes).toEqual(['CTNormalization']);
         expect(plan.intensityProperties['0'].percentile_99_5).toBe(311);
-        expect(plan.resamplingData).toEqual({ fn: 'resample_data_or_seg_to_shape', order: 3, orderZ: 0, forceSeparateZ: null, anisotropyThreshold: 3 });
+        expect(plan.resamplingData).toEqual({
+          fn: 'resample_data_or_seg_to_shape',
+          order: 3,
+          orderZ: 0,
+          forceSeparateZ: null,
+          anisotropyThreshold: 3,
+        });
         expect(plan.resamplingProbabilities.order).toBe(1);
         expect(readPlan(folder, '3d_lowres').spacing).toEqual([6, 6, 6]);
-        expect(() => readPlan(folder, '2d')).toThrow(/plans\.json: configurations\.2d is a 2-D configuration \(patch_size \[128, 128\]\)/);
-        expect(() => readPlan(folder, '3d_cascade_fullres')).toThrow(/cascade stage \(previous_stage "3d_lowres"\).*low-resolution stage/);
+        expect(() => readPlan(folder, '2d')).toThrow(
+          /plans\.json: configurations\.2d is a 2-D configuration \(patch_size \[128, 128\]\)/,
+        );
+        expect(() => readPlan(folder, '3d_cascade_fullres')).toThrow(
+          /cascade stage \(previous_stage "3d_lowres"\).*low-resolution stage/,
+        );
       }
     });
   });

@@ -17,12 +17,12 @@ import { hasShared, repoRoot, sharedPath } from '../helpers/shared';
 import { readNiftiFile, voxseg } from '../cli/run';
 
 const python = '/usr/bin/python3';
-const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy, scipy, nibabel'], { stdio: 'ignore' }).status === 0;
+const hasTorch =
+  existsSync(python) &&
+  spawnSync(python, ['-c', 'import torch, numpy, scipy, nibabel'], { stdio: 'ignore' }).status === 0;
 const ct = sharedPath('nifti/ct/example_ct.nii.gz');
 const ready = hasTorch && hasShared('nifti/ct/example_ct.nii.gz');
-const suite = ready
-  ? describe
-  : describe.skip.bind(describe) as typeof describe;
+const suite = ready ? describe : (describe.skip.bind(describe) as typeof describe);
 const title = ready
   ? 'nnU-Net import + prediction vs the Python reference predictor'
   : 'nnU-Net import + prediction [skipped: needs /usr/bin/python3 with torch, scipy, nibabel (Debian python3-torch, python3-scipy, python3-nibabel) and ../shared/data/nifti/ct/example_ct.nii.gz]';
@@ -31,14 +31,32 @@ const tmp = mkdtempSync(join(tmpdir(), 'voxseg-nnunet-predict-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function py(args: string[]): string {
-  const r = spawnSync(python, ['training/nnunet_reference.py', '--threads', '2', ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 600_000 });
+  const r = spawnSync(python, ['training/nnunet_reference.py', '--threads', '2', ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    timeout: 600_000,
+  });
   if (r.status !== 0) throw new Error(`nnunet_reference.py ${args[0]} failed: ${r.stderr}`);
   return r.stdout;
 }
 
 function make(name: string, extra: string[]): { folder: string; zip?: string } {
   // 64^3 patches: 27 tiles on the example CT, so the test stays quick on two cores.
-  const out = py(['make', '--case', 'tiny', '--schema', 'new', '--out', join(tmp, name), '--seed', '7', '--patch', '64,64,64', ...extra]);
+  const out = py([
+    'make',
+    '--case',
+    'tiny',
+    '--schema',
+    'new',
+    '--out',
+    join(tmp, name),
+    '--seed',
+    '7',
+    '--patch',
+    '64,64,64',
+    ...extra,
+  ]);
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -54,7 +72,13 @@ function agreement(a: Volume, b: Volume): { same: number; total: number; labels:
 }
 
 /** Import `input` (folder or zip), segment the example CT, compare with the reference prediction. */
-function parity(name: string, input: string, folder: string, device: 'native' | 'wasm' = 'native', importArgs: string[] = []): { manifest: ReturnType<typeof parseManifestText>; fraction: number } {
+function parity(
+  name: string,
+  input: string,
+  folder: string,
+  device: 'native' | 'wasm' = 'native',
+  importArgs: string[] = [],
+): { manifest: ReturnType<typeof parseManifestText>; fraction: number } {
   const modelDir = join(tmp, `${name}-model`);
   const imp = voxseg(['import-model', '--nnunet', input, '-o', modelDir, ...importArgs]);
   expect(imp.code, imp.stderr).toBe(0);
@@ -68,7 +92,9 @@ function parity(name: string, input: string, folder: string, device: 'native' | 
   const b = readNiftiFile(ref);
   const { same, total, labels } = agreement(a, b);
   const fraction = same / total;
-  console.log(`${name} (${device}): ${same} of ${total} voxels agree (${(100 * fraction).toFixed(4)} %), labels ${[...labels].sort().join(',')}`);
+  console.log(
+    `${name} (${device}): ${same} of ${total} voxels agree (${(100 * fraction).toFixed(4)} %), labels ${[...labels].sort().join(',')}`,
+  );
   // Random weights must still give a non-trivial map, or agreement would prove nothing.
   expect(labels.size).toBeGreaterThan(1);
   return { manifest, fraction };
@@ -88,7 +114,9 @@ suite(title, () => {
     const zipDir = join(tmp, 'iso-zip-model');
     const imp = voxseg(['import-model', '--nnunet', m.zip!, '-o', zipDir]);
     expect(imp.code, imp.stderr).toBe(0);
-    expect(parseManifestText(readFileSync(join(zipDir, 'manifest.json'), 'utf8')).model.sha256).toBe(r.manifest.model.sha256);
+    expect(parseManifestText(readFileSync(join(zipDir, 'manifest.json'), 'utf8')).model.sha256).toBe(
+      r.manifest.model.sha256,
+    );
   }, 600_000);
 
   it('3.5 x 2.8 x 3.2 mm with transpose [0, 2, 1] (order-3 resampling there, logits resampled back)', () => {
@@ -109,7 +137,19 @@ suite(title, () => {
   it("TotalSegmentator's steps: an LPS 1.5 mm CT made RAS, resampled to 3 mm and back (tiny-totalseg, old plans schema)", () => {
     const chest = sharedPath('nifti/ct/aorta_report_ct_cropped.nii.gz');
     if (!hasShared('nifti/ct/aorta_report_ct_cropped.nii.gz')) return;
-    const out = py(['make', '--case', 'tiny-totalseg', '--schema', 'old', '--out', join(tmp, 'ts'), '--seed', '5', '--patch', '64,64,64']);
+    const out = py([
+      'make',
+      '--case',
+      'tiny-totalseg',
+      '--schema',
+      'old',
+      '--out',
+      join(tmp, 'ts'),
+      '--seed',
+      '5',
+      '--patch',
+      '64,64,64',
+    ]);
     const folder = JSON.parse(out.trim().split('\n').pop()!).folder as string;
     const modelDir = join(tmp, 'ts-model');
     const imp = voxseg(['import-model', '--nnunet', folder, '-o', modelDir]);
@@ -129,7 +169,9 @@ suite(title, () => {
     const ref = join(tmp, 'ts-ref.nii.gz');
     py(['totalseg', '--model', folder, '--image', chest, '--out', ref, '--spacing', '3']);
     const { same, total, labels } = agreement(readNiftiFile(seg), readNiftiFile(ref));
-    console.log(`totalseg steps: ${same} of ${total} voxels agree (${((100 * same) / total).toFixed(4)} %), labels ${[...labels].sort().join(',')}`);
+    console.log(
+      `totalseg steps: ${same} of ${total} voxels agree (${((100 * same) / total).toFixed(4)} %), labels ${[...labels].sort().join(',')}`,
+    );
     expect(labels.size).toBeGreaterThan(1);
     expect(same / total).toBeGreaterThanOrEqual(0.9999);
   }, 600_000);

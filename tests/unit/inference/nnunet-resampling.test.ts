@@ -16,7 +16,12 @@ import {
   separateZPlan,
   type Vec3Like,
 } from '../../../src/inference/nnunet/resampling';
-import { niftiZooms, totalsegAffine, totalsegPlan, totalsegResample } from '../../../src/inference/nnunet/totalseg-resample';
+import {
+  niftiZooms,
+  totalsegAffine,
+  totalsegPlan,
+  totalsegResample,
+} from '../../../src/inference/nnunet/totalseg-resample';
 import type { NnunetResampling } from '../../../src/inference/nnunet/types';
 import { roundHalfEven } from '../../../src/volume/resample';
 import { hasScipy, python, rng, runPython, scipySkipReason, type RefArray } from '../volume/scipy-ref';
@@ -25,10 +30,18 @@ import { spawnSync } from 'node:child_process';
 const hasSkimage = hasScipy && spawnSync(python, ['-c', 'import skimage.transform'], { stdio: 'ignore' }).status === 0;
 const describeScipy = hasScipy ? describe : describe.skip;
 const title = (name: string): string =>
-  hasScipy ? `${name} (${hasSkimage ? 'skimage.transform.resize' : 'resize as its scipy call: scikit-image not installed'})` : `${name} ${scipySkipReason}`;
+  hasScipy
+    ? `${name} (${hasSkimage ? 'skimage.transform.resize' : 'resize as its scipy call: scikit-image not installed'})`
+    : `${name} ${scipySkipReason}`;
 
 const size = (s: readonly number[]): number => s[0] * s[1] * s[2];
-const DATA: NnunetResampling = { fn: 'resample_data_or_seg_to_shape', order: 3, orderZ: 0, forceSeparateZ: null, anisotropyThreshold: 3 };
+const DATA: NnunetResampling = {
+  fn: 'resample_data_or_seg_to_shape',
+  order: 3,
+  orderZ: 0,
+  forceSeparateZ: null,
+  anisotropyThreshold: 3,
+};
 const PROBS: NnunetResampling = { ...DATA, order: 1, orderZ: 0 };
 
 /** nnU-Net's functions, transcribed from default_resampling.py (the fixed separate-z buffer). */
@@ -162,14 +175,21 @@ const PLAN_CASES: { cur: number[]; next: number[]; force: boolean | null; thr: n
 function smoothRandom(shape: Vec3Like, seed: number, blobs = 6): Float32Array {
   const r = rng(seed);
   const [n0, n1, n2] = shape;
-  const centres = Array.from({ length: blobs }, () => [r.uniform() * n0, r.uniform() * n1, r.uniform() * n2, (r.uniform() - 0.5) * 8, 2 + r.uniform() * 4]);
+  const centres = Array.from({ length: blobs }, () => [
+    r.uniform() * n0,
+    r.uniform() * n1,
+    r.uniform() * n2,
+    (r.uniform() - 0.5) * 8,
+    2 + r.uniform() * 4,
+  ]);
   const out = new Float32Array(size(shape));
   let p = 0;
   for (let a = 0; a < n0; a++)
     for (let b = 0; b < n1; b++)
       for (let c = 0; c < n2; c++) {
         let v = r.normal() * 0.05;
-        for (const [x, y, z, amp, rad] of centres) v += amp * Math.exp(-((a - x) ** 2 + (b - y) ** 2 + (c - z) ** 2) / (2 * rad * rad));
+        for (const [x, y, z, amp, rad] of centres)
+          v += amp * Math.exp(-((a - x) ** 2 + (b - y) ** 2 + (c - z) ** 2) / (2 * rad * rad));
         out[p++] = v;
       }
   return out;
@@ -181,10 +201,28 @@ describeScipy(title('nnU-Net resampling vs its Python code'), () => {
   const newShapes = DATA_CASES.map((c) => computeNewShape(c.shape, c.spacing, c.newSpacing) as unknown as Vec3Like);
   // Logits on the way back: model grid -> input grid (probabilities: order 1, order_z 0).
   const LOGIT_CASES = [
-    { shape: [18, 21, 19] as Vec3Like, out: [9, 40, 36] as Vec3Like, cur: [1.5, 1.5, 1.5], next: [3, 0.8, 0.8], orderZ: 0 }, // separate (new spacing)
-    { shape: [12, 14, 13] as Vec3Like, out: [15, 17, 20] as Vec3Like, cur: [1.5, 1.5, 1.5], next: [1.2, 1.25, 1.0], orderZ: 0 }, // trilinear
+    {
+      shape: [18, 21, 19] as Vec3Like,
+      out: [9, 40, 36] as Vec3Like,
+      cur: [1.5, 1.5, 1.5],
+      next: [3, 0.8, 0.8],
+      orderZ: 0,
+    }, // separate (new spacing)
+    {
+      shape: [12, 14, 13] as Vec3Like,
+      out: [15, 17, 20] as Vec3Like,
+      cur: [1.5, 1.5, 1.5],
+      next: [1.2, 1.25, 1.0],
+      orderZ: 0,
+    }, // trilinear
     { shape: [8, 20, 17] as Vec3Like, out: [23, 26, 31] as Vec3Like, cur: [3, 1, 1], next: [1, 0.77, 0.55], orderZ: 1 }, // separate, linear z
-    { shape: [24, 48, 44] as Vec3Like, out: [30, 96, 90] as Vec3Like, cur: [1.5, 1.5, 1.5], next: [1.2, 0.75, 0.733], orderZ: 0 }, // larger; channel 4 = channel 2 (ties)
+    {
+      shape: [24, 48, 44] as Vec3Like,
+      out: [30, 96, 90] as Vec3Like,
+      cur: [1.5, 1.5, 1.5],
+      next: [1.2, 0.75, 0.733],
+      orderZ: 0,
+    }, // larger; channel 4 = channel 2 (ties)
   ];
   const C = 5;
   const logits = LOGIT_CASES.map((c, i) => {
@@ -226,7 +264,9 @@ for i, c in enumerate(params['logits']):
   }, 60_000);
 
   it('computes the new shape with Python rounding', () => {
-    SHAPE_CASES.forEach((c, i) => expect(computeNewShape(c.shape, c.spacing, c.newSpacing)).toEqual(Array.from(refs[`shape${i}`])));
+    SHAPE_CASES.forEach((c, i) =>
+      expect(computeNewShape(c.shape, c.spacing, c.newSpacing)).toEqual(Array.from(refs[`shape${i}`])),
+    );
     expect(computeNewShape([5, 7, 9], [1, 1, 1], [2, 2, 2])).toEqual([2, 4, 4]);
   });
 
@@ -234,7 +274,10 @@ for i, c in enumerate(params['logits']):
     PLAN_CASES.forEach((c, i) => {
       const [sep, axis] = Array.from(refs[`plan${i}`]);
       const got = separateZPlan(c.cur, c.next, { forceSeparateZ: c.force, anisotropyThreshold: c.thr });
-      expect({ separate: got.separate, axis: got.axis ?? -1 }, JSON.stringify(c)).toEqual({ separate: sep === 1, axis });
+      expect({ separate: got.separate, axis: got.axis ?? -1 }, JSON.stringify(c)).toEqual({
+        separate: sep === 1,
+        axis,
+      });
     });
     // The cases cover both outcomes and every axis.
     expect(PLAN_CASES.map((_, i) => refs[`plan${i}`][1])).toEqual(expect.arrayContaining([-1, 0, 2]));
@@ -245,7 +288,9 @@ for i, c in enumerate(params['logits']):
       expect(newShapes[i]).toEqual(Array.from(refs[`newshape${i}`]));
       const kwargs = { ...DATA, orderZ: c.orderZ, forceSeparateZ: c.force };
       const ref = refs[`r${i}`] as Float32Array;
-      const got = resampleDataToShape(datas[i], c.shape, newShapes[i], c.spacing, c.newSpacing, kwargs, { exact: true });
+      const got = resampleDataToShape(datas[i], c.shape, newShapes[i], c.spacing, c.newSpacing, kwargs, {
+        exact: true,
+      });
       expect(got, JSON.stringify(c)).toEqual(ref);
     });
   });
@@ -319,11 +364,17 @@ describe('nnU-Net resampling arguments', () => {
 
   it('rejects orders it does not implement and wrong sizes', () => {
     const d = new Float32Array(8);
-    expect(() => resampleDataToShape(d, [2, 2, 2], [3, 3, 3], [1, 1, 1], [0.5, 0.5, 0.5], { ...DATA, order: 2 })).toThrow(VoxsegError);
+    expect(() =>
+      resampleDataToShape(d, [2, 2, 2], [3, 3, 3], [1, 1, 1], [0.5, 0.5, 0.5], { ...DATA, order: 2 }),
+    ).toThrow(VoxsegError);
     expect(() => resampleDataToShape(d, [2, 2, 3], [3, 3, 3], [1, 1, 1], [0.5, 0.5, 0.5], DATA)).toThrow(/values/);
     const out = new Uint8Array(27);
-    expect(() => resampleLogitsArgmax(d, 1, [2, 2, 2], [3, 3, 3], [1, 1, 1], [0.7, 0.7, 0.7], { ...PROBS, order: 3 }, out)).toThrow(/order 3/);
-    expect(() => resampleLogitsArgmax(d, 2, [2, 2, 2], [3, 3, 3], [1, 1, 1], [0.7, 0.7, 0.7], PROBS, out)).toThrow(/channels/);
+    expect(() =>
+      resampleLogitsArgmax(d, 1, [2, 2, 2], [3, 3, 3], [1, 1, 1], [0.7, 0.7, 0.7], { ...PROBS, order: 3 }, out),
+    ).toThrow(/order 3/);
+    expect(() => resampleLogitsArgmax(d, 2, [2, 2, 2], [3, 3, 3], [1, 1, 1], [0.7, 0.7, 0.7], PROBS, out)).toThrow(
+      /channels/,
+    );
   });
 });
 
@@ -378,24 +429,47 @@ describeScipy(title('TotalSegmentator change_spacing vs its Python code'), () =>
   const target = 1.5;
   const ct = new Float32Array(size(dims)).fill(-1024);
   const r = rng(11);
-  for (let k = 2; k < 11; k++) for (let j = 5; j < 25; j++) for (let i = 4; i < 33; i++) ct[i + dims[0] * (j + dims[1] * k)] = Math.round(r.uniform() * 1600 - 900);
+  for (let k = 2; k < 11; k++)
+    for (let j = 5; j < 25; j++)
+      for (let i = 4; i < 33; i++) ct[i + dims[0] * (j + dims[1] * k)] = Math.round(r.uniform() * 1600 - 900);
   const plan = totalsegPlan(dims, spacing, { spacing: target });
   const labels = new Uint8Array(size(plan.outDims));
   for (let v = 0; v < labels.length; v++) labels[v] = Math.floor(r.uniform() * 5) * (r.uniform() < 0.7 ? 1 : 0);
   const back = totalsegPlan(plan.outDims, plan.newSpacing, { shape: dims });
-  const affine = [0.8 * Math.cos(0.3), -0.8 * Math.sin(0.3), 0, -120, 0.8 * Math.sin(0.3), 0.8 * Math.cos(0.3), 0, 40.5, 0, 0, 2.5, -300, 0, 0, 0, 1];
+  const affine = [
+    0.8 * Math.cos(0.3),
+    -0.8 * Math.sin(0.3),
+    0,
+    -120,
+    0.8 * Math.sin(0.3),
+    0.8 * Math.cos(0.3),
+    0,
+    40.5,
+    0,
+    0,
+    2.5,
+    -300,
+    0,
+    0,
+    0,
+    1,
+  ];
   let refs: Record<string, RefArray>;
   /** voxseg (i fastest) -> numpy [x, y, z] C order, and back. */
   const toXYZ = (a: ArrayLike<number>, d: readonly number[], T: new (n: number) => Float32Array | Uint8Array) => {
     const out = new T(a.length);
     let p = 0;
-    for (let i = 0; i < d[0]; i++) for (let j = 0; j < d[1]; j++) for (let k = 0; k < d[2]; k++) out[p++] = a[i + d[0] * (j + d[1] * k)];
+    for (let i = 0; i < d[0]; i++)
+      for (let j = 0; j < d[1]; j++) for (let k = 0; k < d[2]; k++) out[p++] = a[i + d[0] * (j + d[1] * k)];
     return out;
   };
   beforeAll(() => {
     refs = runPython(
       TOTALSEG_PY,
-      { ct: { data: toXYZ(ct, dims, Float32Array) as Float32Array, shape: dims }, lab: { data: toXYZ(labels, plan.outDims, Uint8Array) as Uint8Array, shape: plan.outDims } },
+      {
+        ct: { data: toXYZ(ct, dims, Float32Array) as Float32Array, shape: dims },
+        lab: { data: toXYZ(labels, plan.outDims, Uint8Array) as Uint8Array, shape: plan.outDims },
+      },
       { spacing, target, lab_spacing: plan.newSpacing, affine },
     );
   }, 60_000);
@@ -409,7 +483,7 @@ describeScipy(title('TotalSegmentator change_spacing vs its Python code'), () =>
     expect(totalsegPlan(dims, [0.75, 0.5, 2.5], { spacing: [0.75, 0.5, 2.5] }).identity).toBe(true);
     const newAffine = totalsegAffine(affine, plan.zoom);
     expect(newAffine[3]).toBe(-120);
-    expect(Math.hypot(newAffine[0], newAffine[4], newAffine[8])).toBeCloseTo((0.8 / plan.zoom[0]), 12);
+    expect(Math.hypot(newAffine[0], newAffine[4], newAffine[8])).toBeCloseTo(0.8 / plan.zoom[0], 12);
     if (refs.zooms) expect(niftiZooms(affine)).toEqual(Array.from(refs.zooms));
   });
 

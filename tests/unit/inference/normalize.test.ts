@@ -58,7 +58,10 @@ describe('normalizeIntensity', () => {
   it("'zscore' over all voxels", () => {
     const v = mrLike(5000);
     const { mean, std } = stats(Array.from(v));
-    expectClose(normalizeIntensity(v, { kind: 'zscore' }), Array.from(v, (x) => (x - mean) / std));
+    expectClose(
+      normalizeIntensity(v, { kind: 'zscore' }),
+      Array.from(v, (x) => (x - mean) / std),
+    );
   });
 
   it("'zscore' foreground: stats over voxels > threshold, the background normalized with them too", () => {
@@ -66,13 +69,19 @@ describe('normalizeIntensity', () => {
     for (const threshold of [0, 350]) {
       const { mean, std } = stats(Array.from(v).filter((x) => x > threshold));
       const out = normalizeIntensity(v, { kind: 'zscore', foreground: true, threshold });
-      expectClose(out, Array.from(v, (x) => (x - mean) / std));
+      expectClose(
+        out,
+        Array.from(v, (x) => (x - mean) / std),
+      );
       const bg = v.indexOf(0);
       expect(out[bg]).toBeCloseTo(-mean / std, 5); // background not left at 0
     }
     // no voxel above the threshold: statistics of the whole image
     const all = stats(Array.from(v));
-    expectClose(normalizeIntensity(v, { kind: 'zscore', foreground: true, threshold: 1e9 }), Array.from(v, (x) => (x - all.mean) / all.std));
+    expectClose(
+      normalizeIntensity(v, { kind: 'zscore', foreground: true, threshold: 1e9 }),
+      Array.from(v, (x) => (x - all.mean) / all.std),
+    );
   });
 
   it('mean/std keep their precision on a large offset (float64, shifted sums)', () => {
@@ -107,9 +116,15 @@ describe('normalizeIntensity', () => {
     const got = quantiles(v, 0.005, 0.995);
     expect(got[0]).toBeCloseTo(lo, 9);
     expect(got[1]).toBeCloseTo(hi, 9);
-    expectClose(normalizeIntensity(v, { kind: 'quantile', lower: 0.005, upper: 0.995 }), xs.map((x) => (Math.min(hi, Math.max(lo, x)) - lo) / (hi - lo)));
+    expectClose(
+      normalizeIntensity(v, { kind: 'quantile', lower: 0.005, upper: 0.995 }),
+      xs.map((x) => (Math.min(hi, Math.max(lo, x)) - lo) / (hi - lo)),
+    );
     // brainchop's rule: the same scaling without clipping.
-    expectClose(normalizeIntensity(v, { kind: 'quantile', lower: 0.005, upper: 0.995, clip: false }), xs.map((x) => (x - lo) / (hi - lo)));
+    expectClose(
+      normalizeIntensity(v, { kind: 'quantile', lower: 0.005, upper: 0.995, clip: false }),
+      xs.map((x) => (x - lo) / (hi - lo)),
+    );
   });
 
   it("'quantile' on 8/16-bit integers (counting) and on plain arrays matches the reference", () => {
@@ -119,7 +134,12 @@ describe('normalizeIntensity', () => {
     const plain = Array.from({ length: 777 }, () => r() * 10 - 5);
     for (const v of [i16, u8, plain]) {
       const xs = Array.from(v as ArrayLike<number>);
-      for (const [a, b] of [[0, 1], [0.01, 0.99], [0.25, 0.75], [0.5, 0.5000001]]) {
+      for (const [a, b] of [
+        [0, 1],
+        [0.01, 0.99],
+        [0.25, 0.75],
+        [0.5, 0.5000001],
+      ]) {
         const got = quantiles(v, a, b);
         expect(got[0]).toBeCloseTo(npQuantile(xs, a), 9);
         expect(got[1]).toBeCloseTo(npQuantile(xs, b), 9);

@@ -14,19 +14,30 @@ function noise(n: number, seed: number): Float32Array {
   });
 }
 
-
 describe('protobuf wire format', () => {
   it('encodes the textbook examples', () => {
     expect([...new ProtoWriter().varint(1, 150).finish()]).toEqual([0x08, 0x96, 0x01]);
-    expect([...new ProtoWriter().string(2, 'testing').finish()]).toEqual([0x12, 0x07, ...new TextEncoder().encode('testing')]);
-    expect([...new ProtoWriter().packedVarints(4, [3, 270, 86942]).finish()]).toEqual([0x22, 0x06, 0x03, 0x8e, 0x02, 0x9e, 0xa7, 0x05]);
+    expect([...new ProtoWriter().string(2, 'testing').finish()]).toEqual([
+      0x12,
+      0x07,
+      ...new TextEncoder().encode('testing'),
+    ]);
+    expect([...new ProtoWriter().packedVarints(4, [3, 270, 86942]).finish()]).toEqual([
+      0x22, 0x06, 0x03, 0x8e, 0x02, 0x9e, 0xa7, 0x05,
+    ]);
   });
 
   it('round-trips varints, negatives, fixed and floating fields', () => {
     const values = [0, 1, 127, 128, 300, 2 ** 31, 2 ** 32 + 5, 2 ** 53 - 1, -1, -(2 ** 31), -(2 ** 40)];
     const w = new ProtoWriter();
     for (const v of values) w.varint(1, v);
-    w.varint(2, -5n).fixed32(3, 0xdeadbeef).fixed64(4, 2 ** 40 + 7).float(5, 1.5).double(6, Math.PI).sint(7, -3).varint(8, true);
+    w.varint(2, -5n)
+      .fixed32(3, 0xdeadbeef)
+      .fixed64(4, 2 ** 40 + 7)
+      .float(5, 1.5)
+      .double(6, Math.PI)
+      .sint(7, -3)
+      .varint(8, true);
     const bytes = w.finish();
     expect(bytes.length).toBeGreaterThan(0);
     const r = new ProtoReader(bytes);
@@ -113,7 +124,15 @@ describe('protobuf wire format', () => {
 // ---------------------------------------------------------------------------------------------
 
 /** Reference 3-D convolution on [C, D, H, W] arrays (pads begin/end, dilations). */
-function conv3d(x: Float32Array, xs: number[], w: Float32Array, ws: number[], b: Float32Array, pads: number[], dil: number[]) {
+function conv3d(
+  x: Float32Array,
+  xs: number[],
+  w: Float32Array,
+  ws: number[],
+  b: Float32Array,
+  pads: number[],
+  dil: number[],
+) {
   const [C, D, H, W] = xs;
   const [M, , KD, KH, KW] = ws;
   const os = [D, H, W].map((n, a) => n + pads[a] + pads[a + 3] - dil[a] * ([KD, KH, KW][a] - 1));
@@ -152,11 +171,20 @@ describe('ONNX writer + onnxruntime-node', () => {
     g.initializer('W', weights, ws);
     g.initializer('B', bias, [2]);
     g.initializer('scales', [1, 1, 2, 2, 2], [5]);
-    g.node('Conv', ['input', 'W', 'B'], ['conv'], { kernel_shape: [3, 1, 2], dilations: dil, pads, strides: [1, 1, 1] });
+    g.node('Conv', ['input', 'W', 'B'], ['conv'], {
+      kernel_shape: [3, 1, 2],
+      dilations: dil,
+      pads,
+      strides: [1, 1, 1],
+    });
     g.node('Elu', ['conv'], ['elu'], { alpha: attr.float(1) });
     g.node('Relu', ['input'], ['relu']);
     g.node('Concat', ['elu', 'relu'], ['cat'], { axis: -4 }); // negative int attribute
-    g.node('Resize', ['cat', '', 'scales'], ['output'], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+    g.node('Resize', ['cat', '', 'scales'], ['output'], {
+      mode: 'nearest',
+      coordinate_transformation_mode: 'asymmetric',
+      nearest_mode: 'floor',
+    });
     g.output('output', 'float32', ['batch', 3, null, null, null]);
     const bytes = g.toBytes({ producer: 'voxseg-test', producerVersion: '1', metadata: { note: 'unit test' } });
 
@@ -192,11 +220,26 @@ describe('ONNX writer + onnxruntime-node', () => {
     expect([info.producer, info.producerVersion]).toEqual(['voxseg-test', '1']);
     expect(info.metadata).toEqual({ note: 'unit test' });
     expect(info.ops).toEqual(['Concat', 'Conv', 'Elu', 'Relu', 'Resize']);
-    expect(info.inputs).toEqual([{ name: 'input', elemType: 'float32', dims: ['batch', 1, 'd', 'h', 'w'], hasShape: true }]);
-    expect(info.outputs).toEqual([{ name: 'output', elemType: 'float32', dims: ['batch', 3, null, null, null], hasShape: true }]);
+    expect(info.inputs).toEqual([
+      { name: 'input', elemType: 'float32', dims: ['batch', 1, 'd', 'h', 'w'], hasShape: true },
+    ]);
+    expect(info.outputs).toEqual([
+      { name: 'output', elemType: 'float32', dims: ['batch', 3, null, null, null], hasShape: true },
+    ]);
     expect(info.initializerBytes).toBe((12 + 2 + 5) * 4);
     expect(info.initializerCount).toBe(3);
-    expect(info.convs).toEqual([{ opType: 'Conv', name: 'Conv_0', kernelShape: [3, 1, 2], kernelRank: 3, dilations: dil, strides: [1, 1, 1], group: 1, nested: false }]);
+    expect(info.convs).toEqual([
+      {
+        opType: 'Conv',
+        name: 'Conv_0',
+        kernelShape: [3, 1, 2],
+        kernelRank: 3,
+        dilations: dil,
+        strides: [1, 1, 1],
+        group: 1,
+        nested: false,
+      },
+    ]);
   });
 
   it('writes int64 initializers, subgraphs and 3-D ConvTranspose the reader reports (nested, kernel rank 3)', async () => {
@@ -221,7 +264,10 @@ describe('ONNX writer + onnxruntime-node', () => {
     const bytes = g.toBytes({ opset: 18 });
 
     const session = await ort.InferenceSession.create(bytes);
-    const feeds = (c: boolean) => ({ cond: new ort.Tensor('bool', Uint8Array.of(c ? 1 : 0), []), x: new ort.Tensor('float32', x, [1, 1, 2, 2, 2]) });
+    const feeds = (c: boolean) => ({
+      cond: new ort.Tensor('bool', Uint8Array.of(c ? 1 : 0), []),
+      x: new ort.Tensor('float32', x, [1, 1, 2, 2, 2]),
+    });
     const up = (await session.run(feeds(true))).y.data as Float32Array;
     // ConvTranspose with a ones kernel: out[p] = sum over q with p - q in {0, 1}^3 of x[q].
     const ref = new Float32Array(27);
@@ -232,7 +278,8 @@ describe('ONNX writer + onnxruntime-node', () => {
             for (let b = 0; b < 2; b++)
               for (let c = 0; c < 2; c++) {
                 const [qz, qy, qx] = [z - a, y - b, xx - c];
-                if (qz >= 0 && qy >= 0 && qx >= 0 && qz < 2 && qy < 2 && qx < 2) ref[(z * 3 + y) * 3 + xx] += x[(qz * 2 + qy) * 2 + qx];
+                if (qz >= 0 && qy >= 0 && qx >= 0 && qz < 2 && qy < 2 && qx < 2)
+                  ref[(z * 3 + y) * 3 + xx] += x[(qz * 2 + qy) * 2 + qx];
               }
     expect([...up]).toEqual([...ref]);
     const down = await session.run(feeds(false));
@@ -246,7 +293,18 @@ describe('ONNX writer + onnxruntime-node', () => {
       ['cond', 'bool', []],
       ['x', 'float32', [1, 1, 2, 2, 2]],
     ]);
-    expect(info.convs).toEqual([{ opType: 'ConvTranspose', name: 'ConvTranspose_0', kernelShape: [2, 2, 2], kernelRank: 3, dilations: null, strides: null, group: 1, nested: true }]);
+    expect(info.convs).toEqual([
+      {
+        opType: 'ConvTranspose',
+        name: 'ConvTranspose_0',
+        kernelShape: [2, 2, 2],
+        kernelRank: 3,
+        dilations: null,
+        strides: null,
+        group: 1,
+        nested: true,
+      },
+    ]);
     expect(info.initializerBytes).toBe(16 + 32 + 80);
   });
 
@@ -270,9 +328,19 @@ describe('inspectOnnx', () => {
     w.message(7, (g) => {
       g.message(1, (n) => n.string(1, 'x').string(1, 'c').string(2, 'y').string(4, 'Add'));
       g.message(1, (n) => n.string(1, 'y').string(2, 'z').string(4, 'Custom').string(7, 'com.example'));
-      g.message(5, (t) => t.varint(1, 2).varint(1, 3).varint(2, 11).string(8, 'c').packedDoubles(10, [1, 2, 3, 4, 5, 6]));
+      g.message(5, (t) =>
+        t.varint(1, 2).varint(1, 3).varint(2, 11).string(8, 'c').packedDoubles(10, [1, 2, 3, 4, 5, 6]),
+      );
       for (const name of ['x', 'c'])
-        g.message(11, (v) => v.string(1, name).message(2, (t) => t.message(1, (tt) => tt.varint(1, 11).message(2, (s) => s.message(1, () => {}).message(1, (d) => d.varint(1, 3))))));
+        g.message(11, (v) =>
+          v
+            .string(1, name)
+            .message(2, (t) =>
+              t.message(1, (tt) =>
+                tt.varint(1, 11).message(2, (s) => s.message(1, () => {}).message(1, (d) => d.varint(1, 3))),
+              ),
+            ),
+        );
       g.message(12, (v) => v.string(1, 'z').message(2, (t) => t.message(1, (tt) => tt.varint(1, 11))));
     });
     w.message(8, (o) => o.varint(2, 9));
@@ -305,11 +373,15 @@ describe('inspectOnnx', () => {
     expect(json.code).toBe('invalid-model');
     expect(json.message).toMatch(/^model\.json: not a valid ONNX model \(unsupported wire type 3/);
 
-    expect(catchVoxseg(() => inspectOnnx(new Uint8Array(0), 'empty.onnx')).message).toBe('empty.onnx: empty file, not an ONNX model');
+    expect(catchVoxseg(() => inspectOnnx(new Uint8Array(0), 'empty.onnx')).message).toBe(
+      'empty.onnx: empty file, not an ONNX model',
+    );
     const gzip = Uint8Array.of(0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03);
     expect(catchVoxseg(() => inspectOnnx(gzip, 'scan.nii.gz')).code).toBe('invalid-model');
     const other = new ProtoWriter().varint(1, 5).string(2, 'not a model').finish();
-    expect(catchVoxseg(() => inspectOnnx(other, 'other.pb')).message).toBe('other.pb: not an ONNX model (no graph found)');
+    expect(catchVoxseg(() => inspectOnnx(other, 'other.pb')).message).toBe(
+      'other.pb: not an ONNX model (no graph found)',
+    );
     const noise8 = Uint8Array.from(noise(4096, 9), (v) => Math.floor((v + 1) * 128));
     expect(catchVoxseg(() => inspectOnnx(noise8, 'random.bin')).code).toBe('invalid-model');
   });

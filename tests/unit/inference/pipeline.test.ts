@@ -41,7 +41,10 @@ describe('bundled ct-tissue-bands model', () => {
     const manifest = parseManifestText(readFileSync(join(bandsDir, 'manifest.json'), 'utf8'));
     const onnx = new Uint8Array(readFileSync(join(bandsDir, 'model.onnx')));
     const ph = generatePhantom({ seed: 3, dims: [160, 160, 60], spacing: [1.6, 1.6, 4] });
-    const r = await runPipeline(ph.ct, manifest, await ortPredictor(onnx, manifest), { batch: null, spatial: [null, null, null] });
+    const r = await runPipeline(ph.ct, manifest, await ortPredictor(onnx, manifest), {
+      batch: null,
+      spatial: [null, null, null],
+    });
     expect(r.labels.header.dims).toEqual(ph.ct.header.dims);
     expect(r.labels.header.origin).toEqual(ph.ct.header.origin);
     expect(r.labels.header.direction).toEqual(ph.ct.header.direction);
@@ -67,7 +70,13 @@ describe('bundled ct-tissue-bands model', () => {
 });
 
 /** Whole-volume manifest around an analytic predictor: channel 1 wins where the input is > 0.5. */
-function wholeVolumeManifest(dims: Vec3, spacing: Vec3, crop?: { padding: number }, labelResampling?: 'nearest' | 'linear', largestComponent?: number[]): ModelManifest {
+function wholeVolumeManifest(
+  dims: Vec3,
+  spacing: Vec3,
+  crop?: { padding: number },
+  labelResampling?: 'nearest' | 'linear',
+  largestComponent?: number[],
+): ModelManifest {
   return parseManifest({
     schema: 'voxseg-model/1',
     id: 'test-threshold',
@@ -78,7 +87,12 @@ function wholeVolumeManifest(dims: Vec3, spacing: Vec3, crop?: { padding: number
     intended: { modality: ['MR'], bodyPart: 'any' },
     model: { file: 'x.onnx', input: 'input', output: 'output', layout: 'NCDHW', channels: 2 },
     labels: [{ value: 1, name: 'bright', color: [255, 0, 0] }],
-    preprocessing: { mode: 'whole-volume', conform: { dims, spacing, orientation: 'LIA', dtype: 'uint8' }, crop, normalization: { kind: 'minmax' } },
+    preprocessing: {
+      mode: 'whole-volume',
+      conform: { dims, spacing, orientation: 'LIA', dtype: 'uint8' },
+      crop,
+      normalization: { kind: 'minmax' },
+    },
     postprocessing: { activation: 'none', decision: 'argmax', labelResampling, largestComponent },
   });
 }
@@ -118,9 +132,20 @@ describe('runPipeline geometry', () => {
     it(`whole-volume (conform to 1.5 mm LIA${crop ? ', cropped' : ''}) returns labels on the oblique input grid`, async () => {
       const m = wholeVolumeManifest([64, 64, 64], [1.5, 1.5, 1.5], crop);
       const stages: string[] = [];
-      const r = await runPipeline(ball, m, threshold, { batch: null, spatial: [null, null, null] }, { onProgress: (s, d, t) => stages.push(`${s} ${d}/${t}`) });
+      const r = await runPipeline(
+        ball,
+        m,
+        threshold,
+        { batch: null, spatial: [null, null, null] },
+        { onProgress: (s, d, t) => stages.push(`${s} ${d}/${t}`) },
+      );
       // The model stage is announced before its one long run, so a progress bar shows it.
-      expect(stages).toEqual(['Preparing the image 0/1', 'Running the model 0/1', 'Running the model 1/1', 'Mapping labels to the study grid 0/1']);
+      expect(stages).toEqual([
+        'Preparing the image 0/1',
+        'Running the model 0/1',
+        'Running the model 1/1',
+        'Mapping labels to the study grid 0/1',
+      ]);
       expect(r.labels.header.dims).toEqual(ball.header.dims);
       expect(r.labels.header.direction).toEqual(ball.header.direction);
       expect(dice(r.labels.voxels, 1, ball.voxels, 200)).toBeGreaterThan(0.9);
@@ -162,9 +187,20 @@ describe('runPipeline geometry', () => {
     for (let z = 0, n = 0; z < dims[2]; z++)
       for (let y = 0; y < dims[1]; y++)
         for (let x = 0; x < dims[0]; x++, n++) voxels[n] = inBall(x, y, z, 14, 9) || inBall(x, y, z, 38, 4) ? 200 : 10;
-    const two = createVolume({ dims, spacing: [1, 1, 1], origin: [0, 0, 0], direction: [-1, 0, 0, 0, -1, 0, 0, 0, 1], voxels });
+    const two = createVolume({
+      dims,
+      spacing: [1, 1, 1],
+      origin: [0, 0, 0],
+      direction: [-1, 0, 0, 0, -1, 0, 0, 0, 1],
+      voxels,
+    });
     const count = async (largest?: number[]) => {
-      const r = await runPipeline(two, wholeVolumeManifest([48, 48, 48], [1, 1, 1], undefined, 'nearest', largest), threshold, { batch: null, spatial: [null, null, null] });
+      const r = await runPipeline(
+        two,
+        wholeVolumeManifest([48, 48, 48], [1, 1, 1], undefined, 'nearest', largest),
+        threshold,
+        { batch: null, spatial: [null, null, null] },
+      );
       let big = 0;
       let small = 0;
       r.labels.voxels.forEach((v, n) => {
@@ -179,17 +215,27 @@ describe('runPipeline geometry', () => {
     expect(plain.small).toBeGreaterThan(200); // 4/3 pi 4^3 = 268 voxels
     expect(cleaned.small).toBe(0);
     expect(cleaned.big).toBe(plain.big);
-    expect(() => wholeVolumeManifest([8, 8, 8], [1, 1, 1], undefined, 'nearest', [2])).toThrow(/largestComponent.*label 2 is not one the model outputs/);
+    expect(() => wholeVolumeManifest([8, 8, 8], [1, 1, 1], undefined, 'nearest', [2])).toThrow(
+      /largestComponent.*label 2 is not one the model outputs/,
+    );
   });
 
   it('a fixed-size model that does not match the conformed grid is a clear invalid-model error', async () => {
     const m = wholeVolumeManifest([64, 64, 64], [1.5, 1.5, 1.5]);
-    await expect(runPipeline(ball, m, threshold, { batch: null, spatial: [256, 256, 256] })).rejects.toThrow(/fixed spatial size 256x256x256.*needs 64x64x64/);
+    await expect(runPipeline(ball, m, threshold, { batch: null, spatial: [256, 256, 256] })).rejects.toThrow(
+      /fixed spatial size 256x256x256.*needs 64x64x64/,
+    );
   });
 
   it('too little memory for the logits store is a clear out-of-memory error with the numbers', async () => {
     const m = wholeVolumeManifest([64, 64, 64], [1.5, 1.5, 1.5]);
-    const err = await runPipeline(ball, m, threshold, { batch: null, spatial: [null, null, null] }, { memoryBudget: 100_000 }).catch((e) => e);
+    const err = await runPipeline(
+      ball,
+      m,
+      threshold,
+      { batch: null, spatial: [null, null, null] },
+      { memoryBudget: 100_000 },
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(VoxsegError);
     expect(err.code).toBe('out-of-memory');
     expect(err.message).toMatch(/MiB/);
@@ -199,7 +245,13 @@ describe('runPipeline geometry', () => {
     const m = wholeVolumeManifest([64, 64, 64], [1.5, 1.5, 1.5]);
     const ctl = new AbortController();
     ctl.abort();
-    const err = await runPipeline(ball, m, threshold, { batch: null, spatial: [null, null, null] }, { signal: ctl.signal }).catch((e) => e);
+    const err = await runPipeline(
+      ball,
+      m,
+      threshold,
+      { batch: null, spatial: [null, null, null] },
+      { signal: ctl.signal },
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(VoxsegError);
     expect(err.code).toBe('cancelled');
   });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { VoxsegError } from '../../../src/core/errors';
 import type { Vec3 } from '../../../src/core/types';
 import { accumulatorBytes, floatToHalf, halfToFloat } from '../../../src/inference/accumulator';
-import { gaussianWeights, slidingWindow, tilePositions, type WindowOptions, type WindowResult } from '../../../src/inference/sliding-window';
+import {
+  gaussianWeights,
+  slidingWindow,
+  tilePositions,
+  type WindowOptions,
+  type WindowResult,
+} from '../../../src/inference/sliding-window';
 import { packPatch, unpackPatch, type Predictor } from '../../../src/inference/tensor';
 
 type Layout = 'NCDHW' | 'NCWHD';
@@ -27,7 +33,9 @@ function linear(a: number[], b: number[], patch: Vec3, layout: Layout): Predicto
     const pv = sp[0] * sp[1] * sp[2];
     const C = a.length;
     const data = new Float32Array(n * C * pv);
-    for (let m = 0; m < n; m++) for (let c = 0; c < C; c++) for (let t = 0; t < pv; t++) data[(m * C + c) * pv + t] = a[c] * input.data[m * pv + t] + b[c];
+    for (let m = 0; m < n; m++)
+      for (let c = 0; c < C; c++)
+        for (let t = 0; t < pv; t++) data[(m * C + c) * pv + t] = a[c] * input.data[m * pv + t] + b[c];
     return { data, dims: [n, C, sp[0], sp[1], sp[2]] };
   };
 }
@@ -53,7 +61,12 @@ function positional(a: number[], b: number[], coef: Vec3, layout: Layout): Predi
   };
 }
 
-async function run(image: Float32Array, dims: Vec3, opts: WindowOptions, predictor: Predictor): Promise<{ out: Float32Array; result: WindowResult }> {
+async function run(
+  image: Float32Array,
+  dims: Vec3,
+  opts: WindowOptions,
+  predictor: Predictor,
+): Promise<{ out: Float32Array; result: WindowResult }> {
   const plane = dims[0] * dims[1];
   const N = plane * dims[2];
   const C = opts.channels;
@@ -64,7 +77,9 @@ async function run(image: Float32Array, dims: Vec3, opts: WindowOptions, predict
     expect(k1).toBeGreaterThan(k0);
     expect(logits.length).toBe(C * (k1 - k0) * plane);
     const s = k1 - k0;
-    for (let c = 0; c < C; c++) for (let k = k0; k < k1; k++) out.set(logits.subarray((c * s + k - k0) * plane, (c * s + k - k0 + 1) * plane), c * N + k * plane);
+    for (let c = 0; c < C; c++)
+      for (let k = k0; k < k1; k++)
+        out.set(logits.subarray((c * s + k - k0) * plane, (c * s + k - k0 + 1) * plane), c * N + k * plane);
     next = k1;
   });
   expect(next).toBe(dims[2]);
@@ -82,7 +97,16 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Independent brute-force blend: centred zero padding, Gaussian centred at floor(P/2), sigma = P/8. */
-function bruteForce(image: Float32Array, dims: Vec3, patch: Vec3, overlap: number, blending: 'gaussian' | 'constant', a: number[], b: number[], coef: Vec3): Float64Array {
+function bruteForce(
+  image: Float32Array,
+  dims: Vec3,
+  patch: Vec3,
+  overlap: number,
+  blending: 'gaussian' | 'constant',
+  a: number[],
+  b: number[],
+  coef: Vec3,
+): Float64Array {
   const N = dims[0] * dims[1] * dims[2];
   const pad = [0, 1, 2].map((q) => (patch[q] > dims[q] ? Math.floor((patch[q] - dims[q]) / 2) : 0));
   const padded = [0, 1, 2].map((q) => Math.max(dims[q], patch[q])) as Vec3;
@@ -106,7 +130,8 @@ function bruteForce(image: Float32Array, dims: Vec3, patch: Vec3, overlap: numbe
           const v = i + j * dims[0] + k * dims[0] * dims[1];
           const w = weight([pi, pj, pk]);
           wsum[v] += w;
-          for (let c = 0; c < a.length; c++) sum[c * N + v] += w * (a[c] * image[v] + b[c] + coef[0] * pi + coef[1] * pj + coef[2] * pk);
+          for (let c = 0; c < a.length; c++)
+            sum[c * N + v] += w * (a[c] * image[v] + b[c] + coef[0] * pi + coef[1] * pj + coef[2] * pk);
         }
   }
   for (let c = 0; c < a.length; c++) for (let v = 0; v < N; v++) sum[c * N + v] /= wsum[v];
@@ -160,14 +185,26 @@ describe('slidingWindow: position-dependent model against a brute-force blend', 
     for (const [patch, overlap, blending] of cases) {
       it(`${layout} patch ${patch.join('x')} overlap ${overlap} ${blending}`, async () => {
         const coef: Vec3 = [0.1, -0.03, 0.07];
-        const { out } = await run(image, dims, { patch, overlap, blending, batch: 2, channels: 2, layout }, positional([1, -2], [0, 0.5], coef, layout));
-        expect(maxDiff(out, bruteForce(image, dims, patch, overlap, blending, [1, -2], [0, 0.5], coef))).toBeLessThan(2e-5);
+        const { out } = await run(
+          image,
+          dims,
+          { patch, overlap, blending, batch: 2, channels: 2, layout },
+          positional([1, -2], [0, 0.5], coef, layout),
+        );
+        expect(maxDiff(out, bruteForce(image, dims, patch, overlap, blending, [1, -2], [0, 0.5], coef))).toBeLessThan(
+          2e-5,
+        );
       });
     }
 
   it('blends a tiny case computed by hand (constant weights, overlap 0.5)', async () => {
     const x = Float32Array.from([1, 2, 3, 4, 5, 6]);
-    const { out } = await run(x, [6, 1, 1], { patch: [4, 1, 1], overlap: 0.5, blending: 'constant', batch: 1, channels: 1, layout: 'NCWHD' }, positional([1], [0], [1, 0, 0], 'NCWHD'));
+    const { out } = await run(
+      x,
+      [6, 1, 1],
+      { patch: [4, 1, 1], overlap: 0.5, blending: 'constant', batch: 1, channels: 1, layout: 'NCWHD' },
+      positional([1], [0], [1, 0, 0], 'NCWHD'),
+    );
     // starts 0 and 2; voxel 2 is i=2 of the first patch and i=0 of the second, and so on
     expect(Array.from(out)).toEqual([1, 3, 4, 6, 7, 9]);
   });
@@ -222,7 +259,9 @@ describe('gaussianWeights', () => {
             max = Math.max(max, v);
           }
       expect(max).toBe(1);
-      expect(w[Math.floor(patch[0] / 2) + patch[0] * (Math.floor(patch[1] / 2) + patch[1] * Math.floor(patch[2] / 2))]).toBe(1);
+      expect(
+        w[Math.floor(patch[0] / 2) + patch[0] * (Math.floor(patch[1] / 2) + patch[1] * Math.floor(patch[2] / 2))],
+      ).toBe(1);
     });
   }
 
@@ -242,7 +281,8 @@ describe('gaussianWeights', () => {
 
 describe('tilePositions', () => {
   it('gives nnU-Net starts for known cases', () => {
-    const along = (size: number, patch: number, overlap: number) => tilePositions([size, 1, 1], [patch, 1, 1], overlap).map((p) => p[0]);
+    const along = (size: number, patch: number, overlap: number) =>
+      tilePositions([size, 1, 1], [patch, 1, 1], overlap).map((p) => p[0]);
     expect(along(100, 40, 0.5)).toEqual([0, 20, 40, 60]);
     expect(along(101, 40, 0.5)).toEqual([0, 15, 30, 46, 61]);
     expect(along(40, 40, 0.5)).toEqual([0]);
@@ -275,7 +315,9 @@ describe('tilePositions', () => {
             // target only by rounding, never by a whole voxel more than floor(target) + 1.
             expect(starts[s] - starts[s - 1]).toBeLessThanOrEqual(Math.floor(step) + 1);
           }
-          expect((starts[starts.length - 1] - starts[0]) / Math.max(1, starts.length - 1)).toBeLessThanOrEqual(step + 1e-9);
+          expect((starts[starts.length - 1] - starts[0]) / Math.max(1, starts.length - 1)).toBeLessThanOrEqual(
+            step + 1e-9,
+          );
           const covered = new Uint8Array(size);
           for (const s of starts) covered.fill(1, s, s + patch);
           expect(covered.every((c) => c === 1)).toBe(true);
@@ -296,7 +338,14 @@ describe('mirroring TTA', () => {
     const dims: Vec3 = [17, 12, 9];
     const image = makeImage(dims, 11);
     for (const layout of ['NCDHW', 'NCWHD'] as const) {
-      const base = { patch: [8, 6, 5] as Vec3, overlap: 0.5, blending: 'gaussian' as const, batch: 3, channels: 3, layout };
+      const base = {
+        patch: [8, 6, 5] as Vec3,
+        overlap: 0.5,
+        blending: 'gaussian' as const,
+        batch: 3,
+        channels: 3,
+        layout,
+      };
       const plain = await run(image, dims, base, linear(A, B, base.patch, layout));
       const tta = await run(image, dims, { ...base, mirrorAxes: [0, 1, 2] }, linear(A, B, base.patch, layout));
       expect(maxDiff(tta.out, plain.out)).toBeLessThan(1e-5);
@@ -311,9 +360,13 @@ describe('mirroring TTA', () => {
       const pred = positional([1], [0], [1, 10, 100], layout);
       // out = x + i: unmirrored, then mirrored along i gives x + (3 - i); average x + 1.5
       expect(Array.from((await run(x4, [4, 1, 1], { ...opt, patch: [4, 1, 1] }, pred)).out)).toEqual([10, 21, 32, 43]);
-      expect(Array.from((await run(x4, [4, 1, 1], { ...opt, patch: [4, 1, 1], mirrorAxes: [0] }, pred)).out)).toEqual([11.5, 21.5, 31.5, 41.5]);
+      expect(Array.from((await run(x4, [4, 1, 1], { ...opt, patch: [4, 1, 1], mirrorAxes: [0] }, pred)).out)).toEqual([
+        11.5, 21.5, 31.5, 41.5,
+      ]);
       // mirroring k does not touch a model that only looks at i (and a 1-voxel k)
-      expect(Array.from((await run(x4, [4, 1, 1], { ...opt, patch: [4, 1, 1], mirrorAxes: [2] }, pred)).out)).toEqual([10, 21, 32, 43]);
+      expect(Array.from((await run(x4, [4, 1, 1], { ...opt, patch: [4, 1, 1], mirrorAxes: [2] }, pred)).out)).toEqual([
+        10, 21, 32, 43,
+      ]);
       // 3x2x2 with out = x + i + 10 j + 100 k, mirrored along i and j: x + 1 + 5 + 100 k
       const x12 = Float32Array.from({ length: 12 }, (_, v) => v);
       const { out } = await run(x12, [3, 2, 2], { ...opt, patch: [3, 2, 2], mirrorAxes: [1, 0] }, pred);
@@ -325,11 +378,19 @@ describe('mirroring TTA', () => {
 describe('slidingWindow: storage, streaming and errors', () => {
   const dims: Vec3 = [15, 13, 40];
   const image = makeImage(dims, 5);
-  const base: WindowOptions = { patch: [8, 7, 6], overlap: 0.5, blending: 'gaussian', batch: 2, channels: 3, layout: 'NCWHD' };
+  const base: WindowOptions = {
+    patch: [8, 7, 6],
+    overlap: 0.5,
+    blending: 'gaussian',
+    batch: 2,
+    channels: 3,
+    layout: 'NCWHD',
+  };
   const pred = positional(A, B, [0.2, -0.1, 0.05], 'NCWHD');
 
   it('converts float16 both ways with round-to-nearest-even', () => {
-    for (const x of [0, 1, -2.5, 65504, 6.103515625e-5, 5.960464477539063e-8, 0.1, 1000.3]) expect(Math.abs(halfToFloat(floatToHalf(x)) - x)).toBeLessThanOrEqual(Math.abs(x) * 2 ** -11);
+    for (const x of [0, 1, -2.5, 65504, 6.103515625e-5, 5.960464477539063e-8, 0.1, 1000.3])
+      expect(Math.abs(halfToFloat(floatToHalf(x)) - x)).toBeLessThanOrEqual(Math.abs(x) * 2 ** -11);
     expect(floatToHalf(1 + 2 ** -11)).toBe(0x3c00); // tie goes to even
     expect(floatToHalf(1 + 3 * 2 ** -11)).toBe(0x3c02);
     expect(halfToFloat(floatToHalf(1e6))).toBe(Infinity);
@@ -341,13 +402,16 @@ describe('slidingWindow: storage, streaming and errors', () => {
     const f16 = await run(image, dims, { ...base, memoryBudget: need16 + 10 }, pred);
     expect(f32.result.storage).toBe('float32');
     expect(f16.result.storage).toBe('float16');
-    for (let v = 0; v < f32.out.length; v++) expect(Math.abs(f16.out[v] - f32.out[v])).toBeLessThanOrEqual(2e-3 * Math.max(1, Math.abs(f32.out[v])));
+    for (let v = 0; v < f32.out.length; v++)
+      expect(Math.abs(f16.out[v] - f32.out[v])).toBeLessThanOrEqual(2e-3 * Math.max(1, Math.abs(f32.out[v])));
     expect(f16.result.peakBytes).toBeLessThan(f32.result.peakBytes);
   });
 
   it('throws out-of-memory with the numbers when even float16 does not fit', async () => {
     const need16 = accumulatorBytes(3, dims, 6, 'float16');
-    const err = await slidingWindow(image, dims, { ...base, memoryBudget: need16 - 1 }, pred, () => {}).catch((e: unknown) => e);
+    const err = await slidingWindow(image, dims, { ...base, memoryBudget: need16 - 1 }, pred, () => {}).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(VoxsegError);
     expect((err as VoxsegError).code).toBe('out-of-memory');
     expect((err as VoxsegError).message).toContain(`${need16} bytes`);
@@ -362,10 +426,17 @@ describe('slidingWindow: storage, streaming and errors', () => {
       return pred(t);
     };
     const progress: [number, number][] = [];
-    const result = await slidingWindow(image, dims, base, counting, (k0) => {
-      if (callsAtFirstSlice < 0) callsAtFirstSlice = calls;
-      expect(k0).toBeLessThan(dims[2]);
-    }, { onProgress: (d, t) => progress.push([d, t]) });
+    const result = await slidingWindow(
+      image,
+      dims,
+      base,
+      counting,
+      (k0) => {
+        if (callsAtFirstSlice < 0) callsAtFirstSlice = calls;
+        expect(k0).toBeLessThan(dims[2]);
+      },
+      { onProgress: (d, t) => progress.push([d, t]) },
+    );
     expect(callsAtFirstSlice).toBeGreaterThan(0);
     expect(callsAtFirstSlice).toBeLessThan(result.predictorCalls / 3);
     expect(result.peakBytes).toBeLessThan(3 * image.length * 4);
@@ -375,14 +446,20 @@ describe('slidingWindow: storage, streaming and errors', () => {
     for (let s = 1; s < progress.length; s++) expect(progress[s][0]).toBeGreaterThan(progress[s - 1][0]);
   });
 
-  const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof VoxsegError ? e.code : String(e)));
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'resolved',
+      (e: unknown) => (e instanceof VoxsegError ? e.code : String(e)),
+    );
 
   it('rejects wrong predictor output dims with invalid-model', async () => {
     const wrongChannels: Predictor = async (t) => {
       const out = await pred(t);
       return { data: out.data.subarray(0, (out.data.length / 3) * 2), dims: [out.dims[0], 2, ...out.dims.slice(2)] };
     };
-    const err = (await slidingWindow(image, dims, base, wrongChannels, () => {}).catch((e: unknown) => e)) as VoxsegError;
+    const err = (await slidingWindow(image, dims, base, wrongChannels, () => {}).catch(
+      (e: unknown) => e,
+    )) as VoxsegError;
     expect(err).toBeInstanceOf(VoxsegError);
     expect(err.code).toBe('invalid-model');
     expect(err.message).toContain('[2, 3, 8, 7, 6]');
@@ -401,10 +478,15 @@ describe('slidingWindow: storage, streaming and errors', () => {
       calls++;
       return pred(t);
     };
-    const p = slidingWindow(image, dims, base, counting, () => {}, { signal: ctl.signal, onProgress: () => ctl.abort() });
+    const p = slidingWindow(image, dims, base, counting, () => {}, {
+      signal: ctl.signal,
+      onProgress: () => ctl.abort(),
+    });
     expect(await codeOf(p)).toBe('cancelled');
     expect(calls).toBe(1);
-    expect(await codeOf(slidingWindow(image, dims, base, counting, () => {}, { signal: AbortSignal.abort() }))).toBe('cancelled');
+    expect(await codeOf(slidingWindow(image, dims, base, counting, () => {}, { signal: AbortSignal.abort() }))).toBe(
+      'cancelled',
+    );
     expect(calls).toBe(1);
     const failing: Predictor = async () => {
       throw new Error('session lost');

@@ -34,10 +34,16 @@ function noise(n: number, seed: number, levels = 0): Float32Array {
   });
 }
 
-async function runNode(bytes: Uint8Array, feeds: Record<string, { data: Float32Array; dims: number[] }>, output: string): Promise<ort.Tensor> {
+async function runNode(
+  bytes: Uint8Array,
+  feeds: Record<string, { data: Float32Array; dims: number[] }>,
+  output: string,
+): Promise<ort.Tensor> {
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
   try {
-    const out = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)])));
+    const out = await session.run(
+      Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)])),
+    );
     return out[output];
   } finally {
     await session.release();
@@ -48,7 +54,10 @@ async function runNode(bytes: Uint8Array, feeds: Record<string, { data: Float32A
 async function runWasm(bytes: Uint8Array, input: Float32Array, dims: number[]): Promise<Float32Array> {
   const web = await import('onnxruntime-web');
   web.env.wasm.numThreads = 1;
-  const session = await web.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const session = await web.InferenceSession.create(bytes, {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'all',
+  });
   try {
     const out = await session.run({ input: new web.Tensor('float32', input, dims) });
     return out.output.data as Float32Array;
@@ -84,7 +93,11 @@ function sameValues(a: Float32Array, b: Float32Array): { differing: number; maxD
 }
 
 /** The raw bytes of each field of a message, in order, with the node name/op of NodeProto fields. */
-function fields(buf: Uint8Array, start = 0, end = buf.length): { field: number; raw: Uint8Array; op?: string; name?: string; payload?: [number, number] }[] {
+function fields(
+  buf: Uint8Array,
+  start = 0,
+  end = buf.length,
+): { field: number; raw: Uint8Array; op?: string; name?: string; payload?: [number, number] }[] {
   const out: ReturnType<typeof fields> = [];
   const r = new ProtoReader(buf, start, end);
   while (!r.done) {
@@ -121,89 +134,107 @@ const hasOnnx = existsSync(python) && spawnSync(python, ['-c', 'import onnx'], {
 const modelDir = join(repoRoot, 'static/models/abdomen-phantom');
 const bundled = existsSync(join(modelDir, 'model.onnx'));
 
-(bundled ? describe : describe.skip)(bundled ? 'the bundled abdomen-phantom model, rewritten for WebGPU' : 'bundled abdomen-phantom [skipped: static/models/abdomen-phantom/model.onnx not found]', () => {
-  const original = new Uint8Array(readFileSync(join(modelDir, 'model.onnx')));
-  const manifest = parseManifestText(readFileSync(join(modelDir, 'manifest.json'), 'utf8'), 'manifest.json');
-  if (manifest.preprocessing.mode !== 'sliding-window') throw new Error('expected a sliding-window manifest');
-  // The manifest's patch is (i, j, k); the NCDHW tensor is [1, 1, k, j, i].
-  const [pi, pj, pk] = manifest.preprocessing.patch;
-  const dims = [1, 1, pk, pj, pi];
-  const rewrite = rewriteForWebgpu(original, 'model.onnx');
-  const tmp = mkdtempSync(join(tmpdir(), 'voxseg-webgpu-rewrite-'));
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+(bundled ? describe : describe.skip)(
+  bundled
+    ? 'the bundled abdomen-phantom model, rewritten for WebGPU'
+    : 'bundled abdomen-phantom [skipped: static/models/abdomen-phantom/model.onnx not found]',
+  () => {
+    const original = new Uint8Array(readFileSync(join(modelDir, 'model.onnx')));
+    const manifest = parseManifestText(readFileSync(join(modelDir, 'manifest.json'), 'utf8'), 'manifest.json');
+    if (manifest.preprocessing.mode !== 'sliding-window') throw new Error('expected a sliding-window manifest');
+    // The manifest's patch is (i, j, k); the NCDHW tensor is [1, 1, k, j, i].
+    const [pi, pj, pk] = manifest.preprocessing.patch;
+    const dims = [1, 1, pk, pj, pi];
+    const rewrite = rewriteForWebgpu(original, 'model.onnx');
+    const tmp = mkdtempSync(join(tmpdir(), 'voxseg-webgpu-rewrite-'));
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('has its three 2x2x2 MaxPools rewritten, and nothing left that WebGPU lacks', () => {
-    const before = inspectOnnx(original);
-    expect(before.opCounts.MaxPool).toBe(3);
-    expect(before.pools.map((p) => [p.kernelShape, p.strides, p.pads, p.ceilMode])).toEqual(Array(3).fill([[2, 2, 2], [2, 2, 2], [0, 0, 0, 0, 0, 0], 0]));
-    expect(rewrite.rewritten).toHaveLength(3);
-    expect(rewrite.kept).toEqual([]);
-    const after = inspectOnnx(rewrite.bytes);
-    expect(after.ops).not.toContain('MaxPool');
-    expect(after.opCounts.Slice).toBe(3 * 8);
-    expect(after.opCounts.Greater).toBe(3 * 7);
-    expect(after.opCounts.Where).toBe(3 * 7);
-    expect(after.ops).not.toContain('Max'); // the WebGPU EP has no Max kernel
-    expect(webgpuBlockers(after)).toEqual([]);
-    // The original is no longer blocked either: the worker rewrites it for WebGPU.
-    expect(webgpuBlockers(before)).toEqual([]);
-    expect(after.inputs).toEqual(before.inputs);
-    expect(after.outputs).toEqual(before.outputs);
-  });
+    it('has its three 2x2x2 MaxPools rewritten, and nothing left that WebGPU lacks', () => {
+      const before = inspectOnnx(original);
+      expect(before.opCounts.MaxPool).toBe(3);
+      expect(before.pools.map((p) => [p.kernelShape, p.strides, p.pads, p.ceilMode])).toEqual(
+        Array(3).fill([[2, 2, 2], [2, 2, 2], [0, 0, 0, 0, 0, 0], 0]),
+      );
+      expect(rewrite.rewritten).toHaveLength(3);
+      expect(rewrite.kept).toEqual([]);
+      const after = inspectOnnx(rewrite.bytes);
+      expect(after.ops).not.toContain('MaxPool');
+      expect(after.opCounts.Slice).toBe(3 * 8);
+      expect(after.opCounts.Greater).toBe(3 * 7);
+      expect(after.opCounts.Where).toBe(3 * 7);
+      expect(after.ops).not.toContain('Max'); // the WebGPU EP has no Max kernel
+      expect(webgpuBlockers(after)).toEqual([]);
+      // The original is no longer blocked either: the worker rewrites it for WebGPU.
+      expect(webgpuBlockers(before)).toEqual([]);
+      expect(after.inputs).toEqual(before.inputs);
+      expect(after.outputs).toEqual(before.outputs);
+    });
 
-  it('keeps every other field byte for byte', () => {
-    const a = fields(original);
-    const b = fields(rewrite.bytes);
-    expect(b.map((f) => f.field)).toEqual(a.map((f) => f.field));
-    for (let i = 0; i < a.length; i++) if (a[i].field !== 7) expect(bytesEqual(a[i].raw, b[i].raw), `model field ${a[i].field}`).toBe(true);
-    const ga = fields(original, ...a.find((f) => f.field === 7)!.payload!);
-    const gb = fields(rewrite.bytes, ...b.find((f) => f.field === 7)!.payload!);
-    expect(ga.length).toBeGreaterThan(0);
-    const keptA = ga.filter((f) => !(f.field === 1 && nodeHead(original, f.payload!).op === 'MaxPool'));
-    const added = gb.filter((f) => (f.field === 1 && nodeHead(rewrite.bytes, f.payload!).name.startsWith('webgpu_maxpool/')) || (f.field === 5 && new TextDecoder().decode(f.raw).includes('webgpu_maxpool/')));
-    const keptB = gb.filter((f) => !added.includes(f));
-    expect(keptB.length).toBe(keptA.length);
-    for (let i = 0; i < keptA.length; i++) expect(bytesEqual(keptA[i].raw, keptB[i].raw), `graph field ${i} (${keptA[i].field})`).toBe(true);
-    // 3 x (8 Slice + 7 Greater + 7 Where) nodes, and the int64 constants they share.
-    expect(added.filter((f) => f.field === 1)).toHaveLength(66);
-    expect(added.filter((f) => f.field === 5).length).toBe(1 + 1 + 8 + 8); // axes, steps, starts, ends
-  });
+    it('keeps every other field byte for byte', () => {
+      const a = fields(original);
+      const b = fields(rewrite.bytes);
+      expect(b.map((f) => f.field)).toEqual(a.map((f) => f.field));
+      for (let i = 0; i < a.length; i++)
+        if (a[i].field !== 7) expect(bytesEqual(a[i].raw, b[i].raw), `model field ${a[i].field}`).toBe(true);
+      const ga = fields(original, ...a.find((f) => f.field === 7)!.payload!);
+      const gb = fields(rewrite.bytes, ...b.find((f) => f.field === 7)!.payload!);
+      expect(ga.length).toBeGreaterThan(0);
+      const keptA = ga.filter((f) => !(f.field === 1 && nodeHead(original, f.payload!).op === 'MaxPool'));
+      const added = gb.filter(
+        (f) =>
+          (f.field === 1 && nodeHead(rewrite.bytes, f.payload!).name.startsWith('webgpu_maxpool/')) ||
+          (f.field === 5 && new TextDecoder().decode(f.raw).includes('webgpu_maxpool/')),
+      );
+      const keptB = gb.filter((f) => !added.includes(f));
+      expect(keptB.length).toBe(keptA.length);
+      for (let i = 0; i < keptA.length; i++)
+        expect(bytesEqual(keptA[i].raw, keptB[i].raw), `graph field ${i} (${keptA[i].field})`).toBe(true);
+      // 3 x (8 Slice + 7 Greater + 7 Where) nodes, and the int64 constants they share.
+      expect(added.filter((f) => f.field === 1)).toHaveLength(66);
+      expect(added.filter((f) => f.field === 5).length).toBe(1 + 1 + 8 + 8); // axes, steps, starts, ends
+    });
 
-  it('gives bit-identical logits on a patch of the manifest size (onnxruntime-node)', async () => {
-    // A smooth field plus noise, in the normalized CT range.
-    const n = dims.reduce((x, y) => x * y, 1);
-    const rough = noise(n, 7);
-    const input = Float32Array.from(rough, (v, i) => 1.5 * Math.sin(i / 977) + 0.8 * v);
-    const t0 = performance.now();
-    const a = (await runNode(original, { input: { data: input, dims } }, 'output')).data as Float32Array;
-    const b = (await runNode(rewrite.bytes, { input: { data: input, dims } }, 'output')).data as Float32Array;
-    console.log(`abdomen-phantom ${dims.join('x')} on onnxruntime-node, original + rewritten: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    expect(a.length).toBe(n * manifest.model.channels);
-    expect(sameBits(a, b)).toEqual({ differing: 0, maxDiff: 0 });
-  }, 120_000);
+    it('gives bit-identical logits on a patch of the manifest size (onnxruntime-node)', async () => {
+      // A smooth field plus noise, in the normalized CT range.
+      const n = dims.reduce((x, y) => x * y, 1);
+      const rough = noise(n, 7);
+      const input = Float32Array.from(rough, (v, i) => 1.5 * Math.sin(i / 977) + 0.8 * v);
+      const t0 = performance.now();
+      const a = (await runNode(original, { input: { data: input, dims } }, 'output')).data as Float32Array;
+      const b = (await runNode(rewrite.bytes, { input: { data: input, dims } }, 'output')).data as Float32Array;
+      console.log(
+        `abdomen-phantom ${dims.join('x')} on onnxruntime-node, original + rewritten: ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      expect(a.length).toBe(n * manifest.model.channels);
+      expect(sameBits(a, b)).toEqual({ differing: 0, maxDiff: 0 });
+    }, 120_000);
 
-  it('gives bit-identical logits on onnxruntime-web WASM too', async () => {
-    const n = dims.reduce((x, y) => x * y, 1);
-    const input = Float32Array.from(noise(n, 11), (v, i) => Math.cos(i / 1511) + v);
-    const a = await runWasm(original, input, dims);
-    const b = await runWasm(rewrite.bytes, input, dims);
-    expect(sameBits(a, b)).toEqual({ differing: 0, maxDiff: 0 });
-  }, 180_000);
+    it('gives bit-identical logits on onnxruntime-web WASM too', async () => {
+      const n = dims.reduce((x, y) => x * y, 1);
+      const input = Float32Array.from(noise(n, 11), (v, i) => Math.cos(i / 1511) + v);
+      const a = await runWasm(original, input, dims);
+      const b = await runWasm(rewrite.bytes, input, dims);
+      expect(sameBits(a, b)).toEqual({ differing: 0, maxDiff: 0 });
+    }, 180_000);
 
-  it.skipIf(!hasOnnx)(`passes onnx.checker with full shape inference${hasOnnx ? '' : ' [skipped: /usr/bin/python3 with onnx not found]'}`, () => {
-    const file = join(tmp, 'rewritten.onnx');
-    writeFileSync(file, rewrite.bytes);
-    const code = [
-      'import sys, onnx',
-      'm = onnx.load(sys.argv[1])',
-      'onnx.checker.check_model(m, full_check=True)',
-      'print(sum(n.op_type == "MaxPool" for n in m.graph.node))',
-    ].join('\n');
-    const r = spawnSync(python, ['-c', code, file], { encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe('0');
-  });
-});
+    it.skipIf(!hasOnnx)(
+      `passes onnx.checker with full shape inference${hasOnnx ? '' : ' [skipped: /usr/bin/python3 with onnx not found]'}`,
+      () => {
+        const file = join(tmp, 'rewritten.onnx');
+        writeFileSync(file, rewrite.bytes);
+        const code = [
+          'import sys, onnx',
+          'm = onnx.load(sys.argv[1])',
+          'onnx.checker.check_model(m, full_check=True)',
+          'print(sum(n.op_type == "MaxPool" for n in m.graph.node))',
+        ].join('\n');
+        const r = spawnSync(python, ['-c', code, file], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout.trim()).toBe('0');
+      },
+    );
+  },
+);
 
 interface PoolCase {
   kernel: number[];
@@ -216,13 +247,25 @@ interface PoolCase {
 function poolModel(p: PoolCase, opts: { opset?: number; outputs?: string[] } = {}): Uint8Array {
   const g = new OnnxGraph('pool');
   g.input('input', 'float32', ['n', 'c', 'd', 'h', 'w']);
-  g.node('MaxPool', ['input'], opts.outputs ?? ['output'], { kernel_shape: p.kernel, strides: p.strides, dilations: p.dilations, ...p.extra }, { name: 'pool' });
+  g.node(
+    'MaxPool',
+    ['input'],
+    opts.outputs ?? ['output'],
+    { kernel_shape: p.kernel, strides: p.strides, dilations: p.dilations, ...p.extra },
+    { name: 'pool' },
+  );
   g.output('output', 'float32', null);
   return g.toBytes({ opset: opts.opset });
 }
 
 /** Brute-force max pool, floor rule, no padding. */
-function referencePool(x: Float32Array, dims: number[], k: number[], s: number[], d: number[]): { data: Float32Array; dims: number[] } {
+function referencePool(
+  x: Float32Array,
+  dims: number[],
+  k: number[],
+  s: number[],
+  d: number[],
+): { data: Float32Array; dims: number[] } {
   const [n, c, ...sp] = dims;
   const out = sp.map((len, a) => Math.floor((len - d[a] * (k[a] - 1) - 1) / s[a]) + 1);
   const data = new Float32Array(n * c * out[0] * out[1] * out[2]);
@@ -235,7 +278,8 @@ function referencePool(x: Float32Array, dims: number[], k: number[], s: number[]
           for (let oz = 0; oz < k[0]; oz++)
             for (let oy = 0; oy < k[1]; oy++)
               for (let ox = 0; ox < k[2]; ox++) {
-                const at = ((b * sp[0] + z * s[0] + oz * d[0]) * sp[1] + y * s[1] + oy * d[1]) * sp[2] + xx * s[2] + ox * d[2];
+                const at =
+                  ((b * sp[0] + z * s[0] + oz * d[0]) * sp[1] + y * s[1] + oy * d[1]) * sp[2] + xx * s[2] + ox * d[2];
                 m = Math.max(m, x[at]);
               }
           data[i++] = m;
@@ -265,7 +309,10 @@ describe('synthetic 3-D MaxPools: exact on odd and even sizes unknown to the gra
     const strides = p.strides ?? [1, 1, 1];
     const dil = p.dilations ?? [1, 1, 1];
     it(`kernel [${p.kernel}] stride [${strides}] dilation [${dil}]`, async () => {
-      const model = poolModel({ ...p, strides: p.kernel.join() === '2,2,2' && strides.join() === '1,1,1' ? undefined : strides });
+      const model = poolModel({
+        ...p,
+        strides: p.kernel.join() === '2,2,2' && strides.join() === '1,1,1' ? undefined : strides,
+      });
       const rw = rewriteForWebgpu(model);
       expect(rw.rewritten).toEqual(['pool']);
       const info = inspectOnnx(rw.bytes);
@@ -280,9 +327,19 @@ describe('synthetic 3-D MaxPools: exact on odd and even sizes unknown to the gra
         const ref = referencePool(x, shape, p.kernel, strides, dil);
         expect(want.dims, `onnxruntime MaxPool on ${shape}`).toEqual(ref.dims);
         expect(got.dims, `rewritten on ${shape}`).toEqual(ref.dims);
-        expect(sameValues(got.data as Float32Array, want.data as Float32Array), `vs MaxPool on ${shape}`).toEqual({ differing: 0, maxDiff: 0 });
-        expect(sameValues(got.data as Float32Array, ref.data), `vs the brute-force pool on ${shape}`).toEqual({ differing: 0, maxDiff: 0 });
-        if (si !== 1) expect(sameBits(got.data as Float32Array, want.data as Float32Array), `bits vs MaxPool on ${shape} (no zeros)`).toEqual({ differing: 0, maxDiff: 0 });
+        expect(sameValues(got.data as Float32Array, want.data as Float32Array), `vs MaxPool on ${shape}`).toEqual({
+          differing: 0,
+          maxDiff: 0,
+        });
+        expect(sameValues(got.data as Float32Array, ref.data), `vs the brute-force pool on ${shape}`).toEqual({
+          differing: 0,
+          maxDiff: 0,
+        });
+        if (si !== 1)
+          expect(
+            sameBits(got.data as Float32Array, want.data as Float32Array),
+            `bits vs MaxPool on ${shape} (no zeros)`,
+          ).toEqual({ differing: 0, maxDiff: 0 });
       }
     });
   }
@@ -301,7 +358,10 @@ describe('synthetic 3-D MaxPools: exact on odd and even sizes unknown to the gra
     expect(rw.rewritten).toHaveLength(2);
     expect(inspectOnnx(rw.bytes).opCounts).toMatchObject({ Conv: 1, Relu: 1, Slice: 8 + 6 });
     const shape = [1, 2, 9, 7, 12];
-    const x = noise(shape.reduce((a, b) => a * b, 1), 5);
+    const x = noise(
+      shape.reduce((a, b) => a * b, 1),
+      5,
+    );
     const want = await runNode(model, { input: { data: x, dims: shape } }, 'output');
     const got = await runNode(rw.bytes, { input: { data: x, dims: shape } }, 'output');
     expect(got.dims).toEqual(want.dims);
@@ -321,11 +381,31 @@ describe('synthetic 3-D MaxPools: exact on odd and even sizes unknown to the gra
 
 describe('MaxPools that cannot be rewritten exactly stay, and stay WebGPU blockers', () => {
   const refusals: { what: string; model: () => Uint8Array; reason: RegExp }[] = [
-    { what: 'explicit padding', model: () => poolModel({ kernel: [3, 3, 3], strides: [1, 1, 1], extra: { pads: [1, 1, 1, 1, 1, 1] } }), reason: /^padding$/ },
-    { what: 'auto_pad SAME_UPPER', model: () => poolModel({ kernel: [2, 2, 2], strides: [2, 2, 2], extra: { auto_pad: 'SAME_UPPER' } }), reason: /auto_pad SAME_UPPER/ },
-    { what: 'ceil_mode 1', model: () => poolModel({ kernel: [2, 2, 2], strides: [2, 2, 2], extra: { ceil_mode: 1 } }), reason: /ceil_mode 1/ },
-    { what: 'a used Indices output', model: () => poolModel({ kernel: [2, 2, 2], strides: [2, 2, 2] }, { outputs: ['output', 'indices'] }), reason: /Indices/ },
-    { what: 'opset 9', model: () => poolModel({ kernel: [2, 2, 2], strides: [2, 2, 2] }, { opset: 9 }), reason: /opset 9/ },
+    {
+      what: 'explicit padding',
+      model: () => poolModel({ kernel: [3, 3, 3], strides: [1, 1, 1], extra: { pads: [1, 1, 1, 1, 1, 1] } }),
+      reason: /^padding$/,
+    },
+    {
+      what: 'auto_pad SAME_UPPER',
+      model: () => poolModel({ kernel: [2, 2, 2], strides: [2, 2, 2], extra: { auto_pad: 'SAME_UPPER' } }),
+      reason: /auto_pad SAME_UPPER/,
+    },
+    {
+      what: 'ceil_mode 1',
+      model: () => poolModel({ kernel: [2, 2, 2], strides: [2, 2, 2], extra: { ceil_mode: 1 } }),
+      reason: /ceil_mode 1/,
+    },
+    {
+      what: 'a used Indices output',
+      model: () => poolModel({ kernel: [2, 2, 2], strides: [2, 2, 2] }, { outputs: ['output', 'indices'] }),
+      reason: /Indices/,
+    },
+    {
+      what: 'opset 9',
+      model: () => poolModel({ kernel: [2, 2, 2], strides: [2, 2, 2] }, { opset: 9 }),
+      reason: /opset 9/,
+    },
     { what: 'a 5x5x5 kernel', model: () => poolModel({ kernel: [5, 5, 5], strides: [5, 5, 5] }), reason: /125 voxels/ },
     {
       what: 'a pool inside an If branch',
@@ -335,7 +415,13 @@ describe('MaxPools that cannot be rewritten exactly stay, and stay WebGPU blocke
         g.input('flag', 'bool', []);
         const branch = (name: string) => {
           const b = new OnnxGraph(name, g);
-          b.node('MaxPool', ['input'], [`${name}_out`], { kernel_shape: [2, 2, 2], strides: [2, 2, 2] }, { name: `${name}_pool` });
+          b.node(
+            'MaxPool',
+            ['input'],
+            [`${name}_out`],
+            { kernel_shape: [2, 2, 2], strides: [2, 2, 2] },
+            { name: `${name}_pool` },
+          );
           b.output(`${name}_out`, 'float32', null);
           return attr.graph(b);
         };
@@ -358,14 +444,22 @@ describe('MaxPools that cannot be rewritten exactly stay, and stay WebGPU blocke
       const blockers = webgpuBlockers(inspectOnnx(model));
       expect(blockers).toHaveLength(1);
       expect(blockers[0]).toMatch(/^3-D MaxPool \(\d nodes?: /);
-      expect(blockers[0]).toMatch(c.reason.source.startsWith('^') ? new RegExp(c.reason.source.slice(1).replace(/\$$/, '')) : c.reason);
+      expect(blockers[0]).toMatch(
+        c.reason.source.startsWith('^') ? new RegExp(c.reason.source.slice(1).replace(/\$$/, '')) : c.reason,
+      );
     });
 
   it('a rewritable and a padded pool in one graph: the first is rewritten (exactly), the second kept and reported', async () => {
     const g = new OnnxGraph('mixed');
     g.input('input', 'float32', ['n', 1, 'd', 'h', 'w']);
     g.node('MaxPool', ['input'], ['p1'], { kernel_shape: [2, 2, 2], strides: [2, 2, 2] }, { name: 'ok' });
-    g.node('MaxPool', ['p1'], ['output'], { kernel_shape: [3, 3, 3], strides: [1, 1, 1], pads: [1, 1, 1, 1, 1, 1] }, { name: 'padded' });
+    g.node(
+      'MaxPool',
+      ['p1'],
+      ['output'],
+      { kernel_shape: [3, 3, 3], strides: [1, 1, 1], pads: [1, 1, 1, 1, 1, 1] },
+      { name: 'padded' },
+    );
     g.output('output', 'float32', null);
     const model = g.toBytes();
     const rw = rewriteForWebgpu(model);
@@ -376,7 +470,10 @@ describe('MaxPools that cannot be rewritten exactly stay, and stay WebGPU blocke
     expect(webgpuBlockers(after)).toEqual(['3-D MaxPool (1 node: padding)']);
     expect(webgpuBlockers(inspectOnnx(model))).toEqual(['3-D MaxPool (1 node: padding)']);
     const shape = [1, 1, 11, 10, 9];
-    const x = noise(shape.reduce((a, b) => a * b, 1), 9);
+    const x = noise(
+      shape.reduce((a, b) => a * b, 1),
+      9,
+    );
     const want = await runNode(model, { input: { data: x, dims: shape } }, 'output');
     const got = await runNode(rw.bytes, { input: { data: x, dims: shape } }, 'output');
     expect(sameBits(got.data as Float32Array, want.data as Float32Array)).toEqual({ differing: 0, maxDiff: 0 });

@@ -14,7 +14,17 @@ function cubes(): Volume {
   const v = new Uint8Array(dims[0] * dims[1] * dims[2]);
   for (let k = 4; k < 10; k++) for (let j = 4; j < 10; j++) for (let i = 4; i < 10; i++) v[i + 24 * j + 576 * k] = 1;
   for (let k = 12; k < 20; k++) for (let j = 12; j < 20; j++) for (let i = 12; i < 20; i++) v[i + 24 * j + 576 * k] = 5;
-  return { header: { dims, spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], dtype: 'uint8', metadata: {} }, voxels: v };
+  return {
+    header: {
+      dims,
+      spacing: [1, 1, 1],
+      origin: [0, 0, 0],
+      direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+      dtype: 'uint8',
+      metadata: {},
+    },
+    voxels: v,
+  };
 }
 
 function client(): { client: MeshClient; workers: FakeWorker[] } {
@@ -55,7 +65,10 @@ describe('MeshClient', () => {
   it('a worker error arrives as a VoxsegError with its code, and the map must be meshed again', async () => {
     const { client: c } = client();
     const bad = cubes();
-    const floats: Volume = { header: { ...bad.header, dtype: 'float32' }, voxels: Float32Array.from(bad.voxels, (x) => (x ? x + 0.5 : 0)) };
+    const floats: Volume = {
+      header: { ...bad.header, dtype: 'float32' },
+      voxels: Float32Array.from(bad.voxels, (x) => (x ? x + 0.5 : 0)),
+    };
     const err = await c.mesh(floats).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VoxsegError);
     expect(err).toMatchObject({ code: 'invalid-volume' });

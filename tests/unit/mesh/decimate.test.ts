@@ -10,15 +10,46 @@ interface Mesh {
 function icosphere(levels: number, radius: number): Mesh {
   const t = (1 + Math.sqrt(5)) / 2;
   const verts: number[] = [
-    -1, t, 0, 1, t, 0, -1, -t, 0, 1, -t, 0,
-    0, -1, t, 0, 1, t, 0, -1, -t, 0, 1, -t,
-    t, 0, -1, t, 0, 1, -t, 0, -1, -t, 0, 1,
+    -1,
+    t,
+    0,
+    1,
+    t,
+    0,
+    -1,
+    -t,
+    0,
+    1,
+    -t,
+    0,
+    0,
+    -1,
+    t,
+    0,
+    1,
+    t,
+    0,
+    -1,
+    -t,
+    0,
+    1,
+    -t,
+    t,
+    0,
+    -1,
+    t,
+    0,
+    1,
+    -t,
+    0,
+    -1,
+    -t,
+    0,
+    1,
   ];
   let faces: number[] = [
-    0, 11, 5, 0, 5, 1, 0, 1, 7, 0, 7, 10, 0, 10, 11,
-    1, 5, 9, 5, 11, 4, 11, 10, 2, 10, 7, 6, 7, 1, 8,
-    3, 9, 4, 3, 4, 2, 3, 2, 6, 3, 6, 8, 3, 8, 9,
-    4, 9, 5, 2, 4, 11, 6, 2, 10, 8, 6, 7, 9, 8, 1,
+    0, 11, 5, 0, 5, 1, 0, 1, 7, 0, 7, 10, 0, 10, 11, 1, 5, 9, 5, 11, 4, 11, 10, 2, 10, 7, 6, 7, 1, 8, 3, 9, 4, 3, 4, 2,
+    3, 2, 6, 3, 6, 8, 3, 8, 9, 4, 9, 5, 2, 4, 11, 6, 2, 10, 8, 6, 7, 9, 8, 1,
   ];
   for (let l = 0; l < levels; l++) {
     const mid = new Map<number, number>();
@@ -27,15 +58,23 @@ function icosphere(levels: number, radius: number): Mesh {
       let m = mid.get(key);
       if (m === undefined) {
         m = verts.length / 3;
-        verts.push((verts[3 * a] + verts[3 * b]) / 2, (verts[3 * a + 1] + verts[3 * b + 1]) / 2, (verts[3 * a + 2] + verts[3 * b + 2]) / 2);
+        verts.push(
+          (verts[3 * a] + verts[3 * b]) / 2,
+          (verts[3 * a + 1] + verts[3 * b + 1]) / 2,
+          (verts[3 * a + 2] + verts[3 * b + 2]) / 2,
+        );
         mid.set(key, m);
       }
       return m;
     };
     const next: number[] = [];
     for (let f = 0; f < faces.length; f += 3) {
-      const a = faces[f], b = faces[f + 1], c = faces[f + 2];
-      const ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
+      const a = faces[f],
+        b = faces[f + 1],
+        c = faces[f + 2];
+      const ab = midpoint(a, b),
+        bc = midpoint(b, c),
+        ca = midpoint(c, a);
       next.push(a, ab, ca, b, bc, ab, c, ca, bc, ab, bc, ca);
     }
     faces = next;
@@ -43,7 +82,9 @@ function icosphere(levels: number, radius: number): Mesh {
   const positions = new Float64Array(verts);
   for (let i = 0; i < positions.length; i += 3) {
     const s = radius / Math.hypot(positions[i], positions[i + 1], positions[i + 2]);
-    positions[i] *= s; positions[i + 1] *= s; positions[i + 2] *= s;
+    positions[i] *= s;
+    positions[i + 1] *= s;
+    positions[i + 2] *= s;
   }
   return { positions, indices: new Uint32Array(faces) };
 }
@@ -66,7 +107,10 @@ function torus(R: number, r: number, nu: number, nv: number): Mesh {
   let k = 0;
   for (let i = 0; i < nu; i++) {
     for (let j = 0; j < nv; j++) {
-      const a = id(i, j), b = id(i + 1, j), c = id(i + 1, j + 1), d = id(i, j + 1);
+      const a = id(i, j),
+        b = id(i + 1, j),
+        c = id(i + 1, j + 1),
+        d = id(i, j + 1);
       indices.set([a, b, c, a, c, d], k);
       k += 6;
     }
@@ -77,7 +121,9 @@ function torus(R: number, r: number, nu: number, nv: number): Mesh {
 /** Regular tetrahedron, CCW from outside. */
 function tetrahedron(offset = 0): Mesh {
   return {
-    positions: new Float64Array([1, 1, 1, 1, -1, -1, -1, 1, -1, -1, -1, 1].map((x, i) => (i % 3 === 0 ? x + offset : x))),
+    positions: new Float64Array(
+      [1, 1, 1, 1, -1, -1, -1, 1, -1, -1, -1, 1].map((x, i) => (i % 3 === 0 ? x + offset : x)),
+    ),
     indices: new Uint32Array([0, 1, 2, 0, 2, 3, 0, 3, 1, 1, 3, 2]),
   };
 }
@@ -100,15 +146,21 @@ function gridCube(n: number, size: number): Mesh {
   for (let axis = 0; axis < 3; axis++) {
     for (const side of [0, n]) {
       // (u, w) span the face with u × w = +axis, so the outer face (side n) keeps this order.
-      const u = (axis + 1) % 3, w = (axis + 2) % 3;
+      const u = (axis + 1) % 3,
+        w = (axis + 2) % 3;
       const at = (i: number, j: number): number => {
         const c = [0, 0, 0];
-        c[axis] = side; c[u] = i; c[w] = j;
+        c[axis] = side;
+        c[u] = i;
+        c[w] = j;
         return vertex(c);
       };
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
-          const a = at(i, j), b = at(i + 1, j), c = at(i + 1, j + 1), d = at(i, j + 1);
+          const a = at(i, j),
+            b = at(i + 1, j),
+            c = at(i + 1, j + 1),
+            d = at(i, j + 1);
           if (side === n) indices.push(a, b, c, a, c, d);
           else indices.push(a, c, b, a, d, c);
         }
@@ -139,10 +191,13 @@ function merge(a: Mesh, b: Mesh): Mesh {
 function signedVolume({ positions: p, indices: t }: Mesh): number {
   let v = 0;
   for (let i = 0; i < t.length; i += 3) {
-    const a = 3 * t[i], b = 3 * t[i + 1], c = 3 * t[i + 2];
-    v += p[a] * (p[b + 1] * p[c + 2] - p[b + 2] * p[c + 1])
-      - p[a + 1] * (p[b] * p[c + 2] - p[b + 2] * p[c])
-      + p[a + 2] * (p[b] * p[c + 1] - p[b + 1] * p[c]);
+    const a = 3 * t[i],
+      b = 3 * t[i + 1],
+      c = 3 * t[i + 2];
+    v +=
+      p[a] * (p[b + 1] * p[c + 2] - p[b + 2] * p[c + 1]) -
+      p[a + 1] * (p[b] * p[c + 2] - p[b + 2] * p[c]) +
+      p[a + 2] * (p[b] * p[c + 1] - p[b + 1] * p[c]);
   }
   return v / 6;
 }
@@ -163,17 +218,22 @@ function expectClosedManifold({ positions, indices }: Mesh): number {
       directed.set(key, (directed.get(key) ?? 0) + 1);
     }
   }
-  let once = 0, reversed = 0;
+  let once = 0,
+    reversed = 0;
   for (const [key, count] of directed) {
     if (count === 1) once++;
-    const a = Math.floor(key / n), b = key % n;
+    const a = Math.floor(key / n),
+      b = key % n;
     if (directed.get(b * n + a) === 1) reversed++;
   }
   expect(once, 'directed edges used exactly once').toBe(directed.size);
   expect(reversed, 'directed edges whose reverse is used once').toBe(directed.size);
   const used = new Uint8Array(n);
   for (const v of indices) used[v] = 1;
-  expect(used.every((u) => u === 1), 'every vertex used').toBe(true);
+  expect(
+    used.every((u) => u === 1),
+    'every vertex used',
+  ).toBe(true);
   return directed.size / 2;
 }
 
@@ -186,10 +246,18 @@ function euler(m: Mesh): number {
 function minQuality({ positions: p, indices: t }: Mesh): number {
   let q = Infinity;
   for (let i = 0; i < t.length; i += 3) {
-    const a = 3 * t[i], b = 3 * t[i + 1], c = 3 * t[i + 2];
-    const ux = p[b] - p[a], uy = p[b + 1] - p[a + 1], uz = p[b + 2] - p[a + 2];
-    const vx = p[c] - p[a], vy = p[c + 1] - p[a + 1], vz = p[c + 2] - p[a + 2];
-    const wx = p[c] - p[b], wy = p[c + 1] - p[b + 1], wz = p[c + 2] - p[b + 2];
+    const a = 3 * t[i],
+      b = 3 * t[i + 1],
+      c = 3 * t[i + 2];
+    const ux = p[b] - p[a],
+      uy = p[b + 1] - p[a + 1],
+      uz = p[b + 2] - p[a + 2];
+    const vx = p[c] - p[a],
+      vy = p[c + 1] - p[a + 1],
+      vz = p[c + 2] - p[a + 2];
+    const wx = p[c] - p[b],
+      wy = p[c + 1] - p[b + 1],
+      wz = p[c + 2] - p[b + 2];
     const cross = Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
     const sum = ux * ux + uy * uy + uz * uz + vx * vx + vy * vy + vz * vz + wx * wx + wy * wy + wz * wz;
     q = Math.min(q, (2 * Math.sqrt(3) * cross) / sum);
@@ -227,7 +295,8 @@ describe('decimate', () => {
     expect(same(sphere.positions, before), 'input untouched').toBe(true);
     expect(Math.abs(triangles(out) - 10_240)).toBeLessThanOrEqual(0.02 * 10_240);
     expect(euler(out)).toBe(2);
-    const v0 = signedVolume(sphere), v1 = signedVolume(out);
+    const v0 = signedVolume(sphere),
+      v1 = signedVolume(out);
     expect(v1).toBeGreaterThan(0);
     expect(Math.abs(v1 - v0) / v0).toBeLessThan(0.02);
     let worst = 0;
@@ -236,12 +305,22 @@ describe('decimate', () => {
     }
     expect(worst).toBeLessThan(0.5);
     // Winding kept: every face normal points away from the centre.
-    const p = out.positions, t = out.indices;
+    const p = out.positions,
+      t = out.indices;
     for (let i = 0; i < t.length; i += 3) {
-      const a = 3 * t[i], b = 3 * t[i + 1], c = 3 * t[i + 2];
-      const ux = p[b] - p[a], uy = p[b + 1] - p[a + 1], uz = p[b + 2] - p[a + 2];
-      const vx = p[c] - p[a], vy = p[c + 1] - p[a + 1], vz = p[c + 2] - p[a + 2];
-      const outward = (uy * vz - uz * vy) * (p[a] + p[b] + p[c]) + (uz * vx - ux * vz) * (p[a + 1] + p[b + 1] + p[c + 1]) + (ux * vy - uy * vx) * (p[a + 2] + p[b + 2] + p[c + 2]);
+      const a = 3 * t[i],
+        b = 3 * t[i + 1],
+        c = 3 * t[i + 2];
+      const ux = p[b] - p[a],
+        uy = p[b + 1] - p[a + 1],
+        uz = p[b + 2] - p[a + 2];
+      const vx = p[c] - p[a],
+        vy = p[c + 1] - p[a + 1],
+        vz = p[c + 2] - p[a + 2];
+      const outward =
+        (uy * vz - uz * vy) * (p[a] + p[b] + p[c]) +
+        (uz * vx - ux * vz) * (p[a + 1] + p[b + 1] + p[c + 1]) +
+        (ux * vy - uy * vx) * (p[a + 2] + p[b + 2] + p[c + 2]);
       if (!(outward > 0)) expect.fail(`triangle ${i / 3} faces inwards`);
     }
     expect(minQuality(out)).toBeGreaterThan(0.05);
@@ -253,7 +332,8 @@ describe('decimate', () => {
       const target = Math.round(20_480 * (1 - f));
       expect(Math.abs(triangles(out) - target)).toBeLessThanOrEqual(Math.max(2, 0.03 * target));
       expect(euler(out)).toBe(2);
-      const v0 = signedVolume(sphere), v1 = signedVolume(out);
+      const v0 = signedVolume(sphere),
+        v1 = signedVolume(out);
       expect(v1).toBeGreaterThan(0);
       expect(Math.abs(v1 - v0) / v0).toBeLessThan(f === 0.8 ? 0.03 : 0.1);
       expect(minQuality(out)).toBeGreaterThan(0.001);
@@ -266,7 +346,8 @@ describe('decimate', () => {
       const target = Math.round(14_400 * (1 - f));
       expect(Math.abs(triangles(out) - target)).toBeLessThanOrEqual(0.03 * target);
       expect(euler(out)).toBe(0);
-      const v0 = signedVolume(ring), v1 = signedVolume(out);
+      const v0 = signedVolume(ring),
+        v1 = signedVolume(out);
       expect(v1).toBeGreaterThan(0);
       expect(Math.abs(v1 - v0) / v0).toBeLessThan(f === 0.5 ? 0.02 : 0.06);
       // Still a tube of radius 10 around the circle of radius 30.
@@ -336,7 +417,8 @@ describe('decimate', () => {
     const out = decimate(big.positions, big.indices, 0.75);
     expect(Math.abs(triangles(out) - 81_920)).toBeLessThanOrEqual(0.02 * 81_920);
     expect(euler(out)).toBe(2);
-    const v0 = signedVolume(big), v1 = signedVolume(out);
+    const v0 = signedVolume(big),
+      v1 = signedVolume(out);
     expect(Math.abs(v1 - v0) / v0).toBeLessThan(0.01);
   });
 });

@@ -4,13 +4,25 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Vec3 } from '../../../src/core/types';
-import { paletteColor, safeFileName, writeMeshes, writeObj, writePly, writeStl, type MeshPart } from '../../../src/mesh/formats/index';
+import {
+  paletteColor,
+  safeFileName,
+  writeMeshes,
+  writeObj,
+  writePly,
+  writeStl,
+  type MeshPart,
+} from '../../../src/mesh/formats/index';
 import type { LabelMesh } from '../../../src/mesh/types';
 
 // ---------------------------------------------------------------- test meshes
 
 const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const cross = (a: Vec3, b: Vec3): Vec3 => [
+  a[1] * b[2] - a[2] * b[1],
+  a[2] * b[0] - a[0] * b[2],
+  a[0] * b[1] - a[1] * b[0],
+];
 const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 const unit = (a: Vec3): Vec3 => {
   const l = Math.hypot(...a);
@@ -18,7 +30,14 @@ const unit = (a: Vec3): Vec3 => {
 };
 
 /** A LabelMesh from corners and triangles, each triangle turned to face away from `centre`. */
-function convexMesh(label: number, corners: Vec3[], tris: [number, number, number][], centre: Vec3, areaMm2: number, volumeMm3: number): LabelMesh {
+function convexMesh(
+  label: number,
+  corners: Vec3[],
+  tris: [number, number, number][],
+  centre: Vec3,
+  areaMm2: number,
+  volumeMm3: number,
+): LabelMesh {
   const indices: number[] = [];
   for (const [a, b, c] of tris) {
     const n = cross(sub(corners[b], corners[a]), sub(corners[c], corners[a]));
@@ -37,7 +56,8 @@ function convexMesh(label: number, corners: Vec3[], tris: [number, number, numbe
 /** Axis-aligned cube of side `s` with its lowest corner at `lo`: area 6 s², volume s³. */
 function cube(label: number, lo: Vec3, s: number): LabelMesh {
   const corners: Vec3[] = [];
-  for (let i = 0; i < 8; i++) corners.push([lo[0] + (i & 1) * s, lo[1] + ((i >> 1) & 1) * s, lo[2] + ((i >> 2) & 1) * s]);
+  for (let i = 0; i < 8; i++)
+    corners.push([lo[0] + (i & 1) * s, lo[1] + ((i >> 1) & 1) * s, lo[2] + ((i >> 2) & 1) * s]);
   const quads = [
     [0, 1, 3, 2], // z low
     [4, 5, 7, 6], // z high
@@ -46,7 +66,13 @@ function cube(label: number, lo: Vec3, s: number): LabelMesh {
     [0, 2, 6, 4], // x low
     [1, 3, 7, 5], // x high
   ];
-  const tris = quads.flatMap(([a, b, c, d]) => [[a, b, c], [a, c, d]] as [number, number, number][]);
+  const tris = quads.flatMap(
+    ([a, b, c, d]) =>
+      [
+        [a, b, c],
+        [a, c, d],
+      ] as [number, number, number][],
+  );
   return convexMesh(label, corners, tris, [lo[0] + s / 2, lo[1] + s / 2, lo[2] + s / 2], 6 * s * s, s ** 3);
 }
 
@@ -91,7 +117,9 @@ function trianglesOf(m: LabelMesh): Tri[] {
 }
 function expectSameTriangles(got: Tri[], want: Tri[], tol = 1e-4): void {
   expect(got.length).toBe(want.length);
-  for (let t = 0; t < want.length; t++) for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) expect(Math.abs(got[t][c][k] - want[t][c][k])).toBeLessThanOrEqual(tol);
+  for (let t = 0; t < want.length; t++)
+    for (let c = 0; c < 3; c++)
+      for (let k = 0; k < 3; k++) expect(Math.abs(got[t][c][k] - want[t][c][k])).toBeLessThanOrEqual(tol);
 }
 /** Volume and area of the parsed triangles match the analytic values of the shape. */
 function expectShape(tris: Tri[], m: LabelMesh): void {
@@ -124,7 +152,11 @@ function parseStl(bytes: Uint8Array): StlFile {
   const facets = [];
   for (let t = 0; t < count; t++) {
     const o = 84 + 50 * t;
-    facets.push({ normal: vec(o), corners: [vec(o + 12), vec(o + 24), vec(o + 36)] as Tri, attribute: view.getUint16(o + 48, true) });
+    facets.push({
+      normal: vec(o),
+      corners: [vec(o + 12), vec(o + 24), vec(o + 36)] as Tri,
+      attribute: view.getUint16(o + 48, true),
+    });
   }
   return { header: ascii(bytes, 0, 80).replace(/[\0 ]+$/, ''), facets };
 }
@@ -164,15 +196,22 @@ describe('binary STL', () => {
   });
 
   it('colour per facet in the attribute bytes, 5 bits per channel, valid bit set', () => {
-    for (const f of stl.facets.slice(0, 12)) expect(decodeStlColor(f.attribute)).toEqual({ valid: true, r: 31, g: 0, b: 0 });
-    for (const f of stl.facets.slice(12)) expect(decodeStlColor(f.attribute)).toEqual({ valid: true, r: 1, g: 25, b: 3 });
+    for (const f of stl.facets.slice(0, 12))
+      expect(decodeStlColor(f.attribute)).toEqual({ valid: true, r: 31, g: 0, b: 0 });
+    for (const f of stl.facets.slice(12))
+      expect(decodeStlColor(f.attribute)).toEqual({ valid: true, r: 1, g: 25, b: 3 });
   });
 
   it('no parts: header and a zero count; a degenerate triangle gets a zero normal', () => {
     const empty = writeStl([]);
     expect(empty.length).toBe(84);
     expect(new DataView(empty.buffer).getUint32(80, true)).toBe(0);
-    const flat: LabelMesh = { ...CUBE, positions: new Float32Array(9), normals: new Float32Array(9), indices: Uint32Array.of(0, 1, 2) };
+    const flat: LabelMesh = {
+      ...CUBE,
+      positions: new Float32Array(9),
+      normals: new Float32Array(9),
+      indices: Uint32Array.of(0, 1, 2),
+    };
     expect(parseStl(writeStl([{ name: 'flat', color: [0, 0, 0], mesh: flat }])).facets[0].normal).toEqual([0, 0, 0]);
   });
 });
@@ -322,7 +361,17 @@ describe('binary PLY', () => {
       ['vertex', 14],
       ['face', 20],
     ]);
-    expect(ply.elements[0].props).toEqual(['float x', 'float y', 'float z', 'float nx', 'float ny', 'float nz', 'uchar red', 'uchar green', 'uchar blue']);
+    expect(ply.elements[0].props).toEqual([
+      'float x',
+      'float y',
+      'float z',
+      'float nx',
+      'float ny',
+      'float nz',
+      'uchar red',
+      'uchar green',
+      'uchar blue',
+    ]);
     expect(ply.elements[1].props).toEqual(['list uchar int vertex_indices']);
   });
 
@@ -335,7 +384,8 @@ describe('binary PLY', () => {
       expect(v.rgb).toEqual(i < 8 ? [255, 0, 0] : [10, 200, 30]);
     });
     for (const f of ply.faces) expect(f.length).toBe(3);
-    const tris = (from: number, to: number) => ply.faces.slice(from, to).map((f) => f.map((i) => ply.vertices[i].p) as Tri);
+    const tris = (from: number, to: number) =>
+      ply.faces.slice(from, to).map((f) => f.map((i) => ply.vertices[i].p) as Tri);
     for (const f of ply.faces.slice(12)) for (const i of f) expect(i >= 8 && i < 14).toBe(true);
     expectSameTriangles(tris(0, 12), trianglesOf(CUBE), 0);
     expectSameTriangles(tris(12, 20), trianglesOf(OCTA), 0);

@@ -16,17 +16,31 @@ import { FakeWorker } from '../helpers/rpc-worker';
 const DIMS: Vec3 = [40, 36, 30];
 const N = DIMS[0] * DIMS[1] * DIMS[2];
 const at = (i: number, j: number, k: number) => i + j * DIMS[0] + k * DIMS[0] * DIMS[1];
-const ball = (c: Vec3, r: number) => (i: number, j: number, k: number) => (i - c[0]) ** 2 + (j - c[1]) ** 2 + (k - c[2]) ** 2 <= r * r;
+const ball = (c: Vec3, r: number) => (i: number, j: number, k: number) =>
+  (i - c[0]) ** 2 + (j - c[1]) ** 2 + (k - c[2]) ** 2 <= r * r;
 
 function volume(voxels: Uint8Array): Volume {
-  return { header: { dims: [...DIMS] as Vec3, spacing: [1.5, 1, 2], origin: [-20, 10, 5], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], dtype: 'uint8', metadata: {} }, voxels };
+  return {
+    header: {
+      dims: [...DIMS] as Vec3,
+      spacing: [1.5, 1, 2],
+      origin: [-20, 10, 5],
+      direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+      dtype: 'uint8',
+      metadata: {},
+    },
+    voxels,
+  };
 }
 
 /** Three organs: 1 and 2 touch, 3 is small and apart. */
 function fillStart(v: Uint8Array): void {
-  const one = ball([12, 18, 15], 7), two = ball([24, 18, 15], 6), three = ball([32, 6, 6], 3);
+  const one = ball([12, 18, 15], 7),
+    two = ball([24, 18, 15], 6),
+    three = ball([32, 6, 6], 3);
   for (let k = 0; k < DIMS[2]; k++)
-    for (let j = 0; j < DIMS[1]; j++) for (let i = 0; i < DIMS[0]; i++) v[at(i, j, k)] = one(i, j, k) ? 1 : two(i, j, k) ? 2 : three(i, j, k) ? 3 : 0;
+    for (let j = 0; j < DIMS[1]; j++)
+      for (let i = 0; i < DIMS[0]; i++) v[at(i, j, k)] = one(i, j, k) ? 1 : two(i, j, k) ? 2 : three(i, j, k) ? 3 : 0;
 }
 
 interface Edit {
@@ -38,10 +52,25 @@ interface Edit {
 }
 
 const EDITS: Edit[] = [
-  { what: 'paint 2 over part of 1', lo: [14, 14, 11], hi: [20, 22, 19], write: (i, j, k, old) => (ball([17, 18, 15], 3)(i, j, k) ? 2 : old) },
+  {
+    what: 'paint 2 over part of 1',
+    lo: [14, 14, 11],
+    hi: [20, 22, 19],
+    write: (i, j, k, old) => (ball([17, 18, 15], 3)(i, j, k) ? 2 : old),
+  },
   { what: 'erase all of 3', lo: [28, 2, 2], hi: [37, 11, 11], write: () => 0 },
-  { what: 'paint a new label 4', lo: [2, 26, 20], hi: [10, 34, 28], write: (i, j, k, old) => (ball([6, 30, 24], 3)(i, j, k) ? 4 : old) },
-  { what: 'paint 1 far from it (its box grows)', lo: [30, 28, 22], hi: [36, 34, 28], write: (i, j, k, old) => (ball([33, 31, 25], 2)(i, j, k) ? 1 : old) },
+  {
+    what: 'paint a new label 4',
+    lo: [2, 26, 20],
+    hi: [10, 34, 28],
+    write: (i, j, k, old) => (ball([6, 30, 24], 3)(i, j, k) ? 4 : old),
+  },
+  {
+    what: 'paint 1 far from it (its box grows)',
+    lo: [30, 28, 22],
+    hi: [36, 34, 28],
+    write: (i, j, k, old) => (ball([33, 31, 25], 2)(i, j, k) ? 1 : old),
+  },
   { what: 'erase a slab of 2', lo: [20, 10, 14], hi: [32, 26, 17], write: (_i, _j, _k, old) => (old === 2 ? 0 : old) },
   { what: 'paint 3 back inside 2', lo: [22, 16, 10], hi: [27, 21, 13], write: () => 3 },
 ];
@@ -52,7 +81,8 @@ function apply(maps: Uint8Array[], e: Edit): Set<number> {
   for (let k = e.lo[2]; k < e.hi[2]; k++)
     for (let j = e.lo[1]; j < e.hi[1]; j++)
       for (let i = e.lo[0]; i < e.hi[0]; i++) {
-        const old = maps[0][at(i, j, k)], now = e.write(i, j, k, old);
+        const old = maps[0][at(i, j, k)],
+          now = e.write(i, j, k, old);
         if (now === old) continue;
         values.add(old).add(now);
         for (const m of maps) m[at(i, j, k)] = now;
@@ -92,11 +122,22 @@ describe('shared label maps in the incremental mesher', () => {
       const byValues = live.update(box, values);
       const byGuess = guessing.update(box);
       // The copying path finds exactly the labels that changed; given them, the shared path agrees.
-      expect(byCopy.map((m) => m.label), e.what).toEqual([...values].sort((a, b) => a - b));
-      expect(byValues.map((m) => m.label), e.what).toEqual(byCopy.map((m) => m.label));
+      expect(
+        byCopy.map((m) => m.label),
+        e.what,
+      ).toEqual([...values].sort((a, b) => a - b));
+      expect(
+        byValues.map((m) => m.label),
+        e.what,
+      ).toEqual(byCopy.map((m) => m.label));
       // Without them it may re-mesh more labels, never fewer.
-      expect(byGuess.map((m) => m.label), e.what).toEqual(expect.arrayContaining(byCopy.map((m) => m.label)));
-      const fresh = new Map(meshLabels(volume(plain), { labels: byGuess.map((m) => m.label) }).map((m) => [m.label, m]));
+      expect(
+        byGuess.map((m) => m.label),
+        e.what,
+      ).toEqual(expect.arrayContaining(byCopy.map((m) => m.label)));
+      const fresh = new Map(
+        meshLabels(volume(plain), { labels: byGuess.map((m) => m.label) }).map((m) => [m.label, m]),
+      );
       for (const m of [...byCopy, ...byValues, ...byGuess]) expectSameMesh(m, fresh.get(m.label)!, e.what);
       expect(live.present, e.what).toEqual(copying.present);
       expect(guessing.present, e.what).toEqual(copying.present);
@@ -107,7 +148,11 @@ describe('shared label maps in the incremental mesher', () => {
 });
 
 /** A mesh client on a worker in this thread serving the real handlers; `received` holds every call message it got. */
-function clientOnFake(): { client: MeshClient; worker: () => FakeWorker; received: { method: string; arg: MeshApi['update']['arg'] & Partial<MeshApi['mesh']['arg']> }[] } {
+function clientOnFake(): {
+  client: MeshClient;
+  worker: () => FakeWorker;
+  received: { method: string; arg: MeshApi['update']['arg'] & Partial<MeshApi['mesh']['arg']> }[];
+} {
   const received: { method: string; arg: MeshApi['update']['arg'] & Partial<MeshApi['mesh']['arg']> }[] = [];
   let worker: FakeWorker | undefined;
   const client = new MeshClient(

@@ -30,7 +30,9 @@ function expectSameVolume(a: Volume, b: Volume): void {
   const fb = indexToWorldAffine(b.header);
   for (let i = 0; i < 16; i++) expect(Math.abs(fa[i] - fb[i])).toBeLessThan(1e-4);
   expect(b.header.dtype).toBe('int16');
-  expect(Buffer.from(b.voxels.buffer, b.voxels.byteOffset, b.voxels.byteLength).equals(Buffer.from(a.voxels.buffer))).toBe(true);
+  expect(
+    Buffer.from(b.voxels.buffer, b.voxels.byteOffset, b.voxels.byteLength).equals(Buffer.from(a.voxels.buffer)),
+  ).toBe(true);
 }
 
 describe('writeDicomSeries', () => {
@@ -40,7 +42,9 @@ describe('writeDicomSeries', () => {
     const a = writeDicomSeries(ph.ct, { seed: 5 });
     const b = writeDicomSeries(ph.ct, { seed: 5 });
     const c = writeDicomSeries(ph.ct, { seed: 6 });
-    expect(a.map((f) => f.name)).toEqual(Array.from({ length: 10 }, (_, k) => `IM${String(k + 1).padStart(4, '0')}.dcm`));
+    expect(a.map((f) => f.name)).toEqual(
+      Array.from({ length: 10 }, (_, k) => `IM${String(k + 1).padStart(4, '0')}.dcm`),
+    );
     for (let k = 0; k < 10; k++) {
       expect(Buffer.from(a[k].bytes).equals(Buffer.from(b[k].bytes))).toBe(true);
       expect(new TextDecoder().decode(a[k].bytes.subarray(128, 132))).toBe('DICM');
@@ -64,7 +68,13 @@ describe('writeDicomSeries', () => {
     const s = Math.sin(0.3);
     const dir: Mat3 = directionFromAxes([c, 0, -s], [0, 1, 0], [s, 0, c]);
     const voxels = Int16Array.from({ length: 6 * 5 * 4 }, (_, i) => ((i * 997) % 9000) - 4000);
-    const vol = createVolume({ dims: [6, 5, 4], spacing: [0.7, 0.8, 1.3], origin: [10.25, -3.5, 100], direction: dir, voxels });
+    const vol = createVolume({
+      dims: [6, 5, 4],
+      spacing: [0.7, 0.8, 1.3],
+      origin: [10.25, -3.5, 100],
+      direction: dir,
+      voxels,
+    });
     const files = writeDicomSeries(vol, { seed: 1 });
     expectSameVolume(vol, await roundTrip(files));
   });

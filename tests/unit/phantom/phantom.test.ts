@@ -36,7 +36,11 @@ function labelStats(p: Phantom): Map<number, Stats> {
       }
   const out = new Map<number, Stats>();
   for (const [l, a] of acc)
-    out.set(l, { count: a[0], mean: a[1] / a[0], centroid: indexToWorld(p.ct.header, [a[2] / a[0], a[3] / a[0], a[4] / a[0]]) });
+    out.set(l, {
+      count: a[0],
+      mean: a[1] / a[0],
+      centroid: indexToWorld(p.ct.header, [a[2] / a[0], a[3] / a[0], a[4] / a[0]]),
+    });
   return out;
 }
 
@@ -116,7 +120,9 @@ describe('generatePhantom', () => {
     const a = labelStats(phantom(1));
     const b = labelStats(phantom(2));
     expect(a.get(1)!.count).not.toBe(b.get(1)!.count);
-    expect(Math.abs(a.get(2)!.centroid[0] - b.get(2)!.centroid[0]) + Math.abs(a.get(2)!.centroid[1] - b.get(2)!.centroid[1])).toBeGreaterThan(0.5);
+    expect(
+      Math.abs(a.get(2)!.centroid[0] - b.get(2)!.centroid[0]) + Math.abs(a.get(2)!.centroid[1] - b.get(2)!.centroid[1]),
+    ).toBeGreaterThan(0.5);
   });
 
   it('rejects bad options with usage errors', () => {

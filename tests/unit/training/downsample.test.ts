@@ -17,8 +17,11 @@ import { rewriteForWebgpu } from '../../../src/inference/onnx/webgpu-rewrite';
 import { repoRoot } from '../helpers/shared';
 
 const python = '/usr/bin/python3';
-const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
-const title = hasTorch ? 'train.downsample on tiny networks' : 'train.downsample [skipped: /usr/bin/python3 with torch and onnx (Debian python3-torch, python3-onnx) not found]';
+const hasTorch =
+  existsSync(python) && spawnSync(python, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
+const title = hasTorch
+  ? 'train.downsample on tiny networks'
+  : 'train.downsample [skipped: /usr/bin/python3 with torch and onnx (Debian python3-torch, python3-onnx) not found]';
 
 const shape = [1, 1, 8, 16, 24];
 
@@ -65,7 +68,11 @@ async function run(bytes: Uint8Array, input: Float32Array): Promise<Float32Array
       const b = readFileSync(join(tmp, name));
       return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
     };
-    return { input: floats('input.bin'), torch: (d: string) => floats(`${d}.bin`), onnx: (d: string) => new Uint8Array(readFileSync(join(tmp, `${d}.onnx`))) };
+    return {
+      input: floats('input.bin'),
+      torch: (d: string) => floats(`${d}.bin`),
+      onnx: (d: string) => new Uint8Array(readFileSync(join(tmp, `${d}.onnx`))),
+    };
   };
 
   const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);

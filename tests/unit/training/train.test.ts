@@ -23,9 +23,12 @@ import { gridWithSpacing, resampleToGrid } from '../../../src/volume/resample';
 import { repoRoot } from '../helpers/shared';
 
 const python = '/usr/bin/python3';
-const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, onnx, nibabel'], { stdio: 'ignore' }).status === 0;
+const hasTorch =
+  existsSync(python) && spawnSync(python, ['-c', 'import torch, onnx, nibabel'], { stdio: 'ignore' }).status === 0;
 const describeTorch = hasTorch ? describe : describe.skip;
-const title = hasTorch ? 'training pipeline (--smoke)' : 'training pipeline [skipped: Debian python3-torch, python3-onnx, python3-nibabel not installed]';
+const title = hasTorch
+  ? 'training pipeline (--smoke)'
+  : 'training pipeline [skipped: Debian python3-torch, python3-onnx, python3-nibabel not installed]';
 
 /** A .npy array inside an .npz (numpy's savez: a zip of .npy files). */
 function npy(zip: Record<string, Uint8Array>, name: string): { shape: number[]; data: Int16Array | Uint8Array } {
@@ -33,7 +36,11 @@ function npy(zip: Record<string, Uint8Array>, name: string): { shape: number[]; 
   const headerLen = b[8] | (b[9] << 8);
   const header = new TextDecoder().decode(b.subarray(10, 10 + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)![1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1].split(',').filter((s) => s.trim()).map(Number);
+  const shape = /'shape':\s*\(([^)]*)\)/
+    .exec(header)![1]
+    .split(',')
+    .filter((s) => s.trim())
+    .map(Number);
   expect(header).toContain("'fortran_order': False");
   const raw = b.slice(10 + headerLen);
   if (descr === '<i2') return { shape, data: new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2) };
@@ -49,7 +56,11 @@ describeTorch(title, () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   beforeAll(() => {
-    const r = spawnSync(python, ['training/train.py', 'abdomen-phantom.json', '--smoke', '--out', out, '--data', data], { cwd: repoRoot, encoding: 'utf8' });
+    const r = spawnSync(
+      python,
+      ['training/train.py', 'abdomen-phantom.json', '--smoke', '--out', out, '--data', data],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
     log = `${r.stdout}\n${r.stderr}`;
     if (r.status !== 0) throw new Error(`train.py --smoke failed (${r.status}):\n${log.slice(-3000)}`);
   }, 900_000);
@@ -64,7 +75,8 @@ describeTorch(title, () => {
     expect(manifest.model.channels).toBe(PHANTOM_LABELS.length + 1);
     const pre = manifest.preprocessing;
     expect(pre.mode).toBe('sliding-window');
-    if (pre.mode !== 'sliding-window' || pre.normalization.kind !== 'ct') throw new Error('expected a CT sliding-window manifest');
+    if (pre.mode !== 'sliding-window' || pre.normalization.kind !== 'ct')
+      throw new Error('expected a CT sliding-window manifest');
     expect(manifest.postprocessing.labelResampling).toBe('linear');
     // The largest-component cleanup is chosen on validation: a list (maybe empty) of label values.
     expect(log).toMatch(/largest component kept for: /);
@@ -83,18 +95,25 @@ describeTorch(title, () => {
     // Seeds for data, sampling and weights, and a fixed thread count: what lets a clean clone
     // retrain the shipped model (the data cache is reused here; a clean clone rebuilds it).
     const again = join(tmp, 'again');
-    const r = spawnSync(python, ['training/train.py', 'abdomen-phantom.json', '--smoke', '--out', again, '--data', data], { cwd: repoRoot, encoding: 'utf8' });
+    const r = spawnSync(
+      python,
+      ['training/train.py', 'abdomen-phantom.json', '--smoke', '--out', again, '--data', data],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
     expect(r.status, `${r.stdout}\n${r.stderr}`.slice(-3000)).toBe(0);
     expect(readFileSync(join(again, 'model.onnx')).equals(readFileSync(join(out, 'model.onnx')))).toBe(true);
     const history = (dir: string) => JSON.parse(readFileSync(join(dir, 'training-log.json'), 'utf8')).history;
     expect(history(again)).toEqual(history(out));
   }, 900_000);
 
-  it('runs in voxseg\'s pipeline and is evaluated by voxseg evaluate', async () => {
+  it("runs in voxseg's pipeline and is evaluated by voxseg evaluate", async () => {
     let stdout = '';
     let stderr = '';
     const report = join(tmp, 'report.json');
-    const code = await runCli(['evaluate', out, '--phantom', '1001', '--dims', '96,96,40', '-o', report], { out: (t) => void (stdout += t), err: (t) => void (stderr += t) });
+    const code = await runCli(['evaluate', out, '--phantom', '1001', '--dims', '96,96,40', '-o', report], {
+      out: (t) => void (stdout += t),
+      err: (t) => void (stderr += t),
+    });
     expect(code, stderr).toBe(0);
     const r = parseReport(JSON.parse(readFileSync(report, 'utf8')));
     expect(r.cases).toHaveLength(1);
@@ -102,11 +121,13 @@ describeTorch(title, () => {
     expect(r.model.id).toBe('abdomen-phantom');
   }, 300_000);
 
-  it('prepares images and labels on the grid voxseg\'s inference uses (RAS, model spacing, same field of view)', () => {
+  it("prepares images and labels on the grid voxseg's inference uses (RAS, model spacing, same field of view)", () => {
     const manifest = parseManifestText(readFileSync(join(out, 'manifest.json'), 'utf8'), 'manifest.json');
     if (manifest.preprocessing.mode !== 'sliding-window') throw new Error('expected a sliding-window manifest');
     const spacing = manifest.preprocessing.spacing;
-    const ds = JSON.parse(readFileSync(join(data, 'dataset.json'), 'utf8')) as { cases: { image: string; label: string }[] };
+    const ds = JSON.parse(readFileSync(join(data, 'dataset.json'), 'utf8')) as {
+      cases: { image: string; label: string }[];
+    };
     const cache = readdirSync(join(data, 'cache'));
     expect(cache.length).toBeGreaterThanOrEqual(ds.cases.length);
     for (const c of ds.cases) {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CAMERA_PRESETS, cross, isCameraPreset, presetCamera, unionBounds, type Bounds, type CameraPresetName } from '../../../src/viewer/camera3d';
+import {
+  CAMERA_PRESETS,
+  cross,
+  isCameraPreset,
+  presetCamera,
+  unionBounds,
+  type Bounds,
+  type CameraPresetName,
+} from '../../../src/viewer/camera3d';
 import type { Vec3 } from '../../../src/core/types';
 
 const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
@@ -85,6 +93,12 @@ describe('3D camera presets', () => {
   it('unions boxes, skipping empty ones', () => {
     expect(unionBounds([])).toBeNull();
     expect(unionBounds([[1, -1, 1, -1, 1, -1]])).toBeNull();
-    expect(unionBounds([[0, 1, 0, 1, 0, 1], [1, -1, 0, 0, 0, 0], [-2, 0, 3, 4, 0.5, 9]])).toEqual([-2, 1, 0, 4, 0, 9]);
+    expect(
+      unionBounds([
+        [0, 1, 0, 1, 0, 1],
+        [1, -1, 0, 0, 0, 0],
+        [-2, 0, 3, 4, 0.5, 9],
+      ]),
+    ).toEqual([-2, 1, 0, 4, 0, 9]);
   });
 });

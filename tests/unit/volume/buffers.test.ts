@@ -40,7 +40,12 @@ describe('label buffers', () => {
 describe('segmentation layers on an isolated page', () => {
   it('are shared, stay shared when promoted to uint16, adopt a shared result as it is, and edit and undo as usual', () => {
     g.crossOriginIsolated = true;
-    const study = createVolume({ dims: [12, 10, 8], spacing: [1, 1, 2], origin: [0, 0, 0], voxels: new Int16Array(960) });
+    const study = createVolume({
+      dims: [12, 10, 8],
+      spacing: [1, 1, 2],
+      origin: [0, 0, 0],
+      voxels: new Int16Array(960),
+    });
     const seg = Segmentation.empty(study);
     expect(isShared(seg.layers[0].voxels)).toBe(true);
     const a = seg.addSegment({ name: 'a' }).value;
@@ -57,7 +62,11 @@ describe('segmentation layers on an isolated page', () => {
 
     const result = allocLabels(Uint8Array, 960);
     result[5] = 2;
-    const adopted = Segmentation.fromLabels(study, [createVolume({ ...study.header, voxels: result })], [{ ...makeSegment(2, []), name: 'organ' }]);
+    const adopted = Segmentation.fromLabels(
+      study,
+      [createVolume({ ...study.header, voxels: result })],
+      [{ ...makeSegment(2, []), name: 'organ' }],
+    );
     expect(adopted.layers[0].voxels).toBe(result);
   });
 });

@@ -35,7 +35,8 @@ function randomBox(r: () => number): IndexBox {
 function scribble(labels: Uint16Array, box: IndexBox, r: () => number, values = [0, 1, 2, 300]): void {
   for (let z = box.lo[2]; z < box.hi[2]; z++)
     for (let y = box.lo[1]; y < box.hi[1]; y++)
-      for (let x = box.lo[0]; x < box.hi[0]; x++) if (r() < 0.4) labels[x + y * dims[0] + z * dims[0] * dims[1]] = values[Math.floor(r() * values.length)];
+      for (let x = box.lo[0]; x < box.hi[0]; x++)
+        if (r() < 0.4) labels[x + y * dims[0] + z * dims[0] * dims[1]] = values[Math.floor(r() * values.length)];
 }
 
 function checkWellFormed(d: VoxelDiff): void {
@@ -56,7 +57,9 @@ function changedBox(a: ArrayLike<number>, b: ArrayLike<number>): IndexBox | null
     if (a[i] === b[i]) continue;
     const p: Vec3 = [i % dims[0], Math.floor(i / dims[0]) % dims[1], Math.floor(i / (dims[0] * dims[1]))];
     if (!box) box = { lo: [...p], hi: [p[0] + 1, p[1] + 1, p[2] + 1] };
-    else for (let c = 0; c < 3; c++) (box.lo[c] = Math.min(box.lo[c], p[c])), (box.hi[c] = Math.max(box.hi[c], p[c] + 1));
+    else
+      for (let c = 0; c < 3; c++)
+        ((box.lo[c] = Math.min(box.lo[c], p[c])), (box.hi[c] = Math.max(box.hi[c], p[c] + 1)));
   }
   return box;
 }
@@ -108,7 +111,8 @@ describe('diffBox / applyDiff', () => {
   });
 
   it('diffArrays compares whole maps, null meaning zeros', () => {
-    const a = new Uint8Array(N), b = new Uint8Array(N);
+    const a = new Uint8Array(N),
+      b = new Uint8Array(N);
     b.fill(3, 20, 40);
     b.fill(5, 40, 41);
     const d = diffArrays(a, b, dims);

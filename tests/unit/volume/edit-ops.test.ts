@@ -30,7 +30,8 @@ function paintCount(shape: Shape, dims: Vec3, spacing: Vec3, extrude = false): {
 
 describe('shapes', () => {
   it('a sphere of radius r mm on anisotropic voxels has the ellipsoid volume', () => {
-    const dims: Vec3 = [80, 70, 30], spacing: Vec3 = [0.7, 0.9, 2.5];
+    const dims: Vec3 = [80, 70, 30],
+      spacing: Vec3 = [0.7, 0.9, 2.5];
     for (const r of [6, 12, 20]) {
       const { n } = paintCount({ kind: 'sphere', center: [40.3, 35.6, 14.2], radiusMm: r }, dims, spacing);
       const expected = ((4 / 3) * Math.PI * r ** 3) / (spacing[0] * spacing[1] * spacing[2]);
@@ -39,7 +40,8 @@ describe('shapes', () => {
   });
 
   it('a circle lies only on its slice, with the disc area', () => {
-    const dims: Vec3 = [60, 50, 40], spacing: Vec3 = [0.8, 1.1, 1.7];
+    const dims: Vec3 = [60, 50, 40],
+      spacing: Vec3 = [0.8, 1.1, 1.7];
     for (const axis of [0, 1, 2] as const) {
       const center: Vec3 = [30.2, 24.7, 19.6];
       const { labels, n } = paintCount({ kind: 'circle', center, radiusMm: 12, axis }, dims, spacing);
@@ -48,16 +50,22 @@ describe('shapes', () => {
       expect(Math.abs(n - expected) / expected).toBeLessThan(0.05);
       const slice = Math.round(center[axis]);
       for (let i = 0; i < labels.length; i++)
-        if (labels[i]) expect([i % dims[0], Math.floor(i / dims[0]) % dims[1], Math.floor(i / (dims[0] * dims[1]))][axis]).toBe(slice);
+        if (labels[i])
+          expect([i % dims[0], Math.floor(i / dims[0]) % dims[1], Math.floor(i / (dims[0] * dims[1]))][axis]).toBe(
+            slice,
+          );
     }
   });
 
   it('rects and boxes cover exactly their voxels; extrusion runs through all slices', () => {
-    const dims: Vec3 = [20, 18, 16], sp: Vec3 = [1, 1, 1];
+    const dims: Vec3 = [20, 18, 16],
+      sp: Vec3 = [1, 1, 1];
     expect(paintCount({ kind: 'rect', a: [2, 3, 5.2], b: [6, 1, 9], axis: 2 }, dims, sp).n).toBe(5 * 3);
     expect(paintCount({ kind: 'rect', a: [2, 3, 5], b: [6, 1, 9], axis: 2 }, dims, sp, true).n).toBe(5 * 3 * 16);
     expect(paintCount({ kind: 'box', lo: [-3, 2, 2], hi: [4, 5, 30] }, dims, sp).n).toBe(4 * 3 * 14);
-    expect(paintCount({ kind: 'circle', center: [10, 9, 3], radiusMm: 3, axis: 0 }, dims, sp, true).n).toBe(20 * paintCount({ kind: 'circle', center: [10, 9, 3], radiusMm: 3, axis: 0 }, dims, sp).n);
+    expect(paintCount({ kind: 'circle', center: [10, 9, 3], radiusMm: 3, axis: 0 }, dims, sp, true).n).toBe(
+      20 * paintCount({ kind: 'circle', center: [10, 9, 3], radiusMm: 3, axis: 0 }, dims, sp).n,
+    );
     expect(rasterizeShape({ kind: 'sphere', center: [-50, 0, 0], radiusMm: 3 }, dims, sp)).toBeNull();
     expect(paintCount({ kind: 'sphere', center: [4, 4, 4], radiusMm: 0 }, dims, sp).n).toBe(1);
     expect(() => rasterizeShape({ kind: 'sphere', center: [0, 0, NaN], radiusMm: 3 }, dims, sp)).toThrow(/center/);
@@ -93,7 +101,15 @@ describe('writeSpans rules', () => {
 });
 
 /** Reference flood fill: BFS over single voxels. */
-function naiveFill(labels: Uint8Array, dims: Vec3, seed: Vec3, value: number, plane?: 0 | 1 | 2, img?: Float32Array, thr?: [number, number]): void {
+function naiveFill(
+  labels: Uint8Array,
+  dims: Vec3,
+  seed: Vec3,
+  value: number,
+  plane?: 0 | 1 | 2,
+  img?: Float32Array,
+  thr?: [number, number],
+): void {
   const from = labels[at(dims, ...seed)];
   const ok = (i: number) => labels[i] === from && (!img || (img[i] >= thr![0] && img[i] <= thr![1]));
   if (from === value || !ok(at(dims, ...seed))) return;
@@ -162,9 +178,18 @@ function naiveSizes(labels: Uint8Array, dims: Vec3, value: number): number[] {
     while (stack.length) {
       const j = stack.pop()!;
       n++;
-      const x = j % dims[0], y = Math.floor(j / dims[0]) % dims[1], z = Math.floor(j / (dims[0] * dims[1]));
-      const nb = [x > 0 ? j - 1 : -1, x < dims[0] - 1 ? j + 1 : -1, y > 0 ? j - dims[0] : -1, y < dims[1] - 1 ? j + dims[0] : -1, z > 0 ? j - dims[0] * dims[1] : -1, z < dims[2] - 1 ? j + dims[0] * dims[1] : -1];
-      for (const k of nb) if (k >= 0 && labels[k] === value && !seen[k]) (seen[k] = 1), stack.push(k);
+      const x = j % dims[0],
+        y = Math.floor(j / dims[0]) % dims[1],
+        z = Math.floor(j / (dims[0] * dims[1]));
+      const nb = [
+        x > 0 ? j - 1 : -1,
+        x < dims[0] - 1 ? j + 1 : -1,
+        y > 0 ? j - dims[0] : -1,
+        y < dims[1] - 1 ? j + dims[0] : -1,
+        z > 0 ? j - dims[0] * dims[1] : -1,
+        z < dims[2] - 1 ? j + dims[0] * dims[1] : -1,
+      ];
+      for (const k of nb) if (k >= 0 && labels[k] === value && !seen[k]) ((seen[k] = 1), stack.push(k));
     }
     sizes.push(n);
   }
@@ -176,7 +201,8 @@ describe('connected components (6-connectivity)', () => {
     const dims: Vec3 = [20, 20, 20];
     const labels = new Uint8Array(8000);
     const cube = (x0: number, y0: number, z0: number, s: number, v = 1) => {
-      for (let z = z0; z < z0 + s; z++) for (let y = y0; y < y0 + s; y++) for (let x = x0; x < x0 + s; x++) labels[at(dims, x, y, z)] = v;
+      for (let z = z0; z < z0 + s; z++)
+        for (let y = y0; y < y0 + s; y++) for (let x = x0; x < x0 + s; x++) labels[at(dims, x, y, z)] = v;
     };
     cube(1, 1, 1, 6); // 216
     cube(7, 7, 7, 2); // 8, touches the first only at a corner
@@ -214,7 +240,10 @@ describe('connected components (6-connectivity)', () => {
 describe('interpolation', () => {
   it('exact Euclidean distances on anisotropic pixels', () => {
     const r = rng(2);
-    const w = 23, h = 17, su = 0.7, sv = 1.9;
+    const w = 23,
+      h = 17,
+      su = 0.7,
+      sv = 1.9;
     const g = Float64Array.from({ length: w * h }, () => (r() < 0.05 ? 0 : 1e20));
     const feats: [number, number][] = [];
     g.forEach((v, p) => v === 0 && feats.push([p % w, Math.floor(p / w)]));
@@ -227,7 +256,10 @@ describe('interpolation', () => {
   });
 
   it('a circle of radius 10 and one of 20 ten slices apart give radius ≈ 15 halfway', () => {
-    for (const spacing of [[1, 1, 2], [0.8, 0.8, 3]] as Vec3[]) {
+    for (const spacing of [
+      [1, 1, 2],
+      [0.8, 0.8, 3],
+    ] as Vec3[]) {
       const dims: Vec3 = [70, 70, 11];
       const labels = new Uint8Array(70 * 70 * 11);
       const circle = (z: number, rmm: number) => {
@@ -239,7 +271,11 @@ describe('interpolation', () => {
       labels[at(dims, 35, 35, 5)] = 9; // another segment in the way stays
       const n = interpolateSlices(labels, dims, spacing, { lo: [0, 0, 0], hi: dims }, 4, 2);
       expect(n).toBeGreaterThan(0);
-      for (const [z, rExpected] of [[5, 15], [3, 13], [8, 18]]) {
+      for (const [z, rExpected] of [
+        [5, 15],
+        [3, 13],
+        [8, 18],
+      ]) {
         let count = 0;
         for (let y = 0; y < 70; y++) for (let x = 0; x < 70; x++) if (labels[at(dims, x, y, z)] === 4) count++;
         const rMeasured = Math.sqrt(((count + (z === 5 ? 1 : 0)) * spacing[0] * spacing[1]) / Math.PI);

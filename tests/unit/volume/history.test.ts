@@ -35,7 +35,8 @@ describe('History', () => {
 
   it('counts diff bytes on both stacks', () => {
     const h = new History();
-    const a = entry('a', 10), b = entry('b', 20);
+    const a = entry('a', 10),
+      b = entry('b', 20);
     h.push(a);
     h.push(b);
     expect(h.bytes).toBe(diffBytes(a.voxels[0].diff) + diffBytes(b.voxels[0].diff));

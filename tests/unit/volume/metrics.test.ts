@@ -31,20 +31,50 @@ function sphere(out: Uint8Array, dims: V3, spacing: V3, c: V3, r: number, value 
 }
 
 /** Reference: surface voxels and all-pairs distances (MONAI: border voxels count as surface). */
-function bruteSurfaceDistances(a: Uint8Array, b: Uint8Array, dims: V3, spacing: V3): { aToB: number[]; bToA: number[] } {
+function bruteSurfaceDistances(
+  a: Uint8Array,
+  b: Uint8Array,
+  dims: V3,
+  spacing: V3,
+): { aToB: number[]; bToA: number[] } {
   const surface = (m: Uint8Array): V3[] => {
     const out: V3[] = [];
     const at = (x: number, y: number, z: number) =>
-      x >= 0 && y >= 0 && z >= 0 && x < dims[0] && y < dims[1] && z < dims[2] && m[x + dims[0] * (y + dims[1] * z)] === 1;
+      x >= 0 &&
+      y >= 0 &&
+      z >= 0 &&
+      x < dims[0] &&
+      y < dims[1] &&
+      z < dims[2] &&
+      m[x + dims[0] * (y + dims[1] * z)] === 1;
     for (let z = 0; z < dims[2]; z++)
       for (let y = 0; y < dims[1]; y++)
         for (let x = 0; x < dims[0]; x++)
-          if (at(x, y, z) && !(at(x - 1, y, z) && at(x + 1, y, z) && at(x, y - 1, z) && at(x, y + 1, z) && at(x, y, z - 1) && at(x, y, z + 1)))
+          if (
+            at(x, y, z) &&
+            !(
+              at(x - 1, y, z) &&
+              at(x + 1, y, z) &&
+              at(x, y - 1, z) &&
+              at(x, y + 1, z) &&
+              at(x, y, z - 1) &&
+              at(x, y, z + 1)
+            )
+          )
             out.push([x, y, z]);
     return out;
   };
   const dist = (from: V3[], to: V3[]) =>
-    from.map((p) => Math.sqrt(Math.min(...to.map((q) => ((p[0] - q[0]) * spacing[0]) ** 2 + ((p[1] - q[1]) * spacing[1]) ** 2 + ((p[2] - q[2]) * spacing[2]) ** 2))));
+    from.map((p) =>
+      Math.sqrt(
+        Math.min(
+          ...to.map(
+            (q) =>
+              ((p[0] - q[0]) * spacing[0]) ** 2 + ((p[1] - q[1]) * spacing[1]) ** 2 + ((p[2] - q[2]) * spacing[2]) ** 2,
+          ),
+        ),
+      ),
+    );
   const sa = surface(a);
   const sb = surface(b);
   return { aToB: dist(sa, sb), bToA: dist(sb, sa) };
@@ -61,8 +91,14 @@ describe('edt3d', () => {
     expect(feats.length).toBeGreaterThan(3);
     edt3d(g, dims, spacing);
     for (let p = 0; p < g.length; p++) {
-      const x = p % 13, y = Math.floor(p / 13) % 9, z = Math.floor(p / 117);
-      const best = Math.min(...feats.map((f) => ((x - f[0]) * spacing[0]) ** 2 + ((y - f[1]) * spacing[1]) ** 2 + ((z - f[2]) * spacing[2]) ** 2));
+      const x = p % 13,
+        y = Math.floor(p / 13) % 9,
+        z = Math.floor(p / 117);
+      const best = Math.min(
+        ...feats.map(
+          (f) => ((x - f[0]) * spacing[0]) ** 2 + ((y - f[1]) * spacing[1]) ** 2 + ((z - f[2]) * spacing[2]) ** 2,
+        ),
+      );
       expect(g[p]).toBeCloseTo(best, 6);
     }
   });
@@ -157,7 +193,10 @@ describe('hausdorff95', () => {
       const got = surfaceDistances(a, 1, b, 1, dims, spacing);
       expect([...got.aToB].map((v) => v.toFixed(9))).toEqual(ref.aToB.map((v) => v.toFixed(9)));
       expect([...got.bToA].map((v) => v.toFixed(9))).toEqual(ref.bToA.map((v) => v.toFixed(9)));
-      expect(hausdorff95(a, 1, b, 1, dims, spacing)).toBeCloseTo(Math.max(percentile(ref.aToB, 95), percentile(ref.bToA, 95)), 9);
+      expect(hausdorff95(a, 1, b, 1, dims, spacing)).toBeCloseTo(
+        Math.max(percentile(ref.aToB, 95), percentile(ref.bToA, 95)),
+        9,
+      );
     }
   });
 
@@ -202,11 +241,17 @@ describe('labelMetrics', () => {
     sphere(truth, dims, spacing, [10, 10, 30], 6, 3);
     for (let i = 0; i < truth.length; i++) if (truth[i] === 3) pred[i] = 700; // same voxels, other value
     sphere(truth, dims, spacing, [22, 22, 20], 4, 5);
-    const m = labelMetrics(truth, pred, [
-      { name: 'organ', truth: 3, pred: 700 },
-      { name: 'missed', truth: 5, pred: 9 },
-      { name: 'absent', truth: 8, pred: 8 },
-    ], dims, spacing);
+    const m = labelMetrics(
+      truth,
+      pred,
+      [
+        { name: 'organ', truth: 3, pred: 700 },
+        { name: 'missed', truth: 5, pred: 9 },
+        { name: 'absent', truth: 8, pred: 8 },
+      ],
+      dims,
+      spacing,
+    );
     expect(m[0]).toMatchObject({ name: 'organ', dice: 1, hd95: 0 });
     expect(m[0].truthVoxels).toBe(m[0].predVoxels);
     expect(m[0].truthVoxels).toBeGreaterThan(300);

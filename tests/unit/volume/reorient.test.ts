@@ -1,14 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { VoxsegError } from '../../../src/core/errors';
 import type { Mat3, Vec3, Volume } from '../../../src/core/types';
-import { directionFromAxes, indexToWorld, indexToWorldAffine, orientationCode, worldToIndex } from '../../../src/volume/geometry';
+import {
+  directionFromAxes,
+  indexToWorld,
+  indexToWorldAffine,
+  orientationCode,
+  worldToIndex,
+} from '../../../src/volume/geometry';
 import { nearestWorldAxes, parseOrientationCode, permuteAxes, reorientToCode } from '../../../src/volume/reorient';
 import { createVolume } from '../../../src/volume/volume';
 
-const PAIRS = [['L', 'R'], ['P', 'A'], ['S', 'I']];
+const PAIRS = [
+  ['L', 'R'],
+  ['P', 'A'],
+  ['S', 'I'],
+];
 function allCodes(): string[] {
   const out: string[] = [];
-  for (const perm of [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+  for (const perm of [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ])
     for (let signs = 0; signs < 8; signs++) out.push(perm.map((p, t) => PAIRS[p][(signs >> t) & 1]).join(''));
   return out;
 }
@@ -76,7 +93,13 @@ describe('reorientToCode', () => {
     expect(r.header.dims).toEqual([6, 5, 4]);
     expect(r.header.direction).toEqual([-1, 0, 0, 0, -1, 0, 0, 0, 1]);
     const [nx, ny] = v.header.dims;
-    for (const [i, j, k] of [[0, 0, 0], [5, 0, 0], [0, 4, 0], [5, 4, 3], [0, 0, 3]]) {
+    for (const [i, j, k] of [
+      [0, 0, 0],
+      [5, 0, 0],
+      [0, 4, 0],
+      [5, 4, 3],
+      [0, 0, 3],
+    ]) {
       const w = indexToWorld(v.header, [i, j, k]);
       const ri = worldToIndex(r.header, w).map(Math.round);
       expect(ri).toEqual([5 - i, 4 - j, k]);

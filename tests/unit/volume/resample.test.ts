@@ -19,21 +19,37 @@ function rotation(ax: number, ay: number, az: number): Mat3 {
   const [cx, sx, cy, sy, cz, sz] = [Math.cos(ax), Math.sin(ax), Math.cos(ay), Math.sin(ay), Math.cos(az), Math.sin(az)];
   // Rz * Ry * Rx, row-major
   return [
-    cz * cy, cz * sy * sx - sz * cx, cz * sy * cx + sz * sx,
-    sz * cy, sz * sy * sx + cz * cx, sz * sy * cx - cz * sx,
-    -sy, cy * sx, cy * cx,
+    cz * cy,
+    cz * sy * sx - sz * cx,
+    cz * sy * cx + sz * sx,
+    sz * cy,
+    sz * sy * sx + cz * cx,
+    sz * sy * cx - cz * sx,
+    -sy,
+    cy * sx,
+    cy * cx,
   ];
 }
 
 const OBLIQUE = rotation(0.3, -0.2, 0.15);
 
 function vol(dims: Vec3, voxels: VoxelArray, direction: Mat3 = OBLIQUE): Volume {
-  return createVolume({ dims, spacing: [0.9, 1.3, 2.1], origin: [-30.5, 12.25, 40], direction, voxels, metadata: { modality: 'MR', valueRange: [0, 1] } });
+  return createVolume({
+    dims,
+    spacing: [0.9, 1.3, 2.1],
+    origin: [-30.5, 12.25, 40],
+    direction,
+    voxels,
+    metadata: { modality: 'MR', valueRange: [0, 1] },
+  });
 }
 
 function randomFloat(dims: Vec3, seed = 1): Volume {
   const r = rng(seed);
-  return vol(dims, Float32Array.from({ length: dims[0] * dims[1] * dims[2] }, () => r() * 1000 - 300));
+  return vol(
+    dims,
+    Float32Array.from({ length: dims[0] * dims[1] * dims[2] }, () => r() * 1000 - 300),
+  );
 }
 
 /** f(i, j, k) = linear ramp in source index space. */
@@ -42,7 +58,8 @@ const ramp = (i: number, j: number, k: number) => 2 * i + 3 * j - 5 * k + 7;
 function rampVolume(dims: Vec3, direction: Mat3 = OBLIQUE): Volume {
   const v = new Float32Array(dims[0] * dims[1] * dims[2]);
   let o = 0;
-  for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) v[o++] = ramp(i, j, k);
+  for (let k = 0; k < dims[2]; k++)
+    for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) v[o++] = ramp(i, j, k);
   return vol(dims, v, direction);
 }
 
@@ -53,7 +70,10 @@ function shifted(g: Grid, ijk: Vec3): Grid {
 describe('resampleToGrid', () => {
   it('identity grid returns identical voxels (linear and nearest, float and integer)', () => {
     const f = randomFloat([9, 7, 5]);
-    const i16 = vol([9, 7, 5], Int16Array.from(f.voxels, (x) => Math.round(x)));
+    const i16 = vol(
+      [9, 7, 5],
+      Int16Array.from(f.voxels, (x) => Math.round(x)),
+    );
     for (const v of [f, i16]) {
       for (const interpolation of ['linear', 'nearest'] as const) {
         const r = resampleToGrid(v, gridOf(v.header), { interpolation });
@@ -69,7 +89,9 @@ describe('resampleToGrid', () => {
     const v = randomFloat([12, 10, 8], 2);
     const tilt = rotation(2e-7, -1e-7, 3e-7);
     const d = v.header.direction;
-    const dir = [0, 1, 2].flatMap((r) => [0, 1, 2].map((c) => [0, 1, 2].reduce((s, m) => s + tilt[3 * r + m] * d[3 * m + c], 0))) as Mat3;
+    const dir = [0, 1, 2].flatMap((r) =>
+      [0, 1, 2].map((c) => [0, 1, 2].reduce((s, m) => s + tilt[3 * r + m] * d[3 * m + c], 0)),
+    ) as Mat3;
     const g = { ...gridOf(v.header), direction: dir };
     expect(resampleToGrid(v, g, { interpolation: 'linear' }).voxels).toEqual(v.voxels);
   });
@@ -108,7 +130,12 @@ describe('resampleToGrid', () => {
   it('rotated and rescaled grid on a ramp: exact inside, edge values clamped, fill beyond half a voxel', () => {
     const dims: Vec3 = [10, 9, 7];
     const v = rampVolume(dims);
-    const target: Grid = { dims: [14, 13, 11], spacing: [0.8, 1.1, 1.4], origin: [-32, 10, 35], direction: rotation(-0.1, 0.4, 0.7) };
+    const target: Grid = {
+      dims: [14, 13, 11],
+      spacing: [0.8, 1.1, 1.4],
+      origin: [-32, 10, 35],
+      direction: rotation(-0.1, 0.4, 0.7),
+    };
     const r = resampleToGrid(v, target, { interpolation: 'linear', fill: -999 });
     let inside = 0;
     let outside = 0;
@@ -136,7 +163,9 @@ describe('resampleToGrid', () => {
     const v = rampVolume(dims);
     const tilt = rotation(2e-4, -3e-4, 2.5e-4);
     const d = v.header.direction;
-    const dir = [0, 1, 2].flatMap((r) => [0, 1, 2].map((c) => [0, 1, 2].reduce((s, m) => s + tilt[3 * r + m] * d[3 * m + c], 0))) as Mat3;
+    const dir = [0, 1, 2].flatMap((r) =>
+      [0, 1, 2].map((c) => [0, 1, 2].reduce((s, m) => s + tilt[3 * r + m] * d[3 * m + c], 0)),
+    ) as Mat3;
     const g = shifted({ ...gridOf(v.header), direction: dir }, [0.3, 0.3, 0.3]);
     const r = resampleToGrid(v, g, { interpolation: 'linear' });
     let o = 0;
@@ -173,8 +202,16 @@ describe('resampleToGrid', () => {
     const dims: Vec3 = [12, 11, 9];
     const r0 = rng(4);
     const labels = [0, 3, 7, 200];
-    const v = vol(dims, Uint8Array.from({ length: 12 * 11 * 9 }, () => labels[Math.floor(r0() * 4)]));
-    const target: Grid = { dims: [20, 19, 17], spacing: [0.61, 0.77, 1.3], origin: [-31, 11, 39], direction: rotation(0.5, 0.1, -0.3) };
+    const v = vol(
+      dims,
+      Uint8Array.from({ length: 12 * 11 * 9 }, () => labels[Math.floor(r0() * 4)]),
+    );
+    const target: Grid = {
+      dims: [20, 19, 17],
+      spacing: [0.61, 0.77, 1.3],
+      origin: [-31, 11, 39],
+      direction: rotation(0.5, 0.1, -0.3),
+    };
     const r = resampleToGrid(v, target, { interpolation: 'nearest', fill: 0 });
     expect(new Set(r.voxels)).toEqual(new Set(labels));
     let checked = 0;
@@ -196,11 +233,16 @@ describe('resampleToGrid', () => {
   });
 
   it('outside -> fill (default 0), rounded and clamped for integer outputs', () => {
-    const v = vol([4, 4, 4], Int16Array.from({ length: 64 }, (_, i) => i + 100));
+    const v = vol(
+      [4, 4, 4],
+      Int16Array.from({ length: 64 }, (_, i) => i + 100),
+    );
     const far = shifted(gridOf(v.header), [10, 0, 0]);
     expect(resampleToGrid(v, far, { interpolation: 'linear' }).voxels.every((x) => x === 0)).toBe(true);
     expect(resampleToGrid(v, far, { interpolation: 'nearest', fill: -7.4 }).voxels.every((x) => x === -7)).toBe(true);
-    expect(resampleToGrid(v, far, { interpolation: 'nearest', fill: -7, dtype: 'uint8' }).voxels.every((x) => x === 0)).toBe(true);
+    expect(
+      resampleToGrid(v, far, { interpolation: 'nearest', fill: -7, dtype: 'uint8' }).voxels.every((x) => x === 0),
+    ).toBe(true);
     // two voxels along i: the first 2 target columns are inside, the rest outside
     const part = resampleToGrid(v, shifted(gridOf(v.header), [2, 0, 0]), { interpolation: 'nearest', fill: 1 });
     for (let o = 0; o < 64; o++) expect(part.voxels[o]).toBe(o % 4 < 2 ? v.voxels[o + 2] : 1);
@@ -219,8 +261,12 @@ describe('resampleToGrid', () => {
 
   it('rejects bad grids', () => {
     const v = randomFloat([3, 3, 3]);
-    expect(() => resampleToGrid(v, { ...gridOf(v.header), dims: [0, 3, 3] }, { interpolation: 'linear' })).toThrow(/dims/);
-    expect(() => resampleToGrid(v, { ...gridOf(v.header), spacing: [1, -1, 1] }, { interpolation: 'linear' })).toThrow(/spacing/);
+    expect(() => resampleToGrid(v, { ...gridOf(v.header), dims: [0, 3, 3] }, { interpolation: 'linear' })).toThrow(
+      /dims/,
+    );
+    expect(() => resampleToGrid(v, { ...gridOf(v.header), spacing: [1, -1, 1] }, { interpolation: 'linear' })).toThrow(
+      /spacing/,
+    );
   });
 });
 
@@ -248,7 +294,11 @@ describe('gridWithSpacing', () => {
     // first voxel centre, analytically: origin + D * (newSpacing - oldSpacing) / 2
     const d = h.direction;
     const delta = [(1.5 - 0.9) / 2, ((1.3 * 31) / 40 - 1.3) / 2, (0.7 - 2.1) / 2];
-    for (let r = 0; r < 3; r++) expect(g.origin[r]).toBeCloseTo(h.origin[r] + d[3 * r] * delta[0] + d[3 * r + 1] * delta[1] + d[3 * r + 2] * delta[2], 9);
+    for (let r = 0; r < 3; r++)
+      expect(g.origin[r]).toBeCloseTo(
+        h.origin[r] + d[3 * r] * delta[0] + d[3 * r + 1] * delta[1] + d[3 * r + 2] * delta[2],
+        9,
+      );
   });
 
   it('rounds half to even like numpy (nnU-Net) and never goes below one voxel', () => {
@@ -272,7 +322,8 @@ describe('gridWithSpacing', () => {
     const r = resampleToGrid(v, g, { interpolation: 'linear' });
     let o = 0;
     for (let k = 0; k < 2; k++)
-      for (let j = 0; j < 3; j++) for (let i = 0; i < 4; i++) expect(r.voxels[o++]).toBeCloseTo(ramp(2 * i + 0.5, 2 * j + 0.5, 2 * k + 0.5), 4);
+      for (let j = 0; j < 3; j++)
+        for (let i = 0; i < 4; i++) expect(r.voxels[o++]).toBeCloseTo(ramp(2 * i + 0.5, 2 * j + 0.5, 2 * k + 0.5), 4);
   });
 });
 
@@ -331,7 +382,9 @@ describe("resampleToGrid 'label-linear' (nnU-Net resize_segmentation, order 1)",
     // grid tilted by 1e-6 rad (per-voxel loop; the fractions move off 0.5 by ~1e-6, no ties).
     const half = shifted(coarse, [0.5, 0, 0]);
     const tilt = rotation(1e-6, -1e-6, 1e-6);
-    const tilted = [0, 1, 2].flatMap((r) => [0, 1, 2].map((q) => [0, 1, 2].reduce((a, m) => a + OBLIQUE[3 * r + m] * tilt[3 * m + q], 0))) as Mat3;
+    const tilted = [0, 1, 2].flatMap((r) =>
+      [0, 1, 2].map((q) => [0, 1, 2].reduce((a, m) => a + OBLIQUE[3 * r + m] * tilt[3 * m + q], 0)),
+    ) as Mat3;
     const grids = [
       { ...fine, origin: [1, 2, 0.5] as Vec3 },
       { ...fine, direction: rotation(0.5, 0.1, -0.4), origin: [1, 2, 0.5] as Vec3 },
@@ -357,8 +410,14 @@ describe("resampleToGrid 'label-linear' (nnU-Net resize_segmentation, order 1)",
 
   it('identity and permuted/flipped grids: exact copies, uint8 and uint16', () => {
     const r = rng(7);
-    const u8 = vol([9, 7, 5], Uint8Array.from({ length: 315 }, () => [0, 1, 2, 255][Math.floor(r() * 4)]));
-    const u16 = vol([9, 7, 5], Uint16Array.from({ length: 315 }, () => [0, 3, 300, 65535][Math.floor(r() * 4)]));
+    const u8 = vol(
+      [9, 7, 5],
+      Uint8Array.from({ length: 315 }, () => [0, 1, 2, 255][Math.floor(r() * 4)]),
+    );
+    const u16 = vol(
+      [9, 7, 5],
+      Uint16Array.from({ length: 315 }, () => [0, 3, 300, 65535][Math.floor(r() * 4)]),
+    );
     for (const v of [u8, u16]) {
       const same = resampleToGrid(v, gridOf(v.header), { interpolation: 'label-linear' });
       expect(same.header.dtype).toBe(v.header.dtype);
@@ -374,7 +433,12 @@ describe("resampleToGrid 'label-linear' (nnU-Net resize_segmentation, order 1)",
     const plain = resampleToGrid(ball3, fine, { interpolation: 'label-linear' });
     const tied = shifted(coarse, [0.5, 0, 0.5]);
     const plainTied = resampleToGrid(ball3, tied, { interpolation: 'label-linear' });
-    for (const [base, code] of [[plain, 'LIA'], [plain, 'IPL'], [plainTied, 'SAR'], [plainTied, 'AIR']] as const) {
+    for (const [base, code] of [
+      [plain, 'LIA'],
+      [plain, 'IPL'],
+      [plainTied, 'SAR'],
+      [plainTied, 'AIR'],
+    ] as const) {
       const want = reorientToCode(base, code);
       const got = resampleToGrid(ball3, gridOf(want.header), { interpolation: 'label-linear' });
       expect(got.header.dims).toEqual(want.header.dims);
@@ -390,7 +454,8 @@ describe("resampleToGrid 'label-linear' (nnU-Net resize_segmentation, order 1)",
     // Source 4 mm grid: label 3 on i in [2, 6), 300 on [6, 10) (boundary at i = 5.5), j, k in [2, 8).
     const dims: Vec3 = [12, 10, 10];
     const src = new Uint16Array(dims[0] * dims[1] * dims[2]);
-    for (let k = 2; k < 8; k++) for (let j = 2; j < 8; j++) for (let i = 2; i < 10; i++) src[i + dims[0] * (j + dims[1] * k)] = i < 6 ? 3 : 300;
+    for (let k = 2; k < 8; k++)
+      for (let j = 2; j < 8; j++) for (let i = 2; i < 10; i++) src[i + dims[0] * (j + dims[1] * k)] = i < 6 ? 3 : 300;
     const sg: Grid = { dims, spacing: [4, 4, 4], origin: [-10, 5, 3], direction: I };
     const v = createVolume({ ...sg, voxels: src });
     const boundaryX = indexToWorld(sg, [5.5, 0, 0])[0];
@@ -434,7 +499,11 @@ describe("resampleToGrid 'label-linear' (nnU-Net resize_segmentation, order 1)",
       if (n % nx >= 7) expect(x).toBe(9);
     });
     expect(r.voxels.some((x, n) => n % nx < 7 && x === 1)).toBe(true);
-    expect(() => resampleToGrid(ball3, fine, { interpolation: 'label-linear', dtype: 'uint16' })).toThrow(/label-linear/);
-    expect(() => resampleToGrid(ball3, fine, { interpolation: 'label-linear', valueMap: { scale: 2, offset: 0 } })).toThrow(/label-linear/);
+    expect(() => resampleToGrid(ball3, fine, { interpolation: 'label-linear', dtype: 'uint16' })).toThrow(
+      /label-linear/,
+    );
+    expect(() =>
+      resampleToGrid(ball3, fine, { interpolation: 'label-linear', valueMap: { scale: 2, offset: 0 } }),
+    ).toThrow(/label-linear/);
   });
 });

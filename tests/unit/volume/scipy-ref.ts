@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const python = '/usr/bin/python3';
-export const hasScipy = existsSync(python) && spawnSync(python, ['-c', 'import numpy, scipy.ndimage'], { stdio: 'ignore' }).status === 0;
+export const hasScipy =
+  existsSync(python) && spawnSync(python, ['-c', 'import numpy, scipy.ndimage'], { stdio: 'ignore' }).status === 0;
 export const scipySkipReason = '[skipped: /usr/bin/python3 with numpy and scipy (Debian python3-scipy) not installed]';
 
 export type RefArray = Float32Array | Float64Array | Uint8Array | Int32Array | Uint16Array;
@@ -49,10 +50,17 @@ json.dump(_outs, open(os.path.join(D, 'outs.json'), 'w'))
 `;
 
 /** Run `script` (with load(name), save(name, arr) and `params` defined) and return what it saved. */
-export function runPython(script: string, inputs: Record<string, RefInput>, params: unknown = {}): Record<string, RefArray> {
+export function runPython(
+  script: string,
+  inputs: Record<string, RefInput>,
+  params: unknown = {},
+): Record<string, RefArray> {
   const dir = mkdtempSync(join(tmpdir(), 'voxseg-scipy-'));
   try {
-    const meta: { inputs: Record<string, { dtype: string; shape: number[] }>; params: unknown } = { inputs: {}, params };
+    const meta: { inputs: Record<string, { dtype: string; shape: number[] }>; params: unknown } = {
+      inputs: {},
+      params,
+    };
     for (const [name, { data, shape }] of Object.entries(inputs)) {
       const [dtype] = DTYPES[data.constructor.name];
       meta.inputs[name] = { dtype, shape };

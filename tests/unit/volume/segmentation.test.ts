@@ -18,12 +18,24 @@ function rng(seed: number): () => number {
 }
 
 function study(dims: Vec3, spacing: Vec3 = [0.8, 1.1, 2], voxels?: Volume['voxels']): Volume {
-  return createVolume({ dims, spacing, origin: [-10, 5, 30], voxels: voxels ?? new Int16Array(dims[0] * dims[1] * dims[2]), metadata: { modality: 'CT' } });
+  return createVolume({
+    dims,
+    spacing,
+    origin: [-10, 5, 30],
+    voxels: voxels ?? new Int16Array(dims[0] * dims[1] * dims[2]),
+    metadata: { modality: 'CT' },
+  });
 }
 
 function layer(s: Volume, voxels: Uint8Array | Uint16Array): Volume {
   const h = s.header;
-  return createVolume({ dims: [...h.dims], spacing: [...h.spacing], origin: [...h.origin], direction: [...h.direction], voxels });
+  return createVolume({
+    dims: [...h.dims],
+    spacing: [...h.spacing],
+    origin: [...h.origin],
+    direction: [...h.direction],
+    voxels,
+  });
 }
 
 /** Hash of all layers (dtype included) and the segment list. */
@@ -53,19 +65,43 @@ describe('Segmentation basics', () => {
     const seg = Segmentation.empty(st);
     expect(seg.layers.length).toBe(1);
     const h = seg.layers[0].header;
-    expect([h.dims, h.spacing, h.origin, h.direction, h.dtype]).toEqual([st.header.dims, st.header.spacing, st.header.origin, st.header.direction, 'uint8']);
+    expect([h.dims, h.spacing, h.origin, h.direction, h.dtype]).toEqual([
+      st.header.dims,
+      st.header.spacing,
+      st.header.origin,
+      st.header.direction,
+      'uint8',
+    ]);
     expect(count(seg.layers[0], 0)).toBe(480);
     expect(seg.segments).toEqual([]);
   });
 
   it('fromLabels checks the grid and segments with clear errors; assigns layers', () => {
     const st = study([10, 8, 6]);
-    const bad = createVolume({ dims: [10, 8, 6], spacing: [0.8, 1.1, 2.5], origin: [-10, 5, 30], voxels: new Uint8Array(480) });
+    const bad = createVolume({
+      dims: [10, 8, 6],
+      spacing: [0.8, 1.1, 2.5],
+      origin: [-10, 5, 30],
+      voxels: new Uint8Array(480),
+    });
     expect(() => Segmentation.fromLabels(st, [bad], [])).toThrow(/label layer 0 is not on the study grid: spacing/);
-    const l0 = new Uint8Array(480), l1 = new Uint8Array(480);
+    const l0 = new Uint8Array(480),
+      l1 = new Uint8Array(480);
     l0[5] = 1;
     l1[7] = 2;
-    const segs = [1, 2].map((value) => ({ value, name: `S${value}`, color: [1, 2, 3], algorithm: 'MANUAL', createdAt: '2024-01-01T00:00:00Z', edited: false, visible: true, locked: false }) as Segment);
+    const segs = [1, 2].map(
+      (value) =>
+        ({
+          value,
+          name: `S${value}`,
+          color: [1, 2, 3],
+          algorithm: 'MANUAL',
+          createdAt: '2024-01-01T00:00:00Z',
+          edited: false,
+          visible: true,
+          locked: false,
+        }) as Segment,
+    );
     const seg = Segmentation.fromLabels(st, [layer(st, l0), layer(st, l1)], segs);
     expect([seg.layerOf(1), seg.layerOf(2), seg.layerOf(3)]).toEqual([0, 1, -1]);
     expect(seg.statistics(2).voxels).toBe(1);
@@ -177,7 +213,8 @@ describe('history through the model', () => {
     const a = seg.addSegment().value;
     const events: SegmentationChange[] = [];
     seg.events.on('change', (c) => events.push(c));
-    const before = checksum(seg), entries = seg.history.undoCount;
+    const before = checksum(seg),
+      entries = seg.history.undoCount;
     seg.beginStroke('Brush');
     for (let k = 0; k < 10; k++) seg.paint({ kind: 'sphere', center: [10 + 3 * k, 25, 10], radiusMm: 4 }, a);
     seg.erase({ kind: 'sphere', center: [10, 25, 10], radiusMm: 2 });
@@ -246,7 +283,9 @@ describe('history through the model', () => {
           redoStates.length = 0;
         }
         const op = rnd(18);
-        const lockedBefore = seg.segments.filter((s) => s.locked).map((s) => [s.value, count(seg.layers[s.layer], s.value)]);
+        const lockedBefore = seg.segments
+          .filter((s) => s.locked)
+          .map((s) => [s.value, count(seg.layers[s.layer], s.value)]);
         const entries = seg.history.undoCount;
         if (op === 0 && seg.history.undoCount > 0) {
           seg.undo();
@@ -263,14 +302,22 @@ describe('history through the model', () => {
         ops++;
         if (op <= 4) seg.paint(shape(), pick(), { overwrite: r() < 0.7, threshold: r() < 0.3 ? [50, 150] : undefined });
         else if (op === 5) seg.erase(shape(), r() < 0.5 ? { only: pick() } : {});
-        else if (op === 6) seg.fill([rnd(24), rnd(20), rnd(12)], pick(), { plane: ([undefined, 0, 1, 2] as const)[rnd(4)], threshold: r() < 0.3 ? [0, 120] : undefined });
+        else if (op === 6)
+          seg.fill([rnd(24), rnd(20), rnd(12)], pick(), {
+            plane: ([undefined, 0, 1, 2] as const)[rnd(4)],
+            threshold: r() < 0.3 ? [0, 120] : undefined,
+          });
         else if (op === 7) seg.scissors(shape(), r() < 0.5 ? 'fill' : 'erase', pick());
         else if (op === 8) {
           seg.beginStroke('Stroke');
           const v = pick();
           for (let k = 0, n = 2 + rnd(5); k < n; k++) r() < 0.8 ? seg.paint(shape(), v) : seg.erase(shape());
           seg.endStroke();
-        } else if (op === 9) seg.addSegment({ value: r() < 0.2 ? 250 + rnd(20) : undefined, layer: r() < 0.15 ? seg.layers.length : rnd(seg.layers.length) });
+        } else if (op === 9)
+          seg.addSegment({
+            value: r() < 0.2 ? 250 + rnd(20) : undefined,
+            layer: r() < 0.15 ? seg.layers.length : rnd(seg.layers.length),
+          });
         else if (op === 10) seg.updateSegment(pick(), { locked: r() < 0.3, visible: r() < 0.8, name: `N${rnd(100)}` });
         else if (op === 11 || op === 12) {
           const v = pick();
@@ -289,11 +336,25 @@ describe('history through the model', () => {
           seg.setReview(v, s.locked || r() < 0.5 ? 'accepted' : 'rejected');
         } else {
           const n = 24 * 20 * 12;
-          const map = Uint8Array.from({ length: n }, (_, i) => (i % 24 < 12 && Math.floor(i / 480) < 6 ? 1 : Math.floor(i / 24) % 20 > 14 ? 2 : 0));
-          const s = (value: number): Segment => ({ value, name: `AI ${value}`, color: [value, 0, 0], algorithm: 'AUTOMATIC', algorithmName: 'net 1.0', createdAt: '2024-05-01T12:00:00Z', edited: false, visible: true, locked: false, review: 'proposed' });
+          const map = Uint8Array.from({ length: n }, (_, i) =>
+            i % 24 < 12 && Math.floor(i / 480) < 6 ? 1 : Math.floor(i / 24) % 20 > 14 ? 2 : 0,
+          );
+          const s = (value: number): Segment => ({
+            value,
+            name: `AI ${value}`,
+            color: [value, 0, 0],
+            algorithm: 'AUTOMATIC',
+            algorithmName: 'net 1.0',
+            createdAt: '2024-05-01T12:00:00Z',
+            edited: false,
+            visible: true,
+            locked: false,
+            review: 'proposed',
+          });
           seg.replaceAll([layer(seg.study, map)], [s(1), s(2)], 'AI');
         }
-        for (const [v, n] of lockedBefore) if (seg.segment(v)?.locked) expect(count(seg.layers[seg.layerOf(v)], v)).toBe(n);
+        for (const [v, n] of lockedBefore)
+          if (seg.segment(v)?.locked) expect(count(seg.layers[seg.layerOf(v)], v)).toBe(n);
         const now = checksum(seg);
         if (seg.history.undoCount === entries + 1) {
           states.push(now);
@@ -303,7 +364,8 @@ describe('history through the model', () => {
           expect(now).toBe(states.at(-1));
         }
         if (ops % 10 === 0)
-          for (const s of seg.segments) expect(seg.statistics(s.value).voxels).toBe(count(seg.layers[s.layer], s.value)); // boxes stay conservative
+          for (const s of seg.segments)
+            expect(seg.statistics(s.value).voxels).toBe(count(seg.layers[s.layer], s.value)); // boxes stay conservative
       }
       expect(structural).toBeGreaterThan(0); // layers were added or promoted on the way
       const top = states.length;
@@ -344,7 +406,9 @@ describe('memory and speed on a 512×512×500 map', () => {
       seg.endStroke();
     }
     const ms = (performance.now() - t0) / dabs;
-    console.log(`brush: ${dabs} dabs of radius 5 mm on 512x512x500 (0.78x0.78x1 mm), ${ms.toFixed(3)} ms/dab; history ${seg.history.undoCount} entries, ${mb(seg.history.bytes)} MB`);
+    console.log(
+      `brush: ${dabs} dabs of radius 5 mm on 512x512x500 (0.78x0.78x1 mm), ${ms.toFixed(3)} ms/dab; history ${seg.history.undoCount} entries, ${mb(seg.history.bytes)} MB`,
+    );
     expect(seg.history.undoCount).toBe(101);
     expect(seg.history.bytes).toBeLessThan(10 * 2 ** 20);
     expect(ms).toBeLessThan(50); // sanity only: a dab must never scan the volume
@@ -357,8 +421,13 @@ describe('memory and speed on a 512×512×500 map', () => {
     const c0 = checksum(seg);
     // Seven organs as ellipsoids (centre, semi-axes in voxels), rows filled analytically.
     const organs: [number, Vec3, Vec3][] = [
-      [1, [180, 230, 260], [90, 70, 110]], [2, [340, 260, 280], [45, 50, 60]], [3, [190, 320, 200], [30, 30, 55]],
-      [4, [330, 320, 200], [30, 30, 55]], [5, [256, 300, 250], [12, 12, 240]], [6, [256, 370, 250], [25, 22, 245]], [7, [256, 230, 420], [170, 110, 75]],
+      [1, [180, 230, 260], [90, 70, 110]],
+      [2, [340, 260, 280], [45, 50, 60]],
+      [3, [190, 320, 200], [30, 30, 55]],
+      [4, [330, 320, 200], [30, 30, 55]],
+      [5, [256, 300, 250], [12, 12, 240]],
+      [6, [256, 370, 250], [25, 22, 245]],
+      [7, [256, 230, 420], [170, 110, 75]],
     ];
     const map = new Uint8Array(full);
     for (const [v, c, s] of organs)
@@ -370,13 +439,26 @@ describe('memory and speed on a 512×512×500 map', () => {
           const base = y * 512 + z * 512 * 512;
           map.fill(v, base + Math.max(0, Math.ceil(c[0] - dx)), base + Math.min(512, Math.floor(c[0] + dx) + 1));
         }
-    const segs: Segment[] = organs.map(([value]) => ({ value, name: `Organ ${value}`, color: [value * 30, 100, 100], algorithm: 'AUTOMATIC', algorithmName: 'phantom-net 1.0', createdAt: '2024-05-01T12:00:00Z', edited: false, visible: true, locked: false, review: 'proposed' }));
+    const segs: Segment[] = organs.map(([value]) => ({
+      value,
+      name: `Organ ${value}`,
+      color: [value * 30, 100, 100],
+      algorithm: 'AUTOMATIC',
+      algorithmName: 'phantom-net 1.0',
+      createdAt: '2024-05-01T12:00:00Z',
+      edited: false,
+      visible: true,
+      locked: false,
+      review: 'proposed',
+    }));
     const before = seg.history.bytes;
     const t0 = performance.now();
     seg.replaceAll([layer(seg.study, map)], segs, 'AI segmentation');
     const ms = performance.now() - t0;
     const cost = seg.history.bytes - before;
-    console.log(`replaceAll: 7 organs on 512x512x500, ${ms.toFixed(0)} ms, history +${mb(cost)} MB (a uint8 copy is ${mb(full)} MB, ${((100 * cost) / full).toFixed(1)}%)`);
+    console.log(
+      `replaceAll: 7 organs on 512x512x500, ${ms.toFixed(0)} ms, history +${mb(cost)} MB (a uint8 copy is ${mb(full)} MB, ${((100 * cost) / full).toFixed(1)}%)`,
+    );
     expect(cost).toBeLessThan(full / 20);
     const own = seg.layers[0].voxels;
     let same = own.length === map.length;

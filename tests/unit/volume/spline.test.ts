@@ -7,7 +7,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VoxsegError } from '../../../src/core/errors';
-import { resampleAxes, zoomArray, zoomCoordinates, type BoundaryMode, type Shape3, type SplineOrder } from '../../../src/volume/spline';
+import {
+  resampleAxes,
+  zoomArray,
+  zoomCoordinates,
+  type BoundaryMode,
+  type Shape3,
+  type SplineOrder,
+} from '../../../src/volume/spline';
 import { hasScipy, rng, runPython, scipySkipReason, type RefArray, type RefInput } from './scipy-ref';
 
 const describeScipy = hasScipy ? describe : describe.skip;
@@ -28,7 +35,8 @@ function ctLike(shape: readonly number[], seed: number): Float32Array {
   for (let i = 0; i < n0; i++)
     for (let j = 0; j < n1; j++)
       for (let k = 0; k < n2; k++) {
-        const inside = i > n0 / 4 && i < (3 * n0) / 4 && j > n1 / 4 && j < (3 * n1) / 4 && k > n2 / 4 && k < (3 * n2) / 4;
+        const inside =
+          i > n0 / 4 && i < (3 * n0) / 4 && j > n1 / 4 && j < (3 * n1) / 4 && k > n2 / 4 && k < (3 * n2) / 4;
         if (inside) a[(i * n1 + j) * n2 + k] = Math.round(r.uniform() * 2000 - 1000);
       }
   return a;
@@ -43,12 +51,30 @@ interface ZoomCase {
 }
 
 const SHAPES: [Shape3, Shape3][] = [
-  [[7, 13, 11], [15, 6, 11]], // odd sizes, up and down, one axis unchanged
-  [[1, 9, 8], [3, 9, 17]], // singleton axis upsampled
-  [[5, 1, 7], [5, 4, 3]],
-  [[3, 113, 40], [2, 57, 97]], // 113 -> 57, 40 -> 97
-  [[9, 2, 5], [4, 7, 1]], // down to a singleton
-  [[2, 8, 5], [3, 26, 5]], // 8 -> 26 without grid_mode: k*z overshoots 7 at the end (cval in 'constant')
+  [
+    [7, 13, 11],
+    [15, 6, 11],
+  ], // odd sizes, up and down, one axis unchanged
+  [
+    [1, 9, 8],
+    [3, 9, 17],
+  ], // singleton axis upsampled
+  [
+    [5, 1, 7],
+    [5, 4, 3],
+  ],
+  [
+    [3, 113, 40],
+    [2, 57, 97],
+  ], // 113 -> 57, 40 -> 97
+  [
+    [9, 2, 5],
+    [4, 7, 1],
+  ], // down to a singleton
+  [
+    [2, 8, 5],
+    [3, 26, 5],
+  ], // 8 -> 26 without grid_mode: k*z overshoots 7 at the end (cval in 'constant')
 ];
 const CASES: ZoomCase[] = [];
 for (const [shape, out] of SHAPES)
@@ -99,7 +125,11 @@ describeScipy(title('spline zoom vs scipy.ndimage.zoom'), () => {
       const ref = refs[`r${i}`] as Float64Array;
       const base = { order: c.order, mode: c.mode, gridMode: c.grid, cval };
       if (c.order === 3) {
-        const exact = zoomArray(inputs[`a${i}`].data, c.shape, c.out, { ...base, exact: true, out: new Float64Array(size(c.out)) });
+        const exact = zoomArray(inputs[`a${i}`].data, c.shape, c.out, {
+          ...base,
+          exact: true,
+          out: new Float64Array(size(c.out)),
+        });
         expect(exact, JSON.stringify(c)).toEqual(ref);
       } else {
         const got = zoomArray(inputs[`a${i}`].data, c.shape, c.out, { ...base, out: new Float64Array(size(c.out)) });
@@ -119,7 +149,13 @@ describeScipy(title('spline zoom vs scipy.ndimage.zoom'), () => {
       const cval = i % 2 ? 0 : -7.5;
       const src = inputs[`a${i}`].data;
       const ref = refs[`r${i}`] as Float64Array;
-      const got = zoomArray(src, c.shape, c.out, { order: 3, mode: c.mode, gridMode: c.grid, cval, out: new Float64Array(size(c.out)) });
+      const got = zoomArray(src, c.shape, c.out, {
+        order: 3,
+        mode: c.mode,
+        gridMode: c.grid,
+        cval,
+        out: new Float64Array(size(c.out)),
+      });
       const f32 = zoomArray(src, c.shape, c.out, { order: 3, mode: c.mode, gridMode: c.grid, cval });
       let scale = 1;
       for (let v = 0; v < src.length; v++) scale = Math.max(scale, Math.abs(src[v]));
@@ -154,10 +190,21 @@ describeScipy(title('spline zoom vs scipy.ndimage.zoom'), () => {
     const src = inputs.ct.data;
     CT_CASES.forEach((c, j) => {
       const ref = refs[`ct${j}`] as Int32Array;
-      const exact = zoomArray(src, c.shape, c.out, { order: 3, mode: c.mode, gridMode: c.grid, exact: true, out: new Int32Array(size(c.out)) });
+      const exact = zoomArray(src, c.shape, c.out, {
+        order: 3,
+        mode: c.mode,
+        gridMode: c.grid,
+        exact: true,
+        out: new Int32Array(size(c.out)),
+      });
       expect(exact).toEqual(ref);
       // The separable path rounds differently; on flat -1024 regions that can flip the truncation.
-      const sep = zoomArray(src, c.shape, c.out, { order: 3, mode: c.mode, gridMode: c.grid, out: new Int32Array(size(c.out)) });
+      const sep = zoomArray(src, c.shape, c.out, {
+        order: 3,
+        mode: c.mode,
+        gridMode: c.grid,
+        out: new Int32Array(size(c.out)),
+      });
       let differ = 0;
       for (let v = 0; v < ref.length; v++) {
         expect(Math.abs(sep[v] - ref[v])).toBeLessThanOrEqual(1);
@@ -195,7 +242,11 @@ describeScipy(title('spline per-axis resampling vs scipy (2-D slices, map_coordi
   const mcOut: Shape3 = [23, 6, 5];
   let refs: Record<string, RefArray>;
   beforeAll(() => {
-    refs = runPython(AXES_SCRIPT, { a: { data: a, shape: [6, 20, 17] }, b: { data: b, shape: [11, 6, 5] } }, { out, mc_out: mcOut });
+    refs = runPython(
+      AXES_SCRIPT,
+      { a: { data: a, shape: [6, 20, 17] }, b: { data: b, shape: [11, 6, 5] } },
+      { out, mc_out: mcOut },
+    );
   }, 60_000);
 
   it('resizes each slice in 2-D (axes) with a per-slice clip, like skimage.resize of every slice', () => {
@@ -205,12 +256,24 @@ describeScipy(title('spline per-axis resampling vs scipy (2-D slices, map_coordi
       const slice = a.subarray(s * 340, (s + 1) * 340);
       const lo = Math.min(...slice);
       const hi = Math.max(...slice);
-      const r = zoomArray(slice, [1, 20, 17], [1, 9, 33], { order: 3, mode: 'nearest', gridMode: true, axes: [false, true, true], clip: [lo, hi], exact: true });
+      const r = zoomArray(slice, [1, 20, 17], [1, 9, 33], {
+        order: 3,
+        mode: 'nearest',
+        gridMode: true,
+        axes: [false, true, true],
+        clip: [lo, hi],
+        exact: true,
+      });
       got.set(r, s * 297);
     }
     expect(Array.from(got)).toEqual(Array.from(ref, (v) => Math.fround(v)));
     // The same through the 3-D call with axis 0 left out (one clip for all, so compare unclipped voxels).
-    const whole = zoomArray(a, [6, 20, 17], out, { order: 3, mode: 'nearest', gridMode: true, axes: [false, true, true] });
+    const whole = zoomArray(a, [6, 20, 17], out, {
+      order: 3,
+      mode: 'nearest',
+      gridMode: true,
+      axes: [false, true, true],
+    });
     let same = 0;
     for (let v = 0; v < whole.length; v++) if (whole[v] === got[v]) same++;
     expect(same / whole.length).toBeGreaterThan(0.9);
@@ -222,7 +285,12 @@ describeScipy(title('spline per-axis resampling vs scipy (2-D slices, map_coordi
       const ref = refs[`mc${order}`] as Float64Array;
       // map_coordinates prefilters all three axes; exact mode does too when every axis is listed.
       const all = order === 3 ? [coords[0], zoomCoordinates(6, 6, true), zoomCoordinates(5, 5, true)] : coords;
-      const got = resampleAxes(b, [11, 6, 5], all, { order, mode: 'nearest', exact: true, out: new Float64Array(size(mcOut)) });
+      const got = resampleAxes(b, [11, 6, 5], all, {
+        order,
+        mode: 'nearest',
+        exact: true,
+        out: new Float64Array(size(mcOut)),
+      });
       expect(got).toEqual(ref);
       const sep = resampleAxes(b, [11, 6, 5], coords, { order, mode: 'nearest' });
       expect(Array.from(sep)).toEqual(Array.from(ref, (v) => Math.fround(v)));
@@ -233,9 +301,15 @@ describeScipy(title('spline per-axis resampling vs scipy (2-D slices, map_coordi
 describe('spline argument checks', () => {
   it('rejects wrong lengths, orders and axes', () => {
     const a = new Float32Array(24);
-    expect(() => zoomArray(a, [2, 3, 5], [2, 3, 4], { order: 1, mode: 'nearest', gridMode: true })).toThrow(VoxsegError);
-    expect(() => zoomArray(a, [2, 3, 4], [2, 3, 4], { order: 2 as SplineOrder, mode: 'nearest', gridMode: true })).toThrow(/order 2/);
-    expect(() => zoomArray(a, [2, 3, 4], [3, 3, 4], { order: 1, mode: 'nearest', gridMode: true, axes: [false, true, true] })).toThrow(/axis 0/);
+    expect(() => zoomArray(a, [2, 3, 5], [2, 3, 4], { order: 1, mode: 'nearest', gridMode: true })).toThrow(
+      VoxsegError,
+    );
+    expect(() =>
+      zoomArray(a, [2, 3, 4], [2, 3, 4], { order: 2 as SplineOrder, mode: 'nearest', gridMode: true }),
+    ).toThrow(/order 2/);
+    expect(() =>
+      zoomArray(a, [2, 3, 4], [3, 3, 4], { order: 1, mode: 'nearest', gridMode: true, axes: [false, true, true] }),
+    ).toThrow(/axis 0/);
     expect(() => zoomArray(a, [2, 3, 4], [2, 0, 4], { order: 1, mode: 'nearest', gridMode: true })).toThrow(/positive/);
   });
 
@@ -244,7 +318,11 @@ describe('spline argument checks', () => {
     for (const order of [0, 1, 3] as SplineOrder[]) {
       expect(zoomArray(a, [3, 4, 5], [3, 4, 5], { order, mode: 'nearest', gridMode: true })).toEqual(a);
     }
-    const one = zoomArray(new Float32Array([4.25]), [1, 1, 1], [2, 3, 1], { order: 3, mode: 'nearest', gridMode: true });
+    const one = zoomArray(new Float32Array([4.25]), [1, 1, 1], [2, 3, 1], {
+      order: 3,
+      mode: 'nearest',
+      gridMode: true,
+    });
     expect(Array.from(one)).toEqual([4.25, 4.25, 4.25, 4.25, 4.25, 4.25]);
   });
 });

@@ -68,7 +68,10 @@ export function loadCodec(name: CodecName): Promise<CodecModule> {
       // Not cached: registering the URLs later must still work.
       const label = SPECS[name].label;
       return Promise.reject(
-        new VoxsegError('unsupported', `the ${label} codec's WebAssembly URL is not registered; call registerBrowserCodecUrls() from src/io/dicom/decode/wasm-urls.browser.ts at start-up`),
+        new VoxsegError(
+          'unsupported',
+          `the ${label} codec's WebAssembly URL is not registered; call registerBrowserCodecUrls() from src/io/dicom/decode/wasm-urls.browser.ts at start-up`,
+        ),
       );
     }
     p = instantiate(name);
@@ -85,7 +88,12 @@ async function instantiate(name: CodecName): Promise<CodecModule> {
     const url = browserUrls[name];
     // The codecs log progress (OpenJPEG: "[INFO] ...") on stdout: keep it out of the console, and
     // remember the last stderr line to explain a failure.
-    const options: { wasmBinary?: Uint8Array; locateFile?: (path: string) => string; print: (s: string) => void; printErr: (s: string) => void } = {
+    const options: {
+      wasmBinary?: Uint8Array;
+      locateFile?: (path: string) => string;
+      print: (s: string) => void;
+      printErr: (s: string) => void;
+    } = {
       print: () => {},
       printErr: (line) => lastCodecMessage.set(name, line),
     };
@@ -102,7 +110,9 @@ async function instantiate(name: CodecName): Promise<CodecModule> {
     if (typeof factory !== 'function') throw new Error('the codec module exports no factory function');
     return (await (factory as (o: object) => Promise<CodecModule>)(options)) as CodecModule;
   } catch (err) {
-    throw new VoxsegError('decode-failed', `could not load the ${spec.label} codec: ${errorMessage(err)}`, { cause: err });
+    throw new VoxsegError('decode-failed', `could not load the ${spec.label} codec: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -161,7 +171,11 @@ export interface WasmDecodeResult {
 }
 
 /** Decode one encoded frame with a fresh instance of `decoderClass` from codec `name`. */
-export async function decodeWithWasm(name: CodecName, decoderClass: string, encoded: Uint8Array): Promise<WasmDecodeResult> {
+export async function decodeWithWasm(
+  name: CodecName,
+  decoderClass: string,
+  encoded: Uint8Array,
+): Promise<WasmDecodeResult> {
   const codec = await loadCodec(name);
   const Ctor = codec[decoderClass] as (new () => WasmDecoder) | undefined;
   if (typeof Ctor !== 'function') {

@@ -37,7 +37,10 @@ export async function decodeFrame(encoded: Uint8Array, info: FrameInfo): Promise
       // Some writers label lossless JPEG streams as baseline: follow the stream.
       if (header?.process === 3) return decodeJpegLossless(encoded, info, header);
       if (header && header.precision > 8) {
-        throw new VoxsegError('unsupported', `${header.precision}-bit ${transferSyntaxName(uid)} is not supported: the bundled JPEG decoder (libjpeg-turbo) handles 8-bit precision only`);
+        throw new VoxsegError(
+          'unsupported',
+          `${header.precision}-bit ${transferSyntaxName(uid)} is not supported: the bundled JPEG decoder (libjpeg-turbo) handles 8-bit precision only`,
+        );
       }
       return decodeJpeg8(encoded, info);
     }
@@ -49,7 +52,10 @@ export async function decodeFrame(encoded: Uint8Array, info: FrameInfo): Promise
       return decodeJpeg2000(encoded, info);
     case 'none': {
       const why = unsupportedReason(uid);
-      throw new VoxsegError('unsupported', `transfer syntax ${transferSyntaxName(uid)} (${uid || 'none'}) is not supported${why ? `: ${why}` : ''}`);
+      throw new VoxsegError(
+        'unsupported',
+        `transfer syntax ${transferSyntaxName(uid)} (${uid || 'none'}) is not supported${why ? `: ${why}` : ''}`,
+      );
     }
   }
 }
@@ -77,7 +83,14 @@ export async function decodeFrameUnmasked(encoded: Uint8Array, info: FrameInfo):
     encoded.byteLength >= n * (bits / 8);
   if (view) {
     const { buffer, byteOffset } = encoded;
-    const pixels = bits === 8 ? (signed ? new Int8Array(buffer, byteOffset, n) : new Uint8Array(buffer, byteOffset, n)) : signed ? new Int16Array(buffer, byteOffset, n) : new Uint16Array(buffer, byteOffset, n);
+    const pixels =
+      bits === 8
+        ? signed
+          ? new Int8Array(buffer, byteOffset, n)
+          : new Uint8Array(buffer, byteOffset, n)
+        : signed
+          ? new Int16Array(buffer, byteOffset, n)
+          : new Uint16Array(buffer, byteOffset, n);
     return { pixels, fix: { bitsStored: info.bitsStored, signed }, inRange: true };
   }
   const pixels = await decodeFrame(encoded, info);
@@ -88,8 +101,10 @@ export async function decodeFrameUnmasked(encoded: Uint8Array, info: FrameInfo):
 function checkInfo(info: FrameInfo): void {
   const { rows, columns, samplesPerPixel: spp, bitsAllocated, bitsStored } = info;
   const positive = (v: number) => Number.isInteger(v) && v > 0;
-  if (!positive(rows) || !positive(columns)) throw new VoxsegError('decode-failed', `invalid image size ${columns}x${rows}`);
-  if (spp !== 1 && spp !== 3) throw new VoxsegError('unsupported', `SamplesPerPixel ${spp} is not supported (expected 1 or 3)`);
+  if (!positive(rows) || !positive(columns))
+    throw new VoxsegError('decode-failed', `invalid image size ${columns}x${rows}`);
+  if (spp !== 1 && spp !== 3)
+    throw new VoxsegError('unsupported', `SamplesPerPixel ${spp} is not supported (expected 1 or 3)`);
   if (![1, 8, 16, 32].includes(bitsAllocated)) {
     throw new VoxsegError('unsupported', `BitsAllocated ${bitsAllocated} is not supported (expected 1, 8, 16 or 32)`);
   }

@@ -33,7 +33,10 @@ export function decodeNative(encoded: Uint8Array, info: FrameInfo, bigEndian: bo
   const n = is422 ? info.rows * Math.ceil(info.columns / 2) * 4 : sampleCount(info);
   const bytes = n * bps;
   if (encoded.byteLength < bytes) {
-    throw new VoxsegError('truncated', `pixel data frame has ${encoded.byteLength} bytes, expected ${bytes} (${info.columns}x${info.rows}x${info.samplesPerPixel}, ${info.bitsAllocated}-bit)`);
+    throw new VoxsegError(
+      'truncated',
+      `pixel data frame has ${encoded.byteLength} bytes, expected ${bytes} (${info.columns}x${info.rows}x${info.samplesPerPixel}, ${info.bitsAllocated}-bit)`,
+    );
   }
 
   let out: DecodedPixels;
@@ -68,7 +71,10 @@ export function decodeNative(encoded: Uint8Array, info: FrameInfo, bigEndian: bo
     if (!owned) out = out.slice();
     ybrFullToRgb(out, info.bitsStored);
   } else if (photometric.startsWith('YBR_') && info.samplesPerPixel === 3) {
-    throw new VoxsegError('unsupported', `photometric interpretation ${photometric} is not supported for uncompressed data`);
+    throw new VoxsegError(
+      'unsupported',
+      `photometric interpretation ${photometric} is not supported for uncompressed data`,
+    );
   }
   return out;
 }

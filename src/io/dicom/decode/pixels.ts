@@ -20,7 +20,12 @@ export function outputBytesPerSample(info: FrameInfo): 1 | 2 | 4 {
 }
 
 /** Typed array over `buffer` (or a new one when buffer is a length) matching the frame's value type. */
-export function typedArrayFor(info: FrameInfo, buffer: ArrayBufferLike | number, byteOffset = 0, length?: number): DecodedPixels {
+export function typedArrayFor(
+  info: FrameInfo,
+  buffer: ArrayBufferLike | number,
+  byteOffset = 0,
+  length?: number,
+): DecodedPixels {
   const signed = info.pixelRepresentation === 1;
   const bytes = outputBytesPerSample(info);
   if (typeof buffer === 'number') {
@@ -120,11 +125,19 @@ export function expandYbr422<T extends DecodedPixels>(src: T, rows: number, colu
  * array of the frame's output type. The codec reports signedness separately; values are taken as
  * the codec gave them and `fixStoredBits` is applied afterwards by the caller when needed.
  */
-export function fromCodecSamples(bytes: Uint8Array, sampleBytes: 1 | 2, codecSigned: boolean, info: FrameInfo): DecodedPixels {
+export function fromCodecSamples(
+  bytes: Uint8Array,
+  sampleBytes: 1 | 2,
+  codecSigned: boolean,
+  info: FrameInfo,
+): DecodedPixels {
   const n = sampleCount(info);
   const have = Math.floor(bytes.byteLength / sampleBytes);
   if (have < n) {
-    throw new VoxsegError('decode-failed', `decoded frame holds ${have} samples, expected ${n} (${info.columns}x${info.rows}x${info.samplesPerPixel})`);
+    throw new VoxsegError(
+      'decode-failed',
+      `decoded frame holds ${have} samples, expected ${n} (${info.columns}x${info.rows}x${info.samplesPerPixel})`,
+    );
   }
   const out = typedArrayFor(info, n);
   if (out.BYTES_PER_ELEMENT === sampleBytes) {
@@ -135,8 +148,12 @@ export function fromCodecSamples(bytes: Uint8Array, sampleBytes: 1 | 2, codecSig
   const copy = bytes.slice(0, n * sampleBytes);
   const src =
     sampleBytes === 1
-      ? codecSigned ? new Int8Array(copy.buffer) : copy
-      : codecSigned ? new Int16Array(copy.buffer) : new Uint16Array(copy.buffer);
+      ? codecSigned
+        ? new Int8Array(copy.buffer)
+        : copy
+      : codecSigned
+        ? new Int16Array(copy.buffer)
+        : new Uint16Array(copy.buffer);
   for (let i = 0; i < n; i++) out[i] = src[i];
   return out;
 }
@@ -149,7 +166,13 @@ export interface FinishOptions {
 }
 
 /** Codec output bytes -> final DecodedPixels: value type, sign, interleaving, YBR -> RGB. */
-export function finishCodecFrame(bytes: Uint8Array, sampleBytes: 1 | 2, codecSigned: boolean, info: FrameInfo, opts: FinishOptions = {}): DecodedPixels {
+export function finishCodecFrame(
+  bytes: Uint8Array,
+  sampleBytes: 1 | 2,
+  codecSigned: boolean,
+  info: FrameInfo,
+  opts: FinishOptions = {},
+): DecodedPixels {
   let out = fromCodecSamples(bytes, sampleBytes, codecSigned, info);
   // Sign-extend from BitsStored: a no-op for values the codec already returned signed.
   if (info.pixelRepresentation === 1) fixStoredBits(out, info.bitsStored, true);
@@ -158,7 +181,10 @@ export function finishCodecFrame(bytes: Uint8Array, sampleBytes: 1 | 2, codecSig
   const photometric = info.photometricInterpretation.trim().toUpperCase();
   if (spp === 3 && !opts.rgbAlready && photometric.startsWith('YBR_')) {
     if (photometric !== 'YBR_FULL' && photometric !== 'YBR_FULL_422') {
-      throw new VoxsegError('unsupported', `photometric interpretation ${photometric} is not supported with this transfer syntax`);
+      throw new VoxsegError(
+        'unsupported',
+        `photometric interpretation ${photometric} is not supported with this transfer syntax`,
+      );
     }
     ybrFullToRgb(out, Math.min(info.bitsStored, out.BYTES_PER_ELEMENT * 8));
   }

@@ -22,11 +22,15 @@ export function decodeRle(encoded: Uint8Array, info: FrameInfo): DecodedPixels {
   const bps = outputBytesPerSample(info);
   const spp = info.samplesPerPixel;
   const pixels = info.rows * info.columns;
-  if (encoded.byteLength < 64) throw new VoxsegError('truncated', `RLE frame has ${encoded.byteLength} bytes, shorter than its 64-byte header`);
+  if (encoded.byteLength < 64)
+    throw new VoxsegError('truncated', `RLE frame has ${encoded.byteLength} bytes, shorter than its 64-byte header`);
   const header = new DataView(encoded.buffer, encoded.byteOffset, 64);
   const segments = header.getUint32(0, true);
   if (segments !== spp * bps) {
-    throw new VoxsegError('decode-failed', `RLE frame has ${segments} segments, expected ${spp * bps} (${spp} samples x ${bps} bytes)`);
+    throw new VoxsegError(
+      'decode-failed',
+      `RLE frame has ${segments} segments, expected ${spp * bps} (${spp} samples x ${bps} bytes)`,
+    );
   }
 
   const out = typedArrayFor(info, sampleCount(info));
@@ -35,7 +39,10 @@ export function decodeRle(encoded: Uint8Array, info: FrameInfo): DecodedPixels {
     const start = header.getUint32(4 + seg * 4, true);
     const end = seg + 1 < segments ? header.getUint32(8 + seg * 4, true) : encoded.byteLength;
     if (start < 64 || end > encoded.byteLength || end < start) {
-      throw new VoxsegError('decode-failed', `RLE segment ${seg + 1} has invalid offsets ${start}..${end} (frame is ${encoded.byteLength} bytes)`);
+      throw new VoxsegError(
+        'decode-failed',
+        `RLE segment ${seg + 1} has invalid offsets ${start}..${end} (frame is ${encoded.byteLength} bytes)`,
+      );
     }
     const sample = Math.floor(seg / bps);
     const byteInSample = bps - 1 - (seg % bps); // segment 0 of a sample is its MSB; host is little endian
@@ -60,7 +67,15 @@ export function decodeRle(encoded: Uint8Array, info: FrameInfo): DecodedPixels {
  * Decode PackBits bytes src[start..end) into dst[first], dst[first+stride], ... (at most `count`
  * bytes). Returns how many bytes were produced (extra decoded bytes past `count` are ignored).
  */
-function unpackBitsSegment(src: Uint8Array, start: number, end: number, dst: Uint8Array, first: number, stride: number, count: number): number {
+function unpackBitsSegment(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  dst: Uint8Array,
+  first: number,
+  stride: number,
+  count: number,
+): number {
   let i = start;
   let o = 0;
   let d = first;

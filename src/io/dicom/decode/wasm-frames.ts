@@ -9,17 +9,26 @@ import type { DecodedPixels, FrameInfo } from './types';
 function checkFrame(result: WasmDecodeResult, info: FrameInfo, what: string): 1 | 2 {
   const { width, height, componentCount, bitsPerSample } = result.frame;
   if (!width || !height || !componentCount) {
-    throw new VoxsegError('decode-failed', `${what} decoder produced no image: the compressed frame is corrupt or truncated${result.log ? ` (${result.log.trim()})` : ''}`);
+    throw new VoxsegError(
+      'decode-failed',
+      `${what} decoder produced no image: the compressed frame is corrupt or truncated${result.log ? ` (${result.log.trim()})` : ''}`,
+    );
   }
   if (width !== info.columns || height !== info.rows || componentCount !== info.samplesPerPixel) {
-    throw new VoxsegError('decode-failed', `${what} frame is ${width}x${height} with ${componentCount} component(s), but the dataset says ${info.columns}x${info.rows} with ${info.samplesPerPixel}`);
+    throw new VoxsegError(
+      'decode-failed',
+      `${what} frame is ${width}x${height} with ${componentCount} component(s), but the dataset says ${info.columns}x${info.rows} with ${info.samplesPerPixel}`,
+    );
   }
   if (bitsPerSample > 16) {
     throw new VoxsegError('unsupported', `${what} with ${bitsPerSample} bits per sample is not supported (at most 16)`);
   }
   const sampleBytes = result.bytes.byteLength / (width * height * componentCount);
   if (sampleBytes !== 1 && sampleBytes !== 2) {
-    throw new VoxsegError('decode-failed', `${what} decoder returned ${result.bytes.byteLength} bytes for ${width}x${height}x${componentCount} samples`);
+    throw new VoxsegError(
+      'decode-failed',
+      `${what} decoder returned ${result.bytes.byteLength} bytes for ${width}x${height}x${componentCount} samples`,
+    );
   }
   return sampleBytes;
 }
@@ -45,7 +54,13 @@ export async function decodeJpegLs(encoded: Uint8Array, info: FrameInfo): Promis
 export async function decodeJpeg8(encoded: Uint8Array, info: FrameInfo): Promise<DecodedPixels> {
   // DICOM RGB means "no colour transform"; make sure libjpeg does not guess YCbCr (see markers.ts).
   const header = readJpegFrameHeader(encoded);
-  if (header && info.photometricInterpretation.trim().toUpperCase() === 'RGB' && header.components === 3 && !header.jfif && !header.adobe) {
+  if (
+    header &&
+    info.photometricInterpretation.trim().toUpperCase() === 'RGB' &&
+    header.components === 3 &&
+    !header.jfif &&
+    !header.adobe
+  ) {
     const ids = header.componentIds.join(',');
     if (ids !== '1,2,3' && ids !== '82,71,66') encoded = withAdobeRgbMarker(encoded);
   }

@@ -26,22 +26,35 @@ export async function scanInWorkers(
   const viaWorkers = files.map((_, i) => i).filter((i) => files[i].blob);
   if (viaWorkers.length && workers.warm) {
     const warm = workers.warm.bind(workers);
-    void sniffSyntax(files[viaWorkers[0]]).then((ts) => (ts ? warm(ts) : undefined)).catch(() => {});
+    void sniffSyntax(files[viaWorkers[0]])
+      .then((ts) => (ts ? warm(ts) : undefined))
+      .catch(() => {});
   }
   const others = files.map((_, i) => i).filter((i) => !files[i].blob);
   // batches of files (their headers are read through one stream), every worker busy to the end
-  const chunks = batches(viaWorkers.map(() => 1), workers.size * 2, SCAN_BATCH, Infinity, SCAN_MIN_BATCH).map(([a, b]) => viaWorkers.slice(a, b));
+  const chunks = batches(
+    viaWorkers.map(() => 1),
+    workers.size * 2,
+    SCAN_BATCH,
+    Infinity,
+    SCAN_MIN_BATCH,
+  ).map(([a, b]) => viaWorkers.slice(a, b));
   await Promise.all([
     inThread(others),
     pool(chunks, workers.size * 2, async (chunk) => {
       const seen = new Set<number>();
       const arg = { files: chunk.map((i) => ({ i, name: files[i].name, blob: files[i].blob! })) };
       try {
-        await workers.run('scan', arg, (m) => {
-          if (seen.has(m.i)) return;
-          seen.add(m.i);
-          record(m.i, m.header ? { header: m.header } : { reason: m.reason ?? 'unreadable' });
-        }, signal);
+        await workers.run(
+          'scan',
+          arg,
+          (m) => {
+            if (seen.has(m.i)) return;
+            seen.add(m.i);
+            record(m.i, m.header ? { header: m.header } : { reason: m.reason ?? 'unreadable' });
+          },
+          signal,
+        );
       } catch (e) {
         if (signal?.aborted) throw e;
         // no worker, or it stopped: scan the rest of the chunk here
@@ -92,9 +105,15 @@ export async function loadInWorkers(workers: PoolLike, w: WorkerLoad): Promise<v
   const { target } = w;
   const own = w.jobs.filter((j) => !w.files[j.file].blob);
   const jobs = w.jobs.filter((j) => w.files[j.file].blob);
-  const parts = batches(jobs.map((j) => w.files[j.file].size), workers.size * PER_WORKER, BATCH_FILES, BATCH_BYTES);
+  const parts = batches(
+    jobs.map((j) => w.files[j.file].size),
+    workers.size * PER_WORKER,
+    BATCH_FILES,
+    BATCH_BYTES,
+  );
   const onSlice = (m: Extract<LoadEvent, { type: 'slice' }>, slot: Slot) => {
-    const slice = m.dtype === 'int16' ? new Int16Array(m.buffer, 0, sliceSize) : new Float32Array(m.buffer, 0, sliceSize);
+    const slice =
+      m.dtype === 'int16' ? new Int16Array(m.buffer, 0, sliceSize) : new Float32Array(m.buffer, 0, sliceSize);
     if (slice instanceof Float32Array && target.voxels instanceof Int16Array) {
       target.voxels = new Float32Array(target.voxels);
       target.convertedAt = m.where;
@@ -114,17 +133,28 @@ export async function loadInWorkers(workers: PoolLike, w: WorkerLoad): Promise<v
       const dtype = target.voxels instanceof Int16Array ? ('int16' as const) : ('float32' as const);
       const settled = new Set<number>();
       try {
-        await workers.run('load', { files, nx: w.nx, ny: w.ny, dtype }, (m, slot) => {
-          if (m.type === 'fileFailed') {
-            settled.add(m.job);
-            w.failed(batch.find((j) => j.file === m.job)!, workerError(m.error));
-          } else onSlice(m, slot);
-        }, w.signal);
+        await workers.run(
+          'load',
+          { files, nx: w.nx, ny: w.ny, dtype },
+          (m, slot) => {
+            if (m.type === 'fileFailed') {
+              settled.add(m.job);
+              w.failed(
+                batch.find((j) => j.file === m.job)!,
+                workerError(m.error),
+              );
+            } else onSlice(m, slot);
+          },
+          w.signal,
+        );
       } catch (e) {
         if (w.signal?.aborted) throw e;
         if (e instanceof WorkerUnavailable) await pool(batch, 1, w.inThread);
         // the worker stopped: every file of the batch not reported yet is named
-        else for (const job of batch) if (!settled.has(job.file)) w.failed(job, new VoxsegError('decode-failed', errorMessage(e), { file: w.files[job.file].name }));
+        else
+          for (const job of batch)
+            if (!settled.has(job.file))
+              w.failed(job, new VoxsegError('decode-failed', errorMessage(e), { file: w.files[job.file].name }));
       }
     }),
   ]);

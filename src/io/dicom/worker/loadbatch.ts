@@ -31,13 +31,17 @@ export async function loadBatch(m: LoadArg, signal: AbortSignal, cx: WorkerConte
   let buffer = cx.takeRead();
   const sink: SliceSink = {
     open: () => {
-      const voxels = m.dtype === 'int16' ? new Int16Array(cx.takeSlice(n * 2), 0, n) : new Float32Array(cx.takeSlice(n * 4), 0, n);
+      const voxels =
+        m.dtype === 'int16' ? new Int16Array(cx.takeSlice(n * 2), 0, n) : new Float32Array(cx.takeSlice(n * 4), 0, n);
       return { target: { voxels }, at: 0 };
     },
     close: (k: number, t: Target, where: string) => {
       const out = t.voxels.buffer as ArrayBuffer;
       const [min, max] = valueRange(t.voxels);
-      cx.emit({ type: 'slice', k, buffer: out, dtype: t.voxels instanceof Int16Array ? 'int16' : 'float32', where, min, max }, [out]);
+      cx.emit(
+        { type: 'slice', k, buffer: out, dtype: t.voxels instanceof Int16Array ? 'int16' : 'float32', where, min, max },
+        [out],
+      );
     },
   };
   try {
@@ -69,7 +73,10 @@ export async function loadBatch(m: LoadArg, signal: AbortSignal, cx: WorkerConte
         await decodeFileSlices(sources[j], f.header, f.slices, m, sink, { whole: bytes, signal });
       } catch (e) {
         if (signal.aborted) return;
-        const error: WorkerError = e instanceof VoxsegError ? { code: e.code, reason: e.reason, file: e.file } : { code: 'decode-failed', reason: errorMessage(e) };
+        const error: WorkerError =
+          e instanceof VoxsegError
+            ? { code: e.code, reason: e.reason, file: e.file }
+            : { code: 'decode-failed', reason: errorMessage(e) };
         cx.emit({ type: 'fileFailed', job: f.job, error });
       }
     }

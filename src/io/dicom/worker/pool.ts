@@ -32,7 +32,12 @@ export interface PoolLike {
   /** Number of workers (tasks are kept at about twice this many in flight). */
   readonly size: number;
   /** Run `method` on the least busy worker; `onEvent` gets its events and the slot (for `recycle`). */
-  run<K extends Task>(method: K, arg: LoadWorkerApi[K]['arg'], onEvent: (e: LoadWorkerApi[K]['event'], slot: Slot) => void, signal?: AbortSignal): Promise<void>;
+  run<K extends Task>(
+    method: K,
+    arg: LoadWorkerApi[K]['arg'],
+    onEvent: (e: LoadWorkerApi[K]['event'], slot: Slot) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
   recycle(slot: Slot, buffers: ArrayBuffer[]): void;
   /** Start every worker and set up the codec of this transfer syntax (all codecs when omitted). */
   warm?(transferSyntaxUid?: string): Promise<void>;
@@ -43,7 +48,8 @@ let shared: LoaderPool | undefined;
 let disabled = false;
 let override: PoolLike | null | undefined;
 
-const isNode = () => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+const isNode = () =>
+  typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
 /**
  * Replace the pool: null = never use workers (everything on the calling thread), undefined =
@@ -77,7 +83,8 @@ export async function warmLoadWorkers(): Promise<void> {
   await pool.warm();
 }
 
-const browserWorker = (): RpcWorker => new Worker(new URL('./load.worker.ts', import.meta.url), { type: 'module', name: 'voxseg-load' });
+const browserWorker = (): RpcWorker =>
+  new Worker(new URL('./load.worker.ts', import.meta.url), { type: 'module', name: 'voxseg-load' });
 
 export class LoaderPool implements PoolLike {
   /** Stay alive when idle (started at start-up). */
@@ -100,7 +107,12 @@ export class LoaderPool implements PoolLike {
    * Rejects with the worker's error (VoxsegError), with the signal's reason on abort (the worker
    * is told to stop that task), when the worker dies, and with WorkerUnavailable when none starts.
    */
-  run<K extends Task>(method: K, arg: LoadWorkerApi[K]['arg'], onEvent: (e: LoadWorkerApi[K]['event'], slot: Slot) => void, signal?: AbortSignal): Promise<void> {
+  run<K extends Task>(
+    method: K,
+    arg: LoadWorkerApi[K]['arg'],
+    onEvent: (e: LoadWorkerApi[K]['event'], slot: Slot) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     try {
       const slot = this.pick();
       return this.runOn(slot, method, arg, (e) => onEvent(e, slot), signal);
@@ -140,7 +152,13 @@ export class LoaderPool implements PoolLike {
     if (shared === this) shared = undefined;
   }
 
-  private async runOn<K extends keyof LoadWorkerApi>(slot: Slot, method: K, arg: LoadWorkerApi[K]['arg'], onEvent?: (e: LoadWorkerApi[K]['event']) => void, signal?: AbortSignal): Promise<void> {
+  private async runOn<K extends keyof LoadWorkerApi>(
+    slot: Slot,
+    method: K,
+    arg: LoadWorkerApi[K]['arg'],
+    onEvent?: (e: LoadWorkerApi[K]['event']) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     clearTimeout(this.idle);
     slot.tasks++;
     this.inFlight++;
@@ -149,7 +167,9 @@ export class LoaderPool implements PoolLike {
       this.everReady = true;
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
-      throw this.unavailable ? new WorkerUnavailable(`load worker failed to start: ${e instanceof Error ? e.message : e}`) : e;
+      throw this.unavailable
+        ? new WorkerUnavailable(`load worker failed to start: ${e instanceof Error ? e.message : e}`)
+        : e;
     } finally {
       slot.tasks--;
       if (--this.inFlight === 0 && !this.keep) {
@@ -169,7 +189,12 @@ export class LoaderPool implements PoolLike {
   private spawn(): Slot {
     const slot: Slot = {
       tasks: 0,
-      rpc: new RpcClient<LoadWorkerApi>(this.createWorker, { name: 'load worker', failure: 'decode-failed', cancel: 'message', onCrash: (_, ready) => this.crash(slot, ready) }),
+      rpc: new RpcClient<LoadWorkerApi>(this.createWorker, {
+        name: 'load worker',
+        failure: 'decode-failed',
+        cancel: 'message',
+        onCrash: (_, ready) => this.crash(slot, ready),
+      }),
     };
     try {
       slot.rpc.start();

@@ -25,9 +25,16 @@ let headBytes = MIN_HEAD;
  * Scan `items`; `done` gets each file's result, `parsed` (optional) each header as soon as it is
  * parsed, before the checks that may read more of the file.
  */
-export async function scanBatch(items: ScanItem[], signal: AbortSignal, done: (i: number, r: FileScan) => void, parsed?: (h: DicomHeader) => void): Promise<void> {
+export async function scanBatch(
+  items: ScanItem[],
+  signal: AbortSignal,
+  done: (i: number, r: FileScan) => void,
+  parsed?: (h: DicomHeader) => void,
+): Promise<void> {
   const files = items.map((it) => blobSource(it.blob, it.name));
-  const heads = await readParts(items.map((it) => it.blob.slice(0, Math.min(it.blob.size, headBytes)))).catch(() => [] as Uint8Array[]);
+  const heads = await readParts(items.map((it) => it.blob.slice(0, Math.min(it.blob.size, headBytes)))).catch(
+    () => [] as Uint8Array[],
+  );
   const headers: (Parsed | { error: unknown })[] = [];
   await pool(files, 8, async (file, j) => {
     const p = await readHeader(file, heads[j]).catch((error: unknown) => ({ error }));
@@ -38,7 +45,9 @@ export async function scanBatch(items: ScanItem[], signal: AbortSignal, done: (i
   const tailOf = new Map<number, Uint8Array>();
   const needTail = headers.flatMap((p, j) => ('header' in p && checksTail(p.header) ? [j] : []));
   if (needTail.length) {
-    const tails = await readParts(needTail.map((j) => items[j].blob.slice(Math.max(0, items[j].blob.size - 8)))).catch(() => [] as Uint8Array[]);
+    const tails = await readParts(needTail.map((j) => items[j].blob.slice(Math.max(0, items[j].blob.size - 8)))).catch(
+      () => [] as Uint8Array[],
+    );
     tails.forEach((t, n) => tailOf.set(needTail[n], t));
   }
   await pool(files, 8, async (file, j) => {
@@ -47,7 +56,8 @@ export async function scanBatch(items: ScanItem[], signal: AbortSignal, done: (i
     if ('error' in p) r = { reason: rejectionReason(p.error) };
     else {
       const offset = p.header.pixelData?.offset ?? 0;
-      if (p.header.container === 'plain' && offset * 2 > headBytes) headBytes = Math.min(MAX_HEAD, Math.max(headBytes, offset * 2));
+      if (p.header.container === 'plain' && offset * 2 > headBytes)
+        headBytes = Math.min(MAX_HEAD, Math.max(headBytes, offset * 2));
       try {
         const problem = await imageProblem(p.header, file, p.bytes, tailOf.get(j));
         r = problem ? { reason: problem } : { header: p.header };
@@ -59,4 +69,3 @@ export async function scanBatch(items: ScanItem[], signal: AbortSignal, done: (i
     done(items[j].i, r);
   });
 }
-

@@ -22,7 +22,11 @@ const KEEP_READ_BUFFER = 64 * 1024 * 1024;
 /** Buffers kept while no task runs (per slice size; read buffers): the rest is left to the GC. */
 const IDLE_SLICES = 8;
 const IDLE_READS = 1;
-const CODEC_OF: Record<string, CodecName | undefined> = { 'jpeg-2000': 'openjpeg', 'jpeg-ls': 'charls', 'jpeg-baseline': 'libjpeg-turbo' };
+const CODEC_OF: Record<string, CodecName | undefined> = {
+  'jpeg-2000': 'openjpeg',
+  'jpeg-ls': 'charls',
+  'jpeg-baseline': 'libjpeg-turbo',
+};
 
 export function serveLoadWorker(scope: RpcScope): void {
   let running = 0;
@@ -43,7 +47,15 @@ export function serveLoadWorker(scope: RpcScope): void {
   };
 
   serveRpc<LoadWorkerApi>(scope, {
-    scan: ({ files }, { emit, signal }) => task(() => scanBatch(files, signal, (i, r) => emit({ i, header: r.header, reason: r.reason }), (h) => void warm(h.transferSyntaxUid))),
+    scan: ({ files }, { emit, signal }) =>
+      task(() =>
+        scanBatch(
+          files,
+          signal,
+          (i, r) => emit({ i, header: r.header, reason: r.reason }),
+          (h) => void warm(h.transferSyntaxUid),
+        ),
+      ),
     load: (arg, { emit, signal }) => {
       const cx: WorkerContext = {
         emit,

@@ -68,7 +68,11 @@ export function formatDS(v: number): string {
   return v.toExponential(8);
 }
 
-const ascii = (s: string, max: number) => s.replace(/[^\x20-\x7e]/g, '?').replace(/\\/g, '/').slice(0, max);
+const ascii = (s: string, max: number) =>
+  s
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/\\/g, '/')
+    .slice(0, max);
 
 export function writeDicomSeries(volume: Volume, meta: DicomSeriesMeta = {}): DicomFileOut[] {
   const h = volume.header;
@@ -79,7 +83,8 @@ export function writeDicomSeries(volume: Volume, meta: DicomSeriesMeta = {}): Di
   const md = h.metadata;
   const d = h.direction;
   const seed =
-    meta.seed ?? contentSeed(volume.voxels, [...h.dims, ...[...h.spacing, ...h.origin, ...d].map((v) => Math.round(v * 1e4))]);
+    meta.seed ??
+    contentSeed(volume.voxels, [...h.dims, ...[...h.spacing, ...h.origin, ...d].map((v) => Math.round(v * 1e4))]);
   const studyUid = meta.studyInstanceUid ?? md.studyInstanceUid ?? deterministicUid(seed, 'study');
   const seriesUid = meta.seriesInstanceUid ?? deterministicUid(seed, 'series');
   const forUid = meta.frameOfReferenceUid ?? md.frameOfReferenceUid ?? deterministicUid(seed, 'frame of reference');
@@ -91,7 +96,11 @@ export function writeDicomSeries(volume: Volume, meta: DicomSeriesMeta = {}): Di
   const row = [d[0], d[3], d[6]];
   const col = [d[1], d[4], d[7]];
   const kdir = [d[2], d[5], d[8]];
-  const normal = [row[1] * col[2] - row[2] * col[1], row[2] * col[0] - row[0] * col[2], row[0] * col[1] - row[1] * col[0]];
+  const normal = [
+    row[1] * col[2] - row[2] * col[1],
+    row[2] * col[0] - row[0] * col[2],
+    row[0] * col[1] - row[1] * col[0],
+  ];
   const wc = meta.windowCenter ?? md.windowCenter ?? 40;
   const ww = meta.windowWidth ?? md.windowWidth ?? 400;
 
@@ -174,7 +183,8 @@ export function writeDicomSeries(volume: Volume, meta: DicomSeriesMeta = {}): Di
     const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(fileMeta));
     dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
     files.push({ name: `IM${String(k + 1).padStart(width, '0')}.dcm`, bytes: new Uint8Array(dict.write()) });
-    if (meta.onProgress && (k % 16 === 15 || k === nz - 1)) meta.onProgress({ done: k + 1, total: nz, stage: 'Writing DICOM' });
+    if (meta.onProgress && (k % 16 === 15 || k === nz - 1))
+      meta.onProgress({ done: k + 1, total: nz, stage: 'Writing DICOM' });
   }
   return files;
 }

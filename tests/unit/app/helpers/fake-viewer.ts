@@ -97,7 +97,9 @@ export function fakeMeshers(): { calls: MeshCall[]; disposed: number[]; create: 
         calls.push({ client, kind: 'update', labels, lo: [...lo] as Vec3, hi: [...hi] as Vec3 });
         const seen = new Set<number>();
         const [nx, ny] = labels.header.dims;
-        for (let z = lo[2]; z < hi[2]; z++) for (let y = lo[1]; y < hi[1]; y++) for (let x = lo[0]; x < hi[0]; x++) seen.add(labels.voxels[x + nx * (y + ny * z)]);
+        for (let z = lo[2]; z < hi[2]; z++)
+          for (let y = lo[1]; y < hi[1]; y++)
+            for (let x = lo[0]; x < hi[0]; x++) seen.add(labels.voxels[x + nx * (y + ny * z)]);
         seen.delete(0);
         return Promise.resolve({ meshes: [...seen].map(mesh), ms: 1 });
       },
@@ -112,7 +114,13 @@ export function study(seed = 1, uid = `1.2.3.${seed}`): Volume {
   const dims: Vec3 = [24, 20, 10];
   const voxels = new Int16Array(dims[0] * dims[1] * dims[2]);
   for (let i = 0; i < voxels.length; i++) voxels[i] = ((i * 7919 + seed * 104729) % 400) - 100;
-  return createVolume({ dims, spacing: [1, 1, 2], origin: [-12, -10, 0], voxels, metadata: { seriesInstanceUid: uid, seriesDescription: `Study ${seed}` } });
+  return createVolume({
+    dims,
+    spacing: [1, 1, 2],
+    origin: [-12, -10, 0],
+    voxels,
+    metadata: { seriesInstanceUid: uid, seriesDescription: `Study ${seed}` },
+  });
 }
 
 /** `volume` as a .nii file the session can open. */

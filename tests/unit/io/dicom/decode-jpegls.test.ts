@@ -23,7 +23,14 @@ beforeAll(async () => {
   charls = await factory({ wasmBinary, print() {}, printErr() {} });
 });
 
-function encode(samples: Uint8Array, width: number, height: number, bitsPerSample: number, componentCount: number, interleaveMode: number): Uint8Array {
+function encode(
+  samples: Uint8Array,
+  width: number,
+  height: number,
+  bitsPerSample: number,
+  componentCount: number,
+  interleaveMode: number,
+): Uint8Array {
   const enc = new charls.JpegLSEncoder();
   try {
     enc.getDecodedBuffer({ width, height, bitsPerSample, componentCount }).set(samples);
@@ -77,6 +84,9 @@ describe('JPEG-LS', () => {
 
   it('rejects a frame whose size disagrees with the dataset', async () => {
     const stream = encode(new Uint8Array(6), 3, 2, 8, 1, 0);
-    await expect(decodeFrame(stream, info({ rows: 3 }))).rejects.toMatchObject({ code: 'decode-failed', message: expect.stringMatching(/3x2.*3x3/) });
+    await expect(decodeFrame(stream, info({ rows: 3 }))).rejects.toMatchObject({
+      code: 'decode-failed',
+      message: expect.stringMatching(/3x2.*3x3/),
+    });
   });
 });

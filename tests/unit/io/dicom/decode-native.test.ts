@@ -28,7 +28,10 @@ describe('native little endian', () => {
     const u = await decodeFrame(data, info({ bitsAllocated: 8, bitsStored: 8, columns: 3, rows: 2 }));
     expect(u).toBeInstanceOf(Uint8Array);
     expect(Array.from(u)).toEqual([0, 1, 127, 128, 255, 200]);
-    const s = await decodeFrame(data, info({ bitsAllocated: 8, bitsStored: 8, columns: 3, rows: 2, pixelRepresentation: 1 }));
+    const s = await decodeFrame(
+      data,
+      info({ bitsAllocated: 8, bitsStored: 8, columns: 3, rows: 2, pixelRepresentation: 1 }),
+    );
     expect(s).toBeInstanceOf(Int8Array);
     expect(Array.from(s)).toEqual([0, 1, 127, -128, -1, -56]);
   });
@@ -85,10 +88,16 @@ describe('native little endian', () => {
     const u = await decodeFrame(new Uint8Array(u32.buffer), info({ columns: 2, bitsAllocated: 32, bitsStored: 32 }));
     expect(u).toBeInstanceOf(Uint32Array);
     expect(Array.from(u)).toEqual([1249000, 0xffffffff]);
-    const s = await decodeFrame(new Uint8Array(u32.buffer), info({ columns: 2, bitsAllocated: 32, bitsStored: 32, pixelRepresentation: 1 }));
+    const s = await decodeFrame(
+      new Uint8Array(u32.buffer),
+      info({ columns: 2, bitsAllocated: 32, bitsStored: 32, pixelRepresentation: 1 }),
+    );
     expect(Array.from(s)).toEqual([1249000, -1]);
     const f32 = new Float32Array([1.5, -2.25]);
-    const f = await decodeFrame(new Uint8Array(f32.buffer), info({ columns: 2, bitsAllocated: 32, bitsStored: 32, isFloat: true }));
+    const f = await decodeFrame(
+      new Uint8Array(f32.buffer),
+      info({ columns: 2, bitsAllocated: 32, bitsStored: 32, isFloat: true }),
+    );
     expect(f).toBeInstanceOf(Float32Array);
     expect(Array.from(f)).toEqual([1.5, -2.25]);
   });
@@ -96,11 +105,24 @@ describe('native little endian', () => {
   it('interleaves planar RGB and converts YBR_FULL to RGB', async () => {
     // 2 pixels, planes R R G G B B
     const planar = bytes(255, 10, 0, 20, 0, 30);
-    const out = await decodeFrame(planar, info({ columns: 2, bitsAllocated: 8, bitsStored: 8, samplesPerPixel: 3, planarConfiguration: 1, photometricInterpretation: 'RGB' }));
+    const out = await decodeFrame(
+      planar,
+      info({
+        columns: 2,
+        bitsAllocated: 8,
+        bitsStored: 8,
+        samplesPerPixel: 3,
+        planarConfiguration: 1,
+        photometricInterpretation: 'RGB',
+      }),
+    );
     expect(Array.from(out)).toEqual([255, 0, 0, 10, 20, 30]);
     // YBR_FULL: (76, 85, 255) is pure red, (149, 43, 21) green, (128, 128, 128) grey
     const ybr = bytes(76, 85, 255, 150, 44, 21, 128, 128, 128);
-    const rgb = await decodeFrame(ybr, info({ columns: 3, bitsAllocated: 8, bitsStored: 8, samplesPerPixel: 3, photometricInterpretation: 'YBR_FULL' }));
+    const rgb = await decodeFrame(
+      ybr,
+      info({ columns: 3, bitsAllocated: 8, bitsStored: 8, samplesPerPixel: 3, photometricInterpretation: 'YBR_FULL' }),
+    );
     const got = Array.from(rgb);
     const want = [254, 0, 0, 0, 255, 1, 128, 128, 128];
     got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1));
@@ -109,7 +131,16 @@ describe('native little endian', () => {
   it('expands uncompressed YBR_FULL_422 (Y1 Y2 Cb Cr per pixel pair)', async () => {
     // 4 pixels in one row: pair 1 grey 100/200, pair 2 red-ish chroma
     const data = bytes(100, 200, 128, 128, 76, 76, 85, 255);
-    const out = await decodeFrame(data, info({ columns: 4, bitsAllocated: 8, bitsStored: 8, samplesPerPixel: 3, photometricInterpretation: 'YBR_FULL_422' }));
+    const out = await decodeFrame(
+      data,
+      info({
+        columns: 4,
+        bitsAllocated: 8,
+        bitsStored: 8,
+        samplesPerPixel: 3,
+        photometricInterpretation: 'YBR_FULL_422',
+      }),
+    );
     expect(out.length).toBe(12);
     expect(Array.from(out.subarray(0, 6))).toEqual([100, 100, 100, 200, 200, 200]);
     expect(Array.from(out.subarray(6, 9))).toEqual([254, 0, 0]);
@@ -122,7 +153,10 @@ describe('native little endian', () => {
     const out = await decodeFrame(data, info({ columns: 5, rows: 2, bitsAllocated: 1, bitsStored: 1 }));
     expect(out).toBeInstanceOf(Uint8Array);
     expect(Array.from(out)).toEqual([1, 0, 0, 0, 1, 1, 0, 1, 1, 1]);
-    const shifted = await decodeFrame(data, info({ columns: 3, rows: 1, bitsAllocated: 1, bitsStored: 1, bitOffset: 7 }));
+    const shifted = await decodeFrame(
+      data,
+      info({ columns: 3, rows: 1, bitsAllocated: 1, bitsStored: 1, bitOffset: 7 }),
+    );
     expect(Array.from(shifted)).toEqual([1, 1, 1]);
   });
 
@@ -156,13 +190,22 @@ describe('native big endian', () => {
   });
 
   it('takes OB 1-bit and 8-bit data in order, and swaps OW words back', async () => {
-    const ob = await decodeFrame(bytes(0b10000000, 0b00000001), info({ transferSyntaxUid: BE, columns: 16, bitsAllocated: 1, bitsStored: 1, pixelDataVr: 'OB' }));
+    const ob = await decodeFrame(
+      bytes(0b10000000, 0b00000001),
+      info({ transferSyntaxUid: BE, columns: 16, bitsAllocated: 1, bitsStored: 1, pixelDataVr: 'OB' }),
+    );
     expect(Array.from(ob)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
     // OW: LE bytes [0b00000001, 0b10000000] arrive as the word-swapped [0b10000000, 0b00000001]
-    const ow = await decodeFrame(bytes(0b10000000, 0b00000001), info({ transferSyntaxUid: BE, columns: 16, bitsAllocated: 1, bitsStored: 1, pixelDataVr: 'OW' }));
+    const ow = await decodeFrame(
+      bytes(0b10000000, 0b00000001),
+      info({ transferSyntaxUid: BE, columns: 16, bitsAllocated: 1, bitsStored: 1, pixelDataVr: 'OW' }),
+    );
     expect(Array.from(ow)).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     // 8-bit OW with an odd length: 3 pixels 1 2 3 stored as words (2 1) (pad 3)
-    const ow8 = await decodeFrame(bytes(2, 1, 0, 3), info({ transferSyntaxUid: BE, columns: 3, bitsAllocated: 8, bitsStored: 8, pixelDataVr: 'OW' }));
+    const ow8 = await decodeFrame(
+      bytes(2, 1, 0, 3),
+      info({ transferSyntaxUid: BE, columns: 3, bitsAllocated: 8, bitsStored: 8, pixelDataVr: 'OW' }),
+    );
     expect(Array.from(ow8)).toEqual([1, 2, 3]);
   });
 });
@@ -173,8 +216,12 @@ describe('frame info checks', () => {
     expect(err).toBeInstanceOf(VoxsegError);
     expect(err.code).toBe('unsupported');
     expect(err.message).toMatch(/BitsAllocated 12/);
-    await expect(decodeFrame(new Uint8Array(8), info({ samplesPerPixel: 2 }))).rejects.toMatchObject({ code: 'unsupported' });
-    await expect(decodeFrame(new Uint8Array(8), info({ bitsStored: 17 }))).rejects.toMatchObject({ code: 'decode-failed' });
+    await expect(decodeFrame(new Uint8Array(8), info({ samplesPerPixel: 2 }))).rejects.toMatchObject({
+      code: 'unsupported',
+    });
+    await expect(decodeFrame(new Uint8Array(8), info({ bitsStored: 17 }))).rejects.toMatchObject({
+      code: 'decode-failed',
+    });
   });
 });
 
@@ -188,7 +235,7 @@ describe('decodeFrameUnmasked', () => {
     expect(raw.fix).toEqual({ bitsStored: 12, signed: true });
     expect(raw.inRange).toBe(true);
     // applying the fix gives what decodeFrame gives
-    const fixed = Array.from(raw.pixels, (v) => ((v << 20) >> 20));
+    const fixed = Array.from(raw.pixels, (v) => (v << 20) >> 20);
     expect(fixed).toEqual(Array.from(await decodeFrame(bytes, i)));
     expect(fixed).toEqual([-2048, 5, 2047, -1]);
   });

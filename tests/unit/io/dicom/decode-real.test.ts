@@ -106,9 +106,14 @@ describeShared(MOSAIC, 'one MR mosaic in 9 transfer syntaxes', () => {
       expectSame(d.frames[0], ref.frames[0], `${n}.dcm (${d.info.transferSyntaxUid})`);
     }
     // implicit LE, big endian, RLE, JPEG lossless SV1, JPEG-LS, JPEG 2000
-    expect([...syntaxes].sort()).toEqual(
-      ['1.2.840.10008.1.2', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.4.70', '1.2.840.10008.1.2.4.80', '1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.5'],
-    );
+    expect([...syntaxes].sort()).toEqual([
+      '1.2.840.10008.1.2',
+      '1.2.840.10008.1.2.2',
+      '1.2.840.10008.1.2.4.70',
+      '1.2.840.10008.1.2.4.80',
+      '1.2.840.10008.1.2.4.90',
+      '1.2.840.10008.1.2.5',
+    ]);
   });
 });
 
@@ -166,7 +171,18 @@ describeShared(PD, 'pydicom test files', () => {
   });
 
   const BANDS = [5, 15, 25, 35, 45, 55, 65, 75, 85, 95];
-  const RGB8 = [[255, 0, 0], [255, 128, 128], [0, 255, 0], [128, 255, 128], [0, 0, 255], [128, 128, 255], [0, 0, 0], [64, 64, 64], [192, 192, 192], [255, 255, 255]];
+  const RGB8 = [
+    [255, 0, 0],
+    [255, 128, 128],
+    [0, 255, 0],
+    [128, 255, 128],
+    [0, 0, 255],
+    [128, 128, 255],
+    [0, 0, 0],
+    [64, 64, 64],
+    [192, 192, 192],
+    [255, 255, 255],
+  ];
 
   it('RGB in RLE (8/16/32-bit, 2 frames), JPEG lossless and JPEG 2000', async () => {
     const rle = await decodeFile(`${PD}/SC_rgb_rle.dcm`);
@@ -188,7 +204,16 @@ describeShared(PD, 'pydicom test files', () => {
 
   it('lossy JPEG baseline (RGB, YBR_FULL, YBR_FULL_422) is close to the lossless original', async () => {
     const rle = await decodeFile(`${PD}/SC_rgb_rle.dcm`);
-    const names = ['SC_rgb_dcmtk_+eb+cr', 'SC_rgb_dcmtk_+eb+cy+n1', 'SC_rgb_dcmtk_+eb+cy+n2', 'SC_rgb_dcmtk_+eb+cy+np', 'SC_rgb_dcmtk_+eb+cy+s2', 'SC_rgb_dcmtk_+eb+cy+s4', 'SC_rgb_jpeg_dcmtk', 'SC_rgb_jpeg_lossy_gdcm'];
+    const names = [
+      'SC_rgb_dcmtk_+eb+cr',
+      'SC_rgb_dcmtk_+eb+cy+n1',
+      'SC_rgb_dcmtk_+eb+cy+n2',
+      'SC_rgb_dcmtk_+eb+cy+np',
+      'SC_rgb_dcmtk_+eb+cy+s2',
+      'SC_rgb_dcmtk_+eb+cy+s4',
+      'SC_rgb_jpeg_dcmtk',
+      'SC_rgb_jpeg_lossy_gdcm',
+    ];
     for (const name of names) {
       const d = await decodeFile(`${PD}/${name}.dcm`);
       expect(meanAbsDiff(d.frames[0], rle.frames[0]), name).toBeLessThan(3.5);
@@ -201,27 +226,57 @@ describeShared(PD, 'pydicom test files', () => {
       expect(meanAbsDiff(d.frames[0], dcmd.frames[0]), name).toBeLessThan(3);
     }
     const plain = await decodeFile(`${PD}/SC_jpeg_no_color_transform.dcm`);
-    expect([77, 78, 79, 80].map((c) => px(plain, 29, c))).toEqual([[240, 243, 246], [214, 210, 213], [150, 134, 134], [244, 244, 244]]);
+    expect([77, 78, 79, 80].map((c) => px(plain, 29, c))).toEqual([
+      [240, 243, 246],
+      [214, 210, 213],
+      [150, 134, 134],
+      [244, 244, 244],
+    ]);
     const odd = await decodeFile(`${PD}/SC_rgb_small_odd_jpeg.dcm`);
     expect(meanAbsDiff(odd.frames[0], (await decodeFile(`${PD}/SC_rgb_small_odd.dcm`)).frames[0])).toBeLessThan(3);
   });
 
   it('12-bit JPEG extended is reported as unsupported', async () => {
     for (const name of ['JPGExtended', 'JPEG-lossy']) {
-      await expect(decodeFile(`${PD}/${name}.dcm`)).rejects.toMatchObject({ code: 'unsupported', message: expect.stringMatching(/12-bit JPEG Extended/) });
+      await expect(decodeFile(`${PD}/${name}.dcm`)).rejects.toMatchObject({
+        code: 'unsupported',
+        message: expect.stringMatching(/12-bit JPEG Extended/),
+      });
     }
   });
 
   it('native RGB big endian, YBR_FULL_422, deflate and CT', async () => {
     const be = await decodeFile(`${PD}/ExplVR_BigEnd.dcm`);
-    expect([3, 4, 5].map((c) => px(be, 9, c))).toEqual([[171, 171, 171], [255, 255, 255], [255, 255, 0]]);
-    expect([8, 9, 10, 11].map((c) => px(be, 58, c))).toEqual([[255, 236, 0], [255, 183, 0], [255, 175, 0], [255, 183, 0]]);
+    expect([3, 4, 5].map((c) => px(be, 9, c))).toEqual([
+      [171, 171, 171],
+      [255, 255, 255],
+      [255, 255, 0],
+    ]);
+    expect([8, 9, 10, 11].map((c) => px(be, 58, c))).toEqual([
+      [255, 236, 0],
+      [255, 183, 0],
+      [255, 175, 0],
+      [255, 183, 0],
+    ]);
     // pydicom's RGB conversion of the same bands
     const ybr = await decodeFile(`${PD}/SC_ybr_full_422_uncompressed.dcm`);
-    const asRgb = [[254, 0, 0], [255, 127, 127], [0, 255, 5], [129, 255, 129], [0, 0, 254], [128, 127, 255], [0, 0, 0], [64, 64, 64], [192, 192, 192], [255, 255, 255]];
+    const asRgb = [
+      [254, 0, 0],
+      [255, 127, 127],
+      [0, 255, 5],
+      [129, 255, 129],
+      [0, 0, 254],
+      [128, 127, 255],
+      [0, 0, 0],
+      [64, 64, 64],
+      [192, 192, 192],
+      [255, 255, 255],
+    ];
     BANDS.forEach((r, i) => expectNear(px(ybr, r, 50), asRgb[i], 1, `YBR_FULL_422 row ${r}`));
     const dfl = await decodeFile(`${PD}/image_dfl.dcm`);
-    expect([255, 256, 257, 258, 259, 260, 261, 262].map((c) => px(dfl, 300, c)[0])).toEqual([138, 65, 65, 65, 65, 35, 35, 35]);
+    expect([255, 256, 257, 258, 259, 260, 261, 262].map((c) => px(dfl, 300, c)[0])).toEqual([
+      138, 65, 65, 65, 65, 35, 35, 35,
+    ]);
     const ct = await decodeFile(`${PD}/CT_small.dcm`);
     expect([36, 37, 38, 39].map((c) => px(ct, 24, c)[0])).toEqual([520, 802, 930, 1008]);
     expect([40, 41, 42, 43, 44].map((r) => px(ct, r, 40)[0])).toEqual([1138, 1165, 1113, 1088, 1072]);
@@ -232,7 +287,9 @@ describeShared(PD, 'pydicom test files', () => {
     expect([180, 181, 182].map((c) => px(le, 155, c)[0])).toEqual([0, 1, 1]);
     expect([304, 305, 306, 307, 308, 309].map((c) => px(le, 254, c)[0])).toEqual([1, 0, 0, 1, 1, 0]);
     const be = await decodeFile(`${PD}/liver_expb_1frame.dcm`);
-    expect([250, 251, 252, 253, 254, 255, 256, 257, 258, 259].map((c) => px(be, 145, c)[0])).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 1, 0]);
+    expect([250, 251, 252, 253, 254, 255, 256, 257, 258, 259].map((c) => px(be, 145, c)[0])).toEqual([
+      0, 0, 0, 0, 1, 1, 1, 1, 1, 0,
+    ]);
     expectSame(be.frames[0], le.frames[0], 'liver_expb_1frame');
   });
 
@@ -240,10 +297,18 @@ describeShared(PD, 'pydicom test files', () => {
     const mm = await decodeFile(`${PD}/J2K_pixelrep_mismatch.dcm`);
     expect(mm.frames[0]).toBeInstanceOf(Int16Array);
     expect(px(mm, 0, 0)).toEqual([-2000]);
-    expect([47, 48, 49, 50, 51, 52, 53, 54, 55, 56].map((r) => px(mm, r, 279)[0])).toEqual([621, 412, 138, -193, -520, -767, -907, -966, -988, -995]);
-    expect([328, 329, 330, 331, 332, 333, 334, 335, 336, 337].map((r) => px(mm, r, 106)[0])).toEqual([-377, -121, 141, 383, 633, 910, 1198, 1455, 1638, 1732]);
+    expect([47, 48, 49, 50, 51, 52, 53, 54, 55, 56].map((r) => px(mm, r, 279)[0])).toEqual([
+      621, 412, 138, -193, -520, -767, -907, -966, -988, -995,
+    ]);
+    expect([328, 329, 330, 331, 332, 333, 334, 335, 336, 337].map((r) => px(mm, r, 106)[0])).toEqual([
+      -377, -121, 141, 383, 633, 910, 1198, 1455, 1638, 1732,
+    ]);
     const rct = await decodeFile(`${PD}/GDCMJ2K_TextGBR.dcm`);
-    expect([px(rct, 45, 140), px(rct, 46, 140), px(rct, 350, 195)]).toEqual([[223, 32, 32], [255, 0, 0], [128, 128, 128]]);
+    expect([px(rct, 45, 140), px(rct, 46, 140), px(rct, 350, 195)]).toEqual([
+      [223, 32, 32],
+      [255, 0, 0],
+      [128, 128, 128],
+    ]);
     for (const name of ['693_J2KI', 'JPEG2000']) {
       const d = await decodeFile(`${PD}/${name}.dcm`);
       expect(d.frames[0]).toBeInstanceOf(Int16Array);

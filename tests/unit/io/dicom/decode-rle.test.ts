@@ -63,26 +63,37 @@ describe('RLE lossless', () => {
   it('sign-extends 16-bit data with 12 bits stored', async () => {
     // 0x0FFF (-1 in 12 bits) and 0x0800 (-2048): high bytes 0F 08, low bytes FF 00
     const frame = rleFrame([0x01, 0x0f, 0x08], [0x01, 0xff, 0x00]);
-    const out = await decodeFrame(frame, info({ columns: 2, bitsAllocated: 16, bitsStored: 12, pixelRepresentation: 1 }));
+    const out = await decodeFrame(
+      frame,
+      info({ columns: 2, bitsAllocated: 16, bitsStored: 12, pixelRepresentation: 1 }),
+    );
     expect(Array.from(out)).toEqual([-1, -2048]);
   });
 
   it('interleaves an RGB frame from 3 segments (R, G, B planes)', async () => {
     // pixels (255,0,0) (10,20,30); the G segment starts with 0x80 (-128), a no-op header
     const frame = rleFrame([0x01, 255, 10], [0x80, 0x01, 0, 20], [0x01, 0, 30]);
-    const out = await decodeFrame(frame, info({ columns: 2, samplesPerPixel: 3, photometricInterpretation: 'RGB', planarConfiguration: 1 }));
+    const out = await decodeFrame(
+      frame,
+      info({ columns: 2, samplesPerPixel: 3, photometricInterpretation: 'RGB', planarConfiguration: 1 }),
+    );
     expect(Array.from(out)).toEqual([255, 0, 0, 10, 20, 30]);
   });
 
   it('decodes 16-bit RGB from 6 segments (R hi, R lo, G hi, G lo, B hi, B lo)', async () => {
     // one pixel (0x0102, 0x0304, 0x0506)
     const frame = rleFrame([0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [0, 6]);
-    const out = await decodeFrame(frame, info({ columns: 1, bitsAllocated: 16, bitsStored: 16, samplesPerPixel: 3, photometricInterpretation: 'RGB' }));
+    const out = await decodeFrame(
+      frame,
+      info({ columns: 1, bitsAllocated: 16, bitsStored: 16, samplesPerPixel: 3, photometricInterpretation: 'RGB' }),
+    );
     expect(Array.from(out)).toEqual([0x0102, 0x0304, 0x0506]);
   });
 
   it('reports a wrong segment count and a short segment', async () => {
-    await expect(decodeFrame(rleFrame([0x03, 1, 2, 3, 4]), info({ bitsAllocated: 16, bitsStored: 16 }))).rejects.toMatchObject({
+    await expect(
+      decodeFrame(rleFrame([0x03, 1, 2, 3, 4]), info({ bitsAllocated: 16, bitsStored: 16 })),
+    ).rejects.toMatchObject({
       code: 'decode-failed',
       message: expect.stringMatching(/1 segments, expected 2/),
     });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, isSupportedTransferSyntax, transferSyntaxName, type FrameInfo } from '../../../../src/io/dicom/decode';
+import {
+  decodeFrame,
+  isSupportedTransferSyntax,
+  transferSyntaxName,
+  type FrameInfo,
+} from '../../../../src/io/dicom/decode';
 
 const frame = (transferSyntaxUid: string): FrameInfo => ({
   transferSyntaxUid,
@@ -34,7 +39,13 @@ describe('transfer syntax table', () => {
     }
     // UI values may carry a trailing NUL pad
     expect(isSupportedTransferSyntax('1.2.840.10008.1.2.4.90\0')).toBe(true);
-    for (const uid of ['1.2.840.10008.1.2.4.201', '1.2.840.10008.1.2.4.203', '1.2.840.10008.1.2.4.100', '1.2.3.4', '']) {
+    for (const uid of [
+      '1.2.840.10008.1.2.4.201',
+      '1.2.840.10008.1.2.4.203',
+      '1.2.840.10008.1.2.4.100',
+      '1.2.3.4',
+      '',
+    ]) {
       expect(isSupportedTransferSyntax(uid), uid).toBe(false);
     }
   });
@@ -49,7 +60,9 @@ describe('transfer syntax table', () => {
   it('rejects unsupported syntaxes naming them', async () => {
     await expect(decodeFrame(new Uint8Array(4), frame('1.2.840.10008.1.2.4.202'))).rejects.toMatchObject({
       code: 'unsupported',
-      message: expect.stringMatching(/^transfer syntax HTJ2K with RPCL Options \(Lossless Only\) \(1\.2\.840\.10008\.1\.2\.4\.202\) is not supported/),
+      message: expect.stringMatching(
+        /^transfer syntax HTJ2K with RPCL Options \(Lossless Only\) \(1\.2\.840\.10008\.1\.2\.4\.202\) is not supported/,
+      ),
     });
     await expect(decodeFrame(new Uint8Array(4), frame('1.2.3.4'))).rejects.toMatchObject({
       code: 'unsupported',
@@ -59,8 +72,16 @@ describe('transfer syntax table', () => {
 
   it('reports corrupt compressed frames as decode-failed', async () => {
     const junk = new Uint8Array([0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0, 2, 0, 2, 1, 1, 0x11, 0, 0xff, 0xd9]);
-    for (const uid of ['1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.80', '1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.70']) {
-      await expect(decodeFrame(junk, frame(uid)), uid).rejects.toMatchObject({ name: 'VoxsegError', code: 'decode-failed' });
+    for (const uid of [
+      '1.2.840.10008.1.2.4.50',
+      '1.2.840.10008.1.2.4.80',
+      '1.2.840.10008.1.2.4.90',
+      '1.2.840.10008.1.2.4.70',
+    ]) {
+      await expect(decodeFrame(junk, frame(uid)), uid).rejects.toMatchObject({
+        name: 'VoxsegError',
+        code: 'decode-failed',
+      });
     }
   });
 });

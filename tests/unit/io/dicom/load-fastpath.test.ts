@@ -29,7 +29,18 @@ function rng(seed: number): () => number {
 }
 
 /** The slow path: what the loader computed before (fixed values, then rescale per voxel). */
-function slowWrite(out: Int16Array | Float32Array, base: number, nx: number, ny: number, srcWidth: number, srcOffset: number, px: DecodedPixels, slope: number, intercept: number, inv: number | undefined): boolean {
+function slowWrite(
+  out: Int16Array | Float32Array,
+  base: number,
+  nx: number,
+  ny: number,
+  srcWidth: number,
+  srcOffset: number,
+  px: DecodedPixels,
+  slope: number,
+  intercept: number,
+  inv: number | undefined,
+): boolean {
   for (let y = 0; y < ny; y++)
     for (let x = 0; x < nx; x++) {
       const sv = inv === undefined ? px[srcOffset + y * srcWidth + x] : inv - px[srcOffset + y * srcWidth + x];
@@ -51,9 +62,26 @@ describe('writeGrey = decodeFrame fix + per-voxel rescale', () => {
       const cols = 3 + Math.floor(r() * 9);
       const rows = 2 + Math.floor(r() * 6);
       const raw = new Uint8Array(rows * cols * (bits / 8)).map(() => Math.floor(r() * 256));
-      const info: FrameInfo = { transferSyntaxUid: '1.2.840.10008.1.2.1', rows, columns: cols, bitsAllocated: bits, bitsStored, pixelRepresentation: signed ? 1 : 0, samplesPerPixel: 1, planarConfiguration: 0, photometricInterpretation: 'MONOCHROME2' };
+      const info: FrameInfo = {
+        transferSyntaxUid: '1.2.840.10008.1.2.1',
+        rows,
+        columns: cols,
+        bitsAllocated: bits,
+        bitsStored,
+        pixelRepresentation: signed ? 1 : 0,
+        samplesPerPixel: 1,
+        planarConfiguration: 0,
+        photometricInterpretation: 'MONOCHROME2',
+      };
       const fixed = await decodeFrame(raw.slice(), info);
-      const view = bits === 8 ? (signed ? new Int8Array(raw.buffer) : raw) : signed ? new Int16Array(raw.buffer) : new Uint16Array(raw.buffer);
+      const view =
+        bits === 8
+          ? signed
+            ? new Int8Array(raw.buffer)
+            : raw
+          : signed
+            ? new Int16Array(raw.buffer)
+            : new Uint16Array(raw.buffer);
       const lo = signed ? -(2 ** (bitsStored - 1)) : 0;
       const hi = signed ? 2 ** (bitsStored - 1) - 1 : 2 ** bitsStored - 1;
       const inv = r() < 0.3 ? lo + hi : undefined;
@@ -72,13 +100,21 @@ describe('writeGrey = decodeFrame fix + per-voxel rescale', () => {
         const a = Math.min(slope * lo, slope * hi) + intercept;
         const b = Math.max(slope * lo, slope * hi) + intercept;
         const fits = Number.isInteger(slope) && Number.isInteger(intercept) && a >= -32768 && b <= 32767;
-        const res = writeGrey(got, { base, nx, ny, srcWidth: cols, srcOffset }, view, { slope, intercept, inv, fix: { bitsStored, signed }, check: !fits });
+        const res = writeGrey(got, { base, nx, ny, srcWidth: cols, srcOffset }, view, {
+          slope,
+          intercept,
+          inv,
+          fix: { bitsStored, signed },
+          check: !fits,
+        });
         expect(res).toBe(ok);
         if (!ok) overflows++;
         if (ok) expect(Array.from(got)).toEqual(Array.from(expected));
         // already fixed values (what a codec returns) without `fix` give the same
         const again = new Out(base + nx * ny + 3).fill(-7);
-        expect(writeGrey(again, { base, nx, ny, srcWidth: cols, srcOffset }, fixed, { slope, intercept, inv, check: true })).toBe(ok);
+        expect(
+          writeGrey(again, { base, nx, ny, srcWidth: cols, srcOffset }, fixed, { slope, intercept, inv, check: true }),
+        ).toBe(ok);
         if (ok) expect(Array.from(again)).toEqual(Array.from(expected));
       }
     }
@@ -134,7 +170,9 @@ describe('job planning', () => {
 });
 
 describe('native frames from bytes already read', () => {
-  const files = writeDicomSeries(createVolume({ dims: [7, 5, 3], spacing: [1, 1, 1], voxels: new Int16Array(105).map((_, i) => i * 11 - 500) }));
+  const files = writeDicomSeries(
+    createVolume({ dims: [7, 5, 3], spacing: [1, 1, 1], voxels: new Int16Array(105).map((_, i) => i * 11 - 500) }),
+  );
 
   it('cut out without a parse, equal to the parsed path; a moved Pixel Data element is re-parsed', async () => {
     for (const f of files) {
@@ -145,14 +183,19 @@ describe('native frames from bytes already read', () => {
       expect(Array.from(await quick.frame(0))).toEqual(Array.from(await parsed.frame(0)));
       // scanned header says the pixel data starts 2 bytes later: the check fails, the file is parsed
       const moved = { ...header, pixelData: { ...header.pixelData!, offset: header.pixelData!.offset + 2 } };
-      expect(Array.from(await (await openFrames(src, moved, f.bytes)).frame(0))).toEqual(Array.from(await parsed.frame(0)));
+      expect(Array.from(await (await openFrames(src, moved, f.bytes)).frame(0))).toEqual(
+        Array.from(await parsed.frame(0)),
+      );
     }
   });
 
   it('readHeader uses the bytes it is given and reads the file only when they are not enough', async () => {
     const f = files[0];
     let reads = 0;
-    const src = { ...memorySource(f.name, f.bytes), slice: async (a: number, b?: number) => (reads++, f.bytes.subarray(a, b)) };
+    const src = {
+      ...memorySource(f.name, f.bytes),
+      slice: async (a: number, b?: number) => (reads++, f.bytes.subarray(a, b)),
+    };
     const a = await readHeader(src, f.bytes.subarray(0, 4096));
     expect(reads).toBe(0);
     const b = await readHeader(src, f.bytes.subarray(0, 200));

@@ -82,7 +82,9 @@ describeShared('dicom/ct-abdomen-j2k', 'real CT series with blank SeriesInstance
     const aorta = sum.get(52)!;
     expect(liver.n).toBeGreaterThan(1000);
     expect(aorta.n).toBeGreaterThan(100);
-    console.log(`liver ${liver.n} voxels, mean ${(liver.hu / liver.n).toFixed(1)} HU; aorta ${aorta.n} voxels, mean ${(aorta.hu / aorta.n).toFixed(1)} HU`);
+    console.log(
+      `liver ${liver.n} voxels, mean ${(liver.hu / liver.n).toFixed(1)} HU; aorta ${aorta.n} voxels, mean ${(aorta.hu / aorta.n).toFixed(1)} HU`,
+    );
     expect(Math.abs(liver.hu / liver.n - 89)).toBeLessThanOrEqual(2);
     expect(Math.abs(aorta.hu / aorta.n - 177)).toBeLessThanOrEqual(3);
   });
@@ -96,7 +98,9 @@ describeShared('dicom/ct-abdomen-j2k', 'real CT series with blank SeriesInstance
     const truncated = memorySource(cut.name, cutBytes.subarray(0, Math.floor(cutBytes.length * 0.6)));
     const bad = await mem(12);
     const badBytes = (await bad.slice(0)).slice();
-    const soc = badBytes.findIndex((b, i) => b === 0xff && badBytes[i + 1] === 0x4f && badBytes[i + 2] === 0xff && badBytes[i + 3] === 0x51);
+    const soc = badBytes.findIndex(
+      (b, i) => b === 0xff && badBytes[i + 1] === 0x4f && badBytes[i + 2] === 0xff && badBytes[i + 3] === 0x51,
+    );
     expect(soc).toBeGreaterThan(0);
     badBytes.fill(0x55, soc, soc + 64); // garble the JPEG 2000 main header, keep the file's structure intact
     const corrupt = memorySource(bad.name, badBytes);

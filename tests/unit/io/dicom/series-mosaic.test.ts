@@ -26,12 +26,15 @@ function readRef(path: string) {
   const srow = [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => dv.getFloat32(280 + 16 * r + 4 * c, true)));
   const offset = dv.getFloat32(108, true);
   const n = dims[0] * dims[1] * dims[2];
-  const at = (p: number) => (datatype === 4 ? dv.getInt16(offset + 2 * p, true) : dv.getUint16(offset + 2 * p, true)) * slope + inter;
+  const at = (p: number) =>
+    (datatype === 4 ? dv.getInt16(offset + 2 * p, true) : dv.getUint16(offset + 2 * p, true)) * slope + inter;
   return { dims, srow, at, n };
 }
 
 describeShared(DIR, 'Siemens MOSAIC vs dcm2niix', () => {
-  const names = readdirSync(sharedPath(DIR, 'In')).filter((f) => f.endsWith('.dcm')).sort();
+  const names = readdirSync(sharedPath(DIR, 'In'))
+    .filter((f) => f.endsWith('.dcm'))
+    .sort();
 
   it.each(names)('%s: 64x64x35 with the reference voxels and affine', async (name) => {
     const files = await listFiles([sharedPath(DIR, 'In', name)]);

@@ -153,13 +153,15 @@ const ds = (spec: SliceSpec): El[] => {
   ];
   if (frames > 1) els.push({ tag: 0x00280008, vr: 'IS', value: String(frames) });
   if (spec.position) els.push({ tag: 0x00200032, vr: 'DS', value: spec.position.join('\\') });
-  if (spec.position || spec.orientation) els.push({ tag: 0x00200037, vr: 'DS', value: (spec.orientation ?? [1, 0, 0, 0, 1, 0]).join('\\') });
+  if (spec.position || spec.orientation)
+    els.push({ tag: 0x00200037, vr: 'DS', value: (spec.orientation ?? [1, 0, 0, 0, 1, 0]).join('\\') });
   return els;
 };
 
 const slice = (name: string, spec: SliceSpec): SourceFile => memorySource(name, part10(ds(spec)));
 /** Pixel value encoding slice id s, row j, column i. */
-const tagged = (s: number, rows = ROWS, cols = COLS) => Array.from({ length: rows * cols }, (_, p) => 100 * s + 10 * Math.floor(p / cols) + (p % cols));
+const tagged = (s: number, rows = ROWS, cols = COLS) =>
+  Array.from({ length: rows * cols }, (_, p) => 100 * s + 10 * Math.floor(p / cols) + (p % cols));
 const zStack = (zs: number[], over: (s: number) => Partial<SliceSpec> = () => ({})) =>
   zs.map((z, s) => slice(`s${s}.dcm`, { position: [-10, 20, z], instance: s + 1, pixels: tagged(s), ...over(s) }));
 
@@ -168,7 +170,8 @@ async function only(files: SourceFile[]): Promise<SeriesInfo> {
   expect(r.series).toHaveLength(1);
   return r.series[0];
 }
-const at = (v: ArrayLike<number>, dims: Readonly<Vec3>, i: number, j: number, k: number) => v[i + j * dims[0] + k * dims[0] * dims[1]];
+const at = (v: ArrayLike<number>, dims: Readonly<Vec3>, i: number, j: number, k: number) =>
+  v[i + j * dims[0] + k * dims[0] * dims[1]];
 
 // ---------- tests ----------
 describe('slice ordering and geometry', () => {
@@ -182,12 +185,16 @@ describe('slice ordering and geometry', () => {
     expect(s.files.map((f) => f.name)).toEqual(['s0.dcm', 's1.dcm', 's2.dcm', 's3.dcm', 's4.dcm']);
     expect(s.warnings).toEqual([]);
     const { volume } = await loadSeries(s);
-    for (let k = 0; k < 5; k++) for (let j = 0; j < 4; j++) for (let i = 0; i < 3; i++) expect(at(volume.voxels, s.dims, i, j, k)).toBe(100 * k + 10 * j + i);
+    for (let k = 0; k < 5; k++)
+      for (let j = 0; j < 4; j++)
+        for (let i = 0; i < 3; i++) expect(at(volume.voxels, s.dims, i, j, k)).toBe(100 * k + 10 * j + i);
     expect(indexToWorld(volume.header, [2, 3, 4])).toEqual([-10 + 2 * 0.7, 20 + 3 * 0.5, 8]);
   });
 
   it('feet-first acquisition (instance numbers run towards -z): k still follows the normal', async () => {
-    const files = [100, 98, 96, 94].map((z, s) => slice(`ff${s}.dcm`, { position: [0, 0, z], instance: s + 1, pixels: tagged(s) }));
+    const files = [100, 98, 96, 94].map((z, s) =>
+      slice(`ff${s}.dcm`, { position: [0, 0, z], instance: s + 1, pixels: tagged(s) }),
+    );
     const s = await only(files);
     expect(s.origin).toEqual([0, 0, 94]);
     expect(s.direction).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
@@ -199,7 +206,9 @@ describe('slice ordering and geometry', () => {
 
   it('negative slice normal (column cosine -y): direction k = -z, origin at the highest z', async () => {
     const o = [1, 0, 0, 0, -1, 0];
-    const files = [10, 12.5, 15].map((z, s) => slice(`n${s}.dcm`, { position: [5, 6, z], orientation: o, instance: s + 1, pixels: tagged(s) }));
+    const files = [10, 12.5, 15].map((z, s) =>
+      slice(`n${s}.dcm`, { position: [5, 6, z], orientation: o, instance: s + 1, pixels: tagged(s) }),
+    );
     const s = await only(files);
     expect(s.direction).toEqual([1, 0, 0, 0, -1, 0, 0, 0, -1]);
     expect(s.origin).toEqual([5, 6, 15]);
@@ -238,12 +247,21 @@ describe('slice ordering and geometry', () => {
 
   it('systematic duplicates told apart by EchoNumbers become separate volumes', async () => {
     const files = [1, 2].flatMap((echo) =>
-      [0, 3, 6].map((z, s) => slice(`e${echo}_${s}.dcm`, { position: [0, 0, z], instance: echo * 10 + s, pixels: tagged(echo * 3 + s), extra: [{ tag: 0x00180086, vr: 'IS', value: String(echo) }] })),
+      [0, 3, 6].map((z, s) =>
+        slice(`e${echo}_${s}.dcm`, {
+          position: [0, 0, z],
+          instance: echo * 10 + s,
+          pixels: tagged(echo * 3 + s),
+          extra: [{ tag: 0x00180086, vr: 'IS', value: String(echo) }],
+        }),
+      ),
     );
     const r = await scanFiles(files);
     expect(r.series).toHaveLength(2);
     expect(r.series.map((s) => s.uid)).toEqual(['1.2.3.1.1#1', '1.2.3.1.1#2']);
-    expect(r.series[1].warnings.join()).toMatch(/2 volumes at the same slice positions \(different EchoNumbers\).*EchoNumbers 2/);
+    expect(r.series[1].warnings.join()).toMatch(
+      /2 volumes at the same slice positions \(different EchoNumbers\).*EchoNumbers 2/,
+    );
     const { volume } = await loadSeries(r.series[1]);
     expect(at(volume.voxels, r.series[1].dims, 0, 0, 0)).toBe(600);
   });
@@ -306,7 +324,14 @@ describe('values', () => {
   });
 
   it('signed stored values with BitsStored 12', async () => {
-    const s = await only([slice('sg.dcm', { position: [0, 0, 0], signed: true, bitsStored: 12, pixels: [-2048, -1, 0, 2047, 5, 6, 7, 8, 9, 10, 11, 12] })]);
+    const s = await only([
+      slice('sg.dcm', {
+        position: [0, 0, 0],
+        signed: true,
+        bitsStored: 12,
+        pixels: [-2048, -1, 0, 2047, 5, 6, 7, 8, 9, 10, 11, 12],
+      }),
+    ]);
     const { volume } = await loadSeries(s);
     expect(Array.from(volume.voxels.slice(0, 4))).toEqual([-2048, -1, 0, 2047]);
   });
@@ -316,7 +341,16 @@ describe('values', () => {
       { tag: 0x00281050, vr: 'DS', value: '1000' },
       { tag: 0x00281051, vr: 'DS', value: '400' },
     ];
-    const s = await only([slice('m1.dcm', { position: [0, 0, 0], photometric: 'MONOCHROME1', bitsStored: 12, intercept: -10, pixels: [0, 4095, 1000, 5, 6, 7, 8, 9, 10, 11, 12, 13], extra })]);
+    const s = await only([
+      slice('m1.dcm', {
+        position: [0, 0, 0],
+        photometric: 'MONOCHROME1',
+        bitsStored: 12,
+        intercept: -10,
+        pixels: [0, 4095, 1000, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+        extra,
+      }),
+    ]);
     expect(s.warnings.join()).toMatch(/MONOCHROME1/);
     const { volume } = await loadSeries(s);
     expect(Array.from(volume.voxels.slice(0, 3))).toEqual([4095 - 10, -10, 3095 - 10]);
@@ -326,12 +360,16 @@ describe('values', () => {
   });
 
   it('16-bit unsigned data is loaded as int16 when it fits, float32 (never clipped) when it does not', async () => {
-    const fits = await only([slice('u1.dcm', { position: [0, 0, 0], pixels: [0, 1, 32767, 4, 5, 6, 7, 8, 9, 10, 11, 12] })]);
+    const fits = await only([
+      slice('u1.dcm', { position: [0, 0, 0], pixels: [0, 1, 32767, 4, 5, 6, 7, 8, 9, 10, 11, 12] }),
+    ]);
     expect(fits.dtype).toBe('int16');
     const a = await loadSeries(fits);
     expect(a.volume.header.dtype).toBe('int16');
     expect(a.volume.voxels[2]).toBe(32767);
-    const over = await only(zStack([0, 1], (k) => ({ pixels: k === 1 ? [40000, 65535, ...tagged(1).slice(2)] : tagged(0) })));
+    const over = await only(
+      zStack([0, 1], (k) => ({ pixels: k === 1 ? [40000, 65535, ...tagged(1).slice(2)] : tagged(0) })),
+    );
     const b = await loadSeries(over);
     expect(b.volume.header.dtype).toBe('float32');
     expect(b.warnings.join()).toMatch(/exceed the int16 range \(first in s1\.dcm\).*float32/);
@@ -347,7 +385,9 @@ describe('bad input', () => {
     const whole = await files[2].slice(0);
     files[2] = memorySource('s2.dcm', whole.subarray(0, whole.length - 7));
     const r = await scanFiles(files);
-    expect(r.rejected).toEqual([{ file: 's2.dcm', reason: expect.stringMatching(/^truncated: pixel data needs 24 bytes/) }]);
+    expect(r.rejected).toEqual([
+      { file: 's2.dcm', reason: expect.stringMatching(/^truncated: pixel data needs 24 bytes/) },
+    ]);
     expect(r.series).toHaveLength(1);
     const { volume } = await loadSeries(r.series[0]);
     expect(volume.header.dims).toEqual([3, 4, 4]);
@@ -356,8 +396,15 @@ describe('bad input', () => {
 
   it('a file cut inside its header, a text file and an RT plan are rejected with causes', async () => {
     const whole = await zStack([0])[0].slice(0);
-    const plan = memorySource('plan.dcm', part10([{ tag: 0x00080060, vr: 'CS', value: 'RTPLAN' }], EXPLICIT_LE, '1.2.840.10008.5.1.4.1.1.481.5'));
-    const r = await scanFiles([memorySource('cut.dcm', whole.subarray(0, 200)), memorySource('notes.txt', new TextEncoder().encode('hello world, not dicom at all')), plan]);
+    const plan = memorySource(
+      'plan.dcm',
+      part10([{ tag: 0x00080060, vr: 'CS', value: 'RTPLAN' }], EXPLICIT_LE, '1.2.840.10008.5.1.4.1.1.481.5'),
+    );
+    const r = await scanFiles([
+      memorySource('cut.dcm', whole.subarray(0, 200)),
+      memorySource('notes.txt', new TextEncoder().encode('hello world, not dicom at all')),
+      plan,
+    ]);
     expect(r.series).toEqual([]);
     expect(r.rejected.map((x) => x.file)).toEqual(['cut.dcm', 'notes.txt', 'plan.dcm']);
     expect(r.rejected[0].reason).toMatch(/truncated|ends/);
@@ -379,14 +426,23 @@ describe('encodings and multi-frame', () => {
 
   it('enhanced multi-frame, sagittal: per-frame positions, shared orientation and spacing', async () => {
     const xs = [4, 0, 2]; // frames stored out of order
-    const perFrame: El[][] = xs.map((x) => [{ tag: 0x00209113, vr: 'SQ', value: [[{ tag: 0x00200032, vr: 'DS', value: `${x}\\2\\3` }]] }]);
+    const perFrame: El[][] = xs.map((x) => [
+      { tag: 0x00209113, vr: 'SQ', value: [[{ tag: 0x00200032, vr: 'DS', value: `${x}\\2\\3` }]] },
+    ]);
     const shared: El[][] = [
       [
         { tag: 0x00209116, vr: 'SQ', value: [[{ tag: 0x00200037, vr: 'DS', value: '0\\1\\0\\0\\0\\-1' }]] },
         { tag: 0x00289110, vr: 'SQ', value: [[{ tag: 0x00280030, vr: 'DS', value: '0.8\\0.9' }]] },
       ],
     ];
-    const els = ds({ frames: 3, pixels: [0, 1, 2].flatMap((f) => tagged(f)), extra: [{ tag: 0x52009229, vr: 'SQ', value: shared }, { tag: 0x52009230, vr: 'SQ', value: perFrame }] });
+    const els = ds({
+      frames: 3,
+      pixels: [0, 1, 2].flatMap((f) => tagged(f)),
+      extra: [
+        { tag: 0x52009229, vr: 'SQ', value: shared },
+        { tag: 0x52009230, vr: 'SQ', value: perFrame },
+      ],
+    });
     const s = await only([memorySource('sag.dcm', part10(els, EXPLICIT_LE, '1.2.840.10008.5.1.4.1.1.2.1'))]);
     // row = +y, column = -z, normal = row x column = -x: k runs from x = 4 down to x = 0
     expect(s.direction).toEqual([0, 0, -1, 1, 0, 0, 0, -1, 0]);
@@ -402,7 +458,16 @@ describe('encodings and multi-frame', () => {
     const zs = [4, 0, 2];
     const perFrame: El[][] = zs.map((z, f) => [
       { tag: 0x00209113, vr: 'SQ', value: [[{ tag: 0x00200032, vr: 'DS', value: `1\\2\\${z}` }]] },
-      { tag: 0x00289145, vr: 'SQ', value: [[{ tag: 0x00281052, vr: 'DS', value: String(-100 * f) }, { tag: 0x00281053, vr: 'DS', value: '1' }]] },
+      {
+        tag: 0x00289145,
+        vr: 'SQ',
+        value: [
+          [
+            { tag: 0x00281052, vr: 'DS', value: String(-100 * f) },
+            { tag: 0x00281053, vr: 'DS', value: '1' },
+          ],
+        ],
+      },
     ]);
     const shared: El[][] = [
       [
@@ -411,7 +476,14 @@ describe('encodings and multi-frame', () => {
       ],
     ];
     const pixels = [0, 1, 2].flatMap((f) => tagged(f));
-    const els = ds({ frames: 3, pixels, extra: [{ tag: 0x52009229, vr: 'SQ', value: shared }, { tag: 0x52009230, vr: 'SQ', value: perFrame }] });
+    const els = ds({
+      frames: 3,
+      pixels,
+      extra: [
+        { tag: 0x52009229, vr: 'SQ', value: shared },
+        { tag: 0x52009230, vr: 'SQ', value: perFrame },
+      ],
+    });
     const s = await only([memorySource('enh.dcm', part10(els, EXPLICIT_LE, '1.2.840.10008.5.1.4.1.1.2.1'))]);
     expect(s.dims).toEqual([3, 4, 3]);
     expect(s.spacing).toEqual([0.9, 0.8, 2]);
@@ -447,7 +519,7 @@ describe('encodings and multi-frame', () => {
 describe('bit-packed multi-frame', () => {
   it('1-bit frames that do not start on a byte boundary land in the right slices', async () => {
     // 3 frames of 4x3 = 12 bits: frame 1 starts at bit 4 of byte 1, frame 2 at byte 3.
-    const frames = [0, 1, 2].map((f) => Array.from({ length: ROWS * COLS }, (_, p) => (p + f) % 3 === 0 ? 1 : 0));
+    const frames = [0, 1, 2].map((f) => Array.from({ length: ROWS * COLS }, (_, p) => ((p + f) % 3 === 0 ? 1 : 0)));
     const bits = frames.flat();
     const packed = new Uint8Array(Math.ceil(bits.length / 8));
     bits.forEach((b, i) => (packed[i >> 3] |= b << (i & 7))); // DICOM packs the first pixel in the lowest bit
@@ -457,7 +529,9 @@ describe('bit-packed multi-frame', () => {
       [0x00280102, { tag: 0x00280102, vr: 'US', value: [0] }],
       [0x7fe00010, { tag: 0x7fe00010, vr: 'OB', value: packed }],
     ]);
-    const els = ds({ frames: 3, position: [0, 0, 0], extra: [{ tag: 0x00180088, vr: 'DS', value: '2' }] }).map((e) => override.get(e.tag) ?? e);
+    const els = ds({ frames: 3, position: [0, 0, 0], extra: [{ tag: 0x00180088, vr: 'DS', value: '2' }] }).map(
+      (e) => override.get(e.tag) ?? e,
+    );
     const s = await only([memorySource('bits.dcm', part10(els))]);
     expect(s.dims).toEqual([3, 4, 3]);
     const { volume } = await loadSeries(s);
@@ -514,7 +588,9 @@ describe('CSA header', () => {
     const head = new Uint8Array(16);
     head.set(new TextEncoder().encode('SV10'));
     new DataView(head.buffer).setUint32(8, 2, true);
-    const csa = parseCsa(concat([head, tag('NumberOfImagesInMosaic', ['35']), tag('SliceNormalVector', ['0', '0.1', '0.99'])]));
+    const csa = parseCsa(
+      concat([head, tag('NumberOfImagesInMosaic', ['35']), tag('SliceNormalVector', ['0', '0.1', '0.99'])]),
+    );
     expect(csa?.get('NumberOfImagesInMosaic')).toEqual(['35']);
     expect(csa?.get('SliceNormalVector')).toEqual(['0', '0.1', '0.99']);
     expect(parseCsa(new Uint8Array(10))).toBeUndefined();
@@ -525,7 +601,9 @@ describe('large series', () => {
   it('loads 512x512x1000 int16 into one array, generating files lazily', async () => {
     const n = 1000;
     const header = (k: number) => {
-      const bytes = part10(ds({ position: [0, 0, k * 0.5], instance: k + 1, rows: 512, cols: 512, pixels: [], intercept: -1024 }));
+      const bytes = part10(
+        ds({ position: [0, 0, k * 0.5], instance: k + 1, rows: 512, cols: 512, pixels: [], intercept: -1024 }),
+      );
       return bytes; // pixel data element is empty here; patched below
     };
     const frameBytes = 512 * 512 * 2;
@@ -541,7 +619,7 @@ describe('large series', () => {
         size,
         async slice(start: number, end = size) {
           const out = new Uint8Array(Math.max(0, Math.min(end, size) - start));
-          for (let p = start; p < start + out.length; ) {
+          for (let p = start; p < start + out.length;) {
             if (p < h.length) {
               const m = Math.min(h.length, start + out.length) - p;
               out.set(h.subarray(p, p + m), p - start);

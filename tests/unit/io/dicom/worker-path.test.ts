@@ -33,7 +33,12 @@ class InProcessPool extends LoaderPool {
     this.keep = true;
   }
 
-  override run<K extends Task>(method: K, arg: LoadWorkerApi[K]['arg'], onEvent: (e: LoadWorkerApi[K]['event'], slot: Slot) => void, signal?: AbortSignal): Promise<void> {
+  override run<K extends Task>(
+    method: K,
+    arg: LoadWorkerApi[K]['arg'],
+    onEvent: (e: LoadWorkerApi[K]['event'], slot: Slot) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     this.tasks++;
     return super.run(method, arg, onEvent, signal);
   }
@@ -65,7 +70,15 @@ async function scanAndLoad(files: SourceFile[]) {
     } catch (e) {
       load = { error: e instanceof VoxsegError ? `${e.code} ${e.message}` : String(e) };
     }
-    series.push({ uid: s.uid, dims: s.dims, dtype: s.dtype, files: s.files.map((f) => f.name), warnings: s.warnings, errors: s.errors, load });
+    series.push({
+      uid: s.uid,
+      dims: s.dims,
+      dtype: s.dtype,
+      files: s.files.map((f) => f.name),
+      warnings: s.warnings,
+      errors: s.errors,
+      load,
+    });
   }
   return { rejected: scan.rejected, series };
 }
@@ -96,7 +109,8 @@ function folderFiles(dir: string): { name: string; bytes: Uint8Array }[] {
   return out;
 }
 
-const asBlobs = (files: { name: string; bytes: Uint8Array }[]) => () => files.map((f) => blobSource(new Blob([f.bytes as Uint8Array<ArrayBuffer>]), f.name));
+const asBlobs = (files: { name: string; bytes: Uint8Array }[]) => () =>
+  files.map((f) => blobSource(new Blob([f.bytes as Uint8Array<ArrayBuffer>]), f.name));
 
 afterEach(() => setLoaderPool(undefined));
 
@@ -110,19 +124,23 @@ describe('worker path = main-thread path', () => {
     });
   }
 
-  it.skipIf(!hasShared('dicom/ct-abdomen-j2k'))('a corrupt J2K file: its slice is left empty, the warning names it', async () => {
-    const files = folderFiles(sharedPath('dicom/ct-abdomen-j2k')).filter((f) => !/LICENSE/.test(f.name));
-    const bad = files[7].bytes.slice();
-    // break the codestream's SIZ marker (FF4F FF51): the decoder rejects it
-    let soc = -1;
-    for (let i = 0; i + 3 < bad.length && soc < 0; i++) if (bad[i] === 0xff && bad[i + 1] === 0x4f && bad[i + 2] === 0xff && bad[i + 3] === 0x51) soc = i;
-    expect(soc).toBeGreaterThan(0);
-    bad.fill(0x11, soc, soc + 64);
-    files[7] = { name: files[7].name, bytes: bad };
-    const { result } = await bothWays(asBlobs(files));
-    const load = result.series[0].load as { warnings: string[] };
-    expect(load.warnings.join('\n')).toContain(files[7].name);
-  });
+  it.skipIf(!hasShared('dicom/ct-abdomen-j2k'))(
+    'a corrupt J2K file: its slice is left empty, the warning names it',
+    async () => {
+      const files = folderFiles(sharedPath('dicom/ct-abdomen-j2k')).filter((f) => !/LICENSE/.test(f.name));
+      const bad = files[7].bytes.slice();
+      // break the codestream's SIZ marker (FF4F FF51): the decoder rejects it
+      let soc = -1;
+      for (let i = 0; i + 3 < bad.length && soc < 0; i++)
+        if (bad[i] === 0xff && bad[i + 1] === 0x4f && bad[i + 2] === 0xff && bad[i + 3] === 0x51) soc = i;
+      expect(soc).toBeGreaterThan(0);
+      bad.fill(0x11, soc, soc + 64);
+      files[7] = { name: files[7].name, bytes: bad };
+      const { result } = await bothWays(asBlobs(files));
+      const load = result.series[0].load as { warnings: string[] };
+      expect(load.warnings.join('\n')).toContain(files[7].name);
+    },
+  );
 
   it('values beyond int16 in one file: the volume becomes float32 once', async () => {
     const voxels = new Int16Array(16 * 12 * 6).map((_, i) => (i * 37) % 3000);
@@ -139,7 +157,14 @@ describe('worker path = main-thread path', () => {
 /** The file with its RescaleIntercept value replaced (explicit VR little endian, same length padded). */
 function withIntercept(bytes: Uint8Array, value: string): Uint8Array {
   for (let i = 132; i + 8 < bytes.length; i++) {
-    if (bytes[i] === 0x28 && bytes[i + 1] === 0 && bytes[i + 2] === 0x52 && bytes[i + 3] === 0x10 && bytes[i + 4] === 0x44 && bytes[i + 5] === 0x53) {
+    if (
+      bytes[i] === 0x28 &&
+      bytes[i + 1] === 0 &&
+      bytes[i + 2] === 0x52 &&
+      bytes[i + 3] === 0x10 &&
+      bytes[i + 4] === 0x44 &&
+      bytes[i + 5] === 0x53
+    ) {
       const len = bytes[i + 6] | (bytes[i + 7] << 8);
       if (len < value.length) throw new Error(`intercept field too short (${len})`);
       const out = bytes.slice();

@@ -17,7 +17,10 @@ function handlers(aborted: string[]): RpcHandlers<LoadWorkerApi> {
   return {
     scan: async ({ files }, { emit, signal }) => {
       for (const f of files) {
-        if (f.name === 'hang') await new Promise<void>((resolve) => signal.addEventListener('abort', () => (aborted.push(f.name), resolve())));
+        if (f.name === 'hang')
+          await new Promise<void>((resolve) =>
+            signal.addEventListener('abort', () => (aborted.push(f.name), resolve())),
+          );
         emit({ i: f.i, reason: `seen ${f.name}` });
       }
     },

@@ -3,8 +3,18 @@ import type { VoxelArray } from '../../../../src/core/types';
 
 /** float32 / int16 header fields of a NIfTI-1 header: [offset, size in bytes, count]. */
 const V1_FIELDS: [number, number, number][] = [
-  [0, 4, 1], [40, 2, 8], [56, 4, 3], [68, 2, 4], [76, 4, 8], [108, 4, 3], [120, 2, 1],
-  [124, 4, 4], [140, 4, 2], [252, 2, 2], [256, 4, 6], [280, 4, 12],
+  [0, 4, 1],
+  [40, 2, 8],
+  [56, 4, 3],
+  [68, 2, 4],
+  [76, 4, 8],
+  [108, 4, 3],
+  [120, 2, 1],
+  [124, 4, 4],
+  [140, 4, 2],
+  [252, 2, 2],
+  [256, 4, 6],
+  [280, 4, 12],
 ];
 
 function swapRun(b: Uint8Array, start: number, size: number, count: number): void {
@@ -20,7 +30,10 @@ export function toBigEndianV1(le: Uint8Array, bytesPerVoxel: number): Uint8Array
   return b;
 }
 
-export function patchV1(bytes: Uint8Array, patch: { f32?: [number, number][]; i16?: [number, number][]; i32?: [number, number][] }): Uint8Array {
+export function patchV1(
+  bytes: Uint8Array,
+  patch: { f32?: [number, number][]; i16?: [number, number][]; i32?: [number, number][] },
+): Uint8Array {
   const b = bytes.slice();
   const dv = new DataView(b.buffer);
   for (const [o, v] of patch.f32 ?? []) dv.setFloat32(o, v, true);

@@ -27,7 +27,7 @@ describeShared('dicom/ct-abdomen-j2k', 'NIfTI label map on the grid of a DICOM s
     const mean = (id: number) => {
       let s = 0;
       let n = 0;
-      for (let i = 0; i < labels.voxels.length; i++) if (labels.voxels[i] === id) (s += ct.voxels[i]), n++;
+      for (let i = 0; i < labels.voxels.length; i++) if (labels.voxels[i] === id) ((s += ct.voxels[i]), n++);
       return s / n;
     };
     expect(Math.abs(mean(5) - 89)).toBeLessThan(1.5); // liver

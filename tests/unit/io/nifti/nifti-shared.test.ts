@@ -35,7 +35,7 @@ describeShared('nifti', 'shared NIfTI files', () => {
     let sum = 0;
     let n = 0;
     lab.volume.voxels.forEach((v, i) => {
-      if (v) (sum += ct.volume.voxels[i]), n++;
+      if (v) ((sum += ct.volume.voxels[i]), n++);
     });
     expect(n).toBeGreaterThan(1000);
     expect(sum / n).toBeGreaterThan(150); // contrast-filled aorta
@@ -75,7 +75,11 @@ describeShared('nifti', 'shared NIfTI files', () => {
     expect(orientationCode(lps.header.direction)).toBe('LPS');
     const [nx, ny, nz] = v.header.dims;
     // RAS -> LPS flips i and j: voxel (i, j, k) moves to (nx-1-i, ny-1-j, k)
-    for (const [i, j, k] of [[0, 0, 0], [5, 7, 3], [nx - 1, ny - 1, nz - 1]])
+    for (const [i, j, k] of [
+      [0, 0, 0],
+      [5, 7, 3],
+      [nx - 1, ny - 1, nz - 1],
+    ])
       expect(lps.voxels[nx - 1 - i + (ny - 1 - j) * nx + k * nx * ny]).toBe(v.voxels[i + j * nx + k * nx * ny]);
   });
 });

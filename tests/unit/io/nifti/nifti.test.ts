@@ -20,7 +20,8 @@ function rotation(ax: number, ay: number, az: number): Mat3 {
 function testVolume(dtype: DType, direction: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1], dims: Vec3 = [7, 5, 4]): Volume {
   const n = dims[0] * dims[1] * dims[2];
   const v = allocateVoxels(dtype, n);
-  for (let i = 0; i < n; i++) v[i] = dtype.startsWith('float') ? (i * 7.25) % 113 - 50.5 : (i * 37) % (dtype === 'int8' ? 120 : 250);
+  for (let i = 0; i < n; i++)
+    v[i] = dtype.startsWith('float') ? ((i * 7.25) % 113) - 50.5 : (i * 37) % (dtype === 'int8' ? 120 : 250);
   return createVolume({ dims, spacing: [0.8, 1.25, 2.5], origin: [-10.5, 20.25, 33], direction, voxels: v });
 }
 
@@ -96,7 +97,9 @@ describe('NIfTI write -> read round trip', () => {
 
   it('detects gzip by magic bytes, not by name', () => {
     const vol = testVolume('int16');
-    expect(Array.from(readNifti(writeNifti(vol, { gzip: true }), 'misnamed.nii').voxels)).toEqual(Array.from(vol.voxels));
+    expect(Array.from(readNifti(writeNifti(vol, { gzip: true }), 'misnamed.nii').voxels)).toEqual(
+      Array.from(vol.voxels),
+    );
     expect(Array.from(readNifti(writeNifti(vol), 'misnamed.nii.gz').voxels)).toEqual(Array.from(vol.voxels));
   });
 });
@@ -110,7 +113,11 @@ describe('NIfTI-2', () => {
         datatype: 4,
         voxels,
         pixdim: [1, 2, 3, 4, 1, 1, 1, 1],
-        srow: [[-2, 0, 0, 10], [0, 3, 0, -20], [0, 0, 4, 30]],
+        srow: [
+          [-2, 0, 0, 10],
+          [0, 3, 0, -20],
+          [0, 0, 4, 30],
+        ],
         sformCode: 2,
         littleEndian,
       });
@@ -125,7 +132,9 @@ describe('NIfTI-2', () => {
   });
 
   it('uses pixdim only when neither sform nor qform is set, with a warning', () => {
-    const r = parseNifti(buildNifti2({ dims: [2, 2, 2], datatype: 16, voxels: new Float32Array(8), pixdim: [1, 0.5, 0.7, 2, 1, 1, 1, 1] }));
+    const r = parseNifti(
+      buildNifti2({ dims: [2, 2, 2], datatype: 16, voxels: new Float32Array(8), pixdim: [1, 0.5, 0.7, 2, 1, 1, 1, 1] }),
+    );
     expect(r.volume.header.spacing).toEqual([0.5, 0.7, 2]);
     expect(r.volume.header.direction).toEqual([-1, 0, 0, 0, -1, 0, 0, 0, 1]); // RAS identity in LPS terms
     expect(r.warnings.join()).toMatch(/no sform or qform/);
@@ -137,7 +146,15 @@ describe('scl_slope / scl_inter', () => {
     const vol = createVolume({ dims: [4, 2, 1], voxels: new Int16Array([0, 1, 2, 100, 1000, 2000, 3000, 4095]) });
     return writeNifti(vol);
   };
-  const read = (slope: number, inter: number, bytes = base()) => readNifti(patchV1(bytes, { f32: [[112, slope], [116, inter]] }));
+  const read = (slope: number, inter: number, bytes = base()) =>
+    readNifti(
+      patchV1(bytes, {
+        f32: [
+          [112, slope],
+          [116, inter],
+        ],
+      }),
+    );
 
   it('integer slope/intercept keeps integers (int16 when it fits, like DICOM)', () => {
     const v = read(1, -1024);
@@ -169,17 +186,27 @@ describe('NIfTI errors name the cause', () => {
     return 'no error';
   };
   it('bad sizeof_hdr', () => {
-    expect(codeOf(() => readNifti(patchV1(good(), { i32: [[0, 123]] }), 'x.nii'))).toMatch(/^invalid-nifti: x\.nii: bad sizeof_hdr 123/);
-    expect(codeOf(() => readNifti(new TextEncoder().encode('hello world, not nifti'), 't.nii'))).toMatch(/bad sizeof_hdr/);
+    expect(codeOf(() => readNifti(patchV1(good(), { i32: [[0, 123]] }), 'x.nii'))).toMatch(
+      /^invalid-nifti: x\.nii: bad sizeof_hdr 123/,
+    );
+    expect(codeOf(() => readNifti(new TextEncoder().encode('hello world, not nifti'), 't.nii'))).toMatch(
+      /bad sizeof_hdr/,
+    );
   });
   it('truncated data and header', () => {
     const b = good();
-    expect(codeOf(() => readNifti(b.subarray(0, b.length - 10), 'cut.nii'))).toMatch(/cut\.nii: truncated data: expected 280 bytes .* got 270/);
+    expect(codeOf(() => readNifti(b.subarray(0, b.length - 10), 'cut.nii'))).toMatch(
+      /cut\.nii: truncated data: expected 280 bytes .* got 270/,
+    );
     expect(codeOf(() => readNifti(b.subarray(0, 200), 'h.nii'))).toMatch(/truncated header/);
-    expect(codeOf(() => readNifti(gzipSync(b).subarray(0, 100), 'z.nii.gz'))).toMatch(/invalid-nifti: z\.nii\.gz: (corrupt gzip|truncated)/);
+    expect(codeOf(() => readNifti(gzipSync(b).subarray(0, 100), 'z.nii.gz'))).toMatch(
+      /invalid-nifti: z\.nii\.gz: (corrupt gzip|truncated)/,
+    );
   });
   it('unsupported datatype, missing magic, two-file pairs', () => {
-    expect(codeOf(() => readNifti(patchV1(good(), { i16: [[70, 128]] }), 'rgb.nii'))).toMatch(/unsupported: rgb\.nii: unsupported datatype 128 \(rgb24\)/);
+    expect(codeOf(() => readNifti(patchV1(good(), { i16: [[70, 128]] }), 'rgb.nii'))).toMatch(
+      /unsupported: rgb\.nii: unsupported datatype 128 \(rgb24\)/,
+    );
     const noMagic = good().slice();
     noMagic.fill(0, 344, 348);
     expect(codeOf(() => readNifti(noMagic, 'a.hdr'))).toMatch(/missing NIfTI-1 magic/);
@@ -191,7 +218,12 @@ describe('NIfTI errors name the cause', () => {
     const vol = testVolume('int16', undefined, [3, 2, 2]);
     const twoVolumes = new Uint8Array(352 + 2 * 24);
     twoVolumes.set(writeNifti(vol));
-    const b = patchV1(twoVolumes, { i16: [[40, 4], [48, 2]] });
+    const b = patchV1(twoVolumes, {
+      i16: [
+        [40, 4],
+        [48, 2],
+      ],
+    });
     const r = parseNifti(b, 'fmri.nii');
     expect(Array.from(r.volume.voxels)).toEqual(Array.from(vol.voxels));
     expect(r.warnings.join()).toMatch(/2 volumes .* only the first is loaded/);

@@ -16,7 +16,13 @@ import { makeSegment } from '../../../../src/volume/segments';
 import { createVolume } from '../../../../src/volume/volume';
 
 const dims: Vec3 = [40, 32, 12];
-const study = createVolume({ dims, spacing: [0.8, 0.8, 2.5], origin: [-200.4, -180.8, -150.5], voxels: new Int16Array(40 * 32 * 12), metadata: { modality: 'CT' } });
+const study = createVolume({
+  dims,
+  spacing: [0.8, 0.8, 2.5],
+  origin: [-200.4, -180.8, -150.5],
+  voxels: new Int16Array(40 * 32 * 12),
+  metadata: { modality: 'CT' },
+});
 const grid = (v: Volume) => {
   const h = v.header;
   return [h.dims, h.spacing, h.origin, h.direction];
@@ -26,10 +32,14 @@ const grid = (v: Volume) => {
 function labelsOff(shift: Vec3): Volume {
   const voxels = new Uint8Array(40 * 32 * 12);
   for (let k = 2; k < 9; k++)
-    for (let j = 5; j < 20; j++)
-      for (let i = 3; i < 30; i++) voxels[i + j * 40 + k * 40 * 32] = i < 15 ? 1 : 2;
+    for (let j = 5; j < 20; j++) for (let i = 3; i < 30; i++) voxels[i + j * 40 + k * 40 * 32] = i < 15 ? 1 : 2;
   const o = study.header.origin;
-  return createVolume({ dims, spacing: [0.8, 0.8, 2.5], origin: [o[0] + shift[0], o[1] + shift[1], o[2] + shift[2]], voxels });
+  return createVolume({
+    dims,
+    spacing: [0.8, 0.8, 2.5],
+    origin: [o[0] + shift[0], o[1] + shift[1], o[2] + shift[2]],
+    voxels,
+  });
 }
 
 const segments = [1, 2].map((value) => makeSegment(value, [], { name: `organ ${value}` }));
@@ -74,15 +84,31 @@ describe('label NIfTI onto the study grid (alignToGrid -> Segmentation.fromLabel
     const e = thrown(() => alignToGrid(file, study, 'shifted.nii'));
     expect(e.code).toBe('invalid-volume');
     expect(e.file).toBe('shifted.nii');
-    expect(e.message).toMatch(/^shifted\.nii: label map is not on the grid of the reference series \(origin differs by 1\.6 mm \(2 voxels, more than 0\.1\)\)$/);
+    expect(e.message).toMatch(
+      /^shifted\.nii: label map is not on the grid of the reference series \(origin differs by 1\.6 mm \(2 voxels, more than 0\.1\)\)$/,
+    );
     // fromLabels on its own refuses it too, with the same reason
-    expect(thrown(() => Segmentation.fromLabels(study, [file], segments)).message).toMatch(/label layer 0 is not on the study grid: origin differs by 1\.6 mm \(2 voxels/);
+    expect(thrown(() => Segmentation.fromLabels(study, [file], segments)).message).toMatch(
+      /label layer 0 is not on the study grid: origin differs by 1\.6 mm \(2 voxels/,
+    );
   });
 
   it('refuses other dims and another spacing', () => {
-    const short = createVolume({ dims: [40, 32, 11], spacing: [0.8, 0.8, 2.5], origin: [...study.header.origin] as Vec3, voxels: new Uint8Array(40 * 32 * 11) });
+    const short = createVolume({
+      dims: [40, 32, 11],
+      spacing: [0.8, 0.8, 2.5],
+      origin: [...study.header.origin] as Vec3,
+      voxels: new Uint8Array(40 * 32 * 11),
+    });
     expect(thrown(() => alignToGrid(short, study, 'short.nii')).message).toMatch(/\(dims 40×32×11 vs 40×32×12\)/);
-    const coarse = createVolume({ dims, spacing: [0.8, 0.8, 3], origin: [...study.header.origin] as Vec3, voxels: new Uint8Array(40 * 32 * 12) });
-    expect(thrown(() => alignToGrid(coarse, study, 'coarse.nii')).message).toMatch(/\(spacing 0\.8, 0\.8, 3 vs 0\.8, 0\.8, 2\.5 mm/);
+    const coarse = createVolume({
+      dims,
+      spacing: [0.8, 0.8, 3],
+      origin: [...study.header.origin] as Vec3,
+      voxels: new Uint8Array(40 * 32 * 12),
+    });
+    expect(thrown(() => alignToGrid(coarse, study, 'coarse.nii')).message).toMatch(
+      /\(spacing 0\.8, 0\.8, 3 vs 0\.8, 0\.8, 2\.5 mm/,
+    );
   });
 });
