@@ -6,16 +6,11 @@
  * edited box's voxels.
  */
 import type { RpcMethod } from '../core/rpc';
-import type { DType, Mat3, Vec3, VoxelArray } from '../core/types';
+import type { DType, Grid, Vec3, VoxelArray } from '../core/types';
 import type { LabelMesh, MeshOptions } from './types';
 
-export interface LabelGrid {
-  dims: Vec3;
-  spacing: Vec3;
-  origin: Vec3;
-  direction: Mat3;
-  dtype: DType;
-}
+/** The label map's grid (core's one `Grid`) and its voxel type. */
+export type LabelGrid = Grid & { dtype: DType };
 
 /** What a call streams before its result: progress, and each label's surface when it is done. */
 export type MeshEvent =
