@@ -43,7 +43,7 @@ export interface WorkspaceEvents {
 
 export class Workspace {
   /** The image on screen: the study, or an image derived from it on its grid. */
-  image = $state.raw<Volume>(undefined as unknown as Volume);
+  image: Volume;
   /** The segmentation of the study, if any. */
   seg = $state.raw<Segmentation | null>(null);
   /** What the segmentation is, e.g. "CT tissue bands 1.0.0", and one line under it. */
@@ -61,7 +61,7 @@ export class Workspace {
   private undoing = false;
 
   constructor(readonly study: Volume) {
-    this.image = study;
+    this.image = $state.raw(study);
   }
 
   /** Another image of the study was selected. */
