@@ -1,6 +1,6 @@
 /** Shared CLI plumbing: output sinks, usage errors, argument helpers, safe file writes. */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { VoxsegError } from '../core/errors';
 import type { Vec3 } from '../core/types';
@@ -10,9 +10,21 @@ export interface CliIO {
   err(text: string): void;
 }
 
+/**
+ * Text bound for a terminal with the control characters that strings from files may carry (a
+ * SeriesDescription with escape sequences, a file name with a bell) shown as `\uNNNN` (which
+ * `--json` output keeps valid); newline, tab and carriage return (progress lines) pass.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(
+    /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 export const processIO: CliIO = {
-  out: (t) => void process.stdout.write(t),
-  err: (t) => void process.stderr.write(t),
+  out: (t) => void process.stdout.write(terminalSafe(t)),
+  err: (t) => void process.stderr.write(terminalSafe(t)),
 };
 
 export interface Command {
@@ -58,12 +70,20 @@ export function parseInteger(text: string | undefined, what: string): number | u
   return v;
 }
 
-/** Write a file (creating its folder); file-system errors become VoxsegErrors naming the path. */
+/**
+ * Write a file (creating its folder) atomically: the bytes go to a temporary file beside it, which
+ * is renamed onto `path` only once complete, so a failed write (disk full, file too big, killed)
+ * leaves whatever was there before intact. File-system errors become VoxsegErrors naming the path.
+ */
 export async function writeOutput(path: string, bytes: Uint8Array | string): Promise<void> {
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.part`);
   try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, bytes);
+    await mkdir(dir, { recursive: true });
+    await writeFile(temp, bytes, { flag: 'wx' });
+    await rename(temp, path);
   } catch (cause) {
+    await rm(temp, { force: true }).catch(() => undefined);
     const why = (cause as NodeJS.ErrnoException).code ?? (cause instanceof Error ? cause.message : String(cause));
     throw new VoxsegError('unreadable', `cannot write file (${why})`, { file: path, cause });
   }

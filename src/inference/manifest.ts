@@ -318,7 +318,7 @@ function checkCrop(c: Checker, o: Record<string, unknown>): CropSpec {
   if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha))
     c.fail('preprocessing.crop.preModel.sha256', 'must be 64 hex digits');
   const preModel: PreModel = {
-    file: c.str(p.file, 'preprocessing.crop.preModel.file'),
+    file: checkModelFile(c, p.file, 'preprocessing.crop.preModel.file'),
     sha256: sha,
     input: c.str(p.input ?? 'input', 'preprocessing.crop.preModel.input'),
     output: c.str(p.output ?? 'output', 'preprocessing.crop.preModel.output'),
@@ -490,7 +490,7 @@ export function parseManifest(json: unknown, source = 'manifest.json'): ModelMan
       notes: c.str(intended.notes, 'intended.notes', true),
     },
     model: {
-      file: c.str(m.file, 'model.file'),
+      file: checkModelFile(c, m.file, 'model.file'),
       sha256: sha,
       input: c.str(m.input, 'model.input'),
       output: c.str(m.output, 'model.output'),
@@ -543,6 +543,19 @@ function checkValidation(c: Checker, v: unknown): ModelManifest['validation'] {
     epoch: o.epoch === undefined ? undefined : c.int(o.epoch, 'validation.epoch', 0),
     dice,
   };
+}
+
+/**
+ * A file the manifest names (the network, its pre-model) resolves inside the model folder: a
+ * relative path without `..`, `.` or empty segments, no backslash, drive or NUL; anything else is
+ * refused before a byte is read.
+ */
+function checkModelFile(c: Checker, v: unknown, path: string): string {
+  const s = c.str(v, path);
+  const segments = s.split('/');
+  if (s.startsWith('/') || /[\\\0]|^[A-Za-z]:/.test(s) || segments.some((p) => p === '' || p === '.' || p === '..'))
+    c.fail(path, `must be a file inside the model folder (e.g. "model.onnx"), got ${JSON.stringify(s)}`);
+  return s;
 }
 
 function checkReportFile(c: Checker, v: unknown): string {

@@ -60,6 +60,22 @@ describe('parseManifest', () => {
     });
   });
 
+  it('refuses model files outside the model folder, before anything is read', () => {
+    for (const bad of [
+      '../../../../etc/passwd',
+      '/etc/passwd',
+      'sub/../../x.onnx',
+      './model.onnx',
+      'C:\\m.onnx',
+      'a\\..\\m.onnx',
+      '',
+    ])
+      rejects((m) => (m.model.file = bad), /model\.file/);
+    const ok = structuredClone(fixture);
+    ok.model.file = 'weights/model.onnx';
+    expect(parseManifest(ok, 'models/x/manifest.json').model.file).toBe('weights/model.onnx');
+  });
+
   it('names the offending field', () => {
     rejects((m) => (m.schema = 'other/2'), /schema: must be "voxseg-model\/1"/);
     rejects((m) => (m.id = 'Has Spaces'), /^.*id: use lower-case/);
