@@ -1,5 +1,5 @@
 /** Node-only: turn paths (files or folders, recursively) into SourceFiles. */
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { SourceFile } from '../io/dicom/source';
 import { VoxsegError } from '../core/errors';
@@ -26,6 +26,32 @@ export function pathSource(path: string, size: number, name = path): SourceFile 
   };
 }
 
+/** What a special file is, for the message refusing it. */
+function kindOf(st: Awaited<ReturnType<typeof stat>>): string {
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+/**
+ * Read a whole regular file. Named pipes, devices and sockets are refused before a byte is read
+ * (a pipe nobody writes blocks forever, /dev/zero never ends): a VoxsegError naming the file and
+ * what it is. File-system errors (ENOENT, EACCES) are thrown as they are, for callers to word.
+ */
+export async function readRegularFile(path: string): Promise<Uint8Array> {
+  const st = await stat(path);
+  if (!st.isFile() && !st.isDirectory())
+    throw new VoxsegError('unreadable', `is ${kindOf(st)}, not a regular file`, { file: path });
+  return new Uint8Array(await readFile(path));
+}
+
+/** `readRegularFile` as UTF-8 text. */
+export async function readRegularText(path: string): Promise<string> {
+  return new TextDecoder().decode(await readRegularFile(path));
+}
+
 /** All regular files under the given paths (folders walked recursively, sorted by path). */
 export async function listFiles(paths: string[]): Promise<SourceFile[]> {
   const out: SourceFile[] = [];
@@ -38,6 +64,7 @@ export async function listFiles(paths: string[]): Promise<SourceFile[]> {
     }
     if (st.isFile()) out.push(pathSource(p, st.size));
     else if (st.isDirectory()) await walk(p, p, out);
+    else throw new VoxsegError('unreadable', `is ${kindOf(st)}, not a regular file or folder`, { file: p });
   }
   return out;
 }

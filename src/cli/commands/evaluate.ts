@@ -5,7 +5,7 @@
  * Hausdorff distance per label (src/volume/metrics.ts) plus the runtime per case.
  */
 import type { EvalReport, LabelScore, LabelSummary, ReportCase } from '../../inference/report';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { arch, cpus, platform } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { VoxsegError } from '../../core/errors';
@@ -25,6 +25,7 @@ import { pad } from '../table';
 import { fmtVec, parse, parseTriple, usage, writeOutput, type CliIO, type Command } from '../util';
 import { readManifest, readModel } from './segment';
 import { openSegmenter, readPreModel } from '../segment/segmenter';
+import { readRegularText } from '../node-files';
 
 const help = `Usage: voxseg evaluate MODEL [--phantom SEEDS [--kind demo|varied]]
                        [--pair IMAGE LABELS]... -o report.json [options]
@@ -155,8 +156,9 @@ async function truthTable(
   for (const file of candidates) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
-    } catch {
+      text = await readRegularText(file);
+    } catch (e) {
+      if (e instanceof VoxsegError) throw e;
       if (explicit) throw new VoxsegError('not-found', 'label table not found (--truth-labels)', { file });
       continue;
     }

@@ -4,7 +4,6 @@
  * SEG is read back onto the series as a check before the summary is printed.
  */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { VoxsegError } from '../../core/errors';
 import type { Volume } from '../../core/types';
 import {
@@ -19,6 +18,7 @@ import {
 } from '../../io/seg/index';
 import { loadInput } from '../inputs';
 import { parse, usage, writeOutput, type CliIO, type Command } from '../util';
+import { readRegularFile } from '../node-files';
 
 const help = `Usage: voxseg export-seg LABELS.nii.gz --ref DICOM_DIR -o SEG.dcm [--labels TABLE.json]
                          [--series INDEX|UID] [--description TEXT] [--creator NAME]
@@ -49,8 +49,9 @@ Exit status: 0 ok, 1 bad input (the message names the file and cause), 2 usage.
 /** Read a whole file; a missing file or a folder is a VoxsegError naming it. */
 export async function readInput(file: string, what: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(file));
+    return await readRegularFile(file);
   } catch (cause) {
+    if (cause instanceof VoxsegError) throw cause;
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new VoxsegError('unreadable', `is a folder; expected ${what}`, { file, cause });
     throw new VoxsegError(

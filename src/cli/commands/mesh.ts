@@ -2,7 +2,6 @@
  * `voxseg mesh labels.nii.gz -o OUT_DIR [options]`: one closed surface per label value of a
  * label map, written as STL, OBJ or PLY (LPS millimetres), with a table of their sizes.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VoxsegError } from '../../core/errors';
 import type { Volume } from '../../core/types';
@@ -18,6 +17,7 @@ import {
   type Rgb,
 } from '../../mesh/formats/index';
 import { parse, parseInteger, usage, writeOutput, type Command } from '../util';
+import { readRegularFile, readRegularText } from '../node-files';
 
 const help = `Usage: voxseg mesh LABELS.nii.gz -o OUT_DIR [--labels 1,5,52] [--smooth N]
                    [--decimate F] [--format stl|obj|ply] [--single] [--names FILE] [--json]
@@ -118,8 +118,9 @@ function parseNames(text: string, file: string): Map<number, LabelEntry> {
 async function readNames(file: string): Promise<Map<number, LabelEntry>> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readRegularText(file);
   } catch (cause) {
+    if (cause instanceof VoxsegError) throw cause;
     throw new VoxsegError('not-found', 'no such file (label table for --names)', { file, cause });
   }
   return parseNames(text, file);
@@ -128,8 +129,9 @@ async function readNames(file: string): Promise<Map<number, LabelEntry>> {
 async function readLabelMap(file: string, warn: (w: string) => void): Promise<Volume> {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(file));
+    bytes = await readRegularFile(file);
   } catch (cause) {
+    if (cause instanceof VoxsegError) throw cause;
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'EISDIR')
       throw new VoxsegError('unreadable', 'is a folder; mesh reads one NIfTI label map file', { file, cause });

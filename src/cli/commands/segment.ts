@@ -8,7 +8,6 @@
  * modality or body part, or cautions such as thick slices, are printed as `warning: …` lines on
  * stderr and the run goes on (the user may know better).
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { VoxsegError } from '../../core/errors';
 import { writeNifti } from '../../io/nifti/index';
@@ -21,6 +20,7 @@ import { checkModel } from '../../inference/model-check';
 import { loadInput } from '../inputs';
 import { openSegmenter, readPreModel } from '../segment/segmenter';
 import { parse, usage, writeOutput, type Command } from '../util';
+import { readRegularFile, readRegularText } from '../node-files';
 
 const help = `Usage: voxseg segment <dicom-dir|file.nii.gz> -m MODEL -o labels.nii.gz [options]
 
@@ -45,8 +45,9 @@ export async function readManifest(path: string): Promise<{ manifest: ModelManif
   const file = /\.json$/i.test(path) ? path : resolve(path, 'manifest.json');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
+    text = await readRegularText(file);
+  } catch (e) {
+    if (e instanceof VoxsegError) throw e;
     throw new VoxsegError('not-found', 'model manifest not found (give a model folder or a manifest.json)', { file });
   }
   return { manifest: parseManifestText(text, file), file };
@@ -55,8 +56,9 @@ export async function readManifest(path: string): Promise<{ manifest: ModelManif
 export async function readModel(file: string, manifest: ModelManifest, checkSum: boolean): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch {
+    bytes = await readRegularFile(file);
+  } catch (e) {
+    if (e instanceof VoxsegError) throw e;
     throw new VoxsegError('not-found', 'ONNX model file not found (use --onnx FILE to point at it)', { file });
   }
   if (checkSum) await checkSha256(bytes, manifest.model.sha256, file);

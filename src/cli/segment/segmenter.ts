@@ -3,7 +3,6 @@
  * on onnxruntime-node in this thread, `wasm` runs the browser's inference worker in a Node worker
  * thread. Shared by `voxseg segment` and `voxseg evaluate`.
  */
-import { readFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { VoxsegError } from '../../core/errors';
@@ -13,6 +12,7 @@ import { inspectOnnx } from '../../inference/onnx/reader';
 import type { Volume } from '../../core/types';
 import type { ModelManifest } from '../../inference/manifest';
 import { runPipeline, type ModelShape } from '../../inference/pipeline';
+import { readRegularFile } from '../node-files';
 
 export interface SegmentRun {
   labels: Volume;
@@ -44,8 +44,9 @@ export async function readPreModel(
   const file = resolve(dirname(manifestFile), spec.file);
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch {
+    bytes = await readRegularFile(file);
+  } catch (e) {
+    if (e instanceof VoxsegError) throw e;
     throw new VoxsegError('not-found', 'the pre-model the manifest names (preprocessing.crop.preModel) is missing', {
       file,
     });

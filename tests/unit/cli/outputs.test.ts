@@ -3,7 +3,7 @@
  * file-size limit of the process, as on a full disk) leaves the earlier output byte-identical and
  * no temporary file; control characters from files (a file name with an escape sequence and a
  * bell) reach the terminal escaped; a manifest naming a file outside its model folder is refused
- * before anything is read.
+ * before anything is read; named pipes and devices are refused up front instead of blocking.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -94,5 +94,41 @@ describe('CLI outputs', () => {
     expect(r.stderr).toContain(join(model, 'manifest.json'));
     expect(r.stderr).toMatch(/model\.file: must be a file inside the model folder/);
     expect(r.stderr).not.toMatch(/sha256|\n\s+at /);
+  });
+
+  it('named pipes and devices are refused up front, naming the file, instead of blocking', () => {
+    const fifo = join(tmp, 'pipe.nii.gz');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const info = voxseg(['info', fifo]);
+    expect(info.code).toBe(1);
+    expect(info.stderr).toContain(`${fifo}: is a named pipe, not a regular file or folder`);
+
+    const mesh = voxseg(['mesh', fifo, '-o', join(tmp, 'm.stl')]);
+    expect(mesh.code).toBe(1);
+    expect(mesh.stderr).toContain(`${fifo}: is a named pipe, not a regular file`);
+
+    const model = join(tmp, 'models', 'piped');
+    mkdirSync(model, { recursive: true });
+    expect(spawnSync('mkfifo', [join(model, 'manifest.json')]).status).toBe(0);
+    const dir = join(tmp, 'in2');
+    expect(voxseg(['phantom', '-o', dir, '--format', 'nifti', '--dims', '16,16,8']).code).toBe(0);
+    const seg = voxseg(['segment', join(dir, 'ct.nii.gz'), '-m', model, '-o', join(tmp, 's.nii.gz')]);
+    expect(seg.code).toBe(1);
+    expect(seg.stderr).toContain(`${join(model, 'manifest.json')}: is a named pipe`);
+
+    const fixtureModel = join(repoRoot, 'tests/fixtures/models/meshnet-gwm.manifest.json');
+    const zero = voxseg([
+      'segment',
+      join(dir, 'ct.nii.gz'),
+      '-m',
+      fixtureModel,
+      '--onnx',
+      '/dev/zero',
+      '-o',
+      join(tmp, 'z.nii.gz'),
+    ]);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toContain('/dev/zero: is a device, not a regular file');
+    for (const r of [info, mesh, seg, zero]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
