@@ -116,7 +116,7 @@ export async function catalogFiles(files: SourceFile[], opts: TaskOptions = {}):
       onProgress: (p) => opts.onProgress?.({ ...p, stage: p.stage ?? 'Scanning files' }),
     });
     scan.series.forEach((s, i) => rows.push(dicomRow(s, i)));
-    rejected.push(...scan.rejected);
+    for (const r of scan.rejected) rejected.push(r);
   }
   return { rows, rejected };
 }

@@ -82,7 +82,7 @@ export async function collectSeries(
   if (others.length) {
     const dicom = await import('../io/dicom/index');
     const scan = await dicom.scanFiles(others);
-    rejected.push(...scan.rejected);
+    for (const r of scan.rejected) rejected.push(r);
     for (const s of scan.series) {
       series.push({
         kind: 'dicom',

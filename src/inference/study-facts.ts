@@ -352,7 +352,7 @@ function lungSections({ values, n }: Sample, si: number): number | null {
       else if (!outside[p] && v >= LUNG_HU[0] && v <= LUNG_HU[1]) lung[s]++;
     }
   }
-  const maxBody = Math.max(...body);
+  const maxBody = body.reduce((a, b) => Math.max(a, b), 0);
   let sections = 0;
   let chest = 0;
   for (let s = 0; s < n[si]; s++) {

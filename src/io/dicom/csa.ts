@@ -11,10 +11,17 @@ export type CsaHeader = Map<string, string[]>;
 
 const MAX_TAGS = 1000;
 
+/** One character per byte, in chunks: a spread of a megabyte-long string would overflow the stack. */
+function bytesToString(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 0x2000) s += String.fromCharCode(...b.subarray(i, i + 0x2000));
+  return s;
+}
+
 function cstr(b: Uint8Array, start: number, len: number): string {
   let end = start;
   while (end < start + len && end < b.length && b[end] !== 0) end++;
-  return String.fromCharCode(...b.subarray(start, end)).trim();
+  return bytesToString(b.subarray(start, end)).trim();
 }
 
 /** Parse a CSA header; returns undefined for malformed data (never throws). */

@@ -62,7 +62,7 @@ export function groupSeries(scanned: ScannedFile[]): Part[] {
     const notes: string[] = [...h.notes];
     const frames = framesOf(h, g.files.length, notes);
     g.files.push(s);
-    g.frames.push(...frames);
+    for (const f of frames) g.frames.push(f); // not push(...frames): a file may hold 100 000+ frames
     for (const n of notes) if (!g.warnings.includes(n)) g.warnings.push(n);
   }
   return [...groups.values()];

@@ -112,7 +112,7 @@ export async function loadSeries(
   // A file that fails here leaves its slices empty (named in a warning); if nothing decoded, fail.
   if (failures.length && !written.size) throw failures[0];
   const failedSlots = plan.slots.map((f, k) => (f && !written.has(k) ? k : -1)).filter((k) => k >= 0);
-  empty.push(...failedSlots);
+  for (const k of failedSlots) empty.push(k);
 
   const warnings = [...series.warnings];
   for (const f of failures.slice(0, 5)) warnings.push(`${f.message}; its slice is left empty`);

@@ -69,7 +69,7 @@ interface SlotPlan {
 /** Slots for spacing dz: gaps that are n x dz (n >= 2) get n - 1 empty slots. */
 function slotPlan(frames: FrameRef[], gaps: number[], pos: number[], dz: number, fill: boolean): SlotPlan {
   const tol = Math.max(0.01, 0.01 * dz);
-  const slots: (FrameRef | null)[] = [frames[0]];
+  let slots: (FrameRef | null)[] = [frames[0]];
   const missing: [number, number][] = [];
   let inserted = 0;
   for (let i = 1; i < frames.length; i++) {
@@ -183,7 +183,7 @@ export function stackPart(part: Part): Stack[] {
 
   // spacing, gaps
   let dz: number;
-  const slots: (FrameRef | null)[] = [frames[0]];
+  let slots: (FrameRef | null)[] = [frames[0]];
   if (frames.length === 1) {
     dz = h0.spacingBetweenSlices ?? h0.sliceThickness ?? 1;
     if (!(dz > 0)) dz = 1;
@@ -191,7 +191,7 @@ export function stackPart(part: Part): Stack[] {
     const gaps = pos.slice(1).map((p, i) => p - pos[i]);
     // Spacing candidates: the median of all gaps, and the median of the regular (smallest) gaps,
     // which is the right one when slices are missing. Keep the plan that places slices best.
-    const minGap = Math.min(...gaps);
+    const minGap = gaps.reduce((a, b) => Math.min(a, b)); // no spread: a series may hold 100 000+ slices
     const candidates = [median(gaps), median(gaps.filter((g) => g <= 1.5 * minGap))];
     const plans = candidates
       .map((c) => slotPlan(frames, gaps, pos, c, true))
@@ -199,7 +199,7 @@ export function stackPart(part: Part): Stack[] {
     if (!plans.length) plans.push(slotPlan(frames, gaps, pos, candidates[0], false));
     const best = plans.reduce((a, b) => (b.worst < a.worst - 1e-9 ? b : a));
     dz = best.dz;
-    slots.splice(0, slots.length, ...best.slots);
+    slots = best.slots;
     const tol = Math.max(0.01, 0.01 * dz);
     if (best.missing.length) {
       const missing = best.missing.map(
@@ -213,7 +213,7 @@ export function stackPart(part: Part): Stack[] {
     }
     if (best.worst > tol) {
       warnings.push(
-        `non-uniform slice spacing (${fmt(Math.min(...gaps))}–${fmt(Math.max(...gaps))} mm): not resampled; slices placed every ${fmt(dz)} mm, so some lie up to ${fmt(best.worst)} mm from their DICOM position`,
+        `non-uniform slice spacing (${fmt(minGap)}–${fmt(gaps.reduce((a, b) => Math.max(a, b)))} mm): not resampled; slices placed every ${fmt(dz)} mm, so some lie up to ${fmt(best.worst)} mm from their DICOM position`,
       );
     }
     // gantry tilt: in-plane drift of the positions along the stack

@@ -516,6 +516,25 @@ describe('encodings and multi-frame', () => {
   });
 });
 
+describe('input-sized arrays', () => {
+  it('a multi-frame file of 200 000 1×1 frames scans and loads (no argument spread over the frames)', async () => {
+    const n = 200_000;
+    const pixels = Array.from({ length: n }, (_, f) => f % 1000);
+    const els = ds({
+      rows: 1,
+      cols: 1,
+      frames: n,
+      pixels,
+      position: [0, 0, 0],
+      extra: [{ tag: 0x00180088, vr: 'DS', value: '0.5' }],
+    });
+    const s = await only([memorySource('many.dcm', part10(els))]);
+    expect([...s.dims]).toEqual([1, 1, n]);
+    const { volume } = await loadSeries(s);
+    expect(volume.voxels[n - 1]).toBe((n - 1) % 1000);
+  });
+});
+
 describe('bit-packed multi-frame', () => {
   it('1-bit frames that do not start on a byte boundary land in the right slices', async () => {
     // 3 frames of 4x3 = 12 bits: frame 1 starts at bit 4 of byte 1, frame 2 at byte 3.
