@@ -6,7 +6,7 @@
  */
 import { VoxsegError } from '../core/errors';
 import { RpcClient, transferList, type RpcWorker } from '../core/rpc';
-import type { Mat3, Vec3, Volume, VolumeHeader, VoxelArray } from '../core/types';
+import type { Volume, VolumeHeader, VoxelArray } from '../core/types';
 import { createVolume } from '../volume/volume';
 import type { ModelManifest } from './manifest';
 import type { DeviceInfo, DeviceRequest, InferenceApi, ModelBytes, SegmentSummary } from './protocol';
@@ -44,14 +44,7 @@ export interface SegmentResult {
 }
 
 function rebuild(h: VolumeHeader, voxels: VoxelArray): Volume {
-  return createVolume({
-    dims: [...h.dims] as Vec3,
-    spacing: [...h.spacing] as Vec3,
-    origin: [...h.origin] as Vec3,
-    direction: [...h.direction] as Mat3,
-    metadata: h.metadata,
-    voxels,
-  });
+  return createVolume({ ...h, voxels }); // createVolume copies and freezes the geometry
 }
 
 export class InferenceClient {

@@ -120,12 +120,5 @@ export function conformVolume(volume: Volume, spec: ConformSpec): Volume {
     valueMap: { scale, offset: -lower * scale },
   });
   const h = out.header;
-  return createVolume({
-    dims: [...h.dims] as Vec3,
-    spacing: [...h.spacing] as Vec3,
-    origin: [...h.origin] as Vec3,
-    direction: [...h.direction] as Mat3,
-    voxels: out.voxels,
-    metadata: scaledMetadata(h.metadata),
-  });
+  return createVolume({ ...h, voxels: out.voxels, metadata: scaledMetadata(h.metadata) });
 }

@@ -10,7 +10,6 @@
 import * as ort from 'onnxruntime-web';
 import { errorMessage, VoxsegError } from '../core/errors';
 import { serveRpc, withTransfer, type RpcContext, type RpcScope } from '../core/rpc';
-import type { Mat3, Vec3 } from '../core/types';
 import { shareLabels } from '../volume/buffers';
 import { countLabels } from '../volume/labels';
 import { createVolume } from '../volume/volume';
@@ -198,14 +197,7 @@ async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEven
   if (pre) pre.session = await createSession(pre.bytes, { ...device, notes: [] });
   emit({ type: 'device', info: device });
   const h = msg.header;
-  const volume = createVolume({
-    dims: [...h.dims] as Vec3,
-    spacing: [...h.spacing] as Vec3,
-    origin: [...h.origin] as Vec3,
-    direction: [...h.direction] as Mat3,
-    metadata: h.metadata,
-    voxels: msg.voxels,
-  });
+  const volume = createVolume({ ...h, voxels: msg.voxels });
   const run = () => {
     let runStart = 0;
     return runPipeline(volume, manifest, makePredictor(session, manifest.model), shape, {

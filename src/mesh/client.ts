@@ -11,7 +11,7 @@
  */
 import { VoxsegError } from '../core/errors';
 import { RpcClient, transferList, type RpcWorker } from '../core/rpc';
-import type { Mat3, Progress, Vec3, Volume } from '../core/types';
+import type { Progress, Vec3, Volume } from '../core/types';
 import { isShared } from '../volume/buffers';
 import type { MeshApi, MeshEvent } from './protocol';
 import type { LabelMesh, MeshOptions } from './types';
@@ -54,13 +54,7 @@ export class MeshClient {
     const voxels = shared ? labels.voxels : labels.voxels.slice();
     this.holds = labels;
     this.shared = shared;
-    const grid = {
-      dims: [...dims] as Vec3,
-      spacing: [...spacing] as Vec3,
-      origin: [...origin] as Vec3,
-      direction: [...direction] as Mat3,
-      dtype,
-    };
+    const grid = { dims, spacing, origin, direction, dtype };
     return this.run('mesh', { grid, voxels, opts }, transferList([voxels.buffer]), job);
   }
 

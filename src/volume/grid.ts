@@ -25,7 +25,7 @@
  *   checks, whatever their tolerance, see the same grid.
  */
 import { VoxsegError } from '../core/errors';
-import type { Grid, Mat3, Vec3, Volume } from '../core/types';
+import type { Grid, Vec3, Volume } from '../core/types';
 import { orientationCode } from './geometry';
 import { createVolume } from './volume';
 
@@ -126,12 +126,5 @@ export function withGrid(v: Volume, grid: Grid, tolVoxels: number = GRID_TOLERAN
     same(h.direction, grid.direction)
   )
     return v;
-  return createVolume({
-    dims: [...grid.dims] as Vec3,
-    spacing: [...grid.spacing] as Vec3,
-    origin: [...grid.origin] as Vec3,
-    direction: [...grid.direction] as Mat3,
-    metadata: h.metadata,
-    voxels: v.voxels,
-  });
+  return createVolume({ ...grid, metadata: h.metadata, voxels: v.voxels });
 }
