@@ -16,6 +16,7 @@ import { datasetCommand } from './commands/dataset';
 import { segmentCommand } from './commands/segment';
 import { evaluateCommand } from './commands/evaluate';
 import { processIO, type CliIO, type Command } from './util';
+import { applyMemoryCeiling } from './limits';
 
 const COMMANDS: Command[] = [
   infoCommand,
@@ -71,6 +72,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     return 2;
   }
   try {
+    applyMemoryCeiling();
     return await cmd.run(rest, io);
   } catch (err) {
     if (err instanceof VoxsegError) {

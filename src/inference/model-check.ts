@@ -39,17 +39,30 @@ export function webgpuBlockers(info: OnnxInfo): string[] {
   return out;
 }
 
-/** Check the ONNX graph against the manifest; returns the input shape the pipeline needs. */
-export function checkModel(info: OnnxInfo, manifest: ModelManifest, file: string): ModelShape {
-  return checkGraph(info, manifest.model, file);
+/**
+ * Check the ONNX graph against the manifest; returns the input shape the pipeline needs.
+ * `manifestFile` is named beside `file` when the two disagree on the output channels.
+ */
+export function checkModel(info: OnnxInfo, manifest: ModelManifest, file: string, manifestFile?: string): ModelShape {
+  return checkGraph(info, manifest.model, file, manifestFile ? `${manifestFile} (model.channels)` : 'the manifest');
 }
 
 /** The same checks for a pre-model (`preprocessing.crop.preModel`). */
-export function checkPreModel(info: OnnxInfo, spec: PreModel, file: string): ModelShape {
-  return checkGraph(info, spec, file);
+export function checkPreModel(info: OnnxInfo, spec: PreModel, file: string, manifestFile?: string): ModelShape {
+  return checkGraph(
+    info,
+    spec,
+    file,
+    manifestFile ? `${manifestFile} (preprocessing.crop.preModel.channels)` : 'the manifest',
+  );
 }
 
-function checkGraph(info: OnnxInfo, io: { input: string; output: string }, file: string): ModelShape {
+function checkGraph(
+  info: OnnxInfo,
+  io: { input: string; output: string; channels: number },
+  file: string,
+  manifestName: string,
+): ModelShape {
   const input = info.inputs.find((i) => i.name === io.input);
   if (!input)
     throw new VoxsegError(
@@ -73,6 +86,15 @@ function checkGraph(info: OnnxInfo, io: { input: string; output: string }, file:
     throw new VoxsegError(
       'invalid-model',
       `input "${input.name}" has ${input.dims[1]} channels; voxseg feeds one image channel`,
+      { file },
+    );
+  // Fail early: the output's channel axis (dim 1 in both layouts) when the graph fixes it
+  const output = info.outputs.find((o) => o.name === io.output);
+  const outChannels = output && output.dims.length >= 2 ? output.dims[1] : null;
+  if (typeof outChannels === 'number' && outChannels > 0 && outChannels !== io.channels)
+    throw new VoxsegError(
+      'invalid-model',
+      `the graph's output "${io.output}" has ${outChannels} channel${outChannels > 1 ? 's' : ''}, but ${manifestName} says ${io.channels}`,
       { file },
     );
   const fixed = (d: number | string | null) => (typeof d === 'number' && d > 0 ? d : null);

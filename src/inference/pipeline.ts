@@ -12,6 +12,7 @@ import { gridMismatch } from '../volume/grid';
 import { gridOf, gridWithSpacing, resampleToGrid, SNAP } from '../volume/resample';
 import { createVolume, valueRange, voxelCount } from '../volume/volume';
 import { conformVolume } from './conform';
+import { withFiniteVoxels } from './finite';
 import { boxAbove, boxDims, cropArray, growBox, pasteArray, type Box } from './crop';
 import { decideSlab } from './decide';
 import { channelLabelValues, type CropSpec, type ModelManifest } from './manifest';
@@ -71,7 +72,10 @@ export function checkFixedDims(shape: ModelShape, patch: Vec3, layout: 'NCDHW' |
   });
 }
 
-/** Run the model over `volume` and return labels on the volume's own grid. */
+/**
+ * Run the model over `volume` and return labels on the volume's own grid. NaN/infinite voxels are
+ * replaced with the image minimum first, with a note (`finite.ts`).
+ */
 export async function runPipeline(
   volume: Volume,
   manifest: ModelManifest,
@@ -79,8 +83,24 @@ export async function runPipeline(
   shape: ModelShape,
   opts: PipelineOptions = {},
 ): Promise<PipelineResult> {
-  if (manifest.preprocessing.mode === 'nnunet') return runNnunetPipeline(volume, manifest, predictor, shape, opts);
+  const finite = withFiniteVoxels(volume);
+  const result =
+    manifest.preprocessing.mode === 'nnunet'
+      ? await runNnunetPipeline(finite.volume, manifest, predictor, shape, opts)
+      : await runPlainPipeline(finite.volume, manifest, predictor, shape, opts);
+  if (finite.note) result.notes.unshift(finite.note);
+  return result;
+}
+
+async function runPlainPipeline(
+  volume: Volume,
+  manifest: ModelManifest,
+  predictor: Predictor,
+  shape: ModelShape,
+  opts: PipelineOptions,
+): Promise<PipelineResult> {
   const pre = manifest.preprocessing;
+  if (pre.mode === 'nnunet') throw new Error('nnU-Net models run in nnunet/predict.ts');
   const post = manifest.postprocessing;
   const notes: string[] = [];
   const report = opts.onProgress ?? (() => {});

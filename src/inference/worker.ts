@@ -15,6 +15,9 @@ import { countLabels } from '../volume/labels';
 import { createVolume } from '../volume/volume';
 import type { ModelManifest } from './manifest';
 import { checkSha256 } from './models';
+import { BROWSER_BUDGET, checkMemoryBudget } from './budget';
+import { onnxCost } from './onnx/cost';
+import { sessionError } from './session-error';
 import { checkModel, checkPreModel, webgpuBlockers } from './model-check';
 import { inspectOnnx, type OnnxInfo } from './onnx/reader';
 import { rewriteForWebgpu, rewriteNote } from './onnx/webgpu-rewrite';
@@ -180,6 +183,10 @@ async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEven
   const bytes = await checkedBytes(msg.model, file, manifest.model.sha256);
   const info = inspectOnnx(bytes, file);
   const shape = checkModel(info, manifest, file);
+  checkMemoryBudget(manifest, BROWSER_BUDGET, `manifest.json (${manifest.id})`, {
+    firstStageChannels: onnxCost(bytes, file).firstConvChannels,
+    graphBatch: shape.batch,
+  });
   const preSpec = manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.crop?.preModel : undefined;
   let pre: { bytes: Uint8Array; shape: ModelShape; session?: ort.InferenceSession } | undefined;
   if (preSpec) {
@@ -193,8 +200,13 @@ async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEven
     pre = { bytes: preBytes, shape: checkPreModel(inspectOnnx(preBytes, preSpec.file), preSpec, preSpec.file) };
   }
   const device = await pickDevice(msg.device, info, msg.threads);
-  let session = await createSession(bytes, device);
-  if (pre) pre.session = await createSession(pre.bytes, { ...device, notes: [] });
+  let session = await createSession(bytes, device).catch((err: unknown) => {
+    throw sessionError(err, file);
+  });
+  if (pre)
+    pre.session = await createSession(pre.bytes, { ...device, notes: [] }).catch((err: unknown) => {
+      throw sessionError(err, preSpec!.file);
+    });
   emit({ type: 'device', info: device });
   const h = msg.header;
   const volume = createVolume({ ...h, voxels: msg.voxels });

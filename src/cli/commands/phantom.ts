@@ -1,9 +1,10 @@
 /** `voxseg phantom -o DIR ...`: write the synthetic abdominal CT phantom (and its labels). */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VoxsegError } from '../../core/errors';
 import { writeNifti } from '../../io/nifti/index';
 import { generatePhantom } from '../../phantom/index';
+import { writeFolder } from '../folder-output';
 import { fmtVec, parse, parseInteger, parseTriple, usage, writeOutput, type Command } from '../util';
 
 const help = `Usage: voxseg phantom -o DIR [--seed N] [--format dicom|nifti] [--labels]
@@ -42,7 +43,7 @@ async function prepareDicomDir(dir: string, force: boolean): Promise<void> {
       'usage',
       `output folder ${dir} is not empty; use an empty folder${ours.length === names.length ? ' or --force' : ''}`,
     );
-  for (const n of ours) await rm(join(dir, n));
+  // with --force the old series is replaced as a whole once the new one is written (writeFolder)
 }
 
 export const phantomCommand: Command = {
@@ -82,7 +83,8 @@ export const phantomCommand: Command = {
       await prepareDicomDir(ctDir, !!values.force);
       const { writeDicomSeries } = await import('../../io/dicom/write/index');
       const files = writeDicomSeries(ph.ct, { seed });
-      for (const f of files) await writeOutput(join(ctDir, f.name), f.bytes);
+      // the series appears whole or not at all (an earlier one stays intact on a failed write)
+      await writeFolder(ctDir, files);
       io.out(`wrote ${ctDir}: ${files.length} DICOM files (${what})\n`);
     } else {
       const path = join(dir, 'ct.nii.gz');

@@ -21,6 +21,10 @@ import { loadInput } from '../inputs';
 import { openSegmenter, readPreModel } from '../segment/segmenter';
 import { parse, usage, writeOutput, type Command } from '../util';
 import { readRegularFile, readRegularText } from '../node-files';
+import { checkMemoryBudget } from '../../inference/budget';
+import { nonFiniteNote } from '../../inference/finite';
+import { onnxCost } from '../../inference/onnx/cost';
+import { memoryBudget } from '../limits';
 
 const help = `Usage: voxseg segment <dicom-dir|file.nii.gz> -m MODEL -o labels.nii.gz [options]
 
@@ -36,7 +40,15 @@ Options:
   -s, --series SEL      which series when several are found (index or UID, see 'voxseg info')
       --masked FILE     brain extraction models: also write the image with everything outside
                         the brain set to background (.nii or .nii.gz)
+      --memory-budget SIZE
+                        refuse a model whose patch, batch or conform grid needs more memory
+                        than SIZE (e.g. 8G; default half the machine's memory, or
+                        VOXSEG_MEMORY_BUDGET), checked before the image is loaded
   -h, --help            show this help
+
+NaN or infinite voxels in the input are not measurements: they are counted in a warning and
+replaced with the image's minimum before inference. VOXSEG_MEMORY_CEILING (default 4G) bounds
+the size an input file may declare.
 
 Exit status: 0 ok, 1 bad input or model (the message names the file and cause), 2 usage.
 `;
@@ -77,6 +89,7 @@ export const segmentCommand: Command = {
       device: { type: 'string', short: 'd' },
       series: { type: 'string', short: 's' },
       masked: { type: 'string' },
+      'memory-budget': { type: 'string' },
     });
     if (values.help) {
       io.out(help);
@@ -93,11 +106,20 @@ export const segmentCommand: Command = {
     if (device !== 'native' && device !== 'wasm')
       throw usage(`--device must be native or wasm, got ${JSON.stringify(device)}`);
 
+    const budget = memoryBudget(values['memory-budget']);
+
     const t0 = performance.now();
     const { manifest, file: manifestFile } = await readManifest(values.model);
     const onnxFile = values.onnx ?? resolve(dirname(manifestFile), manifest.model.file);
     const bytes = await readModel(onnxFile, manifest, true);
-    const shape = checkModel(inspectOnnx(bytes, onnxFile), manifest, onnxFile);
+    const shape = checkModel(inspectOnnx(bytes, onnxFile), manifest, onnxFile, manifestFile);
+    // fail early, before the image is loaded or a session created
+    checkMemoryBudget(manifest, budget.bytes, manifestFile, {
+      firstStageChannels: onnxCost(bytes, onnxFile).firstConvChannels,
+      graphBatch: shape.batch,
+      hint: budget.hint,
+    });
+    const preModel = await readPreModel(manifestFile, manifest);
     const { volume, series } = await loadInput(positionals, values.series, (w) => io.err(`warning: ${w}\n`));
     const inputName = series.kind === 'nifti' || positionals.length !== 1 ? series.firstFile : positionals[0];
     const facts = studyFacts(volume);
@@ -105,17 +127,24 @@ export const segmentCommand: Command = {
     const fit = modelFit(manifest, facts);
     if (!fit.fits) io.err(`warning: ${manifest.id}: ${fit.summary}\n`);
     for (const reason of fit.reasons) io.err(`warning: ${reason}\n`);
+    const nonFinite = nonFiniteNote(volume);
+    if (nonFinite) io.err(`warning: ${inputName}: ${nonFinite}\n`);
 
-    const segmenter = await openSegmenter(
-      device === 'native' ? 'native' : 'wasm',
-      bytes,
-      manifest,
-      shape,
-      await readPreModel(manifestFile, manifest),
-    );
+    const segmenter = await openSegmenter(device === 'native' ? 'native' : 'wasm', bytes, manifest, shape, preModel, {
+      model: onnxFile,
+      preModel:
+        manifest.preprocessing.mode === 'whole-volume' && manifest.preprocessing.crop?.preModel
+          ? resolve(dirname(manifestFile), manifest.preprocessing.crop.preModel.file)
+          : undefined,
+    });
     let run;
     try {
       run = await segmenter.segment(volume);
+    } catch (e) {
+      // a model that loads but fails when it runs: name the model file
+      if (e instanceof VoxsegError && !e.file && e.code === 'inference-failed')
+        throw new VoxsegError(e.code, e.reason, { file: onnxFile, cause: e });
+      throw e;
     } finally {
       await segmenter.release();
     }

@@ -52,22 +52,27 @@ export async function readPreModel(
     });
   }
   await checkSha256(bytes, spec.sha256, file);
-  return { bytes, shape: checkPreModel(inspectOnnx(bytes, file), spec, file) };
+  return { bytes, shape: checkPreModel(inspectOnnx(bytes, file), spec, file, manifestFile) };
 }
 
-/** `preModel`: the bytes and graph shape of the manifest's crop pre-model, when it names one. */
+/**
+ * `preModel`: the bytes and graph shape of the manifest's crop pre-model, when it names one;
+ * `files`: the ONNX paths errors name (default: as the manifest names them).
+ */
 export async function openSegmenter(
   device: 'native' | 'wasm',
   bytes: Uint8Array,
   manifest: ModelManifest,
   shape: ModelShape,
   preModel?: { bytes: Uint8Array; shape: ModelShape },
+  files: { model?: string; preModel?: string } = {},
 ): Promise<Segmenter> {
   const preSpec = manifest.preprocessing.mode === 'whole-volume' ? manifest.preprocessing.crop?.preModel : undefined;
   if (device === 'native') {
     const { nativePredictor } = await import('./native');
-    const native = await nativePredictor(bytes, manifest.model);
-    const pre = preModel && preSpec ? await nativePredictor(preModel.bytes, preSpec) : undefined;
+    const native = await nativePredictor(bytes, manifest.model, files.model ?? manifest.model.file);
+    const pre =
+      preModel && preSpec ? await nativePredictor(preModel.bytes, preSpec, files.preModel ?? preSpec.file) : undefined;
     const memoryBudget = Math.min(4 * 2 ** 30, totalmem() / 4);
     return {
       engine: 'onnxruntime-node',

@@ -2,17 +2,21 @@
  * Header parsing: bytes -> dicom-parser DataSet -> a plain typed record (`DicomHeader`).
  * `readHeader` reads only the start of a file (16 KiB, growing when the header is longer);
  * `readWhole` reads everything (used by the loader). gzip-wrapped files are gunzipped and
- * deflated datasets (1.2.840.10008.1.2.1.99) inflated here with fflate.
+ * deflated datasets (1.2.840.10008.1.2.1.99) inflated here, no further than their header declares
+ * (io/inflate.ts, ./inflate-bound.ts: a decompression bomb is refused with the numbers, a gzip
+ * CRC or length mismatch is an error).
  */
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
-import { gunzipSync, inflateSync } from 'fflate';
-import { VoxsegError, errorMessage } from '../../core/errors';
+import { VoxsegError, errorReason } from '../../core/errors';
 import type { SourceFile } from './source';
 import { gunzipStart, hasPart10Prefix, isGzip, notDicom, sniffRawSyntax } from './sniff';
+import { gunzipBounded, inflateBounded, isFinalRefusal } from '../inflate';
+import { HEAD_BYTES, dicomInflateBound } from './inflate-bound';
 import { completeEncapsulated, looksTruncated, metaCutShort, parseByContent, parserMessage } from './rawparse';
 import { num, nums, str, us, vec3 } from './dsread';
 import { functionalGroups, type FrameGeom } from './multiframe';
 import { mosaicInfo, type MosaicInfo } from './mosaic';
+import { readImageLuts, type ImageLuts } from './luts';
 
 export type { FrameGeom };
 
@@ -75,6 +79,10 @@ export interface DicomHeader {
   container: 'plain' | 'gzip' | 'deflate';
   /** Header-level remarks that become series warnings. */
   notes: string[];
+  /** Palette / Modality LUT tables and the display windows the file offers (./luts.ts). */
+  luts?: ImageLuts;
+  /** Geometry/rescale attributes present but not finite numbers ("ImagePositionPatient \"1e999\\0\\0\" ..."). */
+  badValues?: string[];
 }
 
 export interface Parsed {
@@ -92,10 +100,17 @@ export function parseBytes(bytes: Uint8Array, name: string, untilPixelData: bool
   let container: DicomHeader['container'] = 'plain';
   let data = bytes;
   if (isGzip(data)) {
+    // bounded by what the header declares; CRC-32 and length checked (a damaged file is refused)
     try {
-      data = gunzipSync(data);
+      data = gunzipBounded(data, {
+        name,
+        code: 'unreadable',
+        headBytes: HEAD_BYTES,
+        bound: dicomInflateBound(name, false),
+      });
     } catch (cause) {
-      throw new VoxsegError('truncated', `gzip-compressed file cannot be decompressed (${errorMessage(cause)})`, {
+      if (cause instanceof VoxsegError && !/^corrupt gzip/.test(cause.reason)) throw cause;
+      throw new VoxsegError('truncated', `gzip-compressed file cannot be decompressed (${errorReason(cause)})`, {
         file: name,
         cause,
       });
@@ -110,7 +125,12 @@ export function parseBytes(bytes: Uint8Array, name: string, untilPixelData: bool
     options.TransferSyntaxUID = ts;
   }
   options.inflater = ((arr: Uint8Array, position: number) => {
-    const inflated = inflateSync(arr.subarray(position));
+    const inflated = inflateBounded(arr.subarray(position), {
+      name,
+      code: 'unreadable',
+      headBytes: HEAD_BYTES,
+      bound: dicomInflateBound(name, true),
+    });
     const full = new Uint8Array(position + inflated.length);
     full.set(arr.subarray(0, position));
     full.set(inflated, position);
@@ -122,6 +142,7 @@ export function parseBytes(bytes: Uint8Array, name: string, untilPixelData: bool
   try {
     ds = dicomParser.parseDicom(data, options);
   } catch (e) {
+    if (e instanceof VoxsegError) throw e; // a refused inflation (bomb, damaged deflate data)
     const msg = parserMessage(e);
     // Part 10 file whose meta header lacks the transfer syntax, or whose dataset is not encoded
     // the way the meta header says (implicit VR under an explicit syntax): read it as it is.
@@ -166,7 +187,7 @@ export async function readHeader(file: SourceFile, prefix?: Uint8Array): Promise
     try {
       parsed = parseBytes(bytes, file.name, true);
     } catch (e) {
-      if (whole || (e instanceof VoxsegError && e.code === 'not-dicom')) throw e;
+      if (whole || (e instanceof VoxsegError && e.code === 'not-dicom') || isFinalRefusal(e)) throw e;
     }
     if (parsed && (whole || parsed.header.pixelData)) return parsed;
     len = Math.min(file.size, len * 4);
@@ -282,8 +303,31 @@ function toHeader(ds: DataSet, file: string, container: DicomHeader['container']
     container,
     notes,
   };
+  header.luts = readImageLuts(ds, header.photometric, header.pixelRepresentation === 1, ts === '1.2.840.10008.1.2.2');
+  if (header.luts.modality)
+    notes.push('Modality LUT Sequence applied to the stored values (it replaces RescaleSlope/Intercept)');
+  const badValues = unusableNumbers(ds);
+  if (badValues.length) header.badValues = badValues;
   const groups = functionalGroups(ds, header);
   if (groups) header.perFrame = groups;
   header.mosaic = mosaicInfo(ds, header);
   return header;
+}
+
+const NUMERIC: [string, string][] = [
+  ['x00200032', 'ImagePositionPatient'],
+  ['x00200037', 'ImageOrientationPatient'],
+  ['x00280030', 'PixelSpacing'],
+  ['x00281053', 'RescaleSlope'],
+  ['x00281052', 'RescaleIntercept'],
+];
+
+/** Attributes that are present but not finite numbers (read as missing otherwise, silently). */
+function unusableNumbers(ds: DataSet): string[] {
+  const out: string[] = [];
+  for (const [tag, name] of NUMERIC) {
+    const v = str(ds, tag);
+    if (v && !nums(ds, tag)) out.push(`${name} ${JSON.stringify(v.slice(0, 64))} is not a list of finite numbers`);
+  }
+  return out;
 }

@@ -6,6 +6,7 @@ import { errorReason } from '../../core/errors';
 import { isSupportedTransferSyntax, transferSyntaxName } from './decode/index';
 import { readHeader, readWhole, type DicomHeader } from './parse';
 import { nativeFrameBytes } from './pixeldata';
+import { headerValueProblem } from './header-sanity';
 import { DICOMDIR_CLASS, SEGMENTATION_STORAGE, sopClassName } from './sopclass';
 import type { SourceFile } from './source';
 
@@ -63,14 +64,17 @@ export async function imageProblem(
   if (h.pixelData.tag === 'x7fe00009') return 'Double Float Pixel Data (7FE0,0009) is not supported';
   if (![1, 8, 16, 32].includes(h.bitsAllocated))
     return `BitsAllocated ${h.bitsAllocated} is not supported (1, 8, 16 or 32)`;
-  if (h.samplesPerPixel === 1 && !MONO.has(h.photometric))
-    return h.photometric === 'PALETTE COLOR'
-      ? 'PALETTE COLOR images (colour lookup table) are not supported'
-      : `photometric interpretation ${h.photometric} is not supported`;
+  if (h.samplesPerPixel === 1 && h.photometric === 'PALETTE COLOR') {
+    if (!h.luts?.palette)
+      return `PALETTE COLOR image cannot be shown: ${h.luts?.paletteProblem ?? 'no palette colour lookup tables'}`;
+  } else if (h.samplesPerPixel === 1 && !MONO.has(h.photometric))
+    return `photometric interpretation ${h.photometric} is not supported`;
   if (h.samplesPerPixel === 3 && !COLOUR.has(h.photometric))
     return `colour photometric interpretation ${h.photometric} is not supported`;
   if (h.samplesPerPixel !== 1 && h.samplesPerPixel !== 3)
     return `SamplesPerPixel ${h.samplesPerPixel} is not supported`;
+  const valueProblem = headerValueProblem(h);
+  if (valueProblem) return valueProblem;
   const px = h.pixelData;
   const available = h.container === 'plain' ? file.size : bytes.length;
   if (!px.encapsulated) {
@@ -78,8 +82,13 @@ export async function imageProblem(
       h.bitsAllocated === 1
         ? Math.ceil((h.rows * h.columns * h.samplesPerPixel * h.numberOfFrames) / 8)
         : nativeFrameBytes(h) * h.numberOfFrames;
-    if (px.length < need)
-      return `pixel data holds ${px.length} bytes, expected ${need} (${h.columns}x${h.rows}x${h.numberOfFrames} frames, ${h.samplesPerPixel} sample(s), ${h.bitsAllocated}-bit)`;
+    // Longer than declared by a frame or more: the header contradicts the data (BitsAllocated,
+    // Rows/Columns or NumberOfFrames too small). Less is trailing padding, ignored with a note.
+    const frame = need / h.numberOfFrames;
+    if (px.length < need || px.length - need >= Math.max(2, frame))
+      return `pixel data holds ${px.length} bytes, expected ${need} (${h.columns}x${h.rows}x${h.numberOfFrames} frames, ${h.samplesPerPixel} sample(s), ${h.bitsAllocated}-bit)${px.length > need ? ': the header contradicts the data' : ''}`;
+    if (px.length > need + (need % 2))
+      h.notes.push(`${px.length - need} bytes after the declared pixel data ignored (padding)`);
     if (px.offset + Math.min(px.length, need) > available)
       return `truncated: pixel data needs ${Math.min(px.length, need)} bytes but the file ends ${Math.max(0, available - px.offset)} bytes into it`;
     return undefined;

@@ -13,12 +13,14 @@
  * - Files with more than one volume (dim[0] > 3, dim[4..] > 1) load their FIRST volume with a
  *   warning. Two-file .hdr/.img pairs and plain Analyze files are rejected.
  */
-import { gunzipSync } from 'fflate';
 import { VoxsegError } from '../../core/errors';
 import type { DType, Volume, VoxelArray } from '../../core/types';
-import { allocateVoxels, createVolume, valueRange } from '../../volume/volume';
+import { createVolume, valueRange } from '../../volume/volume';
+import { gunzipBounded } from '../inflate';
 import { affineUsable, qformToAffine, rasAffineToLps } from './affine';
-import { NIFTI_DTYPES, datatypeName, parseNiftiHeader, type NiftiHeader } from './header';
+import { checkGeometryFields, countNonFinite, nonFiniteWarning } from './sanity';
+import { parseNiftiHeader, type NiftiHeader } from './header';
+import { checkCeiling, describeLayout, niftiInflateBound, niftiLayout } from './layout';
 
 export interface NiftiReadResult {
   volume: Volume;
@@ -30,15 +32,14 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Gunzip when the bytes start with the gzip magic; otherwise return them unchanged. */
+/**
+ * Gunzip when the bytes start with the gzip magic; otherwise return them unchanged. The stream is
+ * inflated no further than its NIfTI header declares (refused with the numbers past that, or when
+ * the header declares more than the memory ceiling), and its CRC-32 and length are checked.
+ */
 export function maybeGunzip(bytes: Uint8Array, name?: string): Uint8Array {
   if (!isGzip(bytes)) return bytes;
-  try {
-    return gunzipSync(bytes);
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new VoxsegError('invalid-nifti', `corrupt gzip data (${why})`, { file: name, cause });
-  }
+  return gunzipBounded(bytes, { name, code: 'invalid-nifti', headBytes: 540, bound: niftiInflateBound(name) });
 }
 
 /** Read a NIfTI file into a Volume (warnings are dropped; use parseNifti to get them). */
@@ -47,40 +48,26 @@ export function readNifti(bytes: Uint8Array, name?: string): Volume {
 }
 
 export function parseNifti(input: Uint8Array, name?: string): NiftiReadResult {
+  const gz = isGzip(input);
   const bytes = maybeGunzip(input, name);
   const h = parseNiftiHeader(bytes, name);
-  const warnings: string[] = [];
-  const fail = (msg: string, code: 'invalid-nifti' | 'unsupported' = 'invalid-nifti'): never => {
-    throw new VoxsegError(code, msg, { file: name });
+  const layout = niftiLayout(h, name);
+  if (!gz) checkCeiling(layout, layout.volumeBytes, name);
+  const warnings = [...layout.warnings];
+  const fail = (msg: string): never => {
+    throw new VoxsegError('invalid-nifti', msg, { file: name });
   };
-  if (h.magic === 'ni1' || h.magic === 'ni2')
-    fail('two-file NIfTI (.hdr/.img pair) is not supported; use a single-file .nii or .nii.gz', 'unsupported');
-
+  const { dims, volumes, dtype, offset } = layout;
   const nd = h.dim[0];
-  if (!(nd >= 1 && nd <= 7)) fail(`bad dim[0] ${nd} (must be 1..7)`);
-  for (let i = 1; i <= nd; i++) if (!(h.dim[i] >= 1)) fail(`bad dim[${i}] ${h.dim[i]} (must be >= 1)`);
-  const dims: [number, number, number] = [h.dim[1], nd >= 2 ? h.dim[2] : 1, nd >= 3 ? h.dim[3] : 1];
-  let volumes = 1;
-  for (let i = 4; i <= nd; i++) volumes *= h.dim[i];
   if (volumes > 1)
     warnings.push(`file holds ${volumes} volumes (dim ${h.dim.slice(1, nd + 1).join('x')}); only the first is loaded`);
-
-  const dtype = NIFTI_DTYPES[h.datatype];
-  if (!dtype) fail(`unsupported datatype ${h.datatype} (${datatypeName(h.datatype)})`, 'unsupported');
-  const probe = allocateVoxels(dtype, 0);
-  const bpe = probe.BYTES_PER_ELEMENT;
-  if (h.bitpix !== bpe * 8) warnings.push(`bitpix ${h.bitpix} does not match datatype ${dtype}; using ${bpe * 8}`);
-
-  let offset = Math.floor(h.voxOffset);
-  const minOffset = h.headerSize + 4;
-  if (!(offset >= minOffset)) {
-    warnings.push(`vox_offset ${h.voxOffset} is smaller than ${minOffset}; reading voxels from ${minOffset}`);
-    offset = minOffset;
-  }
-  const n = dims[0] * dims[1] * dims[2];
-  const need = n * bpe;
+  const bpe = layout.bytesPerVoxel;
+  const need = layout.volumeBytes;
   const have = Math.max(0, bytes.length - offset);
-  if (have < need) fail(`truncated data: expected ${need} bytes of voxel data after offset ${offset}, got ${have}`);
+  if (have < need)
+    fail(
+      `truncated data: expected ${need} bytes of voxel data after offset ${offset}, got ${have} (the header declares ${describeLayout(layout)} voxels)`,
+    );
 
   const raw = new Uint8Array(need); // a fresh, aligned copy (input may be a Node Buffer view)
   raw.set(bytes.subarray(offset, offset + need));
@@ -90,7 +77,10 @@ export function parseNifti(input: Uint8Array, name?: string): NiftiReadResult {
   const inter = Number.isFinite(h.sclInter) ? h.sclInter : 0;
   if (Number.isFinite(slope) && slope !== 0 && !(slope === 1 && inter === 0))
     voxels = rescale(voxels, dtype, slope, inter);
+  const bad = countNonFinite(voxels);
+  if (bad.total) warnings.push(nonFiniteWarning(bad, voxels.length));
 
+  checkGeometryFields(h, name);
   const geom = geometry(h, warnings);
   const volume = createVolume({
     dims,
