@@ -23,6 +23,7 @@ export default defineConfig({
     // dev-server decode workers can hang silently while Vite re-optimizes.
     include: [
       '@cornerstonejs/codec-openjpeg/decodewasmjs',
+      '@cornerstonejs/codec-openjph/wasmjs',
       '@cornerstonejs/codec-charls/decodewasmjs',
       '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs',
       '@cornerstonejs/jpeg-lossless-decoder-js',

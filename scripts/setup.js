@@ -46,6 +46,10 @@ export function ensureSystemPackages() {
     ['chromium', 'chromium'],
     ['dcm2niix', 'dcm2niix'],
     ['dciodvfy', 'dicom3tools'],
+    ['ojph_compress', 'openjph-tools'],
+    ['gdcmconv', 'libgdcm-tools'],
+    ['dcmdjpeg', 'dcmtk'],
+    ['opj_compress', 'libopenjp2-tools'],
   ];
   const missing = wanted.filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
   if (!hasPython('pydicom, numpy')) missing.push('python3-pydicom', 'python3-numpy');

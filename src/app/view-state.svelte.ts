@@ -29,6 +29,7 @@ export type AppViewer = Pick<
   | 'setCameraPreset'
   | 'screenshot3d'
   | 'setPreset'
+  | 'setWindow'
   | 'resetCamera'
   | 'destroy'
 >;
@@ -71,6 +72,12 @@ export class ViewState {
   setPreset(name: PresetName): void {
     this.preset = name;
     this.viewer?.setPreset(name);
+  }
+
+  /** A window preset from the file (DICOM WindowCenter/Width with its explanation). */
+  setFileWindow(w: WindowLevel): void {
+    this.preset = null;
+    this.viewer?.setWindow(w);
   }
 
   resetCamera(): void {

@@ -344,6 +344,12 @@ export class Viewer {
     this.applyWindow(presetWindow(name, this.volume));
   }
 
+  /** Apply a window given by the source (e.g. one of the DICOM file's window presets). */
+  setWindow(w: WindowLevel): void {
+    if (!this.volume || !(w.width > 0) || !Number.isFinite(w.center)) return;
+    this.applyWindow(w);
+  }
+
   /** Reset pan/zoom/slice of every view and re-centre the 3D view. */
   resetCamera(): void {
     for (const view of VIEW_NAMES) this.engine.getViewport(this.id(view))?.resetCamera();

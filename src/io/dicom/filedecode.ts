@@ -4,13 +4,14 @@
  * into the volume, and in the browser load workers writing into per-slice buffers.
  */
 import { VoxsegError } from '../../core/errors';
-import { decodeFrameUnmasked, type UnmaskedFrame } from './decode/index';
+import { decodeFrame, decodeFrameUnmasked, type UnmaskedFrame } from './decode/index';
 import type { FrameRef } from './multiframe';
 import { tileOrigin } from './mosaic';
 import type { DicomHeader } from './parse';
 import { openFrames } from './pixeldata';
 import type { SourceFile } from './source';
 import { invertSum, rescaleFitsInt16, writeRegion, type Target } from './values';
+import { applyModalityLut, applyPalette } from './luts';
 
 export interface SliceJob {
   /** Output slice index. */
@@ -62,17 +63,19 @@ export async function decodeFileSlices(
       throw new VoxsegError('decode-failed', `decoded frame has ${px.pixels.length} samples, expected ${need}`);
     const where = h.numberOfFrames > 1 ? `${file.name} frame ${frame.frame + 1}` : file.name;
     const { target, at } = sink.open(k);
+    const region = { k: at, nx, ny, srcWidth: h.columns, srcOffset, samples: h.samplesPerPixel };
+    const luts = h.luts;
+    if (luts?.palette || luts?.modality) {
+      // Tables index the masked stored values: decode again without the deferred fix if needed.
+      const stored = px.fix ? await decodeFrame(await src.frame(frame.frame), src.info(frame.frame)) : px.pixels;
+      if (luts.palette)
+        writeRegion(target, { ...region, samples: 3 }, applyPalette(stored, luts.palette), 1, 0, undefined, where);
+      else writeRegion(target, region, applyModalityLut(stored, luts.modality!), 1, 0, undefined, where);
+      sink.close(k, target, where);
+      continue;
+    }
     const fits = px.inRange && rescaleFitsInt16(h, frame.slope, frame.intercept);
-    writeRegion(
-      target,
-      { k: at, nx, ny, srcWidth: h.columns, srcOffset, samples: h.samplesPerPixel },
-      px.pixels,
-      frame.slope,
-      frame.intercept,
-      inv,
-      where,
-      { fix: px.fix, fits },
-    );
+    writeRegion(target, region, px.pixels, frame.slope, frame.intercept, inv, where, { fix: px.fix, fits });
     sink.close(k, target, where);
   }
 }

@@ -19,6 +19,7 @@ import type { DicomHeader } from './parse';
 import type { FrameRef } from './multiframe';
 import type { StoredFix } from './decode/index';
 import { writeGrey } from './greywrite';
+import { lutMax } from './luts';
 
 export function storedRange(h: DicomHeader): [number, number] {
   const bits = Math.min(h.bitsStored || h.bitsAllocated, h.bitsAllocated || 32);
@@ -42,7 +43,13 @@ export interface DtypeChoice {
 export function chooseDtype(frames: { frame: FrameRef; header: DicomHeader }[]): DtypeChoice {
   let exact = true;
   for (const { frame, header } of frames) {
-    if (header.samplesPerPixel > 1 || header.pixelData?.float) return { dtype: 'float32', exact: true };
+    if (header.samplesPerPixel > 1 || header.pixelData?.float || header.luts?.palette)
+      return { dtype: 'float32', exact: true };
+    if (header.luts?.modality) {
+      // table values (unsigned, up to 16 bits): int16 unless the table goes past 32767
+      if (lutMax(header.luts.modality) > 32767) exact = false;
+      continue;
+    }
     const { slope: s, intercept: b } = frame;
     if (!Number.isInteger(s) || !Number.isInteger(b)) return { dtype: 'float32', exact: true };
     const [lo, hi] = storedRange(header);

@@ -14,6 +14,11 @@ declare module '@cornerstonejs/codec-openjpeg/decodewasmjs' {
   export default factory;
 }
 
+declare module '@cornerstonejs/codec-openjph/wasmjs' {
+  const factory: (options?: VoxsegEmscriptenOptions) => Promise<unknown>;
+  export default factory;
+}
+
 declare module '@cornerstonejs/codec-charls/decodewasmjs' {
   const factory: (options?: VoxsegEmscriptenOptions) => Promise<unknown>;
   export default factory;

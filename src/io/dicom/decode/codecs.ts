@@ -10,7 +10,7 @@
  */
 import { VoxsegError, errorMessage } from '../../../core/errors';
 
-export type CodecName = 'openjpeg' | 'charls' | 'libjpeg-turbo';
+export type CodecName = 'openjpeg' | 'openjph' | 'charls' | 'libjpeg-turbo';
 
 /** The part of an Emscripten module instance we use: decoder classes and the exception helper. */
 export interface CodecModule {
@@ -30,6 +30,12 @@ const SPECS: Record<CodecName, CodecSpec> = {
     label: 'OpenJPEG (JPEG 2000)',
     wasm: '@cornerstonejs/codec-openjpeg/decodewasm',
     glue: () => import('@cornerstonejs/codec-openjpeg/decodewasmjs'),
+  },
+  openjph: {
+    label: 'OpenJPH (High-Throughput JPEG 2000)',
+    // One build for encoding and decoding; its size (~300 KB) is close to the decode-only ones.
+    wasm: '@cornerstonejs/codec-openjph/wasm',
+    glue: () => import('@cornerstonejs/codec-openjph/wasmjs'),
   },
   charls: {
     label: 'CharLS (JPEG-LS)',

@@ -9,8 +9,10 @@ import { decodeNative } from './native';
 import { decodeRle } from './rle';
 import { codecFamily, normaliseUid, transferSyntaxName, unsupportedReason } from './syntaxes';
 import type { DecodedPixels, FrameInfo, UnmaskedFrame } from './types';
-import { decodeJpeg2000, decodeJpeg8, decodeJpegLs } from './wasm-frames';
+import { decodeHtj2k, decodeJpeg2000, decodeJpeg8, decodeJpegLs } from './wasm-frames';
 import { decodeJpegLossless } from './jpeg-lossless';
+import { decodeDctJpeg } from './jpeg-dct';
+import { finishCodecFrame } from './pixels';
 
 export type { DecodedPixels, FrameInfo, StoredFix, UnmaskedFrame } from './types';
 export { isSupportedTransferSyntax, transferSyntaxName } from './syntaxes';
@@ -36,12 +38,8 @@ export async function decodeFrame(encoded: Uint8Array, info: FrameInfo): Promise
       const header = readJpegFrameHeader(encoded);
       // Some writers label lossless JPEG streams as baseline: follow the stream.
       if (header?.process === 3) return decodeJpegLossless(encoded, info, header);
-      if (header && header.precision > 8) {
-        throw new VoxsegError(
-          'unsupported',
-          `${header.precision}-bit ${transferSyntaxName(uid)} is not supported: the bundled JPEG decoder (libjpeg-turbo) handles 8-bit precision only`,
-        );
-      }
+      // libjpeg-turbo is built for 8-bit samples; 12-bit DCT frames use our own decoder.
+      if (header && header.precision > 8) return decodeJpeg12(encoded, info);
       return decodeJpeg8(encoded, info);
     }
     case 'jpeg-lossless':
@@ -50,6 +48,8 @@ export async function decodeFrame(encoded: Uint8Array, info: FrameInfo): Promise
       return decodeJpegLs(encoded, info);
     case 'jpeg-2000':
       return decodeJpeg2000(encoded, info);
+    case 'htj2k':
+      return decodeHtj2k(encoded, info);
     case 'none': {
       const why = unsupportedReason(uid);
       throw new VoxsegError(
@@ -96,6 +96,25 @@ export async function decodeFrameUnmasked(encoded: Uint8Array, info: FrameInfo):
   const pixels = await decodeFrame(encoded, info);
   const fixed = family === 'native-le' || family === 'native-be' || family === 'rle' || signed;
   return { pixels, inRange: fixed || info.bitsStored >= bits };
+}
+
+/** 12-bit sequential DCT JPEG (process 4), checked against the dataset like the codec frames. */
+function decodeJpeg12(encoded: Uint8Array, info: FrameInfo): DecodedPixels {
+  const img = decodeDctJpeg(encoded);
+  if (img.width !== info.columns || img.height !== info.rows || img.components !== info.samplesPerPixel) {
+    throw new VoxsegError(
+      'decode-failed',
+      `JPEG frame is ${img.width}x${img.height} with ${img.components} component(s), but the dataset says ${info.columns}x${info.rows} with ${info.samplesPerPixel}`,
+    );
+  }
+  if (img.precision > info.bitsAllocated) {
+    throw new VoxsegError(
+      'decode-failed',
+      `JPEG frame has ${img.precision}-bit samples, but the dataset says BitsAllocated ${info.bitsAllocated}`,
+    );
+  }
+  const bytes = new Uint8Array(img.samples.buffer, img.samples.byteOffset, img.samples.byteLength);
+  return finishCodecFrame(bytes, 2, false, info);
 }
 
 function checkInfo(info: FrameInfo): void {

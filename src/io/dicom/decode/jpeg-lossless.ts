@@ -1,6 +1,6 @@
 /** JPEG Lossless (process 14, any predictor) via @cornerstonejs/jpeg-lossless-decoder-js (pure JS). */
 import { VoxsegError, errorMessage } from '../../../core/errors';
-import type { JpegFrameHeader } from './markers';
+import { jpegEndsWithEoi, type JpegFrameHeader } from './markers';
 import { finishCodecFrame } from './pixels';
 import type { DecodedPixels, FrameInfo } from './types';
 
@@ -30,6 +30,13 @@ export async function decodeJpegLossless(
     throw new VoxsegError(
       'unsupported',
       `JPEG Lossless colour with ${header.precision}-bit precision is not supported (the decoder handles 8-bit colour only)`,
+    );
+  }
+  // The decoder fills a short stream with zeros without a word: check the stream is whole.
+  if (!jpegEndsWithEoi(encoded)) {
+    throw new VoxsegError(
+      'decode-failed',
+      'JPEG Lossless frame is truncated or damaged: the stream does not end with its EOI marker; the frame would decode to a wrong image',
     );
   }
   decoderModule ??= import('@cornerstonejs/jpeg-lossless-decoder-js');

@@ -11,7 +11,7 @@ export interface JpegFrameHeader {
   componentIds: number[];
   /** An APP0 JFIF marker came before the frame header (implies YCbCr). */
   jfif: boolean;
-  /** An APP14 Adobe marker came before the frame header (it states the colour transform). */
+  /** A complete APP14 Adobe marker came before the frame header (it states the colour transform). */
   adobe: boolean;
 }
 
@@ -30,7 +30,8 @@ export function readJpegFrameHeader(data: Uint8Array): JpegFrameHeader | undefin
     }
     const length = (data[i + 2] << 8) | data[i + 3];
     if (marker === 0xe0 && ascii(data, i + 4, 4) === 'JFIF') jfif = true;
-    if (marker === 0xee && ascii(data, i + 4, 5) === 'Adobe') adobe = true;
+    // A short APP14 (some writers emit 'Adobe' without the transform byte) is ignored by libjpeg.
+    if (marker === 0xee && length >= 14 && ascii(data, i + 4, 5) === 'Adobe') adobe = true;
     // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC)
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       if (i + 10 > data.length) return undefined;
@@ -89,4 +90,15 @@ export function j2kUsesMct(data: Uint8Array): boolean | undefined {
     i += 2 + length;
   }
   return undefined;
+}
+
+/**
+ * Whether a JPEG stream ends with its EOI marker (FFD9), allowing trailing zero padding (DICOM
+ * fragments have even length). A stream cut short or with its end overwritten has none; decoders
+ * that do not notice would return a plausible-looking image.
+ */
+export function jpegEndsWithEoi(data: Uint8Array): boolean {
+  let end = data.length;
+  while (end > 2 && data[end - 1] === 0) end--;
+  return end >= 4 && data[end - 2] === 0xff && data[end - 1] === 0xd9;
 }

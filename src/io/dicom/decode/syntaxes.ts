@@ -10,6 +10,7 @@ export type CodecFamily =
   | 'jpeg-lossless' // JPEG process 14 -> jpeg-lossless-decoder-js
   | 'jpeg-ls' // -> CharLS
   | 'jpeg-2000' // -> OpenJPEG
+  | 'htj2k' // High-Throughput JPEG 2000 -> OpenJPH
   | 'none'; // known, but no decoder
 
 interface SyntaxEntry {
@@ -19,7 +20,6 @@ interface SyntaxEntry {
   why?: string;
 }
 
-const HTJ2K_WHY = 'High-Throughput JPEG 2000 needs the OpenJPH codec, which voxseg does not bundle';
 const VIDEO_WHY = 'video transfer syntaxes are not supported';
 
 const TABLE: Record<string, SyntaxEntry> = {
@@ -44,9 +44,9 @@ const TABLE: Record<string, SyntaxEntry> = {
   '1.2.840.10008.1.2.4.93': { name: 'JPEG 2000 Part 2 Multi-component', family: 'none' },
   '1.2.840.10008.1.2.4.94': { name: 'JPIP Referenced', family: 'none', why: 'pixel data is not in the file' },
   '1.2.840.10008.1.2.4.95': { name: 'JPIP Referenced Deflate', family: 'none', why: 'pixel data is not in the file' },
-  '1.2.840.10008.1.2.4.201': { name: 'HTJ2K (Lossless Only)', family: 'none', why: HTJ2K_WHY },
-  '1.2.840.10008.1.2.4.202': { name: 'HTJ2K with RPCL Options (Lossless Only)', family: 'none', why: HTJ2K_WHY },
-  '1.2.840.10008.1.2.4.203': { name: 'HTJ2K', family: 'none', why: HTJ2K_WHY },
+  '1.2.840.10008.1.2.4.201': { name: 'HTJ2K (Lossless Only)', family: 'htj2k' },
+  '1.2.840.10008.1.2.4.202': { name: 'HTJ2K with RPCL Options (Lossless Only)', family: 'htj2k' },
+  '1.2.840.10008.1.2.4.203': { name: 'HTJ2K', family: 'htj2k' },
   '1.2.840.10008.1.2.4.100': { name: 'MPEG2 Main Profile / Main Level', family: 'none', why: VIDEO_WHY },
   '1.2.840.10008.1.2.4.101': { name: 'MPEG2 Main Profile / High Level', family: 'none', why: VIDEO_WHY },
   '1.2.840.10008.1.2.4.102': { name: 'MPEG-4 AVC/H.264 High Profile', family: 'none', why: VIDEO_WHY },

@@ -1,6 +1,11 @@
-/** JPEG 2000 (OpenJPEG), JPEG-LS (CharLS) and 8-bit JPEG (libjpeg-turbo) through the wasm codecs. */
+/**
+ * JPEG 2000 (OpenJPEG), HTJ2K (OpenJPH), JPEG-LS (CharLS) and 8-bit JPEG (libjpeg-turbo) through
+ * the wasm codecs. J2K/HTJ2K codestreams are checked structurally first (./j2k-structure.ts), and
+ * every codec's frame is checked against the dataset (size, components, bit depth) afterwards.
+ */
 import { VoxsegError } from '../../../core/errors';
 import { decodeWithWasm, type WasmDecodeResult } from './codecs';
+import { checkJ2kStructure } from './j2k-structure';
 import { j2kUsesMct, readJpegFrameHeader, withAdobeRgbMarker } from './markers';
 import { finishCodecFrame } from './pixels';
 import type { DecodedPixels, FrameInfo } from './types';
@@ -23,6 +28,12 @@ function checkFrame(result: WasmDecodeResult, info: FrameInfo, what: string): 1 
   if (bitsPerSample > 16) {
     throw new VoxsegError('unsupported', `${what} with ${bitsPerSample} bits per sample is not supported (at most 16)`);
   }
+  if (bitsPerSample > info.bitsAllocated) {
+    throw new VoxsegError(
+      'decode-failed',
+      `${what} frame has ${bitsPerSample}-bit samples, but the dataset says BitsAllocated ${info.bitsAllocated}`,
+    );
+  }
   const sampleBytes = result.bytes.byteLength / (width * height * componentCount);
   if (sampleBytes !== 1 && sampleBytes !== 2) {
     throw new VoxsegError(
@@ -33,10 +44,32 @@ function checkFrame(result: WasmDecodeResult, info: FrameInfo, what: string): 1 
   return sampleBytes;
 }
 
+/** Refuse a J2K/HTJ2K codestream whose structure or SIZ header disagrees with the dataset. */
+function checkCodestream(encoded: Uint8Array, info: FrameInfo, what: string): void {
+  const size = checkJ2kStructure(encoded, what);
+  if (size && (size.width !== info.columns || size.height !== info.rows || size.components !== info.samplesPerPixel)) {
+    throw new VoxsegError(
+      'decode-failed',
+      `${what} codestream is ${size.width}x${size.height} with ${size.components} component(s), but the dataset says ${info.columns}x${info.rows} with ${info.samplesPerPixel}`,
+    );
+  }
+}
+
 export async function decodeJpeg2000(encoded: Uint8Array, info: FrameInfo): Promise<DecodedPixels> {
+  checkCodestream(encoded, info, 'JPEG 2000');
   const result = await decodeWithWasm('openjpeg', 'J2KDecoder', encoded);
   const sampleBytes = checkFrame(result, info, 'JPEG 2000');
   // OpenJPEG undoes the multiple component transform (YBR_RCT / YBR_ICT -> RGB) itself.
+  const photometric = info.photometricInterpretation.trim().toUpperCase();
+  const rgbAlready = j2kUsesMct(encoded) === true || photometric === 'YBR_RCT' || photometric === 'YBR_ICT';
+  return finishCodecFrame(result.bytes, sampleBytes, !!result.frame.isSigned, info, { rgbAlready });
+}
+
+/** High-Throughput JPEG 2000 (Part 15) through OpenJPH; like JPEG 2000, the codec undoes the MCT. */
+export async function decodeHtj2k(encoded: Uint8Array, info: FrameInfo): Promise<DecodedPixels> {
+  checkCodestream(encoded, info, 'HTJ2K');
+  const result = await decodeWithWasm('openjph', 'HTJ2KDecoder', encoded);
+  const sampleBytes = checkFrame(result, info, 'HTJ2K');
   const photometric = info.photometricInterpretation.trim().toUpperCase();
   const rgbAlready = j2kUsesMct(encoded) === true || photometric === 'YBR_RCT' || photometric === 'YBR_ICT';
   return finishCodecFrame(result.bytes, sampleBytes, !!result.frame.isSigned, info, { rgbAlready });

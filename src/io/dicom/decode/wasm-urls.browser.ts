@@ -6,11 +6,13 @@
 import charlsWasmUrl from '@cornerstonejs/codec-charls/decodewasm?url';
 import jpegTurboWasmUrl from '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm?url';
 import openjpegWasmUrl from '@cornerstonejs/codec-openjpeg/decodewasm?url';
+import openjphWasmUrl from '@cornerstonejs/codec-openjph/wasm?url';
 import { setCodecWasmUrls } from './codecs';
 
 export function registerBrowserCodecUrls(): void {
   setCodecWasmUrls({
     openjpeg: openjpegWasmUrl,
+    openjph: openjphWasmUrl,
     charls: charlsWasmUrl,
     'libjpeg-turbo': jpegTurboWasmUrl,
   });

@@ -24,6 +24,7 @@ const IDLE_SLICES = 8;
 const IDLE_READS = 1;
 const CODEC_OF: Record<string, CodecName | undefined> = {
   'jpeg-2000': 'openjpeg',
+  htj2k: 'openjph',
   'jpeg-ls': 'charls',
   'jpeg-baseline': 'libjpeg-turbo',
 };

@@ -54,6 +54,7 @@ export function fakeViewer(): AppViewer & { calls: Call[]; named(name: string): 
     setCameraPreset: rec('setCameraPreset'),
     screenshot3d: rec('screenshot3d', Promise.resolve(new Blob())),
     setPreset: rec('setPreset', null),
+    setWindow: rec('setWindow', null),
     resetCamera: rec('resetCamera', null),
     destroy: rec('destroy', null),
   };

@@ -34,18 +34,15 @@ describe('transfer syntax table', () => {
       '1.2.840.10008.1.2.4.81',
       '1.2.840.10008.1.2.4.90',
       '1.2.840.10008.1.2.4.91',
+      '1.2.840.10008.1.2.4.201',
+      '1.2.840.10008.1.2.4.202',
+      '1.2.840.10008.1.2.4.203',
     ]) {
       expect(isSupportedTransferSyntax(uid), uid).toBe(true);
     }
     // UI values may carry a trailing NUL pad
     expect(isSupportedTransferSyntax('1.2.840.10008.1.2.4.90\0')).toBe(true);
-    for (const uid of [
-      '1.2.840.10008.1.2.4.201',
-      '1.2.840.10008.1.2.4.203',
-      '1.2.840.10008.1.2.4.100',
-      '1.2.3.4',
-      '',
-    ]) {
+    for (const uid of ['1.2.840.10008.1.2.4.92', '1.2.840.10008.1.2.4.100', '1.2.3.4', '']) {
       expect(isSupportedTransferSyntax(uid), uid).toBe(false);
     }
   });
@@ -58,10 +55,10 @@ describe('transfer syntax table', () => {
   });
 
   it('rejects unsupported syntaxes naming them', async () => {
-    await expect(decodeFrame(new Uint8Array(4), frame('1.2.840.10008.1.2.4.202'))).rejects.toMatchObject({
+    await expect(decodeFrame(new Uint8Array(4), frame('1.2.840.10008.1.2.4.102'))).rejects.toMatchObject({
       code: 'unsupported',
       message: expect.stringMatching(
-        /^transfer syntax HTJ2K with RPCL Options \(Lossless Only\) \(1\.2\.840\.10008\.1\.2\.4\.202\) is not supported/,
+        /^transfer syntax MPEG-4 AVC\/H\.264 High Profile \(1\.2\.840\.10008\.1\.2\.4\.102\) is not supported: video/,
       ),
     });
     await expect(decodeFrame(new Uint8Array(4), frame('1.2.3.4'))).rejects.toMatchObject({
@@ -77,11 +74,19 @@ describe('transfer syntax table', () => {
       '1.2.840.10008.1.2.4.80',
       '1.2.840.10008.1.2.4.90',
       '1.2.840.10008.1.2.4.70',
+      '1.2.840.10008.1.2.4.201',
     ]) {
       await expect(decodeFrame(junk, frame(uid)), uid).rejects.toMatchObject({
         name: 'VoxsegError',
         code: 'decode-failed',
       });
     }
+    // the same junk declared 12-bit goes to the 12-bit DCT decoder: no scan, refused
+    const junk12 = junk.slice();
+    junk12[6] = 12;
+    await expect(decodeFrame(junk12, frame('1.2.840.10008.1.2.4.51'))).rejects.toMatchObject({
+      code: 'decode-failed',
+      message: expect.stringMatching(/no scan/),
+    });
   });
 });
