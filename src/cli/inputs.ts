@@ -5,6 +5,7 @@
  */
 import { errorReason, VoxsegError } from '../core/errors';
 import type { DType, Mat3, Vec3, Volume } from '../core/types';
+import type { AcquiredGeometry } from '../io/dicom/index';
 import type { SourceFile } from '../io/dicom/source';
 import { isNiftiName, parseNifti } from '../io/nifti/index';
 import { listFiles } from './node-files';
@@ -27,6 +28,8 @@ export interface InputSeries {
   dtype: DType;
   warnings: string[];
   errors: string[];
+  /** DICOM series whose slices are resampled onto the regular grid above (tilt, uneven gaps). */
+  acquired?: AcquiredGeometry;
   load(): Promise<{ volume: Volume; warnings: string[] }>;
 }
 
@@ -98,6 +101,7 @@ export async function collectSeries(
         dtype: s.dtype,
         warnings: s.warnings,
         errors: s.errors,
+        ...(s.acquired && { acquired: s.acquired }),
         load: () => dicom.loadSeries(s),
       });
     }

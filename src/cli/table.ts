@@ -36,6 +36,10 @@ export function seriesTable(series: InputSeries[], details = true): string {
     series.forEach((s, i) => {
       lines.push(`[${i}] uid ${s.uid}`);
       lines.push(`    origin ${fmtVec(s.origin, 3, ', ')} mm; first file ${s.firstFile}`);
+      if (s.acquired)
+        lines.push(
+          `    acquired: ${s.acquired.dims[2]} slices of ${s.acquired.dims[0]}x${s.acquired.dims[1]} (${s.acquired.reason}), resampled onto the grid above`,
+        );
       for (const w of s.warnings) lines.push(`    warning: ${w}`);
       for (const e of s.errors) lines.push(`    error: ${e}`);
     });

@@ -51,6 +51,8 @@ export interface VolumeMetadata {
   /** Suggested display window from the source, if any. */
   windowCenter?: number;
   windowWidth?: number;
+  /** Every display window the source offers (DICOM WindowCenter/Width with explanations, VOI LUT tables approximated). */
+  windowPresets?: { center: number; width: number; name?: string }[];
   /** Physical unit of voxel values, e.g. 'HU'. */
   unit?: string;
   /** DICOM BodyPartExamined (0018,0015), e.g. 'HEAD', 'ABDOMEN'. */
@@ -59,6 +61,36 @@ export interface VolumeMetadata {
   sourceVolumes?: number;
   /** Exact [min, max] of the voxels, when the loader measured them on the way (saves a pass). */
   valueRange?: [number, number];
+  /** Set when the acquired slices did not lie on one regular grid and the loader resampled them (tilt, uneven gaps). */
+  acquisition?: Acquisition;
+}
+
+/** One acquired source image plane of a resampled volume (see `Acquisition`). */
+export interface AcquiredSlice {
+  /** LPS mm, centre of pixel (0,0). */
+  position: Vec3;
+  sopInstanceUid: string;
+  /** 1-based, 0 single-frame. */
+  frameNumber: number;
+}
+
+/**
+ * The acquired geometry of a volume that was resampled onto a regular grid because its slices did
+ * not lie on one (gantry tilt, uneven gaps). Volume slices are then not source images: derived
+ * objects (e.g. a DICOM SEG) map back onto these planes.
+ */
+export interface Acquisition {
+  /** e.g. 'gantry tilt 18.5°; uneven slice gaps 4.2–7.4 mm' */
+  reason: string;
+  rows: number;
+  columns: number;
+  /** Unit LPS vectors of the acquired image rows/columns (DICOM ImageOrientationPatient). */
+  rowDirection: Vec3;
+  columnDirection: Vec3;
+  /** [between rows, between columns] as DICOM PixelSpacing. */
+  pixelSpacing: [number, number];
+  /** In the order of increasing position along the slice normal. */
+  slices: AcquiredSlice[];
 }
 
 /**

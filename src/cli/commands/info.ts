@@ -1,5 +1,6 @@
 /** `voxseg info <path...> [--json]`: list every image series found in files/folders. */
 import { VoxsegError } from '../../core/errors';
+import type { AcquiredGeometry } from '../../io/dicom/index';
 import { collectSeries } from '../inputs';
 import { rejectedList, seriesTable } from '../table';
 import { parse, usage, type Command } from '../util';
@@ -11,12 +12,29 @@ DICOM files are grouped into series; each .nii / .nii.gz file is one series.
 
 Options:
   --json      print {series:[{uid, modality, description, files, dims, spacing,
-              origin, direction, dtype, warnings, errors}], rejected:[{file, reason}]}
+              origin, direction, dtype, warnings, errors, acquired?}],
+              rejected:[{file, reason}]}
               (direction: 9 numbers, row-major, LPS; column c = axis c)
+              dims..direction are the grid the series loads on; 'acquired' is set
+              when its slices did not lie on one (gantry tilt, uneven gaps) and are
+              resampled onto it: {reason, slices, rows, columns, gaps:[min,max] mm
+              along the slice normal, tiltDeg?}
   -h, --help  show this help
 
 Exit status: 0 when at least one series was found, 1 when none (or a path is missing), 2 usage.
 `;
+
+function acquiredJson(a: AcquiredGeometry) {
+  const [columns, rows, slices] = a.dims;
+  return {
+    reason: a.reason,
+    slices,
+    rows,
+    columns,
+    gaps: a.gaps,
+    ...(a.tiltDeg !== undefined && { tiltDeg: a.tiltDeg }),
+  };
+}
 
 export const infoCommand: Command = {
   name: 'info',
@@ -44,6 +62,7 @@ export const infoCommand: Command = {
           dtype: s.dtype,
           warnings: s.warnings,
           errors: s.errors,
+          ...(s.acquired && { acquired: acquiredJson(s.acquired) }),
         })),
         rejected,
       };

@@ -13,6 +13,8 @@ import { planJobs, pool, type FileJob } from './slicejobs';
 import { fillSlices, invertSum, type Target } from './values';
 import { loadInWorkers } from './worker/client';
 import { loaderPool } from './worker/pool';
+import { acquisitionOf } from './regular';
+import { regrid } from './regrid';
 
 const FILES_IN_FLIGHT = 4;
 
@@ -38,9 +40,12 @@ export async function loadSeries(
       `series ${series.description || series.uid} cannot be loaded: ${series.errors.join('; ')}`,
     );
   const plan = await planFor(series, opts);
-  const [nx, ny, nz] = series.dims;
+  // a series resampled onto a regular grid (regular.ts) loads its acquired slices first
+  const { regular } = plan;
+  const [nx, ny, nz] = regular ? regular.acquired : series.dims;
   const sliceSize = nx * ny;
-  const target: Target = { voxels: allocateVoxels(plan.dtype.dtype, sliceSize * nz) as Int16Array | Float32Array };
+  const allocation = regular ? regular.allocation : sliceSize * nz;
+  const target: Target = { voxels: allocateVoxels(plan.dtype.dtype, allocation) as Int16Array | Float32Array };
   const { jobs, empty, total } = planJobs(plan.slots);
   let done = 0;
   const stage = 'Decoding slices';
@@ -119,8 +124,14 @@ export async function loadSeries(
   if (failures.length > 5) warnings.push(`${failures.length - 5} more files could not be decoded`);
   if (target.convertedAt)
     warnings.push(`values exceed the int16 range (first in ${target.convertedAt}): volume stored as float32`);
-  const range: [number, number] | undefined = measured > 0 && measured === written.size ? [lo, hi] : undefined;
-  fillSlices(target.voxels, sliceSize, empty, range?.[0]);
+  let range: [number, number] | undefined = measured > 0 && measured === written.size ? [lo, hi] : undefined;
+  fillSlices(target.voxels.subarray(0, sliceSize * nz), sliceSize, empty, range?.[0]);
+  const filledWith = empty.length ? target.voxels[empty[0] * sliceSize] : 0;
+  let voxels = target.voxels;
+  if (regular) {
+    const fill = range?.[0] ?? valueRange(target.voxels.subarray(0, sliceSize * nz))[0];
+    ({ voxels, range } = regrid(target.voxels, regular, fill));
+  }
   const first = plan.slots.find((f): f is FrameRef => !!f)!;
   const h0 = plan.headers[first.file];
   const metadata: VolumeMetadata = {
@@ -140,7 +151,7 @@ export async function loadSeries(
     accessionNumber: h0.accessionNumber || undefined,
     referringPhysicianName: h0.referringPhysicianName || undefined,
     bodyPartExamined: h0.bodyPartExamined || undefined,
-    ...sliceReferences(plan),
+    ...sliceReferences(plan, series),
     unit: h0.unit,
     valueRange: range,
   };
@@ -151,18 +162,21 @@ export async function loadSeries(
       inv === undefined ? first.windowCenter : first.slope * inv + 2 * first.intercept - first.windowCenter;
     metadata.windowWidth = first.windowWidth;
   }
+  // Every window the file offers (WindowCenter/Width values with their explanations, VOI LUTs).
+  const presets = h0.luts?.windows ?? [];
+  if (presets.length > 1 || presets.some((p) => p.name)) metadata.windowPresets = presets;
   for (const k of Object.keys(metadata) as (keyof VolumeMetadata)[]) if (metadata[k] === undefined) delete metadata[k];
   const volume = createVolume({
     dims: series.dims,
     spacing: series.spacing,
     origin: series.origin,
     direction: series.direction,
-    voxels: target.voxels,
+    voxels,
     metadata,
   });
   if (empty.length)
     warnings.push(
-      `${empty.length} empty slice${empty.length > 1 ? 's' : ''} (missing or undecodable images) filled with the volume minimum ${fmt(target.voxels[empty[0] * sliceSize])}`,
+      `${empty.length} empty slice${empty.length > 1 ? 's' : ''} (missing or undecodable images) filled with the volume minimum ${fmt(filledWith)}`,
     );
   return { volume, warnings };
 }
@@ -170,12 +184,22 @@ export async function loadSeries(
 /**
  * The source image of every k-slice (what a DICOM SEG or other derived object must reference):
  * its SOP Instance UID, and for multi-frame images the frame number. Filled slots get '' / 0.
+ * A resampled volume gets `acquisition` (every acquired slice with its image) instead.
  */
-function sliceReferences(plan: SeriesPlan): Pick<VolumeMetadata, 'sopClassUid' | 'sopInstanceUids' | 'frameNumbers'> {
-  const uids = plan.slots.map((f) => (f ? plan.headers[f.file].sopInstanceUid : ''));
-  if (!uids.some((u) => u)) return {};
+function sliceReferences(
+  plan: SeriesPlan,
+  series: SeriesInfo,
+): Pick<VolumeMetadata, 'sopClassUid' | 'sopInstanceUids' | 'frameNumbers' | 'acquisition'> {
   const first = plan.slots.find((f): f is FrameRef => !!f)!;
   const h = plan.headers[first.file];
+  // resampled: volume slices are not source images; the acquired slices are listed instead
+  if (plan.regular)
+    return {
+      sopClassUid: h.sopClassUid || undefined,
+      acquisition: acquisitionOf(plan.regular, plan.slots, plan.headers, series.direction),
+    };
+  const uids = plan.slots.map((f) => (f ? plan.headers[f.file].sopInstanceUid : ''));
+  if (!uids.some((u) => u)) return {};
   const multiFrame = plan.slots.some(
     (f) => f && plan.headers[f.file].numberOfFrames > 1 && !plan.headers[f.file].mosaic,
   );

@@ -9,6 +9,7 @@ import type { FrameRef } from './multiframe';
 import type { DicomHeader } from './parse';
 import { scanFile, type FileScan } from './scanfile';
 import { stackPart, type Stack } from './sort';
+import type { RegularGrid } from './regular';
 import type { SourceFile } from './source';
 import { chooseDtype, type DtypeChoice } from './values';
 import { loaderPool } from './worker/pool';
@@ -37,6 +38,23 @@ export interface SeriesInfo {
   warnings: string[];
   /** Problems that make the series unloadable. */
   errors: string[];
+  /**
+   * Set when the acquired slices do not lie on one regular grid (gantry tilt, uneven gaps): the
+   * loader resamples them onto the grid above (dims/spacing/origin/direction) — see regular.ts.
+   */
+  acquired?: AcquiredGeometry;
+}
+
+/** The acquired geometry of a series that is resampled (`SeriesInfo.acquired`). */
+export interface AcquiredGeometry {
+  /** e.g. 'gantry tilt 18.5°; uneven slice gaps 4.2–7.4 mm' */
+  reason: string;
+  /** Acquired [columns, rows, slices]. */
+  dims: Vec3;
+  /** Smallest and largest gap between consecutive acquired slices along the slice normal (mm). */
+  gaps: [number, number];
+  /** Gantry tilt (degrees), when the slices are shifted in-plane in proportion to their distance. */
+  tiltDeg?: number;
 }
 
 export interface ScanResult {
@@ -54,6 +72,8 @@ export interface SeriesPlan {
   headers: DicomHeader[];
   slots: (FrameRef | null)[];
   dtype: DtypeChoice;
+  /** The slots are acquired slices to resample onto this grid (see regular.ts). */
+  regular?: RegularGrid;
 }
 
 export const plans = new WeakMap<SeriesInfo, SeriesPlan>();
@@ -105,6 +125,8 @@ function toSeries(stack: Stack): SeriesInfo {
   const errors: string[] = [];
   if (headers.some((x) => x.samplesPerPixel > 1))
     warnings.push('colour image converted to luminance (0.299 R + 0.587 G + 0.114 B)');
+  if (headers.some((x) => x.luts?.palette))
+    warnings.push('PALETTE COLOR image: palette applied, then converted to luminance (0.299 R + 0.587 G + 0.114 B)');
   if (headers.some((x) => x.photometric === 'MONOCHROME1'))
     warnings.push('MONOCHROME1: stored values inverted so that higher values are brighter');
   const [nx, ny, nz] = stack.dims;
@@ -127,7 +149,12 @@ function toSeries(stack: Stack): SeriesInfo {
     warnings,
     errors,
   };
-  plans.set(info, { headers, slots, dtype });
+  const { regular } = stack;
+  if (regular) {
+    const { reason, acquired, gaps, tiltDeg } = regular;
+    info.acquired = { reason, dims: acquired, gaps, ...(tiltDeg !== undefined && { tiltDeg }) };
+  }
+  plans.set(info, { headers, slots, dtype, regular });
   return info;
 }
 

@@ -8,16 +8,17 @@
  *   volumes; otherwise the first image at a position is kept and the others are named.
  * - Missing slices (a gap that is n x median, n >= 2) get n-1 empty slots so that every loaded
  *   slice stays exactly at its DICOM position (the loader fills them with the volume minimum).
- *   Other irregular gaps are reported with the largest position error of the regular grid.
- * - Gantry tilt (positions drift in-plane along the stack): the direction matrix stays orthonormal
- *   (k = slice normal); the tilt is NOT corrected and a warning names the angle and the largest
- *   in-plane offset of a slice from its DICOM position.
+ * - Slices that do not lie on one regular grid — other uneven gaps, gantry tilt or any in-plane
+ *   shift of the positions (regular.ts decides) — are resampled at load onto a regular grid
+ *   [row | column | n] with the smallest gap as spacing (regular.ts plans it, regrid.ts does it);
+ *   the stack then carries `regular` and its slots are the acquired slices, in order along n.
  * - Images without position/orientation are stacked by InstanceNumber on an identity grid, warned.
  */
 import type { Mat3, Vec3 } from '../../core/types';
-import { cross, directionFromAxes, dot, norm, normalize } from '../../volume/geometry';
+import { cross, directionFromAxes, dot, normalize } from '../../volume/geometry';
 import { fmt, type FrameRef } from './multiframe';
 import { subPart, type Part } from './group';
+import { regularGrid, type RegularGrid } from './regular';
 
 export interface Stack {
   part: Part;
@@ -28,6 +29,8 @@ export interface Stack {
   origin: Vec3;
   direction: Mat3;
   warnings: string[];
+  /** Set when the acquired slices (`slots`) are resampled onto the grid above at load. */
+  regular?: RegularGrid;
 }
 
 const SPLIT_KEYS: [string, string][] = [
@@ -201,6 +204,24 @@ export function stackPart(part: Part): Stack[] {
     dz = best.dz;
     slots = best.slots;
     const tol = Math.max(0.01, 0.01 * dz);
+    // uneven gaps the missing-slice plan cannot place, gantry tilt, in-plane shifts: resample
+    const regular = regularGrid({
+      positions: frames.map((f) => f.position!),
+      row,
+      col,
+      n,
+      pixelSpacing: ps,
+      rows,
+      cols,
+      uneven: best.worst > tol,
+    });
+    if (regular) {
+      warnings.push(regular.warning);
+      const { dims, spacing, origin } = regular;
+      return [
+        { part, slots: frames, dims, spacing, origin, direction: directionFromAxes(row, col, n), warnings, regular },
+      ];
+    }
     if (best.missing.length) {
       const missing = best.missing.map(
         ([i, n]) =>
@@ -209,23 +230,6 @@ export function stackPart(part: Part): Stack[] {
       const { inserted } = best;
       warnings.push(
         `missing slice${inserted > 1 ? 's' : ''}: ${missing.slice(0, 3).join('; ')}${missing.length > 3 ? `; and ${missing.length - 3} more gaps` : ''}; ${inserted} empty slice${inserted > 1 ? 's' : ''} inserted (filled with the volume minimum) so that every slice keeps its DICOM position`,
-      );
-    }
-    if (best.worst > tol) {
-      warnings.push(
-        `non-uniform slice spacing (${fmt(minGap)}–${fmt(gaps.reduce((a, b) => Math.max(a, b)))} mm): not resampled; slices placed every ${fmt(dz)} mm, so some lie up to ${fmt(best.worst)} mm from their DICOM position`,
-      );
-    }
-    // gantry tilt: in-plane drift of the positions along the stack
-    const first = frames[0].position!;
-    const last = frames[frames.length - 1].position!;
-    const v: Vec3 = [last[0] - first[0], last[1] - first[1], last[2] - first[2]];
-    const along = dot(v, n);
-    const lateral = norm([v[0] - along * n[0], v[1] - along * n[1], v[2] - along * n[2]]);
-    if (lateral > Math.max(0.05, 1e-3 * Math.abs(along))) {
-      const angle = (Math.atan2(lateral, Math.abs(along)) * 180) / Math.PI;
-      warnings.push(
-        `gantry tilt ${fmt(angle, 1)}°: slice positions are not along the slice normal; tilt not corrected (volume kept orthogonal, slices stacked along the normal), so the last slice is ${fmt(lateral, 2)} mm off its DICOM position in-plane`,
       );
     }
   }

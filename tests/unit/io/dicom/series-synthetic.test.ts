@@ -230,10 +230,13 @@ describe('slice ordering and geometry', () => {
     expect(warnings.join()).toMatch(/1 empty slice .* filled with the volume minimum 0/);
   });
 
-  it('irregular spacing that is not a missing slice is reported with the position error', async () => {
+  it('irregular spacing that is not a missing slice is resampled onto the smallest gap (geometry-resample.test.ts)', async () => {
     const s = await only(zStack([0, 2, 4, 7, 9]));
     expect(s.dims[2]).toBe(5);
-    expect(s.warnings.join()).toMatch(/non-uniform slice spacing \(2–3 mm\).*up to 1 mm/);
+    expect(s.spacing[2]).toBe(2);
+    expect(s.warnings.join()).toMatch(
+      /resampled onto a regular 2 mm grid \(5 acquired slices → 5\): uneven slice gaps 2–3 mm/,
+    );
   });
 
   it('duplicate positions: the first (lowest InstanceNumber) is kept and both files are named', async () => {
@@ -266,11 +269,11 @@ describe('slice ordering and geometry', () => {
     expect(at(volume.voxels, r.series[1].dims, 0, 0, 0)).toBe(600);
   });
 
-  it('gantry tilt is reported with its angle; the volume stays orthonormal', async () => {
+  it('gantry tilt is named with its angle and resampled; the volume stays orthonormal', async () => {
     const t = Math.tan((15 * Math.PI) / 180);
     const files = [0, 1, 2, 3].map((s) => slice(`t${s}.dcm`, { position: [0, 3 * s * t, 3 * s], instance: s + 1 }));
     const s = await only(files);
-    expect(s.warnings.join()).toMatch(/gantry tilt 15°.*not corrected/);
+    expect(s.warnings.join()).toMatch(/resampled onto a regular 3 mm grid .*: gantry tilt 15°/);
     expect(s.direction).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
     expect(s.spacing[2]).toBeCloseTo(3, 12);
   });
