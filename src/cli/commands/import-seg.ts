@@ -3,18 +3,27 @@
  * series it segments -> a NIfTI label map (4-D, one volume per layer, when segments overlap) and
  * its label table (labels.json beside it: names, colours, codes, layer and value of each segment).
  */
-import { readSeg, tableFromSegments, writeLabelLayers, writeLabelTable } from '../../io/seg/index';
+import { readSegAsync, tableFromSegments, writeLabelLayers, writeLabelTable } from '../../io/seg/index';
 import { parse, usage, writeOutput, type Command } from '../util';
 import { loadReference, readInput, segmentStats, table } from './export-seg';
 
 const help = `Usage: voxseg import-seg SEG.dcm --ref DICOM_DIR -o LABELS.nii.gz [--series INDEX|UID]
 
-Read a DICOM Segmentation (BINARY, or FRACTIONAL thresholded at 50%) onto the grid of the
-DICOM series it segments and write it as a NIfTI label map whose voxel values are the
-segment numbers, plus a label table LABELS.json beside it (same name, .json) with each
-segment's name, colour, codes, algorithm, layer and value. When segments overlap, the
-label map is 4-D: one volume (layer) per group of non-overlapping segments, so no voxel
-is lost. Frames that do not lie on the series' slices are an error, never resampled.
+Read a DICOM Segmentation onto the grid of the DICOM series it segments and write it as
+a NIfTI label map whose voxel values are the segment numbers, plus a label table
+LABELS.json beside it (same name, .json) with each segment's name, colour, codes,
+algorithm, layer and value. When segments overlap, the label map is 4-D: one volume
+(layer) per group of non-overlapping segments, so no voxel is lost.
+
+Read: Segmentation Storage (BINARY; FRACTIONAL probability/occupancy, binarized at half
+the MaximumFractionalValue, with a warning per segment) and Label Map Segmentation
+Storage (8/16 bit, grey or palette colour); uncompressed (little or big endian),
+deflated, RLE and JPEG 2000 / JPEG-LS pixel data. Frames more than 0.1 voxel off the
+series' slices are an error giving the distance, never snapped; on a series that was
+resampled (gantry tilt, uneven gaps) frames on its acquired images are resampled onto
+the regular grid (nearest neighbour). Invalid, duplicate or unknown segment numbers and
+frame counts that disagree with the pixel data are errors, or warnings that name the
+segment and what was done.
 
 Options:
   -r, --ref DIR         the DICOM series the SEG was made on (files or folder; required)
@@ -49,7 +58,7 @@ export const importSegCommand: Command = {
 
     const bytes = await readInput(input, 'a DICOM SEG file');
     const ref = await loadReference(values.ref, values.series, io);
-    const seg = readSeg(bytes, ref, input);
+    const seg = await readSegAsync(bytes, ref, input);
     for (const w of seg.warnings) io.err(`warning: ${input}: ${w}\n`);
     const description = seg.layers[0].header.metadata.seriesDescription ?? 'SEG';
     await writeOutput(out, writeLabelLayers(seg.layers, { gzip: /\.gz$/i.test(out), description }));

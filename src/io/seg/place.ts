@@ -1,11 +1,18 @@
 /**
- * Where each SEG frame goes on the reference grid (see read.ts for the rules). Tolerances are a
- * tenth of a voxel: an orientation or pixel spacing error may move the far edge of the frame by
- * at most that much, and a position must be within it of a reference slice (in plane and along k).
+ * Where each SEG frame goes on the reference grid. Tolerances are a tenth of a voxel, as in
+ * volume/grid.ts gridMismatch: an orientation or pixel spacing error may move the far edge of the
+ * frame by at most that much, and a position must be within it of a reference slice (in plane and
+ * along k). A frame off the grid is an error giving the distance (mm and voxels), never snapped onto
+ * a slice, even when it references one of the reference's images. A frame without position is
+ * placed on the slice of the image it references.
+ * A reference the loader resampled (`metadata.acquisition`: gantry tilt, uneven gaps) has no slice
+ * per image; frames on its acquired images are resampled onto the regular grid (read-acquired.ts),
+ * unless every frame lies on the regular grid itself (a SEG made on the resampled volume).
  */
 import { VoxsegError } from '../../core/errors';
 import type { Vec3, Volume } from '../../core/types';
 import { worldToIndex } from '../../volume/geometry';
+import { placeOnAcquired } from './read-acquired';
 import { slicesMatchInstances } from './grid';
 
 export interface SegFrame {
@@ -20,8 +27,13 @@ export interface SegFrame {
 }
 
 export interface Placement {
-  /** Reference slice k of each frame, by frame index. */
-  slice: number[];
+  /**
+   * Visit the reference voxels frame f covers: `pixel` is the frame pixel (row * columns + column)
+   * whose value the voxel takes, `voxel` the flat index on the reference grid.
+   */
+  forEach(f: number, visit: (pixel: number, voxel: number) => void): void;
+  /** When frame f maps one to one onto a slice: the flat index of its pixel 0 (voxel = offset + pixel). */
+  offset?(f: number): number;
 }
 
 const TOL = 0.1;
@@ -34,6 +46,14 @@ export function placeFrames(
 ): Placement {
   const h = ref.header;
   const [nx, ny, nz] = h.dims;
+  const onRegularGrid = (p: Vec3) => {
+    const [i, j, k] = worldToIndex(h, p);
+    const r = Math.round(k);
+    return Math.max(Math.abs(i), Math.abs(j), Math.abs(k - r)) <= TOL && r >= 0 && r < nz;
+  };
+  // a SEG made on the resampled grid itself (e.g. from a NIfTI of it) is placed as on any grid
+  if (h.metadata.acquisition && !frames.every((f) => f.position && onRegularGrid(f.position)))
+    return placeOnAcquired(ref, frames, file, warn);
   const [sx, sy] = h.spacing;
   const d = h.direction;
   const fail = (f: SegFrame, msg: string): never => {
@@ -61,8 +81,6 @@ export function placeFrames(
   const maxCos = (TOL * Math.min(sx, sy)) / Math.max(nx * sx, ny * sy);
   const slice: number[] = [];
   let referencesRef = false;
-  let offGrid = 0;
-  let offFrames = 0;
   let conflicts = 0;
   for (const f of frames) {
     const byRef = sourceSlice(f);
@@ -89,30 +107,34 @@ export function placeFrames(
       const r = Math.round(kk);
       const off = Math.max(Math.abs(i), Math.abs(j), Math.abs(kk - r));
       if (off <= TOL && r >= 0 && r < nz) k = r;
-      else if (byRef !== undefined) {
-        offGrid = Math.max(offGrid, off);
-        offFrames++;
-        k = byRef;
-      } else {
+      else {
         const where = `(${f.position.map((v) => +v.toFixed(3)).join(', ')})`;
+        const mm = Math.hypot(i * sx, j * sy, (kk - r) * h.spacing[2]);
         const detail =
           r < 0 || r >= nz
             ? `outside the reference's ${nz} slices (slice ${+kk.toFixed(2)})`
-            : `${+off.toFixed(2)} voxel off the reference grid`;
-        fail(f, `position ${where} is ${detail}, and the frame references no image of the reference series`);
+            : `${+mm.toFixed(2)} mm (${+off.toFixed(2)} voxel) off the reference grid`;
+        const refNote =
+          byRef !== undefined
+            ? `; it references the image of slice ${byRef}, so the SEG and the series disagree (not snapped onto it)`
+            : ', and the frame references no image of the reference series';
+        fail(f, `position ${where} is ${detail}${refNote}`);
       }
       if (k !== undefined && byRef !== undefined && k !== byRef) conflicts++;
     } else if (byRef !== undefined) k = byRef;
     else fail(f, 'no ImagePositionPatient and no reference to an image of the reference series');
     slice[f.index] = k!;
   }
-  if (offFrames)
-    warn(
-      `${offFrames} frame(s) lie up to ${offGrid.toFixed(2)} voxel off the reference grid (e.g. gantry tilt); placed on the slice of the image they reference`,
-    );
   if (conflicts)
     warn(`${conflicts} frame(s) reference another slice's image than the one at their position; placed by position`);
   if (usable && !referencesRef && frames.some((f) => f.sources.length))
     warn("the SEG references none of the reference series' images; placed by position (same frame of reference)");
-  return { slice };
+  const nxy = nx * ny;
+  return {
+    forEach(f, visit) {
+      const base = slice[f] * nxy;
+      for (let p = 0; p < nxy; p++) visit(p, base + p);
+    },
+    offset: (f) => slice[f] * nxy,
+  };
 }
