@@ -88,21 +88,23 @@ export class Transfer {
     if (at && this.autosave) await this.autosave.discard(at.image);
   }
 
-  /** Download the segmentation as a DICOM SEG referencing the study's series. */
-  async exportSeg(): Promise<void> {
+  /** Download the segmentation as a DICOM SEG (BINARY, or a Label Map SEG) referencing the study's series. */
+  async exportSeg(labelmap = false): Promise<void> {
     const seg = this.editor.list.seg;
     if (!seg) return;
     await this.work('Could not export the DICOM SEG', async () => {
-      const { writeSeg } = await import('../../io/seg/index');
+      const { buildSeg, derivedUidsWarning } = await import('../../io/seg/index');
       const segments = seg.segments as readonly LayeredSegment[];
       if (segments.length === 0) throw new VoxsegError('usage', 'there are no segments to export');
       const { segSegments, entries } = toSegSegments(segments);
-      const bytes = writeSeg(seg.study, { layers: seg.layers, segments: entries }, segSegments, {
+      const { bytes, source } = buildSeg(seg.study, { layers: seg.layers, segments: entries }, segSegments, {
         seriesDescription: `Segmentation (${segments.length} segments)`,
+        labelmap,
       });
-      const name = `${safeName(seg.study.header.metadata.seriesDescription ?? 'study')}.seg.dcm`;
+      const name = `${safeName(seg.study.header.metadata.seriesDescription ?? 'study')}.${labelmap ? 'labelmap-' : ''}seg.dcm`;
       downloadBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/dicom' }), name);
-      this.message = `Saved ${name}: ${segments.length} segments, ${(bytes.length / 1024).toFixed(0)} KB`;
+      const derived = derivedUidsWarning(source, 'this study');
+      this.message = `Saved ${name}: ${segments.length} segments, ${(bytes.length / 1024).toFixed(0)} KB${derived ? `. Note: ${derived}` : ''}`;
     });
   }
 
@@ -154,8 +156,8 @@ export class Transfer {
           return;
         this.message = `Imported ${nifti.name}: ${meta.length} segments`;
       } else if (dicom) {
-        const { readSeg } = await import('../../io/seg/index');
-        const result = readSeg(new Uint8Array(await dicom.arrayBuffer()), study, dicom.name);
+        const { readSegAsync } = await import('../../io/seg/index');
+        const result = await readSegAsync(new Uint8Array(await dicom.arrayBuffer()), study, dicom.name);
         const meta = fromSegSegments(result.segments, result.segmentLayer);
         if (
           !this.editor.show({
@@ -170,7 +172,15 @@ export class Transfer {
           })
         )
           return;
-        this.message = `Imported ${dicom.name}: ${meta.length} segments in ${result.layers.length} layer(s)${result.warnings.length ? ` — ${result.warnings.join('; ')}` : ''}`;
+        // each warning names a segment and what was done (renumbered, binarized, kept empty, ...)
+        for (const w of result.warnings)
+          this.notices.push({
+            level: 'warning',
+            title: 'DICOM SEG imported with a warning',
+            file: dicom.name,
+            message: w,
+          });
+        this.message = `Imported ${dicom.name}: ${meta.length} segments in ${result.layers.length} layer(s)${result.warnings.length ? ` — ${result.warnings.length} warning(s), see the notices` : ''}`;
       } else throw new VoxsegError('usage', 'pick a DICOM SEG file or a .nii/.nii.gz label map');
     });
   }

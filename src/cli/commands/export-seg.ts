@@ -10,24 +10,38 @@ import {
   alignToGrid,
   readLabelLayers,
   readLabelTable,
+  buildSeg,
+  derivedUidsWarning,
   readSeg,
   segmentsFromTable,
-  writeSeg,
   type LabelTableEntry,
   type SegLayerEntry,
+  type SegSegment,
 } from '../../io/seg/index';
 import { loadInput } from '../inputs';
 import { parse, usage, writeOutput, type CliIO, type Command } from '../util';
 import { readRegularFile } from '../node-files';
+import { checkReadBack, segmentStats, table } from './export-seg-check';
+import { writeReferenceCopies } from './export-seg-writeref';
+
+export { segmentStats, table };
 
 const help = `Usage: voxseg export-seg LABELS.nii.gz --ref DICOM_DIR -o SEG.dcm [--labels TABLE.json]
-                         [--series INDEX|UID] [--description TEXT] [--creator NAME]
+                         [--series INDEX|UID] [--description TEXT] [--creator NAME] [--labelmap]
+                         [--write-ref DIR]
 
 Write a label map as a DICOM Segmentation (SEG, BINARY) that references the DICOM series
 it was drawn on: one frame per segment and slice that has voxels, patient and study copied
 from the series. The label map must lie on the series' voxel grid (as 'voxseg convert'
 writes it; axes may be permuted or flipped, e.g. RAS); a 4-D label map holds one layer per
-volume, so segments may overlap. Prints the segments with their frames and voxels.
+volume, so segments may overlap. Prints the segments with their slices and voxels (per
+segment, the slices holding it: its frames in a BINARY SEG).
+
+A series the loader resampled (gantry tilt, uneven gaps) gets its frames on the acquired
+images: each frame is sampled from the label map at that image's pixel centres (nearest
+neighbour) and references that image at its own position. A series whose Study or Series
+Instance UID is blank gets derived, deterministic UIDs (2.25.…), named in a warning;
+--write-ref writes the series back with them.
 
 Options:
   -r, --ref DIR         the DICOM series (files or folder) the labels belong to (required)
@@ -41,6 +55,14 @@ Options:
   -s, --series SEL      which series under --ref when there are several (index or UID)
       --description T   SEG series description (default 'Segmentation')
       --creator NAME    Content Creator's Name, DICOM person name like Doe^Jane
+      --labelmap        write a Label Map Segmentation (SOP class 1.2.840.10008.5.1.4.1.1.66.7,
+                        SegmentationType LABELMAP): one 8-bit frame per slice (16-bit past 255
+                        segments), a pixel holds its segment number; far smaller for many
+                        labels; segments must not overlap. Read by recent viewers (OHIF 3.9+,
+                        highdicom); older ones read only the default BINARY SEG
+      --write-ref DIR   also write copies of the --ref series' files into DIR with their
+                        blank UIDs filled: Study/Series Instance UID as the SEG references
+                        them, SOP Instance/Class UID from each file's meta; all else kept
   -h, --help            show this help
 
 Exit status: 0 ok, 1 bad input (the message names the file and cause), 2 usage.
@@ -70,46 +92,6 @@ export async function loadReference(ref: string, series: string | undefined, io:
       `--ref must be the DICOM series (a SEG references its images); ${ref} is ${chosen.kind === 'nifti' ? 'a NIfTI file' : 'not DICOM'}`,
     );
   return volume;
-}
-
-/** Voxels and slices of each segment in the layers. */
-export function segmentStats(
-  layers: readonly Volume[],
-  placement: readonly SegLayerEntry[],
-): Map<number, { voxels: number; slices: number }> {
-  const out = new Map<number, { voxels: number; slices: number }>();
-  for (const p of placement) {
-    const l = layers[p.layer];
-    const [nx, ny, nz] = l.header.dims;
-    let voxels = 0;
-    let slices = 0;
-    for (let k = 0; k < nz; k++) {
-      let n = 0;
-      for (let i = k * nx * ny, end = i + nx * ny; i < end; i++) if (l.voxels[i] === p.value) n++;
-      voxels += n;
-      if (n) slices++;
-    }
-    const prev = out.get(p.number);
-    out.set(
-      p.number,
-      prev ? { voxels: prev.voxels + voxels, slices: Math.max(prev.slices, slices) } : { voxels, slices },
-    );
-  }
-  return out;
-}
-
-export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((cell, c) => cell.padEnd(widths[c]))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
 }
 
 /** Non-zero values of each layer (whole numbers 1..65535, else a VoxsegError naming the file). */
@@ -155,6 +137,8 @@ export const exportSegCommand: Command = {
       series: { type: 'string', short: 's' },
       description: { type: 'string' },
       creator: { type: 'string' },
+      labelmap: { type: 'boolean' },
+      'write-ref': { type: 'string' },
     });
     if (values.help) {
       io.out(help);
@@ -178,10 +162,6 @@ export const exportSegCommand: Command = {
     for (const w of read.warnings) warn(`${input}: ${w}`);
     const ref = await loadReference(values.ref, values.series, io);
     const md = ref.header.metadata;
-    if (!md.seriesInstanceUid)
-      warn(
-        `the series in ${values.ref} has no SeriesInstanceUID: the SEG cannot name it (ReferencedSeriesSequence), viewers may not link them`,
-      );
     if (!md.frameOfReferenceUid)
       warn(`the series in ${values.ref} has no FrameOfReferenceUID: the SEG has none either`);
     const layers = read.layers.map((l) => alignToGrid(l, ref, input));
@@ -217,29 +197,47 @@ export const exportSegCommand: Command = {
       });
 
     const { segments, placement } = segmentsFromTable(entries);
-    const bytes = writeSeg(ref, { layers, segments: placement }, segments, {
-      seriesDescription: values.description,
-      contentCreator: values.creator,
-      softwareVersion: packageVersion(),
-    });
-    // read it back onto the series: a check, and the numbers for the summary
-    const back = readSeg(bytes, ref, out);
+    let written: ReturnType<typeof buildSeg>;
+    try {
+      written = buildSeg(ref, { layers, segments: placement }, segments, {
+        seriesDescription: values.description,
+        contentCreator: values.creator,
+        softwareVersion: packageVersion(),
+        labelmap: !!values.labelmap,
+      });
+    } catch (e) {
+      // name the file: the reference series, or else the label map
+      if (!(e instanceof VoxsegError) || e.file) throw e;
+      const file = /reference/.test(e.reason) ? values.ref : input;
+      throw new VoxsegError(e.code, e.reason, { file, cause: e });
+    }
+    const { bytes } = written;
+    const writeRef = values['write-ref'];
+    const derived = derivedUidsWarning(
+      written.source,
+      values.ref,
+      writeRef ? `--write-ref ${writeRef} does` : 'voxseg export-seg ... --write-ref DIR',
+    );
+    if (derived) warn(derived);
     const want = segmentStats(layers, placement);
-    const got = segmentStats(back.layers, back.segmentLayer);
-    for (const s of segments)
-      if (got.get(s.number)?.voxels !== want.get(s.number)?.voxels)
-        throw new VoxsegError(
-          'invalid-volume',
-          `internal check failed: segment ${s.number} (${s.label}) has ${got.get(s.number)?.voxels} voxels in the SEG, ${want.get(s.number)?.voxels} in the label map`,
-        );
+    if (md.acquisition)
+      warn(
+        `the series in ${values.ref} was resampled for display (${md.acquisition.reason}): the SEG frames lie on its ${md.acquisition.slices.length} acquired images, sampled from the label map (nearest neighbour)`,
+      );
+    else checkReadBack(bytes, ref, out, segments, want, !!values.labelmap);
     await writeOutput(out, bytes);
+    if (writeRef) {
+      const r = await writeReferenceCopies(values.ref, md, written.source, writeRef);
+      io.out(
+        `wrote ${r.files} file${r.files > 1 ? 's' : ''} of the series to ${writeRef}${r.filled.size ? ` with ${[...r.filled].join(', ')} filled` : ' (no UID was blank)'}\n`,
+      );
+    }
 
     const rows = [['#', 'name', 'value', 'layer', 'frames', 'voxels', 'type']];
-    let frames = 0;
+    const where = new Map(placement.map((p) => [p.number, p]));
     for (const s of segments) {
-      const p = placement.find((x) => x.number === s.number)!;
-      const st = got.get(s.number)!;
-      frames += st.slices;
+      const p = where.get(s.number)!;
+      const st = want.get(s.number)!;
       rows.push([
         String(s.number),
         s.label,
@@ -252,7 +250,7 @@ export const exportSegCommand: Command = {
     }
     io.out(table(rows));
     io.out(
-      `wrote ${out}: ${segments.length} segment${segments.length > 1 ? 's' : ''}, ${frames} frames, ${bytes.length} bytes\n`,
+      `wrote ${out}: ${values.labelmap ? 'label map SEG, ' : ''}${segments.length} segment${segments.length > 1 ? 's' : ''}, ${written.frames} frames, ${bytes.length} bytes\n`,
     );
     return 0;
   },

@@ -2,8 +2,10 @@
  * DICOM SEG export/import and the label table that goes with a NIfTI label map.
  * See ./README.md for the format decisions.
  */
-export { writeSeg } from './write';
-export { readSeg } from './read';
+export { buildSeg, writeSeg, LABELMAP_SEGMENTATION_STORAGE } from './write';
+export { sourceUids, derivedUidsWarning, instanceUidsOf, uidFromText, type SourceUids } from './write-uids';
+export { fillBlankUids, type FilledFile } from './write-back';
+export { readSeg, readSegAsync } from './read';
 export {
   readLabelTable,
   writeLabelTable,

@@ -62,6 +62,11 @@ export interface WriteSegOptions {
   seriesUid?: string;
   /** Content / series date and time (default: now). */
   date?: Date;
+  /**
+   * Write Label Map Segmentation Storage (SegmentationType LABELMAP: one frame per image, a pixel
+   * holds its segment number) instead of BINARY; segments must not overlap.
+   */
+  labelmap?: boolean;
 }
 
 export interface ReadSegResult {
