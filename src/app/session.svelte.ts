@@ -38,6 +38,10 @@ export class Session {
   demoTruth = $state.raw<DemoTruth | null>(null);
 
   private task: AbortController | null = null;
+  /** The last volume the viewer reported: on screen (ok) or not displayable. */
+  private screen: { volume: Volume; ok: boolean } | null = null;
+  /** Load warnings already shown since the files were opened (row id + text): each is shown once. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly notices: Notices) {}
 
@@ -57,20 +61,20 @@ export class Session {
   ): Promise<void> {
     const signal = this.begin('scanning');
     this.notices.clear();
-    this.rows = [];
-    this.rejected = [];
-    this.selectedId = null;
-    this.sourceLabel = label;
-    this.demoTruth = demoTruth;
     try {
       if (files.length === 0) throw new VoxsegError('usage', 'no files were given (an empty folder?)');
       const catalog = await catalogFiles(files, { signal, onProgress: (p) => this.report(signal, p) });
       if (signal.aborted) return;
+      const first = defaultRow(catalog.rows);
+      // Nothing to open: what was open stays open (its rows, its study, its edits).
+      if (!first) return this.failOpen(signal, files.length, catalog.rejected);
       this.rows = catalog.rows;
       this.rejected = catalog.rejected;
+      this.selectedId = null;
+      this.sourceLabel = label;
+      this.demoTruth = demoTruth;
+      this.warned.clear();
       this.reportRejected(catalog.rejected);
-      const first = defaultRow(catalog.rows);
-      if (!first) throw new VoxsegError('not-image', `none of the ${files.length} files holds a readable image series`);
       this.end(signal);
       await this.select(first.id);
     } catch (err) {
@@ -101,13 +105,14 @@ export class Session {
     // Already on screen (the viewer would not report it shown again).
     if (id === this.selectedId && this.status === 'ready' && held === this.volume) return;
     const signal = this.begin('loading');
+    const before = this.selectedId;
     this.selectedId = id;
     try {
       const { volume, warnings } = held
         ? { volume: held, warnings: [] }
         : await loadRow(row, { signal, onProgress: (p) => this.report(signal, p) });
       if (signal.aborted) return;
-      for (const w of warnings) this.notices.push({ level: 'warning', title: 'Loaded with a warning', message: w });
+      this.reportWarnings(row, warnings);
       this.enter(volume);
       this.end(signal);
       this.status = 'loading'; // until the viewer reports it on screen
@@ -118,6 +123,8 @@ export class Session {
         err,
         row.source.kind === 'nifti' ? row.source.file : undefined,
       );
+      // The study on screen stays open, and its row selected.
+      if (!signal.aborted && this.volume) this.selectedId = before;
     }
   }
 
@@ -155,6 +162,7 @@ export class Session {
 
   /** Called by the viewer once the volume is rendered. */
   shown(volume: Volume): void {
+    this.screen = { volume, ok: true };
     if (volume !== this.volume) return;
     if (!this.task) this.status = 'ready';
     this.workspace?.shown(volume);
@@ -174,6 +182,7 @@ export class Session {
 
   /** Called by the viewer when it could not display the volume (the error is in the notices). */
   displayFailed(volume: Volume): void {
+    this.screen = { volume, ok: false };
     if (volume === this.volume && !this.task) this.status = 'failed';
   }
 
@@ -198,11 +207,56 @@ export class Session {
   private fail(signal: AbortSignal, title: string, err: unknown, file?: string): void {
     if (signal.aborted) return;
     this.end(signal);
-    this.status = 'failed';
+    this.status = this.statusAfterFailure();
     const f = file ?? (err instanceof VoxsegError ? err.file : undefined);
     // The banner names the file apart: the cause alone, unless the error is about another file.
     const other = err instanceof VoxsegError && err.file !== undefined && err.file !== f;
     this.notices.push({ level: 'error', title, file: f, message: other ? errorMessage(err) : errorReason(err) });
+  }
+
+  /** A failed task leaves the study that was open as it was: still ready when it is on screen. */
+  private statusAfterFailure(): SessionStatus {
+    const v = this.volume;
+    if (!v) return 'failed';
+    if (this.screen?.volume !== v) return 'loading'; // the viewer reports it shown (or not) later
+    return this.screen.ok ? 'ready' : 'failed';
+  }
+
+  /** None of the files opened holds an image: one error naming the file (or each file) and why. */
+  private failOpen(signal: AbortSignal, count: number, rejected: Rejected[]): void {
+    if (signal.aborted) return;
+    this.end(signal);
+    this.status = this.statusAfterFailure();
+    if (rejected.length === 1) {
+      this.notices.push({
+        level: 'error',
+        title: 'Could not open',
+        file: rejected[0].file,
+        message: rejected[0].reason,
+      });
+      return;
+    }
+    this.notices.push({
+      level: 'error',
+      title: 'Could not open files',
+      message: `none of the ${count} files holds a readable image series`,
+      details: rejected
+        .slice(0, 5)
+        .map((r) => `${r.file}: ${r.reason}`)
+        .concat(rejected.length > 5 ? [`… and ${rejected.length - 5} more`] : []),
+    });
+  }
+
+  /** A series' load warnings, each once per opening of the files (not again when it is selected again). */
+  private reportWarnings(row: SeriesRow, warnings: string[]): void {
+    const file = row.source.kind === 'nifti' ? row.source.file : undefined;
+    const title = `${row.description || 'Series'} loaded with a warning`;
+    for (const w of warnings) {
+      const key = `${row.id}\n${w}`;
+      if (this.warned.has(key)) continue;
+      this.warned.add(key);
+      this.notices.push({ level: 'warning', title, file, message: w });
+    }
   }
 
   private reportRejected(rejected: Rejected[]): void {

@@ -19,6 +19,7 @@ import {
   type ModelFit,
   type StudyFacts,
 } from '../../inference/fit';
+import { BROWSER_BUDGET, checkMemoryBudget } from '../../inference/budget';
 import { listBundledModels, modelFromFiles, type ModelEntry, type PickedFile } from '../../inference/models';
 import type { DeviceInfo, DeviceRequest, ModelBytes, SegmentSummary } from '../../inference/protocol';
 import type { ImportInfo } from './model-store';
@@ -144,6 +145,10 @@ export class Segmenter {
     if (files.length === 0) return;
     try {
       const entry = await modelFromFiles(files);
+      // A manifest beyond the tab's memory (a 1024³ patch) is refused now, not when it runs.
+      const json = files.filter((f) => /\.json$/i.test(f.name) && !/report/i.test(f.name));
+      const manifestName = (json.find((f) => f.name === 'manifest.json') ?? json[0])?.name ?? 'manifest.json';
+      checkMemoryBudget(entry.manifest, BROWSER_BUDGET, manifestName);
       const key = `user/${entry.manifest.id}`;
       this.addModels([{ key, entry }]);
       this.selectedKey = key;
