@@ -3,6 +3,8 @@
 //   architecture  the import rules of the README (tests/unit/architecture.test.ts, ~10 s)
 //   svelte-check  types of the .svelte and .ts sources, 0 errors (~1-2 min)
 //   unit          the Vitest unit suite (the architecture test again among them)
+//   reliability   generated hostile inputs through the CLI, each within time/memory limits
+//                 (tests/reliability/main.ts; its cases count as tests below, ~3-5 min)
 //   e2e           the built app in headless Chromium
 // A failed check stops the run at once, naming the step and how to fix it; the suites run to the
 // end. `node scripts/test.js STEP` runs one step. Ends with one summary line
@@ -30,6 +32,8 @@ const checks = [
 ];
 const suites = [
   ['unit', ['vitest', 'run', '-c', 'vitest.config.ts']],
+  // not Vitest: writes its own report with the same count fields
+  ['reliability', [process.execPath, 'bin/run-ts.js', 'tests/reliability/main.ts']],
   ['e2e', ['vitest', 'run', '-c', 'vitest.e2e.config.ts']],
 ];
 
@@ -81,7 +85,9 @@ for (const [name, args] of suites) {
   rmSync(report, { force: true });
   console.log(`\n=== voxseg ${name} tests ===`);
   const status = timed(name, () =>
-    run('npx', [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]),
+    args[0] === process.execPath
+      ? run(args[0], [...args.slice(1), '--report', report])
+      : run('npx', [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]),
   );
   if (!existsSync(report)) {
     console.error(`voxseg: the ${name} suite produced no report (exit ${status})`);
