@@ -156,5 +156,10 @@ export async function loadInput(
     });
   const { volume, warnings } = await chosen.load();
   for (const w of [...new Set([...chosen.warnings, ...warnings])]) warn(w);
+  // DICOM files left out are named with the reason (a slice refused for its header must not look
+  // like a gap); files that are not DICOM at all (a README, a licence) are not worth a warning.
+  const skipped = rejected.filter((r) => !/^not a DICOM file/.test(r.reason));
+  for (const r of skipped.slice(0, 5)) warn(`skipped ${r.file}: ${r.reason}`);
+  if (skipped.length > 5) warn(`skipped ${skipped.length - 5} more files (\`voxseg info\` lists them)`);
   return { volume, series: chosen };
 }

@@ -1,6 +1,6 @@
 /** Node-only: turn paths (files or folders, recursively) into SourceFiles. */
-import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import type { SourceFile } from '../io/dicom/source';
 import { VoxsegError } from '../core/errors';
 
@@ -26,6 +26,15 @@ export function pathSource(path: string, size: number, name = path): SourceFile 
   };
 }
 
+/** A pipe, device or socket met in a folder: reading it fails with what it is. */
+function specialSource(name: string, kind: string): SourceFile {
+  return {
+    name,
+    size: 0,
+    slice: () => Promise.reject(new VoxsegError('unreadable', `is ${kind}, not a regular file`, { file: name })),
+  };
+}
+
 /** What a special file is, for the message refusing it. */
 function kindOf(st: Awaited<ReturnType<typeof stat>>): string {
   if (st.isFIFO()) return 'a named pipe';
@@ -45,6 +54,18 @@ export async function readRegularFile(path: string): Promise<Uint8Array> {
   if (!st.isFile() && !st.isDirectory())
     throw new VoxsegError('unreadable', `is ${kindOf(st)}, not a regular file`, { file: path });
   return new Uint8Array(await readFile(path));
+}
+
+/**
+ * `readRegularFile` for a file a manifest names inside its folder: the path was checked as text
+ * (inference/manifest.ts), and here its real path, symbolic links followed, must still lie inside
+ * the folder's real path, or it is refused before a byte is read.
+ */
+export async function readFileInside(folder: string, path: string): Promise<Uint8Array> {
+  const [root, real] = await Promise.all([realpath(folder), realpath(path)]);
+  if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep))
+    throw new VoxsegError('invalid-model', `resolves to ${real}, outside the model folder ${root}`, { file: path });
+  return readRegularFile(path);
 }
 
 /** `readRegularFile` as UTF-8 text. */
@@ -77,6 +98,9 @@ async function walk(root: string, dir: string, out: SourceFile[]): Promise<void>
     else if (e.isFile()) {
       const st = await stat(full);
       out.push(pathSource(full, st.size, full));
+    } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice() || e.isSocket()) {
+      // Never opened (a pipe nobody writes blocks forever); the scan rejects it with the reason.
+      out.push(specialSource(full, kindOf(await stat(full))));
     }
   }
 }

@@ -41,7 +41,7 @@ export const convertCommand: Command = {
     const { volume } = await loadInput(positionals, values.series, (w) => io.err(`warning: ${w}\n`));
     const h = volume.header;
     const description = [h.metadata.modality, h.metadata.seriesDescription].filter(Boolean).join(' ');
-    await writeOutput(out, writeNifti(volume, { gzip: /\.gz$/i.test(out), description }));
+    await writeOutput(out, writeNifti(volume, { gzip: /\.gz$/i.test(out), description, name: out }));
     io.out(
       `wrote ${out}: ${h.dims.join('x')} ${h.dtype}, spacing ${fmtVec(h.spacing)} mm, ${orientationCode(h.direction)}\n`,
     );

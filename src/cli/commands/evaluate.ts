@@ -433,7 +433,7 @@ export const evaluateCommand: Command = {
 
     // The model, checked as 'voxseg segment' checks it.
     const onnxFile = values.onnx ?? resolve(dirname(manifestFile), manifest.model.file);
-    const bytes = await readModel(onnxFile, manifest, true);
+    const bytes = await readModel(onnxFile, manifest, true, values.onnx ? undefined : dirname(manifestFile));
     const shape = checkModel(inspectOnnx(bytes, onnxFile), manifest, onnxFile);
     const sha256 = manifest.model.sha256 ?? (await sha256Hex(bytes));
     const segmenter = await openSegmenter(

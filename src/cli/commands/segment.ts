@@ -20,7 +20,7 @@ import { checkModel } from '../../inference/model-check';
 import { loadInput } from '../inputs';
 import { openSegmenter, readPreModel } from '../segment/segmenter';
 import { parse, usage, writeOutput, type Command } from '../util';
-import { readRegularFile, readRegularText } from '../node-files';
+import { readFileInside, readRegularFile, readRegularText } from '../node-files';
 import { checkMemoryBudget } from '../../inference/budget';
 import { nonFiniteNote } from '../../inference/finite';
 import { onnxCost } from '../../inference/onnx/cost';
@@ -65,10 +65,19 @@ export async function readManifest(path: string): Promise<{ manifest: ModelManif
   return { manifest: parseManifestText(text, file), file };
 }
 
-export async function readModel(file: string, manifest: ModelManifest, checkSum: boolean): Promise<Uint8Array> {
+/**
+ * The ONNX file: `folder` is the manifest's folder when the file is the one the manifest names
+ * (then it must really lie inside it, symbolic links followed), undefined for a --onnx override.
+ */
+export async function readModel(
+  file: string,
+  manifest: ModelManifest,
+  checkSum: boolean,
+  folder?: string,
+): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    bytes = await readRegularFile(file);
+    bytes = folder === undefined ? await readRegularFile(file) : await readFileInside(folder, file);
   } catch (e) {
     if (e instanceof VoxsegError) throw e;
     throw new VoxsegError('not-found', 'ONNX model file not found (use --onnx FILE to point at it)', { file });
@@ -111,7 +120,7 @@ export const segmentCommand: Command = {
     const t0 = performance.now();
     const { manifest, file: manifestFile } = await readManifest(values.model);
     const onnxFile = values.onnx ?? resolve(dirname(manifestFile), manifest.model.file);
-    const bytes = await readModel(onnxFile, manifest, true);
+    const bytes = await readModel(onnxFile, manifest, true, values.onnx ? undefined : dirname(manifestFile));
     const shape = checkModel(inspectOnnx(bytes, onnxFile), manifest, onnxFile, manifestFile);
     // fail early, before the image is loaded or a session created
     checkMemoryBudget(manifest, budget.bytes, manifestFile, {
@@ -151,7 +160,7 @@ export const segmentCommand: Command = {
     const { labels, maskedImage, ...info } = run;
     await writeOutput(
       out,
-      writeNifti(labels, { gzip: /\.gz$/i.test(out), description: `voxseg ${manifest.id} labels` }),
+      writeNifti(labels, { gzip: /\.gz$/i.test(out), description: `voxseg ${manifest.id} labels`, name: out }),
     );
     if (values.masked && maskedImage)
       await writeOutput(

@@ -12,7 +12,7 @@ import { inspectOnnx } from '../../inference/onnx/reader';
 import type { Volume } from '../../core/types';
 import type { ModelManifest } from '../../inference/manifest';
 import { runPipeline, type ModelShape } from '../../inference/pipeline';
-import { readRegularFile } from '../node-files';
+import { readFileInside } from '../node-files';
 
 export interface SegmentRun {
   labels: Volume;
@@ -44,7 +44,7 @@ export async function readPreModel(
   const file = resolve(dirname(manifestFile), spec.file);
   let bytes: Uint8Array;
   try {
-    bytes = await readRegularFile(file);
+    bytes = await readFileInside(dirname(manifestFile), file);
   } catch (e) {
     if (e instanceof VoxsegError) throw e;
     throw new VoxsegError('not-found', 'the pre-model the manifest names (preprocessing.crop.preModel) is missing', {

@@ -19,6 +19,8 @@ export interface WriteNiftiOptions {
   description?: string;
   /** sform_code / qform_code (default 1 = scanner anatomical; 2 = aligned, ...). */
   xformCode?: number;
+  /** The file being written, for messages. */
+  name?: string;
 }
 
 const HEADER = 352; // 348-byte header + 4-byte extension flag (no extensions)
@@ -26,7 +28,9 @@ const HEADER = 352; // 348-byte header + 4-byte extension flag (no extensions)
 export function writeNifti(volume: Volume, opts: WriteNiftiOptions = {}): Uint8Array {
   const h = volume.header;
   if (h.dims.some((d) => d > 32767))
-    throw new VoxsegError('invalid-volume', `dims ${h.dims.join('x')} exceed the NIfTI-1 limit of 32767 per axis`);
+    throw new VoxsegError('invalid-volume', `dims ${h.dims.join('x')} exceed the NIfTI-1 limit of 32767 per axis`, {
+      file: opts.name,
+    });
   const bpe = volume.voxels.BYTES_PER_ELEMENT;
   const dataBytes = volume.voxels.length * bpe;
   const out = new Uint8Array(HEADER + dataBytes);

@@ -9,8 +9,14 @@
  * breaks. Only trailing zero padding (DICOM fragments have even length) is tolerated after EOC.
  * A JP2 file (boxes instead of a bare codestream) is looked into for its `jp2c` box.
  *
- * Damage that keeps every length and marker in place (bytes changed inside packet data) is not
- * found here; the decoders catch some of it, and what they do not catch cannot be told from
+ * Zero-filled data inside a tile-part (a disk or transfer that lost a block, "second half
+ * zeroed") keeps the lengths and markers in place, and the decoders read the zeros as empty
+ * packets: a plausible, wrong image. Coded data never holds long runs of zero bytes (the MQ and
+ * HT coders do not emit them; an empty packet is one zero byte, and a tile-part holds at most a
+ * few hundred packets in practice), so a run of ZERO_RUN or more zero bytes is refused.
+ *
+ * Other damage that keeps every length and marker in place (bytes changed inside packet data) is
+ * not found here; the decoders catch some of it, and what they do not catch cannot be told from
  * valid data without a checksum (JPEG 2000 has none).
  */
 import { VoxsegError } from '../../../core/errors';
@@ -28,6 +34,9 @@ const SOC = 0xff4f;
 const SIZ = 0xff51;
 const SOT = 0xff90;
 const EOC = 0xffd9;
+
+/** Zero bytes in a row that coded data does not hold (see above). */
+export const ZERO_RUN = 1024;
 
 const u16 = (d: Uint8Array, i: number) => (d[i] << 8) | d[i + 1];
 const u32 = (d: Uint8Array, i: number) => ((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]) >>> 0;
@@ -100,8 +109,10 @@ export function checkJ2kStructure(data: Uint8Array, what: string): J2kSize | und
     tileParts++;
     if (psot === 0) {
       // Runs to EOC (allowed for the last tile-part only): EOC must end the stream.
-      i = lastEoc(cs);
-      if (i < 0) throw damaged(what, `the last tile-part runs to the end but there is no EOC marker`);
+      const eoc = lastEoc(cs);
+      if (eoc < 0) throw damaged(what, `the last tile-part runs to the end but there is no EOC marker`);
+      checkZeroRun(cs, i + 12, eoc, tileParts, what);
+      i = eoc;
       break;
     }
     if (psot < 14 || i + psot > cs.length) {
@@ -110,6 +121,7 @@ export function checkJ2kStructure(data: Uint8Array, what: string): J2kSize | und
         `tile-part ${tileParts} declares ${psot} bytes from byte ${i}, but the codestream has ${cs.length}`,
       );
     }
+    checkZeroRun(cs, i + 12, i + psot, tileParts, what);
     i += psot;
   }
   if (tileParts === 0) throw damaged(what, 'it has no tile-part (SOT marker)');
@@ -121,6 +133,23 @@ export function checkJ2kStructure(data: Uint8Array, what: string): J2kSize | und
     if (cs[j] !== 0) throw damaged(what, `${cs.length - i - 2} unexpected byte(s) follow the EOC marker`);
   }
   return size;
+}
+
+/** Refuse a run of ZERO_RUN or more zero bytes in [from, to) of a tile-part. */
+function checkZeroRun(cs: Uint8Array, from: number, to: number, tilePart: number, what: string): void {
+  let run = 0;
+  for (let j = from; j < to; j++) {
+    if (cs[j] !== 0) run = 0;
+    else if (++run === ZERO_RUN) {
+      let end = j + 1;
+      while (end < to && cs[end] === 0) end++;
+      const start = j + 1 - ZERO_RUN;
+      throw damaged(
+        what,
+        `tile-part ${tilePart} holds ${end - start} zero bytes in a row (bytes ${start}-${end - 1}), not coded data`,
+      );
+    }
+  }
 }
 
 /** Position of an EOC marker followed only by zero padding, or -1. */

@@ -29,7 +29,9 @@ suite(`generated J2K series with a damaged slice${missing ? ` [skipped: ${missin
     const damaged = await loadFolder(join(out, 'j2k-damaged'));
     const slice = 80 * 64;
     const w = damaged.warnings.join('\n');
-    expect(w).toMatch(/slice1\.dcm: .*JPEG 2000 codestream is damaged or truncated: .*EOC marker is missing/);
+    expect(w).toMatch(
+      /slice1\.dcm: .*JPEG 2000 codestream is damaged or truncated: .*(EOC marker is missing|zero bytes in a row)/,
+    );
     expect(w).toMatch(/left empty/);
     const v = damaged.volume.voxels;
     // slices 0 and 2 are intact; slice 1 is filled with the volume minimum, not garbage
@@ -88,10 +90,12 @@ const missingJpeg = hasTools('dcmcjpeg', 'dcmdjpeg');
 );
 
 /** Zero the second half of a DICOM file's (single) pixel data fragment, in place. */
-function zeroSecondHalf(path: string): void {
+function zeroSecondHalf(path: string, keepEoc = false): void {
   const bytes = new Uint8Array(readFileSync(path));
   const frag = dicomParser.parseDicom(bytes).elements.x7fe00010.fragments![0];
-  bytes.fill(0, frag.position + Math.ceil(frag.length / 2), frag.position + frag.length);
+  let end = frag.position + frag.length;
+  if (keepEoc) while (bytes[end - 2] !== 0xff || bytes[end - 1] !== 0xd9) end--;
+  bytes.fill(0, frag.position + Math.ceil(frag.length / 2), keepEoc ? end - 2 : end);
   writeFileSync(path, bytes);
 }
 
@@ -150,6 +154,21 @@ describe('checkJ2kStructure', () => {
     expect(() => checkJ2kStructure(noSot, 'J2K')).toThrow(/damaged or truncated/);
     expect(() => checkJ2kStructure(new Uint8Array([...stream, 7]), 'J2K')).toThrow(/follow the EOC/);
   });
+  it('refuses a tile-part whose coded data holds a long run of zero bytes (EOC and lengths intact)', () => {
+    const sot = stream.findIndex((b, i) => b === 0xff && stream[i + 1] === 0x90);
+    const withData = (data: number[]) => {
+      const psot = 14 + data.length;
+      const len = [psot >>> 24, (psot >>> 16) & 0xff, (psot >>> 8) & 0xff, psot & 0xff];
+      const tile = [0xff, 0x90, 0, 10, 0, 0, ...len, 0, 1, 0xff, 0x93, ...data];
+      return new Uint8Array([...stream.slice(0, sot), ...tile, 0xff, 0xd9]);
+    };
+    const coded = Array.from({ length: 3000 }, (_, i) => (i * 37 + 11) % 251);
+    expect(checkJ2kStructure(withData(coded), 'J2K')).toBeDefined();
+    // empty packets are single zero bytes: hundreds in a row are still valid
+    expect(checkJ2kStructure(withData([...coded.slice(0, 100), ...Array(600).fill(0), 5]), 'J2K')).toBeDefined();
+    const zeroed = coded.map((v, i) => (i >= 1500 ? 0 : v));
+    expect(() => checkJ2kStructure(withData(zeroed), 'J2K')).toThrow(/tile-part 1 holds 1500 zero bytes in a row/);
+  });
 });
 
 const CT = 'dicom/ct-abdomen-j2k';
@@ -162,9 +181,12 @@ describeShared(CT, 'real CT slice (JPEG 2000) with the second half of its codest
       .slice(0, 3);
     for (const f of files) copyFileSync(sharedPath(CT, f), join(dir, f));
     zeroSecondHalf(join(dir, files[1]));
+    zeroSecondHalf(join(dir, files[2]), true);
     const { warnings } = await loadFolder(dir);
     const w = warnings.join('\n');
     expect(w).toContain(files[1]);
     expect(w).toMatch(/damaged or truncated/);
+    // the EOC marker kept: the lengths still chain, the zero run gives it away
+    expect(w).toMatch(new RegExp(`${files[2].replace(/\./g, '\\.')}: .*zero bytes in a row`));
   });
 });
