@@ -4,33 +4,17 @@
  * on a full disk) the write fails, the earlier series stays byte-identical and no temporary
  * folder is left; without the limit the same command replaces it whole.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, voxseg } from './run';
-import { repoRoot } from '../helpers/shared';
+import { voxseg, voxsegWithFileLimit } from './run';
 
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'voxseg-folder-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function withFileLimit(kib: number, args: string[]) {
-  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync(
-    'bash',
-    ['-c', `trap '' XFSZ; ulimit -f ${kib * 2}; exec '${process.execPath}' '${BIN}' ${quoted}`],
-    {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      timeout: 120_000,
-    },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const snapshot = (dir: string) =>
   Object.fromEntries(
@@ -48,7 +32,7 @@ describe('phantom DICOM folder', () => {
     expect(Object.keys(before)).toHaveLength(6);
 
     // 128x128 int16 slices are 32 KiB each: more than the 16 KiB a file may have
-    const failed = withFileLimit(16, ['phantom', '-o', out, '--dims', '128,128,10', '--seed', '2', '--force']);
+    const failed = voxsegWithFileLimit(16, ['phantom', '-o', out, '--dims', '128,128,10', '--seed', '2', '--force']);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain(`${ct}: cannot write folder (EFBIG); the earlier output is kept`);
     expect(failed.stderr).not.toMatch(/\n\s+at /);

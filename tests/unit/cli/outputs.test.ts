@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terminalSafe } from '../../../src/cli/util';
-import { BIN, voxseg } from './run';
+import { voxseg, voxsegWithFileLimit } from './run';
 import { repoRoot } from '../helpers/shared';
 
 let tmp: string;
@@ -19,21 +19,6 @@ beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'voxseg-outputs-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Run the CLI with a file-size limit of `kib` KiB and SIGXFSZ ignored, so a big write fails with EFBIG. */
-function withFileLimit(kib: number, args: string[]) {
-  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync(
-    'bash',
-    ['-c', `trap '' XFSZ; ulimit -f ${kib * 2}; exec '${process.execPath}' '${BIN}' ${quoted}`],
-    {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      timeout: 120_000,
-    },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('CLI outputs', () => {
   it('a write that fails part-way leaves the earlier output byte-identical and no temporary file', () => {
@@ -47,7 +32,7 @@ describe('CLI outputs', () => {
     expect(before.length).toBeLessThan(64 * 1024);
 
     // 96×96×48 int16 is 864 KiB uncompressed: more than the 256 KiB the process may write.
-    const failed = withFileLimit(256, ['convert', join(big, 'ct.nii.gz'), '-o', out]);
+    const failed = voxsegWithFileLimit(256, ['convert', join(big, 'ct.nii.gz'), '-o', out]);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain(out);
     expect(failed.stderr).toMatch(/cannot write file \(EFBIG\)/);

@@ -26,6 +26,20 @@ export function voxseg(args: string[], opts: { cwd?: string } = {}): RunResult {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * `voxseg` with a file-size limit of `kib` KiB (bash's `ulimit -f` counts 1 KiB blocks) and
+ * SIGXFSZ ignored, so a write past it fails with EFBIG, as on a full disk.
+ */
+export function voxsegWithFileLimit(kib: number, args: string[]): RunResult {
+  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f ${kib}; exec '${process.execPath}' '${BIN}' ${quoted}`], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 export function hasTool(name: string): boolean {
   return spawnSync('which', [name]).status === 0;
 }
