@@ -89,6 +89,37 @@ export async function writeOutput(path: string, bytes: Uint8Array | string): Pro
   }
 }
 
+/**
+ * Write several files as one output (a mesh per label): every file goes to its temporary file
+ * first, and only when all are complete are they renamed into place, so a failure part-way leaves
+ * every earlier file as it was, never a mix of old and new. Other files in the folders are left alone.
+ */
+export async function writeOutputs(files: { path: string; bytes: Uint8Array | string }[]): Promise<void> {
+  const temps: string[] = [];
+  let current = '';
+  try {
+    for (const f of files) {
+      current = f.path;
+      const dir = dirname(f.path);
+      const temp = join(dir, `.${basename(f.path)}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.part`);
+      await mkdir(dir, { recursive: true });
+      temps.push(temp);
+      await writeFile(temp, f.bytes, { flag: 'wx' });
+    }
+    for (let i = 0; i < files.length; i++) {
+      current = files[i].path;
+      await rename(temps[i], files[i].path);
+    }
+  } catch (cause) {
+    await Promise.all(temps.map((t) => rm(t, { force: true }).catch(() => undefined)));
+    const why = (cause as NodeJS.ErrnoException).code ?? (cause instanceof Error ? cause.message : String(cause));
+    throw new VoxsegError('unreadable', `cannot write file (${why}); the earlier output is kept`, {
+      file: current,
+      cause,
+    });
+  }
+}
+
 export function fmtNum(v: number, digits = 3): string {
   return String(Number(v.toFixed(digits)));
 }

@@ -16,7 +16,7 @@ import {
   type MeshPart,
   type Rgb,
 } from '../../mesh/formats/index';
-import { parse, parseInteger, usage, writeOutput, type Command } from '../util';
+import { parse, parseInteger, usage, writeOutputs, type Command } from '../util';
 import { readRegularFile, readRegularText } from '../node-files';
 
 const help = `Usage: voxseg mesh LABELS.nii.gz -o OUT_DIR [--labels 1,5,52] [--smooth N]
@@ -264,26 +264,21 @@ export const meshCommand: Command = {
       return { name: entry?.name ?? `label-${mesh.label}`, color: entry?.color ?? paletteColor(mesh.label), mesh };
     });
     const fileOf = new Map<MeshPart, string>();
-    const written: string[] = [];
+    const outputs: { path: string; bytes: Uint8Array | string }[] = [];
     if (values.single) {
-      for (const f of writeMeshes(parts, format, 'labels')) {
-        const path = join(dir, f.name);
-        await writeOutput(path, f.bytes);
-        written.push(path);
-      }
-      for (const p of parts) fileOf.set(p, written[0]);
+      for (const f of writeMeshes(parts, format, 'labels')) outputs.push({ path: join(dir, f.name), bytes: f.bytes });
+      for (const p of parts) fileOf.set(p, outputs[0].path);
     } else {
       const bases = baseNames(parts);
       for (let i = 0; i < parts.length; i++) {
         const files = writeMeshes([parts[i]], format, bases[i]);
-        for (const f of files) {
-          const path = join(dir, f.name);
-          await writeOutput(path, f.bytes);
-          written.push(path);
-        }
+        for (const f of files) outputs.push({ path: join(dir, f.name), bytes: f.bytes });
         fileOf.set(parts[i], join(dir, files[0].name));
       }
     }
+    // all files or none: a failure part-way leaves the earlier meshes as they were
+    await writeOutputs(outputs);
+    const written = outputs.map((o) => o.path);
 
     const total = {
       triangles: meshes.reduce((s, m) => s + m.stats.triangles, 0),

@@ -45,3 +45,31 @@ describe('phantom DICOM folder', () => {
     expect(readdirSync(out)).toEqual(['ct']);
   });
 });
+
+describe('mesh files of one run', () => {
+  it('are replaced all together or not at all: a failure part-way leaves every earlier mesh as it was', () => {
+    const src = join(tmp, 'phantom');
+    expect(voxseg(['phantom', '-o', src, '--format', 'nifti', '--labels', '--dims', '48,48,24']).code).toBe(0);
+    const out = join(tmp, 'meshes');
+    const first = voxseg(['mesh', join(src, 'labels.nii.gz'), '-o', out, '--smooth', '0']);
+    expect(first.code, first.stderr).toBe(0);
+    const before = snapshot(out);
+    // Written in label order; smoothing moves vertices but keeps the triangle count (the size).
+    const names = first.stdout.match(/\S+\.stl/g)!.map((p) => p.split('/').pop()!);
+    const sizes = names.map((n) => Buffer.from(before[n], 'base64').length);
+    const j = sizes.findIndex((s, k) => k > 0 && Math.min(...sizes.slice(0, k)) < Math.floor(s / 1024) * 1024);
+    expect(j, `sizes ${sizes.join(', ')}`).toBeGreaterThan(0);
+    const limitKib = Math.floor(sizes[j] / 1024); // an earlier mesh fits, mesh j does not
+
+    const failed = voxsegWithFileLimit(limitKib, ['mesh', join(src, 'labels.nii.gz'), '-o', out]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/cannot write file \(EFBIG\); the earlier output is kept/);
+    expect(snapshot(out)).toEqual(before);
+
+    const ok = voxseg(['mesh', join(src, 'labels.nii.gz'), '-o', out]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const after = snapshot(out);
+    expect(Object.keys(after)).toEqual(Object.keys(before));
+    expect(names.filter((n) => after[n] !== before[n]).length).toBe(names.length);
+  });
+});
