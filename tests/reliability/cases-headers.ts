@@ -255,7 +255,7 @@ function niftiCases(b: Base): Case[] {
         issueClass: 'tilted, unevenly spaced series placed 36 mm off instead of resampled',
         area: 'GEOMETRY',
         debatable:
-          'the notice\'s wording is the geometry engineer\'s: matched loosely ("resampled", not "not resampled"; info --json: an "acquired" or "acquisition" field)',
+          'the notice\'s exact wording may change: matched loosely ("resampled", not "not resampled"; info --json: an "acquired" or "acquisition" field)',
       }),
     );
   return out;
