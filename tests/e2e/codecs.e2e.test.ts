@@ -1,8 +1,9 @@
 /**
  * The newer codecs in the browser, through the load workers and the WASM the build ships: an
  * HTJ2K series (1.2.840.10008.1.2.4.201, written by OpenJPH's own `ojph_compress`) opens with
- * the same voxels as its native source. The series is generated here (decode_fixtures.py);
- * skipped without pydicom or ojph_compress.
+ * the same voxels as its native source; a series carrying two named windows and a VOI LUT offers
+ * them in the top bar's "From the file…" menu, and picking one sets that window. The series are
+ * generated here (decode_fixtures.py); skipped without pydicom or ojph_compress.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ suite(`codecs in the browser${missing ? ` [skipped: ${missing}]` : ''}`, () => {
   beforeAll(async () => {
     out = tempDir('htj2k-e2e');
     generate('htj2k', out);
+    generate('lut', out);
     browser = await launchBrowser();
   }, 120_000);
   afterAll(async () => {
@@ -47,6 +49,29 @@ suite(`codecs in the browser${missing ? ` [skipped: ${missing}]` : ''}`, () => {
       expect(diff, `voxels differing from the native source (dtype ${shown!.dtype})`).toBe(0);
     } finally {
       saveLog('codecs-htj2k', log);
+    }
+  }, 300_000);
+
+  it("the file's windows (WindowCenter/Width with explanations, a VOI LUT) are offered and applied", async () => {
+    const { page, log } = await openApp(browser.context, inject('baseUrl'));
+    try {
+      const dir = join(out, 'voi');
+      await page.setInputFiles(
+        '[data-testid="file-input"]',
+        readdirSync(dir).map((f) => join(dir, f)),
+      );
+      await waitShown(page);
+      const menu = page.locator('[data-testid="file-window-presets"]');
+      const options = (await menu.locator('option').allTextContents()).slice(1);
+      expect(options.slice(0, 2)).toEqual(['SOFT (W 400 / L 40)', 'BONE (W 1800 / L 400)']);
+      expect(options[2]).toMatch(/RAMP.*table, approximated/);
+      const info = page.locator('[data-testid="axial-info"]');
+      await menu.selectOption({ index: 2 });
+      await expect.poll(() => info.textContent()).toBe('W 1800  L 400');
+      await menu.selectOption({ index: 1 });
+      await expect.poll(() => info.textContent()).toBe('W 400  L 40');
+    } finally {
+      saveLog('codecs-windows', log);
     }
   }, 300_000);
 });
