@@ -233,7 +233,7 @@ export const exportSegCommand: Command = {
       );
     }
 
-    const rows = [['#', 'name', 'value', 'layer', 'frames', 'voxels', 'type']];
+    const rows = [['#', 'name', 'value', 'layer', 'slices', 'voxels', 'type']];
     const where = new Map(placement.map((p) => [p.number, p]));
     for (const s of segments) {
       const p = where.get(s.number)!;

@@ -60,7 +60,7 @@ describe('voxseg export-seg / import-seg', () => {
     ]);
     expect(ex.stderr).toBe('');
     expect(ex.code).toBe(0);
-    expect(ex.stdout).toMatch(/^#\s+name\s+value\s+layer\s+frames\s+voxels\s+type/);
+    expect(ex.stdout).toMatch(/^#\s+name\s+value\s+layer\s+slices\s+voxels\s+type/);
     expect(ex.stdout).toMatch(/\n4\s+kidney_left\s+4\s+0\s+\d+\s+\d+\s+SCT 18639004 Left kidney\n/);
     expect(ex.stdout).toMatch(/wrote .*seg\.dcm: 7 segments, \d+ frames, \d+ bytes\n$/);
 
