@@ -17,6 +17,7 @@
  *   doubling, never past the limit), so the peak is about the output once, not chunks + a copy.
  */
 import { Gunzip, Inflate } from 'fflate';
+import { crc32 } from '../core/crc32';
 import { VoxsegError, errorMessage, type ErrorCode } from '../core/errors';
 import { formatSize } from './limits';
 
@@ -52,23 +53,6 @@ const refusals = new WeakSet<object>();
  */
 export function isFinalRefusal(e: unknown): boolean {
   return typeof e === 'object' && e !== null && refusals.has(e);
-}
-
-let table: Uint32Array | undefined;
-
-/** CRC-32 (IEEE 802.3, as gzip uses), continuing from `crc` (0 to start). */
-export function crc32(data: Uint8Array, crc = 0): number {
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let c = ~crc;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
 }
 
 /** Collects inflated bytes up to the limit `bound` decides. */

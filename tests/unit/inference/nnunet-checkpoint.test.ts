@@ -15,7 +15,8 @@ import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoxsegError } from '../../../src/core/errors';
 import { readCheckpointEntry, readTorchCheckpoint } from '../../../src/inference/nnunet/checkpoint';
-import { crc32, openZip, sourceFilesFromZip } from '../../../src/inference/nnunet/zip';
+import { crc32 } from '../../../src/core/crc32';
+import { openZip, sourceFilesFromZip } from '../../../src/inference/nnunet/zip';
 
 const python = '/usr/bin/python3';
 const hasTorch =

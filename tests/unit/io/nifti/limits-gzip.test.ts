@@ -6,7 +6,7 @@
 import { gunzipSync as zGunzip, gzipSync as zGzip } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VoxsegError } from '../../../../src/core/errors';
-import { crc32 } from '../../../../src/io/inflate';
+import { crc32 } from '../../../../src/core/crc32';
 import { DEFAULT_MEMORY_CEILING, setMemoryCeiling } from '../../../../src/io/limits';
 import { parseNifti, writeNifti } from '../../../../src/io/nifti/index';
 import { createVolume } from '../../../../src/volume/volume';
