@@ -10,19 +10,17 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VoxsegError } from '../core/errors';
+import { fsCause, tempPath } from './util';
 
 export interface OutFile {
   name: string;
   bytes: Uint8Array | string;
 }
 
-const stamp = () => `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-const why = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-
 /** Write `files` (names without folders) as the folder `dir`, replacing it only once all are written. */
 export async function writeFolder(dir: string, files: Iterable<OutFile> | AsyncIterable<OutFile>): Promise<void> {
   const parent = dirname(dir);
-  const temp = join(parent, `.${basename(dir)}.${stamp()}.part`);
+  const temp = tempPath(dir);
   let current = temp;
   try {
     await mkdir(parent, { recursive: true });
@@ -36,12 +34,12 @@ export async function writeFolder(dir: string, files: Iterable<OutFile> | AsyncI
   } catch (cause) {
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     if (cause instanceof VoxsegError) throw cause;
-    throw new VoxsegError('unreadable', `cannot write folder (${why(cause)}); the earlier output is kept`, {
+    throw new VoxsegError('unreadable', `cannot write folder (${fsCause(cause)}); the earlier output is kept`, {
       file: dir,
       cause,
     });
   }
-  const old = join(parent, `.${basename(dir)}.${stamp()}.old`);
+  const old = tempPath(dir, 'old');
   let moved = false;
   try {
     await rename(dir, old).then(
@@ -54,7 +52,7 @@ export async function writeFolder(dir: string, files: Iterable<OutFile> | AsyncI
   } catch (cause) {
     if (moved) await rename(old, dir).catch(() => undefined);
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
-    throw new VoxsegError('unreadable', `cannot replace folder (${why(cause)}); the earlier output is kept`, {
+    throw new VoxsegError('unreadable', `cannot replace folder (${fsCause(cause)}); the earlier output is kept`, {
       file: dir,
       cause,
     });

@@ -70,23 +70,23 @@ export function parseInteger(text: string | undefined, what: string): number | u
   return v;
 }
 
+/** A temporary name beside `path`: `.NAME.<pid>-<random>.part`, hidden and unique to this run. */
+export function tempPath(path: string, ext = 'part'): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.${ext}`);
+}
+
+/** The short cause of a file-system error: its code (EFBIG, ENOSPC, ...) or its message. */
+export function fsCause(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+}
+
 /**
  * Write a file (creating its folder) atomically: the bytes go to a temporary file beside it, which
  * is renamed onto `path` only once complete, so a failed write (disk full, file too big, killed)
  * leaves whatever was there before intact. File-system errors become VoxsegErrors naming the path.
  */
 export async function writeOutput(path: string, bytes: Uint8Array | string): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.part`);
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(temp, bytes, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (cause) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    const why = (cause as NodeJS.ErrnoException).code ?? (cause instanceof Error ? cause.message : String(cause));
-    throw new VoxsegError('unreadable', `cannot write file (${why})`, { file: path, cause });
-  }
+  await writeOutputs([{ path, bytes }]);
 }
 
 /**
@@ -100,9 +100,8 @@ export async function writeOutputs(files: { path: string; bytes: Uint8Array | st
   try {
     for (const f of files) {
       current = f.path;
-      const dir = dirname(f.path);
-      const temp = join(dir, `.${basename(f.path)}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.part`);
-      await mkdir(dir, { recursive: true });
+      const temp = tempPath(f.path);
+      await mkdir(dirname(f.path), { recursive: true });
       temps.push(temp);
       await writeFile(temp, f.bytes, { flag: 'wx' });
     }
@@ -112,8 +111,7 @@ export async function writeOutputs(files: { path: string; bytes: Uint8Array | st
     }
   } catch (cause) {
     await Promise.all(temps.map((t) => rm(t, { force: true }).catch(() => undefined)));
-    const why = (cause as NodeJS.ErrnoException).code ?? (cause instanceof Error ? cause.message : String(cause));
-    throw new VoxsegError('unreadable', `cannot write file (${why}); the earlier output is kept`, {
+    throw new VoxsegError('unreadable', `cannot write file (${fsCause(cause)}); the earlier output is kept`, {
       file: current,
       cause,
     });
