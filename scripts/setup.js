@@ -1,5 +1,5 @@
 // Install what the project needs on a fresh clone: npm packages (when missing or stale) and,
-// for tests, the Debian packages chromium, dcm2niix, dicom3tools and the Python ones (pydicom;
+// for tests, the Debian packages chromium, dcm2niix, dicom3tools, orthanc (+ its DICOMweb plugin) and the Python ones (pydicom;
 // torch, onnx, nibabel, scipy for the training pipeline) when missing and we are root.
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -50,8 +50,11 @@ export function ensureSystemPackages() {
     ['gdcmconv', 'libgdcm-tools'],
     ['dcmdjpeg', 'dcmtk'],
     ['opj_compress', 'libopenjp2-tools'],
+    ['Orthanc', 'orthanc'],
   ];
   const missing = wanted.filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
+  // The DICOMweb tests run against a real Orthanc with its DICOMweb plugin.
+  if (!existsSync('/usr/share/orthanc/plugins/libOrthancDicomWeb.so')) missing.push('orthanc-dicomweb');
   if (!hasPython('pydicom, numpy')) missing.push('python3-pydicom', 'python3-numpy');
   // The training pipeline (training/, checked by a --smoke run in the unit tests).
   if (!hasPython('torch, onnx, nibabel, scipy'))

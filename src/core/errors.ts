@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'mesh-failed'
   | 'cancelled'
   | 'usage'
-  | 'not-found';
+  | 'not-found'
+  | 'server'; // a DICOMweb server refused, failed or could not be reached (names the server)
 
 /**
  * `message` is "file: reason" (what logs and the CLI print); `reason` is the cause alone, for

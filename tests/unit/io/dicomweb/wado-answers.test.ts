@@ -1,0 +1,130 @@
+/**
+ * WADO-RS answers against a node:http stub: a refused `transfer-syntax=*` (406 → the server's
+ * default, remembered), a series it cannot transcode, series-level retrieval refused, malformed
+ * multipart, a body cut mid-instance and a 503 in a series ('connection dropped after N of M',
+ * resumable).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { failure, instance, metadata, multipart, useStub } from './stub';
+
+const stub = useStub();
+
+describe('WADO-RS answers', () => {
+  it('falls back from transfer-syntax=* after a 406 and remembers it; a 406 then is the transcode message', async () => {
+    let refuseAll = false;
+    stub.handler = (req, res) => {
+      if (req.headers.accept!.includes('transfer-syntax=*') || refuseAll) return res.writeHead(406).end();
+      res.writeHead(200, { 'content-type': 'multipart/related; type="application/dicom"; boundary=b0undary' });
+      res.end(multipart([instance(10)]));
+    };
+    const c = stub.client();
+    expect(await c.retrieveInstance('1', '2', '3')).toEqual(instance(10));
+    expect(await c.retrieveInstance('1', '2', '4')).toEqual(instance(10));
+    expect(stub.seen.map((s) => s.accept)).toEqual([
+      'multipart/related; type="application/dicom"; transfer-syntax=*',
+      'multipart/related; type="application/dicom"',
+      'multipart/related; type="application/dicom"',
+    ]);
+    refuseAll = true;
+    expect((await failure(c.retrieveInstance('1', '2', '5'))).message).toBe(
+      'Stub PACS: the server cannot send this series in a transfer syntax voxseg decodes (HTTP 406)',
+    );
+  });
+
+  it('seriesRequest on a server without series-level retrieval (400): one request per instance', async () => {
+    stub.handler = (req, res) => {
+      if (req.url!.endsWith('/metadata'))
+        return res.writeHead(200, { 'content-type': 'application/dicom+json' }).end(metadata(['1.1', '1.2']));
+      if (req.url!.endsWith('/series/8')) return res.writeHead(400).end('not supported');
+      res.writeHead(200, { 'content-type': 'multipart/related; boundary=b0undary' }).end(multipart([instance(9)]));
+    };
+    const files = await stub.client().retrieveSeries('9', '8', { seriesRequest: true, concurrency: 1 });
+    expect(files).toHaveLength(2);
+    expect(stub.seen.map((s) => `${s.url} ${s.accept.includes('transfer-syntax=*') ? '*' : '-'}`)).toEqual([
+      '/dicom-web/studies/9/series/8/metadata -',
+      '/dicom-web/studies/9/series/8 *',
+      '/dicom-web/studies/9/series/8 -',
+      '/dicom-web/studies/9/series/8/instances/1.1 *',
+      '/dicom-web/studies/9/series/8/instances/1.2 *',
+    ]);
+  });
+
+  it('malformed multipart answers are named', async () => {
+    let body: Buffer = Buffer.alloc(0);
+    let type = 'multipart/related; type="application/dicom"; boundary=b0undary';
+    stub.handler = (_req, res) => res.writeHead(200, { 'content-type': type }).end(body);
+    const msg = async () => (await failure(stub.client().retrieveInstance('1', '2', '3'))).message;
+    body = multipart([instance(10)]).subarray(0, -8); // no closing boundary
+    expect(await msg()).toBe(
+      'Stub PACS: malformed multipart answer: it ends before the closing boundary (/studies/1/series/2/instances/3)',
+    );
+    body = Buffer.from('just text');
+    expect(await msg()).toMatch(/^Stub PACS: malformed multipart answer: no boundary at its start/);
+    body = multipart([instance(10)], 'other');
+    expect(await msg()).toMatch(/malformed multipart answer: no boundary at its start/);
+    body = Buffer.from(
+      multipart([instance(10)])
+        .toString('latin1')
+        .replace('Content-Length: 142', 'Content-Length: 100'),
+      'latin1',
+    );
+    expect(await msg()).toMatch(/malformed multipart answer: part 1 is longer than its Content-Length/);
+    body = Buffer.from('--b0undary--\r\n');
+    expect(await msg()).toMatch(/malformed multipart answer: it holds no part/);
+    type = 'application/json';
+    body = Buffer.from('{}');
+    expect(await msg()).toMatch(/malformed multipart answer: Content-Type is 'application\/json', not multipart/);
+    type = 'application/dicom'; // a single-part answer some servers send: accepted as is
+    body = Buffer.from(instance(5));
+    expect(await stub.client().retrieveInstance('1', '2', '3')).toEqual(instance(5));
+  });
+
+  it('a body cut mid-instance or a 503 in a series: "connection dropped after N of M", resumable', async () => {
+    const sops = ['1.1', '1.2', '1.3', '1.4'];
+    let cut = '1.3';
+    stub.handler = (req, res) => {
+      if (req.url!.endsWith('/metadata'))
+        return res.writeHead(200, { 'content-type': 'application/dicom+json' }).end(metadata(sops));
+      const sop = req.url!.split('/').at(-1)!;
+      const body = multipart([instance(20000, Number(sop.slice(-1)))]);
+      res.writeHead(200, {
+        'content-type': 'multipart/related; type="application/dicom"; boundary=b0undary',
+        'content-length': body.length,
+      });
+      if (sop === cut) {
+        res.write(body.subarray(0, 5000));
+        setTimeout(() => res.destroy(), 20);
+      } else res.end(body);
+    };
+    const received = new Map<string, Uint8Array>();
+    const c = stub.client();
+    const err = await failure(c.retrieveSeries('9', '8', { concurrency: 1, received }));
+    expect(err.message).toBe(
+      'Stub PACS: the connection dropped after 2 of 4 instances (connection closed by the server); retry to fetch the rest',
+    );
+    expect([...received.keys()]).toEqual(['1.1', '1.2']);
+    cut = '';
+    stub.handler = ((h) => (req: IncomingMessage, res: ServerResponse, b: Buffer) =>
+      req.url!.endsWith('/1.4') ? res.writeHead(503).end('busy') : h(req, res, b))(stub.handler);
+    const err2 = await failure(c.retrieveSeries('9', '8', { concurrency: 1, received }));
+    expect(err2.message).toBe(
+      'Stub PACS: the connection dropped after 3 of 4 instances (server error (HTTP 503): busy); retry to fetch the rest',
+    );
+    stub.seen = [];
+    cut = 'none';
+    stub.handler = ((h) => (req: IncomingMessage, res: ServerResponse, b: Buffer) =>
+      req.url!.endsWith('/1.4')
+        ? res
+            .writeHead(200, { 'content-type': 'multipart/related; boundary=b0undary' })
+            .end(multipart([instance(20000, 4)], 'b0undary', false))
+        : h(req, res, b))(stub.handler);
+    const files = await c.retrieveSeries('9', '8', { received });
+    expect(stub.seen.map((s) => s.url)).toEqual([
+      '/dicom-web/studies/9/series/8/metadata',
+      '/dicom-web/studies/9/series/8/instances/1.4',
+    ]);
+    expect(files.map((f) => f.name)).toEqual(sops.map((s) => `Stub PACS/8/${s}.dcm`));
+    for (const [i, f] of files.entries()) expect(await f.slice(0)).toEqual(instance(20000, i + 1));
+  });
+});
