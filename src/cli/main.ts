@@ -15,6 +15,9 @@ import { phantomCommand } from './commands/phantom';
 import { datasetCommand } from './commands/dataset';
 import { segmentCommand } from './commands/segment';
 import { evaluateCommand } from './commands/evaluate';
+import { serveCommand } from './commands/serve';
+import { pullCommand } from './commands/pull';
+import { pushCommand } from './commands/push';
 import { processIO, type CliIO, type Command } from './util';
 import { applyMemoryCeiling } from './limits';
 
@@ -29,6 +32,9 @@ const COMMANDS: Command[] = [
   exportSegCommand,
   importSegCommand,
   importModelCommand,
+  serveCommand,
+  pullCommand,
+  pushCommand,
 ];
 
 function overview(): string {

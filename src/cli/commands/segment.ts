@@ -18,6 +18,9 @@ import { inspectOnnx } from '../../inference/onnx/reader';
 import { countLabels } from '../../volume/labels';
 import { checkModel } from '../../inference/model-check';
 import { loadInput } from '../inputs';
+import { dicomwebHelp, dicomwebOptions, isDicomwebRef, parseRef } from '../dicomweb';
+import { loadDicomwebInput } from '../dicomweb-input';
+import { stowSeg } from '../dicomweb-seg';
 import { openSegmenter, readPreModel } from '../segment/segmenter';
 import { parse, usage, writeOutput, type Command } from '../util';
 import { readFileInside, readRegularFile, readRegularText } from '../node-files';
@@ -27,14 +30,20 @@ import { onnxCost } from '../../inference/onnx/cost';
 import { memoryBudget } from '../limits';
 
 const help = `Usage: voxseg segment <dicom-dir|file.nii.gz> -m MODEL -o labels.nii.gz [options]
+       voxseg segment dicomweb:NAME/studies/S/series/R|URL -m MODEL [-o labels.nii.gz] [--stow]
 
 Segment one series with a model (ONNX + manifest.json) and write a label NIfTI on the
 input's own grid. Prints a JSON summary (voxels per label, seconds, device).
 
+The input may be a series on a DICOMweb server: dicomweb:NAME/studies/S/series/R (with
+--dicomweb NAME=URL) or its URL, https://pacs/dicom-web/studies/S/series/R. It is retrieved
+(progress on stderr) and loaded as local files are; --stow stores the result on the same
+server as a DICOM SEG built as 'voxseg export-seg' builds it, and prints the server's answer.
+
 Options:
   -m, --model PATH      model folder (holding manifest.json) or a manifest.json file
       --onnx FILE       ONNX file to use instead of the one the manifest names
-  -o, --output FILE     output .nii or .nii.gz (required)
+  -o, --output FILE     output .nii or .nii.gz (required unless --stow)
   -d, --device DEV      native (onnxruntime-node, default) or wasm (onnxruntime-web, as in
                         the browser)
   -s, --series SEL      which series when several are found (index or UID, see 'voxseg info')
@@ -44,6 +53,8 @@ Options:
                         refuse a model whose patch, batch or conform grid needs more memory
                         than SIZE (e.g. 8G; default half the machine's memory, or
                         VOXSEG_MEMORY_BUDGET), checked before the image is loaded
+      --stow            DICOMweb input: store the labels on its server as a DICOM SEG
+${dicomwebHelp}
   -h, --help            show this help
 
 NaN or infinite voxels in the input are not measurements: they are counted in a warning and
@@ -99,6 +110,8 @@ export const segmentCommand: Command = {
       series: { type: 'string', short: 's' },
       masked: { type: 'string' },
       'memory-budget': { type: 'string' },
+      stow: { type: 'boolean' },
+      ...dicomwebOptions,
     });
     if (values.help) {
       io.out(help);
@@ -107,8 +120,11 @@ export const segmentCommand: Command = {
     if (!positionals.length) throw usage('segment needs an input: a DICOM folder/files or a NIfTI file');
     if (!values.model) throw usage('segment needs a model: -m MODEL_DIR or -m manifest.json');
     const out = values.output;
-    if (!out) throw usage('segment needs an output file: -o labels.nii.gz');
-    if (!/\.nii(\.gz)?$/i.test(out)) throw usage(`output ${JSON.stringify(out)} must end in .nii or .nii.gz`);
+    const ref =
+      positionals.length === 1 && isDicomwebRef(positionals[0]) ? parseRef(positionals[0], values) : undefined;
+    if (values.stow && !ref) throw usage('--stow needs a DICOMweb input: dicomweb:NAME/studies/…/series/… or its URL');
+    if (!out && !values.stow) throw usage('segment needs an output file: -o labels.nii.gz');
+    if (out && !/\.nii(\.gz)?$/i.test(out)) throw usage(`output ${JSON.stringify(out)} must end in .nii or .nii.gz`);
     if (values.masked !== undefined && !/\.nii(\.gz)?$/i.test(values.masked))
       throw usage(`--masked ${JSON.stringify(values.masked)} must end in .nii or .nii.gz`);
     const device = values.device ?? 'native';
@@ -129,7 +145,9 @@ export const segmentCommand: Command = {
       hint: budget.hint,
     });
     const preModel = await readPreModel(manifestFile, manifest);
-    const { volume, series } = await loadInput(positionals, values.series, (w) => io.err(`warning: ${w}\n`));
+    const warn = (w: string) => io.err(`warning: ${w}\n`);
+    const remote = ref ? await loadDicomwebInput(ref, io, warn) : undefined;
+    const { volume, series } = remote ?? (await loadInput(positionals, values.series, warn));
     const inputName = series.kind === 'nifti' || positionals.length !== 1 ? series.firstFile : positionals[0];
     const facts = studyFacts(volume);
     checkRunnable(facts, inputName);
@@ -158,10 +176,11 @@ export const segmentCommand: Command = {
       await segmenter.release();
     }
     const { labels, maskedImage, ...info } = run;
-    await writeOutput(
-      out,
-      writeNifti(labels, { gzip: /\.gz$/i.test(out), description: `voxseg ${manifest.id} labels`, name: out }),
-    );
+    if (out)
+      await writeOutput(
+        out,
+        writeNifti(labels, { gzip: /\.gz$/i.test(out), description: `voxseg ${manifest.id} labels`, name: out }),
+      );
     if (values.masked && maskedImage)
       await writeOutput(
         values.masked,
@@ -184,7 +203,10 @@ export const segmentCommand: Command = {
       voxelsPerLabel: countLabels(labels.voxels),
       labels: Object.fromEntries(manifest.labels.map((l) => [l.value, l.name])),
     };
-    io.out(JSON.stringify(summary, null, 2) + '\n');
-    return 0;
+    const stowed = remote && values.stow ? await stowSeg(remote.client, volume, labels, manifest) : undefined;
+    io.out(JSON.stringify(stowed ? { ...summary, stow: stowed } : summary, null, 2) + '\n');
+    for (const f of stowed?.answer.failed ?? [])
+      io.err(`voxseg segment: ${stowed!.server} did not store the SEG ${f.sopInstanceUid}: ${f.reason}\n`);
+    return stowed?.answer.failed.length ? 1 : 0;
   },
 };
