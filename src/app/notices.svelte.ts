@@ -11,6 +11,8 @@ export interface Notice {
   message: string;
   /** Further lines (e.g. one per skipped file). */
   details?: string[];
+  /** One action offered with the message (e.g. Retry); running it dismisses the notice. */
+  action?: { label: string; testid: string; run: () => void };
 }
 
 export class Notices {

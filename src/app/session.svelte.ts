@@ -1,8 +1,9 @@
 /**
  * What is open: the series list, the selected series, the open study's `Workspace` (its volume,
  * the image on screen and its segmentation), and the task in progress. Every source of a study
- * (files, the demo) ends in `select`, which makes the workspace the same way. Components read the
- * fields and call the methods; nothing else changes them. Stores follow `events` ('workspace').
+ * (files, the demo, a series retrieved from a DICOMweb server: `openFrom`) ends in `select`,
+ * which makes the workspace the same way. Components read the fields and call the methods;
+ * nothing else changes them. Stores follow `events` ('workspace').
  *
  * Images made in the app from a series (the skull-stripped image of a brain extraction) join the
  * list as derived rows of the same study (derived.ts): shown like any series, and one study with
@@ -15,7 +16,7 @@ import { errorMessage, errorReason, VoxsegError } from '../core/errors';
 import type { SourceFile } from '../io/dicom/source';
 import { catalogFiles, defaultRow, loadRow, type Rejected, type SeriesRow } from './catalog';
 import { derivedRow, keptVolume, rowOf, sameStudy, withDerived } from './derived';
-import type { Notices } from './notices.svelte';
+import type { Notice, Notices } from './notices.svelte';
 import { generateDemo, type DemoTruth } from './demo/client';
 import { Workspace } from './workspace.svelte';
 
@@ -34,6 +35,8 @@ export class Session {
   status = $state<SessionStatus>('idle');
   /** Where the open files came from, e.g. "Demo phantom" or "3 files". */
   sourceLabel = $state('');
+  /** The signal of a retrieval from a server in progress (it can be cancelled), else null. */
+  retrieving = $state.raw<AbortSignal | null>(null);
   /** The demo phantom's true labels while the demo is open (null otherwise). */
   demoTruth = $state.raw<DemoTruth | null>(null);
 
@@ -94,6 +97,45 @@ export class Session {
     } catch (err) {
       this.fail(signal, 'Could not create the demo', err);
     }
+  }
+
+  /**
+   * Fetch files (a series from a DICOMweb server) under the progress bar, then open them like any
+   * files. A failure is one error notice (`action`: e.g. Retry) and leaves what was open as it was.
+   * True when the files arrived and were opened.
+   */
+  async openFrom(
+    fetchFiles: (signal: AbortSignal, report: (p: Progress) => void) => Promise<SourceFile[]>,
+    label: string,
+    failTitle: string,
+    action?: Notice['action'],
+  ): Promise<boolean> {
+    const signal = this.begin('loading');
+    this.progress = { done: 0, total: 0, stage: `Retrieving ${label}` };
+    this.retrieving = signal;
+    try {
+      const files = await fetchFiles(signal, (p) => this.report(signal, p)).finally(() => {
+        if (this.retrieving === signal) this.retrieving = null;
+      });
+      if (signal.aborted) return false;
+      this.end(signal);
+      const before = this.rows;
+      await this.open(files, label);
+      return this.rows !== before;
+    } catch (err) {
+      this.fail(signal, failTitle, err, undefined, action);
+      return false;
+    }
+  }
+
+  /** Stop the retrieval in progress (`retrieving`); what was open stays. */
+  cancel(): void {
+    if (!this.task || this.task.signal !== this.retrieving) return;
+    this.retrieving = null;
+    this.task.abort();
+    this.task = null;
+    this.progress = null;
+    this.status = this.statusAfterFailure();
   }
 
   /** Load and show series `id`. */
@@ -204,14 +246,20 @@ export class Session {
     this.progress = null;
   }
 
-  private fail(signal: AbortSignal, title: string, err: unknown, file?: string): void {
+  private fail(signal: AbortSignal, title: string, err: unknown, file?: string, action?: Notice['action']): void {
     if (signal.aborted) return;
     this.end(signal);
     this.status = this.statusAfterFailure();
     const f = file ?? (err instanceof VoxsegError ? err.file : undefined);
     // The banner names the file apart: the cause alone, unless the error is about another file.
     const other = err instanceof VoxsegError && err.file !== undefined && err.file !== f;
-    this.notices.push({ level: 'error', title, file: f, message: other ? errorMessage(err) : errorReason(err) });
+    this.notices.push({
+      level: 'error',
+      title,
+      file: f,
+      message: other ? errorMessage(err) : errorReason(err),
+      action,
+    });
   }
 
   /** A failed task leaves the study that was open as it was: still ready when it is on screen. */

@@ -1,8 +1,8 @@
 /**
  * The open study: one `Workspace` per study, made by `Session` whichever source the study came
- * from (local files, the demo; a DICOMweb server would make it the same way). It owns the study's
- * volume, the image on screen (the study, or an image derived from it on its grid such as the
- * skull-stripped image) and its `Segmentation`, with the title and note it was shown with.
+ * from (local files, the demo, a DICOMweb server). It owns the study's volume, the image on
+ * screen (the study, or an image derived from it on its grid such as the skull-stripped image)
+ * and its `Segmentation`, with the title and note it was shown with.
  *
  * Everything that shows or keeps the segmentation subscribes to `events` instead of being called:
  * - `segmentation`: a segmentation was adopted or dropped (the overlay, surfaces, autosave and the

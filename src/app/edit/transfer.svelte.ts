@@ -7,6 +7,8 @@
 import { errorMessage, errorReason, VoxsegError } from '../../core/errors';
 import type { Volume } from '../../core/types';
 import type { LayeredSegment } from '../../volume/segments';
+import type { Segmentation } from '../../volume/segmentation';
+import type { SourceUids } from '../../io/seg/index';
 import type { Notices } from '../notices.svelte';
 import { downloadBlob } from '../surfaces/export';
 import type { Autosave, SavedSession } from './autosave';
@@ -93,18 +95,9 @@ export class Transfer {
     const seg = this.editor.list.seg;
     if (!seg) return;
     await this.work('Could not export the DICOM SEG', async () => {
-      const { buildSeg, derivedUidsWarning } = await import('../../io/seg/index');
-      const segments = seg.segments as readonly LayeredSegment[];
-      if (segments.length === 0) throw new VoxsegError('usage', 'there are no segments to export');
-      const { segSegments, entries } = toSegSegments(segments);
-      const { bytes, source } = buildSeg(seg.study, { layers: seg.layers, segments: entries }, segSegments, {
-        seriesDescription: `Segmentation (${segments.length} segments)`,
-        labelmap,
-      });
-      const name = `${safeName(seg.study.header.metadata.seriesDescription ?? 'study')}.${labelmap ? 'labelmap-' : ''}seg.dcm`;
+      const { bytes, name, segments, derivedNote } = await segInstance(seg, labelmap);
       downloadBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/dicom' }), name);
-      const derived = derivedUidsWarning(source, 'this study');
-      this.message = `Saved ${name}: ${segments.length} segments, ${(bytes.length / 1024).toFixed(0)} KB${derived ? `. Note: ${derived}` : ''}`;
+      this.message = `Saved ${name}: ${segments} segments, ${(bytes.length / 1024).toFixed(0)} KB${derivedNote ? `. Note: ${derivedNote}` : ''}`;
     });
   }
 
@@ -156,33 +149,43 @@ export class Transfer {
           return;
         this.message = `Imported ${nifti.name}: ${meta.length} segments`;
       } else if (dicom) {
-        const { readSegAsync } = await import('../../io/seg/index');
-        const result = await readSegAsync(new Uint8Array(await dicom.arrayBuffer()), study, dicom.name);
-        const meta = fromSegSegments(result.segments, result.segmentLayer);
-        if (
-          !this.editor.show({
-            study,
-            labels: result.layers[0],
-            layers: result.layers,
-            segments: meta,
-            voxelsPerLabel: {},
-            title: dicom.name,
-            note: 'Imported DICOM SEG',
-            meta,
-          })
-        )
-          return;
-        // each warning names a segment and what was done (renumbered, binarized, kept empty, ...)
-        for (const w of result.warnings)
-          this.notices.push({
-            level: 'warning',
-            title: 'DICOM SEG imported with a warning',
-            file: dicom.name,
-            message: w,
-          });
-        this.message = `Imported ${dicom.name}: ${meta.length} segments in ${result.layers.length} layer(s)${result.warnings.length ? ` — ${result.warnings.length} warning(s), see the notices` : ''}`;
+        await this.showSeg(new Uint8Array(await dicom.arrayBuffer()), dicom.name, study);
       } else throw new VoxsegError('usage', 'pick a DICOM SEG file or a .nii/.nii.gz label map');
     });
+  }
+
+  /** Import a DICOM SEG held in memory (e.g. retrieved from a DICOMweb server) onto `study`; false when it failed. */
+  async importSeg(bytes: Uint8Array, name: string, study: Volume): Promise<boolean> {
+    let ok = false;
+    await this.work('Could not import the segmentation', async () => {
+      ok = await this.showSeg(bytes, name, study);
+    });
+    return ok;
+  }
+
+  /** A DICOM SEG onto `study`: its segments as layers, its warnings to the banner. */
+  private async showSeg(bytes: Uint8Array, name: string, study: Volume): Promise<boolean> {
+    const { readSegAsync } = await import('../../io/seg/index');
+    const result = await readSegAsync(bytes, study, name);
+    const meta = fromSegSegments(result.segments, result.segmentLayer);
+    if (
+      !this.editor.show({
+        study,
+        labels: result.layers[0],
+        layers: result.layers,
+        segments: meta,
+        voxelsPerLabel: {},
+        title: name,
+        note: 'Imported DICOM SEG',
+        meta,
+      })
+    )
+      return false;
+    // each warning names a segment and what was done (renumbered, binarized, kept empty, ...)
+    for (const w of result.warnings)
+      this.notices.push({ level: 'warning', title: 'DICOM SEG imported with a warning', file: name, message: w });
+    this.message = `Imported ${name}: ${meta.length} segments in ${result.layers.length} layer(s)${result.warnings.length ? ` — ${result.warnings.length} warning(s), see the notices` : ''}`;
+    return true;
   }
 
   private async work(title: string, fn: () => Promise<void>): Promise<void> {
@@ -197,4 +200,32 @@ export class Transfer {
       this.busy = false;
     }
   }
+}
+
+/** What `segInstance` built: the SEG's Part-10 bytes, a file name, and what to tell the user. */
+export interface SegInstance {
+  bytes: Uint8Array;
+  name: string;
+  segments: number;
+  /** The study and series UIDs the SEG references (derived where the images left them blank). */
+  source: SourceUids;
+  /** A note when the UIDs were derived (the images' own are blank), else undefined. */
+  derivedNote?: string;
+}
+
+/**
+ * The segmentation as one DICOM SEG instance (BINARY, or a Label Map SEG) referencing the study's
+ * series: what _Export DICOM SEG_ downloads and _Send to PACS_ stores. Throws when there is nothing to write.
+ */
+export async function segInstance(seg: Segmentation, labelmap = false): Promise<SegInstance> {
+  const { buildSeg, derivedUidsWarning } = await import('../../io/seg/index');
+  const segments = seg.segments as readonly LayeredSegment[];
+  if (segments.length === 0) throw new VoxsegError('usage', 'there are no segments to export');
+  const { segSegments, entries } = toSegSegments(segments);
+  const { bytes, source } = buildSeg(seg.study, { layers: seg.layers, segments: entries }, segSegments, {
+    seriesDescription: `Segmentation (${segments.length} segments)`,
+    labelmap,
+  });
+  const name = `${safeName(seg.study.header.metadata.seriesDescription ?? 'study')}.${labelmap ? 'labelmap-' : ''}seg.dcm`;
+  return { bytes, name, segments: segments.length, source, derivedNote: derivedUidsWarning(source, 'this study') };
 }
