@@ -3,6 +3,7 @@
  *
  *   npm run bench                              all sections (loading, inference, mesh, edit)
  *   npm run bench -- loading --reps=1          one section, one repetition
+ *   npm run bench -- dicomweb                  WADO-RS from a real Orthanc vs local files vs Cornerstone's wadors loader
  *   npm run bench -- inference --cases=unet,memory --devices=native,browser
  *   npm run bench -- mesh --maps=phantom --mesh-dims=128,128,75
  *   npm run bench -- edit --edit-dims=256,256,100 --steps=50
@@ -18,13 +19,14 @@ import { execSync } from 'node:child_process';
 import { markdownTable } from './lib/table';
 import type { BenchOptions, BenchSection, SectionResult } from './lib/section';
 import { loadingSection } from './loading/index';
+import { dicomwebSection } from './dicomweb/index';
 import { inferenceSection } from './inference/index';
 import { meshSection } from './mesh/index';
 import { editSection } from './edit/index';
 import { chromiumVersion } from './loading/browser';
 import { OUT, REPO } from './loading/datasets';
 
-const SECTIONS: BenchSection[] = [loadingSection, inferenceSection, meshSection, editSection];
+const SECTIONS: BenchSection[] = [loadingSection, dicomwebSection, inferenceSection, meshSection, editSection];
 
 function parseArgs(argv: string[]): { sections: string[]; opts: BenchOptions } {
   const sections: string[] = [];
@@ -40,6 +42,7 @@ function parseArgs(argv: string[]): { sections: string[]; opts: BenchOptions } {
       console.log(
         'usage: npm run bench -- [section...] [--reps=N] [--regen] [--timeout=S]\n' +
           '  loading:   [--loaders=a,b] [--datasets=phantom,j2k] [--dims=X,Y,Z] [--node=no] [--profile=a,b] [--diagnose]\n' +
+          '  dicomweb:  [--web-loaders=voxseg-local,voxseg-wadors,cornerstone-wadors,voxseg-series] [--web-floor=no] [--web-dims=512,512,300]\n' +
           '  inference: [--cases=meshnet,unet,memory,webgpu,tissue] [--devices=browser,native,node-wasm] [--unet-base=6]\n' +
           '             [--tissue-only] [--tissue-models=model5_gw_ae,model20chan3cls,model11_gw_ae,meshnet-gwm]\n' +
           '  mesh:      [--maps=seg,phantom] [--engines=voxseg,voxseg-raw,vtk,edit] [--mesh-dims=X,Y,Z] [--edits=8] [--radius=8]\n' +

@@ -11,6 +11,8 @@ export interface VolumeSummary {
   sum: number;
   /** Σ v·i, Σ v·j, Σ v·k (voxel index weighted sums). */
   axisSums: [number, number, number];
+  /** CRC-32 of the voxel array's bytes, when asked for (same dtype → same bytes). */
+  crc32?: number;
 }
 
 export function summarize(dims: readonly number[], dtype: string, voxels: ArrayLike<number>): VolumeSummary {

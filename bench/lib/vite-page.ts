@@ -1,4 +1,4 @@
-/** Build a bench page with Vite and serve it with `vite preview` (COOP/COEP headers from its config). */
+/** Build a bench page with Vite and serve it with `vite preview` (COOP/COEP headers from its config), or only build it. */
 import { build, createLogger, preview, type PreviewServer } from 'vite';
 
 function quietLogger() {
@@ -12,10 +12,15 @@ function quietLogger() {
   return logger;
 }
 
-export async function buildAndServe(configFile: string): Promise<{ url: string; close: () => Promise<void> }> {
+/** Build a bench page (its config's outDir) without serving it. */
+export async function buildPage(configFile: string): Promise<void> {
   const t0 = performance.now();
   await build({ configFile, customLogger: quietLogger(), logLevel: 'warn' });
   console.log(`bench: built ${configFile} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+export async function buildAndServe(configFile: string): Promise<{ url: string; close: () => Promise<void> }> {
+  await buildPage(configFile);
   const server: PreviewServer = await preview({
     configFile,
     customLogger: quietLogger(),

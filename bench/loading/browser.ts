@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureRenderers } from '../lib/proc';
 import type { VolumeSummary } from '../browser/checksum';
+import type { WebSeries } from '../browser/loaders/types';
 
 export const CHROMIUM = process.env.VOXSEG_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -30,6 +31,8 @@ export interface RunResult {
   /** Loader-reported breakdown, ms. */
   phases?: Record<string, number>;
   crossOriginIsolated: boolean;
+  /** DICOMweb runs: bytes received from the server (the page's resource timings). */
+  netBytes?: number;
 }
 
 /** Chromium flags of every bench run (the inference section adds its own). */
@@ -55,6 +58,10 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Write a CPU profile of the page's main thread (CDP Profiler) to this path. Workers are not included. */
   profilePath?: string;
+  /** Load this DICOMweb series (a DICOMweb loader) instead of the files in `paths`. */
+  web?: WebSeries;
+  /** Also take the CRC-32 of the voxel bytes (summary.crc32). */
+  crc?: boolean;
 }
 
 export async function runInBrowser(
@@ -84,9 +91,12 @@ export async function runInBrowser(
     await page.goto(url);
     await page.waitForFunction(() => 'bench' in window);
     const prep = await page.evaluate((name) => window.bench.prepare(name), loader);
-    await page.setInputFiles('#files', paths);
-    const n = await page.evaluate(() => window.bench.fileCount());
-    if (n !== paths.length) throw new Error(`file input holds ${n} files, expected ${paths.length}`);
+    if (!opts.web) {
+      await page.setInputFiles('#files', paths);
+      const n = await page.evaluate(() => window.bench.fileCount());
+      if (n !== paths.length) throw new Error(`file input holds ${n} files, expected ${paths.length}`);
+    }
+    const web = opts.web;
 
     const cdp = opts.profilePath ? await ctx.newCDPSession(page) : undefined;
     const { result: run, span } = await measureRenderers(page, userDataDir, async () => {
@@ -95,14 +105,16 @@ export async function runInBrowser(
         await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
         await cdp.send('Profiler.start');
       }
-      const r = await page.evaluate(() => window.bench.run());
+      const r = web
+        ? await page.evaluate((s) => window.bench.runWeb(s), web)
+        : await page.evaluate(() => window.bench.run());
       if (cdp && opts.profilePath) {
         const { profile } = await cdp.send('Profiler.stop');
         writeFileSync(opts.profilePath, JSON.stringify(profile));
       }
       return r;
     });
-    const summary = await page.evaluate(() => window.bench.check());
+    const summary = await page.evaluate((crc) => window.bench.check(crc), opts.crc ?? false);
     if (errors.length) run.warnings.push(...errors.slice(0, 3).map((e) => `page error: ${e}`));
     return {
       ms: run.ms,
@@ -115,6 +127,7 @@ export async function runInBrowser(
       warnings: run.warnings,
       phases: run.phases,
       crossOriginIsolated: prep.crossOriginIsolated,
+      netBytes: run.netBytes,
     };
   } catch (e) {
     if (timedOut) throw new Error(`${loader}: no result within ${Math.round(timeoutMs / 1000)} s`);

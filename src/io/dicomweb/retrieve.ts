@@ -6,9 +6,9 @@
  * A series: metadata first (the instance list), then the instances with a bounded number of
  * requests in flight, byte progress as the bodies stream in, the caller's AbortSignal honoured,
  * and every instance kept in `received` so that a retry after a failure fetches only the rest.
- * `seriesRequest` asks for the whole series in one request instead (faster on Orthanc: no
- * per-request cost), with the same progress and resume; a server that refuses that gets one
- * request per instance.
+ * By default the whole series comes in one request (`seriesRequest`; faster on Orthanc: no
+ * per-request cost), with the same progress and resume; a server that refuses that, and a retry,
+ * get one request per instance.
  */
 import { memorySource, type SourceFile } from '../dicom/source';
 import { isAbort, networkCause, transientCause, request, serverError, type FetchFn } from './http';
@@ -186,7 +186,7 @@ export async function retrieveSeries(
     report();
     opts.onInstance?.(memorySource(name(sop), data), held, total);
   };
-  if (opts.seriesRequest && held === 0 && total > 1) {
+  if ((opts.seriesRequest ?? true) && held === 0 && total > 1) {
     // one request for the whole series (only when nothing is held: a retry asks for the rest one
     // by one); instances are told apart by their file meta SOP UID
     const want = new Set(todo);

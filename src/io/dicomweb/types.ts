@@ -93,7 +93,8 @@ export interface RetrieveOptions {
   /**
    * Fetch the series in one WADO-RS request (`…/series/{uid}`) instead of one request per
    * instance (`concurrency` then does not apply); same progress. Used when none of the series is
-   * in `received`; a retry fetches the rest instance by instance. Default false.
+   * in `received`; a retry fetches the rest instance by instance. Default true: on Orthanc the
+   * per-request cost made one request per instance ~1.9× slower in the bench (300 × 512²).
    */
   seriesRequest?: boolean;
 }

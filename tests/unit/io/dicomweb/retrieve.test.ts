@@ -54,6 +54,7 @@ suite(`DICOMweb retrieval against Orthanc${missing ? ` [skipped: ${missing}]` : 
     const progress: RetrieveProgress[] = [];
     const arrived: number[] = [];
     const files = await c.retrieveSeries(study, series, {
+      seriesRequest: false,
       concurrency: 3,
       onProgress: (p) => progress.push({ ...p }),
       onInstance: (_f, n) => arrived.push(n),
@@ -83,13 +84,12 @@ suite(`DICOMweb retrieval against Orthanc${missing ? ` [skipped: ${missing}]` : 
     expect(arrived).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 
-  it('seriesRequest: the whole series in one request, the same files and volume', async () => {
+  it('by default the whole series in one request: the same files and volume', async () => {
     const counter = countingFetch();
     const c = clientFor(o, { fetch: counter.fetch });
     let last: RetrieveProgress | null = null;
     const received = new Map<string, Uint8Array>();
     const files = await c.retrieveSeries(study, series, {
-      seriesRequest: true,
       received,
       onProgress: (p) => (last = p),
     });
@@ -114,6 +114,7 @@ suite(`DICOMweb retrieval against Orthanc${missing ? ` [skipped: ${missing}]` : 
     });
     const err = await c
       .retrieveSeries(study, series, {
+        seriesRequest: false,
         concurrency: 2,
         received,
         onProgress: (p) => {
@@ -151,6 +152,7 @@ suite(`DICOMweb retrieval against Orthanc${missing ? ` [skipped: ${missing}]` : 
     const err = await c
       .retrieveSeries(study, series, {
         signal: ac.signal,
+        seriesRequest: false,
         concurrency: 2,
         received,
         onProgress: (p) => p.instances >= 3 && ac.abort(),

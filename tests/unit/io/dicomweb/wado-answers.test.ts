@@ -50,6 +50,35 @@ describe('WADO-RS answers', () => {
     ]);
   });
 
+  it('the series in one request, cut after 2 of 4 instances: "dropped after 2 of 4"; the retry asks for the other 2', async () => {
+    const sops = ['1.1', '1.2', '1.3', '1.4'];
+    const bodies = new Map(sops.map((sop) => [sop, withMetaSop(sop, 20000)]));
+    stub.handler = (req, res) => {
+      if (req.url!.endsWith('/metadata'))
+        return res.writeHead(200, { 'content-type': 'application/dicom+json' }).end(metadata(sops));
+      res.writeHead(200, { 'content-type': 'multipart/related; type="application/dicom"; boundary=b0undary' });
+      if (!req.url!.endsWith('/series/8')) return res.end(multipart([bodies.get(req.url!.split('/').at(-1)!)!]));
+      const all = multipart(sops.map((sop) => bodies.get(sop)!));
+      res.write(all.subarray(0, Math.floor(all.length * 0.6))); // two whole parts and some of the third
+      setTimeout(() => res.destroy(), 20);
+    };
+    const received = new Map<string, Uint8Array>();
+    const c = stub.client();
+    const err = await failure(c.retrieveSeries('9', '8', { received }));
+    expect(err.message).toBe(
+      'Stub PACS: the connection dropped after 2 of 4 instances (connection closed by the server); retry to fetch the rest',
+    );
+    expect([...received.keys()]).toEqual(['1.1', '1.2']);
+    stub.seen = [];
+    const files = await c.retrieveSeries('9', '8', { received, concurrency: 1 });
+    expect(stub.seen.map((x) => x.url)).toEqual([
+      '/dicom-web/studies/9/series/8/metadata',
+      '/dicom-web/studies/9/series/8/instances/1.3',
+      '/dicom-web/studies/9/series/8/instances/1.4',
+    ]);
+    for (const [i, f] of files.entries()) expect(await f.slice(0)).toEqual(bodies.get(sops[i]));
+  });
+
   it('malformed multipart answers are named', async () => {
     let body: Buffer = Buffer.alloc(0);
     let type = 'multipart/related; type="application/dicom"; boundary=b0undary';
@@ -128,3 +157,18 @@ describe('WADO-RS answers', () => {
     for (const [i, f] of files.entries()) expect(await f.slice(0)).toEqual(instance(20000, i + 1));
   });
 });
+
+/** A Part-10 preamble and file meta holding only (0002,0003) Media Storage SOP Instance UID, then `n` bytes. */
+function withMetaSop(sop: string, n: number): Uint8Array {
+  const uid = sop.length % 2 ? `${sop}\0` : sop;
+  const b = new Uint8Array(132 + 8 + uid.length + n).fill(3);
+  b.set([0x44, 0x49, 0x43, 0x4d], 128);
+  const dv = new DataView(b.buffer);
+  dv.setUint16(132, 2, true);
+  dv.setUint16(134, 3, true);
+  b.set([0x55, 0x49], 136); // 'UI'
+  dv.setUint16(138, uid.length, true);
+  for (let i = 0; i < uid.length; i++) b[140 + i] = uid.charCodeAt(i);
+  b.fill(0, 140 + uid.length, 140 + uid.length + 8); // group 0x0000 next: the meta ends
+  return b;
+}
