@@ -1,9 +1,9 @@
 /**
  * For the DICOMweb e2e tests: a series given UIDs before it goes into Orthanc (Orthanc refuses
- * blank ones), a deliberately slow HTTP relay (each instance request waits, so a test can stop
- * Orthanc in the middle of a retrieval), and a checksum of the image on screen computed in the page.
+ * blank ones), a deliberately slow HTTP relay (retrievals crawl, so a test can stop Orthanc in
+ * the middle of one), and a checksum of the image on screen computed in the page.
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
@@ -36,26 +36,51 @@ export interface SlowRelay {
   url: string;
   /** Instance requests answered with a body by the upstream, so far. */
   served: number;
+  /** Cut every transfer in progress, as a server going down drops its connections. */
+  cut(): void;
   close(): Promise<void>;
 }
 
 /**
- * Relays to `upstream` (an origin, e.g. Orthanc's), holding every WADO-RS instance request for
- * `delayMs` first; when the upstream is gone the client's connection is cut, as a dropped link would.
+ * Relays to `upstream` (an origin, e.g. Orthanc's) at a crawl: every WADO-RS retrieval (an
+ * instance, or a whole series) waits `delayMs` before it starts and then passes on one chunk per
+ * 40 ms, so that a test can stop the server in the middle of a retrieval. `cut()` drops the
+ * transfers in progress; when the upstream is gone a new request's connection is cut too.
  */
 export async function slowRelay(upstream: string, delayMs: number): Promise<SlowRelay> {
   const target = new URL(upstream);
-  const relay: SlowRelay = { url: '', served: 0, close: async () => undefined };
+  const open = new Set<ServerResponse>();
+  const relay: SlowRelay = {
+    url: '',
+    served: 0,
+    cut: () => {
+      for (const res of open) res.destroy();
+      open.clear();
+    },
+    close: async () => undefined,
+  };
   const server: Server = createServer((req, res) => {
-    const slow = /\/instances\/[^/]+$/.test((req.url ?? '').split('?')[0]);
+    const path = (req.url ?? '').split('?')[0];
+    const instance = /\/instances\/[^/]+$/.test(path);
+    const slow = instance || /\/series\/[^/]+$/.test(path);
+    open.add(res);
+    res.on('close', () => open.delete(res));
     setTimeout(
       () => {
         const up = request(
           { hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
           (answer) => {
-            if (slow && answer.statusCode === 200) relay.served++;
+            if (instance && answer.statusCode === 200) relay.served++;
             res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
+            if (!slow) return void answer.pipe(res);
+            answer.on('data', (chunk: Buffer) => {
+              if (res.destroyed) return void answer.destroy();
+              res.write(chunk);
+              answer.pause();
+              setTimeout(() => answer.resume(), 40);
+            });
+            answer.on('end', () => res.end());
+            answer.on('error', () => res.destroy());
           },
         );
         up.on('error', () => res.destroy());
