@@ -11,7 +11,7 @@ import { VoxsegError } from '../core/errors';
 import type { Volume } from '../core/types';
 import type { DicomwebClient } from '../io/dicomweb/index';
 import { clientFor, type DicomwebRef } from './dicomweb';
-import type { InputSeries } from './inputs';
+import { dicomSeries, type InputSeries } from './inputs';
 import type { CliIO } from './util';
 
 /** A UID usable as a file name (a hostile server could send anything as a UID). */
@@ -104,21 +104,7 @@ export async function loadDicomwebInput(
     throw new VoxsegError('inconsistent-series', `cannot be loaded: ${s.errors.join('; ')}`, { file: where });
   const { volume, warnings } = await dicom.loadSeries(s);
   for (const w of [...new Set([...s.warnings, ...warnings])]) warn(w);
-  const series: InputSeries = {
-    kind: 'dicom',
-    uid: s.uid,
-    modality: s.modality,
-    description: s.description,
-    files: s.files.length,
-    firstFile: where,
-    dims: s.dims,
-    spacing: s.spacing,
-    origin: s.origin,
-    direction: s.direction,
-    dtype: s.dtype,
-    warnings: s.warnings,
-    errors: s.errors,
-    load: async () => ({ volume, warnings }),
-  };
+  const series = dicomSeries(s, where, async () => ({ volume, warnings }));
+
   return { volume, series, client };
 }

@@ -5,7 +5,7 @@
  */
 import { errorReason, VoxsegError } from '../core/errors';
 import type { DType, Mat3, Vec3, Volume } from '../core/types';
-import type { AcquiredGeometry } from '../io/dicom/index';
+import type { AcquiredGeometry, SeriesInfo } from '../io/dicom/index';
 import type { SourceFile } from '../io/dicom/source';
 import { isNiftiName, parseNifti } from '../io/nifti/index';
 import { listFiles } from './node-files';
@@ -86,25 +86,7 @@ export async function collectSeries(
     const dicom = await import('../io/dicom/index');
     const scan = await dicom.scanFiles(others);
     for (const r of scan.rejected) rejected.push(r);
-    for (const s of scan.series) {
-      series.push({
-        kind: 'dicom',
-        uid: s.uid,
-        modality: s.modality,
-        description: s.description,
-        files: s.files.length,
-        firstFile: s.files[0]?.name ?? '',
-        dims: s.dims,
-        spacing: s.spacing,
-        origin: s.origin,
-        direction: s.direction,
-        dtype: s.dtype,
-        warnings: s.warnings,
-        errors: s.errors,
-        ...(s.acquired && { acquired: s.acquired }),
-        load: () => dicom.loadSeries(s),
-      });
-    }
+    for (const s of scan.series) series.push(dicomSeries(s, s.files[0]?.name ?? '', () => dicom.loadSeries(s)));
   }
   for (const f of nifti) {
     try {
@@ -115,6 +97,27 @@ export async function collectSeries(
     }
   }
   return { series, rejected };
+}
+
+/** A scanned DICOM series as an InputSeries: `firstFile` names it in messages, `load` loads it. */
+export function dicomSeries(s: SeriesInfo, firstFile: string, load: InputSeries['load']): InputSeries {
+  return {
+    kind: 'dicom',
+    uid: s.uid,
+    modality: s.modality,
+    description: s.description,
+    files: s.files.length,
+    firstFile,
+    dims: s.dims,
+    spacing: s.spacing,
+    origin: s.origin,
+    direction: s.direction,
+    dtype: s.dtype,
+    warnings: s.warnings,
+    errors: s.errors,
+    ...(s.acquired && { acquired: s.acquired }),
+    load,
+  };
 }
 
 /** The series `sel` names (index or UID); without `sel` the only one, else a usage error listing them. */

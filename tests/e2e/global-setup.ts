@@ -4,11 +4,11 @@
  * VOXSEG_E2E_REUSE_BUILD=1 skips the build when a previous one exists (for quick iteration).
  */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview, type PreviewServer } from 'vite';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '../orthanc/orthanc';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const outDir = join(root, '.cache/e2e-dist');
@@ -17,18 +17,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
 }
 
 let server: PreviewServer | undefined;

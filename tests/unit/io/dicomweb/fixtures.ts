@@ -5,8 +5,7 @@
  * compare what came over WADO-RS with the same files read from disk.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { loadSeries, scanFiles } from '../../../../src/io/dicom/index';
@@ -15,18 +14,7 @@ import { DicomwebClient } from '../../../../src/io/dicomweb';
 import type { Orthanc } from '../../../orthanc/orthanc';
 import { voxseg } from '../../cli/run';
 
-export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'voxseg-dicomweb-'));
-}
-
-/** `voxseg phantom --format dicom` into `dir`; returns the slice file paths (sorted). */
-export function phantomSeries(dir: string, seed: number, dims: string, labels = false): string[] {
-  const r = voxseg(['phantom', '-o', dir, '--seed', String(seed), '--dims', dims, ...(labels ? ['--labels'] : [])]);
-  expect(r.code, r.stderr).toBe(0);
-  return readdirSync(join(dir, 'ct'))
-    .sort()
-    .map((f) => join(dir, 'ct', f));
-}
+export { phantomSeries, tempDir } from '../../cli/dicomweb-helpers';
 
 /** A DICOM SEG of the phantom's label map (needs `phantomSeries(dir, …, labels=true)`). */
 export function phantomSeg(dir: string): Uint8Array {
