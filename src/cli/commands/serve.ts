@@ -80,6 +80,16 @@ export const serveCommand: Command = {
     }
     const proxied = servers.map((s) => `/dicomweb/${s.name} -> ${describeServer(s)}`).join('; ');
     io.out(`voxseg serve: ${started.url} serving ${root}${proxied ? `; proxying ${proxied}` : ''}\n`);
+    const host = values.host ?? '127.0.0.1';
+    if (!/^(127\.|::1$|localhost$)/.test(host) && servers.some((s) => s.auth.kind !== 'none'))
+      io.err(
+        `voxseg serve: warning: listening on ${host} with credentials for ${servers
+          .filter((s) => s.auth.kind !== 'none')
+          .map((s) => s.name)
+          .join(', ')}: ` +
+          'anyone who can reach this port can search, read and store on that server as that user; ' +
+          'keep it on a trusted network or behind your own sign-in\n',
+      );
     await new Promise<void>((res) => {
       const stop = () => {
         process.off('SIGINT', stop);

@@ -154,6 +154,36 @@ describe('voxseg serve: the command', () => {
     expect(code).toBe(0);
   });
 
+  it('warns when it listens beyond this machine with credentials', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'serve',
+        root,
+        '--port',
+        '0',
+        '--host',
+        '0.0.0.0',
+        '--dicomweb',
+        'pacs=http://127.0.0.1:9/x',
+        '--user',
+        'al',
+      ],
+      { env: { ...process.env, VOXSEG_DICOMWEB_PASSWORD: 'pw' } },
+    );
+    let err = '';
+    child.stderr.on('data', (c) => (err += c));
+    try {
+      await expect
+        .poll(() => err, { timeout: 20_000 })
+        .toContain('warning: listening on 0.0.0.0 with credentials for pacs');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    await new Promise((res) => child.on('exit', res));
+  });
+
   it('names a folder without a built app, and refuses bad options', () => {
     const r = voxseg(['serve', tmp, '--port', '0']);
     expect(r.code).toBe(1);
