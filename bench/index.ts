@@ -42,7 +42,7 @@ function parseArgs(argv: string[]): { sections: string[]; opts: BenchOptions } {
       console.log(
         'usage: npm run bench -- [section...] [--reps=N] [--regen] [--timeout=S]\n' +
           '  loading:   [--loaders=a,b] [--datasets=phantom,j2k] [--dims=X,Y,Z] [--node=no] [--profile=a,b] [--diagnose]\n' +
-          '  dicomweb:  [--web-loaders=voxseg-local,voxseg-wadors,cornerstone-wadors,voxseg-series] [--web-floor=no] [--web-dims=512,512,300]\n' +
+          '  dicomweb:  [--web-loaders=voxseg-local,voxseg-wadors,cornerstone-wadors] [--web-floor=no] [--web-dims=512,512,300]\n' +
           '  inference: [--cases=meshnet,unet,memory,webgpu,tissue] [--devices=browser,native,node-wasm] [--unet-base=6]\n' +
           '             [--tissue-only] [--tissue-models=model5_gw_ae,model20chan3cls,model11_gw_ae,meshnet-gwm]\n' +
           '  mesh:      [--maps=seg,phantom] [--engines=voxseg,voxseg-raw,vtk,edit] [--mesh-dims=X,Y,Z] [--edits=8] [--radius=8]\n' +

@@ -17,7 +17,6 @@ const LOADERS: Record<string, () => Promise<{ default: BrowserLoader }>> = {
   'voxseg-wadors': () => import('./loaders/voxseg-wadors'),
   'cornerstone-wadors': () => import('./loaders/cornerstone-wadors'),
   // diagnostic (opt-in): voxseg's loading code fed by one WADO-RS request for the whole series
-  'voxseg-series': () => import('./loaders/voxseg-series'),
   // diagnostic: the network floor (plain fetches of the series' instances, no parsing)
   'fetch-floor': () => import('./loaders/fetch-floor'),
   'fetch-floor-series': () => import('./loaders/fetch-floor').then((m) => ({ default: m.seriesFloor })),

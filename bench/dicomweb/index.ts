@@ -3,7 +3,8 @@
  * default, generated once by the phantom writer and cached in bench/out/) uploaded into a real
  * Orthanc, then, in the same run and the same Chromium, interleaved per repetition:
  *   voxseg (local files)   — the loading section's voxseg loader on the same files (the reference);
- *   voxseg (WADO-RS)       — DicomwebClient.retrieveSeries + scanFiles + loadSeries;
+ *   voxseg (WADO-RS)       — as the app: the series metadata planned, each instance decoded as it
+ *                            arrives (progressive load), then scanFiles + the load's finish;
  *   Cornerstone (wadors)   — Cornerstone's `wadors` loader, series metadata + frames, into a volume;
  * and the network floor (plain fetches of the instances: Node → Orthanc, Node → proxy, browser →
  * proxy), so a loader's time can be read against what the server and proxy can deliver at all.
@@ -19,23 +20,13 @@ import { runInBrowser } from '../loading/browser';
 import { OUT, REPO, phantomDataset, warmPageCache } from '../loading/datasets';
 import { orthancMissing } from '../../tests/orthanc/orthanc';
 import { nodeFloor, startWebSetup, type WebSetup } from './server';
-import {
-  EXTRA_ROWS,
-  FLOOR_ROWS,
-  LOADER_ROWS,
-  report,
-  type FloorRow,
-  type FloorRun,
-  type LoaderRow,
-  type Row,
-} from './report';
+import { FLOOR_ROWS, LOADER_ROWS, report, type FloorRow, type FloorRun, type LoaderRow, type Row } from './report';
 
 /** The page module each row loads (bench/browser/main.ts). */
 const PAGE_LOADER: Record<LoaderRow, string> = {
   'voxseg-local': 'voxseg',
   'voxseg-wadors': 'voxseg-wadors',
   'cornerstone-wadors': 'cornerstone-wadors',
-  'voxseg-series': 'voxseg-series',
 };
 
 const errText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0] : String(e));
@@ -63,7 +54,7 @@ export const dicomwebSection: BenchSection = {
     const title = 'DICOMweb loading (WADO-RS from Orthanc)';
     const missing = orthancMissing();
     if (missing) return { title, markdown: `Skipped: ${missing}.`, data: { skipped: missing }, goals: [] };
-    const known: readonly string[] = [...LOADER_ROWS, ...EXTRA_ROWS];
+    const known: readonly string[] = LOADER_ROWS;
     const names = (opts.filters['web-loaders']?.split(',') ?? [...LOADER_ROWS]).filter((r): r is LoaderRow =>
       known.includes(r),
     );

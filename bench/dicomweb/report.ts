@@ -10,8 +10,6 @@ import type { GoalCheck } from '../lib/section';
 import type { RunResult } from '../loading/browser';
 
 export const LOADER_ROWS = ['voxseg-local', 'voxseg-wadors', 'cornerstone-wadors'] as const;
-/** Diagnostic loader rows, only when named in --web-loaders. */
-export const EXTRA_ROWS = ['voxseg-series'] as const;
 export const FLOOR_ROWS = [
   'floor-orthanc',
   'floor-orthanc-series',
@@ -19,14 +17,13 @@ export const FLOOR_ROWS = [
   'floor-browser',
   'floor-browser-series',
 ] as const;
-export type LoaderRow = (typeof LOADER_ROWS)[number] | (typeof EXTRA_ROWS)[number];
+export type LoaderRow = (typeof LOADER_ROWS)[number];
 export type FloorRow = (typeof FLOOR_ROWS)[number];
 
 export const LABEL: Record<LoaderRow | FloorRow, string> = {
   'voxseg-local': 'voxseg, local files (browser)',
   'voxseg-wadors': 'voxseg, WADO-RS (DicomwebClient)',
   'cornerstone-wadors': 'Cornerstone wadors loader',
-  'voxseg-series': 'diagnostic: voxseg code, whole series in 1 WADO-RS request',
   'floor-orthanc': 'Node → Orthanc directly, per instance',
   'floor-orthanc-series': 'Node → Orthanc directly, whole series in 1 request',
   'floor-proxy': 'Node → serving proxy → Orthanc, per instance',

@@ -5,3 +5,5 @@
  */
 export { scanFiles, loadSeries, type SeriesInfo, type ScanResult } from '../io/dicom/index';
 export { readNifti, isNiftiName } from '../io/nifti/index';
+export { startLoad, type ProgressiveLoad } from '../io/dicom/progressive';
+export { planFromMetadata } from '../io/dicomweb/header';

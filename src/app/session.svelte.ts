@@ -19,6 +19,8 @@ import { derivedRow, keptVolume, rowOf, sameStudy, withDerived } from './derived
 import type { Notice, Notices } from './notices.svelte';
 import { generateDemo, type DemoTruth } from './demo/client';
 import { Workspace } from './workspace.svelte';
+import type { PreviewSink, Retrieved } from './pacs/progressive';
+import type { SeriesInfo } from './services';
 
 export type SessionStatus = 'idle' | 'scanning' | 'loading' | 'ready' | 'failed';
 
@@ -28,8 +30,14 @@ export class Session {
   selectedId = $state<string | null>(null);
   /** The open study: its volume, the image on screen and its segmentation (null before one loads). */
   workspace = $state.raw<Workspace | null>(null);
-  /** Says when `workspace` is replaced. */
-  readonly events = new Emitter<{ workspace: Workspace | null }>();
+  /** Says when `workspace` is replaced, and (`image`) which slices of `preview` were written. */
+  readonly events = new Emitter<{ workspace: Workspace | null; image: { volume: Volume; slices: number[] } }>();
+  /**
+   * A series being retrieved, shown in the views (instead of the open study, which stays open
+   * underneath) while its slices arrive; null otherwise. Not a study: nothing edits it, and it
+   * goes when the retrieval ends (the finished series then opens like any files).
+   */
+  preview = $state.raw<Volume | null>(null);
   /** The task in progress, if any. */
   progress = $state.raw<Progress | null>(null);
   status = $state<SessionStatus>('idle');
@@ -43,6 +51,8 @@ export class Session {
   private task: AbortController | null = null;
   /** The last volume the viewer reported: on screen (ok) or not displayable. */
   private screen: { volume: Volume; ok: boolean } | null = null;
+  /** The volume a retrieval already loaded, offered to the first `select` after `open` (see openFrom). */
+  private preloaded: Retrieved['loaded'] | null = null;
   /** Load warnings already shown since the files were opened (row id + text): each is shown once. */
   private readonly warned = new Set<string>();
 
@@ -61,6 +71,7 @@ export class Session {
     files: SourceFile[],
     label = `${files.length} file${files.length === 1 ? '' : 's'}`,
     demoTruth: DemoTruth | null = null,
+    loaded?: Retrieved['loaded'],
   ): Promise<void> {
     const signal = this.begin('scanning');
     this.notices.clear();
@@ -79,6 +90,7 @@ export class Session {
       this.warned.clear();
       this.reportRejected(catalog.rejected);
       this.end(signal);
+      this.preloaded = loaded ?? null;
       await this.select(first.id);
     } catch (err) {
       this.fail(signal, 'Could not open files', err);
@@ -102,10 +114,17 @@ export class Session {
   /**
    * Fetch files (a series from a DICOMweb server) under the progress bar, then open them like any
    * files. A failure is one error notice (`action`: e.g. Retry) and leaves what was open as it was.
-   * True when the files arrived and were opened.
+   * True when the files arrived and were opened. While they arrive, `fetchFiles` may show the
+   * series being filled (`preview`): it replaces the study in the views only until the end (the
+   * status stays 'loading', so nothing edits); a failure or Cancel puts the open study back, and
+   * success opens the files (with the volume already loaded, `Retrieved.loaded`).
    */
   async openFrom(
-    fetchFiles: (signal: AbortSignal, report: (p: Progress) => void) => Promise<SourceFile[]>,
+    fetchFiles: (
+      signal: AbortSignal,
+      report: (p: Progress) => void,
+      preview: PreviewSink,
+    ) => Promise<SourceFile[] | Retrieved>,
     label: string,
     failTitle: string,
     action?: Notice['action'],
@@ -113,18 +132,34 @@ export class Session {
     const signal = this.begin('loading');
     this.progress = { done: 0, total: 0, stage: `Retrieving ${label}` };
     this.retrieving = signal;
+    let shown: Volume | null = null;
+    const preview: PreviewSink = {
+      show: (volume) => {
+        if (signal.aborted) return;
+        if (!this.preview) this.workspace?.covered();
+        shown = volume;
+        this.preview = volume;
+      },
+      changed: (volume, slices) => {
+        if (!signal.aborted && volume === this.preview) this.events.emit('image', { volume, slices });
+      },
+    };
     try {
-      const files = await fetchFiles(signal, (p) => this.report(signal, p)).finally(() => {
+      const got = await fetchFiles(signal, (p) => this.report(signal, p), preview).finally(() => {
         if (this.retrieving === signal) this.retrieving = null;
       });
       if (signal.aborted) return false;
       this.end(signal);
       const before = this.rows;
-      await this.open(files, label);
+      const { files, loaded } = Array.isArray(got) ? { files: got, loaded: undefined } : got;
+      await this.open(files, label, null, loaded);
       return this.rows !== before;
     } catch (err) {
       this.fail(signal, failTitle, err, undefined, action);
       return false;
+    } finally {
+      // the partial series never stays: the opened one (or the study that was open) shows instead
+      if (shown && this.preview === shown) this.preview = null;
     }
   }
 
@@ -135,6 +170,7 @@ export class Session {
     this.task.abort();
     this.task = null;
     this.progress = null;
+    this.preview = null;
     this.status = this.statusAfterFailure();
   }
 
@@ -149,10 +185,14 @@ export class Session {
     const signal = this.begin('loading');
     const before = this.selectedId;
     this.selectedId = id;
+    const finish = row.source.kind === 'dicom' ? this.preloaded : null;
+    this.preloaded = null;
     try {
+      // a series retrieved from a server arrives loaded (the same volume loadRow would give)
+      const preloaded = finish && row.source.kind === 'dicom' ? finish(row.source.series) : null;
       const { volume, warnings } = held
         ? { volume: held, warnings: [] }
-        : await loadRow(row, { signal, onProgress: (p) => this.report(signal, p) });
+        : (preloaded ?? (await loadRow(row, { signal, onProgress: (p) => this.report(signal, p) })));
       if (signal.aborted) return;
       this.reportWarnings(row, warnings);
       this.enter(volume);

@@ -14,6 +14,7 @@ export type AppViewer = Pick<
   | 'show'
   | 'showLabels'
   | 'labelsModified'
+  | 'imageModified'
   | 'recolorLabels'
   | 'setEditing'
   | 'clearLabels'
@@ -67,6 +68,12 @@ export class ViewState {
     this.shownVolume = volume;
     this.preset = null;
     await this.viewer.show(volume);
+  }
+
+  /** Slices `slices` of `volume` (on screen) were written in place: redraw them. */
+  refreshImage(volume: Volume, slices: readonly number[]): Promise<void> {
+    if (!this.viewer || volume !== this.shownVolume) return Promise.resolve();
+    return this.viewer.imageModified(volume, slices);
   }
 
   setPreset(name: PresetName): void {

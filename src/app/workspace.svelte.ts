@@ -72,6 +72,15 @@ export class Workspace {
     this.events.emit('image', image);
   }
 
+  /**
+   * The views show something else for a while (a series arriving, session.preview): the viewer
+   * drops what was drawn over the image, and `shown` (the image back on screen) brings it back.
+   */
+  covered(): void {
+    this.onScreen = false;
+    this.events.emit('image', this.image);
+  }
+
   /** The viewer reports `image` on screen. */
   shown(image: Volume): void {
     if (image !== this.image) return;
@@ -235,6 +244,8 @@ export class Workspace {
 /** What holds the open workspace (the session) and says when it is replaced. */
 export interface WorkspaceSource {
   readonly workspace: Workspace | null;
+  /** A volume shown instead of the workspace's image while it arrives (nothing edits then). */
+  readonly preview?: Volume | null;
   readonly events: Pick<Emitter<{ workspace: Workspace | null }>, 'on'>;
 }
 

@@ -19,7 +19,7 @@ import {
   type ViewName,
 } from './layout';
 import { createToolGroups, enableCrosshairs, type ToolGroups } from './tools';
-import { createCornerstoneVolume, removeCornerstoneVolume } from './volume';
+import { cornerstoneSlicesModified, createCornerstoneVolume, removeCornerstoneVolume } from './volume';
 import type { SegmentInfo } from './labelmap';
 import { LabelOverlay } from './overlay';
 import { edgeLabels, type EdgeLabels } from './orientation';
@@ -211,6 +211,20 @@ export class Viewer {
     const slices: number[] = [];
     for (let k = Math.max(0, lo[2]); k < hi[2]; k++) slices.push(k);
     return slices.length ? this.overlay.modified(layer, slices, onlyView && this.id(onlyView)) : Promise.resolve();
+  }
+
+  /**
+   * The voxels of `volume` (on screen) were written in place in slices `slices` along k, e.g. as
+   * a series arrives: upload those slices again and redraw the four views, the way a label map is
+   * redrawn after an edit. Queued after a pending `show()`; nothing when another volume is shown.
+   */
+  imageModified(volume: Volume, slices: readonly number[]): Promise<void> {
+    if (this.destroyed) return Promise.resolve();
+    return this.enqueue(async () => {
+      if (this.volume !== volume || !this.volumeId || slices.length === 0) return;
+      cornerstoneSlicesModified(this.volumeId, slices);
+      await this.renderAndWait(VIEW_NAMES);
+    }).then(() => undefined);
   }
 
   /** New names / colours for the overlay's segments (same layers and voxels). */

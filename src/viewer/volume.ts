@@ -127,6 +127,25 @@ function fixSlicePositions(
   });
 }
 
+/**
+ * Slices `slices` (along k) of a Cornerstone volume made by createCornerstoneVolume were written
+ * in place (its voxels are the Volume's own): upload just those slices again on the next draw.
+ */
+export function cornerstoneSlicesModified(volumeId: string, slices: readonly number[]): void {
+  const volume = cache.getVolume(volumeId) as
+    | (Types.IImageVolume & {
+        vtkOpenGLTexture?: { setUpdatedFrame?(k: number): void; modified?(): void };
+        voxelManager?: { invalidateCache?(): void };
+      })
+    | undefined;
+  if (!volume) return;
+  const texture = volume.vtkOpenGLTexture;
+  if (texture?.setUpdatedFrame) for (const k of slices) texture.setUpdatedFrame(k);
+  else texture?.modified?.();
+  volume.voxelManager?.invalidateCache?.();
+  volume.imageData?.modified();
+}
+
 export function removeCornerstoneVolume(volumeId: string): void {
   if (cache.getVolume(volumeId)) cache.removeVolumeLoadObject(volumeId);
 }

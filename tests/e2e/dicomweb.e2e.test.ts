@@ -13,8 +13,9 @@
  * 3. A wrong password: a clear message naming the server.
  * Every page runs under `voxseg serve`'s Content-Security-Policy: test 1 fails on any violation,
  * test 3 shows that an inline script is refused and reported (so that check can fail).
- * 4. Orthanc stopped in the middle of a retrieval: a clear message, the study on screen and its
- *    edits untouched; Orthanc started again, Retry completes with the right voxels, fetching only
+ * 4. Orthanc stopped in the middle of a retrieval, once the axial view already shows the CT
+ *    arriving (its pixels while instances are still missing): a clear message, the study that was
+ *    open back on screen and its edits untouched; Orthanc started again, Retry completes with the right voxels, fetching only
  *    the instances still missing.
  */
 import { spawnSync } from 'node:child_process';
@@ -34,10 +35,12 @@ import {
   openApp,
   repoRoot,
   saveLog,
+  resultsDir,
   screenshotPage,
   waitShown,
   type Browser,
 } from './helpers/browser';
+import { decodePng, pixelStats, type PixelStats } from './helpers/png';
 import { screenVolume, slowRelay, withUids, type SlowRelay } from './helpers/dicomweb';
 import { filesIn } from './helpers/files';
 
@@ -336,6 +339,8 @@ suite('DICOMweb: the app against a real Orthanc', () => {
       await openPacs(page);
       await page.locator('[data-testid="pacs-server-select"]').selectOption({ label: 'slow' });
       await search(page);
+      // slow enough for several looks at the views while the series arrives
+      relay.pace = 150;
       await openSeries(page, ct.studyUid);
       // Some instances in, not all: stop Orthanc.
       await page.waitForFunction(
@@ -348,7 +353,13 @@ suite('DICOMweb: the app against a real Orthanc', () => {
         null,
         { timeout: 60_000, polling: 20 },
       );
+      // The series shows while it arrives: the axial view holds the CT's pixels (not the flat
+      // fill of slices not yet in) while the progress still says instances are missing.
+      const partial = await arrivingView(page);
+      expect(partial.instances).toBeLessThan(20);
+      console.log(`axial view while ${partial.instances} of 20 instances were in: ${JSON.stringify(partial.stats)}`);
       await screenshotPage(page, 'dicomweb-retrieving');
+      relay.pace = 2000; // the rest crawls: Orthanc stops before the last instance is through
       const servedBefore = relay.served;
       // Orthanc goes down and its connections drop with it (a graceful stop would first finish
       // the transfer the relay is still reading).
@@ -366,6 +377,7 @@ suite('DICOMweb: the app against a real Orthanc', () => {
       await screenshotPage(page, 'dicomweb-dropped');
       // Nothing lost: the same study, its edits, ready.
       await page.waitForSelector('.app[data-status="ready"]');
+      await screenshotPage(page, 'dicomweb-restored');
       expect(await page.locator('.topbar .source').textContent()).toBe(source);
       expect((await editState(page))!.hashes).toEqual(before.hashes);
       expect((await editState(page))!.revision).toBe(before.revision);
@@ -375,6 +387,7 @@ suite('DICOMweb: the app against a real Orthanc', () => {
       await page.locator('[data-testid="pacs-retry"]').click();
       await waitShown(page, 2);
       expect(await screenVolume(page)).toEqual(localCt);
+      await screenshotPage(page, 'dicomweb-retried');
       // Only the instances still missing were fetched again, one by one (the series came in one
       // request until the drop).
       expect(servedBefore).toBe(0);
@@ -385,6 +398,46 @@ suite('DICOMweb: the app against a real Orthanc', () => {
     }
   });
 });
+
+/**
+ * Poll the axial view during a retrieval of the CT (20 instances) until it shows the CT being
+ * filled in while the progress (read after the look) says fewer than 20 instances are in. The
+ * look is the middle half of the view (no corner texts): a slice not yet in is one flat grey
+ * there, crossed by the crosshair lines; a CT slice has hundreds of grey levels and a wide spread.
+ * Throws with everything it saw otherwise.
+ */
+async function arrivingView(page: Page): Promise<{ instances: number; stats: PixelStats }> {
+  const count = () =>
+    page.evaluate(() => {
+      const text = document.querySelector('[data-testid="progress"]')?.textContent ?? '';
+      const m = /: (\d+) of (\d+) instances/.exec(text);
+      return m ? Number(m[1]) : 20;
+    });
+  const view = page.locator('[data-testid="view-axial"] .viewport');
+  const seen: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    const slice = await page.evaluate(
+      () => document.querySelector('[data-testid="view-axial"] .slice')?.textContent ?? '',
+    );
+    const box = await view.boundingBox();
+    let stats: PixelStats | null = null;
+    if (/\/ 20\s*$/.test(slice) && box) {
+      const clip = {
+        x: box.x + box.width / 4,
+        y: box.y + box.height / 4,
+        width: box.width / 2,
+        height: box.height / 2,
+      };
+      stats = pixelStats(decodePng(await page.screenshot({ clip, path: join(resultsDir, 'dicomweb-arriving.png') })));
+    }
+    const instances = await count();
+    seen.push(`${instances} in, axial ${slice}: ${stats ? JSON.stringify(stats) : '-'}`);
+    if (instances >= 20) break;
+    if (stats && stats.levels > 64 && stats.lumaStd > 20) return { instances, stats };
+    await page.waitForTimeout(25);
+  }
+  throw new Error(`the axial view did not show CT pixels before the last instance arrived:\n${seen.join('\n')}`);
+}
 
 /** The phantom's study as Orthanc lists it. */
 async function phantomStudy(orthanc: Orthanc): Promise<{ uid: string }> {

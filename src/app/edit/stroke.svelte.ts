@@ -83,6 +83,8 @@ export class StrokeController {
     const r = t.hasRadius ? t.radiusMm / p.mmPerPixel : 0;
     this.pointerCursor = { view: p.view, x: p.x, y: p.y, r, from, shape: t.mode3d ? 'circle' : t.scissorsShape };
     if (p.phase === 'hover') return;
+    // the views show a series still arriving, not the workspace's image: no edits until it opens
+    if (this.source.preview) return;
     const seg = this.source.workspace?.seg;
     if (!seg) {
       // A press with no segmentation yet: make one with a first segment (not to erase nothing).

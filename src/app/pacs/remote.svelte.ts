@@ -5,8 +5,11 @@
  * - The series' instances come whole (WADO-RS, `DicomwebClient.retrieveSeries`) and go to
  *   `Session.openFrom` → `Session.open`, so geometry, sorting, warnings, the restore offer,
  *   autosave and everything else are exactly the local path; the top progress bar shows instances
- *   and bytes, and its Cancel stops the retrieval.
- * - The instances received are kept per series (`received`) until the series opens: a failure
+ *   and bytes, and its Cancel stops the retrieval. Meanwhile the series is shown as it arrives
+ *   (planned from its metadata, filled slice by slice: ./progressive.ts), and the volume it
+ *   filled is the one that opens when it is exactly what loading the files gives.
+ * - The instances received (`received`) of the last retrieval that failed are kept until it
+ *   opens (one retrieval at a time: they are in memory): a failure
  *   (server down, connection dropped) is one error notice naming the server and the cause with a
  *   Retry that resumes where it stopped; the study on screen and its edits stay as they were.
  * - `origin` remembers which server and series the open study came from (while its rows are the
@@ -14,13 +17,14 @@
  *   onto it without retrieving the images again.
  */
 import type { DicomwebClient } from '../../io/dicomweb/client';
-import type { SeriesSummary, StoredSeg, StudySummary } from '../../io/dicomweb/types';
+import type { RetrieveProgress, SeriesSummary, StoredSeg, StudySummary } from '../../io/dicomweb/types';
 import type { Session } from '../session.svelte';
 import type { SeriesRow } from '../catalog';
 import type { Transfer } from '../edit/transfer.svelte';
 import type { Notices } from '../notices.svelte';
 import { errorMessage } from '../../core/errors';
 import { retrieveStage } from './query';
+import { retrieveProgressively } from './progressive';
 
 export interface Origin {
   serverId: string;
@@ -44,8 +48,11 @@ export class Remote {
   origin = $state.raw<Origin | null>(null);
   /** A stored SEG is being retrieved (its SOP Instance UID). */
   loadingSeg = $state<string | null>(null);
-  /** Retrievals that failed or were cancelled, per server and series, kept to resume until they complete. */
-  private readonly pending = new Map<string, Pending>();
+  /**
+   * The last retrieval that failed or was cancelled, kept to resume. Only one: its instances are
+   * held in memory (a Retry on an older notice brings its own back).
+   */
+  private pending: { key: string; job: Pending } | null = null;
 
   constructor(
     private readonly session: Session,
@@ -64,43 +71,43 @@ export class Remote {
   async openSeries(serverId: string, study: StudySummary, series: SeriesSummary): Promise<boolean> {
     const what = series.description || study.studyDescription || `series ${series.seriesNumber ?? ''}`.trim();
     const key = `${serverId}\n${series.seriesInstanceUid}`;
-    const job = this.pending.get(key) ?? {
+    const job = (this.pending?.key === key ? this.pending.job : null) ?? {
       serverId,
       studyUid: study.studyInstanceUid,
       seriesUid: series.seriesInstanceUid,
       what,
       received: new Map<string, Uint8Array>(),
     };
-    this.pending.set(key, job);
     return this.run(key, job);
   }
 
   /** Resume the retrieval of a series that failed (instances already received are not fetched again). */
   retry(serverId: string, seriesUid: string): Promise<boolean> {
     const key = `${serverId}\n${seriesUid}`;
-    const job = this.pending.get(key);
-    return job ? this.run(key, job) : Promise.resolve(false);
+    return this.pending?.key === key ? this.run(key, this.pending.job) : Promise.resolve(false);
   }
 
   private async run(key: string, job: Pending): Promise<boolean> {
+    this.pending = { key, job };
     const client = this.client(job.serverId);
     const name = client?.server.name ?? 'the server';
     const ok = await this.session.openFrom(
-      (signal, report) => {
+      (signal, report, preview) => {
         if (!client) throw new Error(`the server of ${job.what} is no longer listed`);
-        return client.retrieveSeries(job.studyUid, job.seriesUid, {
+        const opts = {
           signal,
           received: job.received,
-          onProgress: (p) =>
+          onProgress: (p: RetrieveProgress) =>
             report({ done: p.instances, total: p.totalInstances, stage: retrieveStage(job.what, name, p) }),
-        });
+        };
+        return retrieveProgressively(client, job.studyUid, job.seriesUid, opts, preview);
       },
       `${name}: ${job.what}`,
       `Could not retrieve ${job.what} from ${name}`,
-      { label: 'Retry', testid: 'pacs-retry', run: () => void this.retry(job.serverId, job.seriesUid) },
+      { label: 'Retry', testid: 'pacs-retry', run: () => void this.run(key, job) },
     );
     if (!ok) return false;
-    this.pending.delete(key);
+    if (this.pending?.key === key) this.pending = null;
     this.origin = {
       serverId: job.serverId,
       serverName: name,

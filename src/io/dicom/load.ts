@@ -14,6 +14,7 @@ import { fillSlices, invertSum, type Target } from './values';
 import { loadInWorkers } from './worker/client';
 import { loaderPool } from './worker/pool';
 import { acquisitionOf } from './regular';
+import type { SourceFile } from './source';
 import { regrid } from './regrid';
 
 const FILES_IN_FLIGHT = 4;
@@ -68,15 +69,7 @@ export async function loadSeries(
   const failures: VoxsegError[] = [];
   const fileOf = new Map<VoxsegError, number>();
   const failed = (job: FileJob, e: unknown) => {
-    const file = series.files[job.file];
-    const err =
-      e instanceof VoxsegError && e.file
-        ? e
-        : new VoxsegError(
-            e instanceof VoxsegError ? e.code : 'decode-failed',
-            `cannot decode pixel data: ${errorMessage(e)}`,
-            { file: file.name, cause: e },
-          );
+    const err = decodeFailure(series.files[job.file], e);
     failures.push(err);
     fileOf.set(err, job.file);
   };
@@ -114,6 +107,49 @@ export async function loadSeries(
   opts.signal?.throwIfAborted();
   // in file order, whichever worker or task reported first
   failures.sort((a, b) => fileOf.get(a)! - fileOf.get(b)!);
+  const range: [number, number] | undefined = measured > 0 && measured === written.size ? [lo, hi] : undefined;
+  return finishLoad(series, plan, { target, written, range, failures, empty });
+}
+
+/** The error a file that fails to decode is reported with (named). */
+export function decodeFailure(file: SourceFile, e: unknown): VoxsegError {
+  if (e instanceof VoxsegError && e.file) return e;
+  return new VoxsegError(
+    e instanceof VoxsegError ? e.code : 'decode-failed',
+    `cannot decode pixel data: ${errorMessage(e)}`,
+    {
+      file: file.name,
+      cause: e,
+    },
+  );
+}
+
+/** What decoding a series' slots left: the voxels, the slots written, their range, the files that failed. */
+export interface Decoded {
+  target: Target;
+  written: Set<number>;
+  /** [min, max] of the written slices, when every one of them was measured. */
+  range?: [number, number];
+  /** In file order. */
+  failures: VoxsegError[];
+  /** Slots no file fills (planJobs' `empty`); failed slots are added here. */
+  empty: number[];
+}
+
+/**
+ * The end of a load (loadSeries, and a progressive load once its last file is in): empty and
+ * failed slices filled, resampling, metadata, slice references, warnings.
+ */
+export function finishLoad(
+  series: SeriesInfo,
+  plan: SeriesPlan,
+  decoded: Decoded,
+): { volume: Volume; warnings: string[] } {
+  const { target, written, failures, empty } = decoded;
+  let range = decoded.range;
+  const { regular } = plan;
+  const [nx, ny, nz] = regular ? regular.acquired : series.dims;
+  const sliceSize = nx * ny;
   // A file that fails here leaves its slices empty (named in a warning); if nothing decoded, fail.
   if (failures.length && !written.size) throw failures[0];
   const failedSlots = plan.slots.map((f, k) => (f && !written.has(k) ? k : -1)).filter((k) => k >= 0);
@@ -124,7 +160,6 @@ export async function loadSeries(
   if (failures.length > 5) warnings.push(`${failures.length - 5} more files could not be decoded`);
   if (target.convertedAt)
     warnings.push(`values exceed the int16 range (first in ${target.convertedAt}): volume stored as float32`);
-  let range: [number, number] | undefined = measured > 0 && measured === written.size ? [lo, hi] : undefined;
   fillSlices(target.voxels.subarray(0, sliceSize * nz), sliceSize, empty, range?.[0]);
   const filledWith = empty.length ? target.voxels[empty[0] * sliceSize] : 0;
   let voxels = target.voxels;

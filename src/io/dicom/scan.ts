@@ -101,12 +101,22 @@ export async function scanFiles(files: SourceFile[], opts: ScanOptions = {}): Pr
   if (workers) await scanInWorkers(workers, files, record, opts.signal, inThread);
   else await inThread(indices);
   opts.signal?.throwIfAborted();
+  const series = planSeries(scanned.filter((s): s is ScannedFile => !!s));
+  return { series, rejected: rejected.filter((r): r is { file: string; reason: string } => !!r) };
+}
+
+/**
+ * Group headers already read into series and plan each one (geometry, slice order, dtype,
+ * warnings; the plan is in `plans`). scanFiles uses it on the headers of files; a DICOMweb
+ * retrieval on headers made from the series metadata, before any pixel arrives.
+ */
+export function planSeries(scanned: ScannedFile[]): SeriesInfo[] {
   const series: SeriesInfo[] = [];
-  for (const group of groupSeries(scanned.filter((s): s is ScannedFile => !!s))) {
+  for (const group of groupSeries(scanned)) {
     for (const part of splitIncompatible(group)) for (const stack of stackPart(part)) series.push(toSeries(stack));
   }
   uniqueUids(series);
-  return { series, rejected: rejected.filter((r): r is { file: string; reason: string } => !!r) };
+  return series;
 }
 
 function toSeries(stack: Stack): SeriesInfo {

@@ -174,6 +174,7 @@ export async function retrieveSeries(
   const report = () => onProgress?.({ instances: held, totalInstances: total, bytes });
   report();
   const name = (sop: string) => `${ctx.server.name}/${series}/${sop}.dcm`;
+  opts.onMetadata?.(metadata, name);
   let todo = sops.filter((s) => !received.has(s));
   const inner = new AbortController();
   const onAbort = () => inner.abort(signal?.reason);

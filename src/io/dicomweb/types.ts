@@ -91,6 +91,11 @@ export interface RetrieveOptions {
    */
   onInstance?: (file: SourceFile, instances: number, totalInstances: number) => void;
   /**
+   * Called with the series metadata once it is in, before any instance is asked for, with the
+   * name each instance's SourceFile gets: the series can be planned (and shown) before its pixels.
+   */
+  onMetadata?: (metadata: DicomJson[], nameOf: (sopInstanceUid: string) => string) => void;
+  /**
    * Fetch the series in one WADO-RS request (`…/series/{uid}`) instead of one request per
    * instance (`concurrency` then does not apply); same progress. Used when none of the series is
    * in `received`; a retry fetches the rest instance by instance. Default true: on Orthanc the

@@ -36,6 +36,8 @@ export interface SlowRelay {
   url: string;
   /** Instance requests answered with a body by the upstream, so far. */
   served: number;
+  /** Milliseconds between two chunks of a slow transfer (default 40). */
+  pace: number;
   /** Cut every transfer in progress, as a server going down drops its connections. */
   cut(): void;
   close(): Promise<void>;
@@ -44,7 +46,7 @@ export interface SlowRelay {
 /**
  * Relays to `upstream` (an origin, e.g. Orthanc's) at a crawl: every WADO-RS retrieval (an
  * instance, or a whole series) waits `delayMs` before it starts and then passes on one chunk per
- * 40 ms, so that a test can stop the server in the middle of a retrieval. `cut()` drops the
+ * `pace` ms (40 unless changed), so that a test can stop the server in the middle of a retrieval. `cut()` drops the
  * transfers in progress; when the upstream is gone a new request's connection is cut too.
  */
 export async function slowRelay(upstream: string, delayMs: number): Promise<SlowRelay> {
@@ -53,6 +55,7 @@ export async function slowRelay(upstream: string, delayMs: number): Promise<Slow
   const relay: SlowRelay = {
     url: '',
     served: 0,
+    pace: 40,
     cut: () => {
       for (const res of open) res.destroy();
       open.clear();
@@ -77,7 +80,7 @@ export async function slowRelay(upstream: string, delayMs: number): Promise<Slow
               if (res.destroyed) return void answer.destroy();
               res.write(chunk);
               answer.pause();
-              setTimeout(() => answer.resume(), 40);
+              setTimeout(() => answer.resume(), relay.pace);
             });
             answer.on('end', () => res.end());
             answer.on('error', () => res.destroy());
