@@ -1,13 +1,23 @@
 /**
- * The one thing the client reads from a Part-10 file itself: MediaStorageSOPInstanceUID in the
- * file meta header (explicit VR little endian, group 0002), to name the instances of a STOW
- * request the answer leaves out and to tell apart the instances of a whole-series answer.
+ * What the client reads from a Part-10 file itself, in its file meta header (explicit VR little
+ * endian, group 0002): MediaStorageSOPInstanceUID, to name the instances of a STOW request the
+ * answer leaves out and to tell apart the instances of a whole-series answer; TransferSyntaxUID,
+ * to ask again for an instance stored in a syntax voxseg does not decode.
  */
 
 const LONG = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 
 /** MediaStorageSOPInstanceUID (0002,0003) of a Part-10 file ('' when it has none). */
 export function metaSopInstanceUid(bytes: Uint8Array): string {
+  return metaString(bytes, 0x0003);
+}
+
+/** TransferSyntaxUID (0002,0010) of a Part-10 file ('' when it has none). */
+export function metaTransferSyntaxUid(bytes: Uint8Array): string {
+  return metaString(bytes, 0x0010);
+}
+
+function metaString(bytes: Uint8Array, element: number): string {
   if (bytes.length < 140 || bytes[128] !== 0x44 || bytes[129] !== 0x49 || bytes[130] !== 0x43 || bytes[131] !== 0x4d)
     return '';
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -19,7 +29,7 @@ export function metaSopInstanceUid(bytes: Uint8Array): string {
     const len = long ? dv.getUint32(o + 8, true) : dv.getUint16(o + 6, true);
     const start = o + (long ? 12 : 8);
     if (start + len > bytes.length) return '';
-    if (el === 0x0003) return String.fromCharCode(...bytes.subarray(start, start + len)).replace(/[\0 ]+$/, '');
+    if (el === element) return String.fromCharCode(...bytes.subarray(start, start + len)).replace(/[\0 ]+$/, '');
     o = start + len;
   }
   return '';

@@ -14,7 +14,8 @@ import { memorySource, type SourceFile } from '../dicom/source';
 import { isAbort, networkCause, transientCause, request, serverError, type FetchFn } from './http';
 import { T, str } from './json';
 import { MultipartError, boundaryOf, readMultipart } from './multipart';
-import { metaSopInstanceUid } from './part10';
+import { metaSopInstanceUid, metaTransferSyntaxUid } from './part10';
+import { isSupportedTransferSyntax, transferSyntaxName } from '../dicom/decode/syntaxes';
 import { parseJsonArray } from './qido';
 import type { DicomJson, DicomwebServer, RetrieveOptions } from './types';
 
@@ -58,7 +59,10 @@ async function readText(ctx: RetrieveContext, res: Response, signal?: AbortSigna
   }
 }
 
-/** One instance as Part-10 bytes; `onBytes(n)` as its body streams in. */
+/** Explicit VR Little Endian: what every DICOMweb server must be able to send. */
+const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+
+/** One instance as Part-10 bytes; `onBytes(n)` as its body streams in; `syntax`: ask for that transfer syntax. */
 export async function fetchInstance(
   ctx: RetrieveContext,
   study: string,
@@ -66,6 +70,7 @@ export async function fetchInstance(
   sop: string,
   signal?: AbortSignal,
   onBytes?: (n: number) => void,
+  syntax?: string,
 ): Promise<Uint8Array> {
   const path = `${seriesPath(study, series)}/instances/${enc(sop)}`;
   let first: Uint8Array | null = null;
@@ -76,6 +81,7 @@ export async function fetchInstance(
     signal,
     (n) => first === null && onBytes?.(n),
     (body) => void (first ??= body),
+    syntax,
   );
   if (!first) throw serverError(ctx.server, `malformed multipart answer: it holds no part (${path})`);
   return first;
@@ -83,7 +89,8 @@ export async function fetchInstance(
 
 /**
  * GET `path` as `multipart/related; type="application/dicom"` (as stored, else the server's
- * default: see the top of this file); each part's body goes to `onPart` as soon as it is complete.
+ * default: see the top of this file; or in `syntax` when given); each part's body goes to
+ * `onPart` as soon as it is complete.
  */
 export async function getDicomParts(
   ctx: RetrieveContext,
@@ -91,9 +98,11 @@ export async function getDicomParts(
   signal: AbortSignal | undefined,
   onBytes: ((n: number) => void) | undefined,
   onPart: (body: Uint8Array) => void,
+  syntax?: string,
 ): Promise<void> {
-  const asStored = ctx.state.asStored;
-  const accept = `multipart/related; type="application/dicom"${asStored ? '; transfer-syntax=*' : ''}`;
+  const asStored = !syntax && ctx.state.asStored;
+  const wanted = syntax ?? (asStored ? '*' : '');
+  const accept = `multipart/related; type="application/dicom"${wanted ? `; transfer-syntax=${wanted}` : ''}`;
   const res = await request(ctx.server, ctx.fetch, path, {
     headers: { Accept: accept },
     signal,
@@ -181,7 +190,21 @@ export async function retrieveSeries(
   if (signal?.aborted) throw signal.reason ?? new DOMException('aborted', 'AbortError');
   signal?.addEventListener('abort', onAbort);
   let failure: unknown = null;
-  const deliver = (sop: string, data: Uint8Array) => {
+  // instances stored in a transfer syntax voxseg does not decode: asked for again, transcoded
+  const undecodable: string[] = [];
+  const deliver = (sop: string, data: Uint8Array, transcoded = false) => {
+    const syntax = metaTransferSyntaxUid(data);
+    if (syntax && !isSupportedTransferSyntax(syntax)) {
+      if (transcoded)
+        throw serverError(
+          ctx.server,
+          `asked for ${sop} in Explicit VR Little Endian, it sent ${transferSyntaxName(syntax)} (${syntax}), which voxseg does not decode`,
+        );
+      undecodable.push(sop);
+      bytes -= data.byteLength;
+      report();
+      return;
+    }
     received.set(sop, data);
     held++;
     report();
@@ -214,20 +237,22 @@ export async function retrieveSeries(
       if (isAbort(err, signal) || transientCause(err) !== undefined) failure = err;
       // else (a server without series-level retrieval, an odd answer): one request per instance
     }
-    todo = failure ? [] : todo.filter((s) => !received.has(s));
+    todo = failure ? [] : todo.filter((s) => !received.has(s) && !undecodable.includes(s));
   }
-  const worker = async () => {
+  // `syntax`: ask for the instances in it (the second pass, for those stored in one voxseg does not decode)
+  const worker = (syntax?: string) => async () => {
     while (todo.length > 0 && !inner.signal.aborted) {
       const sop = todo.shift()!;
       let partial = 0;
       try {
-        const data = await fetchInstance(ctx, study, series, sop, inner.signal, (n) => {
+        const onBytes = (n: number) => {
           partial += n;
           bytes += n;
           report();
-        });
+        };
+        const data = await fetchInstance(ctx, study, series, sop, inner.signal, onBytes, syntax);
         bytes += data.byteLength - partial;
-        deliver(sop, data);
+        deliver(sop, data, syntax !== undefined);
       } catch (err) {
         bytes -= partial;
         if (!failure && !inner.signal.aborted) failure = err;
@@ -236,8 +261,13 @@ export async function retrieveSeries(
     }
   };
   try {
-    const n = Math.max(1, Math.min(opts.concurrency ?? 6, todo.length));
-    await Promise.all(Array.from({ length: n }, worker));
+    const pool = (syntax?: string) =>
+      Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 6, todo.length)) }, worker(syntax)));
+    await pool();
+    if (!failure && undecodable.length > 0) {
+      todo = undecodable.splice(0);
+      await pool(EXPLICIT_LE);
+    }
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

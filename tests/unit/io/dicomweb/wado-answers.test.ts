@@ -79,6 +79,34 @@ describe('WADO-RS answers', () => {
     for (const [i, f] of files.entries()) expect(await f.slice(0)).toEqual(bodies.get(sops[i]));
   });
 
+  it('an instance stored in a syntax voxseg does not decode is asked for again as Explicit VR Little Endian', async () => {
+    const EXPLICIT = '1.2.840.10008.1.2.1';
+    const MPEG2 = '1.2.840.10008.1.2.4.100';
+    let canTranscode = true;
+    stub.handler = (req, res) => {
+      if (req.url!.endsWith('/metadata'))
+        return res.writeHead(200, { 'content-type': 'application/dicom+json' }).end(metadata(['1.1', '1.2']));
+      const explicit = req.headers.accept!.includes(`transfer-syntax=${EXPLICIT}`);
+      if (explicit && !canTranscode) return res.writeHead(406).end();
+      res.writeHead(200, { 'content-type': 'multipart/related; type="application/dicom"; boundary=b0undary' });
+      if (req.url!.endsWith('/series/8'))
+        return res.end(multipart([withMetaSop('1.1', 50, EXPLICIT), withMetaSop('1.2', 50, MPEG2)]));
+      res.end(multipart([withMetaSop(req.url!.split('/').at(-1)!, 50, explicit ? EXPLICIT : MPEG2)]));
+    };
+    const files = await stub.client().retrieveSeries('9', '8');
+    expect(stub.seen.map((x) => `${x.url} ${/transfer-syntax=([^;]*)/.exec(x.accept)?.[1] ?? '-'}`)).toEqual([
+      '/dicom-web/studies/9/series/8/metadata -',
+      '/dicom-web/studies/9/series/8 *',
+      `/dicom-web/studies/9/series/8/instances/1.2 ${EXPLICIT}`,
+    ]);
+    expect(await files[0].slice(0)).toEqual(withMetaSop('1.1', 50, EXPLICIT));
+    expect(await files[1].slice(0)).toEqual(withMetaSop('1.2', 50, EXPLICIT));
+    canTranscode = false;
+    expect((await failure(stub.client().retrieveSeries('9', '8'))).message).toBe(
+      'Stub PACS: the server cannot send this series in a transfer syntax voxseg decodes (HTTP 406)',
+    );
+  });
+
   it('malformed multipart answers are named', async () => {
     let body: Buffer = Buffer.alloc(0);
     let type = 'multipart/related; type="application/dicom"; boundary=b0undary';
@@ -158,17 +186,26 @@ describe('WADO-RS answers', () => {
   });
 });
 
-/** A Part-10 preamble and file meta holding only (0002,0003) Media Storage SOP Instance UID, then `n` bytes. */
-function withMetaSop(sop: string, n: number): Uint8Array {
-  const uid = sop.length % 2 ? `${sop}\0` : sop;
-  const b = new Uint8Array(132 + 8 + uid.length + n).fill(3);
+/**
+ * A Part-10 preamble and file meta holding (0002,0003) Media Storage SOP Instance UID and, when
+ * given, (0002,0010) Transfer Syntax UID, then `n` bytes.
+ */
+function withMetaSop(sop: string, n: number, syntax?: string): Uint8Array {
+  const even = (v: string) => (v.length % 2 ? `${v}\0` : v);
+  const elements: [number, string][] = [[3, even(sop)], ...(syntax ? [[0x10, even(syntax)] as [number, string]] : [])];
+  const metaLength = elements.reduce((a, [, v]) => a + 8 + v.length, 0);
+  const b = new Uint8Array(132 + metaLength + 8 + n).fill(3);
   b.set([0x44, 0x49, 0x43, 0x4d], 128);
   const dv = new DataView(b.buffer);
-  dv.setUint16(132, 2, true);
-  dv.setUint16(134, 3, true);
-  b.set([0x55, 0x49], 136); // 'UI'
-  dv.setUint16(138, uid.length, true);
-  for (let i = 0; i < uid.length; i++) b[140 + i] = uid.charCodeAt(i);
-  b.fill(0, 140 + uid.length, 140 + uid.length + 8); // group 0x0000 next: the meta ends
+  let o = 132;
+  for (const [el, v] of elements) {
+    dv.setUint16(o, 2, true);
+    dv.setUint16(o + 2, el, true);
+    b.set([0x55, 0x49], o + 4); // 'UI'
+    dv.setUint16(o + 6, v.length, true);
+    for (let i = 0; i < v.length; i++) b[o + 8 + i] = v.charCodeAt(i);
+    o += 8 + v.length;
+  }
+  b.fill(0, o, o + 8); // group 0x0000 next: the meta ends
   return b;
 }
