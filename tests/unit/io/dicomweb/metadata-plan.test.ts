@@ -3,8 +3,10 @@
  * against a real Orthanc: the plan equals the plan scanFiles makes from the same files (dims,
  * spacing, origin, direction, dtype, warnings, every slot's SOP Instance UID, frame and rescale),
  * and a progressive load started from it, fed the retrieved instances in the order they arrive,
- * finishes with loadSeries' volume of the local files. For the phantom writer's series and the
- * real JPEG 2000 CT (UIDs filled; skipped when the reference data is missing).
+ * finishes with loadSeries' volume of the local files (the phantom writer's series). The real
+ * JPEG 2000 CT (UIDs filled; skipped when the reference data is missing): the plan; decoding it on
+ * the main thread twice would cost ~25 s here, and its progressive load is checked in the browser
+ * (tests/e2e/dicomweb.e2e.test.ts, voxels of the retrieved CT = the local files').
  */
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,8 +32,8 @@ async function scanOne(files: SourceFile[]): Promise<SeriesInfo> {
   return scan.series[0];
 }
 
-/** Plan from metadata, compare with the local plan, load progressively, compare with the local load. */
-async function check(o: Orthanc, study: string, series: string, local: SourceFile[]) {
+/** Plan from metadata, compare with the local plan; then (`progressive`) load progressively, compare with the local load. */
+async function check(o: Orthanc, study: string, series: string, local: SourceFile[], progressive = true) {
   const c = clientFor(o);
   const md = await c.seriesMetadata(study, series);
   const planned = planFromMetadata(md, (sop) => `Orthanc/${series}/${sop}.dcm`);
@@ -44,6 +46,7 @@ async function check(o: Orthanc, study: string, series: string, local: SourceFil
   expect(sops(p)).toEqual(sops(l));
   expect(new Set(sops(p)).size).toBe(l.dims[2]);
   expect(samePlan(p, plans.get(p)!, l, plans.get(l)!)).toBe(true);
+  if (!progressive) return;
 
   const load = startLoad(p)!;
   expect(load).not.toBeNull();
@@ -81,14 +84,14 @@ suite(`series planned from WADO-RS metadata (Orthanc)${missing ? ` [skipped: ${m
   });
 
   it.skipIf(!hasShared(J2K))(
-    `the real JPEG 2000 CT (UIDs filled): the same plan and volume${hasShared(J2K) ? '' : ` [skipped: reference data ../shared/data/${J2K} not found]`}`,
+    `the real JPEG 2000 CT (UIDs filled): the same plan as its files${hasShared(J2K) ? '' : ` [skipped: reference data ../shared/data/${J2K} not found]`}`,
     async () => {
       const uids = { studyInstanceUid: '2.25.410001', seriesInstanceUid: '2.25.410002' };
       const names = readdirSync(sharedPath(J2K)).filter((f) => f.startsWith('CT.'));
       const filled = names.map((f) => fillBlankUids(new Uint8Array(readFileSync(sharedPath(J2K, f))), uids, f));
       await o.upload(filled.map((f) => f.bytes));
       const local = filled.map((f, i) => memorySource(names[i], f.bytes));
-      await check(o, uids.studyInstanceUid, uids.seriesInstanceUid, local);
+      await check(o, uids.studyInstanceUid, uids.seriesInstanceUid, local, false);
     },
   );
 });
