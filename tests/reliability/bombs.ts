@@ -6,8 +6,8 @@
  * whole is computed by the zero-extension operator of CRC-32 (the GF(2) matrix method zlib's
  * crc32_combine uses), so the bombs are valid files: only a size limit stops them, not a CRC.
  */
+import { concatBytes } from '../../src/core/bytes';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
-import { concat } from './dicom-bytes';
 
 const MiB = 1 << 20;
 const FULL = { finishFlush: constants.Z_FULL_FLUSH, level: 9 };
@@ -52,7 +52,7 @@ export function deflateWithZeros(prefix: Uint8Array, zeros: number): Uint8Array 
   const rest = zeros - whole * MiB;
   if (rest > 0) parts.push(deflateRawSync(Buffer.alloc(rest), FULL));
   parts.push(deflateRawSync(Buffer.alloc(0))); // final empty block
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** A gzip member of `prefix` + `zeros` zero bytes with a correct CRC and ISIZE (mod 2^32). */
@@ -62,7 +62,7 @@ export function gzipWithZeros(prefix: Uint8Array, zeros: number): Uint8Array {
   const dv = new DataView(trailer.buffer);
   dv.setUint32(0, crc32WithZeros(prefix, zeros), true);
   dv.setUint32(4, (prefix.length + zeros) % 2 ** 32, true);
-  return concat([header, deflateWithZeros(prefix, zeros), trailer]);
+  return concatBytes([header, deflateWithZeros(prefix, zeros), trailer]);
 }
 
 /** Flip the stored CRC of a gzip member (the last 8 bytes hold CRC, ISIZE). */

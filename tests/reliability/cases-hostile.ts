@@ -4,12 +4,13 @@
  * 10 GiB; bad gzip CRC / ISIZE on NIfTI, label maps and DICOM. Bombs must be refused in under
  * 2 s of CPU with a peak RSS under 500 MiB (the issue's numbers).
  */
+import { concatBytes } from '../../src/core/bytes';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { gzipWithZeros, deflateWithZeros, withBadCrc, withBadLength } from './bombs';
-import { ctElements, DEFLATED_LE, elementHeader, encodeDataset, part10, concat } from './dicom-bytes';
+import { ctElements, DEFLATED_LE, elementHeader, encodeDataset, part10 } from './dicom-bytes';
 import type { Base } from './fixtures';
 import type { Case, Verb } from './types';
 
@@ -36,7 +37,7 @@ function bombDataset(frames = 2): Uint8Array {
   const cols = 32767;
   const el = ctElements({ rows, columns: cols, index: 0, series: '90' });
   el.push({ tag: 0x00280008, vr: 'IS', value: String(frames) });
-  return concat([encodeDataset(el), elementHeader(0x7fe00010, 'OW', rows * cols * 2 * frames)]);
+  return concatBytes([encodeDataset(el), elementHeader(0x7fe00010, 'OW', rows * cols * 2 * frames)]);
 }
 const BOMB_PIXELS = 32768 * 32767 * 2 * 2;
 

@@ -5,6 +5,7 @@
  * disagree with the data, encapsulated frames of our choosing, a deflated dataset), so the
  * elements are written here byte by byte: exactly what the case says, nothing checked.
  */
+import { concatBytes } from '../../src/core/bytes';
 import { deflateRawSync } from 'node:zlib';
 
 export type Value = string | number[] | Uint8Array;
@@ -22,7 +23,7 @@ export const CT_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const LONG = new Set(['OB', 'OW', 'OF', 'OD', 'OL', 'OV', 'SQ', 'UT', 'UN', 'UC', 'UR']);
 
 function encodeValue(vr: string, value: Value): Uint8Array {
-  if (value instanceof Uint8Array) return value.length % 2 ? concat([value, new Uint8Array(1)]) : value;
+  if (value instanceof Uint8Array) return value.length % 2 ? concatBytes([value, new Uint8Array(1)]) : value;
   if (typeof value === 'string') {
     const pad = vr === 'UI' || vr === 'OB' ? '\0' : ' ';
     const s = value.length % 2 ? value + pad : value;
@@ -42,16 +43,6 @@ function encodeValue(vr: string, value: Value): Uint8Array {
   return out;
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** One explicit-VR LE element header with an explicit length (may lie about the value). */
 export function elementHeader(tag: number, vr: string, length: number): Uint8Array {
   const long = LONG.has(vr);
@@ -68,26 +59,26 @@ export function elementHeader(tag: number, vr: string, length: number): Uint8Arr
 
 function encodeElement(e: Element): Uint8Array {
   const v = encodeValue(e.vr, e.value);
-  return concat([elementHeader(e.tag, e.vr, v.length), v]);
+  return concatBytes([elementHeader(e.tag, e.vr, v.length), v]);
 }
 
 export function encodeDataset(elements: Element[]): Uint8Array {
-  return concat([...elements].sort((a, b) => a.tag - b.tag).map(encodeElement));
+  return concatBytes([...elements].sort((a, b) => a.tag - b.tag).map(encodeElement));
 }
 
 /** Encapsulated Pixel Data: empty basic offset table, one fragment per frame, delimiter. */
 export function encapsulated(frames: Uint8Array[]): Uint8Array {
   const item = (bytes: Uint8Array) => {
-    const padded = bytes.length % 2 ? concat([bytes, new Uint8Array(1)]) : bytes;
+    const padded = bytes.length % 2 ? concatBytes([bytes, new Uint8Array(1)]) : bytes;
     const h = new Uint8Array(8);
     const dv = new DataView(h.buffer);
     dv.setUint16(0, 0xfffe, true);
     dv.setUint16(2, 0xe000, true);
     dv.setUint32(4, padded.length, true);
-    return concat([h, padded]);
+    return concatBytes([h, padded]);
   };
   const end = new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
-  return concat([elementHeader(0x7fe00010, 'OB', 0xffffffff), item(new Uint8Array(0)), ...frames.map(item), end]);
+  return concatBytes([elementHeader(0x7fe00010, 'OB', 0xffffffff), item(new Uint8Array(0)), ...frames.map(item), end]);
 }
 
 export interface Part10Options {
@@ -111,11 +102,11 @@ export function part10(elements: Element[], o: Part10Options): Uint8Array {
     { tag: 0x00020012, vr: 'UI', value: '1.2.826.0.1.3680043.9.7433.1' },
   ]);
   const groupLength = encodeElement({ tag: 0x00020000, vr: 'UL', value: [meta.length] });
-  let body = o.body ?? concat([encodeDataset(elements), o.tail ?? new Uint8Array(0)]);
+  let body = o.body ?? concatBytes([encodeDataset(elements), o.tail ?? new Uint8Array(0)]);
   if (ts === DEFLATED_LE && !o.body) body = deflateRawSync(body);
   const head = new Uint8Array(132);
   head.set([0x44, 0x49, 0x43, 0x4d], 128);
-  return concat([head, groupLength, meta, body]);
+  return concatBytes([head, groupLength, meta, body]);
 }
 
 export interface CtSliceSpec {
@@ -183,7 +174,7 @@ export function ctSlice(s: CtSliceSpec, transferSyntax = EXPLICIT_LE): Uint8Arra
 
 /** A sequence value (defined lengths): pass as `{ vr: 'SQ', value: sequence([[...elements]]) }`. */
 export function sequence(items: Element[][]): Uint8Array {
-  return concat(
+  return concatBytes(
     items.map((elements) => {
       const body = encodeDataset(elements);
       const h = new Uint8Array(8);
@@ -191,7 +182,7 @@ export function sequence(items: Element[][]): Uint8Array {
       dv.setUint16(0, 0xfffe, true);
       dv.setUint16(2, 0xe000, true);
       dv.setUint32(4, body.length, true);
-      return concat([h, body]);
+      return concatBytes([h, body]);
     }),
   );
 }

@@ -5,10 +5,11 @@
  */
 // @ts-ignore -- dcmjs ships no type declarations
 import * as dcmjsModule from 'dcmjs';
+import { concatBytes } from '../../src/core/bytes';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
-import { concat, DEFLATED_LE } from './dicom-bytes';
+import { DEFLATED_LE } from './dicom-bytes';
 
 const dcmjs = (dcmjsModule as any).default ?? dcmjsModule;
 export type Ds = Record<string, any>;
@@ -65,7 +66,7 @@ export function toLabelmap(ds: Ds, meta: Ds): void {
     HighBit: 7,
     NumberOfFrames: list.length,
   });
-  ds.PixelData = [concat(list.map((l) => l.labels)).buffer];
+  ds.PixelData = [concatBytes(list.map((l) => l.labels)).buffer];
   ds._vrMap = { ...(ds._vrMap ?? {}), PixelData: 'OB' };
 }
 
@@ -84,7 +85,7 @@ export function deflatedSeg(file: string): Uint8Array {
   // both files share the dataset bytes; find where the meta group ends in each
   const metaEnd = (b: Uint8Array) => 132 + 12 + new DataView(b.buffer, b.byteOffset).getUint32(140, true);
   const body = plain.subarray(metaEnd(plain));
-  return concat([metaPlain.subarray(0, metaEnd(metaPlain)), deflateRawSync(body)]);
+  return concatBytes([metaPlain.subarray(0, metaEnd(metaPlain)), deflateRawSync(body)]);
 }
 
 /** pydicom (when installed) decodes the frames and finds `max` as the largest segment number. */

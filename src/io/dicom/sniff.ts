@@ -3,6 +3,7 @@
  * 128-byte preamble), which transfer syntax does a raw dataset use, and, when it is not DICOM,
  * what it looks like instead (so that rejections can name the cause).
  */
+import { concatBytes } from '../../core/bytes';
 import { Gunzip } from 'fflate';
 import { VoxsegError } from '../../core/errors';
 
@@ -128,11 +129,5 @@ export function gunzipStart(bytes: Uint8Array): Uint8Array | undefined {
   } catch {
     return undefined;
   }
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }

@@ -15,6 +15,7 @@
  *   plan needs no pixel encoding, and each instance is scanned again from its own bytes when it
  *   arrives (see io/dicom/progressive.ts).
  */
+import { concatBytes } from '../../core/bytes';
 import { parseBytes } from '../dicom/parse';
 import { planSeries, type SeriesInfo } from '../dicom/scan';
 import type { ScannedFile } from '../dicom/group';
@@ -56,7 +57,7 @@ export function planFromMetadata(metadata: DicomJson[], nameOf: (sopInstanceUid:
 
 /** One instance's DICOM JSON as the start of a Part-10 file (no pixel data). */
 export function jsonToPart10(ds: DicomJson): Uint8Array {
-  const meta = concat([
+  const meta = concatBytes([
     element('00020001', 'OB', new Uint8Array([0, 1])),
     element('00020002', 'UI', text('UI', [str(ds, '00080016')])),
     element('00020003', 'UI', text('UI', [str(ds, T.SOPInstanceUID)])),
@@ -67,7 +68,7 @@ export function jsonToPart10(ds: DicomJson): Uint8Array {
   const prefix = new Uint8Array(132);
   prefix.set(utf8.encode('DICM'), 128);
   const body = dataset({ ...ds, '00080005': { vr: 'CS', Value: ['ISO_IR 192'] } });
-  return concat([prefix, element('00020000', 'UL', length), meta, body]);
+  return concatBytes([prefix, element('00020000', 'UL', length), meta, body]);
 }
 
 function dataset(ds: DicomJson): Uint8Array {
@@ -83,7 +84,7 @@ function dataset(ds: DicomJson): Uint8Array {
     if (!LONG.has(vr) && value.length > 0xffff) continue;
     out.push(element(tag, vr, value));
   }
-  return concat(out);
+  return concatBytes(out);
 }
 
 /** The element's value bytes (even length), or null to leave it out. */
@@ -96,9 +97,9 @@ function valueOf(tag: string, el: DicomJson[string]): Uint8Array | null {
   if (vr === 'SQ') {
     const items = v.map((item) => {
       const body = item && typeof item === 'object' ? dataset(item as DicomJson) : new Uint8Array(0);
-      return concat([header('FFFEE000', body.length), body]);
+      return concatBytes([header('FFFEE000', body.length), body]);
     });
-    return concat(items);
+    return concatBytes(items);
   }
   const num = NUMBERS[vr];
   if (num) {
@@ -153,7 +154,7 @@ function element(tag: string, vr: string, value: Uint8Array): Uint8Array {
   head[5] = vr.charCodeAt(1);
   if (long) dv.setUint32(8, value.length, true);
   else dv.setUint16(6, value.length, true);
-  return concat([head, value]);
+  return concatBytes([head, value]);
 }
 
 /** An item (or delimiter) header: tag + 32-bit length, no VR. */
@@ -170,15 +171,5 @@ function base64(s: string): Uint8Array {
   const bin = atob(s.replace(/\s+/g, ''));
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
   return out;
 }

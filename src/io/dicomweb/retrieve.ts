@@ -10,6 +10,7 @@
  * per-request cost), with the same progress and resume; a server that refuses that, and a retry,
  * get one request per instance.
  */
+import { concatBytes } from '../../core/bytes';
 import { memorySource, type SourceFile } from '../dicom/source';
 import { isAbort, networkCause, transientCause, request, serverError, type FetchFn } from './http';
 import { T, str } from './json';
@@ -141,22 +142,14 @@ export async function getDicomParts(
 
 async function readAll(body: ReadableStream<Uint8Array>, onBytes?: (n: number) => void): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let n = 0;
   const reader = body.getReader();
   for (;;) {
     const r = await reader.read();
     if (r.done) break;
     chunks.push(r.value);
-    n += r.value.length;
     onBytes?.(r.value.length);
   }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 export async function retrieveSeries(

@@ -4,6 +4,7 @@
  * Object and material names are the part names with spaces turned into '_' (OBJ names are single
  * tokens); the full names are kept in comments.
  */
+import { concatBytes } from '../../core/bytes';
 import { totals, type MeshPart } from './part';
 
 /** Lines per encoded chunk: keeps the intermediate strings small for big meshes. */
@@ -28,13 +29,7 @@ class TextSink {
 
   bytes(): Uint8Array {
     this.flush();
-    const out = new Uint8Array(this.chunks.reduce((s, c) => s + c.length, 0));
-    let o = 0;
-    for (const c of this.chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    return out;
+    return concatBytes(this.chunks);
   }
 }
 

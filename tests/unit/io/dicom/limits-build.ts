@@ -2,6 +2,7 @@
  * Test helper: a minimal explicit VR little endian Part 10 writer for one CT slice whose header
  * attributes can contradict its pixel data, plus deflated and gzip-wrapped variants.
  */
+import { concatBytes } from '../../../../src/core/bytes';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 
 export interface Attr {
@@ -13,7 +14,7 @@ export interface Attr {
 const LONG = new Set(['OB', 'OW', 'OF', 'SQ', 'UT', 'UN']);
 
 function value(a: Attr): Uint8Array {
-  if (a.value instanceof Uint8Array) return a.value.length % 2 ? concat([a.value, new Uint8Array(1)]) : a.value;
+  if (a.value instanceof Uint8Array) return a.value.length % 2 ? concatBytes([a.value, new Uint8Array(1)]) : a.value;
   if (Array.isArray(a.value)) {
     const out = new Uint8Array(a.value.length * 2);
     a.value.forEach((v, i) => new DataView(out.buffer).setUint16(2 * i, v, true));
@@ -38,17 +39,7 @@ function encode(attrs: Attr[]): Uint8Array {
     else dv.setUint16(6, v.length, true);
     parts.push(head, v);
   }
-  return concat(parts);
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -118,7 +109,7 @@ export function ctSlice(o: SliceOptions = {}): Uint8Array {
   if (syntax === DEFLATED) body = deflateRawSync(body, { level: 9 });
   const pre = new Uint8Array(132);
   pre.set([0x44, 0x49, 0x43, 0x4d], 128);
-  return concat([pre, fixedGL, meta, body]);
+  return concatBytes([pre, fixedGL, meta, body]);
 }
 
 export const gzip = (b: Uint8Array) => new Uint8Array(gzipSync(b, { level: 9 }));

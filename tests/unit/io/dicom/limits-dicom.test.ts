@@ -5,13 +5,14 @@
  * Every file is built here; the untouched slice loads (the control), so each refusal is due to
  * the one attribute changed.
  */
+import { concatBytes } from '../../../../src/core/bytes';
 import { describe, expect, it } from 'vitest';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import { loadSeries, scanFiles } from '../../../../src/io/dicom/index';
 import { readWhole } from '../../../../src/io/dicom/parse';
 import { memorySource } from '../../../../src/io/dicom/source';
 import { VoxsegError } from '../../../../src/core/errors';
-import { DEFLATED, concat, ctSlice, gzip, ramp, type Attr } from './limits-build';
+import { DEFLATED, ctSlice, gzip, ramp, type Attr } from './limits-build';
 
 async function rejection(name: string, bytes: Uint8Array): Promise<string> {
   const scan = await scanFiles([memorySource(name, bytes)]);
@@ -63,14 +64,14 @@ describe('decompression bombs and damaged compression', () => {
 
   it('without image attributes the limit is 64 times the compressed size (at least 16 MB)', async () => {
     // an SR-like dataset (no Rows/Columns) deflating 40 MB of zeros from ~40 kB
-    const body = concat([
+    const body = concatBytes([
       new Uint8Array([0x08, 0, 0x16, 0, 0x55, 0x49, 2, 0, 0x31, 0]),
       new Uint8Array([0xe1, 0x7f, 0x10, 0, 0x4f, 0x42, 0, 0, 0, 0, 0x80, 0x02]),
       new Uint8Array(40 << 20),
     ]);
     const file = ctSlice({ syntax: DEFLATED }); // its preamble and meta header, then this body
     const e = await readWhole(
-      memorySource('sr.dcm', concat([file.subarray(0, 132 + 12 + metaLength(file)), deflateRawSync(body)])),
+      memorySource('sr.dcm', concatBytes([file.subarray(0, 132 + 12 + metaLength(file)), deflateRawSync(body)])),
     ).catch((x: unknown) => x);
     expect((e as Error).message).toMatch(/inflates past 16\.0 MB \(64 times its compressed size, at least 16\.0 MB/);
   });
@@ -117,7 +118,7 @@ describe('pixel data that contradicts the header', () => {
   });
 
   it('less than a frame of trailing padding loads, with a note', async () => {
-    const padded = ctSlice({ pixels: concat([ramp(8, 8), new Uint8Array(16)]) });
+    const padded = ctSlice({ pixels: concatBytes([ramp(8, 8), new Uint8Array(16)]) });
     const r = await loads('padded.dcm', padded);
     expect(r.volume.header.dims).toEqual([8, 8, 1]);
   });
