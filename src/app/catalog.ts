@@ -18,6 +18,8 @@ export interface SeriesRow {
   date: string;
   modality: string;
   description: string;
+  /** A second line under the description, e.g. a NIfTI header's own description under its file name. */
+  detail?: string;
   /** Number of files (DICOM) or 1 (NIfTI, derived). */
   images: number;
   dims: Vec3;
@@ -48,11 +50,28 @@ export function formatDicomDate(d: string): string {
   return /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}` : d;
 }
 
-/** 'Doe^Jane^^Dr' -> 'Doe, Jane Dr' (DICOM person name to display text). */
-export function formatPersonName(pn: string): string {
-  const [family = '', given = '', middle = '', prefix = '', suffix = ''] = pn.split('=')[0].split('^');
+/** One component group of a person name: 'Doe^Jane^^Dr' -> 'Doe, Dr Jane'. */
+function formatNameGroup(group: string): string {
+  const [family = '', given = '', middle = '', prefix = '', suffix = ''] = group.split('^').map((c) => c.trim());
   const rest = [prefix, given, middle, suffix].filter(Boolean).join(' ');
   return family && rest ? `${family}, ${rest}` : family || rest;
+}
+
+/**
+ * A DICOM person name (PN) as display text: 'Doe^Jane^^Dr' -> 'Doe, Dr Jane'.
+ * A PN holds up to three component groups separated by '=': alphabetic, ideographic, phonetic
+ * ('Yamada^Tarou=山田^太郎=やまだ^たろう'). The alphabetic group is shown; when it is empty, the other
+ * groups are, joined by ' = '. The second and third groups are written in other character sets, so
+ * an '=' followed by plain ASCII text, or more than two of them, is not a group separator but part of
+ * the name (written by a tool that did not escape it): the name is then shown whole.
+ */
+export function formatPersonName(pn: string): string {
+  const groups = pn.split('=');
+  const grouped = groups.length <= 3 && groups.slice(1).every((g) => g.trim() === '' || /[^\x20-\x7e]/.test(g));
+  if (!grouped) return formatNameGroup(pn);
+  const alphabetic = formatNameGroup(groups[0]);
+  if (alphabetic) return alphabetic;
+  return groups.map(formatNameGroup).filter(Boolean).join(' = ');
 }
 
 function dicomRow(s: SeriesInfo, index: number): SeriesRow {
@@ -82,7 +101,11 @@ function niftiRow(file: SourceFile, volume: Volume, index: number): SeriesRow {
     patientId: m.patientId ?? '',
     date: m.studyDate ?? '',
     modality: m.modality ?? 'NIfTI',
-    description: m.seriesDescription || file.name,
+    // The file name is what the user picked: always shown; the header's description goes under it.
+    description: file.name,
+    ...(m.seriesDescription?.trim() && m.seriesDescription.trim() !== file.name
+      ? { detail: m.seriesDescription.trim() }
+      : {}),
     images: 1,
     dims: [...volume.header.dims] as Vec3,
     spacing: [...volume.header.spacing] as Vec3,

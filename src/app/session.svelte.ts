@@ -18,11 +18,15 @@ import { catalogFiles, defaultRow, loadRow, type Rejected, type SeriesRow } from
 import { derivedRow, keptVolume, rowOf, sameStudy, withDerived } from './derived';
 import type { Notice, Notices } from './notices.svelte';
 import { generateDemo, type DemoTruth } from './demo/client';
+import type { DemoFrom } from './demo/cache';
 import { Workspace } from './workspace.svelte';
 import type { PreviewSink, Retrieved } from './pacs/progressive';
 import type { SeriesInfo } from './services';
 
 export type SessionStatus = 'idle' | 'scanning' | 'loading' | 'ready' | 'failed';
+
+/** Files not loaded that the banner names one by one. */
+const MAX_LISTED = 200;
 
 export class Session {
   rows = $state.raw<SeriesRow[]>([]);
@@ -47,6 +51,8 @@ export class Session {
   retrieving = $state.raw<AbortSignal | null>(null);
   /** The demo phantom's true labels while the demo is open (null otherwise). */
   demoTruth = $state.raw<DemoTruth | null>(null);
+  /** Where the last demo came from: generated, or kept from an earlier generation ('memory', 'stored'). */
+  demoFrom = $state<DemoFrom | ''>('');
 
   private task: AbortController | null = null;
   /** The last volume the viewer reported: on screen (ok) or not displayable. */
@@ -102,8 +108,9 @@ export class Session {
     const signal = this.begin('scanning');
     this.progress = { done: 0, total: 2, stage: 'Generating demo phantom' };
     try {
-      const { files, truth } = await generateDemo((p) => this.report(signal, p), demoOptionsFromUrl());
+      const { files, truth, from } = await generateDemo((p) => this.report(signal, p), demoOptionsFromUrl());
       if (signal.aborted) return;
+      this.demoFrom = from;
       this.end(signal);
       await this.open(files, 'Demo phantom', truth);
     } catch (err) {
@@ -180,8 +187,9 @@ export class Session {
     if (!row) return;
     // A series an image was derived from keeps the volume it showed: one study with that image.
     const held = keptVolume(this.rows, id) ?? (row.source.kind === 'dicom' ? undefined : row.source.volume);
-    // Already on screen (the viewer would not report it shown again).
-    if (id === this.selectedId && this.status === 'ready' && held === this.volume) return;
+    // Already open (on screen, or loaded and being drawn): selecting it again changes nothing.
+    const open = id === this.selectedId && !this.task && this.status !== 'failed' && this.volume;
+    if (open && (held ?? this.volume) === this.volume) return;
     const signal = this.begin('loading');
     const before = this.selectedId;
     this.selectedId = id;
@@ -258,6 +266,7 @@ export class Session {
       return;
     }
     ws?.dispose();
+    this.notices.dropStudy();
     this.workspace = new Workspace(volume);
     this.events.emit('workspace', this.workspace);
   }
@@ -350,18 +359,20 @@ export class Session {
   private reportRejected(rejected: Rejected[]): void {
     if (rejected.length === 0) return;
     const n = rejected.length;
+    // The one place that lists them (the banner scrolls a long list).
     this.notices.push({
       level: 'warning',
-      title: `${n} file${n === 1 ? '' : 's'} skipped`,
+      title: `${n} file${n === 1 ? '' : 's'} not loaded`,
       file: n === 1 ? rejected[0].file : undefined,
       message: n === 1 ? rejected[0].reason : 'not part of any image series',
       details:
         n === 1
           ? undefined
           : rejected
-              .slice(0, 5)
+              .slice(0, MAX_LISTED)
               .map((r) => `${r.file}: ${r.reason}`)
-              .concat(n > 5 ? [`… and ${n - 5} more (see the series panel)`] : []),
+              .concat(n > MAX_LISTED ? [`… and ${n - MAX_LISTED} more`] : []),
+      testid: 'rejected',
     });
   }
 }

@@ -54,12 +54,23 @@ export interface TestHook {
   edit(): TestEditState | null;
   /** Calls `cb` each time a 2D view draws the label overlay; returns the unsubscriber. */
   onLabelsDrawn(cb: (view: string, time: number) => void): () => void;
+  /** A 2D view's slice: shown index/total, InstanceNumber shown, camera focal point and normal (LPS). */
+  slice(view: 'axial' | 'sagittal' | 'coronal'): TestSlice | null;
+}
+
+export interface TestSlice {
+  index: number;
+  total: number;
+  instance?: number;
+  focalPoint: [number, number, number];
+  normal: [number, number, number];
 }
 
 /** What the hook reads of the viewer. */
 export interface ViewerSource {
   readonly current?: Volume;
   events: { on(name: 'labelsDrawn', cb: (e: { view: string; time: number }) => void): () => void };
+  sliceAt?(view: 'axial' | 'sagittal' | 'coronal'): TestSlice | undefined;
 }
 
 /** What the hook reads of the editor (its segment list and tool settings). */
@@ -111,6 +122,12 @@ export function installTestHook(
   viewer?: () => ViewerSource | null,
 ): () => void {
   const hook: TestHook = {
+    slice(view) {
+      const s = viewer?.()?.sliceAt?.(view);
+      return s
+        ? { index: s.index, total: s.total, instance: s.instance, focalPoint: s.focalPoint, normal: s.normal }
+        : null;
+    },
     onLabelsDrawn(cb) {
       const v = viewer?.();
       return v ? v.events.on('labelsDrawn', (e) => cb(e.view, e.time)) : () => undefined;

@@ -17,6 +17,10 @@ export type AppViewer = Pick<
   | 'imageModified'
   | 'recolorLabels'
   | 'setEditing'
+  | 'setMeasureTool'
+  | 'showMeasurements'
+  | 'removeMeasurement'
+  | 'pointOnView'
   | 'clearLabels'
   | 'setLabelOpacity'
   | 'setLabelsVisible'
@@ -32,13 +36,16 @@ export type AppViewer = Pick<
   | 'setPreset'
   | 'setWindow'
   | 'resetCamera'
+  | 'scrollSlices'
+  | 'setSliceIndex'
+  | 'sliceAt'
   | 'destroy'
 >;
 
 export class ViewState {
   viewer = $state.raw<AppViewer | null>(null);
   labels = $state.raw<Partial<Record<MprView, EdgeLabels>>>({});
-  slices = $state.raw<Partial<Record<MprView, { index: number; total: number }>>>({});
+  slices = $state.raw<Partial<Record<MprView, { index: number; total: number; instance?: number }>>>({});
   window = $state.raw<WindowLevel | null>(null);
   preset = $state<PresetName | null>(null);
   /** Number of volumes shown so far (tests wait on it). */
@@ -55,7 +62,10 @@ export class ViewState {
       return viewer;
     }
     viewer.events.on('orientation', ({ view, labels }) => (this.labels = { ...this.labels, [view]: labels }));
-    viewer.events.on('slice', ({ view, index, total }) => (this.slices = { ...this.slices, [view]: { index, total } }));
+    viewer.events.on(
+      'slice',
+      ({ view, index, total, instance }) => (this.slices = { ...this.slices, [view]: { index, total, instance } }),
+    );
     viewer.events.on('window', (w) => (this.window = w));
     viewer.events.on('shown', () => this.shownCount++);
     this.viewer = viewer;

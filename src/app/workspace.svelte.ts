@@ -18,7 +18,6 @@
 import { Emitter } from '../core/events';
 import type { Volume } from '../core/types';
 import type { HistoryEntry } from '../volume/history';
-import { copyLabels, isShared } from '../volume/buffers';
 import { Segmentation, type SegmentationChange } from '../volume/segmentation';
 import type { MprView } from '../viewer';
 import { segmentsOf, type LabelContent } from './labels-content';
@@ -89,31 +88,28 @@ export class Workspace {
   }
 
   /**
-   * Labels to segment the study with (a model's result, the demo's true labels, an import). The
-   * first become the segmentation; over an existing one they are one undoable change. The caller's
-   * volume is never edited, except a shared one (a model's result), which the first segmentation
-   * adopts. Throws when they do not fit the study.
+   * Labels to segment the study with (a model's result, the demo's true labels, an import): always
+   * one undoable change, the first one too (on a new empty segmentation). The caller's volume is
+   * copied, never edited. Throws when they do not fit the study.
    */
   setLabels(c: LabelContent): Segmentation {
     const given = c.layers ?? [c.labels];
     const meta = segmentsOf(c);
+    // The first labels fill a new empty segmentation before it is adopted (subscribers meet it with
+    // its labels and one entry to undo), so Ctrl+Z takes a model's first result off again.
+    // replaceAll copies the voxels into the segmentation's own layers and keeps no reference.
     const seg = this.seg;
-    if (seg) {
-      this.title = c.title;
-      this.note = c.note;
-      this.endStroke();
-      // replaceAll copies the voxels into the segmentation's own layers and keeps no reference.
-      seg.replaceAll(given, meta, `Load ${c.title}`);
-      this.commitNew();
-      return seg;
+    if (!seg) {
+      const first = Segmentation.empty(c.study);
+      first.replaceAll(given, meta, `Load ${c.title}`);
+      return this.adopt(first, c.title, c.note);
     }
-    // Labels on shared memory (a model's result on an isolated page, which nothing else holds) are
-    // adopted as they are; any other caller's uint8/uint16 labels are copied (onto shared memory
-    // where the page can share it); other dtypes are converted into new layers by the segmentation.
-    const own = (v: Volume['voxels']) =>
-      isShared(v) || !(v instanceof Uint8Array || v instanceof Uint16Array) ? v : copyLabels(v);
-    const layers = given.map((l) => ({ header: l.header, voxels: own(l.voxels) }) as Volume);
-    return this.adopt(Segmentation.fromLabels(c.study, layers, meta), c.title, c.note);
+    this.title = c.title;
+    this.note = c.note;
+    this.endStroke();
+    seg.replaceAll(given, meta, `Load ${c.title}`);
+    this.commitNew();
+    return seg;
   }
 
   /** An empty segmentation (the first "Add segment" or brush press makes one). */

@@ -48,6 +48,12 @@ export interface VolumeMetadata {
   sopInstanceUids?: string[];
   /** Multi-frame sources: the 1-based frame number of each k-slice in that instance (0 for a filled slot). */
   frameNumbers?: number[];
+  /**
+   * DICOM InstanceNumber (0020,0013) of the image behind each k-slice, in volume slice order
+   * (single-frame DICOM series whose images all carry one; 0 for a filled slot): the image
+   * number a PACS shows, which may run either way along k.
+   */
+  instanceNumbers?: number[];
   /** Suggested display window from the source, if any. */
   windowCenter?: number;
   windowWidth?: number;

@@ -7,7 +7,10 @@ import type { RpcMethod } from '../core/rpc';
 import type { Vec3, VolumeHeader, VoxelArray } from '../core/types';
 import type { ModelManifest } from './manifest';
 
-/** Which execution provider to use. 'auto' = WebGPU when the adapter can run the model, else WASM. */
+/**
+ * Which execution provider to use. 'auto' = WebGPU on a GPU adapter that can run the model, WASM
+ * on a software adapter or none, the faster of the two on a test patch when the adapter is unnamed.
+ */
 export type DeviceRequest = 'auto' | 'webgpu' | 'wasm';
 
 /** Where the worker gets the ONNX bytes: a URL it fetches, or bytes the caller read (transferred). */
@@ -20,6 +23,12 @@ export interface DeviceInfo {
   threads: number;
   /** GPU adapter description, when WebGPU is used. */
   adapter?: string;
+  /**
+   * Why this device, shown after it ("WASM, 2 threads — the WebGPU adapter is software
+   * (SwiftShader), slower than WASM here"); device-choice.ts words it. Absent where nothing was
+   * chosen (the CLI's native runtime).
+   */
+  reason?: string;
   /** Why the engine fell back or lowered the batch, shown to the user. */
   notes: string[];
   /** Largest GPU buffer the adapter allows (WebGPU only), used to size patch batches. */

@@ -1,7 +1,7 @@
 /**
  * The inference worker: the only module that imports onnxruntime-web. It loads the model, picks
- * the execution provider (WebGPU when the adapter can run every operator, else WASM with threads
- * when cross-origin isolated), runs the pipeline and speaks the typed protocol (protocol.ts).
+ * the execution provider (device-choice.ts decides; here are only the adapter query, the sessions
+ * and the timed test patch), runs the pipeline and speaks the typed protocol (protocol.ts).
  * A WebGPU session gets the model with its 3-D MaxPools rewritten as strided slices
  * (onnx/webgpu-rewrite.ts, exact); WASM sessions get the original bytes.
  * It serves `InferenceApi` (protocol.ts) through src/core/rpc.ts: in a browser on `self`, in the
@@ -19,18 +19,22 @@ import { BROWSER_BUDGET, checkMemoryBudget } from './budget';
 import { onnxCost } from './onnx/cost';
 import { sessionError } from './session-error';
 import { checkModel, checkPreModel, webgpuBlockers } from './model-check';
+import {
+  adapterLabel,
+  decideDevice,
+  probeDims,
+  probeFailedVerdict,
+  probeInput,
+  probeVerdict,
+  readAdapterFacts,
+  timeBackends,
+  unmeasuredVerdict,
+  type AdapterFacts,
+} from './device-choice';
 import { inspectOnnx, type OnnxInfo } from './onnx/reader';
 import { rewriteForWebgpu, rewriteNote } from './onnx/webgpu-rewrite';
 import { runPipeline, type ModelShape } from './pipeline';
-import type {
-  DeviceInfo,
-  DeviceRequest,
-  InferenceApi,
-  ModelBytes,
-  SegmentArg,
-  SegmentEvent,
-  SegmentReply,
-} from './protocol';
+import type { DeviceInfo, InferenceApi, ModelBytes, SegmentArg, SegmentEvent, SegmentReply } from './protocol';
 import type { Predictor, Tensor } from './tensor';
 
 async function modelBytes(model: ModelBytes, file: string): Promise<Uint8Array> {
@@ -52,44 +56,97 @@ async function checkedBytes(model: ModelBytes, file: string, sha256: string | un
   return bytes;
 }
 
-async function pickDevice(request: DeviceRequest, info: OnnxInfo, wantThreads?: number): Promise<DeviceInfo> {
-  const notes: string[] = [];
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 2;
-  let threads = wantThreads ?? (isolated ? Math.max(1, Math.min(cores, 8)) : 1);
-  if (wantThreads === undefined && !isolated)
-    notes.push('the page is not cross-origin isolated, so WASM runs on one thread');
-  threads = Math.max(1, Math.floor(threads));
-  const wasm: DeviceInfo = { device: 'wasm', threads, notes };
-  if (request === 'wasm') return wasm;
+type AdapterSummary = { facts: AdapterFacts; label: string; maxBufferBytes: number } | null;
+let adapterQuery: Promise<AdapterSummary> | undefined;
+
+/**
+ * The browser's WebGPU adapter (its facts, its name for the device line, its largest buffer), asked
+ * once per worker: the answer comes from the browser's GPU process, which on a machine without a
+ * GPU can be busy for seconds drawing the views in software; the adapter does not change meanwhile
+ * (onnxruntime requests its own for a WebGPU session).
+ */
+function webgpuAdapter(): Promise<AdapterSummary> {
+  adapterQuery ??= queryAdapter();
+  return adapterQuery;
+}
+
+async function queryAdapter(): Promise<AdapterSummary> {
   const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }) | undefined)?.gpu;
   const adapter = (await gpu?.requestAdapter().catch(() => null)) as
-    | {
-        info?: { vendor?: string; architecture?: string; description?: string };
-        limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number };
-      }
-    | null
-    | undefined;
-  if (!adapter) {
-    notes.push(
-      request === 'webgpu'
-        ? 'WebGPU was requested but no GPU adapter is available; using WASM'
-        : 'no WebGPU adapter; using WASM',
-    );
-    return wasm;
-  }
-  const blockers = webgpuBlockers(info);
-  if (blockers.length > 0) {
-    notes.push(`WebGPU cannot run ${blockers.join(', ')}; using WASM`);
-    return wasm;
-  }
-  const desc = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ');
+    { limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number } } | null | undefined;
+  if (!adapter) return null;
+  const facts = await readAdapterFacts(adapter);
   const limits = adapter.limits;
-  const maxBuffer = Math.min(
+  const maxBufferBytes = Math.min(
     limits?.maxStorageBufferBindingSize ?? 128 * 2 ** 20,
     limits?.maxBufferSize ?? 256 * 2 ** 20,
   );
-  return { device: 'webgpu', threads, adapter: desc || 'WebGPU adapter', notes, maxBufferBytes: maxBuffer };
+  return { facts, label: adapterLabel(facts) || 'WebGPU adapter', maxBufferBytes };
+}
+
+/** WASM with one thread per core (at most 8) when cross-origin isolated, else one; `reason` set by the caller. */
+function wasmDevice(wantThreads?: number): DeviceInfo {
+  const notes: string[] = [];
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 2;
+  const threads = wantThreads ?? (isolated ? Math.max(1, Math.min(cores, 8)) : 1);
+  if (wantThreads === undefined && !isolated)
+    notes.push('the page is not cross-origin isolated, so WASM runs on one thread');
+  return { device: 'wasm', threads: Math.max(1, Math.floor(threads)), notes, reason: '' };
+}
+
+/** Turn a WebGPU device into WASM (after a failure or a lost measurement), dropping its GPU facts. */
+function toWasm(device: DeviceInfo, reason: string): void {
+  device.device = 'wasm';
+  device.reason = reason;
+  delete device.adapter;
+  delete device.maxBufferBytes;
+}
+
+/**
+ * The device for this job (device-choice.ts decides from the adapter's facts) and the model's
+ * session on it. When the adapter says nothing about itself, one test patch runs on each backend
+ * first and the faster keeps its session.
+ */
+async function openSession(
+  msg: SegmentArg,
+  info: OnnxInfo,
+  bytes: Uint8Array,
+  shape: ModelShape,
+  progress: (stage: string, done: number, total: number) => void,
+): Promise<{ device: DeviceInfo; session: ort.InferenceSession }> {
+  const device = wasmDevice(msg.threads);
+  const adapter = msg.device === 'wasm' ? null : await webgpuAdapter();
+  const decision = decideDevice(msg.device, adapter?.facts ?? null, adapter ? webgpuBlockers(info) : []);
+  device.reason = decision.reason;
+  if (decision.device === 'wasm' || !adapter) return { device, session: await createSession(bytes, device) };
+  Object.assign(device, { device: 'webgpu', adapter: adapter.label, maxBufferBytes: adapter.maxBufferBytes });
+  const dims = decision.device === 'probe' ? probeDims(msg.manifest, shape) : null;
+  if (decision.device === 'probe' && !dims) device.reason = unmeasuredVerdict(decision.reason).reason;
+  if (!dims) return { device, session: await createSession(bytes, device) };
+
+  progress('Timing WebGPU and WASM on a test patch', 0, 1);
+  const wasm = await createSession(bytes, { ...device, device: 'wasm', notes: [] });
+  let gpu: ort.InferenceSession | undefined;
+  const notes = device.notes.length;
+  try {
+    gpu = await sessionOn(webgpuModel(bytes, device).bytes, device);
+    const input = probeInput(dims);
+    const once = (s: ort.InferenceSession) => () => makePredictor(s, msg.manifest.model)(input);
+    const verdict = probeVerdict(await timeBackends({ webgpu: once(gpu), wasm: once(wasm) }), decision.reason);
+    if (verdict.device === 'webgpu') {
+      device.reason = verdict.reason;
+      await wasm.release().catch(() => {});
+      return { device, session: gpu };
+    }
+    device.notes.splice(notes);
+    toWasm(device, verdict.reason);
+  } catch (err) {
+    device.notes.splice(notes);
+    toWasm(device, probeFailedVerdict(decision.reason, errorMessage(err)).reason);
+  }
+  await gpu?.release().catch(() => {});
+  return { device, session: wasm };
 }
 
 /** Bytes for the logits store when the caller gives no budget: a quarter of the device memory, at most 2 GiB. */
@@ -131,23 +188,27 @@ function webgpuModel(bytes: Uint8Array, device: DeviceInfo): { bytes: Uint8Array
   return { bytes: rewrite.bytes, note };
 }
 
-async function createSession(bytes: Uint8Array, device: DeviceInfo): Promise<ort.InferenceSession> {
+/** A session for `bytes` on `device`'s provider (no fallback). */
+function sessionOn(bytes: Uint8Array, device: DeviceInfo): Promise<ort.InferenceSession> {
   ort.env.wasm.numThreads = device.threads;
-  const options: ort.InferenceSession.SessionOptions = {
+  return ort.InferenceSession.create(bytes, {
     executionProviders: [device.device === 'webgpu' ? 'webgpu' : 'wasm'],
     graphOptimizationLevel: 'all',
-  };
+  });
+}
+
+/** A session on `device`; a WebGPU one that cannot load the model falls back to WASM, and says so. */
+async function createSession(bytes: Uint8Array, device: DeviceInfo): Promise<ort.InferenceSession> {
   // WASM keeps the original bytes (its MaxPool kernel is fine); only a WebGPU session gets the rewrite.
   const gpu = device.device === 'webgpu' ? webgpuModel(bytes, device) : { bytes };
   try {
-    return await ort.InferenceSession.create(gpu.bytes, options);
+    return await sessionOn(gpu.bytes, device);
   } catch (err) {
     if (device.device !== 'webgpu') throw err;
     if (gpu.note) device.notes.splice(device.notes.indexOf(gpu.note), 1);
     device.notes.push(`WebGPU could not load the model (${errorMessage(err).slice(0, 160)}); using WASM`);
-    device.device = 'wasm';
-    delete device.adapter;
-    return ort.InferenceSession.create(bytes, { ...options, executionProviders: ['wasm'] });
+    toWasm(device, 'WebGPU could not load this model');
+    return sessionOn(bytes, device);
   }
 }
 
@@ -180,6 +241,8 @@ async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEven
   const progress = (stage: string, done: number, total: number, etaSeconds?: number) =>
     emit({ type: 'progress', stage, done, total, etaSeconds });
   progress('Loading the model', 0, 1);
+  // Asked while the model loads: the answer may wait on the browser's GPU process.
+  if (msg.device !== 'wasm') void webgpuAdapter();
   const bytes = await checkedBytes(msg.model, file, manifest.model.sha256);
   const info = inspectOnnx(bytes, file);
   const shape = checkModel(info, manifest, file);
@@ -199,10 +262,11 @@ async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEven
     const preBytes = await checkedBytes(msg.preModel, preSpec.file, preSpec.sha256);
     pre = { bytes: preBytes, shape: checkPreModel(inspectOnnx(preBytes, preSpec.file), preSpec, preSpec.file) };
   }
-  const device = await pickDevice(msg.device, info, msg.threads);
-  let session = await createSession(bytes, device).catch((err: unknown) => {
+  const opened = await openSession(msg, info, bytes, shape, progress).catch((err: unknown) => {
     throw sessionError(err, file);
   });
+  const device = opened.device;
+  let session = opened.session;
   if (pre)
     pre.session = await createSession(pre.bytes, { ...device, notes: [] }).catch((err: unknown) => {
       throw sessionError(err, preSpec!.file);
@@ -240,8 +304,7 @@ async function segment(msg: SegmentArg, { emit, signal }: RpcContext<SegmentEven
       )
         throw err;
       device.notes.push(`WebGPU failed while running (${errorMessage(err).slice(0, 160)}); ran on WASM instead`);
-      device.device = 'wasm';
-      delete device.adapter;
+      toWasm(device, 'WebGPU failed while running this model');
       await session.release().catch(() => {});
       session = await createSession(bytes, device);
       if (pre) {
@@ -288,5 +351,9 @@ export function serve(scope: RpcScope): void {
 // In a dedicated browser worker, serve `self` — but not in onnxruntime's WASM helper threads,
 // which load this same bundle as workers named 'em-pthread…' and need `onmessage` for themselves.
 const scope = globalThis as unknown as { WorkerGlobalScope?: unknown; name?: string };
-if (typeof scope.WorkerGlobalScope !== 'undefined' && !scope.name?.startsWith('em-pthread'))
+if (typeof scope.WorkerGlobalScope !== 'undefined' && !scope.name?.startsWith('em-pthread')) {
   serve(self as DedicatedWorkerGlobalScope);
+  // Ask for the adapter at once, not when an Auto job needs it: later the GPU process may be busy
+  // drawing the new labels in software, and the answer can take seconds.
+  void webgpuAdapter();
+}

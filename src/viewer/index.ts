@@ -6,3 +6,4 @@ export { colorTable, type SegmentInfo } from './labelmap';
 export type { SurfaceInput } from './surfaces';
 export { CAMERA_PRESETS, type CameraPresetName } from './camera3d';
 export type { ViewPointer } from './pointer';
+export type { MeasureKind, MeasureChange, ViewMeasurement } from './measure';

@@ -43,4 +43,6 @@ export function createViewports(engine: RenderingEngine, prefix: string, element
       },
     },
   ]);
+  // Cornerstone takes the views out of the tab order (tabIndex -1); they are keyboard targets.
+  for (const view of VIEW_NAMES) elements[view].tabIndex = 0;
 }

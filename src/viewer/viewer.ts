@@ -2,7 +2,14 @@
  * `Viewer`: the 2x2 MPR + 3D display of one volume. The only class the app talks to; the
  * Cornerstone3D details stay in this folder.
  */
-import { RenderingEngine, Enums, eventTarget, setVolumesForViewports, type Types } from '@cornerstonejs/core';
+import {
+  RenderingEngine,
+  Enums,
+  eventTarget,
+  setVolumesForViewports,
+  utilities as csUtils,
+  type Types,
+} from '@cornerstonejs/core';
 import { Enums as ToolEnums } from '@cornerstonejs/tools';
 import { VoxsegError } from '../core/errors';
 import { Emitter } from '../core/events';
@@ -34,20 +41,30 @@ import {
 import { SurfaceLayer, type SurfaceInput } from './surfaces';
 import { isCameraPreset, presetCamera, type CameraPresetName } from './camera3d';
 import { PointerInput, type ViewPointer } from './pointer';
+import { cornerstoneIndex, sliceDisplay, type SliceDisplay } from './slices';
+import { MeasureLayer, type MeasureChange, type MeasureKind, type ViewMeasurement } from './measure';
 
 export interface ViewerEvents {
   /** A volume is on screen (rendered twice, so the first frame's late work is in). */
   shown: { volume: Volume };
   /** Screen-edge anatomical labels of a 2D view, after any camera change. */
   orientation: { view: MprView; labels: EdgeLabels };
-  /** Slice position of a 2D view: 1-based index and count. */
-  slice: { view: MprView; index: number; total: number };
+  /**
+   * Slice position of a 2D view: 1-based index and count, in the order of the DICOM instance
+   * numbers on the acquired plane (`instance`: the InstanceNumber of the image shown), else
+   * Cornerstone's (slices.ts).
+   */
+  slice: { view: MprView; index: number; total: number; instance?: number };
   /** Window of the 2D views changed (preset or mouse). */
   window: WindowLevel;
   /** Pointer over / dragging in a 2D view while editing is on (`setEditing`). */
   pointer: ViewPointer;
   /** A 2D view drew the label overlay (after any change: ours or a Cornerstone tool's). */
   labelsDrawn: { view: MprView; time: number };
+  /** A measurement was drawn, moved or deleted with the mouse (`setMeasureTool`). */
+  measure: MeasureChange;
+  /** The world point under the mouse in a 2D view (null: the mouse left the view). */
+  hover: { view: MprView; world: Vec3 } | null;
 }
 
 let instances = 0;
@@ -73,6 +90,7 @@ export class Viewer {
   private readonly overlay: LabelOverlay;
   private readonly surfaces: SurfaceLayer;
   private readonly pointer: PointerInput;
+  private readonly measure: MeasureLayer;
   private volume: Volume | undefined;
   private volumeId: string | undefined;
   private volumeCount = 0;
@@ -116,6 +134,16 @@ export class Viewer {
       (p) => this.events.emit('pointer', p),
     );
     this.cleanup.push(() => this.pointer.destroy());
+    const mprElements = { axial: elements.axial, sagittal: elements.sagittal, coronal: elements.coronal };
+    this.measure = new MeasureLayer(
+      this.tools,
+      { axial: this.id('axial'), sagittal: this.id('sagittal'), coronal: this.id('coronal') },
+      mprElements,
+      (c) => this.events.emit('measure', c),
+      (h) => this.events.emit('hover', h),
+      () => this.volume,
+    );
+    this.cleanup.push(() => this.measure.destroy());
     // Layout changes (banners, progress bar) come in bursts: resize once per animation frame.
     let frame = 0;
     const resize = new ResizeObserver(() => {
@@ -152,6 +180,7 @@ export class Viewer {
     // A label map and its surfaces belong to the volume they were shown over.
     this.overlay.clear();
     this.surfaces.clear();
+    this.measure.clear();
     const previous = this.volumeId;
     const volumeId = `${this.prefix}-volume${++this.volumeCount}`;
     createCornerstoneVolume(volumeId, volume);
@@ -237,6 +266,28 @@ export class Viewer {
    * Editing mode: a plain left drag in a 2D view goes to `events.pointer` instead of
    * window/level (Shift+drag, wheel, middle and right buttons keep navigating).
    */
+  /** The measurement tool on the left button of the 2D views, or null for window/level. */
+  setMeasureTool(kind: MeasureKind | null): void {
+    if (!this.destroyed) this.measure.setTool(kind);
+  }
+
+  /** Draw these measurements (replacing the drawn ones). Queued after a pending `show()`. */
+  showMeasurements(list: readonly ViewMeasurement[]): Promise<void> {
+    return this.enqueue(() => {
+      if (this.volume) this.measure.show(list);
+    }).then(() => undefined);
+  }
+
+  /** Remove one measurement from the views. */
+  removeMeasurement(uid: string): void {
+    if (!this.destroyed) this.measure.remove(uid);
+  }
+
+  /** CSS-pixel position of an LPS point in a 2D view's element. */
+  pointOnView(view: MprView, world: Readonly<Vec3>): { x: number; y: number } {
+    return this.measure.toCanvas(view, world);
+  }
+
   setEditing(on: boolean): void {
     this.pointer.enabled = on;
     for (const view of MPR_VIEWS) this.elements[view].style.cursor = on ? 'none' : '';
@@ -364,6 +415,37 @@ export class Viewer {
     this.applyWindow(w);
   }
 
+  /**
+   * Move a 2D view `delta` slices in its shown order (positive: next, the counter goes up),
+   * stopping at the ends, or with `wrap` going round from the last slice to the first (cine).
+   */
+  scrollSlices(view: MprView, delta: number, wrap = false): void {
+    const s = this.sliceState(view);
+    if (!s || !Number.isFinite(delta) || delta === 0) return;
+    let target = s.index + Math.round(delta);
+    if (wrap) target = ((((target - 1) % s.total) + s.total) % s.total) + 1;
+    this.setSliceIndex(view, target);
+  }
+
+  /** Show slice `index` (1-based, in the view's shown order, clamped to 1..total) of a 2D view. */
+  setSliceIndex(view: MprView, index: number): void {
+    const s = this.sliceState(view);
+    if (!s || this.destroyed) return;
+    const vp = this.mprViewport(view);
+    const delta = cornerstoneIndex(index, s.total, s.flipped) - vp.getSliceIndex();
+    // Cornerstone's own scroll: snaps the focal point to the slice, renders, fires its events.
+    if (delta !== 0)
+      csUtils.scroll(vp as unknown as Parameters<typeof csUtils.scroll>[0], { delta, volumeId: this.volumeId });
+  }
+
+  /** A 2D view's counter and camera (LPS): where it is, for the app and the tests. */
+  sliceAt(view: MprView): (SliceDisplay & { focalPoint: Vec3; normal: Vec3 }) | undefined {
+    const s = this.sliceState(view);
+    if (!s) return undefined;
+    const cam = this.mprViewport(view).getCamera();
+    return { ...s, focalPoint: [...cam.focalPoint!] as Vec3, normal: [...cam.viewPlaneNormal!] as Vec3 };
+  }
+
   /** Reset pan/zoom/slice of every view and re-centre the 3D view. */
   resetCamera(): void {
     for (const view of VIEW_NAMES) this.engine.getViewport(this.id(view))?.resetCamera();
@@ -461,8 +543,25 @@ export class Viewer {
     if (cam.viewUp && cam.viewPlaneNormal) {
       this.events.emit('orientation', { view, labels: edgeLabels(cam.viewUp as Vec3, cam.viewPlaneNormal as Vec3) });
     }
+    const s = this.sliceState(view);
+    if (s) this.events.emit('slice', { view, index: s.index, total: s.total, instance: s.instance });
+  }
+
+  private sliceState(view: MprView): SliceDisplay | undefined {
+    if (!this.volume || this.destroyed) return undefined;
+    const vp = this.mprViewport(view);
     const total = vp.getNumberOfSlices();
-    if (total > 0) this.events.emit('slice', { view, index: vp.getSliceIndex() + 1, total });
+    const cam = vp.getCamera();
+    if (!(total > 0) || !cam.viewPlaneNormal || !cam.focalPoint) return undefined;
+    const h = this.volume.header;
+    return sliceDisplay(
+      h,
+      h.metadata.instanceNumbers,
+      vp.getSliceIndex(),
+      total,
+      cam.viewPlaneNormal as Vec3,
+      cam.focalPoint as Vec3,
+    );
   }
 
   private id(view: ViewName): string {

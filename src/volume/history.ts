@@ -114,4 +114,9 @@ export class History {
   applied(): readonly HistoryEntry[] {
     return this.undoStack;
   }
+
+  /** The undone entries, the next one to redo last (what an autosave base keeps with the applied ones). */
+  undone(): readonly HistoryEntry[] {
+    return this.redoStack;
+  }
 }

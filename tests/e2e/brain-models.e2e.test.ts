@@ -201,7 +201,22 @@ suite(() => {
         `brain extraction in the app vs the Python reference: ${((100 * same) / mask.length).toFixed(4)}% of voxels (${mask.length - same} differ)`,
       );
       expect(same / mask.length).toBeGreaterThanOrEqual(0.9999);
+      // Keeps the brain: the grey and white matter of the light tissue model (brainchop's pipeline in
+      // Python, entry 1) lie inside the mask.
+      const tissue = (await brainchopReference({ id: 1, input: sharedPath(T1) })).labels;
+      let tissueVoxels = 0;
+      let tissueOutside = 0;
+      for (let i = 0; i < mask.length; i++)
+        if (tissue[i]) {
+          tissueVoxels++;
+          if (!mask[i]) tissueOutside++;
+        }
+      expect(tissueOutside / tissueVoxels, 'grey/white matter outside the mask').toBeLessThan(0.002);
     } else console.warn(`brain extraction not compared with the reference ${referencePythonMissing}`);
+    // Removes the skull: a large share of the head's non-zero voxels (scalp, skull, neck) is outside.
+    let bright = 0;
+    for (let i = 0; i < mask.length; i++) if (t1.voxels[i] > 0) bright++;
+    expect((bright - inHead) / bright, 'non-zero head voxels removed').toBeGreaterThan(0.25);
   }, 1_800_000);
 
   it('the skull-stripped image is shown as a series of the study, with the mask still over it', async () => {

@@ -1,8 +1,9 @@
 /**
  * Autosave follows the open workspace: a segmentation adopted there starts a journal, each
- * committed change is appended (its diffs, as applied or undone), a structure change writes a new
- * base. A failed write is told to the user once per run of failures (a full disk would otherwise
- * raise one notice per stroke); the next successful write ends the run.
+ * committed change is appended (its diffs, as applied or undone, and its history entry), a structure
+ * change writes a new base (with the recent undo history). A failed write is told to the user once
+ * per run of failures (a full disk would otherwise raise one notice per stroke); the next
+ * successful write ends the run.
  */
 import { errorMessage } from '../../core/errors';
 import type { Notices } from '../notices.svelte';
@@ -35,6 +36,7 @@ export function linkAutosave(journal: Journal, source: WorkspaceSource, notices:
             seg,
             entry.voxels.map((v) => ({ layer: v.layer, diff: v.diff, dir })),
             structure,
+            { entry, dir },
           );
       }),
     ];

@@ -4,13 +4,25 @@
  * layer, run-length encoded, plus the segment list) followed by one record per finished change
  * (the run-length voxel diffs it applied and the segment list after it). Writing a stroke costs
  * its diff, not the label map; every `COMPACT_AFTER` records the journal is folded into a new base.
- * Nothing leaves the browser.
+ * A base also keeps the recent undo history, and each change record names its history entry, so a
+ * restore brings the history back (autosave-history.ts). The session record of a study holds what
+ * a list of saved work shows without reading the journal (names, date, segments, last change,
+ * where the study came from). Nothing leaves the browser.
+ *
+ * Storage: database `voxseg-autosave` version 1, stores `sessions` (key: the study key) and
+ * `records` (auto-increment, index `key`). The newer fields are optional, so journals written
+ * before them still load (without history).
  */
 import type { Volume } from '../../core/types';
-import { hashSeed } from '../../core/hash';
 import { applyDiff, decodeDiff, diffArrays, encodeDiff, type LabelArray, type VoxelDiff } from '../../volume/diff';
 import { Segmentation } from '../../volume/segmentation';
 import type { Segment } from '../../volume/segments';
+import type { HistoryEntry } from '../../volume/history';
+import { done, openDatabase, request } from '../idb';
+import { HistoryReplay, saveHistory, type SavedHistory } from './autosave-history';
+import { aboutStudy, studyKey, type SavedSession, type SavedSource, type StudyFacts } from './saved-session';
+
+export { studyKey, type SavedSession, type SavedSource };
 
 const DB_NAME = 'voxseg-autosave';
 const COMPACT_AFTER = 200;
@@ -34,54 +46,26 @@ interface JournalRecord {
   base?: LayerRecord[];
   steps?: { layer: number; bytes: Uint8Array; dir: 'before' | 'after' }[];
   segments: Segment[];
+  /** With a base: the recent undo history. */
+  history?: SavedHistory;
+  /** With a change: its history entry (journal id), label and direction. */
+  entry?: number;
+  label?: string;
+  dir?: 'before' | 'after';
 }
 
-/** What is saved for a study, as offered for restoring. */
-export interface SavedSession {
-  key: string;
-  savedAt: string;
-  /** e.g. "CT Abdomen — 512×512×20". */
-  study: string;
-  segments: number;
-  changes: number;
-}
-
-/** Key of a study: its series UID and grid, or a fingerprint of grid and voxels when it has no UID. */
-export function studyKey(study: Volume): string {
-  const { dims, spacing, origin, metadata } = study.header;
-  const grid = `${dims.join('x')}@${origin.map((o) => o.toFixed(2)).join(',')}/${spacing.map((s) => s.toFixed(3)).join(',')}`;
-  if (metadata.seriesInstanceUid) return `${metadata.seriesInstanceUid}|${grid}`;
-  const v = study.voxels;
-  const samples: number[] = [];
-  const step = Math.max(1, Math.floor(v.length / 4096));
-  for (let i = 0; i < v.length; i += step) samples.push(Math.round(v[i] * 16));
-  return `grid:${grid}|${hashSeed(...samples).toString(16)}`;
-}
-
-function request<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-  });
-}
-
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? new Error('autosave transaction aborted'));
-  });
+/** A finished change as the workspace announces it. */
+export interface JournalCommit {
+  entry: HistoryEntry;
+  dir: 'before' | 'after';
 }
 
 function openDb(): Promise<IDBDatabase> {
-  const r = indexedDB.open(DB_NAME, 1);
-  r.onupgradeneeded = () => {
-    const db = r.result;
+  return openDatabase(DB_NAME, 1, (db) => {
     db.createObjectStore('sessions', { keyPath: 'key' });
     const records = db.createObjectStore('records', { keyPath: 'id', autoIncrement: true });
     records.createIndex('key', 'key');
-  };
-  return request(r);
+  });
 }
 
 function encodeLayer(layer: Volume): LayerRecord {
@@ -101,7 +85,12 @@ export class Autosave {
   private chain: Promise<void> = Promise.resolve();
   private key: string | null = null;
   private records = 0;
-  private studyLabel = '';
+  private about: StudyFacts = { study: '' };
+  /** Journal ids of history entries (kept while the entry object lives). */
+  private ids = new WeakMap<HistoryEntry, number>();
+  private nextId = 1;
+  /** Where the study of a journal being started came from (set by the app). */
+  describe: ((study: Volume) => SavedSource | null) | null = null;
   /** Called when a write fails (`linkAutosave` tells the user, once per run of failures). */
   onError: ((err: unknown) => void) | null = null;
   /** Called when a write succeeds. */
@@ -114,13 +103,15 @@ export class Autosave {
   /** Begin a journal for `seg` (replacing what was saved for its study). */
   start(seg: Segmentation): void {
     this.key = studyKey(seg.study);
-    const h = seg.study.header;
-    this.studyLabel = `${h.metadata.seriesDescription || h.metadata.modality || 'Study'} — ${h.dims.join('×')}`;
+    this.about = aboutStudy(seg.study, this.describe?.(seg.study) ?? null);
     this.writeBase(seg);
   }
 
-  /** Append one finished change (its diffs, as applied) and the segment list after it. */
-  append(seg: Segmentation, steps: readonly JournalStep[], structure: boolean): void {
+  /**
+   * Append one finished change (its diffs, as applied) and the segment list after it; `commit`
+   * names its history entry and direction (without it the change restores without history).
+   */
+  append(seg: Segmentation, steps: readonly JournalStep[], structure: boolean, commit?: JournalCommit): void {
     if (!this.key) return;
     if (structure || this.records >= COMPACT_AFTER) {
       this.writeBase(seg);
@@ -132,12 +123,13 @@ export class Autosave {
       steps: steps.map((s) => ({ layer: s.layer, bytes: encodeDiff(s.diff), dir: s.dir })),
       segments: plainSegments(seg.segments),
     };
+    if (commit) Object.assign(record, { entry: this.idOf(commit.entry), label: commit.entry.label, dir: commit.dir });
     this.records++;
-    const count = this.records;
+    const session = this.session(key, seg, this.records);
     this.enqueue(async (db) => {
       const tx = db.transaction(['records', 'sessions'], 'readwrite');
       tx.objectStore('records').add(record);
-      tx.objectStore('sessions').put(this.session(key, seg.segments.length, count));
+      tx.objectStore('sessions').put(session);
       await done(tx);
     });
   }
@@ -157,7 +149,15 @@ export class Autosave {
     );
   }
 
-  /** Rebuild the saved segmentation of `study` (base + journal). */
+  /** Every saved session, the last changed first (session records only: the journals are not read). */
+  async list(): Promise<SavedSession[]> {
+    if (!Autosave.available()) return [];
+    const db = await this.open();
+    const all = (await request(db.transaction('sessions').objectStore('sessions').getAll())) as SavedSession[];
+    return all.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
+  }
+
+  /** Rebuild the saved segmentation of `study` (base + journal) with its undo history. */
   async load(study: Volume): Promise<Segmentation | null> {
     const db = await this.open();
     const key = studyKey(study);
@@ -175,8 +175,19 @@ export class Autosave {
       return v;
     });
     let segments = records[baseAt].segments;
+    const replay = new HistoryReplay(records[baseAt].history);
     for (const r of records.slice(baseAt + 1)) {
-      for (const s of r.steps ?? []) if (layers[s.layer]) applyDiff(layers[s.layer], decodeDiff(s.bytes), s.dir);
+      const voxels = (r.steps ?? []).map((s) => ({ layer: s.layer, diff: decodeDiff(s.bytes) }));
+      const dir = r.dir ?? r.steps?.[0]?.dir ?? 'after';
+      for (const v of voxels) if (layers[v.layer]) applyDiff(layers[v.layer], v.diff, dir);
+      replay.change({
+        entry: r.entry,
+        label: r.label,
+        dir,
+        voxels,
+        segmentsBefore: segments,
+        segmentsAfter: r.segments,
+      });
       segments = r.segments;
     }
     const volumes = layers.map(
@@ -186,12 +197,14 @@ export class Autosave {
           voxels,
         }) as Volume,
     );
-    return Segmentation.fromLabels(study, volumes, segments);
+    const seg = Segmentation.fromLabels(study, volumes, segments);
+    replay.install(seg);
+    return seg;
   }
 
-  /** Forget what is saved for `study`. */
-  async discard(study: Volume): Promise<void> {
-    const key = studyKey(study);
+  /** Forget what is saved for `study` (or the study of that key). */
+  async discard(study: Volume | string): Promise<void> {
+    const key = typeof study === 'string' ? study : studyKey(study);
     if (this.key === key) this.key = null;
     await this.chain;
     const db = await this.open();
@@ -200,19 +213,32 @@ export class Autosave {
 
   private writeBase(seg: Segmentation): void {
     const key = this.key!;
-    const record: JournalRecord = { key, base: seg.layers.map(encodeLayer), segments: plainSegments(seg.segments) };
+    const record: JournalRecord = {
+      key,
+      base: seg.layers.map(encodeLayer),
+      segments: plainSegments(seg.segments),
+      history: saveHistory(seg.history, (e) => this.idOf(e)),
+    };
     this.records = 0;
+    const session = this.session(key, seg, 0);
     this.enqueue(async (db) => {
       await this.deleteKey(db, key);
       const tx = db.transaction(['records', 'sessions'], 'readwrite');
       tx.objectStore('records').add(record);
-      tx.objectStore('sessions').put(this.session(key, seg.segments.length, 0));
+      tx.objectStore('sessions').put(session);
       await done(tx);
     });
   }
 
-  private session(key: string, segments: number, changes: number): SavedSession {
-    return { key, savedAt: new Date().toISOString(), study: this.studyLabel, segments, changes };
+  private session(key: string, seg: Segmentation, changes: number): SavedSession {
+    const segments = seg.segments.length;
+    return { ...this.about, key, savedAt: new Date().toISOString(), segments, changes, undo: seg.history.undoCount };
+  }
+
+  private idOf(e: HistoryEntry): number {
+    let id = this.ids.get(e);
+    if (id === undefined) this.ids.set(e, (id = this.nextId++));
+    return id;
   }
 
   private async deleteKey(db: IDBDatabase, key: string): Promise<void> {

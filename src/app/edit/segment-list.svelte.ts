@@ -116,7 +116,7 @@ export class SegmentList {
     try {
       return this.ws?.edit(op);
     } catch (err) {
-      this.notices.push({ level: 'error', title: `${label} failed`, message: errorMessage(err) });
+      this.notices.push({ level: 'error', title: `${label} failed`, message: errorMessage(err), study: true });
       return undefined;
     }
   }

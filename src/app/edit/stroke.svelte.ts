@@ -108,6 +108,7 @@ export class StrokeController {
         level: 'warning',
         title: 'No segment selected',
         message: 'Add a segment or pick one in the list before drawing.',
+        study: true,
       });
       return;
     }
@@ -117,6 +118,7 @@ export class StrokeController {
         level: 'warning',
         title: `${target.name} is locked`,
         message: 'Unlock it in the segment list (or press L) to edit it.',
+        study: true,
       });
       return;
     }
@@ -185,7 +187,7 @@ export class StrokeController {
     } catch (err) {
       this.drag = null;
       this.source.workspace?.endStroke();
-      this.notices.push({ level: 'error', title: 'The brush failed', message: errorMessage(err) });
+      this.notices.push({ level: 'error', title: 'The brush failed', message: errorMessage(err), study: true });
     }
   }
 

@@ -20,6 +20,17 @@ function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'segmentation';
 }
 
+/**
+ * The stem of the exported label files for series `name` (a NIfTI file name or a series
+ * description): 't1.nii.gz' -> 't1', so the files are 't1-labels.nii.gz' and 't1-labels.json';
+ * a name that already ends in "labels" (a label map opened as a study) is not doubled.
+ */
+export function labelsFileBase(name: string | undefined): string {
+  const stem = (name ?? '').trim().replace(/\.nii(\.gz)?$/i, '');
+  const base = safeName(stem).replace(/[-_.]*labels?$/i, '');
+  return base.replace(/[-_.]+$/, '') || 'segmentation';
+}
+
 export class Transfer {
   /** A saved segmentation of the study on screen, offered for restoring. */
   offer = $state.raw<SavedSession | null>(null);
@@ -28,14 +39,17 @@ export class Transfer {
   message = $state('');
   /** The workspace and image the offer is for. */
   private offerFor: { ws: Workspace; image: Volume } | null = null;
+  /** The series (its file name for a NIfTI) a volume was opened from, naming the exported files. */
+  private readonly seriesName?: (v: Volume) => string;
   readonly dispose: () => void;
 
   constructor(
     private readonly editor: Editor,
     private readonly notices: Notices,
     private readonly autosave: Autosave | null,
-    source: WorkspaceSource,
+    source: WorkspaceSource & { seriesName?: (v: Volume) => string },
   ) {
+    this.seriesName = source.seriesName?.bind(source);
     this.dispose = followWorkspace(source, (ws) => {
       const offs = [
         ws.events.on('shown', (image) => void this.look(ws, image)),
@@ -47,6 +61,7 @@ export class Transfer {
         for (const off of offs) off();
         this.offer = null;
         this.offerFor = null;
+        this.message = ''; // "Saved …" was about the study before
       };
     });
   }
@@ -80,6 +95,7 @@ export class Transfer {
         level: 'error',
         title: 'Could not restore the saved segmentation',
         message: errorMessage(err),
+        study: true,
       });
     }
   }
@@ -107,7 +123,7 @@ export class Transfer {
     if (!seg) return;
     await this.work('Could not export the NIfTI label map', async () => {
       const { writeNifti } = await import('../../io/nifti/index');
-      const base = safeName(seg.study.header.metadata.seriesDescription ?? 'labels');
+      const base = labelsFileBase(this.seriesName?.(seg.study) || seg.study.header.metadata.seriesDescription);
       const names: string[] = [];
       seg.layers.forEach((layer, i) => {
         const name = seg.layers.length > 1 ? `${base}-labels-layer${i + 1}.nii.gz` : `${base}-labels.nii.gz`;
@@ -183,7 +199,13 @@ export class Transfer {
       return false;
     // each warning names a segment and what was done (renumbered, binarized, kept empty, ...)
     for (const w of result.warnings)
-      this.notices.push({ level: 'warning', title: 'DICOM SEG imported with a warning', file: name, message: w });
+      this.notices.push({
+        level: 'warning',
+        title: 'DICOM SEG imported with a warning',
+        file: name,
+        message: w,
+        study: true,
+      });
     this.message = `Imported ${name}: ${meta.length} segments in ${result.layers.length} layer(s)${result.warnings.length ? ` — ${result.warnings.length} warning(s), see the notices` : ''}`;
     return true;
   }
@@ -195,7 +217,7 @@ export class Transfer {
       await fn();
     } catch (err) {
       const file = err instanceof VoxsegError ? err.file : undefined;
-      this.notices.push({ level: 'error', title, file, message: errorReason(err) });
+      this.notices.push({ level: 'error', title, file, message: errorReason(err), study: true });
     } finally {
       this.busy = false;
     }

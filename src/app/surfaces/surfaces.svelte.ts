@@ -146,7 +146,12 @@ export class Surfaces {
     } catch (err) {
       if (gen !== this.generation || (err instanceof VoxsegError && err.code === 'cancelled')) return;
       this.status = 'failed';
-      this.notices.push({ level: 'error', title: 'Could not build the 3D surfaces', message: errorMessage(err) });
+      this.notices.push({
+        level: 'error',
+        title: 'Could not build the 3D surfaces',
+        message: errorMessage(err),
+        study: true,
+      });
     } finally {
       if (gen === this.generation) this.progress = null;
     }
@@ -228,7 +233,12 @@ export class Surfaces {
       await viewer.updateSurfaces(result.meshes.map((m) => this.input(m) ?? emptySurface(m.label)));
     } catch (err) {
       if (gen !== this.generation || (err instanceof VoxsegError && err.code === 'cancelled')) return;
-      this.notices.push({ level: 'error', title: 'Could not update the 3D surfaces', message: errorMessage(err) });
+      this.notices.push({
+        level: 'error',
+        title: 'Could not update the 3D surfaces',
+        message: errorMessage(err),
+        study: true,
+      });
     } finally {
       l.busy = false;
       if (gen === this.generation) void this.flush(layer, gen);

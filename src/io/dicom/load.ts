@@ -224,7 +224,7 @@ export function finishLoad(
 function sliceReferences(
   plan: SeriesPlan,
   series: SeriesInfo,
-): Pick<VolumeMetadata, 'sopClassUid' | 'sopInstanceUids' | 'frameNumbers' | 'acquisition'> {
+): Pick<VolumeMetadata, 'sopClassUid' | 'sopInstanceUids' | 'frameNumbers' | 'instanceNumbers' | 'acquisition'> {
   const first = plan.slots.find((f): f is FrameRef => !!f)!;
   const h = plan.headers[first.file];
   // resampled: volume slices are not source images; the acquired slices are listed instead
@@ -242,5 +242,28 @@ function sliceReferences(
     sopClassUid: h.sopClassUid || undefined,
     sopInstanceUids: uids,
     frameNumbers: multiFrame ? plan.slots.map((f) => (f ? f.frame + 1 : 0)) : undefined,
+    instanceNumbers: instanceNumbersOf(plan),
   };
+}
+
+/**
+ * InstanceNumber of the image behind each k-slice (0 for a filled slot), when every slice is its
+ * own single-frame image carrying one: the image numbers a PACS shows. Frames of a multi-frame
+ * or mosaic image share their instance's number, and a resampled volume's slices are no source
+ * images, so those get none.
+ */
+export function instanceNumbersOf(plan: Pick<SeriesPlan, 'slots' | 'headers' | 'regular'>): number[] | undefined {
+  if (plan.regular) return undefined;
+  const numbers: number[] = [];
+  for (const f of plan.slots) {
+    if (!f) {
+      numbers.push(0);
+      continue;
+    }
+    const h = plan.headers[f.file];
+    if (h.numberOfFrames > 1 || h.mosaic || h.instanceNumber === undefined || !Number.isFinite(h.instanceNumber))
+      return undefined;
+    numbers.push(h.instanceNumber);
+  }
+  return numbers.some((n) => n !== 0) ? numbers : undefined;
 }

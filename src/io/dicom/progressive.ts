@@ -21,7 +21,7 @@
 import type { Volume, VolumeMetadata } from '../../core/types';
 import { allocateVoxels, createVolume, valueRange } from '../../volume/volume';
 import { decodeFileSlices } from './filedecode';
-import { decodeFailure, finishLoad } from './load';
+import { decodeFailure, finishLoad, instanceNumbersOf } from './load';
 import { plans, type SeriesInfo, type SeriesPlan } from './scan';
 import { scanFile } from './scanfile';
 import { planJobs, type FileJob } from './slicejobs';
@@ -115,6 +115,7 @@ function previewMetadata(series: SeriesInfo, plan: SeriesPlan): VolumeMetadata {
     modality: series.modality || undefined,
     seriesDescription: series.description || undefined,
     studyInstanceUid: series.studyInstanceUid || undefined,
+    instanceNumbers: instanceNumbersOf(plan),
     ...window,
   };
 }

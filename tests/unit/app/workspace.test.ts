@@ -168,6 +168,26 @@ describe('workspace per open study', () => {
     expect(list.segments[0].name).toBe('Liver (checked)');
   });
 
+  it("a model's first result is one undoable change: undo leaves no labels, redo brings them back", async () => {
+    const app = makeApp();
+    await app.open(study(1), 'ct.nii');
+    showModelResult(app, app.session.volume!, 'Model 1.0');
+    await settle();
+    const list = app.editor.list;
+    const seg = app.session.workspace!.seg!;
+    const nonZero = () => Array.from(seg.layers[0].voxels as ArrayLike<number>).filter((v) => v !== 0).length;
+    const labelled = nonZero();
+    expect(labelled).toBeGreaterThan(0);
+    expect(list.undoLabel).toBe('Load Model 1.0');
+    list.undo();
+    await settle();
+    expect(nonZero()).toBe(0);
+    expect(list.undoLabel).toBeNull();
+    list.redo();
+    await settle();
+    expect(nonZero()).toBe(labelled);
+  });
+
   it('a brush stroke re-meshes only its box, in its layer, and updates the counts', async () => {
     const app = makeApp();
     await app.open(study(1), 'ct.nii');

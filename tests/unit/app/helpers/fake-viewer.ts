@@ -41,6 +41,10 @@ export function fakeViewer(): AppViewer & { calls: Call[]; named(name: string): 
     labelsModified: rec('labelsModified'),
     recolorLabels: rec('recolorLabels'),
     setEditing: rec('setEditing', null),
+    setMeasureTool: rec('setMeasureTool', null),
+    showMeasurements: rec('showMeasurements'),
+    removeMeasurement: rec('removeMeasurement', null),
+    pointOnView: rec('pointOnView', { x: 0, y: 0 }),
     clearLabels: rec('clearLabels', null),
     setLabelOpacity: rec('setLabelOpacity'),
     setLabelsVisible: rec('setLabelsVisible'),
@@ -56,6 +60,9 @@ export function fakeViewer(): AppViewer & { calls: Call[]; named(name: string): 
     setPreset: rec('setPreset', null),
     setWindow: rec('setWindow', null),
     resetCamera: rec('resetCamera', null),
+    scrollSlices: rec('scrollSlices', null),
+    setSliceIndex: rec('setSliceIndex', null),
+    sliceAt: rec('sliceAt', null),
     destroy: rec('destroy', null),
   };
   return v as unknown as AppViewer & { calls: Call[]; named(name: string): unknown[][] };

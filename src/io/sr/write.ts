@@ -1,0 +1,275 @@
+/**
+ * writeMeasurementReport: lengths, angles and planar ROI statistics measured on a DICOM series ->
+ * one Comprehensive 3D SR instance following TID 1500 (Imaging Measurement Report).
+ *
+ * Decisions:
+ * - Comprehensive 3D SR, so every region is a SCOORD3D in the series' frame of reference (LPS mm,
+ *   exactly what was drawn, on any of the three views): POLYLINE for a length (2 points) and an
+ *   angle (3 points, vertex in the middle), ELLIPSE (major then minor axis end points) and a closed
+ *   POLYGON (5 points) for the ROIs.
+ * - One TID 1410 Planar ROI measurement group per measurement: tracking identifier and UID, the
+ *   image region, then the values as NUM (TID 1419): Length (mm), Angle (deg), Area (mm2), Mean,
+ *   Standard Deviation, Minimum, Maximum (HU for CT in HU, else arbitrary units).
+ * - The Image Library (TID 1600) and the evidence sequence list the images the measurements lie
+ *   on (slices from the volume's SOP Instance UIDs).
+ * - Sources that are not DICOM (no SOP Instance UIDs or no frame of reference, e.g. NIfTI) are
+ *   refused: an SR with made-up references would point at images no archive holds.
+ * - Text is ASCII (no Specific Character Set); UIDs are derived from the content unless given.
+ */
+import { VoxsegError } from '../../core/errors';
+import { hashSeed } from '../../core/hash';
+import type { Vec3, Volume } from '../../core/types';
+import { worldToIndex } from '../../volume/geometry';
+import { deterministicUid } from '../dicom/write/uid';
+import { encodePart10 } from '../seg/write-encode';
+import { ascii, code } from '../seg/write-segments';
+import { sourceUids } from '../seg/write-uids';
+import { CODES, intensityUnit, num, procedureReported, type Item } from './content';
+
+export const COMPREHENSIVE_3D_SR = '1.2.840.10008.5.1.4.1.1.88.34';
+const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
+const CLASS_BY_MODALITY: Record<string, string> = {
+  CT: '1.2.840.10008.5.1.4.1.1.2',
+  MR: '1.2.840.10008.5.1.4.1.1.4',
+  PT: '1.2.840.10008.5.1.4.1.1.128',
+};
+
+export interface SrMeasurement {
+  kind: 'length' | 'angle' | 'ellipse' | 'rectangle';
+  /** Tracking identifier, e.g. "Length 1". */
+  label: string;
+  /** Tracking unique identifier (derived when absent). */
+  uid?: string;
+  /** LPS mm: length [a, b]; angle [a, vertex, b]; ellipse / rectangle [centre, centre + U, centre + V]. */
+  points: Vec3[];
+  /** Length in mm, angle in degrees, ROI statistics in the volume's unit, area in mm². */
+  values: { length?: number; angle?: number; mean?: number; std?: number; min?: number; max?: number; area?: number };
+}
+
+export interface WriteSrOptions {
+  instanceUid?: string;
+  seriesUid?: string;
+  date?: Date;
+  seriesNumber?: number;
+  seriesDescription?: string;
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+const da = (d: Date) => `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}`;
+const tm = (d: Date) => `${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+const add = (a: Vec3, b: Vec3, s = 1): Vec3 => [a[0] + s * b[0], a[1] + s * b[1], a[2] + s * b[2]];
+const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+
+/** SCOORD3D graphic type and points of a measurement. */
+export function regionOf(m: SrMeasurement): { type: string; points: Vec3[] } {
+  if (m.kind === 'length' || m.kind === 'angle') return { type: 'POLYLINE', points: m.points };
+  const [c, cu, cv] = m.points;
+  const u = sub(cu, c);
+  const v = sub(cv, c);
+  if (m.kind === 'ellipse') {
+    const [major, minor] = Math.hypot(...u) >= Math.hypot(...v) ? [u, v] : [v, u];
+    return { type: 'ELLIPSE', points: [add(c, major, -1), add(c, major), add(c, minor, -1), add(c, minor)] };
+  }
+  const corner = (su: number, sv: number) => add(add(c, u, su), v, sv);
+  const ring = [corner(-1, -1), corner(1, -1), corner(1, 1), corner(-1, 1)];
+  return { type: 'POLYGON', points: [...ring, ring[0]] };
+}
+
+/** k slices (0-based) a set of points spans on `ref`'s grid, clamped to the volume. */
+function slicesOf(ref: Volume, points: readonly Vec3[]): number[] {
+  const ks = points.map((p) => Math.round(worldToIndex(ref.header, p)[2]));
+  const nz = ref.header.dims[2];
+  const lo = Math.max(0, Math.min(...ks));
+  const hi = Math.min(nz - 1, Math.max(...ks));
+  const out: number[] = [];
+  for (let k = lo; k <= hi; k++) out.push(k);
+  return out;
+}
+
+export function writeMeasurementReport(
+  ref: Volume,
+  list: readonly SrMeasurement[],
+  opts: WriteSrOptions = {},
+): Uint8Array {
+  const md = ref.header.metadata;
+  const uids = md.sopInstanceUids ?? [];
+  if (!uids.some((u) => u) || !md.frameOfReferenceUid)
+    throw new VoxsegError(
+      'usage',
+      `the image "${md.seriesDescription ?? 'study'}" is not a DICOM series (no image or frame of reference UIDs): a DICOM SR must reference the images it measures`,
+    );
+  if (!list.length) throw new VoxsegError('usage', 'no measurement to export');
+  const sopClass = md.sopClassUid || CLASS_BY_MODALITY[md.modality ?? ''];
+  if (!sopClass) throw new VoxsegError('usage', 'the series has no SOP Class UID to reference (blank in its files)');
+  const unit = intensityUnit(md);
+  const seed = hashSeed(...list.flatMap((m) => m.points.flat().map((x) => Math.round(x * 1000))), list.length);
+  const instanceUid = opts.instanceUid ?? deterministicUid(seed, 'sr instance');
+  const seriesUid = opts.seriesUid ?? deterministicUid(seed, 'sr series');
+  const now = opts.date ?? new Date();
+  const forUid = md.frameOfReferenceUid;
+  const source = sourceUids(md);
+
+  const referenced = new Set<string>();
+  const groups: Item[] = list.map((m, n) => {
+    const region = regionOf(m);
+    for (const k of slicesOf(ref, region.points)) if (uids[k]) referenced.add(uids[k]);
+    const v = m.values;
+    const values: Item[] = [];
+    if (m.kind === 'length' && v.length !== undefined) values.push(num(CODES.length, v.length, CODES.mm));
+    if (m.kind === 'angle' && v.angle !== undefined) values.push(num(CODES.angle, v.angle, CODES.deg));
+    if (m.kind === 'ellipse' || m.kind === 'rectangle') {
+      if (v.area !== undefined) values.push(num(CODES.area, v.area, CODES.mm2));
+      for (const [key, name] of [
+        ['mean', CODES.mean],
+        ['std', CODES.std],
+        ['min', CODES.min],
+        ['max', CODES.max],
+      ] as const) {
+        const x = v[key];
+        if (x !== undefined && Number.isFinite(x)) values.push(num(name, x, unit));
+      }
+    }
+    return {
+      RelationshipType: 'CONTAINS',
+      ValueType: 'CONTAINER',
+      ConceptNameCodeSequence: [code(CODES.measurementGroup)],
+      ContinuityOfContent: 'SEPARATE',
+      ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1410' }],
+      ContentSequence: [
+        {
+          RelationshipType: 'CONTAINS',
+          ValueType: 'TEXT',
+          ConceptNameCodeSequence: [code(CODES.trackingId)],
+          TextValue: ascii(m.label || `Measurement ${n + 1}`, 1024),
+        },
+        {
+          RelationshipType: 'CONTAINS',
+          ValueType: 'UIDREF',
+          ConceptNameCodeSequence: [code(CODES.trackingUid)],
+          UID: m.uid ?? deterministicUid(seed, 'sr tracking', n),
+        },
+        {
+          RelationshipType: 'CONTAINS',
+          ValueType: 'SCOORD3D',
+          ConceptNameCodeSequence: [code(CODES.imageRegion)],
+          GraphicType: region.type,
+          GraphicData: region.points.flat(),
+          ReferencedFrameOfReferenceUID: forUid,
+        },
+        ...values,
+      ],
+    };
+  });
+
+  const refs = uids.filter((u) => referenced.has(u));
+  const unique = [...new Set(refs)];
+  const library: Item = {
+    RelationshipType: 'CONTAINS',
+    ValueType: 'CONTAINER',
+    ConceptNameCodeSequence: [code(CODES.imageLibrary)],
+    ContinuityOfContent: 'SEPARATE',
+    ContentSequence: [
+      {
+        RelationshipType: 'CONTAINS',
+        ValueType: 'CONTAINER',
+        ConceptNameCodeSequence: [code(CODES.imageLibraryGroup)],
+        ContinuityOfContent: 'SEPARATE',
+        ContentSequence: unique.map((u) => ({
+          RelationshipType: 'CONTAINS',
+          ValueType: 'IMAGE',
+          ReferencedSOPSequence: [{ ReferencedSOPClassUID: sopClass, ReferencedSOPInstanceUID: u }],
+        })),
+      },
+    ],
+  };
+  const codeItem = (rel: string, name: typeof CODES.language, value: typeof CODES.language): Item => ({
+    RelationshipType: rel,
+    ValueType: 'CODE',
+    ConceptNameCodeSequence: [code(name)],
+    ConceptCodeSequence: [code(value)],
+  });
+  const content: Item[] = [
+    codeItem('HAS CONCEPT MOD', CODES.language, CODES.englishUS),
+    codeItem('HAS OBS CONTEXT', CODES.observerType, CODES.device),
+    {
+      RelationshipType: 'HAS OBS CONTEXT',
+      ValueType: 'UIDREF',
+      ConceptNameCodeSequence: [code(CODES.deviceUid)],
+      UID: deterministicUid(0x766f78, 'voxseg device observer'),
+    },
+    {
+      RelationshipType: 'HAS OBS CONTEXT',
+      ValueType: 'TEXT',
+      ConceptNameCodeSequence: [code(CODES.deviceName)],
+      TextValue: 'voxseg',
+    },
+    codeItem('HAS CONCEPT MOD', CODES.procedureReported, procedureReported(md.modality)),
+    library,
+    {
+      RelationshipType: 'CONTAINS',
+      ValueType: 'CONTAINER',
+      ConceptNameCodeSequence: [code(CODES.imagingMeasurements)],
+      ContinuityOfContent: 'SEPARATE',
+      ContentSequence: groups,
+    },
+  ];
+  const description = ascii(opts.seriesDescription ?? 'Measurements', 64);
+  const ds: Item = {
+    SOPClassUID: COMPREHENSIVE_3D_SR,
+    SOPInstanceUID: instanceUid,
+    StudyDate: md.studyDate ?? '',
+    SeriesDate: da(now),
+    ContentDate: da(now),
+    StudyTime: md.studyTime ?? '',
+    SeriesTime: tm(now),
+    ContentTime: tm(now),
+    AccessionNumber: ascii(md.accessionNumber ?? '', 16),
+    Modality: 'SR',
+    Manufacturer: 'voxseg',
+    ReferringPhysicianName: ascii(md.referringPhysicianName ?? '', 64),
+    StudyDescription: ascii(md.studyDescription ?? '', 64),
+    SeriesDescription: description,
+    ManufacturerModelName: 'voxseg',
+    PatientName: ascii(md.patientName ?? '', 64),
+    PatientID: ascii(md.patientId ?? '', 64),
+    PatientBirthDate: md.patientBirthDate ?? '',
+    PatientSex: md.patientSex ?? '',
+    StudyInstanceUID: source.studyInstanceUid,
+    SeriesInstanceUID: seriesUid,
+    StudyID: ascii(md.studyId ?? '', 16),
+    SeriesNumber: String(opts.seriesNumber ?? 400),
+    InstanceNumber: '1',
+    ReferencedPerformedProcedureStepSequence: [],
+    ValueType: 'CONTAINER',
+    ConceptNameCodeSequence: [code(CODES.report)],
+    ContinuityOfContent: 'SEPARATE',
+    ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1500' }],
+    CompletionFlag: 'COMPLETE',
+    VerificationFlag: 'UNVERIFIED',
+    PerformedProcedureCodeSequence: [],
+    CurrentRequestedProcedureEvidenceSequence: [
+      {
+        StudyInstanceUID: source.studyInstanceUid,
+        ReferencedSeriesSequence: [
+          {
+            SeriesInstanceUID: source.seriesInstanceUid,
+            ReferencedSOPSequence: unique.map((u) => ({
+              ReferencedSOPClassUID: sopClass,
+              ReferencedSOPInstanceUID: u,
+            })),
+          },
+        ],
+      },
+    ],
+    ContentSequence: content,
+  };
+  const meta = {
+    FileMetaInformationVersion: new Uint8Array([0, 1]),
+    MediaStorageSOPClassUID: COMPREHENSIVE_3D_SR,
+    MediaStorageSOPInstanceUID: instanceUid,
+    TransferSyntaxUID: EXPLICIT_VR_LE,
+    ImplementationClassUID: deterministicUid(0x766f78, 'voxseg implementation'),
+    ImplementationVersionName: 'VOXSEG_0_1',
+  };
+  return encodePart10(meta, ds);
+}
