@@ -15,7 +15,7 @@
  */
 import { VoxsegError } from '../../core/errors';
 import { hashSeed } from '../../core/hash';
-import type { Volume, VolumeMetadata } from '../../core/types';
+import type { Volume } from '../../core/types';
 import { SEGMENTATION_STORAGE } from '../dicom/sopclass';
 import { formatDS } from '../dicom/write/series';
 import { contentSeed, deterministicUid } from '../dicom/write/uid';
@@ -25,28 +25,10 @@ import { planeStack } from './write-planes';
 import { ascii, checkSegments, code, segmentItem } from './write-segments';
 import type { SegMaskSource, SegSegment, WriteSegOptions } from './types';
 import { sourceUids, type SourceUids } from './write-uids';
+import { derivedAttributes, fileMeta, referencedClass } from './write-derived';
 
 /** Label Map Segmentation Storage (DICOM Sup 243). */
 export const LABELMAP_SEGMENTATION_STORAGE = '1.2.840.10008.5.1.4.1.1.66.7';
-const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
-const IMPLEMENTATION_UID = deterministicUid(0x766f78, 'voxseg implementation');
-/** Used when the source files left SOPClassUID blank (seen in real data). */
-const CLASS_BY_MODALITY: Record<string, string> = {
-  CT: '1.2.840.10008.5.1.4.1.1.2',
-  MR: '1.2.840.10008.5.1.4.1.1.4',
-  PT: '1.2.840.10008.5.1.4.1.1.128',
-};
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-const da = (d: Date) => `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}`;
-const tm = (d: Date) => `${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
-
-function referencedClass(md: Readonly<VolumeMetadata>): string {
-  const cls = md.sopClassUid || CLASS_BY_MODALITY[md.modality ?? ''];
-  if (!cls)
-    throw new VoxsegError('usage', 'the reference series has no SOP Class UID to reference (blank in its files)');
-  return cls;
-}
-
 export function writeSeg(
   ref: Volume,
   masks: SegMaskSource,
@@ -140,32 +122,19 @@ export function buildSeg(
 
   const ds: Record<string, unknown> = {
     ImageType: ['DERIVED', 'PRIMARY'],
-    SOPClassUID: sopClass,
-    SOPInstanceUID: instanceUid,
-    StudyDate: md.studyDate ?? '',
-    SeriesDate: da(now),
-    ContentDate: da(now),
-    StudyTime: md.studyTime ?? '',
-    SeriesTime: tm(now),
-    ContentTime: tm(now),
-    AccessionNumber: ascii(md.accessionNumber ?? '', 16),
-    Modality: 'SEG',
-    Manufacturer: ascii(opts.manufacturer ?? 'voxseg', 64),
-    ReferringPhysicianName: ascii(md.referringPhysicianName ?? '', 64),
-    StudyDescription: ascii(md.studyDescription ?? '', 64),
-    SeriesDescription: description,
-    ManufacturerModelName: 'voxseg',
-    PatientName: ascii(md.patientName ?? '', 64),
-    PatientID: ascii(md.patientId ?? '', 64),
-    PatientBirthDate: md.patientBirthDate ?? '',
-    PatientSex: md.patientSex ?? '',
+    ...derivedAttributes(md, {
+      sopClass,
+      instanceUid,
+      studyUid: source.studyInstanceUid,
+      seriesUid,
+      modality: 'SEG',
+      seriesDescription: description,
+      seriesNumber: opts.seriesNumber ?? 300,
+      manufacturer: opts.manufacturer,
+      date: now,
+    }),
     DeviceSerialNumber: '1',
     SoftwareVersions: ascii(opts.softwareVersion ?? 'unknown', 64),
-    StudyInstanceUID: source.studyInstanceUid,
-    SeriesInstanceUID: seriesUid,
-    StudyID: ascii(md.studyId ?? '', 16),
-    SeriesNumber: String(opts.seriesNumber ?? 300),
-    InstanceNumber: '1',
     ContentLabel: 'SEGMENTATION',
     ContentDescription: description,
     ContentCreatorName: ascii(opts.contentCreator ?? '', 64),
@@ -226,14 +195,6 @@ export function buildSeg(
     ds.PositionReferenceIndicator = '';
   }
 
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]),
-    MediaStorageSOPClassUID: sopClass,
-    MediaStorageSOPInstanceUID: instanceUid,
-    TransferSyntaxUID: EXPLICIT_VR_LE,
-    ImplementationClassUID: IMPLEMENTATION_UID,
-    ImplementationVersionName: 'VOXSEG_0_1',
-  };
-  const bytes = encodePart10(meta, ds, { PixelData: bits === 16 ? 'OW' : 'OB' });
+  const bytes = encodePart10(fileMeta(sopClass, instanceUid), ds, { PixelData: bits === 16 ? 'OW' : 'OB' });
   return { bytes, frames: frames.length, source };
 }

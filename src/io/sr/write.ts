@@ -24,16 +24,10 @@ import { deterministicUid } from '../dicom/write/uid';
 import { encodePart10 } from '../seg/write-encode';
 import { ascii, code } from '../seg/write-segments';
 import { sourceUids } from '../seg/write-uids';
+import { derivedAttributes, fileMeta, referencedClass } from '../seg/write-derived';
 import { CODES, intensityUnit, num, procedureReported, type Item } from './content';
 
 export const COMPREHENSIVE_3D_SR = '1.2.840.10008.5.1.4.1.1.88.34';
-const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
-const CLASS_BY_MODALITY: Record<string, string> = {
-  CT: '1.2.840.10008.5.1.4.1.1.2',
-  MR: '1.2.840.10008.5.1.4.1.1.4',
-  PT: '1.2.840.10008.5.1.4.1.1.128',
-};
-
 export interface SrMeasurement {
   kind: 'length' | 'angle' | 'ellipse' | 'rectangle';
   /** Tracking identifier, e.g. "Length 1". */
@@ -54,9 +48,6 @@ export interface WriteSrOptions {
   seriesDescription?: string;
 }
 
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-const da = (d: Date) => `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}`;
-const tm = (d: Date) => `${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
 const add = (a: Vec3, b: Vec3, s = 1): Vec3 => [a[0] + s * b[0], a[1] + s * b[1], a[2] + s * b[2]];
 const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 
@@ -99,8 +90,7 @@ export function writeMeasurementReport(
       `the image "${md.seriesDescription ?? 'study'}" is not a DICOM series (no image or frame of reference UIDs): a DICOM SR must reference the images it measures`,
     );
   if (!list.length) throw new VoxsegError('usage', 'no measurement to export');
-  const sopClass = md.sopClassUid || CLASS_BY_MODALITY[md.modality ?? ''];
-  if (!sopClass) throw new VoxsegError('usage', 'the series has no SOP Class UID to reference (blank in its files)');
+  const sopClass = referencedClass(md);
   const unit = intensityUnit(md);
   const seed = hashSeed(...list.flatMap((m) => m.points.flat().map((x) => Math.round(x * 1000))), list.length);
   const instanceUid = opts.instanceUid ?? deterministicUid(seed, 'sr instance');
@@ -215,30 +205,16 @@ export function writeMeasurementReport(
   ];
   const description = ascii(opts.seriesDescription ?? 'Measurements', 64);
   const ds: Item = {
-    SOPClassUID: COMPREHENSIVE_3D_SR,
-    SOPInstanceUID: instanceUid,
-    StudyDate: md.studyDate ?? '',
-    SeriesDate: da(now),
-    ContentDate: da(now),
-    StudyTime: md.studyTime ?? '',
-    SeriesTime: tm(now),
-    ContentTime: tm(now),
-    AccessionNumber: ascii(md.accessionNumber ?? '', 16),
-    Modality: 'SR',
-    Manufacturer: 'voxseg',
-    ReferringPhysicianName: ascii(md.referringPhysicianName ?? '', 64),
-    StudyDescription: ascii(md.studyDescription ?? '', 64),
-    SeriesDescription: description,
-    ManufacturerModelName: 'voxseg',
-    PatientName: ascii(md.patientName ?? '', 64),
-    PatientID: ascii(md.patientId ?? '', 64),
-    PatientBirthDate: md.patientBirthDate ?? '',
-    PatientSex: md.patientSex ?? '',
-    StudyInstanceUID: source.studyInstanceUid,
-    SeriesInstanceUID: seriesUid,
-    StudyID: ascii(md.studyId ?? '', 16),
-    SeriesNumber: String(opts.seriesNumber ?? 400),
-    InstanceNumber: '1',
+    ...derivedAttributes(md, {
+      sopClass: COMPREHENSIVE_3D_SR,
+      instanceUid,
+      studyUid: source.studyInstanceUid,
+      seriesUid,
+      modality: 'SR',
+      seriesDescription: description,
+      seriesNumber: opts.seriesNumber ?? 400,
+      date: now,
+    }),
     ReferencedPerformedProcedureStepSequence: [],
     ValueType: 'CONTAINER',
     ConceptNameCodeSequence: [code(CODES.report)],
@@ -263,13 +239,5 @@ export function writeMeasurementReport(
     ],
     ContentSequence: content,
   };
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]),
-    MediaStorageSOPClassUID: COMPREHENSIVE_3D_SR,
-    MediaStorageSOPInstanceUID: instanceUid,
-    TransferSyntaxUID: EXPLICIT_VR_LE,
-    ImplementationClassUID: deterministicUid(0x766f78, 'voxseg implementation'),
-    ImplementationVersionName: 'VOXSEG_0_1',
-  };
-  return encodePart10(meta, ds);
+  return encodePart10(fileMeta(COMPREHENSIVE_3D_SR, instanceUid), ds);
 }
