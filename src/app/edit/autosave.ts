@@ -9,6 +9,11 @@
  * a list of saved work shows without reading the journal (names, date, segments, last change,
  * where the study came from). Nothing leaves the browser.
  *
+ * Work is never overwritten unseen: a new segmentation of a study whose saved work this tab has not
+ * restored (or discarded) moves that work aside to the key `<study key>#earlier` (replacing an
+ * older one there), listed and restorable like any saved work; restoring it moves the newer work
+ * aside in turn.
+ *
  * Storage: database `voxseg-autosave` version 1, stores `sessions` (key: the study key) and
  * `records` (auto-increment, index `key`). The newer fields are optional, so journals written
  * before them still load (without history).
@@ -23,6 +28,12 @@ import { HistoryReplay, saveHistory, type SavedHistory } from './autosave-histor
 import { aboutStudy, studyKey, type SavedSession, type SavedSource, type StudyFacts } from './saved-session';
 
 export { studyKey, type SavedSession, type SavedSource };
+
+const EARLIER = '#earlier';
+/** Where the saved work of study `key` goes when a new segmentation of the study replaces it. */
+export const earlierKey = (key: string): string => key + EARLIER;
+/** The study key of a saved session's key (itself, or the study of earlier work). */
+export const studyOfKey = (key: string): string => (key.endsWith(EARLIER) ? key.slice(0, -EARLIER.length) : key);
 
 const DB_NAME = 'voxseg-autosave';
 const COMPACT_AFTER = 200;
@@ -89,6 +100,8 @@ export class Autosave {
   /** Journal ids of history entries (kept while the entry object lives). */
   private ids = new WeakMap<HistoryEntry, number>();
   private nextId = 1;
+  /** Study keys whose saved work this tab restored or discarded: a new journal may replace it. */
+  private continued = new Set<string>();
   /** Where the study of a journal being started came from (set by the app). */
   describe: ((study: Volume) => SavedSource | null) | null = null;
   /** Called when a write fails (`linkAutosave` tells the user, once per run of failures). */
@@ -104,7 +117,9 @@ export class Autosave {
   start(seg: Segmentation): void {
     this.key = studyKey(seg.study);
     this.about = aboutStudy(seg.study, this.describe?.(seg.study) ?? null);
-    this.writeBase(seg);
+    const aside = !this.continued.has(this.key);
+    this.continued.add(this.key);
+    this.writeBase(seg, aside);
   }
 
   /**
@@ -157,10 +172,13 @@ export class Autosave {
     return all.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
   }
 
-  /** Rebuild the saved segmentation of `study` (base + journal) with its undo history. */
-  async load(study: Volume): Promise<Segmentation | null> {
+  /** Rebuild the saved segmentation of `study` (base + journal; of `key`, e.g. its earlier work) with its undo history. */
+  async load(study: Volume, key = studyKey(study)): Promise<Segmentation | null> {
     const db = await this.open();
-    const key = studyKey(study);
+    // Restoring the study's own work continues its journal; restoring its earlier work sets the
+    // current work aside in turn.
+    if (key === studyKey(study)) this.continued.add(key);
+    else this.continued.delete(studyOfKey(key));
     const records = (await request(
       db.transaction('records').objectStore('records').index('key').getAll(key),
     )) as JournalRecord[];
@@ -206,12 +224,13 @@ export class Autosave {
   async discard(study: Volume | string): Promise<void> {
     const key = typeof study === 'string' ? study : studyKey(study);
     if (this.key === key) this.key = null;
+    this.continued.add(key);
     await this.chain;
     const db = await this.open();
     await this.deleteKey(db, key);
   }
 
-  private writeBase(seg: Segmentation): void {
+  private writeBase(seg: Segmentation, aside = false): void {
     const key = this.key!;
     const record: JournalRecord = {
       key,
@@ -222,6 +241,7 @@ export class Autosave {
     this.records = 0;
     const session = this.session(key, seg, 0);
     this.enqueue(async (db) => {
+      if (aside) await this.moveAside(db, key);
       await this.deleteKey(db, key);
       const tx = db.transaction(['records', 'sessions'], 'readwrite');
       tx.objectStore('records').add(record);
@@ -239,6 +259,21 @@ export class Autosave {
     let id = this.ids.get(e);
     if (id === undefined) this.ids.set(e, (id = this.nextId++));
     return id;
+  }
+
+  /** Keep the saved work of `key` (if any) as `key#earlier`, replacing what was there. */
+  private async moveAside(db: IDBDatabase, key: string): Promise<void> {
+    const session = (await request(db.transaction('sessions').objectStore('sessions').get(key))) as
+      SavedSession | undefined;
+    if (!session) return;
+    const earlier = earlierKey(key);
+    await this.deleteKey(db, earlier);
+    const tx = db.transaction(['records', 'sessions'], 'readwrite');
+    const records = tx.objectStore('records');
+    for (const r of (await request(records.index('key').getAll(key))) as JournalRecord[])
+      records.put({ ...r, key: earlier });
+    tx.objectStore('sessions').put({ ...session, key: earlier });
+    await done(tx);
   }
 
   private async deleteKey(db: IDBDatabase, key: string): Promise<void> {

@@ -17,7 +17,7 @@ import type { Volume } from '../../core/types';
 import type { SourceFile } from '../../io/dicom/source';
 import type { SeriesRow } from '../catalog';
 import { followWorkspace, type Workspace, type WorkspaceSource } from '../workspace.svelte';
-import { studyKey, type Autosave, type SavedSession, type SavedSource } from './autosave';
+import { studyKey, studyOfKey, type Autosave, type SavedSession, type SavedSource } from './autosave';
 
 type DicomwebSource = Extract<SavedSource, { kind: 'dicomweb' }>;
 
@@ -32,7 +32,7 @@ export interface RestoreSession extends WorkspaceSource {
 }
 
 export interface RestoreDeps {
-  autosave: Pick<Autosave, 'list' | 'load' | 'discard'>;
+  autosave: Pick<Autosave, 'list' | 'load' | 'discard' | 'flush'>;
   session: RestoreSession;
   /** Retrieve a series again; null when its server is no longer configured. */
   retrieve: (source: DicomwebSource) => Promise<boolean> | null;
@@ -40,7 +40,8 @@ export interface RestoreDeps {
 
 /** "Phantom, Demo — Demo phantom CT" (patient, then series), else the study label. */
 export function savedName(s: SavedSession): string {
-  return [s.patient, s.series].filter(Boolean).join(' — ') || s.study;
+  const name = [s.patient, s.series].filter(Boolean).join(' — ') || s.study;
+  return s.key === studyOfKey(s.key) ? name : `${name} (earlier work)`;
 }
 
 const busyStatus = (status: string) => status === 'scanning' || status === 'loading';
@@ -102,7 +103,7 @@ export class RestoreList {
     try {
       await this.settled();
       const ws = session.workspace;
-      if (ws && studyKey(ws.study) === key) return await this.restoreInto(ws, item);
+      if (ws && studyKey(ws.study) === studyOfKey(key)) return await this.restoreInto(ws, item);
       if (source?.kind === 'demo') {
         await session.openDemo();
         return await this.restoreOpened(item);
@@ -143,11 +144,12 @@ export class RestoreList {
   /** After opening the study's source: select the saved series and restore, or say what opened instead. */
   private async restoreOpened(item: SavedSession, picked?: string): Promise<void> {
     const { session } = this.deps;
-    const uid = item.key.includes('|') && !item.key.startsWith('grid:') ? item.key.split('|')[0] : null;
+    const key = studyOfKey(item.key);
+    const uid = key.includes('|') && !key.startsWith('grid:') ? key.split('|')[0] : null;
     const row = uid ? session.rows.find((r) => r.source.kind === 'dicom' && r.source.series.uid === uid) : undefined;
     if (row && row.id !== session.selectedId) await session.select(row.id);
     const ws = session.workspace;
-    if (ws && studyKey(ws.study) === item.key) {
+    if (ws && studyKey(ws.study) === studyOfKey(item.key)) {
       this.asking = null;
       return this.restoreInto(ws, item);
     }
@@ -160,11 +162,13 @@ export class RestoreList {
 
   private async restoreInto(ws: Workspace, item: SavedSession): Promise<void> {
     try {
-      const seg = await this.deps.autosave.load(ws.study as Volume);
+      const seg = await this.deps.autosave.load(ws.study as Volume, item.key);
       if (!seg) throw new Error('the saved journal is incomplete');
       if (this.deps.session.workspace !== ws) return;
       ws.restore(seg, item.savedAt);
       this.items = this.items.filter((s) => s.key !== item.key);
+      // Work it replaced (restoring earlier work) is set aside: list it.
+      void this.deps.autosave.flush().then(() => this.refresh());
     } catch (err) {
       this.note(item.key, `Could not restore: ${errorMessage(err)}`);
     }

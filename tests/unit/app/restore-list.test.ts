@@ -11,7 +11,7 @@ import type { Volume } from '../../../src/core/types';
 import type { SourceFile } from '../../../src/io/dicom/source';
 import { Autosave, type SavedSource } from '../../../src/app/edit/autosave';
 import { linkAutosave } from '../../../src/app/edit/autosave-link';
-import { RestoreList, type RestoreSession } from '../../../src/app/edit/restore-list.svelte';
+import { RestoreList, savedName, type RestoreSession } from '../../../src/app/edit/restore-list.svelte';
 import { Notices } from '../../../src/app/notices.svelte';
 import { Workspace } from '../../../src/app/workspace.svelte';
 import { study } from './helpers/fake-viewer';
@@ -84,6 +84,35 @@ describe('saved work list', () => {
     expect(list.rows).toEqual([]); // the study on screen holds it now
     ws.undo();
     expect(Array.from(ws.seg!.layers[0].voxels)).not.toEqual(saved);
+  });
+
+  it('painting before opening saved work sets that work aside, restorable; restoring it sets the newer work aside', async () => {
+    const volume = study(5);
+    const saved = await saveWork(volume, { kind: 'demo' });
+    // Another visit: the demo opens and is painted on before its saved work is opened.
+    const { session } = fakeSession(volume, {});
+    const autosave = new Autosave();
+    const unlink = linkAutosave(autosave, session, new Notices());
+    const list = new RestoreList({ autosave, session, retrieve: () => null });
+    await session.openDemo();
+    const ws = session.workspace!;
+    ws.startEmpty();
+    ws.edit((seg) => seg.addSegment({ name: 'New' }));
+    ws.edit((seg) => seg.paint({ kind: 'circle', center: [20, 20, 5], radiusMm: 2, axis: 2 }, 1));
+    const newer = Array.from(ws.seg!.layers[0].voxels);
+    expect(newer).not.toEqual(saved);
+    await autosave.flush();
+    await list.refresh();
+    // The study on screen holds the newer work; the saved work is listed as earlier work.
+    expect(list.rows.map(savedName)).toEqual(['Study 5 (earlier work)']);
+    await list.open(list.rows[0].key);
+    expect(Array.from(ws.seg!.layers[0].voxels)).toEqual(saved);
+    await autosave.flush();
+    await settle();
+    expect(list.rows.map(savedName)).toEqual(['Study 5 (earlier work)']);
+    const back = await autosave.load(volume, list.rows[0].key);
+    expect(Array.from(back!.layers[0].voxels)).toEqual(newer);
+    unlink();
   });
 
   it('asks for local files, names another study picked, and restores from the right files', async () => {
