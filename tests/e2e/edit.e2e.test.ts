@@ -286,9 +286,13 @@ describeBrowser('Editing label maps', [J2K], () => {
 
       await page.reload();
       await waitShown(page);
-      await page.waitForSelector('[data-testid="restore-offer"]', { timeout: 30_000 });
+      // The saved work is offered once, in the list at the top of the panel (not again in Edit).
+      const item = page.locator('[data-testid="restore-item"]');
+      await item.waitFor({ timeout: 30_000 });
+      expect(await item.count()).toBe(1);
       await screenshotPage(page, 'edit-restore-offer');
-      await page.locator('[data-testid="restore-accept"]').click();
+      expect(await page.locator('[data-testid="restore-offer"]').count()).toBe(0);
+      await item.locator('[data-testid="restore-item-open"]').click();
       await page.waitForSelector('[data-testid="segment-summary"][data-overlay="shown"]', { timeout: 120_000 });
       const restored = (await editState(page))!;
       // At most the last change may be lost.

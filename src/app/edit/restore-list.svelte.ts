@@ -53,6 +53,8 @@ export class RestoreList {
   asking = $state<string | null>(null);
   /** The key of the row being opened, else null. */
   opening = $state<string | null>(null);
+  /** Closed by the user (until the page is loaded again). */
+  hidden = $state(false);
   /** One line per row (what failed, what to do). */
   notes = $state.raw<Record<string, string>>({});
   /** The study on screen with a segmentation (its row is not listed). */
@@ -76,6 +78,11 @@ export class RestoreList {
   /** The rows to show. */
   get rows(): SavedSession[] {
     return this.items.filter((s) => s.segments > 0 && s.key !== this.openKey);
+  }
+
+  /** Whether the list is on screen with the saved work of `key` (the study's restore offer is then not shown twice). */
+  lists(key: string): boolean {
+    return !this.hidden && this.rows.some((s) => s.key === key);
   }
 
   async refresh(): Promise<void> {
