@@ -15,6 +15,16 @@ export function cross(a: Readonly<Vec3>, b: Readonly<Vec3>): Vec3 {
   return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 }
 
+/** a − b. */
+export function sub(a: Readonly<Vec3>, b: Readonly<Vec3>): Vec3 {
+  return [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+}
+
+/** a + s·b. */
+export function addScaled(a: Readonly<Vec3>, b: Readonly<Vec3>, s = 1): Vec3 {
+  return [a[0] + s * b[0], a[1] + s * b[1], a[2] + s * b[2]];
+}
+
 export function dot(a: Readonly<Vec3>, b: Readonly<Vec3>): number {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }

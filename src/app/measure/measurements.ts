@@ -6,7 +6,7 @@
  */
 import type { Vec3, Volume } from '../../core/types';
 import type { SrMeasurement } from '../../io/sr/write';
-import { worldToIndex } from '../../volume/geometry';
+import { norm, sub, worldToIndex } from '../../volume/geometry';
 import { roiStats, type PlanarRoi } from '../../volume/roi-stats';
 import type { MeasureKind, ViewMeasurement } from '../../viewer';
 
@@ -37,9 +37,6 @@ export const KIND_NAMES: Record<MeasureKind, string> = {
   probe: 'Probe',
 };
 
-const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-const len = (a: Vec3) => Math.hypot(a[0], a[1], a[2]);
-
 /** The planar ROI of an ellipse / rectangle measurement ([centre, centre + U, centre + V]). */
 export function roiOf(m: Pick<ViewMeasurement, 'kind' | 'points'>): PlanarRoi {
   const [c, cu, cv] = m.points;
@@ -58,11 +55,11 @@ export function computeValues(image: Volume, m: Pick<ViewMeasurement, 'kind' | '
   const p = m.points;
   switch (m.kind) {
     case 'length':
-      return { length: len(sub(p[1], p[0])) };
+      return { length: norm(sub(p[1], p[0])) };
     case 'angle': {
       const a = sub(p[0], p[1]);
       const b = sub(p[2], p[1]);
-      const cos = (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / (len(a) * len(b) || 1);
+      const cos = (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / (norm(a) * norm(b) || 1);
       return { angle: (Math.acos(Math.max(-1, Math.min(1, cos))) * 180) / Math.PI };
     }
     case 'probe':

@@ -19,7 +19,7 @@
 import { VoxsegError } from '../../core/errors';
 import { hashSeed } from '../../core/hash';
 import type { Vec3, Volume } from '../../core/types';
-import { worldToIndex } from '../../volume/geometry';
+import { addScaled, sub, worldToIndex } from '../../volume/geometry';
 import { deterministicUid } from '../dicom/write/uid';
 import { encodePart10 } from '../seg/write-encode';
 import { ascii, code } from '../seg/write-segments';
@@ -48,9 +48,6 @@ export interface WriteSrOptions {
   seriesDescription?: string;
 }
 
-const add = (a: Vec3, b: Vec3, s = 1): Vec3 => [a[0] + s * b[0], a[1] + s * b[1], a[2] + s * b[2]];
-const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-
 /** SCOORD3D graphic type and points of a measurement. */
 export function regionOf(m: SrMeasurement): { type: string; points: Vec3[] } {
   if (m.kind === 'length' || m.kind === 'angle') return { type: 'POLYLINE', points: m.points };
@@ -59,9 +56,12 @@ export function regionOf(m: SrMeasurement): { type: string; points: Vec3[] } {
   const v = sub(cv, c);
   if (m.kind === 'ellipse') {
     const [major, minor] = Math.hypot(...u) >= Math.hypot(...v) ? [u, v] : [v, u];
-    return { type: 'ELLIPSE', points: [add(c, major, -1), add(c, major), add(c, minor, -1), add(c, minor)] };
+    return {
+      type: 'ELLIPSE',
+      points: [addScaled(c, major, -1), addScaled(c, major), addScaled(c, minor, -1), addScaled(c, minor)],
+    };
   }
-  const corner = (su: number, sv: number) => add(add(c, u, su), v, sv);
+  const corner = (su: number, sv: number) => addScaled(addScaled(c, u, su), v, sv);
   const ring = [corner(-1, -1), corner(1, -1), corner(1, 1), corner(-1, 1)];
   return { type: 'POLYGON', points: [...ring, ring[0]] };
 }
